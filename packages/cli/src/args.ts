@@ -5,7 +5,12 @@ import { CliError } from './cli-error.js';
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** Parses `argv` strictly; unknown flags, missing values and stray positionals become CliError (exit 2). */
-export function parseFlags<O extends Options>(argv: string[], options: O, allowPositionals = false) {
+export interface ParsedFlags {
+  values: Record<string, string | boolean | string[] | boolean[] | undefined>;
+  positionals: string[];
+}
+
+export function parseFlags(argv: string[], options: Options, allowPositionals = false): ParsedFlags {
   try {
     return parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, ...options }, strict: true, allowPositionals });
   } catch (err) {
