@@ -1,0 +1,61 @@
+import * as tf from '@tensorflow/tfjs';
+import type { AnyLayer, LayerRule } from '../types.js';
+import { biasStat, statsInLayerOrder, weightOf, type LayerWeight, type WeightStat } from './weights.js';
+
+/** Batched A B^T with the transpose materialised first (tfjs-wasm's fast matmul path takes no transpose flags). */
+export function matMulBT(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
+  return tf.matMul(a, b.transpose([0, 2, 1]));
+}
+
+/**
+ * Dense: z = a W + b over the last axis. Per example with a single position, |grad W|^2 = |a|^2 |g|^2
+ * (Goodfellow 2015; Lee & Kifer 2021); with T positions, ghost norm sum_{t,s} (a_t.a_s)(g_t.g_s) (Li et al. 2022)
+ * when T^2 (in + out) < T in out, else the materialised a_i^T g_i.
+ */
+export function denseRule(): LayerRule {
+  return {
+    preActivation(layer, input) {
+      const kernel = (weightOf(layer, 'kernel') as LayerWeight).read();
+      const [inDim, units] = kernel.shape as [number, number];
+      const lead = input.shape.slice(0, -1);
+      let z = input.reshape([-1, inDim]).matMul(kernel);
+      const bias = weightOf(layer, 'bias');
+      if (layer['useBias'] !== false && bias !== null) z = z.add(bias.read());
+      return z.reshape([...lead, units]);
+    },
+    perSample(layer, input, gradPre) {
+      const b = input.shape[0] ?? 0;
+      const inDim = input.shape[input.rank - 1] ?? 0;
+      const units = gradPre.shape[gradPre.rank - 1] ?? 0;
+      const t = b === 0 ? 1 : input.size / (b * inDim);
+      const stats = new Map<LayerWeight | null, WeightStat>();
+      stats.set(weightOf(layer, 'kernel'), t === 1 ? singlePosition(input, gradPre, b, inDim, units)
+        : multiPosition(input, gradPre, b, t, inDim, units));
+      stats.set(weightOf(layer, 'bias'), biasStat(gradPre));
+      return statsInLayerOrder(layer, stats);
+    },
+  };
+}
+
+function singlePosition(input: tf.Tensor, gradPre: tf.Tensor, b: number, inDim: number, units: number): WeightStat {
+  const a = input.reshape([b, inDim]) as tf.Tensor2D;
+  const g = gradPre.reshape([b, units]) as tf.Tensor2D;
+  return {
+    sqNorm: a.square().sum(1).mul(g.square().sum(1)) as tf.Tensor1D, // |a g^T|_F^2 = |a|^2 |g|^2
+    sum: (c) => a.transpose().matMul(g.mul(c.reshape([b, 1]))), // a^T diag(c) g
+  };
+}
+
+function multiPosition(input: tf.Tensor, gradPre: tf.Tensor, b: number, t: number, inDim: number, units: number): WeightStat {
+  const a = input.reshape([b, t, inDim]) as tf.Tensor3D;
+  const g = gradPre.reshape([b, t, units]) as tf.Tensor3D;
+  const ghost = t * t * (inDim + units) < t * inDim * units;
+  // Ghost norm: |sum_t a_t g_t^T|_F^2 = sum_{t,s} (a_t . a_s)(g_t . g_s) (Li et al. 2022, Bu et al. 2022).
+  const sqNorm = ghost
+    ? (matMulBT(a, a).mul(matMulBT(g, g)).sum([1, 2]) as tf.Tensor1D)
+    : (tf.matMul(a.transpose([0, 2, 1]), g).square().sum([1, 2]) as tf.Tensor1D);
+  return {
+    sqNorm,
+    sum: (c) => a.reshape([b * t, inDim]).transpose().matMul(g.mul(c.reshape([b, 1, 1])).reshape([b * t, units])),
+  };
+}
