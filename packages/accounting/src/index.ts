@@ -4,3 +4,4 @@ export { AccountingError, type AccountingErrorCode } from './errors.js';
 export { assertDpEvent, assertCount, MAX_PARAMETER } from './validate.js';
 export { Ledger, eventsEqual, stableKey } from './ledger.js';
 export { BaseAccountant, unsupported, type PrivacyAccountant, type LeafEvent } from './accountant.js';
+export * from './rdp/index.js';

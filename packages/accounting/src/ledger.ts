@@ -30,9 +30,9 @@ export class Ledger {
 
   /** Appends `event` composed `count` times, merging it with the last entry when they are the same event. */
   append(event: DpEvent, count: number): void {
-    if (count === 0) return;
     const [inner, innerCount] = unwrap(event);
     const total = innerCount * count;
+    if (total === 0) return; // composing zero times changes nothing, however it is written
     const last = this.entries[this.entries.length - 1];
     if (last !== undefined) {
       const [lastInner, lastCount] = unwrap(last);
