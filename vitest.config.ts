@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // Tests run on each package's TypeScript source through the "source" export condition (no build needed).
 export default defineConfig({
   resolve: { conditions: ['source', 'import', 'module', 'node', 'default'] },
-  ssr: { resolve: { conditions: ['source', 'import', 'node', 'default'], externalConditions: ['source'] } },
+  ssr: { resolve: { conditions: ['source', 'node', 'default'], externalConditions: ['source'] } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,

@@ -1,1 +1,13 @@
-export {};
+/**
+ * @dpledger/accountant: the HTTP accountant. Budgets, run ledgers with a filter before release, idempotent
+ * appends and reservations, signed per-run reports; SQLite storage behind the `Store` interface.
+ */
+export { createApp, DEFAULT_SPEC_PATH, SERVICE_VERSION, type AppDeps } from './app.js';
+export { startAccountant, DEFAULT_DATA_DIR, DATABASE_FILE, type StartOptions, type RunningAccountant } from './start.js';
+export { resolveAdminToken, ADMIN_TOKEN_FILE } from './admin-token.js';
+export { ServiceError, STATUS, type ServiceErrorCode } from './errors.js';
+export { openSqliteStore, SqliteStore } from './store/sqlite-store.js';
+export type { Store, WriteTx, BudgetRow, RunRow, EventRecord, ReservationRow, IdempotencyRow, SigningKeyRow, ReportRow } from './store/store.js';
+export { KeyRing } from './keys/key-ring.js';
+export { createMetrics, type ServiceMetrics } from './http/metrics.js';
+export type { AppConfig } from './http/context.js';

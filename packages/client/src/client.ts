@@ -1,0 +1,104 @@
+/** The typed client of the accountant service (openapi-fetch over the types generated from openapi.yaml). */
+import { randomUUID } from 'node:crypto';
+import createFetchClient from 'openapi-fetch';
+import type { DpEvent } from '@dpledger/accounting';
+import type { components, paths } from '@dpledger/accounting/openapi';
+import { DpledgerApiError, errorFromResponse } from './errors.js';
+import { retryingFetch, type Fetch } from './retry-fetch.js';
+
+type S = components['schemas'];
+
+export interface ClientOptions {
+  baseUrl: string;
+  apiKey: string;
+  /** Retries of a network error or 5xx answer, with the same Idempotency-Key (default 3). */
+  retries?: number;
+  fetch?: Fetch;
+}
+
+export interface IdempotencyOption {
+  /** Generated per call when absent; a retry of the call reuses it. */
+  idempotencyKey?: string;
+}
+
+type Result<T> = { data?: T; error?: unknown; response: Response };
+
+async function unwrap<T>(p: Promise<Result<T>>): Promise<T> {
+  let r: Result<T>;
+  try {
+    r = await p;
+  } catch (err) {
+    throw new DpledgerApiError(0, 'network_error', `request failed: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
+  }
+  if (!r.response.ok) throw errorFromResponse(r.response.status, r.error);
+  if (r.data === undefined) throw new DpledgerApiError(r.response.status, 'bad_response', 'empty answer');
+  return r.data;
+}
+
+const idem = (o?: IdempotencyOption) => ({ 'Idempotency-Key': o?.idempotencyKey ?? randomUUID() });
+
+/**
+ * A client bound to one tenant's API key. Every method throws DpledgerApiError (BudgetExhaustedError on 409
+ * budget_exhausted).
+ * @example
+ * const c = createClient({ baseUrl: 'http://127.0.0.1:8080', apiKey });
+ * const budget = await c.createBudget({ name: 'mnist', epsilon: 3, delta: 1e-5 });
+ */
+export function createClient(opts: ClientOptions) {
+  const api = createFetchClient<paths>({
+    baseUrl: opts.baseUrl.replace(/\/$/, ''),
+    headers: { Authorization: `Bearer ${opts.apiKey}` },
+    fetch: retryingFetch(opts.fetch ?? ((r) => globalThis.fetch(r)), opts.retries ?? 3),
+  });
+  const run = (run_id: string) => ({ params: { path: { run_id } } });
+  return {
+    createBudget: (body: S['BudgetCreate']) => unwrap(api.POST('/v1/budgets', { body })),
+    getBudget: (budget_id: string) => unwrap(api.GET('/v1/budgets/{budget_id}', { params: { path: { budget_id } } })),
+    listBudgets: async () => (await unwrap(api.GET('/v1/budgets'))).budgets,
+    createRun: (body: S['RunCreate']) => unwrap(api.POST('/v1/runs', { body })),
+    getRun: (runId: string) => unwrap(api.GET('/v1/runs/{run_id}', run(runId))),
+    listRuns: async (budgetId?: string) => (await unwrap(api.GET('/v1/runs', { params: { query: budgetId === undefined ? {} : { budget_id: budgetId } } }))).runs,
+    appendEvents: (runId: string, events: DpEvent[], o?: IdempotencyOption) =>
+      unwrap(api.POST('/v1/runs/{run_id}/events', { params: { path: { run_id: runId }, header: idem(o) }, body: { events } })),
+    /** Every event record of a run, following `next_cursor` through all pages. */
+    listEvents: async (runId: string) => {
+      const out: S['EventRecord'][] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await unwrap(api.GET('/v1/runs/{run_id}/events', { params: { path: { run_id: runId }, query: cursor === undefined ? {} : { cursor } } }));
+        out.push(...page.events);
+        cursor = page.next_cursor;
+      } while (cursor !== undefined);
+      return out;
+    },
+    reserve: (runId: string, body: { steps: number; event: DpEvent; ttl_seconds?: number }, o?: IdempotencyOption) =>
+      unwrap(api.POST('/v1/runs/{run_id}/reservations', { params: { path: { run_id: runId }, header: idem(o) }, body })),
+    commit: (reservationId: string, used: number, o?: IdempotencyOption) =>
+      unwrap(api.POST('/v1/reservations/{reservation_id}/commit', { params: { path: { reservation_id: reservationId }, header: idem(o) }, body: { used } })),
+    closeRun: (runId: string, body: S['RunClose']) => unwrap(api.POST('/v1/runs/{run_id}/close', { ...run(runId), body })),
+    getReport: (runId: string) => unwrap(api.GET('/v1/runs/{run_id}/report', run(runId))),
+    getProof: (runId: string, sequence: number) =>
+      unwrap(api.GET('/v1/runs/{run_id}/proof/{sequence}', { params: { path: { run_id: runId, sequence: String(sequence) } } })),
+    listKeys: async () => (await unwrap(api.GET('/v1/keys'))).keys,
+  };
+}
+
+export type DpledgerClient = ReturnType<typeof createClient>;
+
+/**
+ * Creates an API key for `tenant` with the service's admin token; the key is shown only in this answer.
+ * @example const { api_key } = await createApiKey(url, adminToken, 'acme')
+ */
+export async function createApiKey(baseUrl: string, adminToken: string, tenant: string, fetch: Fetch = (r) => globalThis.fetch(r)): Promise<S['ApiKey']> {
+  const api = createFetchClient<paths>({ baseUrl: baseUrl.replace(/\/$/, ''), headers: { Authorization: `Bearer ${adminToken}` }, fetch });
+  return unwrap(api.POST('/v1/api-keys', { body: { tenant } }));
+}
+
+/**
+ * The service's public keys (no auth), for offline verification of reports.
+ * @example const keys = await fetchKeys(url)
+ */
+export async function fetchKeys(baseUrl: string, fetch: Fetch = (r) => globalThis.fetch(r)): Promise<S['Jwk'][]> {
+  const api = createFetchClient<paths>({ baseUrl: baseUrl.replace(/\/$/, ''), fetch });
+  return (await unwrap(api.GET('/v1/keys'))).keys;
+}

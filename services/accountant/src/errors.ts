@@ -1,0 +1,56 @@
+/** The one error class of the accountant service: a stable `code`, its HTTP status, and problem+json extras. */
+import type { components } from '@dpledger/accounting/openapi';
+
+/** Every problem `code` the service answers with (openapi.yaml `Problem.code`). */
+export type ServiceErrorCode = components['schemas']['Problem']['code'];
+
+/** The HTTP status of each code; exhaustive, so a new code cannot ship without a status. */
+export const STATUS: Record<ServiceErrorCode, number> = {
+  bad_request: 400,
+  validation_failed: 400,
+  malformed_json: 400,
+  payload_too_large: 413,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  run_closed: 409,
+  run_open: 409,
+  budget_exhausted: 409,
+  unsupported_event: 400,
+  idempotency_mismatch: 422,
+  reservation_closed: 409,
+  reservation_exceeded: 409,
+  unsupported_media_type: 415,
+  not_ready: 503,
+  internal: 500,
+};
+
+/** Extra problem+json members (RFC 9457 extension members); never secrets. */
+export interface ProblemExtras {
+  pointer?: string;
+  errors?: { pointer: string; message: string }[];
+  epsilon_spent?: number;
+  epsilon_requested?: number;
+  epsilon_limit?: number;
+}
+
+/**
+ * An error that becomes an `application/problem+json` answer.
+ * @example throw new ServiceError('not_found', `run ${id} not found`)
+ */
+export class ServiceError extends Error {
+  override readonly name = 'ServiceError';
+  readonly code: ServiceErrorCode;
+  readonly extras: ProblemExtras;
+
+  constructor(code: ServiceErrorCode, message: string, extras: ProblemExtras = {}, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.extras = extras;
+  }
+
+  get status(): number {
+    return STATUS[this.code];
+  }
+}

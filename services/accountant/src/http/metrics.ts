@@ -1,0 +1,26 @@
+/** Prometheus metrics (prom-client), one registry per app so tests and in-process servers do not collide. */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface ServiceMetrics {
+  registry: Registry;
+  requests: Counter<'method' | 'route' | 'status'>;
+  latency: Histogram<'method' | 'route'>;
+  appended: Counter<string>;
+  refusals: Counter<'code'>;
+}
+
+/**
+ * A fresh registry with the service's metrics (and the process defaults when `defaults`).
+ * @example const m = createMetrics(); m.appended.inc(100)
+ */
+export function createMetrics(defaults = false): ServiceMetrics {
+  const registry = new Registry();
+  if (defaults) collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    requests: new Counter({ name: 'dpledger_http_requests_total', help: 'HTTP requests by route and status.', labelNames: ['method', 'route', 'status'], registers: [registry] }),
+    latency: new Histogram({ name: 'dpledger_http_request_duration_seconds', help: 'HTTP request latency.', labelNames: ['method', 'route'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [registry] }),
+    appended: new Counter({ name: 'dpledger_event_records_appended_total', help: 'Event records written (appends and commits).', registers: [registry] }),
+    refusals: new Counter({ name: 'dpledger_refusals_total', help: 'Requests refused, by problem code (budget_exhausted is the filter).', labelNames: ['code'], registers: [registry] }),
+  };
+}

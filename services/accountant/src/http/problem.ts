@@ -1,0 +1,51 @@
+/** Every error becomes an RFC 9457 `application/problem+json` answer with a stable `code`. */
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { ServiceError, STATUS, type ServiceErrorCode } from '../errors.js';
+
+interface ValidatorError {
+  status?: number;
+  errors?: { path?: string; message?: string }[];
+  type?: string;
+}
+
+const TITLES: Partial<Record<number, string>> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+
+/** Maps express-openapi-validator and body-parser errors to a ServiceError; anything else is `internal`. */
+export function toServiceError(err: unknown): ServiceError {
+  if (err instanceof ServiceError) return err;
+  const e = (err ?? {}) as ValidatorError;
+  if (e.type === 'entity.parse.failed') return new ServiceError('malformed_json', 'the body is not valid JSON');
+  if (e.type === 'entity.too.large') return new ServiceError('payload_too_large', 'the body is larger than the limit');
+  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return new ServiceError('unsupported_media_type', 'unsupported body encoding');
+  const byStatus: Partial<Record<number, ServiceErrorCode>> = { 400: 'validation_failed', 401: 'unauthorized', 404: 'not_found', 405: 'not_found', 413: 'payload_too_large', 415: 'unsupported_media_type' };
+  const code = e.status === undefined ? undefined : byStatus[e.status];
+  if (code !== undefined) {
+    const errors = (e.errors ?? []).map((x) => ({ pointer: pathToPointer(x.path ?? ''), message: String(x.message ?? '') }));
+    return new ServiceError(code, errors[0]?.message ?? (err instanceof Error ? err.message : code), errors.length > 0 ? { errors, pointer: errors[0]!.pointer } : {});
+  }
+  return new ServiceError('internal', 'internal error', {}, { cause: err });
+}
+
+/** '/body/events/0/kind' or '.body.events[0].kind' as a JSON pointer into the body ('/events/0/kind'). */
+function pathToPointer(path: string): string {
+  const p = path.replace(/\[(\d+)\]/g, '/$1').replace(/\./g, '/');
+  return p.replace(/^\/?(body|query|params|headers|path)(?=\/|$)/, '');
+}
+
+/** The problem+json body of an error. */
+export function problemBody(err: ServiceError, instance?: string) {
+  const status = STATUS[err.code];
+  return { type: `https://dpledger.dev/problems/${err.code}`, title: TITLES[status] ?? err.code, status, code: err.code, detail: err.message, ...(instance ? { instance } : {}), ...err.extras };
+}
+
+/** The express error handler: logs server faults (never bodies or headers) and answers problem+json. */
+export function problemHandler(logger: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const se = toServiceError(err);
+    if (se.code === 'internal') logger.error({ err, req_id: res.locals['reqId'] }, 'internal error');
+    res.locals['problemCode'] = se.code;
+    if (res.headersSent) return;
+    res.status(se.status).type('application/problem+json').send(JSON.stringify(problemBody(se, req.originalUrl.split('?')[0])));
+  };
+}

@@ -1,0 +1,44 @@
+/** Store rows as wire objects (openapi.yaml `Budget`, `Run`). */
+import type { components } from '@dpledger/accounting/openapi';
+import type { BudgetRow, RunRow } from '../store/store.js';
+
+type S = components['schemas'];
+
+/** The wire form of a budget. */
+export function budgetView(b: BudgetRow): S['Budget'] {
+  return {
+    id: b.id,
+    name: b.name,
+    ...(b.description !== undefined ? { description: b.description } : {}),
+    epsilon: b.epsilon,
+    delta: b.delta,
+    accountant: b.accountant,
+    neighboring_relation: b.neighboring_relation,
+    epsilon_spent: b.epsilon_spent,
+    epsilon_reserved: b.epsilon_reserved,
+    epsilon_remaining: Math.max(0, b.epsilon - b.epsilon_reserved),
+    run_count: b.run_count,
+    created_at: b.created_at,
+  };
+}
+
+/** The wire form of a run. */
+export function runView(r: RunRow): S['Run'] {
+  const opt = <K extends keyof RunRow>(k: K) => (r[k] === undefined ? {} : { [k]: r[k] });
+  return {
+    id: r.id,
+    budget_id: r.budget_id,
+    name: r.name,
+    sampler: r.sampler,
+    ...opt('noise_rng'),
+    ...opt('metadata'),
+    status: r.status,
+    event_count: r.event_count,
+    epsilon_spent: r.epsilon_spent,
+    ledger: { kind: 'composed', events: r.ledger },
+    created_at: r.created_at,
+    ...opt('closed_at'),
+    ...opt('model_digest'),
+    ...opt('dataset_digest'),
+  } as S['Run'];
+}

@@ -1,0 +1,135 @@
+/**
+ * The write path: every operation is one store transaction that re-reads the budget, prices the request,
+ * checks it against the limit and only then writes (filter before release). A refused request writes nothing.
+ */
+import { AccountingError, Ledger, assertDpEvent, type DpEvent } from '@dpledger/accounting';
+import { ServiceError } from '../errors.js';
+import type { BudgetRow, ReservationRow, RunRow, Store, WriteTx } from '../store/store.js';
+import { assess, type Meters } from './meters.js';
+
+export interface EngineDeps {
+  store: Store;
+  meters: Meters;
+  now: () => Date;
+}
+
+/** Who asks, and the idempotency key and request fingerprint when the request carries one. */
+export interface Caller {
+  tenant: string;
+  idempotency?: { key: string; hash: string };
+}
+
+export interface AppendAnswer {
+  sequence: number;
+  event_count: number;
+  epsilon_spent: number;
+  epsilon_remaining: number;
+  run_epsilon_spent: number;
+}
+
+/** Merges `events` (each once) onto run-length merged ledger entries. */
+export function mergeLedger(entries: readonly DpEvent[], events: readonly DpEvent[], times = 1): DpEvent[] {
+  const l = new Ledger();
+  for (const e of entries) l.append(e, 1);
+  for (const e of events) l.append(e, times);
+  return l.toEvent().events;
+}
+
+/** Turns an accounting refusal into a 400 with the sub-event's pointer under `base`. */
+export function priced<T>(base: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof AccountingError) {
+      const code = err.code === 'unsupported_event' ? 'unsupported_event' : 'validation_failed';
+      throw new ServiceError(code, err.message, { pointer: `${base}${err.pointer ?? ''}` }, { cause: err });
+    }
+    throw err;
+  }
+}
+
+export async function openRun(tx: WriteTx, tenant: string, runId: string): Promise<{ run: RunRow; budget: BudgetRow }> {
+  const run = await tx.getRun(tenant, runId);
+  if (run === undefined) throw new ServiceError('not_found', `run ${runId} not found`);
+  if (run.status !== 'open') throw new ServiceError('run_closed', `run ${runId} is closed`);
+  const budget = await tx.getBudget(tenant, run.budget_id);
+  if (budget === undefined) throw new ServiceError('internal', `budget of run ${runId} is missing`);
+  return { run, budget };
+}
+
+/** Open reservations of a budget that still hold budget at `now`, and those that have expired. */
+export async function holds(tx: WriteTx, budgetId: string, now: Date): Promise<{ live: ReservationRow[]; expired: ReservationRow[] }> {
+  const all = await tx.openReservations(budgetId);
+  const t = now.getTime();
+  return { live: all.filter((r) => Date.parse(r.expires_at) > t), expired: all.filter((r) => Date.parse(r.expires_at) <= t) };
+}
+
+/**
+ * Runs `fn` in one transaction, answering a repeated idempotency key with the stored answer (422 when the
+ * same key comes with another request). Only successful answers are stored; a refusal leaves no trace.
+ */
+export function idempotent<T>(store: Store, caller: Caller, now: () => Date, fn: (tx: WriteTx) => Promise<{ status: number; body: T }>) {
+  return store.write(async (tx) => {
+    const idem = caller.idempotency;
+    if (idem !== undefined) {
+      const prior = await tx.getIdempotency(caller.tenant, idem.key);
+      if (prior !== undefined) {
+        if (prior.request_hash !== idem.hash) {
+          throw new ServiceError('idempotency_mismatch', 'this Idempotency-Key was used with another request');
+        }
+        return { status: prior.status, body: prior.body as T, replayed: true };
+      }
+    }
+    const answer = await fn(tx);
+    if (idem !== undefined) {
+      await tx.putIdempotency({ tenant: caller.tenant, key: idem.key, request_hash: idem.hash, status: answer.status, body: answer.body, created_at: now().toISOString() });
+    }
+    return { ...answer, replayed: false };
+  });
+}
+
+/** Logs `count` invocations of each event as records (one record per invocation) after the budget check. */
+export async function logEvents(deps: EngineDeps, tx: WriteTx, run: RunRow, budget: BudgetRow, events: readonly DpEvent[], times: number, pointerOf: (i: number) => string, release?: ReservationRow) {
+  const now = deps.now();
+  const meter = deps.meters.rdp(budget.neighboring_relation);
+  const { live, expired } = await holds(tx, budget.id, now);
+  const stillHeld = live.filter((r) => r.id !== release?.id);
+  events.forEach((e, i) => priced(pointerOf(i), () => meter.cost(e)));
+  const committedRdp = meter.add(budget.rdp, events, times);
+  const heldRdp = stillHeld.reduce((acc, r) => meter.add(acc, [r.event], r.steps), meter.zero());
+  const committedLedger = mergeLedger(budget.ledger, events, times);
+  const heldEvents = stillHeld.map((r): DpEvent => ({ kind: 'self_composed', count: r.steps, event: r.event }));
+  const eps = assess(deps.meters, budget, { committedRdp, heldRdp, committedLedger, heldEvents });
+
+  const recordedAt = now.toISOString();
+  const records = [];
+  let seq = run.event_count;
+  for (let k = 0; k < times; k++) for (const event of events) records.push({ sequence: seq++, run_id: run.id, event, recorded_at: recordedAt });
+  await tx.insertEvents(records);
+  for (const r of expired) await tx.setReservationStatus(r.id, 'expired');
+  const runRdp = meter.add(run.rdp, events, times);
+  const nextRun: RunRow = { ...run, event_count: seq, rdp: runRdp, ledger: mergeLedger(run.ledger, events, times), epsilon_spent: meter.epsilon(runRdp, budget.delta).epsilon };
+  await tx.updateRun(nextRun);
+  await tx.updateBudget({ ...budget, rdp: committedRdp, ledger: committedLedger, ...eps });
+  const answer: AppendAnswer = {
+    sequence: seq - 1,
+    event_count: seq,
+    epsilon_spent: eps.epsilon_spent,
+    epsilon_remaining: Math.max(0, budget.epsilon - eps.epsilon_reserved),
+    run_epsilon_spent: nextRun.epsilon_spent,
+  };
+  return answer;
+}
+
+/**
+ * Appends events to an open run: 409 budget_exhausted and nothing stored when they would overspend.
+ * @example await appendEvents(deps, { tenant }, runId, [{ kind: 'gaussian', noise_multiplier: 1 }])
+ */
+export function appendEvents(deps: EngineDeps, caller: Caller, runId: string, events: readonly unknown[]) {
+  const typed = events.map((e, i) => priced(`/events/${i}`, () => assertDpEvent(e)));
+  return idempotent(deps.store, caller, deps.now, async (tx) => {
+    const { run, budget } = await openRun(tx, caller.tenant, runId);
+    return { status: 200, body: await logEvents(deps, tx, run, budget, typed, 1, (i) => `/events/${i}`) };
+  });
+}
+

@@ -1,0 +1,65 @@
+/**
+ * The budget check: RDP for every budget (incremental, see rdp-meter.ts); for a `pld` budget the PLD
+ * accountant is consulted only when the RDP bound alone would refuse, because both are valid upper bounds on
+ * the true epsilon and PLD recomposes the budget's whole (run-length merged) ledger.
+ */
+import type { DpEvent, NeighboringRelation } from '@dpledger/accounting';
+import { ServiceError } from '../errors.js';
+import type { BudgetRow } from '../store/store.js';
+import { RdpMeter } from './rdp-meter.js';
+
+/** Epsilon at `delta` of a ledger by the PLD accountant. */
+export type PldEpsilon = (relation: NeighboringRelation, ledger: readonly DpEvent[], delta: number) => number;
+
+export class Meters {
+  private readonly rdpMeters = new Map<NeighboringRelation, RdpMeter>();
+
+  constructor(private readonly pld: PldEpsilon) {}
+
+  /** The (cached) RDP meter of a neighbouring relation. */
+  rdp(relation: NeighboringRelation): RdpMeter {
+    let m = this.rdpMeters.get(relation);
+    if (m === undefined) {
+      m = new RdpMeter(relation);
+      this.rdpMeters.set(relation, m);
+    }
+    return m;
+  }
+
+  /** PLD epsilon of a ledger at `delta`. */
+  pldEpsilon(relation: NeighboringRelation, ledger: readonly DpEvent[], delta: number): number {
+    return this.pld(relation, ledger, delta);
+  }
+}
+
+/** A proposed budget state: committed events and what open reservations still hold. */
+export interface Proposal {
+  committedRdp: readonly number[];
+  heldRdp: readonly number[];
+  committedLedger: readonly DpEvent[];
+  /** Open reservations as events, for the PLD check. */
+  heldEvents: readonly DpEvent[];
+}
+
+/**
+ * Epsilon spent and reserved by a proposal, or ServiceError('budget_exhausted') when it exceeds the budget.
+ * Never refuses what fits by RDP; a `pld` budget may accept more (when PLD is tighter), never less.
+ */
+export function assess(meters: Meters, budget: BudgetRow, p: Proposal): { epsilon_spent: number; epsilon_reserved: number } {
+  const meter = meters.rdp(budget.neighboring_relation);
+  const total = p.committedRdp.map((v, i) => v + p.heldRdp[i]!);
+  let reserved = meter.epsilon(total, budget.delta).epsilon;
+  let spent = meter.epsilon(p.committedRdp, budget.delta).epsilon;
+  if (reserved > budget.epsilon && budget.accountant === 'pld') {
+    reserved = Math.min(reserved, meters.pldEpsilon(budget.neighboring_relation, [...p.committedLedger, ...p.heldEvents], budget.delta));
+    spent = Math.min(spent, meters.pldEpsilon(budget.neighboring_relation, p.committedLedger, budget.delta));
+  }
+  if (!(reserved <= budget.epsilon)) {
+    throw new ServiceError('budget_exhausted', `budget ${budget.id} would reach epsilon ${reserved} > ${budget.epsilon}`, {
+      epsilon_spent: budget.epsilon_spent,
+      epsilon_requested: Number.isFinite(reserved) ? reserved : Number.MAX_VALUE,
+      epsilon_limit: budget.epsilon,
+    });
+  }
+  return { epsilon_spent: Math.min(spent, reserved), epsilon_reserved: reserved };
+}

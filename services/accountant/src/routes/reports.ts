@@ -1,0 +1,39 @@
+/** Signed reports and RFC 9162 inclusion proofs of single event records. */
+import type { Router } from 'express';
+import { eventRecordLeaf, inclusionProof, merkleLeafHash, merkleRoot } from '@dpledger/audit';
+import { ServiceError } from '../errors.js';
+import { tenantOf, type Ctx } from '../http/context.js';
+import { allEvents } from '../report/build-report.js';
+import { issueReport } from '../report/issue-report.js';
+
+export function reportRoutes(r: Router, ctx: Ctx): void {
+  const closedRun = async (tenant: string, id: string) => {
+    const run = await ctx.store.getRun(tenant, id);
+    if (run === undefined) throw new ServiceError('not_found', `run ${id} not found`);
+    if (run.status !== 'closed') throw new ServiceError('run_open', `run ${id} is still open; close it to get its report`);
+    return run;
+  };
+
+  r.get('/v1/runs/:run_id/report', async (req, res) => {
+    const run = await closedRun(tenantOf(res), req.params['run_id']!);
+    res.json((await issueReport(ctx, run)).envelope);
+  });
+
+  r.get('/v1/runs/:run_id/proof/:sequence', async (req, res) => {
+    const run = await closedRun(tenantOf(res), req.params['run_id']!);
+    const seq = Number(req.params['sequence']);
+    if (!(seq < run.event_count)) throw new ServiceError('not_found', `run ${run.id} has no event ${seq}`);
+    const records = await allEvents(ctx.store, run.id);
+    const leaves = records.map(eventRecordLeaf);
+    // RFC 9162 section 2.1.3.1: the audit path of leaf `seq` in the tree of all `tree_size` leaves.
+    const proof = inclusionProof(leaves, seq);
+    res.json({
+      sequence: seq,
+      tree_size: leaves.length,
+      leaf_hash: merkleLeafHash(leaves[seq]!).toString('hex'),
+      audit_path: proof.map((h) => h.toString('hex')),
+      root: merkleRoot(leaves).toString('hex'),
+      record: records[seq],
+    });
+  });
+}

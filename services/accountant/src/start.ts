@@ -1,0 +1,70 @@
+/** startAccountant: the service on a port, with its SQLite store in a data directory (used by `dpledger serve`). */
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { pino } from 'pino';
+import { resolveAdminToken } from './admin-token.js';
+import { createApp } from './app.js';
+import { createMetrics } from './http/metrics.js';
+import { openSqliteStore } from './store/sqlite-store.js';
+import type { Store } from './store/store.js';
+
+export interface StartOptions {
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  adminToken?: string;
+  databaseUrl?: string;
+  logLevel?: string;
+}
+
+export interface RunningAccountant {
+  url: string;
+  adminToken: string;
+  adminTokenPath?: string;
+  store: Store;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_DATA_DIR = './.dpledger';
+export const DATABASE_FILE = 'dpledger.sqlite';
+
+/**
+ * Starts the accountant. `port: 0` picks a free port; the admin token comes from the option, then
+ * DPLEDGER_ADMIN_TOKEN, then the data dir. Logs are JSON lines on stderr.
+ * @example const svc = await startAccountant({ port: 0, dataDir: tmp }); await svc.close()
+ */
+export async function startAccountant(opts: StartOptions = {}): Promise<RunningAccountant> {
+  const databaseUrl = opts.databaseUrl ?? process.env['DPLEDGER_DATABASE_URL'];
+  if (databaseUrl !== undefined && databaseUrl !== '') {
+    throw new Error('PostgreSQL storage (DPLEDGER_DATABASE_URL) is not implemented yet; unset it to use the embedded SQLite store');
+  }
+  const dataDir = resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const admin = resolveAdminToken(dataDir, opts.adminToken ?? process.env['DPLEDGER_ADMIN_TOKEN']);
+  const store = openSqliteStore(join(dataDir, DATABASE_FILE));
+  const logger = pino({ level: opts.logLevel ?? 'info', base: { service: 'dpledger-accountant' } }, pino.destination(2));
+  const app = await createApp({ store, config: { adminToken: admin.token }, logger, metrics: createMetrics(true) });
+  const server = app.listen(opts.port ?? 8080, opts.host ?? '127.0.0.1');
+  await new Promise<void>((ok, fail) => {
+    server.once('listening', ok);
+    server.once('error', fail);
+  });
+  server.keepAliveTimeout = 65_000;
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  logger.info({ url: `http://${host}:${addr.port}`, data_dir: dataDir }, 'listening');
+  return {
+    url: `http://${host}:${addr.port}`,
+    adminToken: admin.token,
+    ...(admin.path !== undefined ? { adminTokenPath: admin.path } : {}),
+    store,
+    close: async () => {
+      await new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      });
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/** Conversions between SQLite rows (JSON in TEXT columns, NULL for absent) and the store's row types. */
+import type { BudgetRow, EventRecord, ReservationRow, RunRow } from './store.js';
+
+type Raw = Record<string, unknown>;
+
+function opt<T>(v: unknown, map: (x: string) => T): T | undefined {
+  return v === null || v === undefined ? undefined : map(v as string);
+}
+
+function strip<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
+  return o;
+}
+
+export function budgetFromRow(r: Raw): BudgetRow {
+  return strip({
+    id: r['id'] as string,
+    tenant: r['tenant'] as string,
+    name: r['name'] as string,
+    description: opt(r['description'], String),
+    epsilon: r['epsilon'] as number,
+    delta: r['delta'] as number,
+    accountant: r['accountant'] as BudgetRow['accountant'],
+    neighboring_relation: r['neighboring_relation'] as BudgetRow['neighboring_relation'],
+    created_at: r['created_at'] as string,
+    epsilon_spent: r['epsilon_spent'] as number,
+    epsilon_reserved: r['epsilon_reserved'] as number,
+    rdp: JSON.parse(r['rdp'] as string),
+    ledger: JSON.parse(r['ledger'] as string),
+    run_count: r['run_count'] as number,
+  });
+}
+
+export function budgetToRow(b: BudgetRow): Raw {
+  return { ...b, description: b.description ?? null, rdp: JSON.stringify(b.rdp), ledger: JSON.stringify(b.ledger) };
+}
+
+export function runFromRow(r: Raw): RunRow {
+  return strip({
+    id: r['id'] as string,
+    tenant: r['tenant'] as string,
+    budget_id: r['budget_id'] as string,
+    name: r['name'] as string,
+    sampler: JSON.parse(r['sampler'] as string),
+    noise_rng: opt(r['noise_rng'], (x) => x as 'secure' | 'seeded'),
+    metadata: opt(r['metadata'], JSON.parse),
+    status: r['status'] as RunRow['status'],
+    event_count: r['event_count'] as number,
+    epsilon_spent: r['epsilon_spent'] as number,
+    rdp: JSON.parse(r['rdp'] as string),
+    ledger: JSON.parse(r['ledger'] as string),
+    created_at: r['created_at'] as string,
+    closed_at: opt(r['closed_at'], String),
+    model_digest: opt(r['model_digest'], JSON.parse),
+    dataset_digest: opt(r['dataset_digest'], JSON.parse),
+  });
+}
+
+export function runToRow(r: RunRow): Raw {
+  const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
+  return {
+    ...r,
+    sampler: JSON.stringify(r.sampler),
+    noise_rng: r.noise_rng ?? null,
+    metadata: json(r.metadata),
+    rdp: JSON.stringify(r.rdp),
+    ledger: JSON.stringify(r.ledger),
+    closed_at: r.closed_at ?? null,
+    model_digest: json(r.model_digest),
+    dataset_digest: json(r.dataset_digest),
+  };
+}
+
+export function eventFromRow(r: Raw): EventRecord {
+  return { sequence: r['sequence'] as number, run_id: r['run_id'] as string, event: JSON.parse(r['event'] as string), recorded_at: r['recorded_at'] as string };
+}
+
+export function reservationFromRow(r: Raw): ReservationRow {
+  return { ...(r as unknown as ReservationRow), event: JSON.parse(r['event'] as string) };
+}

@@ -1,0 +1,201 @@
+/**
+ * The embedded store: SQLite through better-sqlite3 in WAL mode. One connection writes (BEGIN IMMEDIATE, one
+ * write transaction at a time behind a mutex), another reads committed snapshots, so a reader never sees a
+ * write that is still in progress.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { Mutex } from './mutex.js';
+import { SCHEMA_SQL, SCHEMA_VERSION } from './sqlite-schema.js';
+import { budgetFromRow, budgetToRow, eventFromRow, reservationFromRow, runFromRow, runToRow } from './sqlite-rows.js';
+import type { IdempotencyRow, ReportRow, SigningKeyRow, Store, WriteTx } from './store.js';
+
+type Raw = Record<string, unknown>;
+type Db = Database.Database;
+
+function open(file: string, readonly: boolean): Db {
+  const db = new Database(file, { readonly, fileMustExist: readonly });
+  db.pragma('busy_timeout = 5000');
+  if (!readonly) {
+    db.pragma('journal_mode = WAL');
+    // NORMAL is durable in WAL mode against a process crash (only an OS crash can lose the last commits);
+    // FULL also survives power loss: see https://www.sqlite.org/pragma.html#pragma_synchronous.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+  }
+  return db;
+}
+
+function statements(db: Db) {
+  const p = (sql: string) => db.prepare(sql);
+  return {
+    budget: p('SELECT * FROM budgets WHERE tenant = ? AND id = ?'),
+    budgets: p('SELECT * FROM budgets WHERE tenant = ? ORDER BY created_at DESC, rowid DESC'),
+    run: p('SELECT * FROM runs WHERE tenant = ? AND id = ?'),
+    runs: p('SELECT * FROM runs WHERE tenant = ? ORDER BY created_at DESC, rowid DESC'),
+    runsOfBudget: p('SELECT * FROM runs WHERE tenant = ? AND budget_id = ? ORDER BY created_at DESC, rowid DESC'),
+    events: p('SELECT * FROM events WHERE run_id = ? AND sequence > ? ORDER BY sequence LIMIT ?'),
+    keyHash: p('SELECT tenant FROM api_keys WHERE hash = ?'),
+    signingKeys: p('SELECT * FROM signing_keys ORDER BY created_at DESC, rowid DESC'),
+    report: p('SELECT * FROM reports WHERE tenant = ? AND run_id = ?'),
+  };
+}
+
+function writeStatements(db: Db) {
+  const p = (sql: string) => db.prepare(sql);
+  return {
+    ...statements(db),
+    reservation: p('SELECT * FROM reservations WHERE tenant = ? AND id = ?'),
+    openReservations: p("SELECT * FROM reservations WHERE budget_id = ? AND status = 'open'"),
+    idem: p('SELECT * FROM idempotency WHERE tenant = ? AND key = ?'),
+    putIdem: p('INSERT INTO idempotency (tenant, key, request_hash, status, body, created_at) VALUES (@tenant, @key, @request_hash, @status, @body, @created_at)'),
+    insertBudget: p(`INSERT INTO budgets (id, tenant, name, description, epsilon, delta, accountant, neighboring_relation, created_at,
+      epsilon_spent, epsilon_reserved, rdp, ledger, run_count) VALUES (@id, @tenant, @name, @description, @epsilon, @delta,
+      @accountant, @neighboring_relation, @created_at, @epsilon_spent, @epsilon_reserved, @rdp, @ledger, @run_count)`),
+    updateBudget: p(`UPDATE budgets SET epsilon_spent = @epsilon_spent, epsilon_reserved = @epsilon_reserved, rdp = @rdp,
+      ledger = @ledger, run_count = @run_count WHERE id = @id`),
+    insertRun: p(`INSERT INTO runs (id, tenant, budget_id, name, sampler, noise_rng, metadata, status, event_count, epsilon_spent,
+      rdp, ledger, created_at, closed_at, model_digest, dataset_digest) VALUES (@id, @tenant, @budget_id, @name, @sampler,
+      @noise_rng, @metadata, @status, @event_count, @epsilon_spent, @rdp, @ledger, @created_at, @closed_at, @model_digest,
+      @dataset_digest)`),
+    updateRun: p(`UPDATE runs SET status = @status, event_count = @event_count, epsilon_spent = @epsilon_spent, rdp = @rdp,
+      ledger = @ledger, closed_at = @closed_at, model_digest = @model_digest, dataset_digest = @dataset_digest WHERE id = @id`),
+    insertEvent: p('INSERT INTO events (run_id, sequence, event, recorded_at) VALUES (?, ?, ?, ?)'),
+    insertReservation: p(`INSERT INTO reservations (id, tenant, run_id, budget_id, steps, event, status, created_at, expires_at)
+      VALUES (@id, @tenant, @run_id, @budget_id, @steps, @event, @status, @created_at, @expires_at)`),
+    reservationStatus: p('UPDATE reservations SET status = ? WHERE id = ?'),
+    insertKey: p('INSERT INTO api_keys (key_id, tenant, hash, created_at) VALUES (@key_id, @tenant, @hash, @created_at)'),
+    insertSigningKey: p('INSERT INTO signing_keys (kid, private_pem, created_at) VALUES (@kid, @private_pem, @created_at)'),
+    insertReport: p('INSERT OR IGNORE INTO reports (run_id, tenant, kid, envelope, created_at) VALUES (@run_id, @tenant, @kid, @envelope, @created_at)'),
+  };
+}
+
+const one = (v: unknown) => v as Raw | undefined;
+
+/**
+ * Opens (creating if needed) the SQLite database at `file`.
+ * @example const store = openSqliteStore('./.dpledger/dpledger.sqlite')
+ */
+export function openSqliteStore(file: string): SqliteStore {
+  mkdirSync(dirname(file), { recursive: true });
+  const writer = open(file, false);
+  const version = writer.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) throw new Error(`database schema version ${version} is newer than this service (${SCHEMA_VERSION})`);
+  if (version < SCHEMA_VERSION) {
+    writer.exec(SCHEMA_SQL);
+    writer.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }
+  return new SqliteStore(writer, open(file, true));
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  private readonly mutex = new Mutex();
+  private readonly w: ReturnType<typeof writeStatements>;
+  private readonly r: ReturnType<typeof statements>;
+  private readonly tx: WriteTx;
+
+  constructor(
+    private readonly writer: Db,
+    private readonly reader: Db,
+  ) {
+    this.w = writeStatements(writer);
+    this.r = statements(reader);
+    const w = this.w;
+    this.tx = {
+      getBudget: async (t, id) => maybe(one(w.budget.get(t, id)), budgetFromRow),
+      getRun: async (t, id) => maybe(one(w.run.get(t, id)), runFromRow),
+      getReservation: async (t, id) => maybe(one(w.reservation.get(t, id)), reservationFromRow),
+      openReservations: async (budgetId) => (w.openReservations.all(budgetId) as Raw[]).map(reservationFromRow),
+      getIdempotency: async (t, key) => maybe(one(w.idem.get(t, key)), (x) => ({ ...(x as unknown as IdempotencyRow), body: JSON.parse(x['body'] as string) })),
+      putIdempotency: async (row) => void w.putIdem.run({ ...row, body: JSON.stringify(row.body) }),
+      insertBudget: async (b) => void w.insertBudget.run(budgetToRow(b)),
+      insertRun: async (run) => void w.insertRun.run(runToRow(run)),
+      insertEvents: async (records) => {
+        for (const e of records) w.insertEvent.run(e.run_id, e.sequence, JSON.stringify(e.event), e.recorded_at);
+      },
+      insertReservation: async (row) => void w.insertReservation.run({ ...row, event: JSON.stringify(row.event) }),
+      updateBudget: async (b) => void w.updateBudget.run(budgetToRow(b)),
+      updateRun: async (run) => void w.updateRun.run(runToRow(run)),
+      setReservationStatus: async (id, status) => void w.reservationStatus.run(status, id),
+    };
+  }
+
+  write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    return this.mutex.run(async () => {
+      this.writer.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.tx);
+        this.writer.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+        throw err;
+      }
+    });
+  }
+
+  async ping(): Promise<void> {
+    this.reader.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    await this.mutex.run(async () => {
+      this.reader.close();
+      this.writer.close();
+    });
+  }
+
+  async insertApiKey(row: { key_id: string; tenant: string; hash: string; created_at: string }): Promise<void> {
+    await this.mutex.run(async () => void this.w.insertKey.run(row));
+  }
+
+  async tenantForKeyHash(hash: string): Promise<string | undefined> {
+    return (this.r.keyHash.get(hash) as { tenant: string } | undefined)?.tenant;
+  }
+
+  async getBudget(tenant: string, id: string) {
+    return maybe(one(this.r.budget.get(tenant, id)), budgetFromRow);
+  }
+
+  async listBudgets(tenant: string) {
+    return (this.r.budgets.all(tenant) as Raw[]).map(budgetFromRow);
+  }
+
+  async getRun(tenant: string, id: string) {
+    return maybe(one(this.r.run.get(tenant, id)), runFromRow);
+  }
+
+  async listRuns(tenant: string, budgetId?: string) {
+    const rows = budgetId === undefined ? this.r.runs.all(tenant) : this.r.runsOfBudget.all(tenant, budgetId);
+    return (rows as Raw[]).map(runFromRow);
+  }
+
+  async listEvents(runId: string, after: number, limit: number) {
+    return (this.r.events.all(runId, after, limit) as Raw[]).map(eventFromRow);
+  }
+
+  async listSigningKeys(): Promise<SigningKeyRow[]> {
+    return this.r.signingKeys.all() as SigningKeyRow[];
+  }
+
+  async insertSigningKey(row: SigningKeyRow): Promise<void> {
+    await this.mutex.run(async () => void this.w.insertSigningKey.run(row));
+  }
+
+  async getReport(tenant: string, runId: string): Promise<ReportRow | undefined> {
+    return maybe(one(this.r.report.get(tenant, runId)), (x) => ({ ...(x as unknown as ReportRow), envelope: JSON.parse(x['envelope'] as string) }));
+  }
+
+  async putReport(row: ReportRow): Promise<ReportRow> {
+    await this.mutex.run(async () => void this.w.insertReport.run({ ...row, envelope: JSON.stringify(row.envelope) }));
+    const stored = await this.getReport(row.tenant, row.run_id);
+    if (stored === undefined) throw new Error(`report of run ${row.run_id} was not stored`);
+    return stored;
+  }
+}
+
+function maybe<T>(row: Raw | undefined, map: (r: Raw) => T): T | undefined {
+  return row === undefined ? undefined : map(row);
+}
