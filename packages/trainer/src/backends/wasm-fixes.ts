@@ -1,0 +1,52 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
+import { TrainerError } from '../per-sample/trainer-error.js';
+import { makeBatchMatMul } from './batch-mat-mul.js';
+import { makeConv2DBackpropFilter } from './conv2d-backprop-filter.js';
+import { delegateToCpu } from './cpu-delegate.js';
+import { maxPoolGrad } from './max-pool-grad.js';
+
+/** Marks a kernel function as ours, so that registering twice changes nothing. */
+const OURS = Symbol.for('@dpledger/trainer/wasm-fix');
+
+/** Gradient kernels tfjs-backend-wasm 4.22 lacks that tfjs-layers training needs, run on cpu when missing. */
+const DELEGATED = ['UnsortedSegmentSum', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'];
+
+/**
+ * Registers the wasm kernel fixes for TensorFlow.js 4.22: Conv2DBackpropFilter (missing), MaxPoolGrad (wrong
+ * when a window's maximum is <= 0), BatchMatMul (slow with transpose flags or a large batch), and cpu-backed
+ * UnsortedSegmentSum and DepthwiseConv2dNative backprops (missing). Idempotent; `useBackend('wasm')` calls it.
+ *
+ * @example
+ * registerWasmFixes();
+ * await tf.setBackend('wasm');
+ */
+export function registerWasmFixes(): void {
+  const stockMatMul = kernel('BatchMatMul');
+  const transpose = kernel('Transpose');
+  if (stockMatMul === undefined || transpose === undefined) {
+    throw new TrainerError('backend_unavailable', 'tfjs-backend-wasm kernels are not registered');
+  }
+  replace('BatchMatMul', (old) => makeBatchMatMul(old!.kernelFunc, transpose.kernelFunc));
+  replace('MaxPoolGrad', () => maxPoolGrad);
+  replace('Conv2DBackpropFilter', () =>
+    makeConv2DBackpropFilter(stockMatMul.kernelFunc, delegateToCpu('Conv2DBackpropFilter')));
+  for (const name of DELEGATED) if (kernel(name) === undefined) replace(name, () => delegateToCpu(name));
+}
+
+function kernel(name: string): KernelConfig | undefined {
+  return tf.getKernel(name, 'wasm') as KernelConfig | undefined;
+}
+
+function replace(kernelName: string, make: (old: KernelConfig | undefined) => KernelFunc): void {
+  const old = kernel(kernelName);
+  if (old !== undefined && OURS in old.kernelFunc) return;
+  const kernelFunc = make(old);
+  if (!(OURS in kernelFunc)) Object.defineProperty(kernelFunc, OURS, { value: true });
+  if (old !== undefined) tf.unregisterKernel(kernelName, 'wasm');
+  const config: KernelConfig = { kernelName, backendName: 'wasm', kernelFunc };
+  if (old?.setupFunc !== undefined) config.setupFunc = old.setupFunc;
+  if (old?.disposeFunc !== undefined) config.disposeFunc = old.disposeFunc;
+  tf.registerKernel(config);
+}
