@@ -1,7 +1,7 @@
-/** Throws the package's error with a stable code (the one error class of @dpledger/trainer). */
-export type FailCode = 'invalid_argument' | 'bad_input';
+/** Throws the package's one error class with a stable code. */
+import { TrainerError, type TrainerErrorCode } from '../per-sample/trainer-error.js';
 
 /** @example if (n < 1) fail('invalid_argument', 'n must be >= 1'); */
-export function fail(code: FailCode, message: string, cause?: unknown): never {
-  throw Object.assign(new Error(message, cause === undefined ? undefined : { cause }), { code });
+export function fail(code: TrainerErrorCode, message: string, cause?: unknown): never {
+  throw new TrainerError(code, message, { cause });
 }

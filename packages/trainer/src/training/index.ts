@@ -1,1 +1,12 @@
-export {};
+/** DP-SGD training: the DPTrainer loop, samplers, noise, optimizers, accounting hooks, checkpoints. */
+export { DPTrainer, accuracy, type StepResult, type FitOptions, type FitCallbacks, type FitHistory } from './dp-trainer.js';
+export type { DPTrainerOptions } from './trainer-options.js';
+export type { OptimizerConfig, OptimizerState } from './optimizer.js';
+export type { AdaptiveClippingOptions } from './adaptive-clipping.js';
+export { PoissonSampler, ShuffleSampler, type BatchSampler, type SamplerKind, type SamplerState } from './batch-sampler.js';
+export { SecureRandomSource, SeededRandomSource, makeRandomSource, type RandomSource, type NoiseRngMode } from './random-source.js';
+export { fillGaussian } from './gaussian-noise.js';
+export { discreteGaussianSampler } from './discrete-gaussian.js';
+export { stepEvent, type StepMechanism } from './step-events.js';
+export { isBudgetRefusal, type ReservationClient, type RemoteAccountant } from './step-ledger.js';
+export type { AccountantKind } from './local-accountant.js';

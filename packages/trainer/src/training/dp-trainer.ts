@@ -1,0 +1,276 @@
+/**
+ * DPTrainer: DP-SGD (Abadi et al. 2016) for a tfjs-layers model. One step: draw a batch (Poisson by default),
+ * log its DpEvent to the accountant BEFORE anything is released, sum the per-example clipped gradients (in physical
+ * chunks if asked), add noise, divide by the EXPECTED batch size, apply the optimizer.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { DpEvent, PrivacyAccountant } from '@dpledger/accounting';
+import { AdaptiveClipNorm } from './adaptive-clipping.js';
+import { PoissonSampler, ShuffleSampler, type BatchSampler, type SamplerKind, type SamplerState } from './batch-sampler.js';
+import { DiscreteGaussianMechanism } from './discrete-gaussian-mechanism.js';
+import { fail } from './fail.js';
+import { addGaussianNoise } from './gaussian-mechanism.js';
+import { calibrate, makeAccountant, type AccountantKind } from './local-accountant.js';
+import { DpOptimizer } from './optimizer.js';
+import { clipAndAccumulate, type Clipping, type LayerRuleRegistry } from '../per-sample/index.js';
+import { makeRandomSource, type NoiseRngMode, type RandomSource } from './random-source.js';
+import { stepEvent } from './step-events.js';
+import { StepLedger, type RemoteAccountant } from './step-ledger.js';
+import { checkSizes, resolveClipping, totalClipNorm, type ClipChoice, type DPTrainerOptions } from './trainer-options.js';
+
+/** What one step did. `loss` is the batch's mean loss WITHOUT noise: for monitoring, not for release. */
+export interface StepResult {
+  applied: boolean;
+  step: number;
+  batchSize: number;
+  loss: number;
+  clipNorm: number;
+  /** Set when the step was refused: the remote budget is spent and no update was applied. */
+  stopped?: 'budget_exhausted';
+}
+
+export interface FitCallbacks {
+  onStep?(r: StepResult): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs: { valAccuracy?: number; step: number }): void | Promise<void>;
+}
+
+export interface FitOptions {
+  epochs?: number;
+  steps?: number;
+  validationData?: [tf.Tensor, tf.Tensor];
+  callbacks?: FitCallbacks;
+}
+
+export interface FitHistory {
+  steps: number;
+  loss: number[];
+  batchSizes: number[];
+  valAccuracy: number[];
+  /** Why training ended early, if it did: the remote budget refused the next step. */
+  stopped?: { reason: 'budget_exhausted'; atStep: number };
+}
+
+/** Internal: the restorable parts a checkpoint sets after construction. */
+export interface TrainerInternals {
+  rng: RandomSource;
+  sampler: BatchSampler | null;
+  optimizer: DpOptimizer;
+  stepCount: number;
+  adaptive: AdaptiveClipNorm | null;
+}
+
+/** The DP-SGD trainer. */
+export class DPTrainer {
+  readonly model: tf.LayersModel;
+  readonly options: Readonly<DPTrainerOptions>;
+  readonly samplingProbability: number;
+  readonly noiseMultiplier: number;
+  readonly samplerKind: SamplerKind;
+  readonly noiseKind: 'gaussian' | 'discrete_gaussian';
+  readonly accountantKind: AccountantKind | 'custom' | 'remote';
+  /** @internal */ readonly internals: TrainerInternals;
+  private readonly clip: ClipChoice;
+  private readonly stepLedger: StepLedger;
+  private readonly discrete: DiscreteGaussianMechanism | null;
+  private stopReason: 'budget_exhausted' | null = null;
+
+  /**
+   * @example
+   * const t = new DPTrainer({ model, loss: 'categoricalCrossentropy', optimizer: { kind: 'sgd', learningRate: 0.1 },
+   *   clipNorm: 1, noiseMultiplier: 1.1, expectedBatchSize: 256, datasetSize: 60000 });
+   */
+  constructor(options: DPTrainerOptions) {
+    this.options = Object.freeze({ ...options });
+    this.model = options.model;
+    this.clip = resolveClipping(options);
+    this.samplingProbability = checkSizes(options);
+    this.samplerKind = options.sampler ?? 'poisson';
+    this.noiseKind = options.noise ?? 'gaussian';
+    const acc = options.accountant ?? 'rdp';
+    const remote = typeof acc === 'object' && 'client' in acc ? (acc as RemoteAccountant) : undefined;
+    const custom = typeof acc === 'object' && !remote ? (acc as PrivacyAccountant) : undefined;
+    const localKind: AccountantKind = typeof acc === 'string' ? acc : 'rdp';
+    this.accountantKind = remote ? 'remote' : custom ? 'custom' : localKind;
+    const rng = makeRandomSource({ secure: options.secureMode === true, seed: options.seed });
+    this.noiseMultiplier = options.noiseMultiplier ?? this.calibrated(localKind);
+    if (this.noiseKind === 'discrete_gaussian' && this.clip.kind === 'adaptive') fail('invalid_argument', 'adaptive clipping is offered with Gaussian noise only');
+    const adaptive = this.clip.kind === 'adaptive' ? new AdaptiveClipNorm(this.clip.options, this.noiseMultiplier, options.expectedBatchSize) : null;
+    this.discrete =
+      this.noiseKind === 'discrete_gaussian'
+        ? new DiscreteGaussianMechanism({ noiseMultiplier: this.noiseMultiplier, clipNorm: totalClipNorm((this.clip as { clipping: Clipping }).clipping), dimension: this.parameterCount(), rng })
+        : null;
+    this.stepLedger = new StepLedger(custom ?? makeAccountant(localKind), remote);
+    if (!this.stepLedger.local.supports(this.currentEvent())) fail('invalid_argument', `the accountant cannot account this trainer's ${this.currentEvent().kind} steps`);
+    this.internals = { rng, sampler: null, optimizer: new DpOptimizer(options.optimizer), stepCount: 0, adaptive };
+  }
+
+  private calibrated(kind: AccountantKind): number {
+    const t = this.options.target!;
+    if (!(t.epochs > 0)) fail('invalid_argument', 'target.epochs must be > 0');
+    if (this.samplerKind !== 'poisson' || this.noiseKind !== 'gaussian') fail('invalid_argument', 'target calibration is offered for Poisson sampling with Gaussian noise');
+    const steps = Math.ceil(t.epochs * Math.max(1, Math.round(1 / this.samplingProbability)));
+    return calibrate(t, this.samplingProbability, steps, kind);
+  }
+
+  private parameterCount(): number {
+    return this.model.trainableWeights.reduce((n, w) => n + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0);
+  }
+
+  /** Steps applied so far (including those before a resume). */
+  get stepCount(): number {
+    return this.internals.stepCount;
+  }
+
+  /** Where sampling and noise randomness comes from. */
+  get noiseRng(): NoiseRngMode {
+    return this.internals.rng.mode;
+  }
+
+  /** The clip norm the next step uses (moves under adaptive clipping). */
+  get clipNorm(): number {
+    return this.internals.adaptive ? this.internals.adaptive.clipNorm : totalClipNorm((this.clip as { clipping: Clipping }).clipping);
+  }
+
+  /** Everything accounted so far, as one composed DpEvent. */
+  get ledger(): DpEvent {
+    return this.stepLedger.local.ledger;
+  }
+
+  /** Set once a remote budget refused a step. */
+  get stopped(): 'budget_exhausted' | null {
+    return this.stopReason;
+  }
+
+  /** The epsilon spent so far at `delta`, by the local accountant (a mirror of the remote ledger in remote mode). */
+  epsilon(delta: number): number {
+    return this.stepLedger.local.getEpsilon(delta);
+  }
+
+  /** The DpEvent one step is logged as. */
+  currentEvent(): DpEvent {
+    if (this.discrete) return stepEvent(this.samplerKind, this.samplingProbability, { noise: 'discrete_gaussian', rho: this.discrete.rho });
+    return stepEvent(this.samplerKind, this.samplingProbability, { noise: 'gaussian', noiseMultiplier: this.noiseMultiplier });
+  }
+
+  /** The sampler over `datasetSize` examples (made on first use, restored by resume). */
+  sampler(savedState?: SamplerState): BatchSampler {
+    if (!this.internals.sampler) {
+      const { rng } = this.internals;
+      const o = this.options;
+      this.internals.sampler =
+        this.samplerKind === 'poisson' ? new PoissonSampler(rng, o.datasetSize, this.samplingProbability) : new ShuffleSampler(rng, o.datasetSize, o.expectedBatchSize, savedState);
+    }
+    return this.internals.sampler;
+  }
+
+  /**
+   * One DP-SGD step on a batch the caller drew (accounted as the configured sampler's step).
+   * @example const r = await trainer.step(xBatch, yBatch); if (!r.applied) console.log(r.stopped);
+   */
+  async step(xBatch: tf.Tensor, yBatch: tf.Tensor): Promise<StepResult> {
+    if (xBatch.shape[0] !== yBatch.shape[0]) fail('bad_input', `batch has ${xBatch.shape[0]} inputs and ${yBatch.shape[0]} targets`);
+    return this.runStep(xBatch.shape[0] ?? 0, (from, to) => [xBatch.slice(from, to - from), yBatch.slice(from, to - from)]);
+  }
+
+  private async runStep(batchSize: number, chunk: (from: number, to: number) => [tf.Tensor, tf.Tensor]): Promise<StepResult> {
+    const clipNorm = this.clipNorm;
+    const base = { step: this.stepCount, batchSize, loss: NaN, clipNorm };
+    if (this.stopReason || !(await this.stepLedger.authorize(this.currentEvent()))) {
+      this.stopReason = 'budget_exhausted';
+      await this.stepLedger.flush();
+      return { ...base, applied: false, stopped: 'budget_exhausted' };
+    }
+    const vars = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const clipping: Clipping = this.clip.kind === 'fixed' ? this.clip.clipping : { kind: 'flat', clipNorm };
+    let sums: tf.Tensor[] = vars.map((v) => tf.zerosLike(v));
+    let lossSum = 0;
+    let atMostC = 0;
+    const physical = this.options.maxPhysicalBatchSize ?? Math.max(1, batchSize);
+    for (let from = 0; from < batchSize; from += physical) {
+      const [x, y] = chunk(from, Math.min(batchSize, from + physical));
+      const r = await clipAndAccumulate(this.model, x, y, { loss: this.options.loss, fromLogits: this.options.fromLogits, clipping, rules: this.options.rules });
+      const next = sums.map((s, i) => tf.add(s, r.sums[i]!));
+      tf.dispose([sums, r.sums, x, y]);
+      sums = next;
+      lossSum += (await r.lossSum.data())[0]!;
+      if (this.internals.adaptive) atMostC += (await tf.tidy(() => r.norms.lessEqual(clipNorm).sum()).data())[0]!;
+      tf.dispose([r.norms, r.lossSum]);
+    }
+    const noisy = this.discrete ? this.discrete.privatize(sums) : addGaussianNoise(sums, (this.internals.adaptive?.gradientNoiseMultiplier ?? this.noiseMultiplier) * clipNorm, this.internals.rng);
+    tf.dispose(sums);
+    // divide by the EXPECTED batch size (Poisson: the realised size is private and may be 0)
+    const grads = noisy.map((g) => tf.div(g, this.options.expectedBatchSize));
+    tf.dispose(noisy);
+    this.internals.optimizer.apply(vars, grads);
+    tf.dispose(grads);
+    this.internals.adaptive?.update(atMostC, batchSize, this.internals.rng);
+    this.internals.stepCount++;
+    return { ...base, applied: true, loss: batchSize > 0 ? lossSum / batchSize : NaN };
+  }
+
+  /**
+   * Trains for `epochs` (of 1/q steps each) or `steps` logical steps, drawing batches with the sampler.
+   * @example const h = await trainer.fit(xs, ys, { epochs: 2, callbacks: { onStep: (r) => console.log(r.loss) } });
+   */
+  async fit(xs: tf.Tensor, ys: tf.Tensor, opts: FitOptions): Promise<FitHistory> {
+    if (xs.shape[0] !== this.options.datasetSize || ys.shape[0] !== this.options.datasetSize) {
+      fail('bad_input', `datasetSize is ${this.options.datasetSize} but the data has ${xs.shape[0]} inputs and ${ys.shape[0]} targets`);
+    }
+    const sampler = this.sampler();
+    if ((opts.epochs === undefined) === (opts.steps === undefined)) fail('invalid_argument', 'give exactly one of epochs or steps');
+    const total = opts.steps ?? Math.round(opts.epochs! * sampler.stepsPerEpoch);
+    if (!(Number.isInteger(total) && total >= 0)) fail('invalid_argument', 'steps must be an integer >= 0');
+    const history: FitHistory = { steps: 0, loss: [], batchSizes: [], valAccuracy: [] };
+    try {
+      for (let k = 0; k < total; k++) {
+        const idx = sampler.next();
+        const r = await this.runStep(idx.length, (from, to) => {
+          const part = tf.tensor1d(idx.subarray(from, to), 'int32');
+          const out: [tf.Tensor, tf.Tensor] = [tf.gather(xs, part), tf.gather(ys, part)];
+          part.dispose();
+          return out;
+        });
+        if (!r.applied) {
+          history.stopped = { reason: 'budget_exhausted', atStep: this.stepCount };
+          break;
+        }
+        history.steps++;
+        history.loss.push(r.loss);
+        history.batchSizes.push(r.batchSize);
+        await opts.callbacks?.onStep?.(r);
+        if ((k + 1) % sampler.stepsPerEpoch === 0 || k + 1 === total) {
+          const valAccuracy = opts.validationData ? accuracy(this.model, opts.validationData[0], opts.validationData[1]) : undefined;
+          if (valAccuracy !== undefined) history.valAccuracy.push(valAccuracy);
+          await opts.callbacks?.onEpochEnd?.(Math.ceil((k + 1) / sampler.stepsPerEpoch), { valAccuracy, step: this.stepCount });
+        }
+      }
+    } finally {
+      await this.stepLedger.flush();
+    }
+    return history;
+  }
+
+  /** Commits any open remote reservation (its unused steps go back to the budget). */
+  async close(): Promise<void> {
+    await this.stepLedger.flush();
+  }
+}
+
+/**
+ * Top-1 accuracy of `model` on (x, y), labels one-hot [n, k] or class indices [n]; evaluated in chunks of 1,000.
+ * @example accuracy(model, xTest, yTest) // 0.85
+ */
+export function accuracy(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): number {
+  const n = x.shape[0] ?? 0;
+  let correct = 0;
+  for (let from = 0; from < n; from += 1000) {
+    const size = Math.min(1000, n - from);
+    correct += tf.tidy(() => {
+      const pred = (model.predict(x.slice(from, size)) as tf.Tensor).argMax(-1);
+      const ys = y.slice(from, size);
+      const truth = ys.rank > 1 ? ys.argMax(-1) : ys.toInt();
+      return pred.equal(truth).sum().dataSync()[0]!;
+    });
+  }
+  return n === 0 ? NaN : correct / n;
+}

@@ -1,0 +1,110 @@
+/**
+ * The update rules DP-SGD applies to the noised mean gradient. Their state (momentum, Adam moments) is plain tensors
+ * so a checkpoint can save and restore it exactly. The update is post-processing of the noised gradient: it costs no
+ * privacy.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** Optimizer settings as a user writes them. */
+export interface OptimizerConfig {
+  kind: 'sgd' | 'momentum' | 'adam';
+  learningRate: number;
+  /** momentum only (default 0.9). */
+  momentum?: number;
+  /** adam only (defaults 0.9, 0.999, 1e-8). */
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
+
+/** Serializable optimizer state: the step count and each slot's values in weight order. */
+export interface OptimizerState {
+  kind: OptimizerConfig['kind'];
+  iterations: number;
+  /** slots[s][w]: slot s (momentum: [v]; adam: [m, v]) for weight w. */
+  slots: { shape: number[]; values: number[] }[][];
+}
+
+/** Applies gradients to variables. */
+export class DpOptimizer {
+  readonly config: Required<OptimizerConfig>;
+  private iterations = 0;
+  private slots: tf.Variable[][] = [];
+
+  /** @example const opt = new DpOptimizer({ kind: 'adam', learningRate: 1e-3 }); */
+  constructor(config: OptimizerConfig) {
+    const c = { momentum: 0.9, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, ...config };
+    if (!['sgd', 'momentum', 'adam'].includes(c.kind)) throw new RangeError(`unknown optimizer kind '${String(c.kind)}'`);
+    for (const [k, v] of Object.entries(c)) if (k !== 'kind' && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new RangeError(`optimizer ${k} must be a finite number >= 0`);
+    if (!(c.learningRate > 0)) throw new RangeError('optimizer learningRate must be > 0');
+    this.config = c;
+  }
+
+  private slotCount(): number {
+    return this.config.kind === 'sgd' ? 0 : this.config.kind === 'momentum' ? 1 : 2;
+  }
+
+  private ensureSlots(vars: tf.Variable[]): void {
+    if (this.slots.length === this.slotCount() && this.slots.every((s) => s.length === vars.length)) return;
+    this.slots = Array.from({ length: this.slotCount() }, () => vars.map((v) => tf.variable(tf.zerosLike(v), false)));
+  }
+
+  /** w <- update(w, g) for each (variable, gradient) pair, in place. */
+  apply(vars: tf.Variable[], grads: tf.Tensor[]): void {
+    if (vars.length !== grads.length) throw new RangeError(`${grads.length} gradients for ${vars.length} weights`);
+    this.ensureSlots(vars);
+    this.iterations++;
+    const { kind, learningRate: lr, momentum, beta1, beta2, epsilon } = this.config;
+    const t = this.iterations;
+    tf.tidy(() => {
+      vars.forEach((w, i) => {
+        const g = grads[i]!;
+        if (kind === 'sgd') {
+          w.assign(w.sub(g.mul(lr))); // w <- w - lr g
+        } else if (kind === 'momentum') {
+          const v = this.slots[0]![i]!;
+          v.assign(v.mul(momentum).add(g)); // heavy ball (Polyak 1964), as tf.train.momentum: v <- mu v + g
+          w.assign(w.sub(v.mul(lr)));
+        } else {
+          const m = this.slots[0]![i]!;
+          const v = this.slots[1]![i]!;
+          m.assign(m.mul(beta1).add(g.mul(1 - beta1))); // Adam (Kingma & Ba 2015, Alg. 1): biased moments
+          v.assign(v.mul(beta2).add(g.square().mul(1 - beta2)));
+          const mHat = m.div(1 - beta1 ** t); // bias correction
+          const vHat = v.div(1 - beta2 ** t);
+          w.assign(w.sub(mHat.mul(lr).div(vHat.sqrt().add(epsilon))));
+        }
+      });
+    });
+  }
+
+  /** The state to checkpoint. */
+  getState(): OptimizerState {
+    return {
+      kind: this.config.kind,
+      iterations: this.iterations,
+      slots: this.slots.map((slot) => slot.map((v) => ({ shape: v.shape.slice(), values: Array.from(v.dataSync()) }))),
+    };
+  }
+
+  /** Restores a saved state (same kind, same weight shapes). */
+  setState(state: OptimizerState, vars: tf.Variable[]): void {
+    if (state.kind !== this.config.kind) throw new RangeError(`checkpoint optimizer is '${state.kind}', this trainer uses '${this.config.kind}'`);
+    this.dispose();
+    this.iterations = state.iterations;
+    if (state.slots.length === 0) return;
+    this.slots = state.slots.map((slot) =>
+      slot.map((s, i) => {
+        const want = vars[i]?.shape ?? [];
+        if (s.shape.join() !== want.join()) throw new RangeError(`optimizer slot shape [${s.shape}] does not match weight [${want}]`);
+        return tf.variable(tf.tensor(s.values, s.shape, 'float32'), false);
+      }),
+    );
+  }
+
+  /** Frees the slot variables. */
+  dispose(): void {
+    for (const slot of this.slots) for (const v of slot) v.dispose();
+    this.slots = [];
+  }
+}

@@ -1,0 +1,55 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DPTrainer } from '@dpledger/trainer';
+import { StandInAccountant } from './stand-in-accountant.fixture.js';
+
+// Every tfjs RNG entry point the trainer could reach, wrapped so calls are counted (a namespace cannot be spied on).
+vi.mock('@tensorflow/tfjs', async (importOriginal) => {
+  const orig = await importOriginal<typeof import('@tensorflow/tfjs')>();
+  return {
+    ...orig,
+    randomNormal: vi.fn(orig.randomNormal),
+    randomUniform: vi.fn(orig.randomUniform),
+    truncatedNormal: vi.fn(orig.truncatedNormal),
+    randomGamma: vi.fn(orig.randomGamma),
+    multinomial: vi.fn(orig.multinomial),
+  };
+});
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('secure mode', () => {
+  it('draws every bit of sampling and noise from crypto.getRandomValues, never Math.random or tfjs RNG', async () => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 3, activation: 'tanh' }), tf.layers.dense({ units: 2 })] });
+    const xs = tf.tensor2d(Array.from({ length: 64 * 4 }, (_, i) => Math.sin(i)), [64, 4]);
+    const ys = tf.oneHot(tf.tensor1d(Array.from({ length: 64 }, (_, i) => i % 2), 'int32'), 2).toFloat();
+    const rng = [tf.randomNormal, tf.randomUniform, tf.truncatedNormal, tf.randomGamma, tf.multinomial] as unknown as ReturnType<typeof vi.fn>[];
+    for (const f of rng) f.mockClear();
+    const mathRandom = vi.spyOn(Math, 'random');
+    const crypto = vi.spyOn(globalThis.crypto, 'getRandomValues');
+    const variants = [{ clipNorm: 1 }, { adaptiveClipping: { initialClipNorm: 0.5, countNoiseMultiplier: 2 } }, { clipNorm: 1, noise: 'discrete_gaussian' as const }];
+    for (const v of variants) {
+      const t = new DPTrainer({
+        model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'adam', learningRate: 0.01 }, noiseMultiplier: 1.1,
+        expectedBatchSize: 8, datasetSize: 64, secureMode: true, seed: 5, accountant: new StandInAccountant(), ...v,
+      });
+      expect(t.noiseRng).toBe('secure');
+      const before = model.getWeights().map((w) => w.dataSync().slice());
+      await t.fit(xs, ys, { steps: 2 });
+      expect(model.getWeights().some((w, i) => w.dataSync().some((x, j) => x !== before[i]![j]))).toBe(true);
+    }
+    expect(mathRandom).not.toHaveBeenCalled();
+    for (const f of rng) expect(f).not.toHaveBeenCalled();
+    expect(crypto).toHaveBeenCalled();
+  });
+
+  it('the wrapped tfjs RNG is observable (so the test above can fail)', () => {
+    tf.randomNormal([2]).dispose();
+    expect(tf.randomNormal as unknown as ReturnType<typeof vi.fn>).toHaveBeenCalled();
+  });
+});

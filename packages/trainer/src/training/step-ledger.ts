@@ -1,0 +1,98 @@
+/**
+ * Where each step's DpEvent goes BEFORE its noise is released and its update applied.
+ * Local: composed into an accountant. Remote: steps are reserved ahead on the accountant service in chunks
+ * (`reserveSteps`); a refusal (HTTP 409, code `budget_exhausted`) is retried with half the chunk down to one step,
+ * so training stops exactly at the last step the budget allows. Used counts are committed; unused ones released.
+ * A local accountant always mirrors what was authorized, so epsilon can be read without a round trip.
+ */
+import type { DpEvent, PrivacyAccountant } from '@dpledger/accounting';
+import { stableKey } from '@dpledger/accounting';
+
+/** The part of the @dpledger/client the trainer needs (structural, so any conforming client works). */
+export interface ReservationClient {
+  reserve(runId: string, body: { steps: number; event: DpEvent }): Promise<{ id: string; steps: number }>;
+  commit(reservationId: string, used: number): Promise<unknown>;
+}
+
+/** A remote run to account against. */
+export interface RemoteAccountant {
+  client: ReservationClient;
+  runId: string;
+  /** Steps reserved per request (default 100). */
+  reserveSteps?: number;
+}
+
+/** True for the client's BudgetExhaustedError (code 'budget_exhausted') or any error carrying HTTP status 409. */
+export function isBudgetRefusal(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { code?: unknown; status?: unknown };
+  return e.code === 'budget_exhausted' || e.status === 409;
+}
+
+interface Reservation {
+  id: string;
+  steps: number;
+  used: number;
+  eventKey: string;
+}
+
+/** Authorizes steps against a local accountant and, optionally, a remote run. */
+export class StepLedger {
+  private current: Reservation | null = null;
+  private exhausted = false;
+
+  constructor(
+    readonly local: PrivacyAccountant,
+    readonly remote?: RemoteAccountant,
+  ) {}
+
+  /** True once the remote budget refused a step. */
+  get budgetExhausted(): boolean {
+    return this.exhausted;
+  }
+
+  /**
+   * Records one application of `event`; resolves false (and records nothing) when the remote budget refuses it.
+   * @example if (!(await ledger.authorize(ev))) stop();
+   */
+  async authorize(event: DpEvent): Promise<boolean> {
+    if (!this.local.supports(event)) {
+      throw new RangeError(`the local accountant cannot account ${event.kind} events`);
+    }
+    if (this.remote) {
+      if (this.exhausted) return false;
+      const key = stableKey(event);
+      if (this.current && (this.current.eventKey !== key || this.current.used >= this.current.steps)) await this.flush();
+      if (!this.current) {
+        this.current = await this.reserve(event, key);
+        if (!this.current) {
+          this.exhausted = true;
+          return false;
+        }
+      }
+      this.current.used++;
+    }
+    this.local.compose(event, 1);
+    return true;
+  }
+
+  private async reserve(event: DpEvent, eventKey: string): Promise<Reservation | null> {
+    const remote = this.remote!;
+    for (let steps = Math.max(1, Math.floor(remote.reserveSteps ?? 100)); steps >= 1; steps = Math.floor(steps / 2)) {
+      try {
+        const r = await remote.client.reserve(remote.runId, { steps, event });
+        return { id: r.id, steps: Math.min(steps, r.steps), used: 0, eventKey };
+      } catch (err) {
+        if (!isBudgetRefusal(err)) throw err;
+      }
+    }
+    return null;
+  }
+
+  /** Commits the used part of the open reservation (releasing the rest). Safe to call any time. */
+  async flush(): Promise<void> {
+    const r = this.current;
+    this.current = null;
+    if (r && this.remote) await this.remote.client.commit(r.id, r.used);
+  }
+}

@@ -1,0 +1,84 @@
+/** DPTrainer options as a user writes them, checked and resolved into one settled configuration. */
+import type * as tf from '@tensorflow/tfjs';
+import type { PrivacyAccountant } from '@dpledger/accounting';
+import type { AdaptiveClippingOptions } from './adaptive-clipping.js';
+import type { SamplerKind } from './batch-sampler.js';
+import { fail } from './fail.js';
+import type { AccountantKind } from './local-accountant.js';
+import type { OptimizerConfig } from './optimizer.js';
+import type { Clipping, LayerRuleRegistry, LossSpec } from '../per-sample/index.js';
+import type { RemoteAccountant } from './step-ledger.js';
+
+export interface DPTrainerOptions {
+  model: tf.LayersModel;
+  loss: LossSpec;
+  fromLogits?: boolean;
+  optimizer: OptimizerConfig;
+  /** One of clipNorm (flat), clipping (flat or per layer) or adaptiveClipping (flat, Andrew et al. 2021). */
+  clipNorm?: number;
+  clipping?: Clipping;
+  adaptiveClipping?: AdaptiveClippingOptions;
+  /** One of noiseMultiplier or target (calibrated with @dpledger/accounting). */
+  noiseMultiplier?: number;
+  target?: { epsilon: number; delta: number; epochs: number };
+  expectedBatchSize: number;
+  datasetSize: number;
+  /** 'poisson' (default) or 'shuffle' (accounted without amplification). */
+  sampler?: SamplerKind;
+  /** Every random bit of sampling and noise from the platform CSPRNG (default false: a seeded generator). */
+  secureMode?: boolean;
+  noise?: 'gaussian' | 'discrete_gaussian';
+  /** 'rdp' (default), 'pld', an accountant instance, or a remote run on the accountant service. */
+  accountant?: AccountantKind | PrivacyAccountant | RemoteAccountant;
+  /** Largest physical chunk of a logical batch (virtual steps); default: the whole batch at once. */
+  maxPhysicalBatchSize?: number;
+  /** Per-layer rule registry handed to per-sample clipping. */
+  rules?: LayerRuleRegistry;
+  /** Seed of the non-secure generator (ignored in secure mode). */
+  seed?: number;
+}
+
+/** The clipping a step uses: a fixed flat or per-layer threshold, or the adaptive one. */
+export type ClipChoice = { kind: 'fixed'; clipping: Clipping } | { kind: 'adaptive'; options: AdaptiveClippingOptions };
+
+function positive(name: string, v: unknown): number {
+  if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) fail('invalid_argument', `${name} must be a finite number > 0, got ${String(v)}`);
+  return v;
+}
+
+/**
+ * Checks the options that need no model or accountant and settles the clipping choice.
+ * @example resolveClipping({ clipNorm: 1 } as DPTrainerOptions) // { kind: 'fixed', clipping: { kind: 'flat', clipNorm: 1 } }
+ */
+export function resolveClipping(o: DPTrainerOptions): ClipChoice {
+  const given = [o.clipNorm !== undefined, o.clipping !== undefined, o.adaptiveClipping !== undefined].filter(Boolean).length;
+  if (given !== 1) fail('invalid_argument', 'give exactly one of clipNorm, clipping or adaptiveClipping');
+  if (o.adaptiveClipping) return { kind: 'adaptive', options: o.adaptiveClipping };
+  if (o.clipNorm !== undefined) return { kind: 'fixed', clipping: { kind: 'flat', clipNorm: positive('clipNorm', o.clipNorm) } };
+  const c = o.clipping!;
+  if (c.kind === 'flat') positive('clipping.clipNorm', c.clipNorm);
+  else if (c.kind === 'per_layer') c.clipNorms.forEach((v, i) => positive(`clipping.clipNorms[${i}]`, v));
+  else fail('invalid_argument', `unknown clipping kind '${String((c as { kind: unknown }).kind)}'`);
+  return { kind: 'fixed', clipping: c };
+}
+
+/** The L2 sensitivity of one example's clipped gradient: C, or sqrt(sum C_l^2) for per-layer thresholds. */
+export function totalClipNorm(c: Clipping): number {
+  return c.kind === 'flat' ? c.clipNorm : Math.sqrt(c.clipNorms.reduce((a, b) => a + b * b, 0));
+}
+
+/** Checks sizes and sampler; returns q = expectedBatchSize / datasetSize. */
+export function checkSizes(o: DPTrainerOptions): number {
+  if (!(Number.isSafeInteger(o.datasetSize) && o.datasetSize >= 1)) fail('invalid_argument', `datasetSize must be an integer >= 1`);
+  positive('expectedBatchSize', o.expectedBatchSize);
+  if (o.expectedBatchSize > o.datasetSize) fail('invalid_argument', `expectedBatchSize ${o.expectedBatchSize} exceeds datasetSize ${o.datasetSize}`);
+  if (o.sampler !== undefined && o.sampler !== 'poisson' && o.sampler !== 'shuffle') fail('invalid_argument', `sampler must be 'poisson' or 'shuffle'`);
+  if (o.sampler === 'shuffle' && !Number.isInteger(o.expectedBatchSize)) fail('invalid_argument', 'shuffle batching needs an integer expectedBatchSize');
+  if (o.maxPhysicalBatchSize !== undefined && !(Number.isInteger(o.maxPhysicalBatchSize) && o.maxPhysicalBatchSize >= 1)) {
+    fail('invalid_argument', 'maxPhysicalBatchSize must be an integer >= 1');
+  }
+  if ((o.noiseMultiplier === undefined) === (o.target === undefined)) fail('invalid_argument', 'give exactly one of noiseMultiplier or target');
+  if (o.noiseMultiplier !== undefined) positive('noiseMultiplier', o.noiseMultiplier);
+  if (o.noise !== undefined && o.noise !== 'gaussian' && o.noise !== 'discrete_gaussian') fail('invalid_argument', `noise must be 'gaussian' or 'discrete_gaussian'`);
+  return o.expectedBatchSize / o.datasetSize;
+}
