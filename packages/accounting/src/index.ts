@@ -5,3 +5,5 @@ export { assertDpEvent, assertCount, MAX_PARAMETER } from './validate.js';
 export { Ledger, eventsEqual, stableKey } from './ledger.js';
 export { BaseAccountant, unsupported, type PrivacyAccountant, type LeafEvent } from './accountant.js';
 export * from './rdp/index.js';
+export * from './calibration/index.js';
+export * from './pld/index.js';
