@@ -1,0 +1,142 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AccountingError, RdpAccountant, type DpEvent } from '@dpledger/accounting';
+import { PldAccountant } from './index.js';
+import { describeAccountantContract } from '../testing/accountant-contract.js';
+import reference from './fixtures/pld-reference.json' with { type: 'json' };
+
+const dpsgd = (q: number, sigma: number, steps: number): DpEvent => ({
+  kind: 'self_composed',
+  count: steps,
+  event: { kind: 'poisson_sampled', sampling_probability: q, event: { kind: 'gaussian', noise_multiplier: sigma } },
+});
+const pldEps = (event: DpEvent, delta: number) => new PldAccountant().compose(event).getEpsilon(delta);
+/** 1e-3 relative of dp_accounting's PLD at interval 1e-4 (the reference tolerance). */
+const TOL = 1e-3;
+
+describeAccountantContract('PldAccountant', () => new PldAccountant(), { numRuns: 4, relTol: 1e-6 });
+
+describe('PldAccountant against dp_accounting and PRV (fixtures/pld-reference.json)', () => {
+  it.each(reference.pld_epsilon)('DP-SGD q=$q sigma=$sigma steps=$steps', (r) => {
+    const eps = pldEps(dpsgd(r.q, r.sigma, r.steps), r.delta);
+    expect(Math.abs(eps - r['dp_accounting_pld_1e-4']) / r['dp_accounting_pld_1e-4']).toBeLessThan(TOL);
+    expect(eps).toBeGreaterThanOrEqual(r.prv_eps_lower);
+  });
+
+  it.each(reference.published_figures)('MNIST tutorial sigma=$sigma steps=$steps', (r) => {
+    const eps = pldEps(dpsgd(r.q, r.sigma, r.steps), r.delta);
+    const want = r['dp_pld_vdi_0.0001'].eps;
+    expect(Math.abs(eps - want) / want).toBeLessThan(TOL);
+    expect(eps).toBeGreaterThanOrEqual(r.prv_accountant_ms.eps_lower);
+  });
+
+  it.each(reference.heterogeneous)('heterogeneous $name', (r) => {
+    const event: DpEvent = { kind: 'composed', events: r.components.map((c) => dpsgd(c.q, c.sigma, c.steps)) };
+    const eps = pldEps(event, r.delta);
+    const want = r['dp_pld_vdi_0.0001'].eps;
+    expect(Math.abs(eps - want) / want).toBeLessThan(TOL);
+    expect(eps).toBeGreaterThanOrEqual(r.opacus_prv.eps_lower);
+  });
+
+  it.each(reference.laplace)('laplace b=$scale_b delta=$delta', (r) => {
+    const eps = new PldAccountant().compose({ kind: 'laplace', noise_multiplier: r.scale_b }, r.count).getEpsilon(r.delta);
+    const want = r['dp_pld_vdi_0.0001'].eps;
+    expect(Math.abs(eps - want) / want).toBeLessThan(TOL);
+    expect(eps).toBeGreaterThanOrEqual(r.prv_accountant_ms.eps_lower);
+    expect(eps).toBeGreaterThanOrEqual(r.closed_form_single_eps - 1e-9);
+  });
+
+  it.each(reference.gaussian)('gaussian sigma=$sigma count=$count', (r) => {
+    const eps = new PldAccountant().compose({ kind: 'gaussian', noise_multiplier: r.sigma }, r.count).getEpsilon(r.delta);
+    const want = r['dp_pld_vdi_0.0001'].eps;
+    expect(Math.abs(eps - want) / want).toBeLessThan(TOL);
+    expect(eps).toBeGreaterThanOrEqual(r.mpmath_exact.eps); // the exact value: never optimistic
+  });
+
+  it("gives dp_accounting's 1.5154 for q=0.01, sigma=1.1, 1000 steps, delta=1e-5 (the README example)", () => {
+    expect(pldEps(dpsgd(0.01, 1.1, 1000), 1e-5)).toBeCloseTo(1.5154, 3);
+  });
+});
+
+describe('PldAccountant behaviour', () => {
+  it('takes the worse of the remove and add directions', () => {
+    const acc = new PldAccountant().compose(dpsgd(0.05, 0.8, 50));
+    const eps = acc.getEpsilon(1e-5);
+    expect(acc.getDelta(eps)).toBeLessThanOrEqual(1e-5 * (1 + 1e-6));
+    expect(acc.getDelta(eps * 0.99)).toBeGreaterThan(1e-5);
+  });
+
+  it('composes epsilon_delta events pessimistically (basic composition is an upper bound)', () => {
+    const acc = new PldAccountant().compose({ kind: 'epsilon_delta', epsilon: 0.5, delta: 1e-6 }, 4);
+    expect(acc.getDelta(2)).toBeLessThanOrEqual(4e-6 + 1e-12);
+    expect(acc.getEpsilon(4e-6)).toBeLessThanOrEqual(2 + 1e-3);
+    expect(acc.getEpsilon(4e-6)).toBeGreaterThan(1);
+  });
+
+  it('accepts gaussian and laplace under replace_one and refuses Poisson sampling there', () => {
+    const acc = new PldAccountant({ neighboringRelation: 'replace_one' });
+    expect(acc.supports({ kind: 'gaussian', noise_multiplier: 1 })).toBe(true);
+    expect(acc.supports({ kind: 'laplace', noise_multiplier: 1 })).toBe(true);
+    expect(() => acc.compose(dpsgd(0.01, 1, 10))).toThrowError(expect.objectContaining({ code: 'unsupported_event', pointer: '/event' }));
+  });
+
+  it('refuses zcdp, sampling without replacement and Poisson-sampled non-additive events with a pointer', () => {
+    const acc = new PldAccountant();
+    expect(acc.supports({ kind: 'zcdp', rho: 0.1 })).toBe(false);
+    const swr: DpEvent = { kind: 'sampled_without_replacement', source_dataset_size: 100, sample_size: 10, event: { kind: 'gaussian', noise_multiplier: 1 } };
+    expect(acc.supports(swr)).toBe(false);
+    const nested: DpEvent = { kind: 'poisson_sampled', sampling_probability: 0.1, event: { kind: 'epsilon_delta', epsilon: 1, delta: 0 } };
+    expect(() => acc.compose({ kind: 'composed', events: [nested] })).toThrowError(expect.objectContaining({ pointer: '/events/0/event' }));
+    expect(acc.getEpsilon(1e-5)).toBe(0);
+  });
+
+  it('validates its options and arguments', () => {
+    expect(() => new PldAccountant({ valueDiscretizationInterval: 0 })).toThrow(AccountingError);
+    expect(() => new PldAccountant({ valueDiscretizationInterval: Number.NaN })).toThrow(AccountingError);
+    expect(() => new PldAccountant().getEpsilon(-1)).toThrow(AccountingError);
+    expect(() => new PldAccountant().getDelta(Number.NaN)).toThrow(AccountingError);
+  });
+});
+
+describe('PldAccountant properties (fast-check)', () => {
+  const q = fc.double({ min: 0.001, max: 0.2, noNaN: true });
+  const sigma = fc.double({ min: 0.7, max: 4, noNaN: true });
+  const steps = fc.integer({ min: 1, max: 60 });
+  const delta = fc.double({ min: 1e-8, max: 1e-3, noNaN: true });
+  const opts = { numRuns: 6 };
+
+  it('is never above RDP (the PLD bound is tighter)', () => {
+    fc.assert(
+      fc.property(q, sigma, steps, delta, (q, s, k, d) => {
+        const rdp = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(dpsgd(q, s, k)).getEpsilon(d);
+        expect(pldEps(dpsgd(q, s, k), d)).toBeLessThanOrEqual(rdp * (1 + 1e-9));
+      }),
+      opts,
+    );
+  });
+
+  it('is non-decreasing in steps and q, non-increasing in sigma and delta', () => {
+    fc.assert(
+      fc.property(q, sigma, steps, delta, (q, s, k, d) => {
+        const base = pldEps(dpsgd(q, s, k), d);
+        const slack = 1e-9 * (1 + base);
+        expect(pldEps(dpsgd(q, s, k + 7), d)).toBeGreaterThanOrEqual(base - slack);
+        expect(pldEps(dpsgd(Math.min(1, q * 1.5), s, k), d)).toBeGreaterThanOrEqual(base - slack);
+        expect(pldEps(dpsgd(q, s * 1.3, k), d)).toBeLessThanOrEqual(base + slack);
+        expect(pldEps(dpsgd(q, s, k), d * 10)).toBeLessThanOrEqual(base + slack);
+      }),
+      opts,
+    );
+  });
+
+  it('getDelta(getEpsilon(delta)) is delta', () => {
+    fc.assert(
+      fc.property(q, sigma, steps, delta, (q, s, k, d) => {
+        const acc = new PldAccountant().compose(dpsgd(q, s, k));
+        const eps = acc.getEpsilon(d);
+        if (eps > 0) expect(Math.abs(acc.getDelta(eps) - d) / d).toBeLessThan(1e-6);
+      }),
+      opts,
+    );
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * A discretised privacy loss distribution (PLD) for one neighbouring direction: mass `probs[i]` at loss
+ * (offset + i) * interval, plus `infinityMass` at +infinity (Koskela, Jalko, Honkela 2020; Doroshenko et al. 2022).
+ */
+
+export interface Pmf {
+  /** Grid index of probs[0]; losses are integer multiples of the discretisation interval. */
+  readonly offset: number;
+  readonly probs: Float64Array;
+  /** Mass of infinite privacy loss: counted in full in every delta. */
+  readonly infinityMass: number;
+}
+
+/** Most grid points a PLD may span; wider ones are narrowed pessimistically (mass moved to higher loss). */
+export const MAX_BINS = 1 << 21;
+
+/** The PLD of a mechanism that reveals nothing: all mass at loss 0. */
+export const IDENTITY_PMF: Pmf = { offset: 0, probs: Float64Array.of(1), infinityMass: 0 };
+
+/**
+ * Hockey-stick divergence at `epsilon`: delta = inf + sum_{l > eps} p_l (1 - e^{eps - l})
+ * (Meiser & Mohammadi 2018, "Tight on budget?", Lemma 5; Sommer, Meiser, Mohammadi 2019, Thm. 3).
+ * @example deltaForEpsilon({ offset: 10, probs: Float64Array.of(1), infinityMass: 0 }, 1e-4, 0) // 1 - e^{-1e-3}
+ */
+export function deltaForEpsilon(pmf: Pmf, interval: number, epsilon: number): number {
+  const { offset, probs } = pmf;
+  let delta = pmf.infinityMass;
+  const first = Math.max(0, Math.floor(epsilon / interval) - offset);
+  for (let i = probs.length - 1; i >= first; i--) {
+    const loss = (offset + i) * interval;
+    if (loss <= epsilon) break;
+    delta -= probs[i]! * Math.expm1(epsilon - loss);
+  }
+  return Math.min(1, Math.max(0, delta));
+}
+
+/**
+ * Smallest epsilon >= 0 whose hockey-stick divergence is <= delta (Infinity when the infinite-loss mass alone
+ * exceeds delta). On each grid gap delta(eps) = U - e^{eps} W, with U and W suffix sums of p and p e^{-l}, so the
+ * answer is eps = log((U - delta)/W) on the gap where it lands (Sommer, Meiser, Mohammadi 2019, Thm. 3).
+ * @example epsilonForDelta({ offset: 10, probs: Float64Array.of(1), infinityMass: 0 }, 1e-4, 1e-5) // ~1e-3
+ */
+export function epsilonForDelta(pmf: Pmf, interval: number, delta: number): number {
+  const { offset, probs } = pmf;
+  if (pmf.infinityMass > delta) return Infinity;
+  const n = probs.length;
+  const top = (offset + n - 1) * interval;
+  let upper = pmf.infinityMass; // U: mass with loss >= current grid point
+  let lower = 0; // W: sum p e^{top - l}, scaled by e^{-top} so nothing overflows
+  for (let i = n - 1; i >= 0; i--) {
+    const p = probs[i]!;
+    if (p === 0) continue;
+    const loss = (offset + i) * interval;
+    upper += p;
+    lower += p * Math.exp(top - loss);
+    if (upper <= delta) continue;
+    const eps = top + Math.log((upper - delta) / lower);
+    // eps solves U - e^{eps} W = delta on the gap below this point; accept it once it lies above the next point down.
+    let j = i - 1;
+    while (j >= 0 && probs[j] === 0) j--;
+    const below = j >= 0 ? (offset + j) * interval : -Infinity;
+    if (eps >= below) return Math.max(0, Math.min(eps, loss));
+  }
+  return 0;
+}
+
+/**
+ * Truncates at most tau/2 of mass from each end: the lower tail is added to the first kept point (a higher
+ * loss, so pessimistic), the upper tail is counted as infinite loss (dp_accounting pld_pmf truncation rule).
+ */
+export function truncateTails(pmf: Pmf, tau: number): Pmf {
+  const { probs } = pmf;
+  const n = probs.length;
+  let lo = 0;
+  let loMass = 0;
+  while (lo < n - 1 && loMass + probs[lo]! <= tau / 2) loMass += probs[lo++]!;
+  let hi = n - 1;
+  let hiMass = 0;
+  while (hi > lo && hiMass + probs[hi]! <= tau / 2) hiMass += probs[hi--]!;
+  if (lo === 0 && hi === n - 1) return pmf;
+  const kept = probs.slice(lo, hi + 1);
+  kept[0] = kept[0]! + loMass;
+  return { offset: pmf.offset + lo, probs: kept, infinityMass: pmf.infinityMass + hiMass };
+}
+
+/** Clears negative round-off (an FFT artefact); dropping negative mass can only raise delta. */
+export function clampNonNegative(probs: Float64Array): void {
+  for (let i = 0; i < probs.length; i++) if (!(probs[i]! > 0)) probs[i] = 0;
+}
+
+/** Sum of the finite-loss masses. */
+export function finiteMass(probs: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < probs.length; i++) s += probs[i]!;
+  return s;
+}
