@@ -16,6 +16,7 @@ import { clipAndAccumulate, type Clipping, type LayerRuleRegistry } from '../per
 import { makeRandomSource, type NoiseRngMode, type RandomSource } from './random-source.js';
 import { stepEvent } from './step-events.js';
 import { StepLedger, type RemoteAccountant } from './step-ledger.js';
+import { resumeCheckpoint, saveCheckpoint, type ResumeOptions } from './checkpoint.js';
 import { checkSizes, resolveClipping, totalClipNorm, type ClipChoice, type DPTrainerOptions } from './trainer-options.js';
 
 /** What one step did. `loss` is the batch's mean loss WITHOUT noise: for monitoring, not for release. */
@@ -79,7 +80,7 @@ export class DPTrainer {
    * const t = new DPTrainer({ model, loss: 'categoricalCrossentropy', optimizer: { kind: 'sgd', learningRate: 0.1 },
    *   clipNorm: 1, noiseMultiplier: 1.1, expectedBatchSize: 256, datasetSize: 60000 });
    */
-  constructor(options: DPTrainerOptions) {
+  constructor(options: DPTrainerOptions, /** @internal resume: a saved seeded RNG state */ rngState?: readonly number[] | null) {
     this.options = Object.freeze({ ...options });
     this.model = options.model;
     this.clip = resolveClipping(options);
@@ -91,7 +92,7 @@ export class DPTrainer {
     const custom = typeof acc === 'object' && !remote ? (acc as PrivacyAccountant) : undefined;
     const localKind: AccountantKind = typeof acc === 'string' ? acc : 'rdp';
     this.accountantKind = remote ? 'remote' : custom ? 'custom' : localKind;
-    const rng = makeRandomSource({ secure: options.secureMode === true, seed: options.seed });
+    const rng = makeRandomSource({ secure: options.secureMode === true, seed: options.seed, state: rngState });
     this.noiseMultiplier = options.noiseMultiplier ?? this.calibrated(localKind);
     if (this.noiseKind === 'discrete_gaussian' && this.clip.kind === 'adaptive') fail('invalid_argument', 'adaptive clipping is offered with Gaussian noise only');
     const adaptive = this.clip.kind === 'adaptive' ? new AdaptiveClipNorm(this.clip.options, this.noiseMultiplier, options.expectedBatchSize) : null;
@@ -248,6 +249,32 @@ export class DPTrainer {
       await this.stepLedger.flush();
     }
     return history;
+  }
+
+  /** @internal Composes a saved ledger into the accountant (resume): epsilon continues from it. */
+  replayLedger(ledger: DpEvent): void {
+    // entry by entry, so the run-length merged ledger continues exactly as if never interrupted
+    const entries = ledger.kind === 'composed' ? ledger.events : [ledger];
+    for (const e of entries) {
+      if (e.kind === 'self_composed') this.stepLedger.local.compose(e.event, e.count);
+      else this.stepLedger.local.compose(e, 1);
+    }
+  }
+
+  /**
+   * Saves weights, optimizer state, step, RNG and sampler state and the ledger in `dir`.
+   * @example await trainer.save('./ckpt');
+   */
+  async save(dir: string): Promise<{ weightsSha256: string }> {
+    return saveCheckpoint(this, dir);
+  }
+
+  /**
+   * A trainer continuing a saved run (same architecture in `options.model`); epsilon continues from the saved ledger.
+   * @example const t = await DPTrainer.resume('./ckpt', { model });
+   */
+  static async resume(dir: string, options: ResumeOptions): Promise<DPTrainer> {
+    return resumeCheckpoint(dir, options);
   }
 
   /** Commits any open remote reservation (its unused steps go back to the budget). */

@@ -10,3 +10,5 @@ export { discreteGaussianSampler } from './discrete-gaussian.js';
 export { stepEvent, type StepMechanism } from './step-events.js';
 export { isBudgetRefusal, type ReservationClient, type RemoteAccountant } from './step-ledger.js';
 export type { AccountantKind } from './local-accountant.js';
+export { buildModel, modelLayout, type BuiltinModel } from './build-model.js';
+export { CHECKPOINT_FORMAT, type CheckpointFile, type ResumeOptions } from './checkpoint.js';

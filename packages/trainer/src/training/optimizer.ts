@@ -22,7 +22,7 @@ export interface OptimizerState {
   kind: OptimizerConfig['kind'];
   iterations: number;
   /** slots[s][w]: slot s (momentum: [v]; adam: [m, v]) for weight w. */
-  slots: { shape: number[]; values: number[] }[][];
+  slots: { shape: number[]; values: Float32Array }[][];
 }
 
 /** Applies gradients to variables. */
@@ -83,7 +83,7 @@ export class DpOptimizer {
     return {
       kind: this.config.kind,
       iterations: this.iterations,
-      slots: this.slots.map((slot) => slot.map((v) => ({ shape: v.shape.slice(), values: Array.from(v.dataSync()) }))),
+      slots: this.slots.map((slot) => slot.map((v) => ({ shape: v.shape.slice(), values: Float32Array.from(v.dataSync()) }))),
     };
   }
 

@@ -1,0 +1,73 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DPTrainer, type DPTrainerOptions } from '@dpledger/trainer';
+import { StandInAccountant } from './stand-in-accountant.fixture.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const model = (seed: number) =>
+  tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [5], units: 4, activation: 'tanh', kernelInitializer: tf.initializers.glorotUniform({ seed }) }),
+      tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }),
+    ],
+  });
+const weights = (m: tf.LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
+const xs = tf.tensor2d(Array.from({ length: 40 * 5 }, (_, i) => Math.cos(i * 0.7)), [40, 5]);
+const ys = tf.oneHot(tf.tensor1d(Array.from({ length: 40 }, (_, i) => i % 3), 'int32'), 3).toFloat();
+
+function options(m: tf.LayersModel, extra: Partial<DPTrainerOptions> = {}): DPTrainerOptions {
+  return {
+    model: m, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'adam', learningRate: 0.05 }, clipNorm: 0.5,
+    noiseMultiplier: 1.3, expectedBatchSize: 8, datasetSize: 40, seed: 17, accountant: new StandInAccountant(), ...extra,
+  };
+}
+
+describe('checkpoint and resume', () => {
+  for (const extra of [{}, { sampler: 'shuffle' as const, optimizer: { kind: 'momentum' as const, learningRate: 0.1 } }, { clipNorm: undefined, adaptiveClipping: { initialClipNorm: 0.2, countNoiseMultiplier: 2 } }]) {
+    it(`continues the same run and epsilon, never from zero (${JSON.stringify(extra)})`, async () => {
+      const straight = new DPTrainer(options(model(1), extra));
+      await straight.fit(xs, ys, { steps: 8 });
+
+      const first = new DPTrainer(options(model(1), extra));
+      await first.fit(xs, ys, { steps: 5 });
+      const dir = mkdtempSync(join(tmpdir(), 'ckpt-'));
+      const { weightsSha256 } = await first.save(dir);
+      expect(weightsSha256).toMatch(/^[0-9a-f]{64}$/);
+
+      const resumed = await DPTrainer.resume(dir, { model: model(99), accountant: new StandInAccountant() });
+      expect(resumed.stepCount).toBe(5);
+      expect(weights(resumed.model)).toEqual(weights(first.model));
+      expect(resumed.epsilon(1e-5)).toBe(first.epsilon(1e-5));
+      expect(resumed.epsilon(1e-5)).toBeGreaterThan(0);
+      expect(resumed.ledger).toEqual(first.ledger);
+      expect(resumed.clipNorm).toBe(first.clipNorm);
+
+      await resumed.fit(xs, ys, { steps: 3 });
+      expect(resumed.stepCount).toBe(8);
+      const a = weights(resumed.model).flat();
+      const b = weights(straight.model).flat();
+      a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 5));
+      expect(resumed.ledger).toEqual(straight.ledger);
+      expect(resumed.epsilon(1e-5)).toBeCloseTo(straight.epsilon(1e-5), 12);
+    });
+  }
+
+  it('refuses a checkpoint that does not fit the model, and a custom accountant not passed again', async () => {
+    const t = new DPTrainer(options(model(1)));
+    await t.fit(xs, ys, { steps: 1 });
+    const dir = mkdtempSync(join(tmpdir(), 'ckpt-'));
+    await t.save(dir);
+    await expect(DPTrainer.resume(dir, { model: model(1) })).rejects.toMatchObject({ code: 'invalid_argument' });
+    const other = tf.sequential({ layers: [tf.layers.dense({ inputShape: [5], units: 3 })] });
+    await expect(DPTrainer.resume(dir, { model: other, accountant: new StandInAccountant() })).rejects.toMatchObject({ code: 'bad_input' });
+    const file = JSON.parse(readFileSync(join(dir, 'trainer.json'), 'utf8'));
+    writeFileSync(join(dir, 'trainer.json'), JSON.stringify({ ...file, format: 'x' }));
+    await expect(DPTrainer.resume(dir, { model: model(1), accountant: new StandInAccountant() })).rejects.toMatchObject({ code: 'bad_input' });
+  });
+});
