@@ -2,6 +2,7 @@
 import type { PrivacyAccountant } from '../accountant.js';
 import type { DpEvent, NeighboringRelation } from '../dp-event.js';
 import { AccountingError } from '../errors.js';
+import { PldAccountant } from '../pld/pld-accountant.js';
 import { RdpAccountant } from '../rdp/rdp-accountant.js';
 
 /** The accountants calibration can name. */
@@ -11,7 +12,7 @@ export type AccountantFactory = () => PrivacyAccountant;
 
 const MAKERS: Record<AccountantKind, ((relation: NeighboringRelation) => PrivacyAccountant) | undefined> = {
   rdp: (neighboringRelation) => new RdpAccountant({ neighboringRelation }),
-  pld: undefined,
+  pld: (neighboringRelation) => new PldAccountant({ neighboringRelation }),
 };
 
 /**
