@@ -26,7 +26,7 @@ describe('appending events', () => {
   });
 
   it('refuses with 409 budget_exhausted and stores nothing once the next batch would overspend', async () => {
-    const { budget, run } = await budgetAndRun(s.t, s.key, { epsilon: 0.5 });
+    const { budget, run } = await budgetAndRun(s.t, s.key, { epsilon: 2 });
     let accepted = 0;
     let last;
     for (;;) {
@@ -35,17 +35,18 @@ describe('appending events', () => {
       accepted += 100;
     }
     expect(last.status).toBe(409);
-    expect(last.body).toMatchObject({ code: 'budget_exhausted', epsilon_limit: 0.5 });
-    expect(epsilonOf(accepted)).toBeLessThanOrEqual(0.5);
-    expect(epsilonOf(accepted + 100)).toBeGreaterThan(0.5);
+    expect(last.body).toMatchObject({ code: 'budget_exhausted', epsilon_limit: 2 });
+    expect(epsilonOf(accepted)).toBeLessThanOrEqual(2);
+    expect(epsilonOf(accepted + 100)).toBeGreaterThan(2);
     expect(last.body.epsilon_requested).toBeCloseTo(epsilonOf(accepted + 100), 10);
     const r = await request(s.t.app).get(`/v1/runs/${run.id}`).set(auth(s.key));
     expect(r.body.event_count).toBe(accepted / 100);
     const b = await request(s.t.app).get(`/v1/budgets/${budget.id}`).set(auth(s.key));
     expect(b.body.epsilon_spent).toBeCloseTo(epsilonOf(accepted), 12);
     // A smaller batch that still fits is accepted after the refusal.
+    expect(accepted).toBeGreaterThan(1000);
     const small = await append(s.t, s.key, run.id, [step()]);
-    expect(small.status).toBe(epsilonOf(accepted + 1) <= 0.5 ? 200 : 409);
+    expect(small.status).toBe(epsilonOf(accepted + 1) <= 2 ? 200 : 409);
   });
 
   it('composes all runs of a budget together', async () => {

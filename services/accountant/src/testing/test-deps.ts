@@ -1,5 +1,5 @@
 /** Test support: an app on a fresh SQLite file in a temp dir, with response validation on and a settable clock. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -88,4 +88,10 @@ export function useTestApp(): { t: TestApp; key: string; fresh(prefix: string): 
     s.key = await s.fresh('acme');
   });
   return s;
+}
+
+/** The bytes of the database file and its WAL: what must not change when a request is refused. */
+export function dbBytes(t: TestApp): Buffer {
+  const wal = `${t.file}-wal`;
+  return Buffer.concat([readFileSync(t.file), existsSync(wal) ? readFileSync(wal) : Buffer.alloc(0)]);
 }
