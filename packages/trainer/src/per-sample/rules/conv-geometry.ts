@@ -57,3 +57,12 @@ export function filterGradsByDepthwise(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvG
   const out = tf.depthwiseConv2d(x, dy, g.dilations, 'valid', 'NHWC', g.strides);
   return out.slice([0, 0, 0, 0], [out.shape[0], g.kernel[0], g.kernel[1], out.shape[3]]);
 }
+
+/**
+ * Per-example squared norms of gradients laid out as [K, B * C] (rows of K positions, example-major columns):
+ * column sums by one ones-vector matMul, since a reduction over non-trailing axes is a slow transpose on wasm.
+ */
+export function rowMajorSqNorms(grads: tf.Tensor, rows: number, b: number): tf.Tensor1D {
+  const cols = tf.ones([1, rows]).matMul(grads.square().reshape([rows, -1]) as tf.Tensor2D);
+  return cols.reshape([b, -1]).sum(1);
+}

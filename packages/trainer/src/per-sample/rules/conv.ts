@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerRule } from '../types.js';
-import { convGeometry, filterGradsByDepthwise, padSame, plainConvLayer } from './conv-geometry.js';
+import { convGeometry, filterGradsByDepthwise, padSame, plainConvLayer, rowMajorSqNorms } from './conv-geometry.js';
 import { biasStat, statsInLayerOrder, weightOf, type LayerWeight, type WeightStat } from './weights.js';
 
 /** Lifts [B, L, C] (Conv1D) to [B, 1, L, C]; a rank-4 tensor is returned as is. */
@@ -36,7 +36,7 @@ export function convRule(rank: 1 | 2): LayerRule {
       const grads = filterGradsByDepthwise(x.transpose([3, 1, 2, 0]), dy.transpose([1, 2, 0, 3]), geo)
         .reshape([cin, geo.kernel[0], geo.kernel[1], b, cout]);
       const kernelStat: WeightStat = {
-        sqNorm: grads.square().sum([0, 1, 2, 4]) as tf.Tensor1D,
+        sqNorm: rowMajorSqNorms(grads, cin * geo.kernel[0] * geo.kernel[1], b),
         sum: (c) => grads.mul(c.reshape([1, 1, 1, b, 1])).sum(3).transpose([1, 2, 0, 3]).reshape(kernelW.shape),
       };
       const stats = new Map<LayerWeight | null, WeightStat>([[kernelW, kernelStat]]);

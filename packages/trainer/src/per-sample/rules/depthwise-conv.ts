@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerRule } from '../types.js';
-import { convGeometry, filterGradsByDepthwise, padSame, plainConvLayer } from './conv-geometry.js';
+import { convGeometry, filterGradsByDepthwise, padSame, plainConvLayer, rowMajorSqNorms } from './conv-geometry.js';
 import { biasStat, statsInLayerOrder, weightOf, type LayerWeight, type WeightStat } from './weights.js';
 
 /**
@@ -29,7 +29,7 @@ export function depthwiseConvRule(): LayerRule {
       const dy = gradPre.transpose([1, 2, 0, 3]).reshape([ho, wo, b * cin, mult]) as tf.Tensor4D;
       const grads = filterGradsByDepthwise(xs, dy, geo).reshape([kh, kw, b, cin, mult]);
       const kernelStat: WeightStat = {
-        sqNorm: grads.square().sum([0, 1, 3, 4]) as tf.Tensor1D,
+        sqNorm: rowMajorSqNorms(grads, kh * kw, b),
         sum: (c) => grads.mul(c.reshape([1, 1, b, 1, 1])).sum(2),
       };
       const stats = new Map<LayerWeight | null, WeightStat>([[kernelW, kernelStat]]);
