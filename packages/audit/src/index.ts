@@ -24,3 +24,9 @@ export {
 } from './statement.js';
 export { assertStatement } from './statement-check.js';
 export { signReport, verifyReport, decodeStatement, type VerifiedReport } from './report.js';
+export { renderReportHtml } from './compliance/html.js';
+export { renderReportPdf } from './compliance/pdf.js';
+export { buildComplianceModel, type ReportRenderInput, type ComplianceModel } from './compliance/model.js';
+export { computeChecks, type Check, type CheckStatus } from './compliance/checks.js';
+export { epsilonCurve, type EpsilonCurve } from './compliance/epsilon-curve.js';
+export { escapeHtml } from './compliance/escape-html.js';

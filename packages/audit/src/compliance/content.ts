@@ -1,0 +1,123 @@
+/**
+ * The compliance report as a list of blocks (headings, paragraphs, tables, a budget bar, the plot), so the
+ * HTML page and the PDF say exactly the same things.
+ */
+import { chargedEpsilon, fmt, type CheckStatus } from './checks.js';
+import { describeEvent } from './describe-event.js';
+import type { ComplianceModel } from './model.js';
+import { ledgerSegments } from './segments.js';
+
+export type Block =
+  | { kind: 'title'; text: string; verified: boolean; verdict: string }
+  | { kind: 'heading'; text: string }
+  | { kind: 'paragraph'; text: string }
+  | { kind: 'table'; head: string[]; rows: string[][]; status?: CheckStatus[] }
+  | { kind: 'bar'; label: string; value: number; limit: number }
+  | { kind: 'plot'; caption: string };
+
+const RELATION_WORDS = {
+  add_or_remove_one: 'adding or removing any one record',
+  replace_one: 'replacing any one record with any other',
+} as const;
+
+/** The paragraph on what the report does not prove (HTML and PDF). */
+export const NOT_PROVEN =
+  'This report proves that the accountant holding the signing key logged these mechanism invocations for this run, ' +
+  'that their composition gives the epsilon and delta stated, and that the report has not changed since it was signed. ' +
+  'It does NOT prove that the training code did what it logged: that noise of the stated scale was really added, that ' +
+  'per-example gradients were clipped, that batches were drawn by the declared sampler, or that the model with this digest ' +
+  'came out of this run; those rest on trust in the trainer and its randomness. It does not cover information released ' +
+  'outside the logged mechanisms (hyper-parameter search on the same data, data-dependent preprocessing, evaluation on ' +
+  'training data), it protects records rather than people who contribute several records, and it says nothing about ' +
+  "the model's accuracy, fairness or fitness for use, nor about whether the data was lawfully collected.";
+
+/**
+ * The blocks of the report, in reading order.
+ * @example reportContent(buildComplianceModel({ envelope, keys })).find((b) => b.kind === 'title')
+ */
+export function reportContent(m: ComplianceModel): Block[] {
+  const p = m.predicate;
+  const eps = chargedEpsilon(p);
+  const delta = p.epsilon.delta;
+  const n = p.sampler.dataset_size;
+  const q = p.sampler.expected_batch_size / n;
+  const spent = p.budget.epsilon - p.budget_remaining.epsilon;
+  const metadata = Object.entries(p.run.metadata ?? {});
+  const failed = m.checks.filter((c) => c.status === 'fail').map((c) => c.name);
+  return [
+    {
+      kind: 'title',
+      text: `Privacy report: ${p.run.name}`,
+      verified: m.verified,
+      verdict: m.verified ? `Verified: signed by key ${m.keyid}` : `NOT VERIFIED: ${failed.join('; ') || 'signature'}`,
+    },
+    { kind: 'heading', text: 'The guarantee' },
+    {
+      kind: 'paragraph',
+      text:
+        `This model was trained with (ε = ${fmt(eps)}, δ = ${delta})-differential privacy. In plain words: ${RELATION_WORDS[p.neighboring_relation]} ` +
+        `of the training data changes the probability of any outcome of training (the model, or anything computed from it) by at most a factor ` +
+        `e^ε ≈ ${fmt(Math.exp(eps))}, except with probability at most δ = ${delta}.`,
+    },
+    {
+      kind: 'paragraph',
+      text:
+        `"One record" here is one training example: one of the ${n.toLocaleString('en-US')} rows of the dataset. A person who contributes k records ` +
+        `is protected at about k·ε (group privacy), not ε.`,
+    },
+    { kind: 'heading', text: 'Budget' },
+    { kind: 'bar', label: `Budget '${p.budget.name}': ε ${fmt(spent)} spent of ${fmt(p.budget.epsilon)} (δ = ${p.budget.delta}); ${fmt(p.budget_remaining.epsilon)} remains. This run: ε ${fmt(eps)}.`, value: spent, limit: p.budget.epsilon },
+    { kind: 'heading', text: 'Epsilon' },
+    {
+      kind: 'table',
+      head: ['Accountant', `ε at δ = ${delta}`, 'Detail'],
+      rows: [
+        ['RDP (Rényi DP)', fmt(p.epsilon.rdp.epsilon), `attained at order α = ${p.epsilon.rdp.order}`],
+        p.epsilon.pld === null ? ['PLD (privacy loss distribution)', 'not computed', ''] : ['PLD (privacy loss distribution)', fmt(p.epsilon.pld.epsilon), `value discretization interval ${p.epsilon.pld.value_discretization_interval}`],
+      ],
+    },
+    {
+      kind: 'plot',
+      caption: m.curve.unavailable !== null
+        ? `No epsilon-versus-step curve: ${m.curve.unavailable}`
+        : `ε (RDP, δ = ${delta}) after each step, recomputed from the ${m.curveSource} (${m.curve.totalSteps.toLocaleString('en-US')} steps); dashed: the budget limit.`,
+    },
+    { kind: 'heading', text: 'How it was trained' },
+    {
+      kind: 'table',
+      head: ['Setting', 'Value'],
+      rows: [
+        ['Sampler', p.sampler.kind],
+        ['Dataset size', n.toLocaleString('en-US')],
+        ['Expected batch size', p.sampler.expected_batch_size.toLocaleString('en-US')],
+        ['Sampling rate q', fmt(q)],
+        ['Mechanism invocations', p.event_count.toLocaleString('en-US')],
+        ['Noise randomness', p.noise_rng === 'secure' ? 'secure (node:crypto)' : p.noise_rng],
+        ['Neighboring relation', p.neighboring_relation],
+        ['Budget accountant', p.budget.accountant.toUpperCase()],
+        ['Ledger', ledgerSegments(p.ledger).map((s) => describeEvent(s.count === 1 ? s.event : { kind: 'self_composed', count: s.count, event: s.event })).join(' ; ') || 'empty'],
+      ],
+    },
+    { kind: 'heading', text: 'Hyper-parameters' },
+    metadata.length === 0
+      ? { kind: 'paragraph', text: 'None recorded.' }
+      : { kind: 'table', head: ['Name', 'Value'], rows: metadata.map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]) },
+    { kind: 'heading', text: 'Checks' },
+    { kind: 'table', head: ['Check', 'Result', 'Detail'], rows: m.checks.map((c) => [c.name, c.status.toUpperCase(), c.detail]), status: m.checks.map((c) => c.status) },
+    { kind: 'heading', text: 'What was signed' },
+    {
+      kind: 'table',
+      head: ['Item', 'Value'],
+      rows: [
+        ...m.statement.subject.map((s) => [`Subject: ${s.name}`, `sha256:${s.digest.sha256}`]),
+        ['Run', `${p.run.id}, created ${p.run.created_at}, closed ${p.run.closed_at}`],
+        ['Event log Merkle root', `${p.merkle_root.alg}:${p.merkle_root.root} (${p.merkle_root.tree_size} records, RFC 9162)`],
+        ['Signing key', m.keyid ?? 'no trusted key verified the signature'],
+        ['Issued', `${p.issued_at} by ${p.service.name} ${p.service.version}`],
+        ['Predicate type', m.statement.predicateType],
+      ],
+    },
+    { kind: 'heading', text: 'What this report does not prove' },
+    { kind: 'paragraph', text: NOT_PROVEN },
+  ];
+}
