@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DPTrainer, type DPTrainerOptions } from '@dpledger/trainer';
-import { StandInAccountant } from './stand-in-accountant.fixture.js';
+import { RdpAccountant } from '@dpledger/accounting';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -24,7 +24,7 @@ const ys = tf.oneHot(tf.tensor1d(Array.from({ length: 40 }, (_, i) => i % 3), 'i
 function options(m: tf.LayersModel, extra: Partial<DPTrainerOptions> = {}): DPTrainerOptions {
   return {
     model: m, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'adam', learningRate: 0.05 }, clipNorm: 0.5,
-    noiseMultiplier: 1.3, expectedBatchSize: 8, datasetSize: 40, seed: 17, accountant: new StandInAccountant(), ...extra,
+    noiseMultiplier: 1.3, expectedBatchSize: 8, datasetSize: 40, seed: 17, accountant: 'rdp', ...extra,
   };
 }
 
@@ -40,7 +40,7 @@ describe('checkpoint and resume', () => {
       const { weightsSha256 } = await first.save(dir);
       expect(weightsSha256).toMatch(/^[0-9a-f]{64}$/);
 
-      const resumed = await DPTrainer.resume(dir, { model: model(99), accountant: new StandInAccountant() });
+      const resumed = await DPTrainer.resume(dir, { model: model(99) });
       expect(resumed.stepCount).toBe(5);
       expect(weights(resumed.model)).toEqual(weights(first.model));
       expect(resumed.epsilon(1e-5)).toBe(first.epsilon(1e-5));
@@ -59,15 +59,15 @@ describe('checkpoint and resume', () => {
   }
 
   it('refuses a checkpoint that does not fit the model, and a custom accountant not passed again', async () => {
-    const t = new DPTrainer(options(model(1)));
+    const t = new DPTrainer(options(model(1), { accountant: new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }) }));
     await t.fit(xs, ys, { steps: 1 });
     const dir = mkdtempSync(join(tmpdir(), 'ckpt-'));
     await t.save(dir);
     await expect(DPTrainer.resume(dir, { model: model(1) })).rejects.toMatchObject({ code: 'invalid_argument' });
     const other = tf.sequential({ layers: [tf.layers.dense({ inputShape: [5], units: 3 })] });
-    await expect(DPTrainer.resume(dir, { model: other, accountant: new StandInAccountant() })).rejects.toMatchObject({ code: 'bad_input' });
+    await expect(DPTrainer.resume(dir, { model: other, accountant: new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }) })).rejects.toMatchObject({ code: 'bad_input' });
     const file = JSON.parse(readFileSync(join(dir, 'trainer.json'), 'utf8'));
     writeFileSync(join(dir, 'trainer.json'), JSON.stringify({ ...file, format: 'x' }));
-    await expect(DPTrainer.resume(dir, { model: model(1), accountant: new StandInAccountant() })).rejects.toMatchObject({ code: 'bad_input' });
+    await expect(DPTrainer.resume(dir, { model: model(1), accountant: new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }) })).rejects.toMatchObject({ code: 'bad_input' });
   });
 });

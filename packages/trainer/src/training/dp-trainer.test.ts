@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DPTrainer, type ReservationClient } from '@dpledger/trainer';
-import { StandInAccountant } from './stand-in-accountant.fixture.js';
+import { RdpAccountant } from '@dpledger/accounting';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -35,7 +35,7 @@ function base(model: tf.LayersModel, extra: Record<string, unknown> = {}) {
     noiseMultiplier: 1,
     expectedBatchSize: 8,
     datasetSize: 64,
-    accountant: new StandInAccountant(),
+    accountant: 'rdp' as const,
     seed: 1,
     ...extra,
   };
@@ -84,7 +84,7 @@ describe('DPTrainer steps', () => {
   it('fit draws Poisson batches (some empty, all noised) and logs poisson_sampled(q, gaussian(sigma)) per step', async () => {
     const model = mlp(4, 3, 2);
     const { xs, ys } = data(200, 4, 2);
-    const acc = new StandInAccountant();
+    const acc = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' });
     const t = new DPTrainer(base(model, { expectedBatchSize: 1, datasetSize: 200, accountant: acc }));
     const moved: boolean[] = [];
     let prev = weights(model);
@@ -198,5 +198,19 @@ describe('DPTrainer accounting', () => {
     expect(weights(remoteModel)).toEqual(weights(localModel));
     expect(remote.ledger).toEqual(local.ledger);
     expect((await remote.step(xs.slice(0, 2), ys.slice(0, 2))).applied).toBe(false);
+  });
+
+  it('target calibrates sigma so the planned epochs end within (epsilon, delta); pld refuses zcdp steps', async () => {
+    const { xs, ys } = data(64, 4, 2);
+    for (const accountant of ['rdp', 'pld'] as const) {
+      const t = new DPTrainer(base(mlp(4, 3, 2), { noiseMultiplier: undefined, target: { epsilon: 2, delta: 1e-5, epochs: 3 }, accountant }));
+      expect(t.noiseMultiplier).toBeGreaterThan(0.3);
+      await t.fit(xs, ys, { epochs: 3 });
+      expect(t.stepCount).toBe(24);
+      expect(t.epsilon(1e-5)).toBeLessThanOrEqual(2);
+      expect(t.epsilon(1e-5)).toBeGreaterThan(1.9);
+    }
+    expect(() => new DPTrainer(base(mlp(4, 3, 2), { noise: 'discrete_gaussian', accountant: 'pld' }))).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    expect(() => new DPTrainer(base(mlp(4, 3, 2), { noiseMultiplier: undefined }))).toThrow(/noiseMultiplier or target/);
   });
 });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DPTrainer } from '@dpledger/trainer';
-import { StandInAccountant } from './stand-in-accountant.fixture.js';
+import { RdpAccountant } from '@dpledger/accounting';
 
 // Every tfjs RNG entry point the trainer could reach, wrapped so calls are counted (a namespace cannot be spied on).
 vi.mock('@tensorflow/tfjs', async (importOriginal) => {
@@ -36,7 +36,7 @@ describe('secure mode', () => {
     for (const v of variants) {
       const t = new DPTrainer({
         model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'adam', learningRate: 0.01 }, noiseMultiplier: 1.1,
-        expectedBatchSize: 8, datasetSize: 64, secureMode: true, seed: 5, accountant: new StandInAccountant(), ...v,
+        expectedBatchSize: 8, datasetSize: 64, secureMode: true, seed: 5, accountant: new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }), ...v,
       });
       expect(t.noiseRng).toBe('secure');
       const before = model.getWeights().map((w) => w.dataSync().slice());
