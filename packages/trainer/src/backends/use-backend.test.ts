@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it, vi } from 'vitest';
 import { TrainerError } from '../per-sample/trainer-error.js';
@@ -34,6 +35,18 @@ describe('useBackend', () => {
     expect((failure as TrainerError).code).toBe('backend_unavailable');
     expect((failure as TrainerError).message).toContain('webgl');
     expect(tf.getBackend()).toBe('cpu');
+  });
+
+  it('skips the optional tfjs-node packages silently when they are not installed', async () => {
+    const installed = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'].some((pkg) => {
+      try {
+        createRequire(import.meta.url).resolve(pkg);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    expect((await availableBackends()).includes('tensorflow')).toBe(installed);
   });
 });
 

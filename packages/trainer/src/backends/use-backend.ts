@@ -20,6 +20,8 @@ function registered(name: BackendName): boolean {
 }
 
 async function load(name: BackendName): Promise<boolean> {
+  // A dependency, loaded only when asked for: importing it makes wasm tfjs's default backend, which needs an await.
+  if (name === 'wasm' && !registered(name)) await import('@tensorflow/tfjs-backend-wasm');
   for (const pkg of OPTIONAL_PACKAGES[name] ?? []) {
     if (registered(name)) break;
     try {

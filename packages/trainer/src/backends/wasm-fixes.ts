@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import { TrainerError } from '../per-sample/trainer-error.js';
 import { makeBatchMatMul } from './batch-mat-mul.js';
@@ -17,8 +16,10 @@ const DELEGATED = ['UnsortedSegmentSum', 'DepthwiseConv2dNativeBackpropFilter', 
  * Registers the wasm kernel fixes for TensorFlow.js 4.22: Conv2DBackpropFilter (missing), MaxPoolGrad (wrong
  * when a window's maximum is <= 0), BatchMatMul (slow with transpose flags or a large batch), and cpu-backed
  * UnsortedSegmentSum and DepthwiseConv2dNative backprops (missing). Idempotent; `useBackend('wasm')` calls it.
+ * Needs tfjs-backend-wasm loaded (imported) first.
  *
  * @example
+ * import '@tensorflow/tfjs-backend-wasm';
  * registerWasmFixes();
  * await tf.setBackend('wasm');
  */
@@ -26,7 +27,8 @@ export function registerWasmFixes(): void {
   const stockMatMul = kernel('BatchMatMul');
   const transpose = kernel('Transpose');
   if (stockMatMul === undefined || transpose === undefined) {
-    throw new TrainerError('backend_unavailable', 'tfjs-backend-wasm kernels are not registered');
+    throw new TrainerError('backend_unavailable',
+      "tfjs-backend-wasm is not loaded: import '@tensorflow/tfjs-backend-wasm' first, or call useBackend('wasm')");
   }
   replace('BatchMatMul', (old) => makeBatchMatMul(old!.kernelFunc, transpose.kernelFunc));
   replace('MaxPoolGrad', () => maxPoolGrad);

@@ -1,5 +1,3 @@
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-
 /**
  * Under Node, points tfjs-backend-wasm at the .wasm binaries in its own installed `dist` directory (it would
  * otherwise look beside the calling script). Does nothing in a browser, where the page or bundler sets the paths.
@@ -15,5 +13,6 @@ export async function configureWasmPathsForNode(): Promise<void> {
   const { createRequire } = (await import(/* @vite-ignore */ nodeModule)) as typeof import('node:module');
   const { dirname, sep } = (await import(/* @vite-ignore */ nodePath)) as typeof import('node:path');
   const entry = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm');
+  const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
   setWasmPaths(dirname(entry) + sep);
 }
