@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { RdpAccountant } from '@dpledger/accounting';
+import { PldAccountant, RdpAccountant } from '@dpledger/accounting';
 import { describe, expect, it } from 'vitest';
 import { append, auth, budgetAndRun, step, useTestApp } from './testing/test-deps.js';
 
@@ -47,6 +47,20 @@ describe('appending events', () => {
     expect(accepted).toBeGreaterThan(1000);
     const small = await append(s.t, s.key, run.id, [step()]);
     expect(small.status).toBe(epsilonOf(accepted + 1) <= 2 ? 200 : 409);
+  });
+
+  it('a pld budget accepts what fits by PLD though RDP alone would refuse it; an rdp budget refuses it', async () => {
+    const pldOf = (steps: number) => new PldAccountant({ neighboringRelation: 'add_or_remove_one', valueDiscretizationInterval: 1e-4 }).compose(step() as never, steps).getEpsilon(1e-5);
+    const steps = 1000;
+    const limit = (epsilonOf(steps) + pldOf(steps)) / 2;
+    expect(pldOf(steps)).toBeLessThan(limit);
+    const batch = [{ kind: 'self_composed', count: steps, event: step() }];
+    const pld = await budgetAndRun(s.t, s.key, { epsilon: limit, accountant: 'pld' });
+    const ok = await append(s.t, s.key, pld.run.id, batch);
+    expect(ok.status).toBe(200);
+    expect(ok.body.epsilon_spent).toBeCloseTo(pldOf(steps), 9);
+    const rdp = await budgetAndRun(s.t, s.key, { epsilon: limit, accountant: 'rdp' });
+    expect((await append(s.t, s.key, rdp.run.id, batch)).status).toBe(409);
   });
 
   it('composes all runs of a budget together', async () => {

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { eventLogCommitment, verifyInclusion, verifyReport } from '@dpledger/audit';
+import { PldAccountant } from '@dpledger/accounting';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, append, auth, budgetAndRun, step, useTestApp } from './testing/test-deps.js';
 
@@ -38,6 +39,8 @@ describe('reports', () => {
     const runNow = (await request(s.t.app).get(`/v1/runs/${run.id}`).set(auth(s.key))).body;
     expect(p.epsilon.rdp.epsilon).toBe(runNow.epsilon_spent);
     expect(p.epsilon.rdp.order).toBeGreaterThan(1);
+    const pld = new PldAccountant({ neighboringRelation: 'add_or_remove_one', valueDiscretizationInterval: 1e-4 }).compose(step() as never, 3).getEpsilon(1e-5);
+    expect(p.epsilon.pld).toEqual({ epsilon: pld, value_discretization_interval: 1e-4 });
     expect(p.service.name).toBe('dpledger-accountant');
     // Immutable: the same bytes on every read.
     expect((await request(s.t.app).get(`/v1/runs/${run.id}/report`).set(auth(s.key))).body).toEqual(env.body);

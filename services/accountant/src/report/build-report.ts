@@ -1,12 +1,11 @@
 /** Builds and signs the report of a closed run (DESIGN.md "Signed report"; predicate per @dpledger/audit). */
 import { buildStatement, eventLogCommitment, signReport, type DsseEnvelope, type PrivacyReportPredicate, type SigningKey } from '@dpledger/audit';
 import { AccountingError, type DpEvent } from '@dpledger/accounting';
+import { PLD_INTERVAL } from '../ledger/pld-epsilon.js';
 import type { Meters } from '../ledger/meters.js';
 import type { BudgetRow, EventRecord, RunRow, Store } from '../store/store.js';
 
 export const SERVICE_NAME = 'dpledger-accountant';
-/** The PLD discretization used for report figures (pessimistic estimate; Doroshenko et al. 2022). */
-export const REPORT_PLD_INTERVAL = 1e-4;
 
 /** Every event record of a run, in sequence order. */
 export async function allEvents(store: Store, runId: string): Promise<EventRecord[]> {
@@ -49,7 +48,7 @@ export function buildPredicate(p: Omit<ReportInput, 'key'>): PrivacyReportPredic
     epsilon: {
       delta: budget.delta,
       rdp: { epsilon: rdp.epsilon, order: rdp.order },
-      pld: pld !== null && Number.isFinite(pld) ? { epsilon: pld, value_discretization_interval: REPORT_PLD_INTERVAL } : null,
+      pld: pld !== null && Number.isFinite(pld) ? { epsilon: pld, value_discretization_interval: PLD_INTERVAL } : null,
     },
     budget_remaining: { epsilon: Math.max(0, budget.epsilon - budget.epsilon_reserved) },
     issued_at: p.issuedAt,

@@ -3,7 +3,7 @@
  * write transaction at a time behind a mutex), another reads committed snapshots, so a reader never sees a
  * write that is still in progress.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Mutex } from './mutex.js';
@@ -79,6 +79,8 @@ const one = (v: unknown) => v as Raw | undefined;
  */
 export function openSqliteStore(file: string): SqliteStore {
   mkdirSync(dirname(file), { recursive: true });
+  // The database holds the signing keys: owner-only; SQLite gives its -wal and -shm files the same mode.
+  if (!existsSync(file)) writeFileSync(file, '', { mode: 0o600, flag: 'wx' });
   const writer = open(file, false);
   const version = writer.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) throw new Error(`database schema version ${version} is newer than this service (${SCHEMA_VERSION})`);
