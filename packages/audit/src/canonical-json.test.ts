@@ -75,6 +75,7 @@ describe('canonicalJson (RFC 8785)', () => {
     expect(() => canonicalJson({ '\udc00': 1 })).toThrow(AuditError);
     expect(() => canonicalJson({ f: () => 1 })).toThrow(AuditError);
     expect(() => canonicalJson(10n)).toThrow(AuditError);
+    expect(() => canonicalJson({ a: [1, { 'b/c': NaN }] })).toThrow("non-finite number at '/a/1/b~1c'");
   });
 
   it('round-trips: parsing the output and canonicalizing again gives the same text', () => {

@@ -101,7 +101,7 @@ export function computeChecks(input: { predicate: PrivacyReportPredicate; signat
     {
       name: 'Within budget',
       status: chargedEpsilon(p) <= p.budget.epsilon && p.budget_remaining.epsilon >= 0 ? 'pass' : 'fail',
-      detail: `this run epsilon ${fmt(chargedEpsilon(p))} (${p.budget.accountant.toUpperCase()}); budget '${p.budget.name}' limit ${p.budget.epsilon}, spent by all its runs ${fmt(spent)}, remaining ${fmt(p.budget_remaining.epsilon)}`,
+      detail: `this run epsilon ${fmt(chargedEpsilon(p))} (${p.budget.accountant.toUpperCase()}); budget '${p.budget.name}' limit ${p.budget.epsilon}, used (spent or reserved) by all its runs ${fmt(spent)}, remaining ${fmt(p.budget_remaining.epsilon)}`,
     },
   ];
 }
