@@ -3,9 +3,11 @@
  * Chromium (SwiftShader stands in for a GPU) equal the cpu backend's to 1e-4 relative (issue 4, tests).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
@@ -17,10 +19,10 @@ const harnessDir = fileURLToPath(new URL('../packages/trainer/browser/', import.
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 
 /** Serves the harness page and its bundle (nothing else) on 127.0.0.1 at a free port. */
-async function serveHarness(): Promise<{ server: Server; url: string }> {
+async function serveHarness(bundleDir: string): Promise<{ server: Server; url: string }> {
   const files: Record<string, { path: string; type: string }> = {
     '/': { path: `${harnessDir}index.html`, type: 'text/html' },
-    '/harness.js': { path: `${harnessDir}dist/harness.js`, type: 'text/javascript' },
+    '/harness.js': { path: join(bundleDir, 'harness.js'), type: 'text/javascript' },
   };
   const server = createServer((req, res) => {
     const file = files[new URL(req.url ?? '/', 'http://127.0.0.1').pathname];
@@ -53,13 +55,15 @@ describe('clipped gradient sums on webgl in headless Chromium', () => {
   let server: Server | undefined;
   let page: Page;
   let result: HarnessResult;
+  let bundleDir: string | undefined;
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(`${CHROMIUM} not found: this test needs Debian's chromium (apt-get install chromium)`);
     }
-    await build({ configFile: `${harnessDir}vite.config.ts`, logLevel: 'error' });
-    const served = await serveHarness();
+    bundleDir = await mkdtemp(join(tmpdir(), 'dpledger-webgl-')); // a private dir: runs may overlap
+    await build({ configFile: `${harnessDir}vite.config.ts`, logLevel: 'error', build: { outDir: bundleDir } });
+    const served = await serveHarness(bundleDir);
     server = served.server;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -83,6 +87,7 @@ describe('clipped gradient sums on webgl in headless Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    if (bundleDir !== undefined) await rm(bundleDir, { recursive: true, force: true });
   });
 
   it("runs on tfjs's webgl backend in the page, in shaders", async () => {
