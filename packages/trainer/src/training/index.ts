@@ -12,3 +12,4 @@ export { isBudgetRefusal, type ReservationClient, type RemoteAccountant } from '
 export type { AccountantKind } from './local-accountant.js';
 export { buildModel, modelLayout, type BuiltinModel } from './build-model.js';
 export { CHECKPOINT_FORMAT, type CheckpointFile, type ResumeOptions } from './checkpoint.js';
+export { loadModelFile, saveModelFiles } from './model-files.js';

@@ -1,0 +1,93 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RdpAccountant } from '@dpledger/accounting';
+import { startAccountant, type RunningAccountant } from '@dpledger/accountant';
+import { createApiKey, createClient } from '@dpledger/client';
+import { loadIdx, loadModelFile } from '@dpledger/trainer';
+import { run, type TrainConfig } from './train.js';
+
+const SAMPLE = new URL('../../../trainer/fixtures/fashion-mnist-sample', import.meta.url).pathname;
+
+function config(dir: string, extra: Partial<TrainConfig> = {}): string {
+  const c: TrainConfig = {
+    model: 'mlp',
+    data: { dir: SAMPLE, trainLimit: 200, testLimit: 50 },
+    privacy: { clipNorm: 1, noiseMultiplier: 1.2, expectedBatchSize: 20, delta: 1e-5 },
+    optimizer: { kind: 'sgd', learningRate: 0.5 },
+    training: { steps: 4, seed: 3, backend: 'cpu' },
+    accountant: 'rdp',
+    output: 'out',
+    ...extra,
+  };
+  const path = join(dir, 'train.json');
+  writeFileSync(path, JSON.stringify(c));
+  return path;
+}
+
+const capture = () => {
+  const lines: string[] = [];
+  return { io: { err: (t: string) => void lines.push(t), isTty: false }, text: () => lines.join('') };
+};
+
+describe('dpledger train', () => {
+  it('trains a few steps from a config, printing progress, and writes the model and a summary', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-'));
+    const cap = capture();
+    expect(await run(['--config', config(dir)], cap.io)).toBe(0);
+    expect(cap.text()).toMatch(/step 4\/4 {2}eps \d+\.\d{3} {2}loss \d+\.\d{4} {2}ETA \d+s/);
+    const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
+    expect(summary).toMatchObject({ steps: 4, stopped: null, backend: 'cpu', privacy: { accountant: 'rdp', noise_rng: 'seeded', sampler: 'poisson', sampling_probability: 0.1 } });
+    const ledger = { kind: 'self_composed', count: 4, event: { kind: 'poisson_sampled', sampling_probability: 0.1, event: { kind: 'gaussian', noise_multiplier: 1.2 } } } as const;
+    expect(summary.ledger).toEqual({ kind: 'composed', events: [ledger] });
+    expect(summary.privacy.epsilon).toBeCloseTo(new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(ledger).getEpsilon(1e-5), 10);
+    expect(summary.dataset.sha256).toBe((await loadIdx(SAMPLE, { split: 'train', limit: 200 })).manifest.sha256);
+    expect(summary.test_accuracy).toBeGreaterThanOrEqual(0);
+    const model = await loadModelFile(join(dir, 'out', 'model', 'model.json'));
+    expect(model.countParams()).toBe(784 * 512 + 512 + 5130);
+    const digest = (await import('node:crypto')).createHash('sha256').update(readFileSync(join(dir, 'out', 'model', 'weights.bin'))).digest('hex');
+    expect(summary.model_digest.sha256).toBe(digest);
+    tf.dispose(model.getWeights());
+  });
+
+  it('refuses a bad config with exit status 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-'));
+    const path = join(dir, 'bad.json');
+    writeFileSync(path, JSON.stringify({ model: 'mlp' }));
+    await expect(run(['--config', path], capture().io)).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('data.dir') });
+    await expect(run([], capture().io)).rejects.toMatchObject({ exitCode: 2 });
+  });
+
+  describe('against a real accountant service', () => {
+    let svc: RunningAccountant;
+    beforeAll(async () => {
+      svc = await startAccountant({ port: 0, host: '127.0.0.1', dataDir: mkdtempSync(join(tmpdir(), 'acct-')), adminToken: 'admin-token-for-tests-0123456789', logLevel: 'silent' });
+    });
+    afterAll(async () => {
+      await svc?.close();
+    });
+
+    it('stops at the last step the budget allows (exit 3), with the server ledger matching', async () => {
+      const { api_key } = await createApiKey(svc.url, svc.adminToken, 'acme');
+      const client = createClient({ baseUrl: svc.url, apiKey: api_key });
+      const step = { kind: 'poisson_sampled', sampling_probability: 0.1, event: { kind: 'gaussian', noise_multiplier: 1.2 } } as const;
+      const eps = (k: number) => new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step, k).getEpsilon(1e-5);
+      const allowed = 3;
+      const budget = await client.createBudget({ name: 'mnist', epsilon: (eps(allowed) + eps(allowed + 1)) / 2, delta: 1e-5 });
+      const runRec = await client.createRun({ budget_id: budget.id, name: 'cli', sampler: { kind: 'poisson', dataset_size: 200, expected_batch_size: 20 } });
+      const dir = mkdtempSync(join(tmpdir(), 'train-'));
+      const cap = capture();
+      const path = config(dir, { accountant: { url: svc.url, runId: runRec.id, apiKey: api_key, reserveSteps: 2 }, training: { steps: 6, seed: 3, backend: 'cpu' } });
+      expect(await run(['--config', path], cap.io)).toBe(3);
+      expect(cap.text()).toMatch(/refused step 4: budget exhausted; stopped after 3 steps/);
+      const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
+      expect(summary).toMatchObject({ steps: allowed, stopped: { reason: 'budget_exhausted', atStep: allowed } });
+      const events = await client.listEvents(runRec.id);
+      const counted = events.reduce((n, e) => n + ((e as { count?: number }).count ?? 1), 0);
+      expect(counted).toBe(allowed);
+      expect((await client.getBudget(budget.id)).epsilon_spent).toBeCloseTo(eps(allowed), 6);
+    });
+  });
+});
