@@ -90,6 +90,15 @@ export function conv1d(b = 4): Case {
     ref: (y, p) => tf.losses.softmaxCrossEntropy(y, p, undefined, 0, tf.Reduction.NONE) };
 }
 
+/** Conv2D on a 3x3 map ('same', stride 2: 4 positions), where ghost norms are cheaper than per-example filters. */
+export function convGhost(b = 4): Case {
+  const model = tf.sequential({ layers: [
+    tf.layers.conv2d({ inputShape: [3, 3, 16], filters: 32, kernelSize: 3, strides: 2, padding: 'same', activation: 'tanh', kernelInitializer: init(91), biasInitializer: biasInit(92) }),
+    tf.layers.flatten(), dense(3, 93, { activation: 'softmax' }),
+  ] });
+  return { name: 'Conv2D by ghost norm', model, xs: x([b, 3, 3, 16], 94), ys: labels(b, 3, 95), loss: 'categoricalCrossentropy', ref: cce };
+}
+
 /** DepthwiseConv2D (multiplier 2, stride 2, 'same'), dense softmax (first layer: wasm 4.22 lacks its input gradient). */
 export function depthwise(b = 4): Case {
   const model = tf.sequential({ layers: [

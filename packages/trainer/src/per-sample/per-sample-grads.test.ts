@@ -6,7 +6,7 @@ import * as fixtures from './models.fixture.js';
 import { maxNormErr, referenceClippedSum, referenceGrads, relErr } from './reference-loop.fixture.js';
 
 const common = [fixtures.mlp, fixtures.embedding, fixtures.layerNorm, fixtures.functionalAdd,
-  fixtures.conv1d, fixtures.depthwise, fixtures.denseSequence, fixtures.rnnFallback];
+  fixtures.conv1d, fixtures.convGhost, fixtures.depthwise, fixtures.denseSequence, fixtures.rnnFallback];
 // The tanh CNN on wasm needs the MaxPoolGrad fix of src/backends (tfjs-notes.md): it joins the wasm run with it.
 const byBackend = [['cpu', [fixtures.tanhCnn, ...common]], ['wasm', common]] as const;
 

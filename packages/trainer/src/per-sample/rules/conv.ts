@@ -1,7 +1,21 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerRule } from '../types.js';
-import { convGeometry, filterGradsByDepthwise, padSame, plainConvLayer, rowMajorSqNorms } from './conv-geometry.js';
+import { convGeometry, filterGradsByDepthwise, padSame, plainConvLayer, rowMajorSqNorms, type ConvGeometry } from './conv-geometry.js';
+import { ghostConvStat, ghostIsCheaper } from './conv-ghost.js';
 import { biasStat, statsInLayerOrder, weightOf, type LayerWeight, type WeightStat } from './weights.js';
+
+/** Per-example filter gradients materialised by one depthwise convolution, then reduced. */
+function depthwiseConvStat(x: tf.Tensor4D, dy: tf.Tensor4D, geo: ConvGeometry, kernelShape: number[]): WeightStat {
+  const [b, , , cin] = x.shape;
+  const cout = dy.shape[3];
+  // x as [Cin, H, W, B] and dy as the filter [Ho, Wo, B, Cout]: output channel b * Cout + o.
+  const grads = filterGradsByDepthwise(x.transpose([3, 1, 2, 0]), dy.transpose([1, 2, 0, 3]), geo)
+    .reshape([cin, geo.kernel[0], geo.kernel[1], b, cout]);
+  return {
+    sqNorm: rowMajorSqNorms(grads, cin * geo.kernel[0] * geo.kernel[1], b),
+    sum: (c) => grads.mul(c.reshape([1, 1, 1, b, 1])).sum(3).transpose([1, 2, 0, 3]).reshape(kernelShape),
+  };
+}
 
 /** Lifts [B, L, C] (Conv1D) to [B, 1, L, C]; a rank-4 tensor is returned as is. */
 function lift(x: tf.Tensor): tf.Tensor4D {
@@ -9,8 +23,9 @@ function lift(x: tf.Tensor): tf.Tensor4D {
 }
 
 /**
- * Conv2D and Conv1D (as a 1-row Conv2D). Per-example filter gradients of the whole batch come from one depthwise
- * convolution with the batch moved into channels: grad W_i[k, c, o] = sum_p x_i[p s + k d, c] dy_i[p, o]
+ * Conv2D and Conv1D (as a 1-row Conv2D), choosing per layer by cost: ghost norms over im2col patches when the
+ * output has few positions, else per-example filter gradients of the whole batch from one depthwise convolution
+ * with the batch moved into channels: grad W_i[k, c, o] = sum_p x_i[p s + k d, c] dy_i[p, o]
  * (the prototype in tfjs-notes.md; Rochette et al. 2019 use the same grouped-convolution identity).
  */
 export function convRule(rank: 1 | 2): LayerRule {
@@ -30,15 +45,10 @@ export function convRule(rank: 1 | 2): LayerRule {
       const geo = convGeometry(layer, rank, kernelW.shape);
       const x = padSame(lift(input), geo);
       const dy = lift(gradPre);
-      const [b, , , cin] = x.shape;
-      const cout = dy.shape[3];
-      // x as [Cin, H, W, B] and dy as the filter [Ho, Wo, B, Cout]: output channel b * Cout + o.
-      const grads = filterGradsByDepthwise(x.transpose([3, 1, 2, 0]), dy.transpose([1, 2, 0, 3]), geo)
-        .reshape([cin, geo.kernel[0], geo.kernel[1], b, cout]);
-      const kernelStat: WeightStat = {
-        sqNorm: rowMajorSqNorms(grads, cin * geo.kernel[0] * geo.kernel[1], b),
-        sum: (c) => grads.mul(c.reshape([1, 1, 1, b, 1])).sum(3).transpose([1, 2, 0, 3]).reshape(kernelW.shape),
-      };
+      const [, ho, wo, cout] = dy.shape;
+      const kernelStat = ghostIsCheaper(ho * wo, geo.kernel[0] * geo.kernel[1] * x.shape[3], cout)
+        ? ghostConvStat(x, dy, geo, kernelW.shape)
+        : depthwiseConvStat(x, dy, geo, kernelW.shape);
       const stats = new Map<LayerWeight | null, WeightStat>([[kernelW, kernelStat]]);
       stats.set(weightOf(layer, 'bias'), biasStat(gradPre));
       return statsInLayerOrder(layer, stats);
