@@ -1,19 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { useBackend } from '../backends/index.js';
 import { clippedGradSum, perSampleGradNorms } from './index.js';
 import * as fixtures from './models.fixture.js';
 import { maxNormErr, referenceClippedSum, referenceGrads, relErr } from './reference-loop.fixture.js';
 
-const common = [fixtures.mlp, fixtures.embedding, fixtures.layerNorm, fixtures.functionalAdd,
+const cases = [fixtures.mlp, fixtures.tanhCnn, fixtures.embedding, fixtures.layerNorm, fixtures.functionalAdd,
   fixtures.conv1d, fixtures.convGhost, fixtures.depthwise, fixtures.denseSequence, fixtures.rnnFallback];
-// The tanh CNN on wasm needs the MaxPoolGrad fix of src/backends (tfjs-notes.md): it joins the wasm run with it.
-const byBackend = [['cpu', [fixtures.tanhCnn, ...common]], ['wasm', common]] as const;
-
-describe.each(byBackend)('per-example gradients on %s equal a tf.variableGrads loop', (backend, cases) => {
+// useBackend('wasm') registers src/backends' fixes: without the MaxPoolGrad one the tanh CNN fails on wasm.
+describe.each(['cpu', 'wasm'] as const)('per-example gradients on %s equal a tf.variableGrads loop', (backend) => {
   beforeAll(async () => {
-    await tf.setBackend(backend);
-    await tf.ready();
+    await useBackend(backend);
   });
   afterAll(() => vi.restoreAllMocks());
 
