@@ -10,8 +10,8 @@ type CpuBackend = KernelBackend & {
 
 /**
  * A wasm kernel that runs the cpu backend's kernel of the same name on copies of its inputs: exact, and used for
- * gradients tfjs-backend-wasm 4.22 lacks that are not worth a kernel of their own (UnsortedSegmentSum for
- * Embedding, the DepthwiseConv2dNative backprops).
+ * gradients tfjs-backend-wasm 4.22 lacks or gets wrong that are not worth a kernel of their own (UnsortedSegmentSum
+ * for Embedding, the DepthwiseConv2dNative backprops, MaxPool3DGrad).
  *
  * @example
  * tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm',

@@ -48,4 +48,17 @@ describe('MaxPoolGrad on wasm', () => {
     const [wasm] = await valuesOn('wasm', f);
     expect(Array.from(wasm!)).toEqual(Array.from(cpu!));
   });
+
+  it('MaxPool3DGrad (MaxPooling3D) equals cpu when windows are all negative', async () => {
+    const xv = normals(2 * 6 * 6 * 4 * 2, 77);
+    const f = () => {
+      const x = tf.tensor5d(xv, [2, 6, 6, 4, 2]);
+      const pooled = (v: tf.Tensor) => tf.maxPool3d(tf.sub(tf.tanh(v), 1) as tf.Tensor5D, 2, 1, 'valid');
+      const w = tf.tensor(normals(pooled(x).size, 78), pooled(x).shape);
+      return [tf.grad((v: tf.Tensor) => tf.sum(tf.mul(pooled(v), w)))(x)];
+    };
+    const [cpu] = await valuesOn('cpu', f);
+    const [wasm] = await valuesOn('wasm', f);
+    expect(relativeError(wasm!, cpu!)).toBeLessThan(1e-6);
+  });
 });

@@ -13,8 +13,8 @@ const OURS = Symbol.for('@dpledger/trainer/wasm-fix');
 const DELEGATED = ['UnsortedSegmentSum', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'];
 
 /**
- * Registers the wasm kernel fixes for TensorFlow.js 4.22: Conv2DBackpropFilter (missing), MaxPoolGrad (wrong
- * when a window's maximum is <= 0), BatchMatMul (slow with transpose flags or a large batch), and cpu-backed
+ * Registers the wasm kernel fixes for TensorFlow.js 4.22: Conv2DBackpropFilter (missing), MaxPoolGrad and
+ * MaxPool3DGrad (wrong when a window's maximum is <= 0), BatchMatMul (slow with transpose flags or a large batch), and cpu-backed
  * UnsortedSegmentSum and DepthwiseConv2dNative backprops (missing). Idempotent; `useBackend('wasm')` calls it.
  * Needs tfjs-backend-wasm loaded (imported) first.
  *
@@ -32,6 +32,7 @@ export function registerWasmFixes(): void {
   }
   replace('BatchMatMul', (old) => makeBatchMatMul(old!.kernelFunc, transpose.kernelFunc));
   replace('MaxPoolGrad', () => maxPoolGrad);
+  replace('MaxPool3DGrad', () => delegateToCpu('MaxPool3DGrad')); // the same wrong running maximum as MaxPoolGrad
   replace('Conv2DBackpropFilter', () =>
     makeConv2DBackpropFilter(stockMatMul.kernelFunc, delegateToCpu('Conv2DBackpropFilter')));
   for (const name of DELEGATED) if (kernel(name) === undefined) replace(name, () => delegateToCpu(name));
