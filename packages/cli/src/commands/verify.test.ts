@@ -113,6 +113,25 @@ describe('dpledger verify', () => {
     expect(bad.io.stderr).toContain('(merkle_mismatch)');
   });
 
+  it('prints the compliance checks; --strict fails on a failed check (a shuffle run logging poisson_sampled)', async () => {
+    const shuffle = signReport(
+      buildStatement({ model_digest: { sha256: '1'.repeat(64) }, dataset_digest: { sha256: '2'.repeat(64) }, predicate: { ...predicate, sampler: { ...predicate.sampler, kind: 'shuffle' } } }),
+      key,
+    );
+    const path = file('shuffle.json', shuffle);
+    const lenient = capture();
+    expect(await run([path, '--key', keyPath], lenient.sink)).toBe(0);
+    expect(lenient.io.stdout).toMatch(/FAIL Logged events match the declared sampler: declared sampler 'shuffle'/);
+    const strict = capture();
+    expect(await run([path, '--key', keyPath, '--strict'], strict.sink)).toBe(1);
+    expect(strict.io.stderr).toContain('NOT VALID (check_failed)');
+    const strictJson = capture();
+    expect(await run([path, '--key', keyPath, '--strict', '--json'], strictJson.sink)).toBe(1);
+    expect(JSON.parse(strictJson.io.stdout)).toMatchObject({ valid: false, code: 'check_failed' });
+    const honest = capture();
+    expect(await run([reportPath, '--key', keyPath, '--strict'], honest.sink)).toBe(0);
+  });
+
   it('bad usage is a CliError with exit code 2', async () => {
     const { sink } = capture();
     for (const args of [[], [reportPath], [reportPath, '--key', keyPath, '--server', 'http://x'], [reportPath, reportPath, '--key', keyPath], [reportPath, '--bogus']]) {

@@ -3,17 +3,18 @@
  * signed privacy report offline (or with keys fetched from `<url>/v1/keys`). Exit 0 when valid, 1 when not.
  */
 import { readFile } from 'node:fs/promises';
-import { AuditError, assertJwk, eventLogCommitment, verifyReport, type EventRecord, type Jwk, type VerifiedReport } from '@dpledger/audit';
+import { AuditError, assertJwk, buildComplianceModel, eventLogCommitment, verifyReport, type Check, type DsseEnvelope, type EventRecord, type Jwk, type VerifiedReport } from '@dpledger/audit';
 import { parseFlags } from '../args.js';
 import { CliError } from '../cli-error.js';
 
 export const summary = 'verify a signed privacy report (DSSE + Ed25519) against a JWK or a server\'s keys';
 
-const HELP = `usage: dpledger verify <report.json> (--key <file.jwk> | --server <url>) [--events <file>] [--json]
+const HELP = `usage: dpledger verify <report.json> (--key <file.jwk> | --server <url>) [--events <file>] [--strict] [--json]
 
   --key <file>      a public JWK, a JWK set {"keys":[...]} or an array of JWKs
   --server <url>    fetch the keys from <url>/v1/keys
   --events <file>   the run's event records (array or {"events":[...]}): recompute the Merkle root
+  --strict          also fail when a compliance check fails (sampler honesty, delta < 1/n, budget, ...)
   --json            print the result as JSON
 exit status: 0 valid, 1 not valid (the reason is printed), 2 bad usage`;
 
@@ -77,9 +78,13 @@ async function fetchKeys(server: string, io: VerifyIo): Promise<Jwk[]> {
   return keysFrom(await res.json().catch(() => null), url.href);
 }
 
-function checkEvents(report: VerifiedReport, value: unknown, path: string): void {
+function recordsFrom(value: unknown, path: string): EventRecord[] {
   const records = (Array.isArray(value) ? value : (value as { events?: unknown } | null)?.events) as EventRecord[] | undefined;
   if (!Array.isArray(records)) throw new Invalid('bad_events', `${path} is not an array of event records`);
+  return records;
+}
+
+function checkEvents(report: VerifiedReport, records: EventRecord[]): void {
   const ours = eventLogCommitment(records);
   const theirs = report.predicate.merkle_root;
   if (ours.root !== theirs.root || ours.tree_size !== theirs.tree_size) {
@@ -87,10 +92,11 @@ function checkEvents(report: VerifiedReport, value: unknown, path: string): void
   }
 }
 
-function summaryOf(r: VerifiedReport, eventsChecked: boolean) {
+function summaryOf(r: VerifiedReport, eventsChecked: boolean, checks: Check[]) {
   const p = r.predicate;
   return {
     valid: true as const,
+    checks,
     keyid: r.keyid,
     run: { id: p.run.id, name: p.run.name, closed_at: p.run.closed_at },
     epsilon: { rdp: p.epsilon.rdp.epsilon, rdp_order: p.epsilon.rdp.order, pld: p.epsilon.pld?.epsilon ?? null },
@@ -111,6 +117,8 @@ function text(s: ReturnType<typeof summaryOf>): string {
     `budget     ${s.budget.name}: limit (${s.budget.epsilon}, ${s.budget.delta}), remaining epsilon ${s.budget.remaining}`,
     `event log  ${s.merkle_root.tree_size} records, Merkle root ${s.merkle_root.root}${s.merkle_root.recomputed ? ' (recomputed from the event log: match)' : ''}`,
     ...s.subjects.map((sub) => `subject    ${sub.name} sha256:${sub.sha256}`),
+    `checks     ${s.checks.filter((c) => c.status === 'pass').length} of ${s.checks.length} pass`,
+    ...s.checks.filter((c) => c.status === 'fail' || c.status === 'warn').map((c) => `  ${c.status.toUpperCase()} ${c.name}: ${c.detail}`),
     '',
   ].join('\n');
 }
@@ -120,7 +128,7 @@ function text(s: ReturnType<typeof summaryOf>): string {
  * @example await run(['report.json', '--key', 'key.jwk']) // 0 when the report verifies
  */
 export async function run(argv: string[], io: VerifyIo = defaultIo): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { key: { type: 'string' }, server: { type: 'string' }, events: { type: 'string' }, json: { type: 'boolean' } }, true);
+  const { values, positionals } = parseFlags(argv, { key: { type: 'string' }, server: { type: 'string' }, events: { type: 'string' }, strict: { type: 'boolean' }, json: { type: 'boolean' } }, true);
   if (values.help) {
     io.out(`${HELP}\n`);
     return 0;
@@ -133,10 +141,20 @@ export async function run(argv: string[], io: VerifyIo = defaultIo): Promise<num
   const json = values.json === true;
   try {
     const keys = key !== undefined ? keysFrom(await readJson(key, 'key file'), key) : await fetchKeys(server!, io);
-    const report = verifyReport(await readJson(reportPath, 'report'), keys);
-    const events = values.events as string | undefined;
-    if (events !== undefined) checkEvents(report, await readJson(events, 'event log'), events);
-    const result = summaryOf(report, events !== undefined);
+    const envelope = await readJson(reportPath, 'report');
+    const report = verifyReport(envelope, keys);
+    const eventsPath = values.events as string | undefined;
+    const records = eventsPath === undefined ? undefined : recordsFrom(await readJson(eventsPath, 'event log'), eventsPath);
+    if (records !== undefined) checkEvents(report, records);
+    const { checks } = buildComplianceModel({ envelope: envelope as DsseEnvelope, keys, ...(records === undefined ? {} : { events: records }) });
+    const result = summaryOf(report, records !== undefined, checks);
+    const failed = checks.filter((c) => c.status === 'fail').map((c) => c.name);
+    if (values.strict === true && failed.length > 0) {
+      const reason = `compliance checks failed: ${failed.join('; ')}`;
+      io.out(json ? `${JSON.stringify({ ...result, valid: false, code: 'check_failed', reason }, null, 2)}\n` : text(result));
+      if (!json) io.err(`NOT VALID (check_failed): ${reason}\n`);
+      return 1;
+    }
     io.out(json ? `${JSON.stringify(result, null, 2)}\n` : text(result));
     return 0;
   } catch (err) {
