@@ -101,7 +101,7 @@ export class DPTrainer {
         ? new DiscreteGaussianMechanism({ noiseMultiplier: this.noiseMultiplier, clipNorm: totalClipNorm((this.clip as { clipping: Clipping }).clipping), dimension: this.parameterCount(), rng })
         : null;
     this.stepLedger = new StepLedger(custom ?? makeAccountant(localKind), remote);
-    if (!this.stepLedger.local.supports(this.currentEvent())) fail('invalid_argument', `the accountant cannot account this trainer's ${this.currentEvent().kind} steps`);
+    if (!this.stepLedger.supports(this.currentEvent())) fail('invalid_argument', `the accountant cannot account this trainer's ${this.currentEvent().kind} steps`);
     this.internals = { rng, sampler: null, optimizer: new DpOptimizer(options.optimizer), stepCount: 0, adaptive };
   }
 

@@ -3,7 +3,10 @@
  * Local: composed into an accountant. Remote: steps are reserved ahead on the accountant service in chunks
  * (`reserveSteps`); a refusal (HTTP 409, code `budget_exhausted`) is retried with half the chunk down to one step,
  * so training stops exactly at the last step the budget allows. Used counts are committed; unused ones released.
- * A local accountant always mirrors what was authorized, so epsilon can be read without a round trip.
+ * A local accountant always mirrors what was authorized, so epsilon can be read without a round trip. Repeats of the
+ * same event are recorded as a pending count and composed as `compose(event, count)` (one call, same result by the
+ * accountant's count-homogeneity) whenever the ledger or epsilon is read or the event changes: PLD composition
+ * costs ~0.1 s per call, which per step would rival the step itself.
  */
 import type { DpEvent, PrivacyAccountant } from '@dpledger/accounting';
 import { stableKey } from '@dpledger/accounting';
@@ -40,11 +43,35 @@ interface Reservation {
 export class StepLedger {
   private current: Reservation | null = null;
   private exhausted = false;
+  private pending: { event: DpEvent; key: string; count: number } | null = null;
+  private readonly supported = new Set<string>();
 
   constructor(
-    readonly local: PrivacyAccountant,
+    private readonly accountant: PrivacyAccountant,
     readonly remote?: RemoteAccountant,
   ) {}
+
+  /** The local accountant with every authorized step composed into it. */
+  get local(): PrivacyAccountant {
+    this.settle();
+    return this.accountant;
+  }
+
+  private settle(): void {
+    if (!this.pending) return;
+    const { event, count } = this.pending;
+    this.pending = null;
+    this.accountant.compose(event, count);
+  }
+
+  /** True when the local accountant can account `event` (checked once per distinct event). */
+  supports(event: DpEvent): boolean {
+    const key = stableKey(event);
+    if (this.supported.has(key)) return true;
+    if (!this.accountant.supports(event)) return false;
+    this.supported.add(key);
+    return true;
+  }
 
   /** True once the remote budget refused a step. */
   get budgetExhausted(): boolean {
@@ -56,12 +83,10 @@ export class StepLedger {
    * @example if (!(await ledger.authorize(ev))) stop();
    */
   async authorize(event: DpEvent): Promise<boolean> {
-    if (!this.local.supports(event)) {
-      throw new RangeError(`the local accountant cannot account ${event.kind} events`);
-    }
+    if (!this.supports(event)) throw new RangeError(`the local accountant cannot account ${event.kind} events`);
+    const key = stableKey(event);
     if (this.remote) {
       if (this.exhausted) return false;
-      const key = stableKey(event);
       if (this.current && (this.current.eventKey !== key || this.current.used >= this.current.steps)) await this.flush();
       if (!this.current) {
         this.current = await this.reserve(event, key);
@@ -72,7 +97,9 @@ export class StepLedger {
       }
       this.current.used++;
     }
-    this.local.compose(event, 1);
+    if (this.pending && this.pending.key !== key) this.settle(); // compose the previous run of events first
+    if (this.pending) this.pending.count++;
+    else this.pending = { event, key, count: 1 };
     return true;
   }
 
