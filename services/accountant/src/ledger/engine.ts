@@ -27,12 +27,18 @@ export interface AppendAnswer {
   run_epsilon_spent: number;
 }
 
-/** Merges `events` (each once) onto run-length merged ledger entries. */
+/**
+ * Merges `events` (each `times` times) onto run-length merged ledger entries. Merging only ever touches the
+ * last entry, so the earlier ones are kept as they are and the cost does not grow with the history.
+ * @example mergeLedger([step], [step, step]) // [self_composed(step, 3)]
+ */
 export function mergeLedger(entries: readonly DpEvent[], events: readonly DpEvent[], times = 1): DpEvent[] {
+  if (times === 0 || events.length === 0) return [...entries];
   const l = new Ledger();
-  for (const e of entries) l.append(e, 1);
+  const last = entries[entries.length - 1];
+  if (last !== undefined) l.append(last, 1);
   for (const e of events) l.append(e, times);
-  return l.toEvent().events;
+  return [...entries.slice(0, -1), ...l.toEvent().events];
 }
 
 /** Turns an accounting refusal into a 400 with the sub-event's pointer under `base`. */
