@@ -23,7 +23,10 @@ export function decodeBase64Strict(text: string, what: string): Buffer {
   return bytes;
 }
 
-/** Base64url without padding (RFC 4648 section 5), as JWK members use (RFC 7515 section 2). */
+/**
+ * Base64url without padding (RFC 4648 section 5), as JWK members use (RFC 7515 section 2).
+ * @example base64url(Buffer.from([0xfb, 0xff])) // '-_8'
+ */
 export function base64url(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('base64url');
 }

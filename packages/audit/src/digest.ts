@@ -9,7 +9,10 @@ export function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** Raw SHA-256 of the concatenation of `parts`. */
+/**
+ * Raw SHA-256 of the concatenation of `parts`.
+ * @example sha256(Buffer.from('a'), Buffer.from('bc')).equals(sha256(Buffer.from('abc'))) // true
+ */
 export function sha256(...parts: Uint8Array[]): Buffer {
   const h = createHash('sha256');
   for (const p of parts) h.update(p);

@@ -21,7 +21,10 @@ export function eventRecordLeaf(record: EventRecord): Uint8Array {
   return Buffer.from(canonicalJson(record), 'utf8');
 }
 
-/** The records sorted by `sequence` (a copy; the input is not reordered). */
+/**
+ * The records sorted by `sequence` (a copy; the input is not reordered).
+ * @example inSequenceOrder(page.events).map((r) => r.sequence) // [1, 2, 3]
+ */
 export function inSequenceOrder(records: readonly EventRecord[]): EventRecord[] {
   return [...records].sort((a, b) => a.sequence - b.sequence);
 }

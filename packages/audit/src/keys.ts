@@ -90,7 +90,10 @@ export function assertJwk(value: unknown): Jwk {
   return v as Jwk;
 }
 
-/** The node:crypto public key of a JWK (after assertJwk). */
+/**
+ * The node:crypto public key of a JWK (after assertJwk).
+ * @example crypto.verify(null, message, publicKeyFromJwk(jwk), signature)
+ */
 export function publicKeyFromJwk(jwk: Jwk): KeyObject {
   try {
     return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' });

@@ -18,7 +18,10 @@ export function merkleLeafHash(leaf: Uint8Array): Buffer {
   return sha256(LEAF_PREFIX, leaf);
 }
 
-/** The hash of an inner node: SHA-256(0x01 || left || right) (RFC 9162 2.1.1). */
+/**
+ * The hash of an inner node: SHA-256(0x01 || left || right) (RFC 9162 2.1.1).
+ * @example merkleNodeHash(merkleLeafHash(a), merkleLeafHash(b)).equals(merkleRoot([a, b])) // true
+ */
 export function merkleNodeHash(left: Uint8Array, right: Uint8Array): Buffer {
   return sha256(NODE_PREFIX, left, right);
 }

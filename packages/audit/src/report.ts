@@ -22,7 +22,10 @@ export function signReport(statement: InTotoStatement, key: SigningKey): DsseEnv
   return signEnvelope(Buffer.from(canonicalJson(assertStatement(statement)), 'utf8'), IN_TOTO_PAYLOAD_TYPE, key);
 }
 
-/** Parses a payload as an in-toto statement (no signature check); throws 'bad_payload' / 'bad_statement'. */
+/**
+ * Parses a payload as an in-toto statement (no signature check); throws 'bad_payload' / 'bad_statement'.
+ * @example const statement = decodeStatement(verified.payloadType, verified.payload)
+ */
 export function decodeStatement(payloadType: string, payload: Buffer): InTotoStatement {
   // DSSE protocol.md: reject an unsupported payload type, then parse the body by it.
   if (payloadType !== IN_TOTO_PAYLOAD_TYPE) throw new AuditError('bad_payload', `payloadType ${JSON.stringify(payloadType)} is not ${IN_TOTO_PAYLOAD_TYPE}`);

@@ -60,12 +60,18 @@ function epsilonCheck(p: PrivacyReportPredicate, curve: EpsilonCurve): Check {
   return { name, status: close ? 'pass' : 'warn', detail: close ? `${fmt(ours)} at delta ${p.epsilon.delta}` : `recomputed ${fmt(ours)}, the report says ${fmt(theirs)} (different RDP orders or accountant version?)` };
 }
 
-/** The epsilon the budget is charged in: PLD's when the budget uses the PLD accountant and it was computed. */
+/**
+ * The epsilon the budget is charged in: PLD's when the budget uses the PLD accountant and it was computed.
+ * @example chargedEpsilon(predicate) // predicate.epsilon.rdp.epsilon for an 'rdp' budget
+ */
 export function chargedEpsilon(p: PrivacyReportPredicate): number {
   return p.budget.accountant === 'pld' && p.epsilon.pld !== null ? p.epsilon.pld.epsilon : p.epsilon.rdp.epsilon;
 }
 
-/** Numbers for people: 4 significant digits. */
+/**
+ * Numbers for people: 4 significant digits.
+ * @example fmt(1.23456789) // '1.235'
+ */
 export function fmt(x: number): string {
   return Number.isInteger(x) ? String(x) : Number(x.toPrecision(4)).toString();
 }

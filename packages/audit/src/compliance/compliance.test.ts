@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RdpAccountant } from '@dpledger/accounting';
 import { buildComplianceModel, buildStatement, epsilonCurve, generateSigningKey, renderReportHtml, renderReportPdf, signReport, type PrivacyReportPredicate } from '@dpledger/audit';
 import { DATASET_DIGEST, MODEL_DIGEST, STEP, sampleRecords, samplePredicate } from '../fixtures/sample-report.js';
+import { pdfText } from './pdf.js';
 import { ledgerSegments, recordSegments } from './segments.js';
 
 const key = generateSigningKey();
@@ -125,6 +126,10 @@ describe('renderReportHtml', () => {
 });
 
 describe('renderReportPdf', () => {
+  it('keeps WinAnsi text, spells out Greek letters and replaces what the standard fonts cannot show', () => {
+    expect(pdfText('k·ε ≈ 2 — “ok” € ✓ 😀 δ')).toBe('k·epsilon ~ 2 — “ok” € ? ? delta');
+  });
+
   it('writes a complete PDF document', async () => {
     const pdf = await renderReportPdf({ envelope: report({ run: { id: 'r', name: 'ε-run ✓ <b>', created_at: 'x', closed_at: 'y' } }), keys: [key.publicJwk], events: records });
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');

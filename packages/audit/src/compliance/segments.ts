@@ -47,7 +47,10 @@ export function recordSegments(records: readonly EventRecord[]): Segment[] {
   return out;
 }
 
-/** Every event kind that occurs anywhere inside `event`. */
+/**
+ * Every event kind that occurs anywhere inside `event`.
+ * @example kindsIn(step).has('poisson_sampled') // true for a DP-SGD step
+ */
 export function kindsIn(event: DpEvent, into = new Set<string>()): Set<string> {
   into.add(event.kind);
   if (event.kind === 'composed') event.events.forEach((e) => kindsIn(e, into));
@@ -55,7 +58,10 @@ export function kindsIn(event: DpEvent, into = new Set<string>()): Set<string> {
   return into;
 }
 
-/** Every sampling probability of a poisson_sampled event inside `event`. */
+/**
+ * Every sampling probability of a poisson_sampled event inside `event`.
+ * @example poissonProbabilities(ledger) // [0.01, 0.01]
+ */
 export function poissonProbabilities(event: DpEvent, into: number[] = []): number[] {
   if (event.kind === 'poisson_sampled') into.push(event.sampling_probability);
   if (event.kind === 'composed') event.events.forEach((e) => poissonProbabilities(e, into));
