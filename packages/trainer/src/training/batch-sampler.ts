@@ -8,6 +8,7 @@
  *   accounts each shuffled step as a plain `gaussian` event, with no amplification claimed.
  */
 import { uniform53, uniformInt, type RandomSource } from './random-source.js';
+import { fail } from './fail.js';
 
 export type SamplerKind = 'poisson' | 'shuffle';
 
@@ -41,7 +42,7 @@ export class PoissonSampler implements BatchSampler {
     readonly datasetSize: number,
     readonly samplingProbability: number,
   ) {
-    if (!(samplingProbability > 0 && samplingProbability <= 1)) throw new RangeError(`sampling probability must be in (0, 1], got ${samplingProbability}`);
+    if (!(samplingProbability > 0 && samplingProbability <= 1)) fail('invalid_argument', `sampling probability must be in (0, 1], got ${samplingProbability}`);
     this.stepsPerEpoch = Math.max(1, Math.round(1 / samplingProbability));
   }
 
@@ -74,7 +75,7 @@ export class ShuffleSampler implements BatchSampler {
     readonly batchSize: number,
     saved?: SamplerState,
   ) {
-    if (!(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= datasetSize)) throw new RangeError(`batch size must be an integer in [1, ${datasetSize}], got ${batchSize}`);
+    if (!(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= datasetSize)) fail('invalid_argument', `batch size must be an integer in [1, ${datasetSize}], got ${batchSize}`);
     this.stepsPerEpoch = Math.floor(datasetSize / batchSize);
     if (saved?.permutation && saved.permutation.length === datasetSize) {
       this.permutation = saved.permutation.slice();

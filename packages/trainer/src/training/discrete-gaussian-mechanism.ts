@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { discreteGaussianSampler } from './discrete-gaussian.js';
 import type { RandomSource } from './random-source.js';
+import { fail } from './fail.js';
 
 /** Resolution R: the rounding costs 1/R of the sensitivity. */
 export const DISCRETE_RESOLUTION = 64;
@@ -28,7 +29,7 @@ export class DiscreteGaussianMechanism {
     this.granularity = o.clipNorm / (DISCRETE_RESOLUTION * root);
     this.sensitivity = (DISCRETE_RESOLUTION + 1) * root;
     this.variance = Math.ceil((o.noiseMultiplier * this.sensitivity) ** 2);
-    if (!Number.isSafeInteger(this.variance)) throw new RangeError('discrete Gaussian variance too large for this model size and noise multiplier');
+    if (!Number.isSafeInteger(this.variance)) fail('invalid_argument', 'discrete Gaussian variance too large for this model size and noise multiplier');
     this.rho = this.sensitivity ** 2 / (2 * this.variance); // CKS 2020 Thm. 14: Delta^2 / (2 S)-zCDP
     this.draw = discreteGaussianSampler(o.rng, this.variance);
   }

@@ -4,6 +4,7 @@
  * (cf. Mironov 2012). Samples N_Z(0, S) for an integer variance parameter S, i.e. P[Y = y] ~ exp(-y^2 / (2 S)).
  */
 import { uniformInt, type RandomSource } from './random-source.js';
+import { fail } from './fail.js';
 
 const TWO32 = 4294967296n;
 
@@ -71,7 +72,7 @@ export function isqrt(n: bigint): bigint {
  * @example const draw = discreteGaussianSampler(src, 100); draw() // an integer, sd ~10
  */
 export function discreteGaussianSampler(src: RandomSource, variance: number): () => number {
-  if (!(Number.isSafeInteger(variance) && variance >= 1)) throw new RangeError(`discrete Gaussian variance must be a safe integer >= 1, got ${variance}`);
+  if (!(Number.isSafeInteger(variance) && variance >= 1)) fail('invalid_argument', `discrete Gaussian variance must be a safe integer >= 1, got ${variance}`);
   const s = BigInt(variance);
   const t = isqrt(s) + 1n;
   const den = 2n * s * t * t; // (|Y| - S/t)^2 / (2S) = (|Y| t - S)^2 / (2 S t^2)

@@ -8,6 +8,7 @@
  * it works on integers and is exact.
  */
 import { uniform53, type RandomSource } from './random-source.js';
+import { fail } from './fail.js';
 
 const TWO_PI = 2 * Math.PI;
 
@@ -16,7 +17,7 @@ const TWO_PI = 2 * Math.PI;
  * @example const z = fillGaussian(new SeededRandomSource(1), new Float32Array(1000), 0.5);
  */
 export function fillGaussian(src: RandomSource, out: Float32Array | Float64Array, std: number): typeof out {
-  if (!(std >= 0 && Number.isFinite(std))) throw new RangeError(`noise std must be finite and >= 0, got ${std}`);
+  if (!(std >= 0 && Number.isFinite(std))) fail('invalid_argument', `noise std must be finite and >= 0, got ${std}`);
   for (let i = 0; i < out.length; i += 2) {
     const u1 = 1 - uniform53(src); // in (0, 1]: log is finite
     const u2 = uniform53(src);

@@ -4,6 +4,7 @@
  * privacy.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fail } from './fail.js';
 
 /** Optimizer settings as a user writes them. */
 export interface OptimizerConfig {
@@ -34,9 +35,9 @@ export class DpOptimizer {
   /** @example const opt = new DpOptimizer({ kind: 'adam', learningRate: 1e-3 }); */
   constructor(config: OptimizerConfig) {
     const c = { momentum: 0.9, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, ...config };
-    if (!['sgd', 'momentum', 'adam'].includes(c.kind)) throw new RangeError(`unknown optimizer kind '${String(c.kind)}'`);
-    for (const [k, v] of Object.entries(c)) if (k !== 'kind' && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new RangeError(`optimizer ${k} must be a finite number >= 0`);
-    if (!(c.learningRate > 0)) throw new RangeError('optimizer learningRate must be > 0');
+    if (!['sgd', 'momentum', 'adam'].includes(c.kind)) fail('invalid_argument', `unknown optimizer kind '${String(c.kind)}'`);
+    for (const [k, v] of Object.entries(c)) if (k !== 'kind' && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) fail('invalid_argument', `optimizer ${k} must be a finite number >= 0`);
+    if (!(c.learningRate > 0)) fail('invalid_argument', 'optimizer learningRate must be > 0');
     this.config = c;
   }
 
@@ -51,7 +52,7 @@ export class DpOptimizer {
 
   /** w <- update(w, g) for each (variable, gradient) pair, in place. */
   apply(vars: tf.Variable[], grads: tf.Tensor[]): void {
-    if (vars.length !== grads.length) throw new RangeError(`${grads.length} gradients for ${vars.length} weights`);
+    if (vars.length !== grads.length) fail('invalid_argument', `${grads.length} gradients for ${vars.length} weights`);
     this.ensureSlots(vars);
     this.iterations++;
     const { kind, learningRate: lr, momentum, beta1, beta2, epsilon } = this.config;
@@ -89,14 +90,14 @@ export class DpOptimizer {
 
   /** Restores a saved state (same kind, same weight shapes). */
   setState(state: OptimizerState, vars: tf.Variable[]): void {
-    if (state.kind !== this.config.kind) throw new RangeError(`checkpoint optimizer is '${state.kind}', this trainer uses '${this.config.kind}'`);
+    if (state.kind !== this.config.kind) fail('bad_input', `checkpoint optimizer is '${state.kind}', this trainer uses '${this.config.kind}'`);
     this.dispose();
     this.iterations = state.iterations;
     if (state.slots.length === 0) return;
     this.slots = state.slots.map((slot) =>
       slot.map((s, i) => {
         const want = vars[i]?.shape ?? [];
-        if (s.shape.join() !== want.join()) throw new RangeError(`optimizer slot shape [${s.shape}] does not match weight [${want}]`);
+        if (s.shape.join() !== want.join()) fail('bad_input', `optimizer slot shape [${s.shape}] does not match weight [${want}]`);
         return tf.variable(tf.tensor(s.values, s.shape, 'float32'), false);
       }),
     );

@@ -6,6 +6,8 @@
  *   reproducible non-private experiments; its state is checkpointed so a resumed run continues the same stream.
  */
 
+import { fail } from './fail.js';
+
 /** Where the trainer's random bits come from (recorded in the report as the noise RNG mode). */
 export type NoiseRngMode = 'secure' | 'seeded';
 
@@ -64,7 +66,7 @@ export class SeededRandomSource implements RandomSource {
       this.s = new Uint32Array(4);
       for (let i = 0; i < 4; i++) this.s[i] = fmix32((seedOrState >>> 0) + Math.imul(i + 1, 0x9e3779b9));
     } else {
-      if (seedOrState.length !== 4) throw new RangeError('a xoshiro128** state has 4 words');
+      if (seedOrState.length !== 4) fail('invalid_argument', 'a xoshiro128** state has 4 words');
       this.s = Uint32Array.from(seedOrState);
     }
     if (this.s.every((w) => w === 0)) this.s[0] = 1; // the all-zero state is a fixed point
@@ -110,7 +112,7 @@ export function uniform53(src: RandomSource): number {
  * @example uniformInt(src, 10) // 0..9
  */
 export function uniformInt(src: RandomSource, n: number): number {
-  if (!(Number.isInteger(n) && n >= 1 && n <= 4294967296)) throw new RangeError(`uniformInt: bad range ${n}`);
+  if (!(Number.isInteger(n) && n >= 1 && n <= 4294967296)) fail('invalid_argument', `uniformInt: bad range ${n}`);
   const limit = 4294967296 - (4294967296 % n); // accept words below the largest multiple of n
   for (;;) {
     const w = src.nextUint32();

@@ -10,6 +10,7 @@
  */
 import type { DpEvent, PrivacyAccountant } from '@dpledger/accounting';
 import { stableKey } from '@dpledger/accounting';
+import { fail } from './fail.js';
 
 /** The part of the @dpledger/client the trainer needs (structural, so any conforming client works). */
 export interface ReservationClient {
@@ -83,7 +84,7 @@ export class StepLedger {
    * @example if (!(await ledger.authorize(ev))) stop();
    */
   async authorize(event: DpEvent): Promise<boolean> {
-    if (!this.supports(event)) throw new RangeError(`the local accountant cannot account ${event.kind} events`);
+    if (!this.supports(event)) fail('invalid_argument', `the local accountant cannot account ${event.kind} events`);
     const key = stableKey(event);
     if (this.remote) {
       if (this.exhausted) return false;
