@@ -9,6 +9,7 @@ import * as OpenApiValidator from 'express-openapi-validator';
 import { OpenApiSpecLoader } from 'express-openapi-validator/dist/framework/openapi.spec.loader.js';
 import { pino, type Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
+import { createDashboardRouter, storeSource } from './dashboard/index.js';
 import { authenticate } from './http/auth.js';
 import type { AppConfig, Ctx } from './http/context.js';
 import { createMetrics, type ServiceMetrics } from './http/metrics.js';
@@ -72,6 +73,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   const ops = express.Router();
   opsRoutes(ops, ctx);
   app.use(ops);
+  app.use(createDashboardRouter({ source: storeSource(deps.store, keys) }));
   app.use('/v1', authenticate(deps.store, config.adminToken));
   app.use(express.json({ limit: config.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(

@@ -1,0 +1,135 @@
+/**
+ * The accountant's dashboard, mounted at `/`: server-rendered HTML (no front-end build, no scripts), API-key login
+ * into an HttpOnly SameSite=Strict session cookie, budgets with gauges, runs with epsilon-versus-step curves, and
+ * each closed run's signed report with its verification status and downloads (JSON, HTML, PDF).
+ */
+import express, { type Request, type Response, type NextFunction, type Router } from 'express';
+import { renderReportHtml, renderReportPdf } from '@dpledger/audit';
+import { checkReport } from './report-check.js';
+import { epsilonCurve } from './epsilon-curve.js';
+import { loginPage, notFoundPage, overviewPage, runPage } from './pages.js';
+import { SessionTable, readCookie } from './sessions.js';
+import type { DashboardSource } from './source.js';
+
+export type { DashboardSource } from './source.js';
+export { SessionTable } from './sessions.js';
+export { storeSource } from './store-source.js';
+
+/** Dashboard wiring: where it reads from, and (optionally) its session table. */
+export interface DashboardOptions {
+  source: DashboardSource;
+  sessions?: SessionTable;
+}
+
+const COOKIE = 'dpl_session';
+const SECURITY_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  // same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on our own form posts
+  'Referrer-Policy': 'same-origin',
+  'Cache-Control': 'no-store',
+};
+
+function sendHtml(res: Response, status: number, body: string): void {
+  res.status(status).set(SECURITY_HEADERS).type('text/html; charset=utf-8').send(body);
+}
+
+/** Refuses a cross-site form post (login CSRF): Sec-Fetch-Site and Origin, when sent, must say this site. */
+function sameOrigin(req: Request): boolean {
+  const site = req.get('sec-fetch-site');
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+  const origin = req.get('origin');
+  if (origin === undefined || origin === 'null') return origin === undefined;
+  try {
+    return new URL(origin).host === req.get('host');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Builds the dashboard router. Mount it at `/` before the API's own 404 handler.
+ * @example app.use(createDashboardRouter({ source: storeSource(store) }));
+ */
+export function createDashboardRouter(opts: DashboardOptions): Router {
+  const { source } = opts;
+  const sessions = opts.sessions ?? new SessionTable();
+  const router = express.Router();
+  const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 4 });
+
+  const tenantOf = (req: Request): string | undefined => sessions.get(readCookie(req.get('cookie'), COOKIE))?.tenant;
+  const requireLogin = (req: Request, res: Response, next: NextFunction): void => {
+    const tenant = tenantOf(req);
+    if (tenant === undefined) {
+      res.status(303).set(SECURITY_HEADERS).location('/').end();
+      return;
+    }
+    res.locals['tenant'] = tenant;
+    next();
+  };
+  const setCookie = (req: Request, res: Response, value: string, maxAge: number): void => {
+    res.set('Set-Cookie', `${COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${req.secure ? '; Secure' : ''}`);
+  };
+
+  router.get('/', async (req, res) => {
+    const tenant = tenantOf(req);
+    if (tenant === undefined) return sendHtml(res, 200, loginPage());
+    const [budgets, runs] = await Promise.all([source.listBudgets(tenant), source.listRuns(tenant)]);
+    sendHtml(res, 200, overviewPage({ tenant, budgets, runs }));
+  });
+
+  router.post('/login', form, async (req, res) => {
+    if (!sameOrigin(req)) return sendHtml(res, 403, loginPage('Cross-site login refused.'));
+    const key: unknown = (req.body as Record<string, unknown> | undefined)?.['api_key'];
+    const tenant = typeof key === 'string' && key.length > 0 && key.length <= 512 ? await source.authenticate(key.trim()) : undefined;
+    if (tenant === undefined) return sendHtml(res, 401, loginPage('That API key is not valid.'));
+    sessions.close(readCookie(req.get('cookie'), COOKIE));
+    setCookie(req, res, sessions.open(tenant), sessions.maxAgeSeconds);
+    res.status(303).set(SECURITY_HEADERS).location('/').end();
+  });
+
+  router.post('/logout', (req, res) => {
+    if (sameOrigin(req)) sessions.close(readCookie(req.get('cookie'), COOKIE));
+    setCookie(req, res, '', 0);
+    res.status(303).set(SECURITY_HEADERS).location('/').end();
+  });
+
+  router.get('/runs/:runId', requireLogin, async (req, res) => {
+    const tenant = res.locals['tenant'] as string;
+    const runId = String(req.params['runId']);
+    const run = await source.getRun(tenant, runId);
+    if (run === undefined) return sendHtml(res, 404, notFoundPage(tenant));
+    const [budgets, records] = await Promise.all([source.listBudgets(tenant), source.listEvents(tenant, runId)]);
+    const budget = budgets.find((b) => b.id === run.budget_id);
+    const curve = epsilonCurve(records.map((r) => r.event), {
+      delta: budget?.delta ?? 1e-5,
+      neighboringRelation: budget?.neighboring_relation ?? 'add_or_remove_one',
+    });
+    const envelope = run.status === 'closed' ? await source.getReport(tenant, runId) : undefined;
+    const { check, facts } = envelope === undefined ? { check: { state: 'missing' as const }, facts: {} } : checkReport(envelope, await source.listKeys(), records);
+    sendHtml(res, 200, runPage({ tenant, run, budget, curve, check, facts }));
+  });
+
+  router.get('/runs/:runId/report.:format', requireLogin, async (req, res) => {
+    const tenant = res.locals['tenant'] as string;
+    const runId = String(req.params['runId']);
+    const format = String(req.params['format']);
+    const envelope = await source.getReport(tenant, runId);
+    if (envelope === undefined || !['json', 'html', 'pdf'].includes(format)) return sendHtml(res, 404, notFoundPage(tenant));
+    const file = `report-${runId.replace(/[^A-Za-z0-9._-]/g, '_')}.${format}`;
+    res.set(SECURITY_HEADERS);
+    if (format === 'json') {
+      res.attachment(file).type('application/json').send(`${JSON.stringify(envelope, null, 2)}\n`);
+      return;
+    }
+    const input = { envelope, keys: await source.listKeys(), events: await source.listEvents(tenant, runId) };
+    if (format === 'html') {
+      res.type('text/html; charset=utf-8').send(renderReportHtml(input));
+      return;
+    }
+    res.attachment(file).type('application/pdf').send(await renderReportPdf(input));
+  });
+
+  return router;
+}

@@ -1,0 +1,136 @@
+/** The dashboard's pages: login, overview (budgets and runs), and one run with its curve and report. */
+import { fmtNumber, layout } from './layout.js';
+import { html, type SafeHtml } from './html.js';
+import { epsilonCurveSvg, gaugeSvg, type CurvePoint } from './svg-curve.js';
+import type { DashboardBudget, DashboardRun } from './source.js';
+
+/**
+ * The login page: one form that POSTs the API key (never put in a URL).
+ * @example loginPage() // '<!doctype html>...<form method="post" action="/login">...'
+ */
+export function loginPage(error?: string): string {
+  return layout({
+    title: 'Log in',
+    body: html`<section><h1>Log in</h1>
+<p class="muted">Paste a tenant API key (from <code>POST /v1/api-keys</code>). It is checked once; the browser then holds only a session cookie.</p>
+${error !== undefined ? html`<p class="error" role="alert">${error}</p>` : ''}
+<form method="post" action="/login" autocomplete="off">
+<label for="api_key">API key</label><br><input id="api_key" name="api_key" type="password" required maxlength="512"><br><br>
+<button class="primary" type="submit">Log in</button></form></section>`,
+  });
+}
+
+function runLink(run: DashboardRun): SafeHtml {
+  return html`<a href="/runs/${encodeURIComponent(run.id)}">${run.name}</a>`;
+}
+
+function statusBadge(run: DashboardRun): SafeHtml {
+  return run.status === 'closed' ? html`<span class="status ok">closed</span>` : html`<span class="status open">open</span>`;
+}
+
+/**
+ * Budgets with spent/limit gauges, and the tenant's runs.
+ * @example overviewPage({ tenant: 'acme', budgets: [], runs: [] })
+ */
+export function overviewPage(p: { tenant: string; budgets: DashboardBudget[]; runs: DashboardRun[] }): string {
+  const budgetName = new Map(p.budgets.map((b) => [b.id, b.name]));
+  const budgets = p.budgets.length === 0
+    ? html`<p class="muted">No budgets yet.</p>`
+    : html`<table><thead><tr><th>Budget</th><th>Spent / limit</th><th></th><th>delta</th><th>Accountant</th><th>Runs</th></tr></thead><tbody>
+${p.budgets.map((b) => html`<tr class="budget"><td>${b.name}</td><td class="num">${fmtNumber(b.epsilon_spent)} / ${fmtNumber(b.epsilon)}</td>
+<td>${gaugeSvg({ spent: b.epsilon_spent, reserved: b.epsilon_reserved, limit: b.epsilon })}</td><td class="num">${fmtNumber(b.delta)}</td>
+<td>${b.accountant.toUpperCase()} · ${b.neighboring_relation}</td><td class="num">${b.run_count}</td></tr>`)}
+</tbody></table>`;
+  const runs = p.runs.length === 0
+    ? html`<p class="muted">No runs yet.</p>`
+    : html`<table><thead><tr><th>Run</th><th>Budget</th><th>Status</th><th>Steps</th><th>epsilon spent</th><th>Sampler</th><th>Created</th></tr></thead><tbody>
+${p.runs.map((r) => html`<tr class="run"><td>${runLink(r)}</td><td>${budgetName.get(r.budget_id) ?? r.budget_id}</td><td>${statusBadge(r)}</td>
+<td class="num">${r.event_count}</td><td class="num">${fmtNumber(r.epsilon_spent)}</td><td>${r.sampler.kind}</td><td class="muted">${r.created_at}</td></tr>`)}
+</tbody></table>`;
+  const anyOpen = p.runs.some((r) => r.status === 'open');
+  return layout({
+    title: 'Overview',
+    tenant: p.tenant,
+    refreshSeconds: anyOpen ? 10 : undefined,
+    body: html`<h1>Overview</h1><section><h2>Budgets</h2>${budgets}</section><section><h2>Runs</h2>${runs}</section>`,
+  });
+}
+
+/** The verification outcome of a closed run's report as the dashboard shows it. */
+export type ReportCheck =
+  | { state: 'verified'; keyid: string; merkle: 'match' | 'mismatch' | 'unchecked' }
+  | { state: 'failed'; reason: string }
+  | { state: 'missing' };
+
+/** Facts from the verified statement shown beside the downloads. */
+export interface ReportFacts {
+  epsilonRdp?: number;
+  rdpOrder?: number;
+  epsilonPld?: number | null;
+  delta?: number;
+  modelSha256?: string;
+  datasetSha256?: string;
+  issuedAt?: string;
+}
+
+function reportSection(run: DashboardRun, check: ReportCheck, facts: ReportFacts): SafeHtml {
+  if (run.status !== 'closed') return html`<section><h2>Report</h2><p class="muted">The report is signed when the run is closed. This page refreshes every 5 seconds.</p></section>`;
+  if (check.state === 'missing') return html`<section><h2>Report</h2><p class="error">The run is closed but no report was found.</p></section>`;
+  const base = `/runs/${encodeURIComponent(run.id)}`;
+  const status = check.state === 'verified'
+    ? html`<span id="verification" class="status ok">verified</span> signature valid under key <code>${check.keyid}</code>${check.merkle === 'match' ? html`; Merkle root recomputed from the event log matches` : check.merkle === 'mismatch' ? html`; <span class="error">the event log does NOT match the Merkle root</span>` : ''}`
+    : html`<span id="verification" class="status bad">verification failed</span> ${check.reason}`;
+  return html`<section><h2>Report</h2><p>${status}</p>
+<table><tbody>
+<tr><th>epsilon (RDP)</th><td class="num">${fmtNumber(facts.epsilonRdp)}${facts.rdpOrder !== undefined ? html` <span class="muted">at order ${fmtNumber(facts.rdpOrder)}</span>` : ''}</td></tr>
+<tr><th>epsilon (PLD)</th><td class="num">${facts.epsilonPld === null ? 'not computed' : fmtNumber(facts.epsilonPld)}</td></tr>
+<tr><th>delta</th><td class="num">${fmtNumber(facts.delta)}</td></tr>
+<tr><th>model sha256</th><td><code>${facts.modelSha256 ?? '–'}</code></td></tr>
+<tr><th>dataset manifest sha256</th><td><code>${facts.datasetSha256 ?? '–'}</code></td></tr>
+<tr><th>issued</th><td>${facts.issuedAt ?? '–'}</td></tr>
+</tbody></table>
+<p>Downloads: <a id="download-json" href="${base}/report.json" download>report.json</a> ·
+<a id="open-html" href="${base}/report.html">report.html</a> ·
+<a id="download-pdf" href="${base}/report.pdf" download>report.pdf</a> ·
+<a href="/v1/keys">public keys (JWK)</a></p></section>`;
+}
+
+/**
+ * One run: its facts, its epsilon-versus-step curve, and for a closed run the report's verification and downloads.
+ * @example runPage({ tenant: 'acme', run, budget, curve: [], check: { state: 'missing' }, facts: {} })
+ */
+export function runPage(p: {
+  tenant: string;
+  run: DashboardRun;
+  budget?: DashboardBudget;
+  curve: CurvePoint[];
+  check: ReportCheck;
+  facts: ReportFacts;
+}): string {
+  const { run, budget } = p;
+  return layout({
+    title: `Run ${run.name}`,
+    tenant: p.tenant,
+    refreshSeconds: run.status === 'open' ? 5 : undefined,
+    body: html`<p><a href="/">← overview</a></p><h1>Run ${run.name} ${statusBadge(run)}</h1>
+<section><table><tbody>
+<tr><th>Run id</th><td><code>${run.id}</code></td></tr>
+<tr><th>Budget</th><td>${budget?.name ?? run.budget_id}${budget !== undefined ? html` (epsilon ${fmtNumber(budget.epsilon)}, delta ${fmtNumber(budget.delta)}, ${budget.accountant.toUpperCase()})` : ''}</td></tr>
+<tr><th>Sampler</th><td>${run.sampler.kind}, expected batch ${run.sampler.expected_batch_size} of ${run.sampler.dataset_size} records</td></tr>
+<tr><th>Noise RNG</th><td>${run.noise_rng ?? 'not stated'}</td></tr>
+<tr><th>Steps logged</th><td class="num">${run.event_count}</td></tr>
+<tr><th>epsilon spent by this run</th><td class="num">${fmtNumber(run.epsilon_spent)}</td></tr>
+</tbody></table></section>
+<section><h2>epsilon versus step</h2>${epsilonCurveSvg(p.curve, { limit: budget?.epsilon })}
+<p class="muted">Recomputed from the event log with the RDP accountant at delta ${fmtNumber(budget?.delta)}.</p></section>
+${reportSection(run, p.check, p.facts)}`,
+  });
+}
+
+/**
+ * The page for a run id this tenant does not have (another tenant's id reads exactly the same).
+ * @example notFoundPage('acme')
+ */
+export function notFoundPage(tenant: string): string {
+  return layout({ title: 'Not found', tenant, body: html`<section><h1>Not found</h1><p>No such run for this tenant. <a href="/">Back to the overview</a></p></section>` });
+}

@@ -1,0 +1,28 @@
+/** What the dashboard reads: a tenant-scoped view of the service's store, plus API-key login and the public keys. */
+import type { components } from '@dpledger/accounting/openapi';
+
+type S = components['schemas'];
+export type DashboardBudget = S['Budget'];
+export type DashboardRun = S['Run'];
+export type DashboardEventRecord = S['EventRecord'];
+export type DashboardEnvelope = S['DsseEnvelope'];
+export type DashboardJwk = S['Jwk'];
+
+/**
+ * Every read is scoped to a tenant: an id that belongs to another tenant reads as absent, exactly as the API's 404.
+ * The service builds one from its Store (see `storeSource`); tests may hand in their own.
+ */
+export interface DashboardSource {
+  /** The tenant an API key belongs to, or undefined for an unknown or revoked key. */
+  authenticate(apiKey: string): Promise<string | undefined>;
+  listBudgets(tenant: string): Promise<DashboardBudget[]>;
+  /** The tenant's runs, newest first. */
+  listRuns(tenant: string): Promise<DashboardRun[]>;
+  getRun(tenant: string, runId: string): Promise<DashboardRun | undefined>;
+  /** The run's whole event log in sequence order. */
+  listEvents(tenant: string, runId: string): Promise<DashboardEventRecord[]>;
+  /** The signed report of a closed run, or undefined while it is open. */
+  getReport(tenant: string, runId: string): Promise<DashboardEnvelope | undefined>;
+  /** Every public key that has signed or signs reports. */
+  listKeys(): Promise<DashboardJwk[]>;
+}

@@ -1,0 +1,40 @@
+/** The dashboard's view of the service: its Store (tenant-scoped reads), its hashed API keys and its key ring. */
+import { sha256Hex } from '../ids.js';
+import { budgetView, runView } from '../http/views.js';
+import type { KeyRing } from '../keys/key-ring.js';
+import type { Store } from '../store/store.js';
+import type { DashboardEnvelope, DashboardEventRecord, DashboardSource } from './source.js';
+
+const PAGE = 5000;
+
+/**
+ * Adapts the service's Store and KeyRing to what the dashboard reads. API keys are checked exactly as the API
+ * checks a bearer key (by hash); every read is scoped to the tenant, and the event log only of a run it owns.
+ * @example createDashboardRouter({ source: storeSource(store, keys) })
+ */
+export function storeSource(store: Store, keys: KeyRing): DashboardSource {
+  return {
+    authenticate: (apiKey) => store.tenantForKeyHash(sha256Hex(apiKey)),
+    listBudgets: async (tenant) => (await store.listBudgets(tenant)).map(budgetView),
+    listRuns: async (tenant) => (await store.listRuns(tenant)).map(runView),
+    getRun: async (tenant, runId) => {
+      const row = await store.getRun(tenant, runId);
+      return row === undefined ? undefined : runView(row);
+    },
+    listEvents: async (tenant, runId) => {
+      if ((await store.getRun(tenant, runId)) === undefined) return [];
+      const all: DashboardEventRecord[] = [];
+      for (let after = -1; ; ) {
+        const page = await store.listEvents(runId, after, PAGE);
+        all.push(...page);
+        if (page.length < PAGE) return all;
+        after = page[page.length - 1]!.sequence;
+      }
+    },
+    getReport: async (tenant, runId) => (await store.getReport(tenant, runId))?.envelope as DashboardEnvelope | undefined,
+    listKeys: async () => {
+      await keys.refresh();
+      return keys.jwks();
+    },
+  };
+}
