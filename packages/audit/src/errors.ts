@@ -6,7 +6,8 @@ export type AuditErrorCode =
   | 'bad_payload' // the signed payload is not the expected type or not JSON
   | 'bad_statement' // the payload is not an in-toto Statement v1 with a privacy-report predicate
   | 'bad_proof' // a Merkle proof or tree argument is malformed
-  | 'bad_key'; // a key that is not an Ed25519 JWK / PKCS#8 key
+  | 'bad_key' // a key that is not an Ed25519 JWK / PKCS#8 key
+  | 'bad_event_log'; // event records that are not {sequence, run_id, event: DpEvent, recorded_at}
 
 export class AuditError extends Error {
   override readonly name = 'AuditError';

@@ -64,6 +64,8 @@ describe('signed privacy reports', () => {
       { ...statement, predicate: { ...statement.predicate, epsilon: { ...statement.predicate.epsilon, rdp: { epsilon: 'big', order: 2 } } } },
       { ...statement, predicate: { ...statement.predicate, sampler: { ...statement.predicate.sampler, kind: 'magic' } } },
       { ...statement, predicate: { ...statement.predicate, merkle_root: { ...statement.predicate.merkle_root, root: 'nope' } } },
+      { ...statement, predicate: { ...statement.predicate, ledger: { kind: 'composed' } } },
+      { ...statement, predicate: { ...statement.predicate, ledger: { kind: 'gaussian', noise_multiplier: -1 } } },
     ]) {
       const envelope = signEnvelope(Buffer.from(canonicalJson(broken)), IN_TOTO_PAYLOAD_TYPE, key);
       expect(codeOf(() => verifyReport(envelope, key.publicJwk))).toBe('bad_statement');

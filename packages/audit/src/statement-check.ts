@@ -1,4 +1,5 @@
 /** Structural checks of a decoded statement, so renderers and the CLI can rely on the predicate's fields. */
+import { AccountingError, assertDpEvent, type DpEvent } from '@dpledger/accounting';
 import { AuditError } from './errors.js';
 import { IN_TOTO_STATEMENT_TYPE, PRIVACY_REPORT_PREDICATE_TYPE, type InTotoStatement } from './statement.js';
 
@@ -49,6 +50,12 @@ export function assertStatement(value: unknown): InTotoStatement {
   for (const [pointer, check] of REQUIRED) if (!check(at(s.predicate, pointer))) fail(`predicate/${pointer} is missing or malformed`);
   const pld = at(s.predicate, 'epsilon/pld');
   if (pld !== null && !(num(at(pld, 'epsilon')) && num(at(pld, 'value_discretization_interval')))) fail('predicate/epsilon/pld must be null or {epsilon, value_discretization_interval}');
+  try {
+    assertDpEvent(at(s.predicate, 'ledger') as DpEvent);
+  } catch (err) {
+    if (!(err instanceof AccountingError)) throw err;
+    fail(`predicate/ledger is not a DpEvent: ${err.message}`);
+  }
   const metadata = at(s.predicate, 'run/metadata');
   if (metadata !== undefined && !obj(metadata)) fail('predicate/run/metadata must be an object');
   return value as unknown as InTotoStatement;

@@ -75,6 +75,12 @@ describe('checks', () => {
     expect(statusOf(report({ budget_remaining: { epsilon: -0.5 } }), /budget/)).toBe('fail');
   });
 
+  it('a malformed event log is an AuditError, not a crash', () => {
+    const broken = [{ ...records[0]!, event: { kind: 'gaussian' } }] as unknown as typeof records;
+    expect(() => buildComplianceModel({ envelope: report(), keys: [key.publicJwk], events: broken })).toThrow(/event record 0/);
+    expect(() => renderReportHtml({ envelope: report(), keys: [key.publicJwk], events: [null] as unknown as typeof records })).toThrow(/event record 0/);
+  });
+
   it('a report whose signature fails is still rendered, marked NOT VERIFIED', () => {
     const other = generateSigningKey();
     const model = buildComplianceModel({ envelope: report(), keys: [other.publicJwk], events: records });

@@ -1,6 +1,7 @@
 /** Everything the HTML and PDF renderings show, computed once from the envelope, the keys and the event log. */
 import { decodeBase64Strict } from '../base64.js';
 import { verifyEnvelope, type DsseEnvelope } from '../dsse.js';
+import { AccountingError, assertDpEvent } from '@dpledger/accounting';
 import { AuditError } from '../errors.js';
 import type { EventRecord } from '../event-log.js';
 import type { Jwk } from '../keys.js';
@@ -30,6 +31,20 @@ export interface ComplianceModel {
   checks: Check[];
 }
 
+/** Refuses records the renderer cannot read, so a malformed log is an AuditError, never a crash. */
+function assertRecords(records: readonly EventRecord[]): void {
+  records.forEach((r, i) => {
+    const ok = r !== null && typeof r === 'object' && Number.isSafeInteger(r.sequence) && typeof r.run_id === 'string' && typeof r.recorded_at === 'string';
+    if (!ok) throw new AuditError('bad_event_log', `event record ${i} needs sequence, run_id, event and recorded_at`);
+    try {
+      assertDpEvent(r.event);
+    } catch (err) {
+      if (!(err instanceof AccountingError)) throw err;
+      throw new AuditError('bad_event_log', `event record ${i} (sequence ${r.sequence}): ${err.message}`, { cause: err });
+    }
+  });
+}
+
 /**
  * Verifies the envelope and computes the checks and the epsilon curve. A report whose signature fails is
  * still rendered (marked not verified) as long as its payload is a privacy-report statement; otherwise
@@ -50,6 +65,7 @@ export function buildComplianceModel(input: ReportRenderInput): ComplianceModel 
     signature = { ok: false, detail: `${err.code}: ${err.message}` };
     statement = decodeStatement(input.envelope.payloadType, decodeBase64Strict(input.envelope.payload, 'payload'));
   }
+  if (input.events !== undefined) assertRecords(input.events);
   const predicate = statement.predicate;
   const curveSource = input.events !== undefined && input.events.length > 0 ? 'event log' : 'ledger';
   const segments = curveSource === 'event log' ? recordSegments(input.events!) : ledgerSegments(predicate.ledger);
