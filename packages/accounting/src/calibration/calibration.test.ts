@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AccountingError, RdpAccountant, accountantFactory, calibrateNoiseMultiplier, dpSgdEvent, gdpCltEstimate, maxStepsForBudget } from '@dpledger/accounting';
+import { AccountingError, PldAccountant, RdpAccountant, accountantFactory, calibrateNoiseMultiplier, dpSgdEvent, gdpCltEstimate, maxStepsForBudget } from '@dpledger/accounting';
 import { rdpReference } from '../fixtures/reference.js';
 
 const ref = rdpReference();
@@ -53,6 +53,27 @@ describe('calibrateNoiseMultiplier (RDP)', () => {
     expect(() => calibrateNoiseMultiplier({ targetEpsilon: -1, targetDelta: 1e-5, samplingProbability: 0.1, steps: 10 })).toThrow(AccountingError);
     expect(() => calibrateNoiseMultiplier({ targetEpsilon: 1, targetDelta: 1e-5, samplingProbability: 0.1, steps: 1.5 })).toThrow(AccountingError);
     expect(() => accountantFactory('nope' as never)).toThrow(AccountingError);
+  });
+});
+
+describe('calibrateNoiseMultiplier (PLD)', () => {
+  it("reproduces dp_accounting's PLD calibration (q=0.004267, 1000 steps, eps 0.5) from below", () => {
+    const c = ref.noise_calibration[0]!;
+    const r = calibrateNoiseMultiplier({ targetEpsilon: c.target_epsilon, targetDelta: c.target_delta, samplingProbability: c.sample_rate, steps: c.steps, accountant: 'pld', tolerance: 1e-3 });
+    expect(r.epsilon).toBeLessThanOrEqual(c.target_epsilon);
+    expect(r.epsilon).toBeGreaterThanOrEqual(c.target_epsilon - 1e-3);
+    expect(Math.abs(r.noiseMultiplier - c.dp_calibrate_pld.sigma) / c.dp_calibrate_pld.sigma).toBeLessThan(2e-3);
+    expect(r.noiseMultiplier).toBeLessThan(calibrateNoiseMultiplier({ targetEpsilon: c.target_epsilon, targetDelta: c.target_delta, samplingProbability: c.sample_rate, steps: c.steps }).noiseMultiplier);
+  });
+
+  it('PLD epsilon <= RDP epsilon for DP-SGD (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0.001, max: 0.1, noNaN: true }), fc.double({ min: 1, max: 4, noNaN: true }), fc.integer({ min: 1, max: 100 }), (q, sigma, steps) => {
+        const pld = new PldAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(dpSgdEvent(q, sigma, steps)).getEpsilon(1e-5);
+        expect(pld).toBeLessThanOrEqual(rdpEps(q, sigma, steps, 1e-5) * (1 + 1e-9));
+      }),
+      { numRuns: 5 },
+    );
   });
 });
 

@@ -132,12 +132,88 @@ function logDFractional(q: number, sigma: number, order: number): number {
 }
 
 /**
+ * Fractional order, q < 1/4: the same split, with the tangent absorbed exactly. Writing e^c P(<=z0) =
+ * expm1(c) P(<=z0) + 1 - P(>z0) and using sum_i a_i = 1, sum_i i a_i = a q (binomial series, q < 1/2), the left
+ * side's tangent cancels the right side's, leaving D = sum_{i>=2} a_i expm1(c_i) P(N(i)<=z0)
+ * + sum_i b_i e^{c_{a-i}} P(N(a-i)>z0) - sum_i a_i P(N(i)>z0): no cancellation when q or 1/sigma is small.
+ * Tails: the first sum is a difference of two Leibniz series (bound |a_M e_M P_M| + |a_M P_M|), the second is
+ * Leibniz as above, the third (subtracted) is bounded by |a_M| r/(1-r), r = q/(1-q).
+ */
+function logDFractionalSmallQ(q: number, sigma: number, order: number): number {
+  const s2 = sigma * sigma;
+  const logQ = Math.log(q);
+  const log1mQ = Math.log1p(-q);
+  const logR = logQ - log1mQ;
+  const z0 = s2 * (log1mQ - logQ) + 0.5; // (1-q) N(0,s^2)(z0) = q N(1,s^2)(z0) (MTZ19 Sec. 3.3)
+  const logLeft = (k: number): number => logNormalTail((k - z0) / sigma); // log P(N(k,s^2) <= z0)
+  const logRight = (k: number): number => logNormalTail((z0 - k) / sigma); // log P(N(k,s^2) > z0)
+  const sum = new SignedLogSum();
+  const firstAlternating = Math.floor(order) + 2;
+  const done = [false, false, false];
+  let runPos = -Infinity;
+  let runNeg = -Infinity;
+  const track = (l: number, sign: number) => {
+    if (sign > 0) runPos = logAdd(runPos, l);
+    else runNeg = logAdd(runNeg, l);
+  };
+  let logC = 0;
+  let sign: 1 | -1 = 1;
+  for (let i = 0; !(done[0] && done[1] && done[2]); i++) {
+    if (i > 0) {
+      logC += Math.log(Math.abs(order - i + 1)) - Math.log(i);
+      if (order - i + 1 < 0) sign = sign === 1 ? -1 : 1;
+    }
+    const j = order - i;
+    const cErr = 4 * EPS * i * Math.log(i + 2);
+    const logA = logC + (order - i) * log1mQ + i * logQ; // log |a_i|
+    const running = runPos > runNeg ? runPos + Math.log1p(-Math.exp(runNeg - runPos)) : -Infinity;
+    const small = (l: number) => l <= running + Math.log(REL_TOL) || i >= MAX_TERMS;
+    const check = i >= firstAlternating;
+    if (!done[0] && i >= 2) {
+      const c = (i * i - i) / (2 * s2);
+      const left = logLeft(i);
+      const l = logA + logExpm1(c) + left;
+      sum.add(l, sign, logErr(logC, (order - i) * log1mQ, i * logQ, c, left) + cErr);
+      track(l, sign);
+      const bound = logAdd(logA + c + left, logA + left);
+      if (check && small(bound)) {
+        sum.add(bound, 1, 0);
+        done[0] = true;
+      }
+    }
+    if (!done[1]) {
+      const e = (j * j - j) / (2 * s2);
+      const right = logRight(j);
+      const l = logC + j * logQ + i * log1mQ + e + right;
+      sum.add(l, sign, logErr(logC, j * logQ, i * log1mQ, e, right) + cErr);
+      track(l, sign);
+      if (check && small(l)) {
+        if (sign < 0) sum.add(l, 1, 0);
+        done[1] = true;
+      }
+    }
+    if (!done[2]) {
+      const right = logRight(i);
+      const l = logA + right;
+      sum.add(l, sign > 0 ? -1 : 1, logErr(logC, (order - i) * log1mQ, i * logQ, right) + cErr);
+      track(l, -sign);
+      const bound = logA + logR - Math.log1p(-Math.exp(logR));
+      if (check && small(bound)) {
+        sum.add(bound, 1, 0);
+        done[2] = true;
+      }
+    }
+  }
+  return sum.upperLog();
+}
+
+/**
  * RDP at `order` (> 1) of one Poisson-sampled Gaussian step: sampling probability `q` in (0, 1], noise
  * multiplier `sigma` > 0, add_or_remove_one neighbours, L2 sensitivity 1. Never below the exact value.
  * @example poissonSampledGaussianRdp(0.01, 1.1, 2) // 1.2578e-4 (approximately)
  */
 export function poissonSampledGaussianRdp(q: number, sigma: number, order: number): number {
   if (q === 1) return order / (2 * sigma * sigma); // plain Gaussian (Mironov 2017, Prop. 7)
-  const logD = Number.isInteger(order) ? logDInteger(q, sigma, order) : logDFractional(q, sigma, order);
+  const logD = Number.isInteger(order) ? logDInteger(q, sigma, order) : q < 0.25 ? logDFractionalSmallQ(q, sigma, order) : logDFractional(q, sigma, order);
   return rdpFromLogD(logD, order);
 }
