@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DPTrainer, type ReservationClient } from '@dpledger/trainer';
+import { DPTrainer, accuracy, type ReservationClient } from '@dpledger/trainer';
 import { RdpAccountant } from '@dpledger/accounting';
 
 beforeAll(async () => {
@@ -110,8 +110,14 @@ describe('DPTrainer steps', () => {
     const model = mlp(4, 3, 2);
     const { xs, ys } = data(40, 4, 2);
     const t = new DPTrainer(base(model, { sampler: 'shuffle', expectedBatchSize: 10, datasetSize: 40 }));
-    const h = await t.fit(xs, ys, { epochs: 2 });
+    const ends: [number, number | undefined][] = [];
+    const h = await t.fit(xs, ys, { epochs: 2, validationData: [xs, ys], callbacks: { onEpochEnd: (e, logs) => void ends.push([e, logs.valAccuracy]) } });
     expect(h.batchSizes).toEqual(new Array(8).fill(10));
+    expect(ends.map(([e]) => e)).toEqual([1, 2]);
+    expect(h.valAccuracy).toEqual(ends.map(([, a]) => a));
+    const labels = ys.argMax(1);
+    expect(h.valAccuracy[1]).toBeCloseTo(accuracy(model, xs, labels), 10); // one-hot and index labels agree
+    for (const a of h.valAccuracy) expect(a).toBeGreaterThanOrEqual(0);
     expect(JSON.stringify(t.ledger)).not.toContain('poisson_sampled');
     expect(t.ledger).toEqual({ kind: 'composed', events: [{ kind: 'self_composed', count: 8, event: { kind: 'gaussian', noise_multiplier: 1 } }] });
   });

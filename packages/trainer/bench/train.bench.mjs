@@ -1,0 +1,69 @@
+// Benchmark of the DPTrainer step: a whole DP-SGD step (accounting + per-sample clipping + noise + update) against a
+// plain non-private SGD step of the same model on the same backend, secure against seeded noise, and the noise and
+// sampling pieces on their own. Every figure is a ratio to a baseline timed in the same run, alternating runs.
+import * as tf from '@tensorflow/tfjs';
+import { DPTrainer, PoissonSampler, SecureRandomSource, SeededRandomSource, buildModel, discreteGaussianSampler, fillGaussian, useBackend } from '../dist/index.js';
+
+const B = Number(process.env.BENCH_BATCH ?? 256);
+const REPS = Number(process.env.BENCH_REPS ?? 5);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function time(fn) {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+/** Alternates baseline and candidate after one warm-up each; returns median ms of both and the median paired ratio. */
+async function compare(baseline, candidate, reps = REPS) {
+  await baseline();
+  await candidate();
+  const a = [];
+  const b = [];
+  for (let i = 0; i < reps; i++) {
+    a.push(await time(baseline));
+    b.push(await time(candidate));
+  }
+  return { base: median(a), cand: median(b), ratio: median(b.map((t, i) => t / a[i])) };
+}
+
+const fmt = (r, what, base) => `${what.padEnd(44)} ${r.cand.toFixed(1).padStart(8)} ms  vs ${base.padEnd(22)} ${r.base.toFixed(1).padStart(8)} ms  ratio ${r.ratio.toFixed(2)}`;
+
+const backend = await useBackend(process.env.BENCH_BACKEND ?? 'wasm');
+console.log(`backend ${backend}, B = ${B}, ${REPS} paired reps`);
+
+for (const name of ['mlp', 'tanh-cnn']) {
+  const model = buildModel(name, { seed: 1 });
+  const shape = name === 'mlp' ? [B, 784] : [B, 28, 28, 1];
+  const x = tf.randomUniform(shape, 0, 1, 'float32', 1);
+  const y = tf.oneHot(tf.randomUniform([B], 0, 10, 'int32', 2), 10).toFloat();
+  const sgd = tf.train.sgd(0.01);
+  const plain = () => tf.tidy(() => sgd.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true })), false));
+  const make = (secureMode) => new DPTrainer({
+    model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'sgd', learningRate: 0.01 }, clipNorm: 1,
+    noiseMultiplier: 1.1, expectedBatchSize: B, datasetSize: 60000, secureMode, seed: 1,
+  });
+  const seeded = make(false);
+  const secure = make(true);
+  console.log(fmt(await compare(plain, () => seeded.step(x, y)), `${name}: DPTrainer.step (seeded noise)`, 'plain SGD step'));
+  console.log(fmt(await compare(() => seeded.step(x, y), () => secure.step(x, y)), `${name}: DPTrainer.step (secure noise)`, 'seeded DP step'));
+  tf.dispose([x, y]);
+}
+
+const cnnParams = buildModel('tanh-cnn').countParams();
+const mlpParams = buildModel('mlp').countParams();
+for (const [label, n] of [['tanh-cnn', cnnParams], ['mlp', mlpParams]]) {
+  const out = new Float32Array(n);
+  const seededSrc = new SeededRandomSource(1);
+  const secureSrc = new SecureRandomSource();
+  console.log(fmt(await compare(() => fillGaussian(seededSrc, out, 1), () => fillGaussian(secureSrc, out, 1)), `Gaussian noise, ${n} coords, secure`, 'seeded'));
+  const tfNoise = () => tf.tidy(() => tf.randomNormal([n]).dataSync());
+  console.log(fmt(await compare(tfNoise, () => fillGaussian(secureSrc, out, 1)), `Gaussian noise, ${n} coords, secure`, 'tf.randomNormal'));
+}
+const draw = discreteGaussianSampler(new SecureRandomSource(), Math.ceil((1.1 * 65 * Math.sqrt(cnnParams)) ** 2));
+const gaussOut = new Float32Array(cnnParams);
+const secureSrc = new SecureRandomSource();
+console.log(fmt(await compare(() => fillGaussian(secureSrc, gaussOut, 1), () => { for (let i = 0; i < cnnParams; i++) gaussOut[i] = draw(); }, 3), `discrete Gaussian noise, ${cnnParams} coords`, 'secure Gaussian'));
+const sampler = new PoissonSampler(new SecureRandomSource(), 60000, B / 60000);
+const fill60k = new Float32Array(60000);
+console.log(fmt(await compare(() => fillGaussian(secureSrc, fill60k, 1), () => sampler.next()), 'Poisson batch over 60,000 (secure)', '60,000 secure Gaussians'));
