@@ -14,7 +14,7 @@ h1{font-size:1.6rem;margin:0 0 .5rem}h2{font-size:1.15rem;margin:1.8rem 0 .5rem;
 .ok{background:#1a7f37}.bad{background:#cf222e}
 table{border-collapse:collapse;width:100%;margin:.4rem 0}th,td{border:1px solid #d0d7de;padding:.35rem .55rem;text-align:left;vertical-align:top}
 th{background:#f6f8fa}td{overflow-wrap:anywhere}.status{font-weight:700;white-space:nowrap}
-figure{margin:.5rem 0}figcaption{color:#57606a;font-size:.9rem}svg text{font:11px system-ui,sans-serif;fill:#57606a}
+figure{margin:.5rem 0}figcaption{color:#57606a;font-size:.9rem}svg text{font:11px system-ui,sans-serif;fill:#57606a}svg{max-width:100%;height:auto}
 @media print{body{margin:0}}`;
 
 function svgPlot(m: ComplianceModel): string {
