@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TrainerError, clipAndAccumulate, defaultLayerRules, perSampleGradNorms, withLayerRules } from './index.js';
 import * as fixtures from './models.fixture.js';
 import { referenceClippedSum, referenceGrads, relErr } from './reference-loop.fixture.js';
@@ -7,6 +7,7 @@ import { referenceClippedSum, referenceGrads, relErr } from './reference-loop.fi
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
+afterEach(() => vi.restoreAllMocks());
 
 const flat = (clipNorm: number) => ({ kind: 'flat', clipNorm }) as const;
 
@@ -122,5 +123,18 @@ describe('models and options the per-sample machinery refuses or warns about', (
     expect(code(() => clipAndAccumulate(c.model, c.xs, c.ys, { loss: c.loss, clipping: flat(Number.NaN) }))).toBe('invalid_argument');
     expect(code(() => clipAndAccumulate(c.model, c.xs, c.ys, { loss: c.loss, clipping: { kind: 'per_layer', clipNorms: [1, 1, 1] } }))).toBe('bad_input');
     expect(code(() => clipAndAccumulate(c.model, c.xs, c.ys, { loss: c.loss, clipping: flat(1), microbatchSize: 0 }))).toBe('invalid_argument');
+  });
+});
+
+describe('graph walking', () => {
+  it('expands a nested model in place: no microbatch warning, per-layer groups are its inner layers', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const c = fixtures.nestedModel();
+    const ref = referenceGrads(c.model, c.xs, c.ys, c.ref);
+    const r = clipAndAccumulate(c.model, c.xs, c.ys, { loss: c.loss, clipping: { kind: 'per_layer', clipNorms: [0.2, 0.1, 0.3] } });
+    const want = referenceClippedSum(ref, [[0, 1], [2, 3], [4, 5]], [0.2, 0.1, 0.3]);
+    r.sums.forEach((s, i) => expect(relErr(s.dataSync(), want[i] as Float64Array)).toBeLessThan(1e-5));
+    expect(warn.mock.calls.filter((args) => String(args[0]).includes('@dpledger/trainer'))).toEqual([]);
+    warn.mockRestore();
   });
 });

@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { AnyLayer, LayerRule, LayerRuleRegistry, LossOptions } from './types.js';
 import { TrainerError } from './trainer-error.js';
 import { fusesWith } from './losses.js';
+import { flatGraph } from './graph-walk.js';
 
 /** How one node of the model graph is run: through a rule, microbatched, or applied as is (no weights). */
 export type NodeMode = 'vectorized' | 'microbatch' | 'plain';
@@ -27,37 +28,11 @@ export interface ModelPlan {
   microbatchLayers: AnyLayer[];
 }
 
-interface GraphNode {
-  outboundLayer: AnyLayer;
-  inputTensors: tf.SymbolicTensor[];
-  outputTensors: tf.SymbolicTensor[];
-}
-
-interface GraphModel {
-  inputs: tf.SymbolicTensor[];
-  outputs: tf.SymbolicTensor[];
-  nodesByDepth?: Record<string, GraphNode[]>;
-  model?: unknown;
-  build(shape?: unknown): void;
-  getClassName(): string;
-}
-
 const warned = new WeakSet<object>();
 
 function activationName(layer: AnyLayer): string | null {
   const act = layer['activation'] as { getClassName?: () => string } | undefined;
   return act?.getClassName?.() ?? null;
-}
-
-/** Orders the graph's nodes from inputs to output (deepest first in tfjs-layers' depth numbering). */
-function graphNodes(model: tf.LayersModel): GraphNode[] {
-  const g = model as unknown as GraphModel;
-  if (g.getClassName() === 'Sequential' && g.model == null) g.build(g.inputs[0]?.shape);
-  const byDepth = g.nodesByDepth ?? {};
-  return Object.keys(byDepth)
-    .map(Number)
-    .sort((a, b) => b - a)
-    .flatMap((d) => byDepth[String(d)] ?? []);
 }
 
 /**
@@ -66,32 +41,30 @@ function graphNodes(model: tf.LayersModel): GraphNode[] {
  * @example const plan = planModel(model, defaultLayerRules(), { loss: 'categoricalCrossentropy' });
  */
 export function planModel(model: tf.LayersModel, rules: LayerRuleRegistry, loss: LossOptions): ModelPlan {
-  const g = model as unknown as GraphModel;
-  if (g.inputs.length !== 1 || g.outputs.length !== 1) {
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     throw new TrainerError('bad_input', `model ${model.name} must have one input and one output`);
   }
-  const graph = graphNodes(model).filter((n) => n.outboundLayer.getClassName() !== 'InputLayer');
+  const { nodes: graph, resolve } = flatGraph(model);
   const uses = new Map<AnyLayer, number>();
-  for (const n of graph) uses.set(n.outboundLayer, (uses.get(n.outboundLayer) ?? 0) + 1);
-  const outputId = (g.outputs[0] as tf.SymbolicTensor).id;
+  for (const n of graph) uses.set(n.layer, (uses.get(n.layer) ?? 0) + 1);
+  const outputId = resolve((model.outputs[0] as tf.SymbolicTensor).id);
   const microbatchLayers = new Set<AnyLayer>();
   const nodes: PlanNode[] = graph.map((n) => {
-    const layer = n.outboundLayer;
+    const layer = n.layer;
     const cls = layer.getClassName();
     const why = rules.refused.get(cls);
     if (why !== undefined) {
       throw new TrainerError(cls === 'BatchNormalization' ? 'batch_normalization' : 'unsupported_layer',
         `layer ${layer.name} (${cls}) is refused under DP: ${why}`);
     }
-    if (n.outputTensors.length !== 1) throw new TrainerError('unsupported_layer', `layer ${layer.name} has several outputs`);
     const rule = rules.vectorized.get(cls) ?? null;
     let mode: NodeMode = 'plain';
     if (layer.trainableWeights.length > 0) {
       mode = rule !== null && (rule.supports?.(layer) ?? true) && uses.get(layer) === 1 ? 'vectorized' : 'microbatch';
     }
     if (mode === 'microbatch') microbatchLayers.add(layer);
-    return { layer, mode, rule: mode === 'vectorized' ? rule : null, inputIds: n.inputTensors.map((t) => t.id),
-      outputId: (n.outputTensors[0] as tf.SymbolicTensor).id, skipActivation: false };
+    return { layer, mode, rule: mode === 'vectorized' ? rule : null, inputIds: n.inputIds, outputId: n.outputId,
+      skipActivation: false };
   });
   for (const layer of microbatchLayers) {
     if (warned.has(layer)) continue;
@@ -107,5 +80,5 @@ export function planModel(model: tf.LayersModel, rules: LayerRuleRegistry, loss:
     last.skipActivation = true; // the loss takes the logits: stabler, and the same gradient
     fromLogits = true;
   }
-  return { inputId: (g.inputs[0] as tf.SymbolicTensor).id, outputId, nodes, fromLogits, microbatchLayers: [...microbatchLayers] };
+  return { inputId: (model.inputs[0] as tf.SymbolicTensor).id, outputId, nodes, fromLogits, microbatchLayers: [...microbatchLayers] };
 }

@@ -78,6 +78,25 @@ export function functionalAdd(b = 5): Case {
     ys: x([b, 2], 45), loss: 'meanSquaredError', ref: (y, p) => tf.metrics.meanSquaredError(y, p) };
 }
 
+/** A Sequential used as a layer inside a functional model (expanded in place), then a dense layer. */
+export function nestedModel(b = 4): Case {
+  const inner = tf.sequential({ layers: [dense(6, 101, { inputShape: [5], activation: 'tanh' }), dense(4, 102, { activation: 'tanh' })] });
+  const inp = tf.input({ shape: [5] });
+  const out = dense(3, 103, { activation: 'softmax' }).apply(inner.apply(inp)) as tf.SymbolicTensor;
+  return { name: 'nested Sequential', model: tf.model({ inputs: inp, outputs: out }), xs: x([b, 5], 104), ys: labels(b, 3, 105),
+    loss: 'categoricalCrossentropy', ref: cce };
+}
+
+/** One Dense layer called twice (shared weights: microbatched), the two calls added. */
+export function sharedLayer(b = 4): Case {
+  const shared = dense(5, 111, { activation: 'tanh' });
+  const inp = tf.input({ shape: [5] });
+  const twice = shared.apply(shared.apply(inp)) as tf.SymbolicTensor;
+  const out = dense(2, 112).apply(tf.layers.add().apply([twice, inp]) as tf.SymbolicTensor) as tf.SymbolicTensor;
+  return { name: 'shared layer (microbatch fallback)', model: tf.model({ inputs: inp, outputs: out }), xs: x([b, 5], 113),
+    ys: x([b, 2], 114), loss: 'meanSquaredError', ref: (y, p) => tf.metrics.meanSquaredError(y, p) };
+}
+
 /** Conv1D ('same', stride 2) then Conv1D ('valid'), dense logits, softmax cross-entropy from logits. */
 export function conv1d(b = 4): Case {
   const model = tf.sequential({ layers: [
