@@ -219,4 +219,19 @@ describe('DPTrainer accounting', () => {
     expect(() => new DPTrainer(base(mlp(4, 3, 2), { noise: 'discrete_gaussian', accountant: 'pld' }))).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
     expect(() => new DPTrainer(base(mlp(4, 3, 2), { noiseMultiplier: undefined }))).toThrow(/noiseMultiplier or target/);
   });
+
+  it('leaks no tensors across steps (Gaussian, adaptive, discrete, chunked, Adam)', async () => {
+    const { xs, ys } = data(64, 4, 2);
+    for (const extra of [{}, { clipNorm: undefined, adaptiveClipping: { countNoiseMultiplier: 2 } }, { noise: 'discrete_gaussian' }, { maxPhysicalBatchSize: 3, optimizer: { kind: 'adam', learningRate: 0.01 } }]) {
+      const t = new DPTrainer(base(mlp(4, 3, 2), extra));
+      await t.fit(xs, ys, { steps: 2 });
+      const before = tf.memory().numTensors;
+      await t.fit(xs, ys, { steps: 4 });
+      const [xb, yb] = [xs.slice(0, 5), ys.slice(0, 5)];
+      await t.step(xb, yb);
+      expect(xb.isDisposed || yb.isDisposed || xs.isDisposed).toBe(false); // the caller's tensors stay theirs
+      tf.dispose([xb, yb]);
+      expect(tf.memory().numTensors - before).toBe(0);
+    }
+  });
 });

@@ -194,7 +194,11 @@ export class DPTrainer {
       tf.dispose([sums, r.sums, x, y]);
       sums = next;
       lossSum += (await r.lossSum.data())[0]!;
-      if (this.internals.adaptive) atMostC += (await tf.tidy(() => r.norms.lessEqual(clipNorm).sum()).data())[0]!;
+      if (this.internals.adaptive) {
+        const below = tf.tidy(() => r.norms.lessEqual(clipNorm).sum());
+        atMostC += (await below.data())[0]!;
+        below.dispose();
+      }
       tf.dispose([r.norms, r.lossSum]);
     }
     const noisy = this.discrete ? this.discrete.privatize(sums) : addGaussianNoise(sums, (this.internals.adaptive?.gradientNoiseMultiplier ?? this.noiseMultiplier) * clipNorm, this.internals.rng);
