@@ -138,3 +138,13 @@ describe('graph walking', () => {
     warn.mockRestore();
   });
 });
+
+describe('Keras masks', () => {
+  it('passes an Embedding maskZero mask to the layers after it, as model.apply does', () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const c = fixtures.maskedSequence();
+    const ref = referenceGrads(c.model, c.xs, c.ys, c.ref);
+    const norms = perSampleGradNorms(c.model, c.xs, c.ys, { loss: c.loss });
+    expect(relErr(norms, ref.norms)).toBeLessThan(1e-5);
+  });
+});

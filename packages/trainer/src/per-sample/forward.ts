@@ -14,10 +14,12 @@ function activate(layer: AnyLayer, z: tf.Tensor): tf.Tensor {
   return act == null ? z : act.apply(z);
 }
 
-function applyLayer(node: PlanNode, inputs: tf.Tensor[]): tf.Tensor {
-  if (node.skipActivation) return inputs[0] as tf.Tensor; // an Activation layer folded into the loss
+type Mask = tf.Tensor | tf.Tensor[] | null;
+
+function applyLayer(node: PlanNode, inputs: tf.Tensor | tf.Tensor[], mask: Mask): tf.Tensor {
+  if (node.skipActivation) return inputs as tf.Tensor; // an Activation layer folded into the loss
   // training: true so that Dropout and friends behave as in training (without it Dropout is silently off).
-  const out = node.layer.apply(inputs.length === 1 ? (inputs[0] as tf.Tensor) : inputs, { training: true });
+  const out = node.layer.apply(inputs, mask === null ? { training: true } : { training: true, mask });
   if (Array.isArray(out) || !(out instanceof tf.Tensor)) {
     throw new TrainerError('unsupported_layer', `layer ${node.layer.name} did not return one tensor`);
   }
@@ -30,6 +32,7 @@ function applyLayer(node: PlanNode, inputs: tf.Tensor[]): tf.Tensor {
  */
 export function forwardPass(plan: ModelPlan, x: tf.Tensor, hooks: ProbeHooks | null): tf.Tensor {
   const values = new Map<number, tf.Tensor>([[plan.inputId, x]]);
+  const masks = new Map<number, tf.Tensor>(); // Keras masks (Embedding maskZero), passed on as model.apply does
   let k = 0;
   for (const node of plan.nodes) {
     const inputs = node.inputIds.map((id) => {
@@ -37,6 +40,9 @@ export function forwardPass(plan: ModelPlan, x: tf.Tensor, hooks: ProbeHooks | n
       if (v === undefined) throw new TrainerError('unsupported_layer', `layer ${node.layer.name}: input not computed`);
       return v;
     });
+    const inMasks = node.inputIds.map((id) => masks.get(id) ?? null);
+    const single = inputs.length === 1;
+    const mask: Mask = inMasks.every((m) => m === null) ? null : single ? inMasks[0] ?? null : (inMasks as tf.Tensor[]);
     let out: tf.Tensor;
     if (node.mode === 'vectorized' && node.rule !== null) {
       const a = inputs[0] as tf.Tensor;
@@ -48,9 +54,13 @@ export function forwardPass(plan: ModelPlan, x: tf.Tensor, hooks: ProbeHooks | n
       k += 1;
       out = node.skipActivation ? z : activate(node.layer, z);
     } else {
-      out = applyLayer(node, inputs);
+      out = applyLayer(node, single ? (inputs[0] as tf.Tensor) : inputs, mask);
     }
     values.set(node.outputId, out);
+    if (mask !== null || node.layer.getClassName() === 'Embedding') {
+      const outMask = node.layer.computeMask(single ? (inputs[0] as tf.Tensor) : inputs, mask ?? undefined);
+      if (outMask != null && !Array.isArray(outMask)) masks.set(node.outputId, outMask);
+    }
   }
   const y = values.get(plan.outputId);
   if (y === undefined) throw new TrainerError('unsupported_layer', 'model output not reached');

@@ -146,3 +146,15 @@ export function rnnFallback(b = 4): Case {
   return { name: 'SimpleRNN (microbatch fallback)', model, xs: x([b, 4, 2], 85), ys: tf.randomUniform([b, 1], 0, 3, 'int32', 86),
     loss: 'sparseCategoricalCrossentropy', ref: oneHotCce(3) };
 }
+
+/** Embedding with maskZero (zero-padded sequences) feeding a SimpleRNN, which must see the mask. */
+export function maskedSequence(b = 4): Case {
+  const model = tf.sequential({ layers: [
+    tf.layers.embedding({ inputDim: 6, outputDim: 3, maskZero: true, embeddingsInitializer: tf.initializers.randomNormal({ seed: 121 }) }),
+    tf.layers.simpleRNN({ units: 3, kernelInitializer: init(122), recurrentInitializer: init(123), biasInitializer: biasInit(124) }),
+    dense(2, 125, { activation: 'softmax' }),
+  ] });
+  model.build([null, 5]);
+  const xs = tf.tensor2d([[3, 1, 4, 0, 0], [5, 2, 0, 0, 0], [1, 1, 2, 3, 5], [2, 0, 0, 0, 0], [4, 4, 0, 0, 0]].slice(0, b));
+  return { name: 'Embedding(maskZero) into SimpleRNN', model, xs, ys: labels(b, 2, 126), loss: 'categoricalCrossentropy', ref: cce };
+}
