@@ -13,14 +13,18 @@ export type StepMechanism =
 /**
  * One step's event:
  * - Poisson + Gaussian: poisson_sampled(q, gaussian(sigma)) (Abadi et al. 2016; Mironov, Talwar, Zhang 2019).
- * - shuffle + Gaussian: gaussian(sigma) alone: a fixed-size batch from a shuffle claims no amplification
- *   (Chua et al. 2024); each example is in one batch per epoch, so per step the plain Gaussian is a valid bound.
- * - discrete Gaussian (any sampler): zcdp(rho), no amplification claimed (none is cited for it here).
+ * - shuffle + Gaussian: gaussian(sigma / 2) per step, no amplification claimed (Chua et al. 2024 show Poisson
+ *   accounting does not hold for shuffling). Why sigma / 2: with add-or-remove neighbours D' = D + {z}, couple a
+ *   uniform permutation of D' with the one of D obtained by deleting z (also uniform). Batches before z's position
+ *   are equal; every later fixed-size batch is shifted by one, so it differs by a swap (one record out, one in):
+ *   the clipped sum moves by at most 2C, i.e. a Gaussian with multiplier sigma / 2 at sensitivity C, every step.
+ * - discrete Gaussian: zcdp(rho) (4 rho when shuffled), no amplification claimed (none is cited for it here).
  * @example stepEvent('poisson', 0.01, { noise: 'gaussian', noiseMultiplier: 1.1 })
  */
 export function stepEvent(sampler: SamplerKind, samplingProbability: number, mech: StepMechanism): DpEvent {
-  if (mech.noise === 'discrete_gaussian') return { kind: 'zcdp', rho: mech.rho, xi: 0 };
+  // zCDP rho scales with the squared sensitivity: a shuffled step's 2C (below) costs 4 rho
+  if (mech.noise === 'discrete_gaussian') return { kind: 'zcdp', rho: sampler === 'shuffle' ? 4 * mech.rho : mech.rho, xi: 0 };
   const gaussian: DpEvent = { kind: 'gaussian', noise_multiplier: mech.noiseMultiplier };
   if (sampler === 'poisson') return { kind: 'poisson_sampled', sampling_probability: samplingProbability, event: gaussian };
-  return gaussian;
+  return { kind: 'gaussian', noise_multiplier: mech.noiseMultiplier / 2 }; // sensitivity 2C (see above)
 }
