@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { all, create, type BigNumber } from 'mathjs';
 import { describe, expect, it } from 'vitest';
 import { poissonSampledGaussianRdp } from '@dpledger/accounting';
@@ -48,6 +49,16 @@ describe('integer orders vs an exact 60-digit binomial sum (mathjs BigNumber)', 
     const ours = poissonSampledGaussianRdp(q, sigma, a);
     expect(Math.abs(ours - truth) / truth).toBeLessThan(1e-12);
     expect(ours).toBeGreaterThanOrEqual(truth * (1 - 1e-14));
+  });
+});
+
+describe('corners of q in [1e-6, 1), sigma in [0.3, 100] vs 50-digit mpmath quadrature (fixtures/rdp-extremes.json)', () => {
+  const extremes = JSON.parse(readFileSync(new URL('../fixtures/rdp-extremes.json', import.meta.url), 'utf8')) as { cases: { q: number; sigma: number; order: number; rdp: string }[] };
+  it.each(extremes.cases.map((c) => [c.q, c.sigma, c.order, c.rdp] as const))('q=%f sigma=%f order=%f', (q, sigma, order, rdp) => {
+    const truth = Number(rdp);
+    const rel = (poissonSampledGaussianRdp(q, sigma, order) - truth) / truth;
+    expect(Math.abs(rel)).toBeLessThan(1e-9);
+    expect(rel).toBeGreaterThan(-1e-12);
   });
 });
 

@@ -6,6 +6,7 @@
  * We compute D = A_a - 1 directly (never A_a), so tiny RDP values (q = 1e-6) keep full relative precision:
  * since E[L] = 1, D = E[(1 - q + qL)^a - 1 - a q (L - 1)], an integral of a non-negative function (Bernoulli).
  */
+import { integrate } from './gauss-legendre.js';
 import { SignedLogSum, logAdd, logExpm1, logNormalTail } from './log-math.js';
 
 const EPS = Number.EPSILON;
@@ -56,28 +57,64 @@ function bernoulliGap(q: number, order: number): number {
   return sum;
 }
 
+/** g(t) = (1+t)^a - 1 - a t >= 0 (Bernoulli), by its binomial series where cancellation would bite. */
+function bernoulliExcess(t: number, order: number): number {
+  if (Math.abs(t) > 1e-3) return Math.expm1(order * Math.log1p(t)) - order * t;
+  let term = (order * (order - 1) * t * t) / 2;
+  let sum = term;
+  for (let k = 2; k < 40 && Math.abs(term) > Math.abs(sum) * 1e-18; k++) {
+    term *= (t * (order - k)) / (k + 1);
+    sum += term;
+  }
+  return sum;
+}
+
+/** The band's share of D: int_{zL}^{zR} N(0,s^2)(z) g(q expm1((2z-1)/(2s^2))) dz, clipped to [-30 s, a + 30 s] (beyond, the integrand is below e^-450 of its peak). */
+function bandIntegral(q: number, sigma: number, order: number, zL: number, zR: number): number {
+  const a = Math.max(zL, -30 * sigma);
+  const b = Math.min(zR, 30 * sigma + order);
+  if (!(b > a)) return 0;
+  const norm = 1 / (sigma * Math.sqrt(2 * Math.PI));
+  const f = (z: number) => norm * Math.exp(-(z * z) / (2 * sigma * sigma)) * bernoulliExcess(q * Math.expm1((2 * z - 1) / (2 * sigma * sigma)), order);
+  return integrate(f, a, b, Math.max(4, Math.ceil((b - a) / sigma))); // 20 nodes per sigma
+}
+
 /**
- * Fractional order (MTZ19 Sec. 3.3): split the line at z0 where (1-q) N(0) = q N(1) and expand each side
- * binomially. Left: sum_i C(a,i)(1-q)^{a-i} q^i e^{(i^2-i)/2s^2} P(N(i,s^2) <= z0); right: the same with
- * i <-> a-i and P(N(a-i,s^2) > z0). The tangent 1 + a q (L - 1) is subtracted in closed form on each side.
- * Past i > a+1 the terms alternate and |t_{i+1}| <= |t_i| (i-a)/(i+1) (Gaussian tail log-concavity:
+ * Fractional order, q >= 1/4 (MTZ19 Sec. 3.3, with a band): left of zL = z0 - w and right of zR = z0 + w, where
+ * z0 solves (1-q) N(0) = q N(1), expand binomially. Left: sum_i C(a,i)(1-q)^{a-i} q^i e^{(i^2-i)/2s^2}
+ * P(N(i,s^2) <= zL); right: the same with i <-> a-i and P(N(a-i,s^2) > zR). The tangent 1 + a q (L - 1) is
+ * subtracted in closed form on each side; the band [zL, zR] is integrated numerically (bandIntegral).
+ * Past i > a+1 the terms alternate and |t_{i+1}| <= |t_i| (i-a)/(i+1) e^{-w/s^2} (Gaussian tail log-concavity:
  * Q(x+h) <= Q(x) e^{-xh-h^2/2}), so the tail after term M lies between 0 and -t_M (Leibniz); we add max(-t_M, 0).
  */
 function logDFractional(q: number, sigma: number, order: number): number {
   const s2 = sigma * sigma;
+  const z0 = s2 * (Math.log1p(-q) - Math.log(q)) + 0.5; // (1-q) N(0,s^2)(z0) = q N(1,s^2)(z0) (MTZ19 Sec. 3.3)
+  const w = Math.min(s2, 40 * sigma); // band half-width: the outer series then shrink by e^{-w/s^2} per term
+  // When the integrand stays below e^50 (a^2/2s^2 < 50) the band also covers its whole bulk [-30 s, a + 30 s], so
+  // the outer series (where 1 + D would cancel against the tangent) carry only Gaussian-tail mass.
+  const wide = (order * order) / (2 * s2) < 50;
+  const zL = wide ? Math.min(z0 - w, -30 * sigma) : z0 - w;
+  const zR = wide ? Math.max(z0 + w, order + 30 * sigma) : z0 + w;
+  return logDSplit(q, sigma, order, zL, zR);
+}
+
+function logDSplit(q: number, sigma: number, order: number, zL: number, zR: number): number {
+  const s2 = sigma * sigma;
   const logQ = Math.log(q);
   const log1mQ = Math.log1p(-q);
-  const z0 = s2 * (log1mQ - logQ) + 0.5; // (1-q) N(0,s^2)(z0) = q N(1,s^2)(z0) (MTZ19 Sec. 3.3)
   const sum = new SignedLogSum();
-  const logLeft = (k: number): number => logNormalTail((k - z0) / sigma); // log P(N(k,s^2) <= z0)
-  const logRight = (k: number): number => logNormalTail((z0 - k) / sigma); // log P(N(k,s^2) > z0)
+  const band = bandIntegral(q, sigma, order, zL, zR);
+  if (band > 0) sum.add(Math.log(band), 1, 1e-12); // quadrature of a smooth non-negative integrand
+  const logLeft = (k: number): number => logNormalTail((k - zL) / sigma); // log P(N(k,s^2) <= zL)
+  const logRight = (k: number): number => logNormalTail((zR - k) / sigma); // log P(N(k,s^2) > zR)
 
-  // Left side, i = 0 and 1 minus the tangent: P1 P(N(0) <= z0) - N1 P(N(1) <= z0).
+  // Left side, i = 0 and 1 minus the tangent: P1 P(N(0) <= zL) - N1 P(N(1) <= zL).
   const p1 = bernoulliGap(q, order);
   const n1 = -order * q * Math.expm1((order - 1) * log1mQ);
   if (p1 > 0) sum.add(Math.log(p1) + logLeft(0), 1, logErr(logLeft(0)) + 1e-13);
   if (n1 > 0) sum.add(Math.log(n1) + logLeft(1), -1, logErr(logLeft(1)));
-  // Right side tangent: -(1 - a q) P(N(0) > z0) - a q P(N(1) > z0).
+  // Right side tangent: -(1 - a q) P(N(0) > zR) - a q P(N(1) > zR).
   const oneMinusAq = 1 - order * q;
   if (oneMinusAq !== 0) sum.add(Math.log(Math.abs(oneMinusAq)) + logRight(0), oneMinusAq > 0 ? -1 : 1, logErr(logRight(0)));
   sum.add(Math.log(order * q) + logRight(1), -1, logErr(logRight(1)));
