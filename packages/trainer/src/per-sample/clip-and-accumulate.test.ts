@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { useBackend } from '../backends/index.js';
 import { TrainerError, clipAndAccumulate, defaultLayerRules, perSampleGradNorms, withLayerRules } from './index.js';
 import * as fixtures from './models.fixture.js';
 import { referenceClippedSum, referenceGrads, relErr } from './reference-loop.fixture.js';
@@ -11,10 +12,25 @@ afterEach(() => vi.restoreAllMocks());
 
 const flat = (clipNorm: number) => ({ kind: 'flat', clipNorm }) as const;
 
-describe('clipAndAccumulate', () => {
-  it('per-layer clipping, one threshold per weight tensor or per layer, matches the reference', () => {
+/** The reference runs on cpu (wasm 4.22 lacks some gradient kernels); the code under test on `backend`. */
+async function onCpu<T>(backend: string, f: () => T): Promise<T> {
+  await tf.setBackend('cpu');
+  const out = f();
+  await useBackend(backend as 'cpu' | 'wasm');
+  return out;
+}
+
+describe.each(['cpu', 'wasm'])('clipAndAccumulate on %s', (backend) => {
+  beforeAll(async () => {
+    await useBackend(backend as 'cpu' | 'wasm');
+  });
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('per-layer clipping, one threshold per weight tensor or per layer, matches the reference', async () => {
     const c = fixtures.mlp();
-    const ref = referenceGrads(c.model, c.xs, c.ys, c.ref);
+    const ref = await onCpu(backend, () => referenceGrads(c.model, c.xs, c.ys, c.ref));
     const perWeight = [0.3, 0.05, 0.2, 0.04];
     const perLayer = [0.3, 0.1];
     for (const [clipNorms, groups] of [[perWeight, [[0], [1], [2], [3]]], [perLayer, [[0, 1], [2, 3]]]] as const) {
@@ -27,9 +43,9 @@ describe('clipAndAccumulate', () => {
     }
   });
 
-  it('returns the summed loss, and microbatchSize chunks give the same result as one pass', () => {
+  it('returns the summed loss, and microbatchSize chunks give the same result as one pass', async () => {
     const c = fixtures.tanhCnn(5);
-    const ref = referenceGrads(c.model, c.xs, c.ys, c.ref);
+    const ref = await onCpu(backend, () => referenceGrads(c.model, c.xs, c.ys, c.ref));
     const whole = clipAndAccumulate(c.model, c.xs, c.ys, { loss: c.loss, clipping: flat(0.5) });
     const chunked = clipAndAccumulate(c.model, c.xs, c.ys, { loss: c.loss, clipping: flat(0.5), microbatchSize: 2 });
     expect(Math.abs((whole.lossSum.dataSync()[0] ?? NaN) - ref.lossSum) / ref.lossSum).toBeLessThan(1e-5);
