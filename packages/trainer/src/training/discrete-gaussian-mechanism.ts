@@ -16,21 +16,29 @@ import { fail } from './fail.js';
 /** Resolution R: the rounding costs 1/R of the sensitivity. */
 export const DISCRETE_RESOLUTION = 64;
 
+/**
+ * Granularity g, integer-domain sensitivity Delta, variance S and per-step rho for noise multiplier sigma, clip C and
+ * d coordinates (see the module comment).
+ * @example discreteGaussianParameters(1.1, 1, 1000).rho // just under 1 / (2 * 1.1^2)
+ */
+export function discreteGaussianParameters(sigma: number, clipNorm: number, dimension: number): { granularity: number; sensitivity: number; variance: number; rho: number } {
+  const root = Math.sqrt(dimension);
+  const sensitivity = (DISCRETE_RESOLUTION + 1) * root; // C/g + sqrt(d) with g = C / (R sqrt d)
+  const variance = Math.ceil((sigma * sensitivity) ** 2);
+  return { granularity: clipNorm / (DISCRETE_RESOLUTION * root), sensitivity, variance, rho: sensitivity ** 2 / (2 * variance) }; // CKS 2020 Thm. 14
+}
+
 export class DiscreteGaussianMechanism {
-  readonly granularity: number;
-  readonly sensitivity: number;
-  readonly variance: number;
-  readonly rho: number;
+  readonly granularity!: number;
+  readonly sensitivity!: number;
+  readonly variance!: number;
+  readonly rho!: number;
   private readonly draw: () => number;
 
   /** @example new DiscreteGaussianMechanism({ noiseMultiplier: 1.1, clipNorm: 1, dimension: 1000, rng }).rho // <= 1/(2*1.1^2) */
   constructor(o: { noiseMultiplier: number; clipNorm: number; dimension: number; rng: RandomSource }) {
-    const root = Math.sqrt(o.dimension);
-    this.granularity = o.clipNorm / (DISCRETE_RESOLUTION * root);
-    this.sensitivity = (DISCRETE_RESOLUTION + 1) * root;
-    this.variance = Math.ceil((o.noiseMultiplier * this.sensitivity) ** 2);
+    Object.assign(this, discreteGaussianParameters(o.noiseMultiplier, o.clipNorm, o.dimension));
     if (!Number.isSafeInteger(this.variance)) fail('invalid_argument', 'discrete Gaussian variance too large for this model size and noise multiplier');
-    this.rho = this.sensitivity ** 2 / (2 * this.variance); // CKS 2020 Thm. 14: Delta^2 / (2 S)-zCDP
     this.draw = discreteGaussianSampler(o.rng, this.variance);
   }
 

@@ -216,6 +216,13 @@ describe('DPTrainer accounting', () => {
       expect(t.epsilon(1e-5)).toBeLessThanOrEqual(2);
       expect(t.epsilon(1e-5)).toBeGreaterThan(1.9);
     }
+    for (const extra of [{ sampler: 'shuffle' }, { noise: 'discrete_gaussian' }]) {
+      const t = new DPTrainer(base(mlp(4, 3, 2), { noiseMultiplier: undefined, target: { epsilon: 2, delta: 1e-5, epochs: 2 }, ...extra }));
+      await t.fit(xs, ys, { epochs: 2 });
+      expect(t.stepCount).toBe(16);
+      expect(t.epsilon(1e-5)).toBeLessThanOrEqual(2);
+      expect(t.epsilon(1e-5)).toBeGreaterThan(1.9);
+    }
     expect(() => new DPTrainer(base(mlp(4, 3, 2), { noise: 'discrete_gaussian', accountant: 'pld' }))).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
     expect(() => new DPTrainer(base(mlp(4, 3, 2), { noiseMultiplier: undefined }))).toThrow(/noiseMultiplier or target/);
   });

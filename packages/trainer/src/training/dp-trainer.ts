@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { DpEvent, PrivacyAccountant } from '@dpledger/accounting';
 import { AdaptiveClipNorm } from './adaptive-clipping.js';
 import { PoissonSampler, ShuffleSampler, type BatchSampler, type SamplerKind, type SamplerState } from './batch-sampler.js';
-import { DiscreteGaussianMechanism } from './discrete-gaussian-mechanism.js';
+import { DiscreteGaussianMechanism, discreteGaussianParameters } from './discrete-gaussian-mechanism.js';
 import { fail } from './fail.js';
 import { addGaussianNoise } from './gaussian-mechanism.js';
 import { calibrate, makeAccountant, type AccountantKind } from './local-accountant.js';
@@ -108,9 +108,14 @@ export class DPTrainer {
   private calibrated(kind: AccountantKind): number {
     const t = this.options.target!;
     if (!(t.epochs > 0)) fail('invalid_argument', 'target.epochs must be > 0');
-    if (this.samplerKind !== 'poisson' || this.noiseKind !== 'gaussian') fail('invalid_argument', 'target calibration is offered for Poisson sampling with Gaussian noise');
-    const steps = Math.ceil(t.epochs * Math.max(1, Math.round(1 / this.samplingProbability)));
-    return calibrate(t, this.samplingProbability, steps, kind);
+    const o = this.options;
+    const perEpoch = this.samplerKind === 'poisson' ? Math.max(1, Math.round(1 / this.samplingProbability)) : Math.floor(o.datasetSize / o.expectedBatchSize);
+    const steps = Math.ceil(t.epochs * perEpoch);
+    const clip = this.clip.kind === 'fixed' ? totalClipNorm(this.clip.clipping) : 1;
+    const d = this.parameterCount();
+    return calibrate(t, steps, kind, (sigma) =>
+      stepEvent(this.samplerKind, this.samplingProbability, this.noiseKind === 'discrete_gaussian' ? { noise: 'discrete_gaussian', rho: discreteGaussianParameters(sigma, clip, d).rho } : { noise: 'gaussian', noiseMultiplier: sigma }),
+    );
   }
 
   private parameterCount(): number {

@@ -1,5 +1,5 @@
 /** Local accountants from @dpledger/accounting, by name. */
-import { accountantFactory, calibrateNoiseMultiplier, type AccountantKind, type PrivacyAccountant } from '@dpledger/accounting';
+import { accountantFactory, calibrateNoiseMultiplier, type AccountantKind, type DpEvent, type PrivacyAccountant } from '@dpledger/accounting';
 
 export type { AccountantKind };
 
@@ -12,9 +12,10 @@ export function makeAccountant(kind: AccountantKind): PrivacyAccountant {
 }
 
 /**
- * The smallest noise multiplier whose `steps` Poisson-sampled Gaussian steps stay within (epsilon, delta).
- * @example calibrate({ epsilon: 3, delta: 1e-5 }, 0.004, 4690, 'rdp') // ~1.0
+ * The smallest noise multiplier whose `steps` steps, each logged as `stepEventOf(sigma)`, stay within (epsilon, delta).
+ * @example calibrate({ epsilon: 3, delta: 1e-5 }, 4690, 'rdp', (s) => stepEvent('poisson', 0.004, { noise: 'gaussian', noiseMultiplier: s })) // ~1.0
  */
-export function calibrate(target: { epsilon: number; delta: number }, samplingProbability: number, steps: number, kind: AccountantKind): number {
-  return calibrateNoiseMultiplier({ targetEpsilon: target.epsilon, targetDelta: target.delta, samplingProbability, steps, accountant: kind }).noiseMultiplier;
+export function calibrate(target: { epsilon: number; delta: number }, steps: number, kind: AccountantKind, stepEventOf: (sigma: number) => DpEvent): number {
+  const makeEvent = (sigma: number): DpEvent => ({ kind: 'self_composed', count: steps, event: stepEventOf(sigma) });
+  return calibrateNoiseMultiplier({ targetEpsilon: target.epsilon, targetDelta: target.delta, accountant: kind, makeEvent, bounds: [1e-3, 1e3] }).noiseMultiplier;
 }
