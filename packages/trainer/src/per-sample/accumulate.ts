@@ -26,15 +26,15 @@ function checkBatch(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, chunk: 
   if (model.trainableWeights.length === 0) throw new TrainerError('bad_input', `model ${model.name} has no trainable weights`);
 }
 
-function chunkResult(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, opts: AccumulateOptions,
-  plan: ReturnType<typeof planModel>, clip: ReturnType<typeof clipGroups>): Accumulated {
+function chunkResult(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, opts: LossOptions,
+  plan: ReturnType<typeof planModel>, clip: ReturnType<typeof clipGroups> | null): Accumulated {
   const kept: tf.Tensor[] = [];
   try {
     return tf.tidy(() => {
       const stats = batchStats(model, plan, xs, ys, opts.loss, kept);
       const sq = stats.weights.map((w) => w.sqNorm);
-      const coeffs = clipCoefficients(sq, clip);
-      const sums = stats.weights.map((w, i) => w.sum(coeffs[i] as tf.Tensor1D));
+      const coeffs = clip === null ? [] : clipCoefficients(sq, clip);
+      const sums = clip === null ? [] : stats.weights.map((w, i) => w.sum(coeffs[i] as tf.Tensor1D));
       return { sums, norms: tf.addN(sq).sqrt() as tf.Tensor1D, lossSum: stats.lossSum };
     });
   } finally {
@@ -51,12 +51,19 @@ function chunkResult(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, opts: 
  *   { loss: 'categoricalCrossentropy', clipping: { kind: 'flat', clipNorm: 1 } });
  */
 export function clipAndAccumulate(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, opts: AccumulateOptions): Accumulated {
+  return accumulate(model, xs, ys, opts, opts.clipping);
+}
+
+/** clipAndAccumulate, or with `clipping` null the norms and loss alone (no sums). */
+function accumulate(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, opts: Omit<AccumulateOptions, 'clipping'>,
+  clipping: Clipping | null): Accumulated {
   checkBatch(model, xs, ys, opts.microbatchSize);
   const plan = planModel(model, opts.rules ?? defaultLayerRules(), opts);
-  const clip = clipGroups(model, plan, opts.clipping);
+  const clip = clipping === null ? null : clipGroups(model, plan, clipping);
   const b = xs.shape[0] ?? 0;
   if (b === 0) {
-    return tf.tidy(() => ({ sums: model.trainableWeights.map((w) => tf.zeros(w.shape as number[])), norms: tf.tensor1d([]), lossSum: tf.scalar(0) }));
+    return tf.tidy(() => ({ sums: clip === null ? [] : model.trainableWeights.map((w) => tf.zeros(w.shape as number[])),
+      norms: tf.tensor1d([]), lossSum: tf.scalar(0) }));
   }
   const chunk = Math.min(opts.microbatchSize ?? b, b);
   if (chunk === b) return chunkResult(model, xs, ys, opts, plan, clip);
@@ -89,9 +96,9 @@ export function clipAndAccumulate(model: tf.LayersModel, xs: tf.Tensor, ys: tf.T
  */
 export function perSampleGradNorms(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor,
   opts: LossOptions & { rules?: LayerRuleRegistry }): Float32Array {
-  const r = clipAndAccumulate(model, xs, ys, { ...opts, clipping: { kind: 'flat', clipNorm: Number.MAX_VALUE } });
+  const r = accumulate(model, xs, ys, opts, null);
   const out = r.norms.dataSync() as Float32Array;
-  tf.dispose([...r.sums, r.norms, r.lossSum]);
+  tf.dispose([r.norms, r.lossSum]);
   return Float32Array.from(out);
 }
 
