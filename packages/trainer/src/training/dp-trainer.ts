@@ -12,44 +12,14 @@ import { fail } from './fail.js';
 import { addGaussianNoise } from './gaussian-mechanism.js';
 import { calibrate, makeAccountant, type AccountantKind } from './local-accountant.js';
 import { DpOptimizer } from './optimizer.js';
-import { clipAndAccumulate, type Clipping, type LayerRuleRegistry } from '../per-sample/index.js';
+import { clipAndAccumulate, type Clipping } from '../per-sample/index.js';
 import { makeRandomSource, type NoiseRngMode, type RandomSource } from './random-source.js';
 import { stepEvent } from './step-events.js';
 import { StepLedger, type RemoteAccountant } from './step-ledger.js';
-import { resumeCheckpoint, saveCheckpoint, type ResumeOptions } from './checkpoint.js';
+import { accuracy } from './accuracy.js';
+import type { FitHistory, FitOptions, StepResult } from './fit-types.js';
+import type { ResumeOptions } from './checkpoint.js';
 import { checkSizes, resolveClipping, totalClipNorm, type ClipChoice, type DPTrainerOptions } from './trainer-options.js';
-
-/** What one step did. `loss` is the batch's mean loss WITHOUT noise: for monitoring, not for release. */
-export interface StepResult {
-  applied: boolean;
-  step: number;
-  batchSize: number;
-  loss: number;
-  clipNorm: number;
-  /** Set when the step was refused: the remote budget is spent and no update was applied. */
-  stopped?: 'budget_exhausted';
-}
-
-export interface FitCallbacks {
-  onStep?(r: StepResult): void | Promise<void>;
-  onEpochEnd?(epoch: number, logs: { valAccuracy?: number; step: number }): void | Promise<void>;
-}
-
-export interface FitOptions {
-  epochs?: number;
-  steps?: number;
-  validationData?: [tf.Tensor, tf.Tensor];
-  callbacks?: FitCallbacks;
-}
-
-export interface FitHistory {
-  steps: number;
-  loss: number[];
-  batchSizes: number[];
-  valAccuracy: number[];
-  /** Why training ended early, if it did: the remote budget refused the next step. */
-  stopped?: { reason: 'budget_exhausted'; atStep: number };
-}
 
 /** Internal: the restorable parts a checkpoint sets after construction. */
 export interface TrainerInternals {
@@ -275,6 +245,7 @@ export class DPTrainer {
    * @example await trainer.save('./ckpt');
    */
   async save(dir: string): Promise<{ weightsSha256: string }> {
+    const { saveCheckpoint } = await import('./checkpoint.js'); // node:fs only when used: DPTrainer stays browser-safe
     return saveCheckpoint(this, dir);
   }
 
@@ -283,6 +254,7 @@ export class DPTrainer {
    * @example const t = await DPTrainer.resume('./ckpt', { model });
    */
   static async resume(dir: string, options: ResumeOptions): Promise<DPTrainer> {
+    const { resumeCheckpoint } = await import('./checkpoint.js');
     return resumeCheckpoint(dir, options);
   }
 
@@ -290,23 +262,4 @@ export class DPTrainer {
   async close(): Promise<void> {
     await this.stepLedger.flush();
   }
-}
-
-/**
- * Top-1 accuracy of `model` on (x, y), labels one-hot [n, k] or class indices [n]; evaluated in chunks of 1,000.
- * @example accuracy(model, xTest, yTest) // 0.85
- */
-export function accuracy(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): number {
-  const n = x.shape[0] ?? 0;
-  let correct = 0;
-  for (let from = 0; from < n; from += 1000) {
-    const size = Math.min(1000, n - from);
-    correct += tf.tidy(() => {
-      const pred = (model.predict(x.slice(from, size)) as tf.Tensor).argMax(-1);
-      const ys = y.slice(from, size);
-      const truth = ys.rank > 1 ? ys.argMax(-1) : ys.toInt();
-      return pred.equal(truth).sum().dataSync()[0]!;
-    });
-  }
-  return n === 0 ? NaN : correct / n;
 }
