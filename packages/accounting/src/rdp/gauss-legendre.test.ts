@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gaussLegendre, integrate } from './gauss-legendre.js';
+import { gaussLegendre, integrate, integrateLog } from './gauss-legendre.js';
 
 describe('gauss-legendre', () => {
   it('the 20-point rule is exact for polynomials of degree 39 and its weights sum to 2', () => {
@@ -13,5 +13,12 @@ describe('gauss-legendre', () => {
     const f = (z: number) => Math.exp(-z * z / 2) / Math.sqrt(2 * Math.PI);
     expect(integrate(f, -40, 40, 160)).toBeCloseTo(1, 14);
     expect(integrate(f, 0, 1, 2)).toBeCloseTo(0.3413447460685429, 14);
+  });
+});
+
+describe('integrateLog', () => {
+  it('integrates in log space without overflow', () => {
+    // int_0^1 e^{1000 x} dx = (e^1000 - 1) / 1000, whose log is ~ 1000 - log(1000)
+    expect(integrateLog((x) => 1000 * x, 0, 1, 50)).toBeCloseTo(1000 - Math.log(1000), 10);
   });
 });

@@ -36,7 +36,7 @@ export class SignedLogSum {
     if (logMagnitude > this.max) this.max = logMagnitude;
   }
 
-  /** log of (exact total + a bound on its rounding error); -Infinity when empty or when that is <= 0. */
+  /** log of (exact total + a bound on its rounding error); -Infinity when empty, Infinity when not computable. */
   upperLog(): number {
     if (this.max === -Infinity) return -Infinity;
     let pos = 0;
@@ -48,8 +48,10 @@ export class SignedLogSum {
       else neg += v;
       err += v * (Math.expm1(this.errs[i]!) + 4 * EPS);
     }
-    const total = pos - neg + err + this.logs.length * EPS * (pos + neg);
-    return total > 0 ? this.max + Math.log(total) : -Infinity;
+    const bound = err + this.logs.length * EPS * (pos + neg);
+    const total = pos - neg + bound;
+    if (Number.isNaN(total) || this.max === Infinity) return Infinity; // never silently optimistic
+    return this.max + Math.log(total > bound ? total : bound); // a sum below its rounding bound is reported as that bound
   }
 }
 
