@@ -6,7 +6,7 @@ export { createApp, DEFAULT_SPEC_PATH, SERVICE_VERSION, type AppDeps } from './a
 export { startAccountant, DEFAULT_DATA_DIR, DATABASE_FILE, type StartOptions, type RunningAccountant } from './start.js';
 export { resolveAdminToken, ADMIN_TOKEN_FILE } from './admin-token.js';
 export { ServiceError, STATUS, type ServiceErrorCode } from './errors.js';
-export { openSqliteStore, SqliteStore } from './store/sqlite-store.js';
+export { openSqliteStore, SqliteStore, type SqliteSynchronous } from './store/sqlite-store.js';
 export type { Store, WriteTx, BudgetRow, RunRow, EventRecord, ReservationRow, IdempotencyRow, SigningKeyRow, ReportRow } from './store/store.js';
 export { KeyRing } from './keys/key-ring.js';
 export { createMetrics, type ServiceMetrics } from './http/metrics.js';

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { resolveAdminToken } from './admin-token.js';
 import { createApp } from './app.js';
 import { createMetrics } from './http/metrics.js';
-import { openSqliteStore } from './store/sqlite-store.js';
+import { openSqliteStore, type SqliteSynchronous } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 
 export interface StartOptions {
@@ -16,6 +16,8 @@ export interface StartOptions {
   adminToken?: string;
   databaseUrl?: string;
   logLevel?: string;
+  /** SQLite commit durability (default DPLEDGER_SQLITE_SYNCHRONOUS, else 'full'); see SqliteSynchronous. */
+  sqliteSynchronous?: SqliteSynchronous;
 }
 
 export interface RunningAccountant {
@@ -42,7 +44,9 @@ export async function startAccountant(opts: StartOptions = {}): Promise<RunningA
   const dataDir = resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const admin = resolveAdminToken(dataDir, opts.adminToken ?? process.env['DPLEDGER_ADMIN_TOKEN']);
-  const store = openSqliteStore(join(dataDir, DATABASE_FILE));
+  const sync = opts.sqliteSynchronous ?? process.env['DPLEDGER_SQLITE_SYNCHRONOUS'] ?? 'full';
+  if (sync !== 'full' && sync !== 'normal') throw new Error(`DPLEDGER_SQLITE_SYNCHRONOUS must be 'full' or 'normal', got '${sync}'`);
+  const store = openSqliteStore(join(dataDir, DATABASE_FILE), { synchronous: sync });
   const logger = pino({ level: opts.logLevel ?? 'info', base: { service: 'dpledger-accountant' } }, pino.destination(2));
   const app = await createApp({ store, config: { adminToken: admin.token }, logger, metrics: createMetrics(true) });
   const server = app.listen(opts.port ?? 8080, opts.host ?? '127.0.0.1');

@@ -1,0 +1,134 @@
+// Benchmark of the accountant over loopback HTTP (run after a build: `npx tsc -b packages/cli`). The server is
+// `dpledger serve` in its own process, as deployed; the clients run in this one. Each figure is printed with a
+// ratio to a baseline measured in this same run: raw better-sqlite3 inserts of the same event records, 100 per
+// transaction, with no HTTP, validation or accounting, at the same SQLite durability setting.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { RdpAccountant } from '@dpledger/accounting';
+import { BudgetExhaustedError, createApiKey, createClient } from '@dpledger/client';
+
+const dir = mkdtempSync(join(tmpdir(), 'dpledger-bench-'));
+const bin = fileURLToPath(new URL('../../../packages/cli/dist/bin.js', import.meta.url));
+const adminToken = 'bench-admin-token-0123456789';
+const step = { kind: 'poisson_sampled', sampling_probability: 0.01, event: { kind: 'gaussian', noise_multiplier: 1.1 } };
+const sampler = { kind: 'poisson', dataset_size: 60000, expected_batch_size: 600 };
+const fmt = (x) => x.toLocaleString('en-US', { maximumFractionDigits: 1 });
+const pct = (xs, p) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+
+function rawSqliteEventsPerSecond(sync, n) {
+  const db = new Database(join(dir, `raw-${sync}.sqlite`));
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${sync}`);
+  db.exec('CREATE TABLE events (run_id TEXT, sequence INTEGER, event TEXT, recorded_at TEXT, PRIMARY KEY (run_id, sequence)) WITHOUT ROWID');
+  const ins = db.prepare('INSERT INTO events VALUES (?, ?, ?, ?)');
+  const batch = db.transaction((from) => {
+    for (let i = from; i < from + 100; i++) ins.run('run_x', i, JSON.stringify(step), new Date().toISOString());
+  });
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += 100) batch(i);
+  const s = (performance.now() - t0) / 1000;
+  db.close();
+  return n / s;
+}
+
+async function serve(sync) {
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--data-dir', join(dir, `svc-${sync}`), '--log-level', 'warn'], {
+    env: { ...process.env, DPLEDGER_ADMIN_TOKEN: adminToken, DPLEDGER_SQLITE_SYNCHRONOUS: sync },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise((ok, fail) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (\S+)/.exec(out);
+      if (m) ok(m[1]);
+    });
+    child.once('exit', (code) => fail(new Error(`dpledger serve exited with ${code}`)));
+  });
+  const { api_key } = await createApiKey(url, adminToken, 'bench');
+  const c = createClient({ baseUrl: url, apiKey: api_key });
+  const newRun = async (epsilon) => {
+    const b = await c.createBudget({ name: 'bench', epsilon, delta: 1e-5 });
+    return { budget: b, run: await c.createRun({ budget_id: b.id, name: 'bench', sampler }) };
+  };
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await new Promise((ok) => child.once('exit', ok));
+  };
+  return { c, newRun, stop };
+}
+
+async function throughputAndLatency(sync) {
+  const baseline = rawSqliteEventsPerSecond(sync, 50_000);
+  console.log(`[synchronous=${sync}] baseline raw SQLite inserts (100/transaction, no HTTP): ${fmt(baseline)} events/s`);
+  const { c, newRun, stop } = await serve(sync);
+  try {
+    const { run } = await newRun(1000);
+    const batch = Array.from({ length: 100 }, () => step);
+    await Promise.all([0, 1, 2, 3].map(() => c.appendEvents(run.id, batch)));
+    const requests = 300;
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all([0, 1, 2, 3].map(async () => {
+      while (next++ < requests) await c.appendEvents(run.id, batch);
+    }));
+    const rate = (requests * 100) / ((performance.now() - t0) / 1000);
+    console.log(`[synchronous=${sync}] append, batches of 100 over HTTP, 4 clients: ${fmt(rate)} events/s (target >= 20,000; ${fmt(rate / baseline)} x baseline)`);
+
+    const single = (await newRun(1000)).run;
+    await Promise.all(Array.from({ length: 64 }, () => c.appendEvents(single.id, [step]))); // open 64 keep-alive connections
+    const lat = [];
+    await Promise.all(Array.from({ length: 64 }, async () => {
+      for (let i = 0; i < 20; i++) {
+        const t = performance.now();
+        await c.appendEvents(single.id, [step]);
+        lat.push(performance.now() - t);
+      }
+    }));
+    const rawBatchMs = 100_000 / baseline;
+    console.log(`[synchronous=${sync}] single-event append, 64 concurrent clients: p50 ${fmt(pct(lat, 50))} ms, p99 ${fmt(pct(lat, 99))} ms (target p99 < 10 ms; p99 = ${fmt(pct(lat, 99) / rawBatchMs)} x one raw 100-row transaction)`);
+  } finally {
+    await stop();
+  }
+}
+
+async function race() {
+  const { c, newRun, stop } = await serve('full');
+  try {
+    const limit = 2;
+    const { budget, run } = await newRun(limit);
+    let acked = 0;
+    await Promise.all(Array.from({ length: 64 }, async () => {
+      for (;;) {
+        try {
+          await c.appendEvents(run.id, [step]);
+          acked++;
+        } catch (err) {
+          if (err instanceof BudgetExhaustedError) return;
+          throw err;
+        }
+      }
+    }));
+    const records = await c.listEvents(run.id);
+    const acc = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' });
+    for (const r of records) acc.compose(r.event);
+    const eps = acc.getEpsilon(1e-5);
+    const spent = (await c.getBudget(budget.id)).epsilon_spent;
+    const overspend = (eps > limit ? 1 : 0) + (records.length !== acked ? 1 : 0);
+    console.log(`race: 64 clients, one budget (epsilon ${limit}): ${acked} acknowledged, ${records.length} stored, recomputed epsilon ${eps.toFixed(6)}, service says ${spent.toFixed(6)}; overspend count: ${overspend}`);
+  } finally {
+    await stop();
+  }
+}
+
+try {
+  await throughputAndLatency('full');
+  await throughputAndLatency('normal');
+  await race();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
