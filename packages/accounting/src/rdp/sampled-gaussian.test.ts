@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { all, create, type BigNumber } from 'mathjs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { poissonSampledGaussianRdp } from '@dpledger/accounting';
 import { rdpReference } from '../fixtures/reference.js';
@@ -84,5 +85,25 @@ describe('stability over q in [1e-6, 1], sigma in [0.3, 100], orders up to 1024'
     // leading term of D = A - 1 is C(a,2) q^2 (e^{1/sigma^2} - 1) (MTZ19 Sec. 3.2), so RDP ~ a/2 q^2 (e^{1/s^2} - 1)
     const q = 1e-6;
     expect(poissonSampledGaussianRdp(q, 1, 2.5) / ((2.5 / 2) * q * q * Math.expm1(1))).toBeCloseTo(1, 4);
+  });
+});
+
+describe('fractional orders agree with the exact integer-order sums (fast-check over the whole range)', () => {
+  const q = fc.double({ min: Math.log(1e-6), max: 0, noNaN: true }).map(Math.exp);
+  const sigma = fc.double({ min: Math.log(0.3), max: Math.log(100), noNaN: true }).map(Math.exp);
+  const order = fc.double({ min: 2.001, max: 1023.999, noNaN: true }).filter((a) => !Number.isInteger(a));
+  it('between its integer neighbours, and below their interpolation, (a-1) D_a being convex in a (van Erven & Harremoes 2014)', () => {
+    fc.assert(
+      fc.property(q, sigma, order, (q_, s, a) => {
+        const lo = Math.floor(a);
+        const hi = Math.ceil(a);
+        const [rLo, r, rHi] = [poissonSampledGaussianRdp(q_, s, lo), poissonSampledGaussianRdp(q_, s, a), poissonSampledGaussianRdp(q_, s, hi)];
+        expect(r).toBeGreaterThanOrEqual(rLo * (1 - 1e-9));
+        expect(r).toBeLessThanOrEqual(rHi * (1 + 1e-9));
+        const t = a - lo; // (a-1) D_a is convex in a
+        expect((a - 1) * r).toBeLessThanOrEqual(((1 - t) * (lo - 1) * rLo + t * (hi - 1) * rHi) * (1 + 1e-9));
+      }),
+      { numRuns: 150 },
+    );
   });
 });
