@@ -153,6 +153,8 @@ export interface paths {
          * @description Composes the events with everything already spent on the run's budget. If the result exceeds the
          *     budget's epsilon at its delta, nothing of the request is stored and the answer is 409 `budget_exhausted`.
          *     A retry with the same `Idempotency-Key` and body returns the first answer and counts nothing twice.
+         *     Each element of `events` becomes one event record (one Merkle leaf), in order; a `self_composed` element
+         *     is one record. The whole request is one transaction: all of it is stored, or none.
          */
         post: operations["appendEvents"];
         delete?: never;
@@ -172,7 +174,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Hold budget for `steps` invocations of `event`; refused with 409 if that would overspend. */
+        /**
+         * Hold budget for `steps` invocations of `event`; refused with 409 if that would overspend.
+         * @description The hold counts against the budget (with committed events and other open reservations) until it is
+         *     committed, its run is closed, or `ttl_seconds` (default 3600) pass.
+         */
         post: operations["createReservation"];
         delete?: never;
         options?: never;
@@ -191,7 +197,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log `used` invocations of the reserved event and release the rest. */
+        /**
+         * Log `used` invocations of the reserved event and release the rest.
+         * @description Writes `used` event records, each the reserved `event` (one record per invocation, so the Merkle leaves
+         *     are the invocations), and releases the remaining steps. A reservation can be committed once. A
+         *     reservation past its expiry no longer holds budget: its commit is then checked like an append (409
+         *     `budget_exhausted` when it no longer fits).
+         */
         post: operations["commitReservation"];
         delete?: never;
         options?: never;
@@ -427,7 +439,9 @@ export interface components {
          */
         NeighboringRelation: "add_or_remove_one" | "replace_one";
         /**
-         * @description The accountant that enforces the budget (RDP, Mironov 2017; PLD, Doroshenko et al. 2022).
+         * @description The accountant that enforces the budget (RDP, Mironov 2017; PLD, Doroshenko et al. 2022). Every budget
+         *     keeps a running RDP vector; a `pld` budget also consults the PLD accountant (on the budget's run-length
+         *     merged ledger) when the RDP bound alone would refuse, so it accepts what fits by either valid bound.
          * @enum {string}
          */
         AccountantKind: "rdp" | "pld";
