@@ -36,7 +36,10 @@ function positive(name: string, v: unknown, max = Infinity): number {
   return v;
 }
 
-/** Resolves the epsilon-of-sigma function shared by calibration and budget helpers. */
+/**
+ * The epsilon-at-targetDelta of a noise multiplier, through the options' factories (a fresh accountant per call).
+ * @example epsilonOfNoise({ targetEpsilon: 1, targetDelta: 1e-5, samplingProbability: 0.01, steps: 1000 })(1.1) // ~1.7118
+ */
 export function epsilonOfNoise(options: CalibrationOptions): (sigma: number) => number {
   const delta = options.targetDelta;
   if (typeof delta !== 'number' || !(delta >= 0 && delta < 1)) throw new AccountingError('invalid_argument', `targetDelta must be in [0, 1), got ${String(delta)}`);
