@@ -139,7 +139,7 @@ export function selfComposePmf(pmf: Pmf, count: number, tau = TAIL_MASS_TRUNCATI
   let [lower, upper] = selfConvolveBounds(pmf.probs, count, tau);
   if (upper - lower + 1 > MAX_BINS) lower = upper - MAX_BINS + 1; // lower mass wraps upward: pessimistic
   const m = upper - lower + 1;
-  const size = nextPow2(m);
+  const size = Math.max(2, nextPow2(m));
   const cyc = cyclicPower(pmf.probs, count, size);
   const probs = new Float64Array(m);
   for (let s = 0; s < m; s++) probs[s] = cyc[(lower + s) % size]!;

@@ -30,6 +30,7 @@ describe('normal distribution functions', () => {
 
   it('normCdf, normLogCdf and normPpfLog are consistent', () => {
     expect(normCdf(0)).toBe(0.5);
+    expect([normCdf(-Infinity), normCdf(Infinity), normLogCdf(-Infinity), normLogCdf(Infinity) + 0]).toEqual([0, 1, -Infinity, 0]);
     expect(rel(normCdf(-1), 0.5 * 0.317310507862914)).toBeLessThan(1e-12); // 1 - erf(1/sqrt 2)
     for (const z of [-60, -20, -5, -1, 0, 1, 5]) {
       const lc = normLogCdf(z);

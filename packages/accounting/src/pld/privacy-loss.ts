@@ -111,9 +111,10 @@ export class SampledLoss {
     if (x === -Infinity) return 0;
     let upperCdf: number;
     let logLowerCdf: number;
+    // Evaluation order puts the two functions of the same point next to each other (normal.ts reuses the work).
     if (dir === 'remove') {
-      upperCdf = q === 1 ? noise.cdf(x + 1) : (1 - q) * noise.cdf(x) + q * noise.cdf(x + 1);
       logLowerCdf = noise.logCdf(x);
+      upperCdf = q === 1 ? noise.cdf(x + 1) : (1 - q) * noise.cdf(x) + q * noise.cdf(x + 1);
     } else {
       upperCdf = noise.cdf(x);
       logLowerCdf = q === 1 ? noise.logCdf(x - 1) : logAddExp(Math.log1p(-q) + noise.logCdf(x), Math.log(q) + noise.logCdf(x - 1));
