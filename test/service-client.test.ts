@@ -1,0 +1,87 @@
+/** @dpledger/client against a real in-process accountant: typed errors, idempotent retries, paging. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startAccountant, type RunningAccountant } from '@dpledger/accountant';
+import { BudgetExhaustedError, DpledgerApiError, createApiKey, createClient } from '@dpledger/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const dir = mkdtempSync(join(tmpdir(), 'dpledger-client-'));
+let svc: RunningAccountant;
+let apiKey: string;
+beforeAll(async () => {
+  svc = await startAccountant({ port: 0, dataDir: dir, adminToken: 'client-test-admin-token-0123', logLevel: 'silent' });
+  apiKey = (await createApiKey(svc.url, svc.adminToken, 'client')).api_key;
+});
+afterAll(async () => {
+  await svc.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const step = { kind: 'poisson_sampled', sampling_probability: 0.01, event: { kind: 'gaussian', noise_multiplier: 1.1 } } as const;
+const sampler = { kind: 'poisson', dataset_size: 60000, expected_batch_size: 600 } as const;
+
+async function freshRun(epsilon = 10) {
+  const c = createClient({ baseUrl: svc.url, apiKey });
+  const budget = await c.createBudget({ name: 'b', epsilon, delta: 1e-5 });
+  return { c, budget, run: await c.createRun({ budget_id: budget.id, name: 'r', sampler }) };
+}
+
+describe('@dpledger/client', () => {
+  it('retries a lost response and a 5xx with the same Idempotency-Key, and the service counts once', async () => {
+    const { run } = await freshRun();
+    const keys: string[] = [];
+    let calls = 0;
+    const flaky = async (req: Request) => {
+      calls++;
+      keys.push(req.headers.get('Idempotency-Key') ?? '');
+      if (calls === 1) return new Response('{}', { status: 503 });
+      const res = await fetch(req);
+      if (calls === 2) throw new TypeError('socket hang up (response lost after the server stored it)');
+      return res;
+    };
+    const c = createClient({ baseUrl: svc.url, apiKey, fetch: flaky });
+    const answer = await c.appendEvents(run.id, [step, step]);
+    expect(calls).toBe(3);
+    expect(new Set(keys).size).toBe(1);
+    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(answer).toMatchObject({ sequence: 1, event_count: 2 });
+    expect((await c.getRun(run.id)).event_count).toBe(2);
+  });
+
+  it('gives up after `retries` and throws a network_error', async () => {
+    const c = createClient({ baseUrl: svc.url, apiKey, retries: 1, fetch: async () => Promise.reject(new TypeError('refused')) });
+    const err = await c.listBudgets().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DpledgerApiError);
+    expect(err).toMatchObject({ status: 0, code: 'network_error' });
+  });
+
+  it('throws BudgetExhaustedError on 409 budget_exhausted and DpledgerApiError with the problem otherwise', async () => {
+    const { c, run } = await freshRun(1);
+    const refused = await c.appendEvents(run.id, [{ kind: 'self_composed', count: 100_000, event: step }]).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(BudgetExhaustedError);
+    expect(refused).toMatchObject({ status: 409, code: 'budget_exhausted', problem: { epsilon_limit: 1 } });
+    const missing = await c.getRun('run_missing').catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(DpledgerApiError);
+    expect(missing).not.toBeInstanceOf(BudgetExhaustedError);
+    expect(missing).toMatchObject({ status: 404, code: 'not_found' });
+    const wrongKey = await createClient({ baseUrl: svc.url, apiKey: 'dpl_nope' }).listRuns().catch((e: unknown) => e);
+    expect(wrongKey).toMatchObject({ status: 401, code: 'unauthorized' });
+  });
+
+  it('reserves and commits, lists every page of events, closes, and fetches report, proof and keys', async () => {
+    const { c, run } = await freshRun();
+    const res = await c.reserve(run.id, { steps: 2500, event: { kind: 'no_op' } });
+    await c.commit(res.id, 2500);
+    const events = await c.listEvents(run.id);
+    expect(events.map((e) => e.sequence)).toEqual(Array.from({ length: 2500 }, (_, i) => i));
+    const d = { sha256: 'd'.repeat(64) };
+    expect((await c.closeRun(run.id, { model_digest: d, dataset_digest: d })).status).toBe('closed');
+    const report = await c.getReport(run.id);
+    expect(report.payloadType).toBe('application/vnd.in-toto+json');
+    const proof = await c.getProof(run.id, 1234);
+    expect(proof).toMatchObject({ sequence: 1234, tree_size: 2500 });
+    expect((await c.listKeys())[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519' });
+    expect((await c.listRuns()).some((r) => r.id === run.id)).toBe(true);
+  });
+});
