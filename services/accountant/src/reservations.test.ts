@@ -86,6 +86,17 @@ describe('reservations', () => {
     }
   });
 
+  it('64 concurrent reservations never hold more than the budget allows', async () => {
+    const { budget, run } = await budgetAndRun(s.t, s.key, { epsilon: 3 });
+    const answers = await Promise.all(Array.from({ length: 64 }, () => reserve(run.id, 500)));
+    const granted = answers.filter((a) => a.status === 201).length;
+    expect(answers.every((a) => a.status === 201 || a.body.code === 'budget_exhausted')).toBe(true);
+    expect(epsilonOf(granted * 500)).toBeLessThanOrEqual(3);
+    expect(epsilonOf((granted + 1) * 500)).toBeGreaterThan(3);
+    const got = await request(s.t.app).get(`/v1/budgets/${budget.id}`).set(auth(s.key));
+    expect(got.body.epsilon_reserved).toBeCloseTo(epsilonOf(granted * 500), 10);
+  });
+
   it('closing a run releases its open reservations', async () => {
     const { budget, run } = await budgetAndRun(s.t, s.key);
     await reserve(run.id, 1000);
