@@ -5,6 +5,7 @@
 import { AccountingError } from '../errors.js';
 import { accountantFactory, dpSgdEvent, type AccountantFactory, type AccountantKind } from './factories.js';
 import type { DpEvent } from '../dp-event.js';
+import { gdpCltNoiseGuess } from './gdp-estimate.js';
 
 export interface CalibrationOptions {
   targetEpsilon: number;
@@ -57,8 +58,8 @@ export function epsilonOfNoise(options: CalibrationOptions): (sigma: number) => 
 
 /**
  * The smallest noise multiplier found whose epsilon at targetDelta is <= targetEpsilon and
- * >= targetEpsilon - tolerance. Brackets by doubling, then Illinois regula falsi on log(sigma), keeping the
- * upper end feasible at every step, so the answer never exceeds the target.
+ * >= targetEpsilon - tolerance. Brackets from the CLT guess (or 1) by growing factors, then Illinois regula
+ * falsi on log(sigma), keeping the upper end feasible at every step, so the answer never exceeds the target.
  * @example calibrateNoiseMultiplier({ targetEpsilon: 1, targetDelta: 1e-5, samplingProbability: 0.01, steps: 1000 })
  * // { noiseMultiplier: ~1.5, epsilon: ~0.99 }
  */
@@ -69,8 +70,12 @@ export function calibrateNoiseMultiplier(options: CalibrationOptions): Calibrati
   if (!(minSigma > 0 && maxSigma > minSigma)) throw new AccountingError('invalid_argument', 'bounds must satisfy 0 < low < high');
   const eps = epsilonOfNoise(options);
 
+  // Start from the CLT guess for DP-SGD (a guess only: the bracket below is checked with the real accountant).
+  const { samplingProbability: q, steps, targetDelta } = options;
+  const guess = options.makeEvent === undefined ? gdpCltNoiseGuess({ epsilon: target, delta: targetDelta, samplingProbability: q ?? NaN, steps: steps ?? NaN }) : NaN;
+  let factor = Number.isFinite(guess) ? 1.1 : 2; // squared after every step, so a bad guess costs few evaluations
   // Bracket: lo infeasible (eps > target) or the minimum; hi feasible.
-  let hi = Math.min(Math.max(1, minSigma), maxSigma);
+  let hi = Math.min(Math.max(Number.isFinite(guess) ? guess * 1.05 : 1, minSigma), maxSigma);
   let epsHi = eps(hi);
   let lo = hi;
   let epsLo = epsHi;
@@ -78,7 +83,8 @@ export function calibrateNoiseMultiplier(options: CalibrationOptions): Calibrati
     if (hi >= maxSigma) throw new AccountingError('calibration_failed', `no noise multiplier <= ${maxSigma} reaches epsilon ${target}`);
     lo = hi;
     epsLo = epsHi;
-    hi = Math.min(hi * 2, maxSigma);
+    hi = Math.min(hi * factor, maxSigma);
+    factor = Math.min(factor * factor, 16);
     epsHi = eps(hi);
   }
   if (lo === hi) {
@@ -86,7 +92,8 @@ export function calibrateNoiseMultiplier(options: CalibrationOptions): Calibrati
       if (lo <= minSigma) return { noiseMultiplier: lo, epsilon: epsLo }; // even the least noise allowed meets the target
       hi = lo;
       epsHi = epsLo;
-      lo = Math.max(lo / 2, minSigma);
+      lo = Math.max(lo / factor, minSigma);
+      factor = Math.min(factor * factor, 16);
       epsLo = eps(lo);
     }
   }

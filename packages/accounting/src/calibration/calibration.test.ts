@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AccountingError, PldAccountant, RdpAccountant, accountantFactory, calibrateNoiseMultiplier, dpSgdEvent, gdpCltEstimate, maxStepsForBudget } from '@dpledger/accounting';
+import { AccountingError, PldAccountant, RdpAccountant, accountantFactory, calibrateNoiseMultiplier, dpSgdEvent, gdpCltEstimate, gdpCltNoiseGuess, maxStepsForBudget } from '@dpledger/accounting';
 import { rdpReference } from '../fixtures/reference.js';
 
 const ref = rdpReference();
@@ -98,6 +98,13 @@ describe('gdpCltEstimate (an approximation, not a bound)', () => {
       expect(g.approximation).toBe(true);
       expect(Math.abs(g.epsilon - c.opacus_gdp_poisson.eps) / c.opacus_gdp_poisson.eps).toBeLessThan(1e-6);
       expect(g.epsilon).toBeLessThan(c.opacus_rdp.eps); // it undercuts the RDP bound: never use it to spend budget
+    }
+  });
+
+  it('gdpCltNoiseGuess inverts gdpCltEstimate (the calibration starting point)', () => {
+    for (const c of ref.published_figures) {
+      const { epsilon } = gdpCltEstimate({ samplingProbability: c.q, noiseMultiplier: c.sigma, steps: c.steps, delta: c.delta });
+      expect(gdpCltNoiseGuess({ epsilon, delta: c.delta, samplingProbability: c.q, steps: c.steps })).toBeCloseTo(c.sigma, 6);
     }
   });
 });

@@ -46,3 +46,24 @@ export function gdpCltEstimate(options: { samplingProbability: number; noiseMult
   }
   return { mu, epsilon: hi, approximation: true };
 }
+
+/**
+ * The noise multiplier whose CLT estimate (above) is `epsilon` at `delta`: mu from Dong, Roth, Su 2019
+ * Cor. 2.13 by bisection, then sigma = 1 / sqrt(log(1 + mu^2 / (q^2 T))) (Bu et al. 2020). A starting
+ * guess for calibration only. APPROXIMATION, NOT A BOUND. Returns NaN when no sigma gives that mu.
+ * @example gdpCltNoiseGuess({ epsilon: 1, delta: 1e-5, samplingProbability: 0.01, steps: 1000 }) // ~1.3
+ */
+export function gdpCltNoiseGuess(options: { epsilon: number; delta: number; samplingProbability: number; steps: number }): number {
+  const { epsilon, delta, samplingProbability: q, steps } = options;
+  if (!(epsilon > 0 && delta > 0 && delta < 1 && q > 0 && steps > 0)) return NaN;
+  let lo = 0;
+  let hi = 1;
+  while (gdpDelta(hi, epsilon) < delta && hi < 1e6) hi *= 2;
+  for (let i = 0; i < 100; i++) {
+    const mid = (lo + hi) / 2;
+    if (gdpDelta(mid, epsilon) < delta) lo = mid;
+    else hi = mid;
+  }
+  const ratio = (lo * lo) / (q * q * steps); // = e^{1/sigma^2} - 1
+  return ratio > 0 && Number.isFinite(ratio) ? 1 / Math.sqrt(Math.log1p(ratio)) : NaN;
+}
