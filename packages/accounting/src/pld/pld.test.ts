@@ -50,6 +50,17 @@ describe('connect-the-dots PLDs', () => {
     expect(pldEpsilon(pld, D, 1e-12)).toBeCloseTo(2, 3);
   });
 
+  it('a Poisson-sampled Laplace PLD is pure DP at the amplified epsilon log(1 + q(e^{1/b} - 1))', () => {
+    // Amplification by subsampling of pure DP (Balle, Barthe, Gaboardi 2018, Thm. 8), tight for Laplace.
+    for (const [b, q] of [[0.5, 0.1], [1, 0.01], [2, 0.5]] as const) {
+      const pld = additiveNoisePld('laplace', b, q, D);
+      const amplified = Math.log1p(q * Math.expm1(1 / b));
+      const eps = pldEpsilon(pld, D, 1e-12);
+      expect(eps).toBeGreaterThanOrEqual(amplified - 1e-9);
+      expect(eps).toBeLessThanOrEqual(amplified + D);
+    }
+  });
+
   it('an (epsilon, delta) PLD reproduces its own guarantee', () => {
     const pld = epsilonDeltaPld(1, 1e-6, D);
     expect(pldDelta(pld, D, 1)).toBeCloseTo(1e-6, 15);
