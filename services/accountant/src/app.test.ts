@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { createApp } from './app.js';
 import { ADMIN, SAMPLER, auth, budgetAndRun, testApp, useTestApp } from './testing/test-deps.js';
 
 const s = useTestApp();
@@ -72,6 +73,19 @@ describe('budgets and runs', () => {
     expect((await request(s.t.app).post('/v1/runs').set(auth(other)).send({ budget_id: budget.id, name: 'r', sampler: SAMPLER })).status).toBe(404);
     expect((await request(s.t.app).get('/v1/budgets').set(auth(other))).body.budgets).toEqual([]);
     expect((await request(s.t.app).get('/v1/runs').set(auth(other))).body.runs).toEqual([]);
+  });
+});
+
+describe('boot', () => {
+  it('rejects a missing or invalid openapi.yaml before serving anything, and a short admin token', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join((await import('node:os')).tmpdir(), 'dpledger-spec-'));
+    const broken = join(dir, 'openapi.yaml');
+    writeFileSync(broken, 'openapi: 3.0.3\ninfo: { title: x }\npaths:\n  /x: { get: { responses: { "200": { $ref: "#/components/responses/Nope" } } } }\n');
+    await expect(createApp({ store: s.t.store, config: { adminToken: ADMIN, specPath: broken } })).rejects.toThrow();
+    await expect(createApp({ store: s.t.store, config: { adminToken: ADMIN, specPath: join(dir, 'missing.yaml') } })).rejects.toThrow();
+    await expect(createApp({ store: s.t.store, config: { adminToken: 'short' } })).rejects.toThrow(/admin token/);
   });
 });
 
