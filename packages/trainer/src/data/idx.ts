@@ -14,7 +14,10 @@ export interface IdxArray {
 
 const UBYTE = 0x08;
 
-/** True when `bytes` start with the gzip magic (RFC 1952, section 2.3.1: ID1 = 31, ID2 = 139). */
+/**
+ * True when `bytes` start with the gzip magic (RFC 1952, section 2.3.1: ID1 = 31, ID2 = 139).
+ * @example isGzip(Uint8Array.of(0x1f, 0x8b, 8)) // true
+ */
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }

@@ -41,7 +41,10 @@ export function buildModel(name: BuiltinModel, opts: { seed?: number } = {}): tf
   return fail('invalid_argument', `unknown built-in model '${String(name)}' (mlp or tanh-cnn)`);
 }
 
-/** The input layout a built-in model expects. */
+/**
+ * The input layout a built-in model expects.
+ * @example modelLayout('mlp') // 'flat'
+ */
 export function modelLayout(name: BuiltinModel): 'flat' | 'image' {
   return name === 'mlp' ? 'flat' : 'image';
 }

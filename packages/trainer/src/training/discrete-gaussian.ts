@@ -57,7 +57,10 @@ function discreteLaplace(src: RandomSource, t: bigint): bigint {
   }
 }
 
-/** floor(sqrt(n)) for a bigint n >= 0 (Newton's method on integers). */
+/**
+ * floor(sqrt(n)) for a bigint n >= 0 (float estimate, then exact integer correction).
+ * @example isqrt(99n) // 9n
+ */
 export function isqrt(n: bigint): bigint {
   if (n < 2n) return n;
   let x = BigInt(Math.floor(Math.sqrt(Number(n))));

@@ -26,7 +26,10 @@ export interface RemoteAccountant {
   reserveSteps?: number;
 }
 
-/** True for the client's BudgetExhaustedError (code 'budget_exhausted') or any error carrying HTTP status 409. */
+/**
+ * True for the client's BudgetExhaustedError (code 'budget_exhausted') or any error carrying HTTP status 409.
+ * @example isBudgetRefusal({ code: 'budget_exhausted' }) // true
+ */
 export function isBudgetRefusal(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const e = err as { code?: unknown; status?: unknown };

@@ -62,12 +62,18 @@ export function resolveClipping(o: DPTrainerOptions): ClipChoice {
   return { kind: 'fixed', clipping: c };
 }
 
-/** The L2 sensitivity of one example's clipped gradient: C, or sqrt(sum C_l^2) for per-layer thresholds. */
+/**
+ * The L2 sensitivity of one example's clipped gradient: C, or sqrt(sum C_l^2) for per-layer thresholds.
+ * @example totalClipNorm({ kind: 'per_layer', clipNorms: [3, 4] }) // 5
+ */
 export function totalClipNorm(c: Clipping): number {
   return c.kind === 'flat' ? c.clipNorm : Math.sqrt(c.clipNorms.reduce((a, b) => a + b * b, 0));
 }
 
-/** Checks sizes and sampler; returns q = expectedBatchSize / datasetSize. */
+/**
+ * Checks sizes, sampler, noise and physical batch options; returns q = expectedBatchSize / datasetSize.
+ * @example checkSizes({ expectedBatchSize: 256, datasetSize: 60000, noiseMultiplier: 1 } as DPTrainerOptions) // 0.004266...
+ */
 export function checkSizes(o: DPTrainerOptions): number {
   if (!(Number.isSafeInteger(o.datasetSize) && o.datasetSize >= 1)) fail('invalid_argument', `datasetSize must be an integer >= 1`);
   positive('expectedBatchSize', o.expectedBatchSize);
