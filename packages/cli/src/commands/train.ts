@@ -133,7 +133,7 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
     lastPrint = now;
     const perStep = (now - started) / 1000 / done;
     const line = `step ${done}/${total}  eps ${trainer.epsilon(delta).toFixed(3)}  loss ${r.loss.toFixed(4)}  ETA ${duration(perStep * (total - done))}`;
-    io.err(io.isTty ? `\r${line}` : `${line}\n`);
+    io.err(io.isTty ? `\r${line.padEnd(72)}` : `${line}\n`); // padded: a shorter line overwrites a longer one
   };
   let done = 0;
   const history = await trainer.fit(xs, ys, { steps: total, callbacks: { onStep: (r) => progress(r, ++done) } });
