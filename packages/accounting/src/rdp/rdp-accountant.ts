@@ -9,6 +9,7 @@ import { rdpToDelta, rdpToEpsilon } from './conversion.js';
 import { DEFAULT_RDP_ORDERS } from './default-orders.js';
 import { gaussianRdp, laplaceRdp, pureDpRdp, zcdpRdp } from './mechanisms.js';
 import { poissonSampledGaussianRdp } from './sampled-gaussian.js';
+import { sampledWithoutReplacementGaussianRdp } from './sampled-without-replacement.js';
 
 export interface RdpAccountantOptions {
   neighboringRelation: NeighboringRelation;
@@ -21,7 +22,8 @@ const CACHE_LIMIT = 64;
 
 /**
  * RDP accountant over a fixed list of orders. Exact for poisson_sampled(gaussian) at integer and fractional
- * orders (never below the true RDP), gaussian, laplace, zcdp, pure epsilon_delta, no_op and non_private.
+ * orders (never below the true RDP), sampled_without_replacement(gaussian) under replace_one (WBK19 Thm. 9 bound),
+ * gaussian, laplace, zcdp, pure epsilon_delta, no_op and non_private.
  * @example
  * const acc = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' });
  * acc.compose({ kind: 'poisson_sampled', sampling_probability: 0.01, event: { kind: 'gaussian', noise_multiplier: 1.1 } }, 1000);
@@ -67,7 +69,7 @@ export class RdpAccountant extends BaseAccountant<Vec> {
       case 'poisson_sampled':
         return this.poissonCost(event.sampling_probability, event.event, pointer);
       case 'sampled_without_replacement':
-        return unsupported(event, pointer, 'sampling without replacement is not implemented by RdpAccountant; log poisson_sampled for Poisson sampling');
+        return this.withoutReplacementCost(event.sample_size / event.source_dataset_size, event.event, pointer);
       default:
         return unsupported(event, pointer);
     }
@@ -89,6 +91,16 @@ export class RdpAccountant extends BaseAccountant<Vec> {
       this.cache.set(key, vec);
     }
     return vec;
+  }
+
+  private withoutReplacementCost(q: number, inner: DpEvent, pointer: string): Vec {
+    if (inner.kind === 'no_op') return this.zeroCost();
+    if (inner.kind !== 'gaussian') unsupported(inner, `${pointer}/event`, 'RdpAccountant analyses sampled_without_replacement(gaussian) only');
+    if (this.neighboringRelation !== 'replace_one') {
+      unsupported(inner, pointer, 'sampled_without_replacement is analysed under replace_one only (Wang, Balle, Kasiviswanathan 2019)');
+    }
+    const sigma = inner.noise_multiplier;
+    return this.curve((a) => sampledWithoutReplacementGaussianRdp(q, sigma, a));
   }
 
   private curve(f: (order: number) => number): Vec {
