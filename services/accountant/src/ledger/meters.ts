@@ -3,7 +3,7 @@
  * accountant is consulted only when the RDP bound alone would refuse, because both are valid upper bounds on
  * the true epsilon and PLD recomposes the budget's whole (run-length merged) ledger.
  */
-import type { DpEvent, NeighboringRelation } from '@dpledger/accounting';
+import { stableKey, type DpEvent, type NeighboringRelation } from '@dpledger/accounting';
 import { ServiceError } from '../errors.js';
 import type { BudgetRow } from '../store/store.js';
 import { RdpMeter } from './rdp-meter.js';
@@ -11,8 +11,12 @@ import { RdpMeter } from './rdp-meter.js';
 /** Epsilon at `delta` of a ledger by the PLD accountant. */
 export type PldEpsilon = (relation: NeighboringRelation, ledger: readonly DpEvent[], delta: number) => number;
 
+/** PLD results kept (a refused request repeated by many clients asks the same question). */
+const PLD_CACHE_LIMIT = 256;
+
 export class Meters {
   private readonly rdpMeters = new Map<NeighboringRelation, RdpMeter>();
+  private readonly pldCache = new Map<string, number>();
 
   constructor(private readonly pld: PldEpsilon) {}
 
@@ -26,9 +30,17 @@ export class Meters {
     return m;
   }
 
-  /** PLD epsilon of a ledger at `delta`. */
+  /** PLD epsilon of a ledger at `delta` (memoized: a PLD composition is costly). */
   pldEpsilon(relation: NeighboringRelation, ledger: readonly DpEvent[], delta: number): number {
-    return this.pld(relation, ledger, delta);
+    const key = `${relation} ${delta} ${stableKey(ledger)}`;
+    const hit = this.pldCache.get(key);
+    if (hit !== undefined) return hit;
+    const raw = this.pld(relation, ledger, delta);
+    // A NaN or negative figure is a fault in the accountant: count it as infinite, so it can only refuse.
+    const eps = raw >= 0 ? raw : Infinity;
+    if (this.pldCache.size >= PLD_CACHE_LIMIT) this.pldCache.delete(this.pldCache.keys().next().value as string);
+    this.pldCache.set(key, eps);
+    return eps;
   }
 }
 
