@@ -50,6 +50,14 @@ describe('dpledger train', () => {
     const digest = (await import('node:crypto')).createHash('sha256').update(readFileSync(join(dir, 'out', 'model', 'weights.bin'))).digest('hex');
     expect(summary.model_digest.sha256).toBe(digest);
     tf.dispose(model.getWeights());
+
+    // the saved model.json is itself a valid "model" for the next run, which continues from its weights
+    const next = mkdtempSync(join(tmpdir(), 'train-'));
+    const path = config(next, { model: join(dir, 'out', 'model', 'model.json'), training: { steps: 1, seed: 4, backend: 'cpu' } });
+    expect(await run(['--config', path, '--quiet'], capture().io)).toBe(0);
+    const again = JSON.parse(readFileSync(join(next, 'out', 'summary.json'), 'utf8'));
+    expect(again.steps).toBe(1);
+    expect(again.model_digest.sha256).not.toBe(summary.model_digest.sha256);
   });
 
   it('refuses a bad config with exit status 2', async () => {
