@@ -7,6 +7,15 @@ function opt<T>(v: unknown, map: (x: string) => T): T | undefined {
   return v === null || v === undefined ? undefined : map(v as string);
 }
 
+/** RDP vectors may hold Infinity (an order where a mechanism has no finite bound); JSON cannot, so it is a string. */
+function vecToJson(v: readonly number[]): string {
+  return JSON.stringify(v.map((x) => (Number.isFinite(x) ? x : 'Infinity')));
+}
+
+function vecFromJson(text: string): number[] {
+  return (JSON.parse(text) as (number | string)[]).map((x) => (x === 'Infinity' ? Infinity : (x as number)));
+}
+
 function strip<T extends object>(o: T): T {
   for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
   return o;
@@ -25,14 +34,14 @@ export function budgetFromRow(r: Raw): BudgetRow {
     created_at: r['created_at'] as string,
     epsilon_spent: r['epsilon_spent'] as number,
     epsilon_reserved: r['epsilon_reserved'] as number,
-    rdp: JSON.parse(r['rdp'] as string),
+    rdp: vecFromJson(r['rdp'] as string),
     ledger: JSON.parse(r['ledger'] as string),
     run_count: r['run_count'] as number,
   });
 }
 
 export function budgetToRow(b: BudgetRow): Raw {
-  return { ...b, description: b.description ?? null, rdp: JSON.stringify(b.rdp), ledger: JSON.stringify(b.ledger) };
+  return { ...b, description: b.description ?? null, rdp: vecToJson(b.rdp), ledger: JSON.stringify(b.ledger) };
 }
 
 export function runFromRow(r: Raw): RunRow {
@@ -47,7 +56,7 @@ export function runFromRow(r: Raw): RunRow {
     status: r['status'] as RunRow['status'],
     event_count: r['event_count'] as number,
     epsilon_spent: r['epsilon_spent'] as number,
-    rdp: JSON.parse(r['rdp'] as string),
+    rdp: vecFromJson(r['rdp'] as string),
     ledger: JSON.parse(r['ledger'] as string),
     created_at: r['created_at'] as string,
     closed_at: opt(r['closed_at'], String),
@@ -63,7 +72,7 @@ export function runToRow(r: RunRow): Raw {
     sampler: JSON.stringify(r.sampler),
     noise_rng: r.noise_rng ?? null,
     metadata: json(r.metadata),
-    rdp: JSON.stringify(r.rdp),
+    rdp: vecToJson(r.rdp),
     ledger: JSON.stringify(r.ledger),
     closed_at: r.closed_at ?? null,
     model_digest: json(r.model_digest),

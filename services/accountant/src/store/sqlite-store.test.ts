@@ -47,3 +47,12 @@ describe('SqliteStore group commit', () => {
     expect((await store.getBudget('t', 'x'))?.name).toBe('x');
   });
 });
+
+describe('SqliteStore rows', () => {
+  it('round-trips RDP vectors holding Infinity', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dpledger-store-'));
+    store = openSqliteStore(join(dir, 'db.sqlite'));
+    await store.write(async (tx) => tx.insertBudget({ ...budget('inf'), rdp: [0.5, Infinity] }));
+    expect((await store.getBudget('t', 'inf'))?.rdp).toEqual([0.5, Infinity]);
+  });
+});
