@@ -14,7 +14,13 @@ export function resolveAdminToken(dataDir: string, given?: string): { token: str
   const path = join(dataDir, ADMIN_TOKEN_FILE);
   if (existsSync(path)) return { token: readFileSync(path, 'utf8').trim(), path };
   const token = `dpa_${newSecret()}`;
-  writeFileSync(path, `${token}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    writeFileSync(path, `${token}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    // Another process sharing the data dir wrote it first: use that one.
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { token: readFileSync(path, 'utf8').trim(), path };
+    throw err;
+  }
   chmodSync(path, 0o600);
   return { token, path };
 }
