@@ -6,7 +6,7 @@
  * We compute D = A_a - 1 directly (never A_a), so tiny RDP values (q = 1e-6) keep full relative precision:
  * since E[L] = 1, D = E[(1 - q + qL)^a - 1 - a q (L - 1)], an integral of a non-negative function (Bernoulli).
  */
-import { integrateLog } from './gauss-legendre.js';
+import { logBandIntegral } from './band-integral.js';
 import { SignedLogSum, logAdd, logExpm1, logNormalTail } from './log-math.js';
 
 const EPS = Number.EPSILON;
@@ -55,33 +55,6 @@ function bernoulliGap(q: number, order: number): number {
     sum += term;
   }
   return sum;
-}
-
-/** log g(t), g(t) = (1+t)^a - 1 - a t >= 0 (Bernoulli), by its binomial series where cancellation would bite. */
-function logBernoulliExcess(t: number, order: number): number {
-  if (Math.abs(t) > 1e-3) {
-    const l = order * Math.log1p(t);
-    if (l < 700) return Math.log(Math.expm1(l) - order * t);
-    return l + Math.log1p(-(1 + order * t) * Math.exp(-l)); // (1+t)^a dominates; no overflow
-  }
-  let term = (order * (order - 1) * t * t) / 2;
-  let sum = term;
-  for (let k = 2; k < 40 && Math.abs(term) > Math.abs(sum) * 1e-18; k++) {
-    term *= (t * (order - k)) / (k + 1);
-    sum += term;
-  }
-  return Math.log(sum);
-}
-
-/** log of the band's share of D: int_{zL}^{zR} N(0,s^2)(z) g(q expm1((2z-1)/(2s^2))) dz, clipped to [-30 s, a + 30 s] (beyond, the integrand is below e^-450 of its peak). */
-function logBandIntegral(q: number, sigma: number, order: number, zL: number, zR: number): number {
-  const a = Math.max(zL, -30 * sigma);
-  const b = Math.min(zR, 30 * sigma + order);
-  if (!(b > a)) return -Infinity;
-  const s2 = sigma * sigma;
-  const logNorm = -Math.log(sigma * Math.sqrt(2 * Math.PI));
-  const logF = (z: number) => logNorm - (z * z) / (2 * s2) + logBernoulliExcess(q * Math.expm1((2 * z - 1) / (2 * s2)), order);
-  return integrateLog(logF, a, b, Math.max(4, Math.ceil((b - a) / sigma))); // 20 nodes per sigma
 }
 
 /**
