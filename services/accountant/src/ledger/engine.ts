@@ -2,7 +2,7 @@
  * The write path: every operation is one store transaction that re-reads the budget, prices the request,
  * checks it against the limit and only then writes (filter before release). A refused request writes nothing.
  */
-import { AccountingError, Ledger, assertDpEvent, type DpEvent } from '@dpledger/accounting';
+import { AccountingError, Ledger, assertDpEvent, stableKey, type DpEvent } from '@dpledger/accounting';
 import { ServiceError } from '../errors.js';
 import type { BudgetRow, ReservationRow, RunRow, Store, WriteTx } from '../store/store.js';
 import { assess, type Meters } from './meters.js';
@@ -27,17 +27,40 @@ export interface AppendAnswer {
   run_epsilon_spent: number;
 }
 
+/** A run of identical consecutive events: `event` `count` times, starting at request index `first`. */
+export interface EventRun {
+  event: DpEvent;
+  count: number;
+  first: number;
+}
+
 /**
- * Merges `events` (each `times` times) onto run-length merged ledger entries. Merging only ever touches the
- * last entry, so the earlier ones are kept as they are and the cost does not grow with the history.
- * @example mergeLedger([step], [step, step]) // [self_composed(step, 3)]
+ * Groups consecutive identical events (a batch of DP-SGD steps is one run), so pricing and ledger merging cost
+ * per distinct run, not per event.
+ * @example runsOf([a, a, b]) // [{ event: a, count: 2, first: 0 }, { event: b, count: 1, first: 2 }]
  */
-export function mergeLedger(entries: readonly DpEvent[], events: readonly DpEvent[], times = 1): DpEvent[] {
-  if (times === 0 || events.length === 0) return [...entries];
+export function runsOf(events: readonly DpEvent[]): EventRun[] {
+  const out: (EventRun & { key: string })[] = [];
+  events.forEach((event, i) => {
+    const key = stableKey(event);
+    const last = out[out.length - 1];
+    if (last !== undefined && last.key === key) last.count++;
+    else out.push({ event, count: 1, first: i, key });
+  });
+  return out.map(({ event, count, first }) => ({ event, count, first }));
+}
+
+/**
+ * Merges runs of events (each `times` times) onto run-length merged ledger entries. Merging only ever touches
+ * the last entry, so the earlier ones are kept as they are and the cost does not grow with the history.
+ * @example mergeLedger([step], [{ event: step, count: 2, first: 0 }]) // [self_composed(step, 3)]
+ */
+export function mergeLedger(entries: readonly DpEvent[], runs: readonly EventRun[], times = 1): DpEvent[] {
+  if (times === 0 || runs.length === 0) return [...entries];
   const l = new Ledger();
   const last = entries[entries.length - 1];
   if (last !== undefined) l.append(last, 1);
-  for (const e of events) l.append(e, times);
+  for (const r of runs) l.append(r.event, r.count * times);
   return [...entries.slice(0, -1), ...l.toEvent().events];
 }
 
@@ -100,21 +123,23 @@ export async function logEvents(deps: EngineDeps, tx: WriteTx, run: RunRow, budg
   const meter = deps.meters.rdp(budget.neighboring_relation);
   const { live, expired } = await holds(tx, budget.id, now);
   const stillHeld = live.filter((r) => r.id !== release?.id);
-  events.forEach((e, i) => priced(pointerOf(i), () => meter.cost(e)));
-  const committedRdp = meter.add(budget.rdp, events, times);
+  const runs = runsOf(events);
+  for (const r of runs) priced(pointerOf(r.first), () => meter.cost(r.event));
+  const committedRdp = meter.addRuns(budget.rdp, runs, times);
   const heldRdp = stillHeld.reduce((acc, r) => meter.add(acc, [r.event], r.steps), meter.zero());
-  const committedLedger = mergeLedger(budget.ledger, events, times);
+  const committedLedger = mergeLedger(budget.ledger, runs, times);
   const heldEvents = stillHeld.map((r): DpEvent => ({ kind: 'self_composed', count: r.steps, event: r.event }));
   const eps = assess(deps.meters, budget, { committedRdp, heldRdp, committedLedger, heldEvents });
 
   const recordedAt = now.toISOString();
   const records = [];
   let seq = run.event_count;
-  for (let k = 0; k < times; k++) for (const event of events) records.push({ sequence: seq++, run_id: run.id, event, recorded_at: recordedAt });
+  // Records of one run share its event object, so the store serializes it once.
+  for (let k = 0; k < times; k++) for (const r of runs) for (let j = 0; j < r.count; j++) records.push({ sequence: seq++, run_id: run.id, event: r.event, recorded_at: recordedAt });
   await tx.insertEvents(records);
   for (const r of expired) await tx.setReservationStatus(r.id, 'expired');
-  const runRdp = meter.add(run.rdp, events, times);
-  const nextRun: RunRow = { ...run, event_count: seq, rdp: runRdp, ledger: mergeLedger(run.ledger, events, times), epsilon_spent: meter.epsilon(runRdp, budget.delta).epsilon };
+  const runRdp = meter.addRuns(run.rdp, runs, times);
+  const nextRun: RunRow = { ...run, event_count: seq, rdp: runRdp, ledger: mergeLedger(run.ledger, runs, times), epsilon_spent: meter.epsilon(runRdp, budget.delta).epsilon };
   await tx.updateRun(nextRun);
   await tx.updateBudget({ ...budget, rdp: committedRdp, ledger: committedLedger, ...eps });
   const answer: AppendAnswer = {

@@ -38,11 +38,17 @@ export class RdpMeter {
 
   /** `base` plus `times` x the vector of each event (Mironov 2017, Prop. 1: RDP adds under composition). */
   add(base: readonly number[], events: readonly DpEvent[], times = 1): number[] {
+    return this.addRuns(base, events.map((event) => ({ event, count: 1 })), times);
+  }
+
+  /** `base` plus `times` x `count` x the vector of each run's event. */
+  addRuns(base: readonly number[], runs: readonly { event: DpEvent; count: number }[], times = 1): number[] {
     const out = [...base];
-    if (times === 0) return out;
-    for (const e of events) {
-      const c = this.cost(e);
-      for (let i = 0; i < out.length; i++) out[i]! += times * c[i]!;
+    for (const r of runs) {
+      const n = times * r.count;
+      if (n === 0) continue;
+      const c = this.cost(r.event);
+      for (let i = 0; i < out.length; i++) out[i]! += n * c[i]!;
     }
     return out;
   }

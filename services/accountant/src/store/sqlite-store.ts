@@ -123,7 +123,12 @@ export class SqliteStore implements Store {
       insertBudget: async (b) => void w.insertBudget.run(budgetToRow(b)),
       insertRun: async (run) => void w.insertRun.run(runToRow(run)),
       insertEvents: async (records) => {
-        for (const e of records) w.insertEvent.run(e.run_id, e.sequence, JSON.stringify(e.event), e.recorded_at);
+        let last: unknown;
+        let text = '';
+        for (const e of records) {
+          if (e.event !== last) text = JSON.stringify((last = e.event));
+          w.insertEvent.run(e.run_id, e.sequence, text, e.recorded_at);
+        }
       },
       insertReservation: async (row) => void w.insertReservation.run({ ...row, event: JSON.stringify(row.event) }),
       updateBudget: async (b) => void w.updateBudget.run(budgetToRow(b)),
