@@ -3,7 +3,7 @@
  * Mohammadi 2019, Thm. 1). Pairs by direct or FFT convolution; k-fold self-composition by one FFT power on a
  * support bounded beforehand with a Chernoff bound. Everything truncated or aliased is accounted pessimistically.
  */
-import { cyclicConvolve, cyclicPower, nextPow2 } from './fft.js';
+import { cyclicConvolve, cyclicPower, nextFftSize } from './fft.js';
 import { clampNonNegative, finiteMass, MAX_BINS, truncateTails, type Pmf } from './pmf.js';
 
 /** Tail mass a composition may truncate; it is counted as infinite loss (dp_accounting's default, 1e-15). */
@@ -52,7 +52,7 @@ export function composePmf(a: Pmf, b: Pmf, tau = TAIL_MASS_TRUNCATION): Pmf {
   } else {
     // Keep the top `m` points of the linear convolution; a cyclic length n >= m wraps lower indices upward.
     const m = Math.min(full, MAX_BINS);
-    const n = nextPow2(m);
+    const n = nextFftSize(m);
     const cyc = cyclicConvolve(a.probs, b.probs, n);
     const start = full - m;
     const probs = new Float64Array(m);
@@ -140,7 +140,7 @@ export function selfComposePmf(pmf: Pmf, count: number, tau = TAIL_MASS_TRUNCATI
   let [lower, upper] = selfConvolveBounds(pmf.probs, count, tau);
   if (upper - lower + 1 > MAX_BINS) lower = upper - MAX_BINS + 1; // lower mass wraps upward: pessimistic
   const m = upper - lower + 1;
-  const size = Math.max(2, nextPow2(m));
+  const size = nextFftSize(m);
   const cyc = cyclicPower(pmf.probs, count, size);
   const probs = new Float64Array(m);
   for (let s = 0; s < m; s++) probs[s] = cyc[(lower + s) % size]!;
