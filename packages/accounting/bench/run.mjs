@@ -1,6 +1,5 @@
 // `npm run bench -w packages/accounting`: prints timings with ratios to naive baselines measured in the same run.
 // Runs on the built package (dist/); the npm script builds it first. Not a test: nothing here asserts a time.
-import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { RdpAccountant, calibrateNoiseMultiplier, dpSgdEvent, rdpToEpsilon } from '../dist/index.js';
 
@@ -57,16 +56,10 @@ export function rdpFigures() {
   line('calibrate sigma for eps=1 (1e4 steps, tolerance 0.01)', calib, 'naive bisection', bisect);
 }
 
-/** Slot for the PLD figures: helper B's pld.bench.mjs exports `pldFigures()`; it runs when present. */
-export async function pldFigures() {
-  const file = new URL('./pld.bench.mjs', import.meta.url);
-  if (!existsSync(file)) {
-    console.log('PLD: no bench/pld.bench.mjs yet');
-    return;
-  }
-  const mod = await import(file.href);
-  await mod.pldFigures();
+/** Slot for the PLD figures: helper B's src/pld/pld.bench.ts runs right after this script (see package.json). */
+export function pldFigures() {
+  console.log('PLD: figures follow from `vitest bench` on src/pld/pld.bench.ts (1e4 steps, interval 1e-4, vs a naive baseline)');
 }
 
 rdpFigures();
-await pldFigures();
+pldFigures();
