@@ -68,6 +68,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
 
   const app = express();
   app.disable('x-powered-by');
+  app.set('etag', false); // answers are per request; hashing every body buys nothing
   app.set('query parser', 'simple');
   app.use(observe(logger, metrics));
   const ops = express.Router();
