@@ -50,6 +50,9 @@ describe('dpledger serve end to end', () => {
       const reportFile = join(dir, 'report.json');
       const dl = await runCli(['report', run.id, '--server', server.url, '--out', reportFile, '--api-key', api_key]);
       expect(dl.code, dl.stderr).toBe(0);
+      const open = await runCli(['report', 'run_missing', '--server', server.url, '--out', join(dir, 'x.json'), '--api-key', api_key]);
+      expect(open.code).toBe(1);
+      expect(open.stderr).toContain('404 not_found');
       const keyFile = join(dir, 'keys.jwk');
       writeFileSync(keyFile, JSON.stringify({ keys: await c.listKeys() }));
       const ok = await runCli(['verify', reportFile, '--key', keyFile]);

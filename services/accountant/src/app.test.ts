@@ -26,6 +26,7 @@ describe('api keys and auth', () => {
       const res = await request(s.t.app).get('/v1/budgets').set(headers);
       expect(res.status).toBe(401);
       expect(res.body.code).toBe('unauthorized');
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="dpledger"');
       expect(JSON.stringify(res.body)).not.toContain(ADMIN);
     }
   });

@@ -46,6 +46,7 @@ export function problemHandler(logger: Logger) {
     if (se.code === 'internal') logger.error({ err, req_id: res.locals['reqId'] }, 'internal error');
     res.locals['problemCode'] = se.code;
     if (res.headersSent) return;
+    if (se.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="dpledger"'); // RFC 6750 section 3
     res.status(se.status).type('application/problem+json').send(JSON.stringify(problemBody(se, req.originalUrl.split('?')[0])));
   };
 }
