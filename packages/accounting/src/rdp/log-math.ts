@@ -39,19 +39,24 @@ export class SignedLogSum {
   /** log of (exact total + a bound on its rounding error); -Infinity when empty, Infinity when not computable. */
   upperLog(): number {
     if (this.max === -Infinity) return -Infinity;
-    let pos = 0;
-    let neg = 0;
+    // Neumaier (Kahan-Babuska) summation: error <= (2 + n eps) eps sum |x| (Higham 2002, Sec. 4.3), whatever n.
+    let total = 0;
+    let compensation = 0;
+    let abs = 0;
     let err = 0;
     for (let i = 0; i < this.logs.length; i++) {
       const v = Math.exp(this.logs[i]! - this.max);
-      if (this.signs[i]! > 0) pos += v;
-      else neg += v;
+      const x = this.signs[i]! > 0 ? v : -v;
+      const t = total + x;
+      compensation += Math.abs(total) >= Math.abs(x) ? total - t + x : x - t + total;
+      total = t;
+      abs += v;
       err += v * (Math.expm1(this.errs[i]!) + 4 * EPS);
     }
-    const bound = err + this.logs.length * EPS * (pos + neg);
-    const total = pos - neg + bound;
-    if (Number.isNaN(total) || this.max === Infinity) return Infinity; // never silently optimistic
-    return this.max + Math.log(total > bound ? total : bound); // a sum below its rounding bound is reported as that bound
+    const bound = err + (2 + this.logs.length * EPS) * EPS * abs;
+    const sum = total + compensation + bound;
+    if (Number.isNaN(sum) || this.max === Infinity) return Infinity; // never silently optimistic
+    return this.max + Math.log(sum > bound ? sum : bound); // a sum below its rounding bound is reported as that bound
   }
 }
 
