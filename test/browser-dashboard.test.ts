@@ -66,12 +66,15 @@ describe('dashboard in headless chromium', () => {
     expect(session!.value).not.toContain(apiKey);
 
     expect(await page.textContent('body')).toContain('Fashion-MNIST <b>prod</b>');
+    expect(await page.locator('b', { hasText: 'prod' }).count()).toBe(0);
+    expect(await page.locator('svg.gauge').count()).toBe(1);
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, 'browser-dashboard-overview.png'), fullPage: true });
     await page.click('text=browser-test run');
     await page.waitForURL(`${service.url}/runs/${runId}`);
     expect((await page.textContent('#verification'))?.trim()).toBe('verified');
     expect(await page.locator('svg.curve path.eps').count()).toBe(1);
 
-    mkdirSync(artifacts, { recursive: true });
     await page.screenshot({ path: join(artifacts, 'browser-dashboard.png'), fullPage: true });
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-json')]);

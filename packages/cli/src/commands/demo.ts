@@ -5,6 +5,10 @@ import { formatSummary, verifyCommand } from '../demo/summary.js';
 
 export const summary = 'train a DP model on Fashion-MNIST against the accountant and write its verified, signed report';
 
+/**
+ * Runs `dpledger demo`; the summary goes to stdout, progress and notes to stderr.
+ * @example await run(['--steps', '40', '--out', './dpledger-out']) // 0
+ */
 export async function run(argv: string[]): Promise<number> {
   const opts = parseDemoOptions(argv);
   if (opts === 'help') {

@@ -20,7 +20,10 @@ function hasIdx(dir: string): boolean {
   return FILES.every((f) => existsSync(join(dir, f)) || existsSync(join(dir, `${f}.gz`)));
 }
 
-/** The Fashion-MNIST sample shipped in @dpledger/trainer (packages/trainer/fixtures/fashion-mnist-sample). */
+/**
+ * The Fashion-MNIST sample shipped in @dpledger/trainer (packages/trainer/fixtures/fashion-mnist-sample).
+ * @example shippedSampleDir() // '/repo/packages/trainer/fixtures/fashion-mnist-sample'
+ */
 export function shippedSampleDir(): string {
   const entry = fileURLToPath(import.meta.resolve('@dpledger/trainer'));
   return join(dirname(entry), '..', 'fixtures', 'fashion-mnist-sample');
