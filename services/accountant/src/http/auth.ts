@@ -7,6 +7,8 @@ import type { Store } from '../store/store.js';
 
 /** Admin-only routes (method + path). */
 const ADMIN = new Set(['POST /v1/api-keys', 'POST /v1/keys/rotate']);
+/** Key hashes remembered per app. */
+const KNOWN_LIMIT = 10_000;
 /** Routes anyone may call. */
 const PUBLIC = new Set(['GET /v1/keys']);
 
@@ -26,6 +28,8 @@ function sameSecret(a: string, b: string): boolean {
  * @example app.use('/v1', authenticate(store, adminToken))
  */
 export function authenticate(store: Store, adminToken: string) {
+  // Keys are never changed or revoked (no such route yet), so a found key hash can be remembered.
+  const known = new Map<string, string>();
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const route = `${req.method} ${req.baseUrl}${req.path}`.replace(/\/$/, '');
     if (PUBLIC.has(route)) return next();
@@ -36,8 +40,14 @@ export function authenticate(store: Store, adminToken: string) {
       res.locals['admin'] = true;
       return next();
     }
-    const tenant = await store.tenantForKeyHash(sha256Hex(token));
-    if (tenant === undefined) throw new ServiceError('unauthorized', 'the API key is wrong');
+    const hash = sha256Hex(token);
+    let tenant = known.get(hash);
+    if (tenant === undefined) {
+      tenant = await store.tenantForKeyHash(hash);
+      if (tenant === undefined) throw new ServiceError('unauthorized', 'the API key is wrong');
+      if (known.size >= KNOWN_LIMIT) known.delete(known.keys().next().value as string);
+      known.set(hash, tenant);
+    }
     res.locals['tenant'] = tenant;
     next();
   };

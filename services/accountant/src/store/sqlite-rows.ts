@@ -7,13 +7,19 @@ function opt<T>(v: unknown, map: (x: string) => T): T | undefined {
   return v === null || v === undefined ? undefined : map(v as string);
 }
 
-/** RDP vectors may hold Infinity (an order where a mechanism has no finite bound); JSON cannot, so it is a string. */
-function vecToJson(v: readonly number[]): string {
-  return JSON.stringify(v.map((x) => (Number.isFinite(x) ? x : 'Infinity')));
+/** RDP vectors as little-endian float64 BLOBs: exact, fast, and Infinity-safe (older rows may hold JSON text). */
+function vecToBlob(v: readonly number[]): Buffer {
+  const b = Buffer.allocUnsafe(8 * v.length);
+  v.forEach((x, i) => b.writeDoubleLE(x, 8 * i));
+  return b;
 }
 
-function vecFromJson(text: string): number[] {
-  return (JSON.parse(text) as (number | string)[]).map((x) => (x === 'Infinity' ? Infinity : (x as number)));
+function vecFromBlob(value: unknown): number[] {
+  if (typeof value === 'string') return (JSON.parse(value) as (number | string)[]).map((x) => (x === 'Infinity' ? Infinity : (x as number)));
+  const b = value as Buffer;
+  const out = new Array<number>(b.length / 8);
+  for (let i = 0; i < out.length; i++) out[i] = b.readDoubleLE(8 * i);
+  return out;
 }
 
 function strip<T extends object>(o: T): T {
@@ -34,14 +40,14 @@ export function budgetFromRow(r: Raw): BudgetRow {
     created_at: r['created_at'] as string,
     epsilon_spent: r['epsilon_spent'] as number,
     epsilon_reserved: r['epsilon_reserved'] as number,
-    rdp: vecFromJson(r['rdp'] as string),
+    rdp: vecFromBlob(r['rdp']),
     ledger: JSON.parse(r['ledger'] as string),
     run_count: r['run_count'] as number,
   });
 }
 
 export function budgetToRow(b: BudgetRow): Raw {
-  return { ...b, description: b.description ?? null, rdp: vecToJson(b.rdp), ledger: JSON.stringify(b.ledger) };
+  return { ...b, description: b.description ?? null, rdp: vecToBlob(b.rdp), ledger: JSON.stringify(b.ledger) };
 }
 
 export function runFromRow(r: Raw): RunRow {
@@ -56,7 +62,7 @@ export function runFromRow(r: Raw): RunRow {
     status: r['status'] as RunRow['status'],
     event_count: r['event_count'] as number,
     epsilon_spent: r['epsilon_spent'] as number,
-    rdp: vecFromJson(r['rdp'] as string),
+    rdp: vecFromBlob(r['rdp']),
     ledger: JSON.parse(r['ledger'] as string),
     created_at: r['created_at'] as string,
     closed_at: opt(r['closed_at'], String),
@@ -72,7 +78,7 @@ export function runToRow(r: RunRow): Raw {
     sampler: JSON.stringify(r.sampler),
     noise_rng: r.noise_rng ?? null,
     metadata: json(r.metadata),
-    rdp: vecToJson(r.rdp),
+    rdp: vecToBlob(r.rdp),
     ledger: JSON.stringify(r.ledger),
     closed_at: r.closed_at ?? null,
     model_digest: json(r.model_digest),

@@ -8,12 +8,12 @@ CREATE TABLE IF NOT EXISTS budgets (
   id TEXT PRIMARY KEY, tenant TEXT NOT NULL, name TEXT NOT NULL, description TEXT,
   epsilon REAL NOT NULL, delta REAL NOT NULL, accountant TEXT NOT NULL, neighboring_relation TEXT NOT NULL,
   created_at TEXT NOT NULL, epsilon_spent REAL NOT NULL, epsilon_reserved REAL NOT NULL,
-  rdp TEXT NOT NULL, ledger TEXT NOT NULL, run_count INTEGER NOT NULL);
+  rdp BLOB NOT NULL, ledger TEXT NOT NULL, run_count INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS budgets_tenant ON budgets (tenant, created_at);
 CREATE TABLE IF NOT EXISTS runs (
   id TEXT PRIMARY KEY, tenant TEXT NOT NULL, budget_id TEXT NOT NULL REFERENCES budgets (id), name TEXT NOT NULL,
   sampler TEXT NOT NULL, noise_rng TEXT, metadata TEXT, status TEXT NOT NULL, event_count INTEGER NOT NULL,
-  epsilon_spent REAL NOT NULL, rdp TEXT NOT NULL, ledger TEXT NOT NULL, created_at TEXT NOT NULL,
+  epsilon_spent REAL NOT NULL, rdp BLOB NOT NULL, ledger TEXT NOT NULL, created_at TEXT NOT NULL,
   closed_at TEXT, model_digest TEXT, dataset_digest TEXT);
 CREATE INDEX IF NOT EXISTS runs_tenant ON runs (tenant, created_at);
 CREATE TABLE IF NOT EXISTS events (

@@ -105,6 +105,7 @@ export class SqliteStore implements Store {
   private readonly w: ReturnType<typeof writeStatements>;
   private readonly r: ReturnType<typeof statements>;
   private readonly tx: WriteTx;
+  private readonly s: Record<'begin' | 'savepoint' | 'release' | 'rollbackTo' | 'commit', Database.Statement>;
 
   constructor(
     private readonly writer: Db,
@@ -112,6 +113,8 @@ export class SqliteStore implements Store {
   ) {
     this.w = writeStatements(writer);
     this.r = statements(reader);
+    const p = (sql: string) => writer.prepare(sql);
+    this.s = { begin: p('BEGIN IMMEDIATE'), savepoint: p('SAVEPOINT op'), release: p('RELEASE op'), rollbackTo: p('ROLLBACK TO op'), commit: p('COMMIT') };
     const w = this.w;
     this.tx = {
       getBudget: async (t, id) => maybe(one(w.budget.get(t, id)), budgetFromRow),
@@ -155,19 +158,22 @@ export class SqliteStore implements Store {
     if (this.queue.length > 0) void this.mutex.run(() => this.flush());
     const outcomes: { ok: boolean; value: unknown }[] = [];
     try {
-      this.writer.exec('BEGIN IMMEDIATE');
+      this.s.begin.run();
+      // A group of one needs no savepoint: its failure rolls back the whole transaction.
+      const savepoints = group.length > 1;
       for (const op of group) {
-        this.writer.exec('SAVEPOINT op');
+        if (savepoints) this.s.savepoint.run();
         try {
           outcomes.push({ ok: true, value: await op.fn(this.tx) });
-          this.writer.exec('RELEASE op');
+          if (savepoints) this.s.release.run();
         } catch (err) {
-          this.writer.exec('ROLLBACK TO op');
-          this.writer.exec('RELEASE op');
+          if (!savepoints) throw err;
+          this.s.rollbackTo.run();
+          this.s.release.run();
           outcomes.push({ ok: false, value: err });
         }
       }
-      this.writer.exec('COMMIT');
+      this.s.commit.run();
     } catch (err) {
       if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
       for (const op of group) op.reject(err);
