@@ -90,6 +90,20 @@ describe('boot', () => {
   });
 });
 
+describe('faults', () => {
+  it('an unexpected store error is a 500 problem+json that leaks no message', async () => {
+    const store = Object.create(s.t.store) as typeof s.t.store;
+    store.listBudgets = async () => {
+      throw new Error('disk on fire: /secret/path');
+    };
+    const app = await createApp({ store, config: { adminToken: ADMIN, validateResponses: true } });
+    const res = await request(app).get('/v1/budgets').set(auth(s.key));
+    expect(res.status).toBe(500);
+    expect(res.body).toMatchObject({ code: 'internal', detail: 'internal error' });
+    expect(res.text).not.toContain('secret');
+  });
+});
+
 describe('ops', () => {
   it('serves healthz, readyz and Prometheus metrics without auth', async () => {
     expect((await request(s.t.app).get('/healthz')).body.status).toBe('ok');
