@@ -1,5 +1,4 @@
 /** The typed client of the accountant service (openapi-fetch over the types generated from openapi.yaml). */
-import { randomUUID } from 'node:crypto';
 import createFetchClient from 'openapi-fetch';
 import type { DpEvent } from '@dpledger/accounting';
 import type { components, paths } from '@dpledger/accounting/openapi';
@@ -35,7 +34,7 @@ async function unwrap<T>(p: Promise<Result<T>>): Promise<T> {
   return r.data;
 }
 
-const idem = (o?: IdempotencyOption) => ({ 'Idempotency-Key': o?.idempotencyKey ?? randomUUID() });
+const idem = (o?: IdempotencyOption) => ({ 'Idempotency-Key': o?.idempotencyKey ?? globalThis.crypto.randomUUID() });
 
 /**
  * A client bound to one tenant's API key. Every method throws DpledgerApiError (BudgetExhaustedError on 409
