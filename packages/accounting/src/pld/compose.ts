@@ -3,7 +3,8 @@
  * Mohammadi 2019, Thm. 1). Pairs by direct or FFT convolution; k-fold self-composition by one FFT power on a
  * support bounded beforehand with a Chernoff bound. Everything truncated or aliased is accounted pessimistically.
  */
-import { cyclicConvolve, cyclicPower, nextFftSize } from './fft.js';
+import { nextFftSize } from './fft.js';
+import { cyclicConvolve, cyclicPower } from './real-convolution.js';
 import { clampNonNegative, finiteMass, MAX_BINS, truncateTails, type Pmf } from './pmf.js';
 
 /** Tail mass a composition may truncate; it is counted as infinite loss (dp_accounting's default, 1e-15). */

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cyclicConvolve, cyclicPower, fft, nextFftSize, nextPow2 } from './fft.js';
+import { fft, nextFftSize, nextPow2 } from './fft.js';
+import { cyclicConvolve, cyclicPower } from './real-convolution.js';
 
 function directCyclic(a: Float64Array, b: Float64Array, n: number): Float64Array {
   const out = new Float64Array(n);
@@ -10,7 +11,7 @@ function directCyclic(a: Float64Array, b: Float64Array, n: number): Float64Array
 
 const probs = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 40 }).map((a) => Float64Array.from(a));
 
-describe('radix-2 FFT', () => {
+describe('FFT and real cyclic convolution', () => {
   it('transforms an impulse to a pure phase and back', () => {
     const n = 16;
     const re = new Float64Array(n);
@@ -74,7 +75,7 @@ describe('radix-2 FFT', () => {
     fc.assert(
       fc.property(probs, fc.integer({ min: 0, max: 7 }), (a, k) => {
         const n = nextFftSize(a.length * Math.max(k, 1));
-        let want = new Float64Array(n);
+        let want: Float64Array = new Float64Array(n);
         want[0] = 1;
         for (let i = 0; i < k; i++) want = directCyclic(want, a, n);
         const got = cyclicPower(a, k, n);

@@ -1,2 +1,3 @@
 /** PLD accounting: pessimistic connect-the-dots privacy loss distributions with FFT composition. */
-export { PldAccountant, type PldAccountantOptions, type PldCost } from './pld-accountant.js';
+export { PldAccountant, type PldAccountantOptions } from './pld-accountant.js';
+export type { PldCost, PldGroup } from './pld-cost.js';

@@ -1,29 +1,20 @@
 /**
  * PldAccountant: pessimistic privacy loss distribution accounting (Doroshenko, Ghazi, Kamath, Kumar, Manurangsi
  * 2022, connect-the-dots; Koskela, Jalko, Honkela 2020, FFT composition), with the interface of dp_accounting's
- * PLDAccountant. Repetition is resolved by BaseAccountant; this class prices leaves and composes PLDs.
+ * PLDAccountant. Repetition is resolved by BaseAccountant; this class prices leaves as symbolic costs
+ * (pld-cost.ts) and turns them into one composed PLD when a guarantee is asked for.
  */
 import { BaseAccountant, unsupported, type LeafEvent } from '../accountant.js';
 import type { DpEvent, NeighboringRelation } from '../dp-event.js';
 import { AccountingError } from '../errors.js';
 import { assertDpEvent } from '../validate.js';
-import { additiveNoisePld, composePld, epsilonDeltaPld, IDENTITY_PLD, pldDelta, pldEpsilon, selfComposePld, type Pld } from './pld.js';
+import { combineCosts, leafGroupCost, materializeCost, repeatCost, ZERO_COST, type PldCost } from './pld-cost.js';
+import { additiveNoisePld, epsilonDeltaPld, pldDelta, pldEpsilon, type Pld } from './pld.js';
 
 export interface PldAccountantOptions {
   neighboringRelation?: NeighboringRelation;
   /** Grid step of the privacy loss, in nats (dp_accounting's value_discretization_interval). Default 1e-4. */
   valueDiscretizationInterval?: number;
-}
-
-/**
- * The price of an event: its PLD, whether it contains a non-private release, and the summed precision 1/sigma^2 of
- * its unsampled Gaussians, which compose exactly into one Gaussian of sigma = precision^{-1/2} (Dong, Roth, Su
- * 2022, Cor. 3.3) and are discretised once, at the end.
- */
-export interface PldCost {
-  readonly nonPrivate: boolean;
-  readonly pld: Pld;
-  readonly gaussianPrecision: number;
 }
 
 type Leaf =
@@ -33,8 +24,6 @@ type Leaf =
   | { type: 'noise'; kind: 'gaussian' | 'laplace'; scale: number; q: number }
   | { type: 'epsilon_delta'; epsilon: number; delta: number };
 
-const ZERO: PldCost = { nonPrivate: false, pld: IDENTITY_PLD, gaussianPrecision: 0 };
-
 /**
  * Pessimistic PLD accountant: epsilon never below the true value of the composed mechanism (up to float round-off).
  * @example new PldAccountant().compose({ kind: 'self_composed', count: 1000, event: { kind: 'poisson_sampled',
@@ -42,8 +31,8 @@ const ZERO: PldCost = { nonPrivate: false, pld: IDENTITY_PLD, gaussianPrecision:
  */
 export class PldAccountant extends BaseAccountant<PldCost> {
   readonly valueDiscretizationInterval: number;
-  private state: PldCost = ZERO;
-  private materialized: Pld | undefined = IDENTITY_PLD;
+  private state: PldCost = ZERO_COST;
+  private materialized: Pld | undefined;
   private readonly leafCache = new Map<string, Pld>();
 
   constructor(options: PldAccountantOptions = {}) {
@@ -106,63 +95,54 @@ export class PldAccountant extends BaseAccountant<PldCost> {
 
   protected leafCost(event: LeafEvent, pointer: string): PldCost {
     const leaf = this.classify(event, pointer);
-    const d = this.valueDiscretizationInterval;
     switch (leaf.type) {
       case 'zero':
-        return ZERO;
+        return ZERO_COST;
       case 'non_private':
-        return { nonPrivate: true, pld: IDENTITY_PLD, gaussianPrecision: 0 };
+        return { ...ZERO_COST, nonPrivate: true };
       case 'gaussian':
-        return { nonPrivate: false, pld: IDENTITY_PLD, gaussianPrecision: 1 / (leaf.sigma * leaf.sigma) };
+        return { ...ZERO_COST, gaussianPrecision: 1 / (leaf.sigma * leaf.sigma) };
       case 'epsilon_delta':
-        return { nonPrivate: false, pld: epsilonDeltaPld(leaf.epsilon, leaf.delta, d), gaussianPrecision: 0 };
-      case 'noise': {
-        const key = `${leaf.kind}:${leaf.scale}:${leaf.q}`;
-        let pld = this.leafCache.get(key);
-        if (pld === undefined) {
-          pld = additiveNoisePld(leaf.kind, leaf.scale, leaf.q, d);
-          this.leafCache.set(key, pld);
-        }
-        return { nonPrivate: false, pld, gaussianPrecision: 0 };
-      }
+        return this.leafPld(`epsilon_delta:${leaf.epsilon}:${leaf.delta}`, () =>
+          epsilonDeltaPld(leaf.epsilon, leaf.delta, this.valueDiscretizationInterval),
+        );
+      case 'noise':
+        return this.leafPld(`${leaf.kind}:${leaf.scale}:${leaf.q}`, () =>
+          additiveNoisePld(leaf.kind, leaf.scale, leaf.q, this.valueDiscretizationInterval),
+        );
     }
+  }
+
+  /** A leaf's cost, building its PLD once per accountant. */
+  private leafPld(key: string, build: () => Pld): PldCost {
+    let pld = this.leafCache.get(key);
+    if (pld === undefined) {
+      pld = build();
+      this.leafCache.set(key, pld);
+    }
+    return leafGroupCost(key, pld);
   }
 
   protected zeroCost(): PldCost {
-    return ZERO;
+    return ZERO_COST;
   }
 
   protected combine(a: PldCost, b: PldCost): PldCost {
-    return {
-      nonPrivate: a.nonPrivate || b.nonPrivate,
-      pld: composePld(a.pld, b.pld),
-      gaussianPrecision: a.gaussianPrecision + b.gaussianPrecision,
-    };
+    return combineCosts(a, b);
   }
 
   protected repeat(cost: PldCost, count: number): PldCost {
-    if (count === 0) return ZERO;
-    if (count === 1) return cost;
-    return {
-      nonPrivate: cost.nonPrivate,
-      pld: selfComposePld(cost.pld, count),
-      gaussianPrecision: cost.gaussianPrecision * count,
-    };
+    return repeatCost(cost, count);
   }
 
   protected apply(cost: PldCost): void {
-    this.state = this.combine(this.state, cost);
+    this.state = combineCosts(this.state, cost);
     this.materialized = undefined;
   }
 
-  /** The composed PLD so far, with the folded Gaussians discretised once. */
+  /** The composed PLD so far (computed when first asked for after a change). */
   private composedPld(): Pld {
-    if (this.materialized === undefined) {
-      const { pld, gaussianPrecision } = this.state;
-      const sigma = 1 / Math.sqrt(gaussianPrecision);
-      const gaussian = gaussianPrecision > 0 ? additiveNoisePld('gaussian', sigma, 1, this.valueDiscretizationInterval) : IDENTITY_PLD;
-      this.materialized = composePld(pld, gaussian);
-    }
+    this.materialized ??= materializeCost(this.state, this.valueDiscretizationInterval);
     return this.materialized;
   }
 

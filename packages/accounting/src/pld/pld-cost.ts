@@ -1,0 +1,65 @@
+/**
+ * The price of an event for PldAccountant, kept symbolic until a guarantee is asked for: each distinct leaf PLD
+ * with how often it is composed (counts multiply down to the leaves, as in dp_accounting's PLDAccountant), plus
+ * the unsampled Gaussians folded into one. Every way of writing the same composition (compose(e, n), n composes,
+ * self_composed) therefore reaches the very same numbers, and each leaf is self-composed by one FFT power.
+ */
+import { additiveNoisePld, composePld, IDENTITY_PLD, selfComposePld, type Pld } from './pld.js';
+
+export interface PldGroup {
+  readonly pld: Pld;
+  readonly count: number;
+}
+
+export interface PldCost {
+  /** Contains a non_private release: epsilon is Infinity. */
+  readonly nonPrivate: boolean;
+  /**
+   * Summed precision 1/sigma^2 of unsampled Gaussians: they compose exactly into one Gaussian with
+   * sigma = precision^{-1/2} (Dong, Roth, Su 2022, "Gaussian differential privacy", Cor. 3.3), discretised once.
+   */
+  readonly gaussianPrecision: number;
+  /** Distinct leaf PLDs (keyed by mechanism and parameters) with their composition counts, in first-seen order. */
+  readonly groups: ReadonlyMap<string, PldGroup>;
+}
+
+/** The cost of nothing. */
+export const ZERO_COST: PldCost = { nonPrivate: false, gaussianPrecision: 0, groups: new Map() };
+
+/** One application of the leaf mechanism whose PLD is `pld`; `key` must determine `pld` completely. */
+export function leafGroupCost(key: string, pld: Pld): PldCost {
+  return { nonPrivate: false, gaussianPrecision: 0, groups: new Map([[key, { pld, count: 1 }]]) };
+}
+
+/** Sequential composition of two costs (PLDs compose by convolution: Sommer, Meiser, Mohammadi 2019, Thm. 1). */
+export function combineCosts(a: PldCost, b: PldCost): PldCost {
+  const groups = new Map(a.groups);
+  for (const [key, g] of b.groups) {
+    const prev = groups.get(key);
+    groups.set(key, prev === undefined ? g : { pld: g.pld, count: prev.count + g.count });
+  }
+  return { nonPrivate: a.nonPrivate || b.nonPrivate, gaussianPrecision: a.gaussianPrecision + b.gaussianPrecision, groups };
+}
+
+/** `count` sequential compositions of a cost. */
+export function repeatCost(cost: PldCost, count: number): PldCost {
+  if (count === 0) return ZERO_COST;
+  if (count === 1) return cost;
+  const groups = new Map<string, PldGroup>();
+  for (const [key, g] of cost.groups) groups.set(key, { pld: g.pld, count: g.count * count });
+  return { nonPrivate: cost.nonPrivate, gaussianPrecision: cost.gaussianPrecision * count, groups };
+}
+
+/**
+ * The PLD of a cost: each group self-composed by one FFT power, the groups composed in order, then the folded
+ * Gaussian discretised by connect-the-dots.
+ * @example materializeCost(repeatCost(leafGroupCost(key, stepPld), 1000), 1e-4)
+ */
+export function materializeCost(cost: PldCost, interval: number): Pld {
+  let pld = IDENTITY_PLD;
+  for (const g of cost.groups.values()) pld = composePld(pld, selfComposePld(g.pld, g.count));
+  if (cost.gaussianPrecision > 0) {
+    pld = composePld(pld, additiveNoisePld('gaussian', 1 / Math.sqrt(cost.gaussianPrecision), 1, interval));
+  }
+  return pld;
+}
