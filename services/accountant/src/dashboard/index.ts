@@ -50,7 +50,7 @@ function sameOrigin(req: Request): boolean {
 
 /**
  * Builds the dashboard router. Mount it at `/` before the API's own 404 handler.
- * @example app.use(createDashboardRouter({ source: storeSource(store) }));
+ * @example app.use(createDashboardRouter({ source: storeSource(store, keyRing) }));
  */
 export function createDashboardRouter(opts: DashboardOptions): Router {
   const { source } = opts;
