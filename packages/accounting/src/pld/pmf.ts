@@ -38,23 +38,26 @@ export function deltaForEpsilon(pmf: Pmf, interval: number, epsilon: number): nu
  * Smallest epsilon >= 0 whose hockey-stick divergence is <= delta (Infinity when the infinite-loss mass alone
  * exceeds delta). On each grid gap delta(eps) = U - e^{eps} W, with U and W suffix sums of p and p e^{-l}, so the
  * answer is eps = log((U - delta)/W) on the gap where it lands (Sommer, Meiser, Mohammadi 2019, Thm. 3).
+ * W is carried as V = W e^{l} (V <= U), so nothing overflows however wide the grid.
  * @example epsilonForDelta({ offset: 10, probs: Float64Array.of(1), infinityMass: 0 }, 1e-4, 1e-5) // ~1e-3
  */
 export function epsilonForDelta(pmf: Pmf, interval: number, delta: number): number {
   const { offset, probs } = pmf;
   if (pmf.infinityMass > delta) return Infinity;
-  const n = probs.length;
-  const top = (offset + n - 1) * interval;
-  let upper = pmf.infinityMass; // U: mass with loss >= current grid point
-  let lower = 0; // W: sum p e^{top - l}, scaled by e^{-top} so nothing overflows
-  for (let i = n - 1; i >= 0; i--) {
+  const stepDown = Math.exp(-interval);
+  let upper = pmf.infinityMass; // U: mass with loss >= the current grid point
+  let scaled = 0; // V: sum over those points of p_j e^{l_i - l_j}, l_i the current point
+  let last = -1; // index of the previous non-zero point (above the current one)
+  for (let i = probs.length - 1; i >= 0; i--) {
     const p = probs[i]!;
     if (p === 0) continue;
-    const loss = (offset + i) * interval;
+    if (last >= 0) scaled *= last - i === 1 ? stepDown : Math.exp(-(last - i) * interval);
+    last = i;
     upper += p;
-    lower += p * Math.exp(top - loss);
+    scaled += p;
     if (upper <= delta) continue;
-    const eps = top + Math.log((upper - delta) / lower);
+    const loss = (offset + i) * interval;
+    const eps = loss + Math.log((upper - delta) / scaled);
     // eps solves U - e^{eps} W = delta on the gap below this point; accept it once it lies above the next point down.
     let j = i - 1;
     while (j >= 0 && probs[j] === 0) j--;
