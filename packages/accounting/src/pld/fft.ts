@@ -22,7 +22,10 @@ export function twiddles(n: number): Twiddles {
       sin[k] = Math.sin(a);
     }
     t = { cos, sin };
-    if (twiddleCache.size >= 8) twiddleCache.clear(); // a few sizes are reused; never grow without bound
+    // A few sizes are reused; keep at most ~2^23 entries (128 MiB) so a long-lived process does not hoard them.
+    let cached = n;
+    for (const key of twiddleCache.keys()) cached += key;
+    if (cached > 1 << 23) twiddleCache.clear();
     twiddleCache.set(n, t);
   }
   return t;

@@ -30,6 +30,15 @@ describe('connect-the-dots PLDs', () => {
     );
   });
 
+  it('a Gaussian PLD too wide for the grid is narrowed pessimistically', () => {
+    const sigma = 0.03; // loss ~ N(1/(2 sigma^2), 1/sigma^2) = N(556, 33^2): wider than MAX_BINS * 1e-4
+    const pld = additiveNoisePld('gaussian', sigma, 1, D);
+    for (const eps of [500, 600, 700]) expect(pldDelta(pld, D, eps)).toBeGreaterThanOrEqual(gaussianDelta(sigma, eps) - 1e-12);
+    let [lo, hi] = [0, 2000]; // the exact epsilon at delta 1e-5, by bisection on the exact delta
+    for (let i = 0; i < 60; i++) [lo, hi] = gaussianDelta(sigma, (lo + hi) / 2) > 1e-5 ? [(lo + hi) / 2, hi] : [lo, (lo + hi) / 2];
+    expect(pldEpsilon(pld, D, 1e-5)).toBeGreaterThanOrEqual(hi - 1e-9);
+  });
+
   it('sampled PLDs hold unit mass in both directions, and q = 1 is symmetric', () => {
     for (const kind of ['gaussian', 'laplace'] as const) {
       const sampled = additiveNoisePld(kind, 1.3, 0.02, D);

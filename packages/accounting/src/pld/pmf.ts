@@ -11,7 +11,10 @@ export interface Pmf {
   readonly infinityMass: number;
 }
 
-/** Most grid points a PLD may span; wider ones are narrowed pessimistically (mass moved to higher loss). */
+/**
+ * Most grid points a PLD may span (about 210 nats at interval 1e-4). Wider ones are narrowed pessimistically (the
+ * lowest losses are raised into the window): epsilon stays an upper bound, but loosens once it is in the hundreds.
+ */
 export const MAX_BINS = 1 << 21;
 
 /** The PLD of a mechanism that reveals nothing: all mass at loss 0. */
