@@ -75,11 +75,17 @@ export function laplaceNoise(b: number): Noise {
 
 /** A Poisson-subsampled additive-noise mechanism seen from one direction. */
 export class SampledLoss {
+  private readonly logQ: number;
+  private readonly log1mQ: number;
+
   constructor(
     readonly noise: Noise,
     readonly q: number,
     readonly dir: Direction,
-  ) {}
+  ) {
+    this.logQ = Math.log(q);
+    this.log1mQ = Math.log1p(-q);
+  }
 
   /** Privacy loss at x: log(1-q+q e^{l0}) (remove), -log(1-q+q e^{-l0}) (add) (Zhu, Dong, Wang 2022, Sec. 5). */
   loss(x: number): number {
@@ -99,12 +105,11 @@ export class SampledLoss {
    * largest x with loss(x) >= eps, since the loss is monotone (dp_accounting privacy_loss_mechanism.py, Obs. 1).
    */
   delta(eps: number): number {
-    const { q, dir, noise } = this;
+    const { q, dir, noise, log1mQ } = this;
     let target = eps;
     if (q < 1) {
-      const log1mq = Math.log1p(-q);
-      if (dir === 'remove' && eps <= log1mq) return -Math.expm1(eps); // upper >= e^eps lower everywhere
-      if (dir === 'add' && eps >= -log1mq) return 0; // upper <= e^eps lower everywhere
+      if (dir === 'remove' && eps <= log1mQ) return -Math.expm1(eps); // upper >= e^eps lower everywhere
+      if (dir === 'add' && eps >= -log1mQ) return 0; // upper <= e^eps lower everywhere
       target = dir === 'remove' ? invLogMix(q, eps) : -invLogMix(q, -eps);
     }
     const x = noise.inverseLoss0(target, dir);
@@ -117,7 +122,7 @@ export class SampledLoss {
       upperCdf = q === 1 ? noise.cdf(x + 1) : (1 - q) * noise.cdf(x) + q * noise.cdf(x + 1);
     } else {
       upperCdf = noise.cdf(x);
-      logLowerCdf = q === 1 ? noise.logCdf(x - 1) : logAddExp(Math.log1p(-q) + noise.logCdf(x), Math.log(q) + noise.logCdf(x - 1));
+      logLowerCdf = q === 1 ? noise.logCdf(x - 1) : logAddExp(log1mQ + noise.logCdf(x), this.logQ + noise.logCdf(x - 1));
     }
     const d = upperCdf - Math.exp(eps + logLowerCdf);
     return Math.min(1, Math.max(0, d));
