@@ -11,7 +11,7 @@ import type { DemoResult } from './run-demo.js';
 
 describe('demo options', () => {
   it('defaults to 300 steps, epsilon 3, delta 1e-5, ./dpledger-out, in-process accountant, secure noise', () => {
-    expect(parseDemoOptions([])).toMatchObject({ steps: 300, epochs: undefined, targetEpsilon: 3, delta: 1e-5, out: './dpledger-out', server: undefined, trainSize: 10_000, batchSize: 256, secure: true });
+    expect(parseDemoOptions([])).toMatchObject({ steps: 300, epochs: undefined, targetEpsilon: 3, delta: 1e-5, out: './dpledger-out', server: undefined, trainSize: 20_000, batchSize: 512, secure: true });
   });
 
   it('takes --epochs instead of --steps, never both', () => {

@@ -59,9 +59,9 @@ accountant (in-process on <out>/.dpledger unless --server), then fetches, verifi
   --server URL          use a running accountant; with --admin-token (or DPLEDGER_ADMIN_TOKEN) or --api-key
   --data DIR            Fashion-MNIST IDX directory (default /usr/share/datasets/fashion-mnist if present, else the
                         sample shipped in @dpledger/trainer)
-  --train-size N        training images used (default 10000, capped by the data)
+  --train-size N        training images used (default 20000, capped by the data)
   --test-size N         test images for the accuracy (default 2000)
-  --batch-size N        expected Poisson batch size (default 256)
+  --batch-size N        expected Poisson batch size (default 512)
   --learning-rate R     momentum SGD learning rate (default 2)
   --clip-norm C         per-example clipping norm (default 0.1)
   --seeded-noise        seeded (reproducible) noise instead of node:crypto noise
@@ -91,9 +91,9 @@ export function parseDemoOptions(argv: string[], env: NodeJS.ProcessEnv = proces
     adminToken: str('admin-token') ?? (str('server') !== undefined ? env['DPLEDGER_ADMIN_TOKEN'] : undefined),
     apiKey: str('api-key'),
     data: str('data'),
-    trainSize: numberFlag('train-size', str('train-size'), { min: 1, integer: true }) ?? 10_000,
+    trainSize: numberFlag('train-size', str('train-size'), { min: 1, integer: true }) ?? 20_000,
     testSize: numberFlag('test-size', str('test-size'), { min: 1, integer: true }) ?? 2_000,
-    batchSize: numberFlag('batch-size', str('batch-size'), { min: 1, integer: true }) ?? 256,
+    batchSize: numberFlag('batch-size', str('batch-size'), { min: 1, integer: true }) ?? 512,
     learningRate: numberFlag('learning-rate', str('learning-rate'), { min: 0, minOpen: true }) ?? 2,
     clipNorm: numberFlag('clip-norm', str('clip-norm'), { min: 0, minOpen: true }) ?? 0.1,
     secure: v['seeded-noise'] !== true,
