@@ -69,6 +69,7 @@ export function composePmf(a: Pmf, b: Pmf, tau = TAIL_MASS_TRUNCATION): Pmf {
  * [lower, upper] index bounds (sum of k indices in 0..n-1) outside of which the k-fold convolution holds at most
  * tau/2 mass on each side: P(S >= u) <= exp(k log M(t) - t u) for t > 0 and symmetrically for t < 0 (Chernoff
  * bound; dp_accounting common.compute_self_convolve_bounds uses the same inequality).
+ * @example selfConvolveBounds(stepPmf.probs, 10_000, 1e-15) // [lower, upper] grid indices of the sum
  */
 export function selfConvolveBounds(probs: Float64Array, k: number, tau: number): [number, number] {
   const n = probs.length;

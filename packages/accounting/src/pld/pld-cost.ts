@@ -26,12 +26,18 @@ export interface PldCost {
 /** The cost of nothing. */
 export const ZERO_COST: PldCost = { nonPrivate: false, gaussianPrecision: 0, groups: new Map() };
 
-/** One application of the leaf mechanism whose PLD is `pld`; `key` must determine `pld` completely. */
+/**
+ * One application of the leaf mechanism whose PLD is `pld`; `key` must determine `pld` completely.
+ * @example leafGroupCost('gaussian:1.1:0.01', additiveNoisePld('gaussian', 1.1, 0.01, 1e-4))
+ */
 export function leafGroupCost(key: string, pld: Pld): PldCost {
   return { nonPrivate: false, gaussianPrecision: 0, groups: new Map([[key, { pld, count: 1 }]]) };
 }
 
-/** Sequential composition of two costs (PLDs compose by convolution: Sommer, Meiser, Mohammadi 2019, Thm. 1). */
+/**
+ * Sequential composition of two costs (PLDs compose by convolution: Sommer, Meiser, Mohammadi 2019, Thm. 1).
+ * @example combineCosts(a, b).groups // a's groups, then b's, counts added for shared keys
+ */
 export function combineCosts(a: PldCost, b: PldCost): PldCost {
   const groups = new Map(a.groups);
   for (const [key, g] of b.groups) {
@@ -41,7 +47,10 @@ export function combineCosts(a: PldCost, b: PldCost): PldCost {
   return { nonPrivate: a.nonPrivate || b.nonPrivate, gaussianPrecision: a.gaussianPrecision + b.gaussianPrecision, groups };
 }
 
-/** `count` sequential compositions of a cost. */
+/**
+ * `count` sequential compositions of a cost.
+ * @example repeatCost(leafGroupCost(key, pld), 1000).groups.get(key)?.count // 1000
+ */
 export function repeatCost(cost: PldCost, count: number): PldCost {
   if (count === 0) return ZERO_COST;
   if (count === 1) return cost;

@@ -19,7 +19,10 @@ function symmetric(p: Pld): boolean {
   return p.remove === p.add;
 }
 
-/** Composition of two PLDs, direction by direction. */
+/**
+ * Composition of two PLDs, direction by direction.
+ * @example composePld(stepA, stepB)
+ */
 export function composePld(a: Pld, b: Pld): Pld {
   if (a === IDENTITY_PLD) return b;
   if (b === IDENTITY_PLD) return a;
@@ -27,20 +30,29 @@ export function composePld(a: Pld, b: Pld): Pld {
   return { remove, add: symmetric(a) && symmetric(b) ? remove : composePmf(a.add, b.add) };
 }
 
-/** `count`-fold self-composition, direction by direction (count 0 gives the identity). */
+/**
+ * `count`-fold self-composition, direction by direction (count 0 gives the identity).
+ * @example selfComposePld(step, 1000)
+ */
 export function selfComposePld(a: Pld, count: number): Pld {
   if (count === 0 || a === IDENTITY_PLD) return IDENTITY_PLD;
   const remove = selfComposePmf(a.remove, count);
   return { remove, add: symmetric(a) ? remove : selfComposePmf(a.add, count) };
 }
 
-/** Worst-direction delta at epsilon. */
+/**
+ * Worst-direction delta at epsilon.
+ * @example pldDelta(pld, 1e-4, 1.0)
+ */
 export function pldDelta(p: Pld, interval: number, epsilon: number): number {
   const r = deltaForEpsilon(p.remove, interval, epsilon);
   return symmetric(p) ? r : Math.max(r, deltaForEpsilon(p.add, interval, epsilon));
 }
 
-/** Worst-direction epsilon at delta. */
+/**
+ * Worst-direction epsilon at delta.
+ * @example pldEpsilon(pld, 1e-4, 1e-5)
+ */
 export function pldEpsilon(p: Pld, interval: number, delta: number): number {
   const r = epsilonForDelta(p.remove, interval, delta);
   return symmetric(p) ? r : Math.max(r, epsilonForDelta(p.add, interval, delta));

@@ -73,6 +73,7 @@ export function epsilonForDelta(pmf: Pmf, interval: number, delta: number): numb
 /**
  * Truncates at most tau/2 of mass from each end: the lower tail is added to the first kept point (a higher
  * loss, so pessimistic), the upper tail is counted as infinite loss (dp_accounting pld_pmf truncation rule).
+ * @example truncateTails(composed, 1e-15)
  */
 export function truncateTails(pmf: Pmf, tau: number): Pmf {
   const { probs } = pmf;
@@ -89,12 +90,18 @@ export function truncateTails(pmf: Pmf, tau: number): Pmf {
   return { offset: pmf.offset + lo, probs: kept, infinityMass: pmf.infinityMass + hiMass };
 }
 
-/** Clears negative round-off (an FFT artefact); dropping negative mass can only raise delta. */
+/**
+ * Clears negative round-off (an FFT artefact); dropping negative mass can only raise delta.
+ * @example clampNonNegative(probs) // [-1e-18, 0.5] becomes [0, 0.5]
+ */
 export function clampNonNegative(probs: Float64Array): void {
   for (let i = 0; i < probs.length; i++) if (!(probs[i]! > 0)) probs[i] = 0;
 }
 
-/** Sum of the finite-loss masses. */
+/**
+ * Sum of the finite-loss masses.
+ * @example finiteMass(Float64Array.of(0.25, 0.5)) // 0.75
+ */
 export function finiteMass(probs: Float64Array): number {
   let s = 0;
   for (let i = 0; i < probs.length; i++) s += probs[i]!;

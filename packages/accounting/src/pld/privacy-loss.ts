@@ -42,7 +42,10 @@ function logAddExp(a: number, b: number): number {
 /** ln of the mass each Gaussian tail may drop before it is counted as infinite loss (dp_accounting: -50). */
 const LOG_TAIL_MASS = -50;
 
-/** N(0, sigma^2) noise: l0 = (-1/2 - x)/sigma^2 (remove), (1/2 - x)/sigma^2 (add) (Balle & Wang 2018, Lemma 3). */
+/**
+ * N(0, sigma^2) noise: l0 = (-1/2 - x)/sigma^2 (remove), (1/2 - x)/sigma^2 (add) (Balle & Wang 2018, Lemma 3).
+ * @example new SampledLoss(gaussianNoise(1.1), 0.01, 'remove').delta(1) // delta at epsilon 1 of one DP-SGD step
+ */
 export function gaussianNoise(sigma: number): Noise {
   const s2 = sigma * sigma;
   return {
@@ -57,7 +60,10 @@ export function gaussianNoise(sigma: number): Noise {
   };
 }
 
-/** Laplace(b) noise: l0 = (|x| - |x + 1|)/b (remove), (|x - 1| - |x|)/b (add) (Dwork & Roth 2014, Thm. 3.6). */
+/**
+ * Laplace(b) noise: l0 = (|x| - |x + 1|)/b (remove), (|x - 1| - |x|)/b (add) (Dwork & Roth 2014, Thm. 3.6).
+ * @example new SampledLoss(laplaceNoise(0.5), 1, 'remove').delta(2) // 0: pure 2-DP
+ */
 export function laplaceNoise(b: number): Noise {
   return {
     cdf: (x) => (x < 0 ? 0.5 * Math.exp(x / b) : 1 - 0.5 * Math.exp(-x / b)),
@@ -73,7 +79,10 @@ export function laplaceNoise(b: number): Noise {
   };
 }
 
-/** A Poisson-subsampled additive-noise mechanism seen from one direction. */
+/**
+ * A Poisson-subsampled additive-noise mechanism seen from one direction.
+ * @example new SampledLoss(gaussianNoise(1.1), 0.01, 'add').lossRange() // [lowest, highest] loss on the grid
+ */
 export class SampledLoss {
   private readonly logQ: number;
   private readonly log1mQ: number;
