@@ -91,6 +91,19 @@ describe('PldAccountant behaviour', () => {
     expect(acc.getEpsilon(1e-5)).toBe(0);
   });
 
+  it('folds many distinct mechanisms into one PLD as they come, without changing the result', () => {
+    const events: DpEvent[] = Array.from({ length: 20 }, (_, i) => ({ kind: 'laplace', noise_multiplier: 2 + i / 10 }));
+    const together = new PldAccountant().compose({ kind: 'composed', events });
+    const oneByOne = new PldAccountant();
+    for (const e of events) oneByOne.compose(e);
+    const eps = together.getEpsilon(1e-6);
+    expect(oneByOne.getEpsilon(1e-6)).toBeCloseTo(eps, 9);
+    // Pure DP composes at most additively (Dwork & Roth 2014, Thm. 3.16), and PLD is tighter for 20 Laplace releases.
+    const basic = events.reduce((s, e) => s + 1 / (e as { noise_multiplier: number }).noise_multiplier, 0);
+    expect(eps).toBeLessThan(basic);
+    expect(eps).toBeGreaterThan(basic / 4);
+  });
+
   it('validates its options and arguments', () => {
     expect(() => new PldAccountant({ valueDiscretizationInterval: 0 })).toThrow(AccountingError);
     expect(() => new PldAccountant({ valueDiscretizationInterval: Number.NaN })).toThrow(AccountingError);

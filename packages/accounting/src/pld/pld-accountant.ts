@@ -8,7 +8,7 @@ import { BaseAccountant, unsupported, type LeafEvent } from '../accountant.js';
 import type { DpEvent, NeighboringRelation } from '../dp-event.js';
 import { AccountingError } from '../errors.js';
 import { assertDpEvent } from '../validate.js';
-import { combineCosts, leafGroupCost, materializeCost, repeatCost, ZERO_COST, type PldCost } from './pld-cost.js';
+import { combineCosts, leafGroupCost, materializeCost, MAX_GROUPS, repeatCost, ZERO_COST, type PldCost } from './pld-cost.js';
 import { additiveNoisePld, epsilonDeltaPld, pldDelta, pldEpsilon, type Pld } from './pld.js';
 
 export interface PldAccountantOptions {
@@ -118,6 +118,7 @@ export class PldAccountant extends BaseAccountant<PldCost> {
     let pld = this.leafCache.get(key);
     if (pld === undefined) {
       pld = build();
+      if (this.leafCache.size >= MAX_GROUPS) this.leafCache.clear(); // a memo, not a store: keep it small
       this.leafCache.set(key, pld);
     }
     return leafGroupCost(key, pld);

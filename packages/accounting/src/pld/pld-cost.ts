@@ -3,6 +3,7 @@
  * with how often it is composed (counts multiply down to the leaves, as in dp_accounting's PLDAccountant), plus
  * the unsampled Gaussians folded into one. Every way of writing the same composition (compose(e, n), n composes,
  * self_composed) therefore reaches the very same numbers, and each leaf is self-composed by one FFT power.
+ * More than MAX_GROUPS distinct leaves are composed into one PLD as they come, which bounds memory.
  */
 import { additiveNoisePld, composePld, IDENTITY_PLD, selfComposePld, type Pld } from './pld.js';
 
@@ -20,7 +21,17 @@ export interface PldCost {
    */
   readonly gaussianPrecision: number;
   /** Distinct leaf PLDs (keyed by mechanism and parameters) with their composition counts, in first-seen order. */
-  readonly groups: ReadonlyMap<string, PldGroup>;
+  readonly groups: ReadonlyMap<string | symbol, PldGroup>;
+}
+
+/** Beyond this many distinct leaves the groups are composed into one PLD, so memory stays bounded. */
+export const MAX_GROUPS = 16;
+
+/** Composes the groups in order: each self-composed by one FFT power. */
+function composeGroups(groups: ReadonlyMap<string | symbol, PldGroup>): Pld {
+  let pld = IDENTITY_PLD;
+  for (const g of groups.values()) pld = composePld(pld, selfComposePld(g.pld, g.count));
+  return pld;
 }
 
 /** The cost of nothing. */
@@ -39,11 +50,12 @@ export function leafGroupCost(key: string, pld: Pld): PldCost {
  * @example combineCosts(a, b).groups // a's groups, then b's, counts added for shared keys
  */
 export function combineCosts(a: PldCost, b: PldCost): PldCost {
-  const groups = new Map(a.groups);
+  let groups = new Map(a.groups);
   for (const [key, g] of b.groups) {
     const prev = groups.get(key);
     groups.set(key, prev === undefined ? g : { pld: g.pld, count: prev.count + g.count });
   }
+  if (groups.size > MAX_GROUPS) groups = new Map([[Symbol('composed'), { pld: composeGroups(groups), count: 1 }]]);
   return { nonPrivate: a.nonPrivate || b.nonPrivate, gaussianPrecision: a.gaussianPrecision + b.gaussianPrecision, groups };
 }
 
@@ -54,7 +66,7 @@ export function combineCosts(a: PldCost, b: PldCost): PldCost {
 export function repeatCost(cost: PldCost, count: number): PldCost {
   if (count === 0) return ZERO_COST;
   if (count === 1) return cost;
-  const groups = new Map<string, PldGroup>();
+  const groups = new Map<string | symbol, PldGroup>();
   for (const [key, g] of cost.groups) groups.set(key, { pld: g.pld, count: g.count * count });
   return { nonPrivate: cost.nonPrivate, gaussianPrecision: cost.gaussianPrecision * count, groups };
 }
@@ -65,8 +77,7 @@ export function repeatCost(cost: PldCost, count: number): PldCost {
  * @example materializeCost(repeatCost(leafGroupCost(key, stepPld), 1000), 1e-4)
  */
 export function materializeCost(cost: PldCost, interval: number): Pld {
-  let pld = IDENTITY_PLD;
-  for (const g of cost.groups.values()) pld = composePld(pld, selfComposePld(g.pld, g.count));
+  let pld = composeGroups(cost.groups);
   if (cost.gaussianPrecision > 0) {
     pld = composePld(pld, additiveNoisePld('gaussian', 1 / Math.sqrt(cost.gaussianPrecision), 1, interval));
   }
