@@ -130,9 +130,9 @@ export function selfConvolveBounds(probs: Float64Array, k: number, tau: number):
  */
 export function selfComposePmf(pmf: Pmf, count: number, tau = TAIL_MASS_TRUNCATION): Pmf {
   if (count === 1) return pmf;
+  if (count === 0) return { offset: 0, probs: Float64Array.of(1), infinityMass: 0 };
   // Trimming each step by tau/count first shortens heavy tails; what it removes above is counted as infinite loss.
   pmf = truncateTails(pmf, tau / count);
-  if (count === 0) return { offset: 0, probs: Float64Array.of(1), infinityMass: 0 };
   const composedInfinity = -Math.expm1(count * Math.log1p(-pmf.infinityMass)); // 1 - (1 - inf)^count
   const n = pmf.probs.length;
   if (n === 1) {
