@@ -27,6 +27,20 @@ async function compare(baseline, candidate, reps = REPS) {
   return { base: median(a), cand: median(b), ratio: median(b.map((t, i) => t / a[i])) };
 }
 
+/** The previous sampler, kept here only as the baseline: Box-Muller (Box & Muller 1958) on 53-bit uniforms drawn one
+ * 32-bit word at a time through nextUint32. */
+function boxMullerBaseline(src, out, std) {
+  const u53 = () => ((src.nextUint32() >>> 5) * 67108864 + (src.nextUint32() >>> 6)) / 9007199254740992;
+  for (let i = 0; i < out.length; i += 2) {
+    const u1 = 1 - u53();
+    const u2 = u53();
+    const r = std * Math.sqrt(-2 * Math.log(u1)); // Box-Muller: (r cos 2 pi u2, r sin 2 pi u2) are two N(0, 1)
+    out[i] = r * Math.cos(2 * Math.PI * u2);
+    if (i + 1 < out.length) out[i + 1] = r * Math.sin(2 * Math.PI * u2);
+  }
+  return out;
+}
+
 const fmt = (r, what, base) => `${what.padEnd(44)} ${r.cand.toFixed(1).padStart(8)} ms  vs ${base.padEnd(22)} ${r.base.toFixed(1).padStart(8)} ms  ratio ${r.ratio.toFixed(2)}`;
 
 const backend = await useBackend(process.env.BENCH_BACKEND ?? 'wasm');
@@ -56,6 +70,8 @@ for (const [label, n] of [['tanh-cnn', cnnParams], ['mlp', mlpParams]]) {
   const out = new Float32Array(n);
   const seededSrc = new SeededRandomSource(1);
   const secureSrc = new SecureRandomSource();
+  console.log(fmt(await compare(() => boxMullerBaseline(seededSrc, out, 1), () => fillGaussian(seededSrc, out, 1), 9), `noise fill new/old, ${n} coords, seeded`, 'per-word Box-Muller'));
+  console.log(fmt(await compare(() => boxMullerBaseline(secureSrc, out, 1), () => fillGaussian(secureSrc, out, 1), 9), `noise fill new/old, ${n} coords, secure`, 'per-word Box-Muller'));
   console.log(fmt(await compare(() => fillGaussian(seededSrc, out, 1), () => fillGaussian(secureSrc, out, 1)), `Gaussian noise, ${n} coords, secure`, 'seeded'));
   const tfNoise = () => tf.tidy(() => tf.randomNormal([n]).dataSync());
   console.log(fmt(await compare(tfNoise, () => fillGaussian(secureSrc, out, 1)), `Gaussian noise, ${n} coords, secure`, 'tf.randomNormal'));

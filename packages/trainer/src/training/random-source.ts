@@ -16,11 +16,18 @@ export interface RandomSource {
   readonly mode: NoiseRngMode;
   /** The next uniform 32-bit unsigned integer. */
   nextUint32(): number;
+  /** Fills `out` with `out.length` fresh uniform words (seeded: exactly the next words `nextUint32` would give). */
+  fillUint32(out: Uint32Array): Uint32Array;
   /** The generator state, to checkpoint (null for the secure source, which has none to save). */
   state(): number[] | null;
 }
 
 const BUFFER_WORDS = 16384; // getRandomValues accepts at most 65,536 bytes per call (WebCrypto spec)
+
+/** Fills `out` from the platform CSPRNG in slices of at most 65,536 bytes, straight into the target. */
+function cryptoFill(out: Uint32Array): void {
+  for (let i = 0; i < out.length; i += BUFFER_WORDS) globalThis.crypto.getRandomValues(out.subarray(i, Math.min(out.length, i + BUFFER_WORDS)));
+}
 
 /**
  * A source drawing from the platform CSPRNG in 64 KiB blocks.
@@ -33,10 +40,16 @@ export class SecureRandomSource implements RandomSource {
 
   nextUint32(): number {
     if (this.pos === BUFFER_WORDS) {
-      globalThis.crypto.getRandomValues(this.buf);
+      cryptoFill(this.buf);
       this.pos = 0;
     }
     return this.buf[this.pos++]!;
+  }
+
+  /** Fresh CSPRNG words straight into `out` (the buffered words of `nextUint32` stay for it). */
+  fillUint32(out: Uint32Array): Uint32Array {
+    cryptoFill(out);
+    return out;
   }
 
   state(): null {
@@ -60,6 +73,7 @@ function fmix32(h: number): number {
 export class SeededRandomSource implements RandomSource {
   readonly mode = 'seeded' as const;
   private s: Uint32Array;
+  private readonly one = new Uint32Array(1);
 
   constructor(seedOrState: number | readonly number[]) {
     if (typeof seedOrState === 'number') {
@@ -73,28 +87,32 @@ export class SeededRandomSource implements RandomSource {
   }
 
   nextUint32(): number {
+    return this.fillUint32(this.one)[0]!;
+  }
+
+  /** The next `out.length` words of the stream in one tight loop; the state advances exactly as many steps. */
+  fillUint32(out: Uint32Array): Uint32Array {
     const s = this.s;
-    let s0 = s[0]!, s1 = s[1]!, s2 = s[2]!, s3 = s[3]!;
-    // xoshiro128** step (Blackman & Vigna 2018): result = rotl(s1 * 5, 7) * 9
-    const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-    const t = s1 << 9;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = rotl(s3, 11);
+    let s0 = s[0]! | 0, s1 = s[1]! | 0, s2 = s[2]! | 0, s3 = s[3]! | 0; // int32 locals: one numeric type in the loop
+    for (let i = 0; i < out.length; i++) {
+      // xoshiro128** step (Blackman & Vigna 2018): result = rotl(s1 * 5, 7) * 9, then the xor-shift state update
+      const m = Math.imul(s1, 5);
+      out[i] = Math.imul((m << 7) | (m >>> 25), 9);
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+    }
     s[0] = s0; s[1] = s1; s[2] = s2; s[3] = s3;
-    return r;
+    return out;
   }
 
   state(): number[] {
     return Array.from(this.s);
   }
-}
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
 /**

@@ -1,8 +1,40 @@
-import { describe, expect, it } from 'vitest';
+import { erf } from 'mathjs';
+import { describe, expect, it, vi } from 'vitest';
 import { bernoulliExpNeg, discreteGaussianSampler, isqrt } from './discrete-gaussian.js';
 import { fillGaussian } from './gaussian-noise.js';
 import { PoissonSampler, ShuffleSampler } from './batch-sampler.js';
 import { SecureRandomSource, SeededRandomSource, uniform53, uniformInt } from './random-source.js';
+import { buildZigguratTable, ZIGGURAT_LAYERS, ZIGGURAT_R, ZIGGURAT_V } from './ziggurat-table.js';
+
+/** Standard normal CDF (Abramowitz & Stegun 26.2.29: Phi(x) = (1 + erf(x / sqrt 2)) / 2). */
+const normalCdf = (x: number) => 0.5 * (1 + (erf(x / Math.SQRT2) as number));
+
+/** Which N(0, 1) checks a sample fails: moments and the share beyond 3.5 at 6 sigma, Kolmogorov-Smirnov at 1e-9. */
+function normalityFailures(z: Float64Array): string[] {
+  const n = z.length;
+  let m1 = 0, m2 = 0, m4 = 0, beyond = 0;
+  for (let i = 0; i < n; i++) {
+    const v = z[i]!;
+    m1 += v; m2 += v * v; m4 += v ** 4;
+    if (Math.abs(v) > 3.5) beyond++;
+  }
+  const failed: string[] = [];
+  // N(0,1) moments: E z = 0 (sd 1), E z^2 = 1 (sd of z^2: sqrt 2), E z^4 = 3 (sd of z^4: sqrt(E z^8 - 9) = sqrt 96)
+  if (!(Math.abs(m1 / n) < 6 / Math.sqrt(n))) failed.push('mean');
+  if (!(Math.abs(m2 / n - 1) < 6 * Math.sqrt(2 / n))) failed.push('variance');
+  if (!(Math.abs(m4 / n - 3) < 6 * Math.sqrt(96 / n))) failed.push('fourth moment');
+  const p = 2 * (1 - normalCdf(3.5)); // P(|z| > 3.5) = 4.65e-4
+  if (!(Math.abs(beyond / n - p) < 6 * Math.sqrt((p * (1 - p)) / n))) failed.push('tail');
+  // Kolmogorov-Smirnov: P(sqrt(n) D > t) <= 2 exp(-2 t^2) (Dvoretzky-Kiefer-Wolfowitz, Massart 1990); 1e-9 -> t = 3.273
+  const sorted = Float64Array.from(z).sort();
+  let d = 0;
+  for (let i = 0; i < n; i++) {
+    const c = normalCdf(sorted[i]!);
+    d = Math.max(d, c - i / n, (i + 1) / n - c);
+  }
+  if (!(d * Math.sqrt(n) < Math.sqrt(Math.log(2 / 1e-9) / 2))) failed.push('ks');
+  return failed;
+}
 
 const meanVar = (xs: ArrayLike<number>) => {
   let m = 0;
@@ -36,11 +68,78 @@ describe('random sources', () => {
     expect(src.state()).toBeNull();
   });
 
-  it('Box-Muller noise has the asked spread', () => {
-    const z = fillGaussian(new SeededRandomSource(3), new Float64Array(40001), 2.5);
-    const [m, v] = meanVar(z);
-    expect(Math.abs(m)).toBeLessThan(6 * 2.5 / Math.sqrt(40001));
-    expect(Math.abs(Math.sqrt(v) / 2.5 - 1)).toBeLessThan(6 / Math.sqrt(2 * 40001));
+  it('xoshiro128** from state [1, 2, 3, 4] gives the reference words (rotl(s1 * 5, 7) * 9, worked by hand)', () => {
+    expect(Array.from(new SeededRandomSource([1, 2, 3, 4]).fillUint32(new Uint32Array(3)))).toEqual([11520, 0, 5927040]);
+  });
+
+  it('bulk fillUint32 gives the seeded stream word for word and leaves the same resumable state', () => {
+    const a = new SeededRandomSource(7);
+    const b = new SeededRandomSource(7);
+    a.nextUint32(); b.nextUint32(); // start mid-stream
+    const bulk = a.fillUint32(new Uint32Array(1003));
+    expect(Array.from(bulk)).toEqual(Array.from({ length: 1003 }, () => b.nextUint32()));
+    expect(a.state()).toEqual(b.state());
+    const resumed = new SeededRandomSource(a.state());
+    expect(Array.from(resumed.fillUint32(new Uint32Array(5)))).toEqual(Array.from({ length: 5 }, () => a.nextUint32()));
+  });
+
+  it('secure fillUint32 fills past 64 KiB in slices getRandomValues accepts', () => {
+    const spy = vi.spyOn(globalThis.crypto, 'getRandomValues');
+    const words = new SecureRandomSource().fillUint32(new Uint32Array(40000));
+    expect(spy.mock.calls.length).toBe(3);
+    for (const [arr] of spy.mock.calls) expect((arr as Uint32Array).byteLength).toBeLessThanOrEqual(65536);
+    spy.mockRestore();
+    // each 16,384-word slice got random words (a zero-filled slice would show as a mean near 0)
+    for (const [lo, hi] of [[0, 16384], [16384, 32768], [32768, 40000]] as const) {
+      const [m] = meanVar(words.subarray(lo, hi));
+      expect(Math.abs(m / 4294967296 - 0.5)).toBeLessThan(6 * Math.sqrt(1 / 12 / (hi - lo)));
+    }
+  });
+});
+
+describe('Ziggurat Gaussian noise (Marsaglia & Tsang 2000)', () => {
+  it('every layer of the table has area v, and the base layer is the rectangle plus the exact tail', () => {
+    const { x, f } = buildZigguratTable();
+    const n = ZIGGURAT_LAYERS;
+    for (let i = 1; i < n; i++) expect(Math.abs(x[i]! * (f[i + 1]! - f[i]!) / ZIGGURAT_V - 1)).toBeLessThan(1e-8);
+    const tail = Math.sqrt(Math.PI / 2) * (1 - normalCdf(ZIGGURAT_R)) * 2; // integral of exp(-t^2/2) over t > r
+    expect(Math.abs((ZIGGURAT_R * Math.exp(-0.5 * ZIGGURAT_R ** 2) + tail) / ZIGGURAT_V - 1)).toBeLessThan(1e-8);
+    expect(x[0]! * Math.exp(-0.5 * ZIGGURAT_R ** 2)).toBeCloseTo(ZIGGURAT_V, 15);
+  });
+
+  it('1e6 samples: mean, variance, 4th moment, tail beyond 3.5 sigma (6-sigma bounds) and KS at 1e-9', () => {
+    const std = 2.5;
+    const z = fillGaussian(new SeededRandomSource(3), new Float64Array(1_000_000), std).map((v) => v / std);
+    expect(normalityFailures(z)).toEqual([]);
+  });
+
+  it('the same checks reject wrong samplers (the bounds are not vacuous)', () => {
+    const n = 1_000_000;
+    const good = fillGaussian(new SeededRandomSource(4), new Float64Array(n), 1);
+    expect(normalityFailures(good.map((v) => v * 1.01))).toContain('variance');
+    expect(normalityFailures(good.map((v) => (Math.abs(v) > 3.5 ? 0 : v)))).toContain('tail');
+    // a Ziggurat that skips the wedge test (accepts every point of its layer) and the tail (clamps to r)
+    const { x } = buildZigguratTable();
+    const src = new SeededRandomSource(5);
+    const noWedge = Float64Array.from({ length: n }, () => {
+      const layer = src.nextUint32() & 255;
+      const v = Math.min(uniform53(src) * x[layer]!, ZIGGURAT_R);
+      return src.nextUint32() & 1 ? -v : v;
+    });
+    expect(normalityFailures(noWedge)).not.toEqual([]); // the wedges hold ~1% of the mass: the 4th moment sees it
+    // a coarse sampler (z rounded to multiples of 0.05, same moments to 6 sigma): only the KS statistic sees it
+    expect(normalityFailures(good.map((v) => Math.round(v * 20) / 20))).toContain('ks');
+  });
+
+  it('is reproducible from a seeded state, including across a checkpointed resume', () => {
+    const a = new SeededRandomSource(9);
+    const first = fillGaussian(a, new Float32Array(5000), 1);
+    const saved = a.state();
+    const second = fillGaussian(a, new Float32Array(777), 1);
+    expect(Array.from(fillGaussian(new SeededRandomSource(9), new Float32Array(5000), 1))).toEqual(Array.from(first));
+    expect(Array.from(fillGaussian(new SeededRandomSource(saved), new Float32Array(777), 1))).toEqual(Array.from(second));
+    expect(fillGaussian(a, new Float32Array(0), 1).length).toBe(0);
+    expect(() => fillGaussian(a, new Float32Array(1), Number.NaN)).toThrow();
   });
 });
 

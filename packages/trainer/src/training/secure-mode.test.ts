@@ -46,6 +46,7 @@ describe('secure mode', () => {
     expect(mathRandom).not.toHaveBeenCalled();
     for (const f of rng) expect(f).not.toHaveBeenCalled();
     expect(crypto).toHaveBeenCalled();
+    for (const [arr] of crypto.mock.calls) expect((arr as ArrayBufferView).byteLength).toBeLessThanOrEqual(65536); // WebCrypto quota
   });
 
   it('the wrapped tfjs RNG is observable (so the test above can fail)', () => {
