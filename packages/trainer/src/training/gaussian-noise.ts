@@ -22,48 +22,34 @@ const { x: X, f: F } = buildZigguratTable();
 const TWO_POW_32 = 4294967296;
 const TWO_POW_53 = 9007199254740992;
 const XS = X.map((xi) => xi / TWO_POW_53); // x[i] * 2^-53: an integer u53 times XS[i] is exactly (u53 / 2^53) * x[i]
-const CHUNK_WORDS = 16384; // one getRandomValues call (65,536 bytes) per refill
-const SLACK_WORDS = 64; // extra words per refill so the rare rejections seldom force a second one
+const CHUNK_WORDS = 16384; // one getRandomValues call (65,536 bytes) per chunk of 8,192 samples
+const SLOW_WORDS = 128; // the rare rejection path draws its own words in small blocks
 
-/** Words drawn from the source a chunk at a time; what is left at the end of one fill is discarded. */
+/** Words for the rejection path, drawn from the source a small block at a time; leftovers are discarded. */
 class WordReader {
-  buf: Uint32Array;
-  pos = 0;
-  len = 0;
+  private readonly buf = new Uint32Array(SLOW_WORDS);
+  private pos = SLOW_WORDS;
 
-  constructor(private readonly src: RandomSource, expected: number) {
-    this.buf = new Uint32Array(Math.min(CHUNK_WORDS, expected + SLACK_WORDS));
-  }
+  constructor(private readonly src: RandomSource) {}
 
-  /** Makes at least `need` (<= CHUNK_WORDS) words available, asking for about `want` (the rest of the fill). */
-  refill(need: number, want: number): void {
-    const left = this.len - this.pos;
-    if (left >= need) return;
-    const size = Math.min(CHUNK_WORDS, Math.max(need, want + SLACK_WORDS));
-    if (size > this.buf.length) {
-      const bigger = new Uint32Array(size);
-      bigger.set(this.buf.subarray(this.pos, this.len));
-      this.buf = bigger;
-    } else {
-      this.buf.copyWithin(0, this.pos, this.len);
+  /** The next word. */
+  next(): number {
+    if (this.pos === SLOW_WORDS) {
+      this.src.fillUint32(this.buf);
+      this.pos = 0;
     }
-    this.src.fillUint32(this.buf.subarray(left, size));
-    this.pos = 0;
-    this.len = size;
+    return this.buf[this.pos++]!;
   }
 
   /** A uniform double in (0, 1] with 53 random bits (never 0, so its log is finite). */
   uniformOpen(): number {
-    this.refill(2, SLACK_WORDS);
-    const hi = this.buf[this.pos]! >>> 11;
-    const lo = this.buf[this.pos + 1]!;
-    this.pos += 2;
-    return (hi * TWO_POW_32 + lo + 1) / TWO_POW_53;
+    const hi = this.next() >>> 11;
+    return (hi * TWO_POW_32 + this.next() + 1) / TWO_POW_53;
   }
 }
 
-/** One N(0, 1) sample by the full Ziggurat loop: the rare path after a point fell outside its layer's inner part. */
-function slowSample(words: WordReader, layer: number, x: number, negative: boolean): number {
+/** One N(0, 1) sample by the full Ziggurat loop, after a point (layer, x) fell outside its layer's inner part. */
+function slowSample(words: WordReader, layer: number, x: number): number {
   for (;;) {
     if (layer === 0) {
       // tail beyond r (Marsaglia 1964): x = -ln(u1) / r, y = -ln(u2), accept when 2y > x^2; the sample is r + x
@@ -73,18 +59,16 @@ function slowSample(words: WordReader, layer: number, x: number, negative: boole
         t = -Math.log(words.uniformOpen()) / ZIGGURAT_R;
         y = -Math.log(words.uniformOpen());
       } while (y + y <= t * t);
-      return negative ? -(ZIGGURAT_R + t) : ZIGGURAT_R + t;
+      return ZIGGURAT_R + t;
     }
     // wedge: a uniform height in [f(x[i]), f(x[i+1])] is under the curve with probability exactly as needed
-    if (F[layer]! + (1 - words.uniformOpen()) * (F[layer + 1]! - F[layer]!) < Math.exp(-0.5 * x * x)) return negative ? -x : x;
-    words.refill(2, SLACK_WORDS); // rejected: a whole new sample (layer, sign, position)
-    const a = words.buf[words.pos]!;
-    const b = words.buf[words.pos + 1]!;
-    words.pos += 2;
+    if (F[layer]! + (1 - words.uniformOpen()) * (F[layer + 1]! - F[layer]!) < Math.exp(-0.5 * x * x)) return x;
+    // rejected: a whole new point (its sign is drawn but not used: the caller's sign bit is still independent)
+    const a = words.next();
+    const b = words.next();
     layer = b & 255;
-    negative = (b & 256) !== 0;
     x = ((b >>> 11) * TWO_POW_32 + a) * XS[layer]!;
-    if (x < X[layer + 1]!) return negative ? -x : x;
+    if (x < X[layer + 1]!) return x;
   }
 }
 
@@ -95,32 +79,30 @@ function slowSample(words: WordReader, layer: number, x: number, negative: boole
 export function fillGaussian(src: RandomSource, out: Float32Array | Float64Array, std: number): typeof out {
   if (!(std >= 0 && Number.isFinite(std))) fail('invalid_argument', `noise std must be finite and >= 0, got ${std}`);
   const n = out.length;
-  const words = new WordReader(src, 2 * n);
-  let i = 0;
-  while (i < n) {
-    words.refill(2, 2 * (n - i));
-    let buf = words.buf;
-    let p = words.pos;
-    let end = words.len - 1;
-    for (; i < n && p < end; i++) {
-      const a = buf[p]!;
-      const b = buf[p + 1]!;
-      p += 2;
+  const chunk = new Uint32Array(Math.min(CHUNK_WORDS, 2 * n));
+  const perChunk = chunk.length >> 1;
+  const pending = new Int32Array(perChunk); // samples of this chunk whose point fell outside the inner rectangle
+  const slow = new WordReader(src);
+  for (let start = 0; start < n; start += perChunk) {
+    const m = Math.min(perChunk, n - start);
+    const w = src.fillUint32(m === perChunk ? chunk : chunk.subarray(0, 2 * m));
+    let rejected = 0;
+    for (let k = 0; k < m; k++) {
+      const a = w[2 * k]!;
+      const b = w[2 * k + 1]!;
       const layer = b & 255; // bits 0-7: layer; bit 8: sign; bits 11-31 and all of a: the 53-bit uniform
       const x = ((b >>> 11) * TWO_POW_32 + a) * XS[layer]!;
-      const s = std * (1 - ((b >>> 7) & 2)); // bit 8 as a sign, +1 or -1, without a branch the CPU cannot predict
       // inside the layer's inner rectangle [0, x[i+1]) the point is under the curve: accept (Marsaglia & Tsang 2000)
-      if (x < X[layer + 1]!) {
-        out[i] = x * s;
-      } else {
-        words.pos = p;
-        out[i] = slowSample(words, layer, x, false) * s; // a restart there draws its own sign: times s, still fair
-        buf = words.buf;
-        p = words.pos;
-        end = words.len - 1;
-      }
+      if (x < X[layer + 1]!) out[start + k] = x * std * (1 - ((b >>> 7) & 2)); // bit 8 as +1/-1, no branch
+      else pending[rejected++] = k;
     }
-    words.pos = p;
+    for (let j = 0; j < rejected; j++) {
+      const k = pending[j]!;
+      const b = w[2 * k + 1]!;
+      const layer = b & 255;
+      const x = ((b >>> 11) * TWO_POW_32 + w[2 * k]!) * XS[layer]!;
+      out[start + k] = slowSample(slow, layer, x) * std * (1 - ((b >>> 7) & 2));
+    }
   }
   return out;
 }
