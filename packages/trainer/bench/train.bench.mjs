@@ -45,6 +45,7 @@ const fmt = (r, what, base) => `${what.padEnd(44)} ${r.cand.toFixed(1).padStart(
 
 const backend = await useBackend(process.env.BENCH_BACKEND ?? 'wasm');
 console.log(`backend ${backend}, B = ${B}, ${REPS} paired reps`);
+const summary = {};
 
 for (const name of ['mlp', 'tanh-cnn']) {
   const model = buildModel(name, { seed: 1 });
@@ -59,8 +60,16 @@ for (const name of ['mlp', 'tanh-cnn']) {
   });
   const seeded = make(false);
   const secure = make(true);
-  console.log(fmt(await compare(plain, () => seeded.step(x, y)), `${name}: DPTrainer.step (seeded noise)`, 'plain SGD step'));
+  const dp = await compare(plain, () => seeded.step(x, y));
+  console.log(fmt(dp, `${name}: DPTrainer.step (seeded noise)`, 'plain SGD step'));
   console.log(fmt(await compare(() => seeded.step(x, y), () => secure.step(x, y)), `${name}: DPTrainer.step (secure noise)`, 'seeded DP step'));
+  if (name === 'mlp') {
+    summary.dpOverPlain = dp.ratio;
+    // the noise's own share of the step: one fill of every coordinate, timed against the same plain step
+    const all = new Float32Array(model.countParams());
+    const src = new SeededRandomSource(1);
+    summary.noiseOverPlain = (await compare(plain, () => fillGaussian(src, all, 1))).ratio;
+  }
   tf.dispose([x, y]);
 }
 
@@ -70,8 +79,11 @@ for (const [label, n] of [['tanh-cnn', cnnParams], ['mlp', mlpParams]]) {
   const out = new Float32Array(n);
   const seededSrc = new SeededRandomSource(1);
   const secureSrc = new SecureRandomSource();
-  console.log(fmt(await compare(() => boxMullerBaseline(seededSrc, out, 1), () => fillGaussian(seededSrc, out, 1), 9), `noise fill new/old, ${n} coords, seeded`, 'per-word Box-Muller'));
-  console.log(fmt(await compare(() => boxMullerBaseline(secureSrc, out, 1), () => fillGaussian(secureSrc, out, 1), 9), `noise fill new/old, ${n} coords, secure`, 'per-word Box-Muller'));
+  const fillSeeded = await compare(() => boxMullerBaseline(seededSrc, out, 1), () => fillGaussian(seededSrc, out, 1), 9);
+  const fillSecure = await compare(() => boxMullerBaseline(secureSrc, out, 1), () => fillGaussian(secureSrc, out, 1), 9);
+  console.log(fmt(fillSeeded, `noise fill new/old, ${n} coords, seeded`, 'per-word Box-Muller'));
+  console.log(fmt(fillSecure, `noise fill new/old, ${n} coords, secure`, 'per-word Box-Muller'));
+  if (label === 'mlp') Object.assign(summary, { fillSeeded: fillSeeded.ratio, fillSecure: fillSecure.ratio });
   console.log(fmt(await compare(() => fillGaussian(seededSrc, out, 1), () => fillGaussian(secureSrc, out, 1)), `Gaussian noise, ${n} coords, secure`, 'seeded'));
   const tfNoise = () => tf.tidy(() => tf.randomNormal([n]).dataSync());
   console.log(fmt(await compare(tfNoise, () => fillGaussian(secureSrc, out, 1)), `Gaussian noise, ${n} coords, secure`, 'tf.randomNormal'));
@@ -83,3 +95,5 @@ console.log(fmt(await compare(() => fillGaussian(secureSrc, gaussOut, 1), () => 
 const sampler = new PoissonSampler(new SecureRandomSource(), 60000, B / 60000);
 const fill60k = new Float32Array(60000);
 console.log(fmt(await compare(() => fillGaussian(secureSrc, fill60k, 1), () => sampler.next()), 'Poisson batch over 60,000 (secure)', '60,000 secure Gaussians'));
+console.log(`summary: MLP DP step / plain step ${summary.dpOverPlain.toFixed(2)} (issue 4 target <= 1.3); of which noise fill ~${summary.noiseOverPlain.toFixed(2)}; ` +
+  `noise fill new/old ${summary.fillSeeded.toFixed(2)} seeded, ${summary.fillSecure.toFixed(2)} secure`);
