@@ -90,29 +90,36 @@ export class SeededRandomSource implements RandomSource {
     return this.fillUint32(this.one)[0]!;
   }
 
-  /** The next `out.length` words of the stream in one tight loop; the state advances exactly as many steps. */
+  /** The next `out.length` words of the stream; the state advances exactly as many steps. */
   fillUint32(out: Uint32Array): Uint32Array {
-    const s = this.s;
-    let s0 = s[0]! | 0, s1 = s[1]! | 0, s2 = s[2]! | 0, s3 = s[3]! | 0; // int32 locals: one numeric type in the loop
-    for (let i = 0; i < out.length; i++) {
-      // xoshiro128** step (Blackman & Vigna 2018): result = rotl(s1 * 5, 7) * 9, then the xor-shift state update
-      const m = Math.imul(s1, 5);
-      out[i] = Math.imul((m << 7) | (m >>> 25), 9);
-      const t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = (s3 << 11) | (s3 >>> 21);
-    }
-    s[0] = s0; s[1] = s1; s[2] = s2; s[3] = s3;
+    // short blocks: a call that runs long only in this outer loop keeps the hot inner loop out of on-stack replacement
+    for (let from = 0; from < out.length; from += XOSHIRO_BLOCK) xoshiroBlock(this.s, out, from, Math.min(out.length, from + XOSHIRO_BLOCK));
     return out;
   }
 
   state(): number[] {
     return Array.from(this.s);
   }
+}
+
+const XOSHIRO_BLOCK = 1024;
+
+/** Writes words `from` to `to` of `out` from the xoshiro128** state `s`, and saves the advanced state back in `s`. */
+function xoshiroBlock(s: Uint32Array, out: Uint32Array, from: number, to: number): void {
+  let s0 = s[0]! | 0, s1 = s[1]! | 0, s2 = s[2]! | 0, s3 = s[3]! | 0; // int32 locals: one numeric type in the loop
+  for (let i = from; i < to; i++) {
+    // xoshiro128** step (Blackman & Vigna 2018): result = rotl(s1 * 5, 7) * 9, then the xor-shift state update
+    const m = Math.imul(s1, 5);
+    out[i] = Math.imul((m << 7) | (m >>> 25), 9);
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
+  }
+  s[0] = s0; s[1] = s1; s[2] = s2; s[3] = s3;
 }
 
 /**
