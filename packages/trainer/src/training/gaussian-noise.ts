@@ -91,7 +91,10 @@ function acceptChunk(w: Uint32Array, m: number, out: Float32Array | Float64Array
 }
 
 /**
- * Fills `out` with independent N(0, std^2) samples, drawing words from `src` in bulk (`fillUint32`).
+ * Fills `out` with independent N(0, std^2) samples, drawing words from `src` in bulk (`fillUint32`): two words per
+ * sample in chunks of up to 8,192 samples, then a few 128-word blocks for the ~1.5% of points that need the wedge or
+ * tail test. How many words a fill consumes is a function of the words alone, so a seeded source's checkpointed
+ * state reproduces every later fill.
  * @example const z = fillGaussian(new SeededRandomSource(1), new Float32Array(1000), 0.5);
  */
 export function fillGaussian(src: RandomSource, out: Float32Array | Float64Array, std: number): typeof out {
