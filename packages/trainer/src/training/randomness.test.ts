@@ -10,7 +10,7 @@ import { buildZigguratTable, ZIGGURAT_LAYERS, ZIGGURAT_R, ZIGGURAT_V } from './z
 const normalCdf = (x: number) => 0.5 * (1 + (erf(x / Math.SQRT2) as number));
 
 /** Which N(0, 1) checks a sample fails: moments and the share beyond 3.5 at 6 sigma, Kolmogorov-Smirnov at 1e-9. */
-function normalityFailures(z: Float64Array): string[] {
+function normalityFailures(z: Float64Array | Float32Array): string[] {
   const n = z.length;
   let m1 = 0, m2 = 0, m4 = 0, beyond = 0;
   for (let i = 0; i < n; i++) {
