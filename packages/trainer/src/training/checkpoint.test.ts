@@ -47,6 +47,9 @@ describe('checkpoint and resume', () => {
       expect(resumed.epsilon(1e-5)).toBeGreaterThan(0);
       expect(resumed.ledger).toEqual(first.ledger);
       expect(resumed.clipNorm).toBe(first.clipNorm);
+      const saved = JSON.parse(readFileSync(join(dir, 'trainer.json'), 'utf8'));
+      expect(saved.rng.noiseState).toEqual(first.internals.noise!.state()); // the noise stream as of its last consumed buffer
+      expect(saved.rng.noiseState).toHaveLength(4);
 
       await resumed.fit(xs, ys, { steps: 3 });
       expect(resumed.stepCount).toBe(8);

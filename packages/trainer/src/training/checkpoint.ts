@@ -22,7 +22,8 @@ export interface CheckpointFile {
   stepCount: number;
   settings: Omit<DPTrainerOptions, 'model' | 'accountant' | 'rules' | 'target' | 'loss'> & { loss: DPTrainerOptions['loss'] | null; accountant: string };
   clipNorm: number;
-  rng: { mode: 'secure' | 'seeded'; state: number[] | null };
+  /** `noiseState`: the seeded noise stream after the last consumed buffer (absent in checkpoints before it had one). */
+  rng: { mode: 'secure' | 'seeded'; state: number[] | null; noiseState?: number[] | null };
   sampler: SamplerState | null;
   optimizer: { kind: OptimizerState['kind']; iterations: number; slotCount: number };
   ledger: DpEvent;
@@ -49,7 +50,7 @@ export async function saveCheckpoint(t: DPTrainer, dir: string): Promise<{ weigh
     stepCount: t.stepCount,
     settings: { ...rest, loss: typeof loss === 'string' ? loss : null, noiseMultiplier: t.noiseMultiplier, accountant: t.accountantKind },
     clipNorm: t.clipNorm,
-    rng: { mode: t.internals.rng.mode, state: t.internals.rng.state() },
+    rng: { mode: t.internals.rng.mode, state: t.internals.rng.state(), noiseState: t.internals.noise?.state() ?? null },
     sampler: t.internals.sampler?.state() ?? null,
     optimizer: { kind: opt.kind, iterations: opt.iterations, slotCount: opt.slots.length },
     ledger: t.ledger,
@@ -76,7 +77,7 @@ export async function resumeCheckpoint(dir: string, options: ResumeOptions): Pro
   if (accountant === undefined) fail('invalid_argument', `the checkpoint used a '${savedAccountant}' accountant: pass it again as options.accountant`);
   const loss = options.loss ?? savedLoss;
   if (loss === null) fail('invalid_argument', 'the checkpoint used a loss function: pass it again as options.loss');
-  const t = new DPTrainer({ ...settings, ...options, loss, accountant } as DPTrainerOptions, file.rng.mode === 'seeded' ? file.rng.state : null);
+  const t = new DPTrainer({ ...settings, ...options, loss, accountant } as DPTrainerOptions, file.rng.mode === 'seeded' ? file.rng.state : null, file.rng.mode === 'seeded' ? file.rng.noiseState : null);
 
   const weights = await readTensors(dir, 'weights');
   const current = t.model.getWeights();

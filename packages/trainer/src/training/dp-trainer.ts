@@ -9,7 +9,8 @@ import { AdaptiveClipNorm } from './adaptive-clipping.js';
 import { PoissonSampler, ShuffleSampler, type BatchSampler, type SamplerKind, type SamplerState } from './batch-sampler.js';
 import { DiscreteGaussianMechanism, discreteGaussianParameters } from './discrete-gaussian-mechanism.js';
 import { fail } from './fail.js';
-import { addGaussianNoise } from './gaussian-mechanism.js';
+import { addScaledNoise } from './gaussian-mechanism.js';
+import { GaussianNoiseStream } from './noise-prefetch.js';
 import { calibrate, makeAccountant, type AccountantKind } from './local-accountant.js';
 import { DpOptimizer } from './optimizer.js';
 import { clipAndAccumulate, type Clipping } from '../per-sample/index.js';
@@ -24,6 +25,8 @@ import { checkSizes, resolveClipping, totalClipNorm, type ClipChoice, type DPTra
 /** Internal: the restorable parts a checkpoint sets after construction. */
 export interface TrainerInternals {
   rng: RandomSource;
+  /** The Gaussian noise stream (null with discrete Gaussian noise). */
+  noise: GaussianNoiseStream | null;
   sampler: BatchSampler | null;
   optimizer: DpOptimizer;
   stepCount: number;
@@ -50,7 +53,11 @@ export class DPTrainer {
    * const t = new DPTrainer({ model, loss: 'categoricalCrossentropy', optimizer: { kind: 'sgd', learningRate: 0.1 },
    *   clipNorm: 1, noiseMultiplier: 1.1, expectedBatchSize: 256, datasetSize: 60000 });
    */
-  constructor(options: DPTrainerOptions, /** @internal resume: a saved seeded RNG state */ rngState?: readonly number[] | null) {
+  constructor(
+    options: DPTrainerOptions,
+    /** @internal resume: a saved seeded RNG state */ rngState?: readonly number[] | null,
+    /** @internal resume: the saved state of the seeded noise stream */ noiseState?: readonly number[] | null,
+  ) {
     this.options = Object.freeze({ ...options });
     this.model = options.model;
     this.clip = resolveClipping(options);
@@ -72,7 +79,9 @@ export class DPTrainer {
         : null;
     this.stepLedger = new StepLedger(custom ?? makeAccountant(localKind), remote);
     if (!this.stepLedger.supports(this.currentEvent())) fail('invalid_argument', `the accountant cannot account this trainer's ${this.currentEvent().kind} steps`);
-    this.internals = { rng, sampler: null, optimizer: new DpOptimizer(options.optimizer), stepCount: 0, adaptive };
+    // seeded: the noise has its own xoshiro stream, seeded from the trainer's stream (or restored from a checkpoint)
+    const noise = this.discrete ? null : new GaussianNoiseStream(this.parameterCount(), rng.mode === 'secure' ? { secure: rng } : { seeded: noiseState ?? Array.from(rng.fillUint32(new Uint32Array(4))) });
+    this.internals = { rng, noise, sampler: null, optimizer: new DpOptimizer(options.optimizer), stepCount: 0, adaptive };
   }
 
   private calibrated(kind: AccountantKind): number {
@@ -176,11 +185,18 @@ export class DPTrainer {
       }
       tf.dispose([r.norms, r.lossSum]);
     }
-    const noisy = this.discrete ? this.discrete.privatize(sums) : addGaussianNoise(sums, (this.internals.adaptive?.gradientNoiseMultiplier ?? this.noiseMultiplier) * clipNorm, this.internals.rng);
-    tf.dispose(sums);
     // divide by the EXPECTED batch size (Poisson: the realised size is private and may be 0)
-    const grads = noisy.map((g) => tf.div(g, this.options.expectedBatchSize));
-    tf.dispose(noisy);
+    const B = this.options.expectedBatchSize;
+    let grads: tf.Tensor[];
+    if (this.discrete) {
+      const noisy = this.discrete.privatize(sums);
+      grads = noisy.map((g) => tf.div(g, B));
+      tf.dispose(noisy);
+    } else {
+      const std = (this.internals.adaptive?.gradientNoiseMultiplier ?? this.noiseMultiplier) * clipNorm;
+      grads = addScaledNoise(sums, await this.internals.noise!.next(), std, 1 / B);
+    }
+    tf.dispose(sums);
     this.internals.optimizer.apply(vars, grads);
     tf.dispose(grads);
     this.internals.adaptive?.update(atMostC, batchSize, this.internals.rng);
@@ -258,8 +274,9 @@ export class DPTrainer {
     return resumeCheckpoint(dir, options);
   }
 
-  /** Commits any open remote reservation (its unused steps go back to the budget). */
+  /** Commits any open remote reservation (its unused steps go back to the budget) and stops the noise worker. */
   async close(): Promise<void> {
+    this.internals.noise?.close();
     await this.stepLedger.flush();
   }
 }

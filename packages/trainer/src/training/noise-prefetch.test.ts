@@ -1,0 +1,76 @@
+import { once } from 'node:events';
+import type { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { fillGaussian, SecureRandomSource, SeededRandomSource } from '@dpledger/trainer';
+import { GaussianNoiseStream } from './noise-prefetch.js';
+import { addScaledNoise } from './gaussian-mechanism.js';
+
+/** The stream's running worker (private: read here only to end it from outside). */
+const workerOf = async (s: GaussianNoiseStream) => (await (s as unknown as { worker: Promise<Worker> }).worker)!;
+const SIZE = 20000; // > 8,192 samples: several Ziggurat chunks and a partial one
+const STATE = [11, 22, 33, 44];
+
+/** The buffers an inline fillGaussian gives from `state`, one fill per buffer. */
+function inlineBuffers(state: number[], count: number): Float32Array[] {
+  const src = new SeededRandomSource(state);
+  return Array.from({ length: count }, () => fillGaussian(src, new Float32Array(SIZE), 1) as Float32Array);
+}
+
+describe('GaussianNoiseStream', () => {
+  it('a seeded worker gives bit for bit the buffers of fillGaussian, and state() follows consumption', async () => {
+    const s = new GaussianNoiseStream(SIZE, { seeded: STATE });
+    expect(await s.prefetching()).toBe(true);
+    const want = inlineBuffers(STATE, 3);
+    const got = [await s.next(), await s.next(), await s.next()];
+    got.forEach((b, i) => expect(b).toEqual(want[i]));
+    expect(new Set(got.map((b) => b.buffer)).size).toBe(3); // every buffer is fresh
+    const src = new SeededRandomSource(STATE);
+    for (let i = 0; i < 3; i++) fillGaussian(src, new Float32Array(SIZE), 1);
+    expect(s.state()).toEqual(src.state()); // as of the last consumed buffer, not the prefetched one
+    const worker = await workerOf(s);
+    const exited = once(worker, 'exit');
+    s.close();
+    await exited; // close terminates the worker
+    // after close, a fresh worker continues from the consumed state
+    expect(await s.next()).toEqual(inlineBuffers(src.state(), 1)[0]);
+    s.close();
+  });
+
+  it('continues the same stream inline when the worker crashes', async () => {
+    const s = new GaussianNoiseStream(SIZE, { seeded: STATE });
+    const want = inlineBuffers(STATE, 4);
+    expect(await s.next()).toEqual(want[0]);
+    const worker = await workerOf(s);
+    worker.postMessage({ n: -1 }); // a negative length throws inside the worker: an uncaught error ends it
+    const got = [await s.next(), await s.next(), await s.next()];
+    got.forEach((b, i) => expect(b).toEqual(want[i + 1]));
+    expect(await s.prefetching()).toBe(false);
+  });
+
+  it('secure buffers are fresh standard normals', async () => {
+    const s = new GaussianNoiseStream(SIZE, { secure: new SecureRandomSource() });
+    expect(await s.prefetching()).toBe(true);
+    const a = await s.next();
+    const b = await s.next();
+    expect(s.state()).toBeNull();
+    expect(a.some((v, i) => v !== b[i])).toBe(true);
+    const mean = a.reduce((m, v) => m + v, 0) / SIZE;
+    const variance = a.reduce((m, v) => m + (v - mean) ** 2, 0) / SIZE;
+    expect(Math.abs(mean)).toBeLessThan(5 / Math.sqrt(SIZE)); // 5 standard errors
+    expect(Math.abs(variance - 1)).toBeLessThan(5 * Math.sqrt(2 / SIZE)); // var of the sample variance: 2/n (normal)
+    s.close();
+  });
+});
+
+describe('addScaledNoise', () => {
+  it('returns (sum + std * z) * scale per tensor, slicing z in order', () => {
+    const sums = [tf.tensor1d([1, 2]), tf.tensor2d([[3], [4], [5]])];
+    const z = new Float32Array([0.5, -1, 2, 0, -0.25]);
+    const out = addScaledNoise(sums, z, 2, 0.5);
+    expect(Array.from(out[0]!.dataSync())).toEqual([1, 0]);
+    expect(Array.from(out[1]!.dataSync())).toEqual([3.5, 2, 2.25]);
+    expect(() => addScaledNoise(sums, z.subarray(1), 2, 0.5)).toThrow(/samples/);
+    tf.dispose([...sums, ...out]);
+  });
+});

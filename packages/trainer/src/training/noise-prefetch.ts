@@ -1,0 +1,134 @@
+/**
+ * The trainer's Gaussian noise stream: one buffer of N(0, 1) samples per step, generated one step ahead in a
+ * node:worker_threads worker so the Ziggurat fill overlaps the main thread's gradient work (inline in a browser, or
+ * after the worker failed). Seeded mode has its own xoshiro128** stream; `state()` is its state after the last
+ * CONSUMED buffer, so a checkpoint resumes it exactly and the inline fallback continues it bit for bit. A prefetched
+ * buffer is handed out once and never kept; an unconsumed one is dropped on close.
+ */
+import type { Worker as NodeWorker } from 'node:worker_threads';
+import { fillGaussian } from './gaussian-noise.js';
+import { NOISE_WORKER_SOURCE } from './noise-worker-source.js';
+import { SeededRandomSource, type RandomSource } from './random-source.js';
+import { buildZigguratTable, ZIGGURAT_R } from './ziggurat-table.js';
+
+interface Reply {
+  buf: Float32Array;
+  state: number[] | null;
+}
+
+const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+
+/**
+ * One step's unit-variance noise at a time, prefetched in a worker under Node.
+ * @example const s = new GaussianNoiseStream(1000, { seeded: [1, 2, 3, 4] }); const z = await s.next(); s.close();
+ */
+export class GaussianNoiseStream {
+  private consumed: number[] | null;
+  private worker: Promise<NodeWorker | null> | null = null;
+  private pending: Promise<Reply> | null = null;
+  private live: NodeWorker | null = null; // the running worker, cleared before it is terminated on purpose
+  private failed = !isNode;
+
+  /**
+   * @param size samples per buffer
+   * @param source `{ seeded: state }` for a reproducible stream (a xoshiro128** state), or `{ secure: rng }`: the
+   *   worker draws from node:crypto's getRandomValues, the inline path from `rng` (the platform CSPRNG)
+   */
+  constructor(readonly size: number, private readonly source: { seeded: readonly number[] } | { secure: RandomSource }) {
+    this.consumed = 'seeded' in source ? new SeededRandomSource(source.seeded).state() : null;
+  }
+
+  /** The seeded stream's state after the last buffer `next` returned (null in secure mode). */
+  state(): number[] | null {
+    return this.consumed && this.consumed.slice();
+  }
+
+  /** Whether buffers come from a worker (false in a browser and after the worker failed). */
+  async prefetching(): Promise<boolean> {
+    return (await this.started()) !== null;
+  }
+
+  /** The next buffer of `size` N(0, 1) samples, the caller's alone. */
+  async next(): Promise<Float32Array> {
+    const worker = await this.started();
+    if (worker && this.pending) {
+      worker.ref(); // awaiting the worker: keep the process alive until it answers
+      try {
+        const reply = await this.pending;
+        this.consumed = reply.state;
+        this.pending = this.live === worker ? this.request(worker) : null;
+        return reply.buf;
+      } catch {
+        this.fail(); // the worker died: continue inline from the last consumed state
+      } finally {
+        worker.unref();
+      }
+    }
+    return this.inline();
+  }
+
+  /** Terminates the worker (dropping any prefetched buffer); a later `next` starts a fresh one. */
+  close(): void {
+    const w = this.worker;
+    this.worker = null;
+    this.pending = null;
+    this.live = null;
+    void w?.then((x) => x?.terminate());
+  }
+
+  private inline(): Float32Array {
+    const out = new Float32Array(this.size);
+    if (!('seeded' in this.source)) return fillGaussian(this.source.secure, out, 1) as Float32Array;
+    const src = new SeededRandomSource(this.consumed!);
+    fillGaussian(src, out, 1);
+    this.consumed = src.state();
+    return out;
+  }
+
+  private fail(): void {
+    this.failed = true;
+    this.close();
+  }
+
+  private started(): Promise<NodeWorker | null> {
+    if (this.failed) return Promise.resolve(null);
+    this.worker ??= this.spawn();
+    return this.worker;
+  }
+
+  private async spawn(): Promise<NodeWorker | null> {
+    try {
+      const specifier = 'node:worker_threads'; // loaded only under Node: the package stays importable in browsers
+      const { Worker } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
+      const { x, f } = buildZigguratTable();
+      const xs = x.map((v) => v / 9007199254740992); // x[i] * 2^-53, as gaussian-noise.ts
+      const worker = new Worker(NOISE_WORKER_SOURCE, { eval: true, workerData: { x, f, xs, r: ZIGGURAT_R, state: this.consumed } });
+      worker.unref();
+      this.live = worker;
+      worker.on('exit', () => {
+        if (this.live === worker) this.fail(); // an exit we did not ask for: a crash
+      });
+      worker.on('error', () => undefined); // the exit that follows is handled above
+      this.pending = this.request(worker);
+      return worker;
+    } catch {
+      this.failed = true;
+      return null;
+    }
+  }
+
+  /** Asks for the next buffer; rejects if the worker exits before answering. */
+  private request(worker: NodeWorker): Promise<Reply> {
+    const reply = new Promise<Reply>((resolve, reject) => {
+      const onExit = () => reject(new Error('noise worker exited'));
+      worker.once('exit', onExit);
+      worker.once('message', (r: Reply) => {
+        worker.off('exit', onExit);
+        resolve(r);
+      });
+    });
+    reply.catch(() => undefined); // an unawaited prefetch of a dead worker is not an unhandled rejection
+    worker.postMessage({ n: this.size });
+    return reply;
+  }
+}
