@@ -80,7 +80,10 @@ export class DPTrainer {
     this.stepLedger = new StepLedger(custom ?? makeAccountant(localKind), remote);
     if (!this.stepLedger.supports(this.currentEvent())) fail('invalid_argument', `the accountant cannot account this trainer's ${this.currentEvent().kind} steps`);
     // seeded: the noise has its own xoshiro stream, seeded from the trainer's stream (or restored from a checkpoint)
-    const noise = this.discrete ? null : new GaussianNoiseStream(this.parameterCount(), rng.mode === 'secure' ? { secure: rng } : { seeded: noiseState ?? Array.from(rng.fillUint32(new Uint32Array(4))) });
+    // fixed clipping: the samples come already scaled to std sigma * C / B; adaptive: unit variance, scaled per step
+    const sampleStd = adaptive ? 1 : (this.noiseMultiplier * totalClipNorm((this.clip as { clipping: Clipping }).clipping)) / options.expectedBatchSize;
+    const noiseSource = rng.mode === 'secure' ? { secure: rng } : { seeded: noiseState ?? Array.from(rng.fillUint32(new Uint32Array(4))) };
+    const noise = this.discrete ? null : new GaussianNoiseStream(this.parameterCount(), noiseSource, sampleStd);
     this.internals = { rng, noise, sampler: null, optimizer: new DpOptimizer(options.optimizer), stepCount: 0, adaptive };
   }
 
@@ -193,8 +196,10 @@ export class DPTrainer {
       grads = noisy.map((g) => tf.div(g, B));
       tf.dispose(noisy);
     } else {
-      const std = (this.internals.adaptive?.gradientNoiseMultiplier ?? this.noiseMultiplier) * clipNorm;
-      grads = addScaledNoise(sums, await this.internals.noise!.next(), std, 1 / B);
+      // (sum + N(0, (sigma C)^2)) / B (Abadi et al. 2016, Algorithm 1) as sum / B + z, z ~ N(0, (sigma C / B)^2)
+      const { adaptive } = this.internals;
+      const z = await this.internals.noise!.next(); // fixed clipping: already std sigma * C / B
+      grads = addScaledNoise(sums, z, adaptive ? (adaptive.gradientNoiseMultiplier * clipNorm) / B : 1, 1 / B);
     }
     tf.dispose(sums);
     this.internals.optimizer.apply(vars, grads);

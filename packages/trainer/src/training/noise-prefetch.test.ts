@@ -10,23 +10,24 @@ import { addScaledNoise } from './gaussian-mechanism.js';
 const workerOf = async (s: GaussianNoiseStream) => (await (s as unknown as { worker: Promise<Worker> }).worker)!;
 const SIZE = 20000; // > 8,192 samples: several Ziggurat chunks and a partial one
 const STATE = [11, 22, 33, 44];
+const STD = 0.37; // a non-unit std: the worker must scale exactly as fillGaussian does
 
 /** The buffers an inline fillGaussian gives from `state`, one fill per buffer. */
 function inlineBuffers(state: number[], count: number): Float32Array[] {
   const src = new SeededRandomSource(state);
-  return Array.from({ length: count }, () => fillGaussian(src, new Float32Array(SIZE), 1) as Float32Array);
+  return Array.from({ length: count }, () => fillGaussian(src, new Float32Array(SIZE), STD) as Float32Array);
 }
 
 describe('GaussianNoiseStream', () => {
   it('a seeded worker gives bit for bit the buffers of fillGaussian, and state() follows consumption', async () => {
-    const s = new GaussianNoiseStream(SIZE, { seeded: STATE });
+    const s = new GaussianNoiseStream(SIZE, { seeded: STATE }, STD);
     expect(await s.prefetching()).toBe(true);
     const want = inlineBuffers(STATE, 3);
     const got = [await s.next(), await s.next(), await s.next()];
     got.forEach((b, i) => expect(b).toEqual(want[i]));
     expect(new Set(got.map((b) => b.buffer)).size).toBe(3); // every buffer is fresh
     const src = new SeededRandomSource(STATE);
-    for (let i = 0; i < 3; i++) fillGaussian(src, new Float32Array(SIZE), 1);
+    for (let i = 0; i < 3; i++) fillGaussian(src, new Float32Array(SIZE), STD);
     expect(s.state()).toEqual(src.state()); // as of the last consumed buffer, not the prefetched one
     const worker = await workerOf(s);
     const exited = once(worker, 'exit');
@@ -38,7 +39,7 @@ describe('GaussianNoiseStream', () => {
   });
 
   it('continues the same stream inline when the worker crashes', async () => {
-    const s = new GaussianNoiseStream(SIZE, { seeded: STATE });
+    const s = new GaussianNoiseStream(SIZE, { seeded: STATE }, STD);
     const want = inlineBuffers(STATE, 4);
     expect(await s.next()).toEqual(want[0]);
     const worker = await workerOf(s);
@@ -64,13 +65,16 @@ describe('GaussianNoiseStream', () => {
 });
 
 describe('addScaledNoise', () => {
-  it('returns (sum + std * z) * scale per tensor, slicing z in order', () => {
+  it('returns sum * scale + zFactor * z per tensor, slicing z in order', () => {
     const sums = [tf.tensor1d([1, 2]), tf.tensor2d([[3], [4], [5]])];
     const z = new Float32Array([0.5, -1, 2, 0, -0.25]);
     const out = addScaledNoise(sums, z, 2, 0.5);
-    expect(Array.from(out[0]!.dataSync())).toEqual([1, 0]);
-    expect(Array.from(out[1]!.dataSync())).toEqual([3.5, 2, 2.25]);
+    expect(Array.from(out[0]!.dataSync())).toEqual([1.5, -1]);
+    expect(Array.from(out[1]!.dataSync())).toEqual([5.5, 2, 2]);
+    const unit = addScaledNoise(sums, z, 1, 0.5); // z already scaled: no extra op
+    expect(Array.from(unit[1]!.dataSync())).toEqual([3.5, 2, 2.25]);
     expect(() => addScaledNoise(sums, z.subarray(1), 2, 0.5)).toThrow(/samples/);
-    tf.dispose([...sums, ...out]);
+    expect(() => addScaledNoise(sums, z, -1, 0.5)).toThrow(/scale/);
+    tf.dispose([...sums, ...out, ...unit]);
   });
 });

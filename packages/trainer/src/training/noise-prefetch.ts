@@ -1,11 +1,12 @@
 /**
- * The trainer's Gaussian noise stream: one buffer of N(0, 1) samples per step, generated one step ahead in a
+ * The trainer's Gaussian noise stream: one buffer of Gaussian samples per step, generated one step ahead in a
  * node:worker_threads worker so the Ziggurat fill overlaps the main thread's gradient work (inline in a browser, or
  * after the worker failed). Seeded mode has its own xoshiro128** stream; `state()` is its state after the last
  * CONSUMED buffer, so a checkpoint resumes it exactly and the inline fallback continues it bit for bit. A prefetched
  * buffer is handed out once and never kept; an unconsumed one is dropped on close.
  */
 import type { Worker as NodeWorker } from 'node:worker_threads';
+import { fail } from './fail.js';
 import { fillGaussian } from './gaussian-noise.js';
 import { NOISE_WORKER_SOURCE } from './noise-worker-source.js';
 import { SeededRandomSource, type RandomSource } from './random-source.js';
@@ -19,7 +20,7 @@ interface Reply {
 const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 
 /**
- * One step's unit-variance noise at a time, prefetched in a worker under Node.
+ * One step's N(0, sampleStd^2) noise at a time, prefetched in a worker under Node.
  * @example const s = new GaussianNoiseStream(1000, { seeded: [1, 2, 3, 4] }); const z = await s.next(); s.close();
  */
 export class GaussianNoiseStream {
@@ -33,8 +34,10 @@ export class GaussianNoiseStream {
    * @param size samples per buffer
    * @param source `{ seeded: state }` for a reproducible stream (a xoshiro128** state), or `{ secure: rng }`: the
    *   worker draws from node:crypto's getRandomValues, the inline path from `rng` (the platform CSPRNG)
+   * @param sampleStd the samples' standard deviation (exactly `fillGaussian(src, out, sampleStd)`)
    */
-  constructor(readonly size: number, private readonly source: { seeded: readonly number[] } | { secure: RandomSource }) {
+  constructor(readonly size: number, private readonly source: { seeded: readonly number[] } | { secure: RandomSource }, readonly sampleStd = 1) {
+    if (!(sampleStd >= 0 && Number.isFinite(sampleStd))) fail('invalid_argument', `noise std must be finite and >= 0, got ${sampleStd}`);
     this.consumed = 'seeded' in source ? new SeededRandomSource(source.seeded).state() : null;
   }
 
@@ -48,7 +51,7 @@ export class GaussianNoiseStream {
     return (await this.started()) !== null;
   }
 
-  /** The next buffer of `size` N(0, 1) samples, the caller's alone. */
+  /** The next buffer of `size` N(0, sampleStd^2) samples, the caller's alone. */
   async next(): Promise<Float32Array> {
     const worker = await this.started();
     if (worker && this.pending) {
@@ -78,9 +81,9 @@ export class GaussianNoiseStream {
 
   private inline(): Float32Array {
     const out = new Float32Array(this.size);
-    if (!('seeded' in this.source)) return fillGaussian(this.source.secure, out, 1) as Float32Array;
+    if (!('seeded' in this.source)) return fillGaussian(this.source.secure, out, this.sampleStd) as Float32Array;
     const src = new SeededRandomSource(this.consumed!);
-    fillGaussian(src, out, 1);
+    fillGaussian(src, out, this.sampleStd);
     this.consumed = src.state();
     return out;
   }
@@ -102,7 +105,7 @@ export class GaussianNoiseStream {
       const { Worker } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
       const { x, f } = buildZigguratTable();
       const xs = x.map((v) => v / 9007199254740992); // x[i] * 2^-53, as gaussian-noise.ts
-      const worker = new Worker(NOISE_WORKER_SOURCE, { eval: true, workerData: { x, f, xs, r: ZIGGURAT_R, state: this.consumed } });
+      const worker = new Worker(NOISE_WORKER_SOURCE, { eval: true, workerData: { x, f, xs, r: ZIGGURAT_R, std: this.sampleStd, state: this.consumed } });
       worker.unref();
       this.live = worker;
       worker.on('exit', () => {

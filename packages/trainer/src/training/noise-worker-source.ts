@@ -3,19 +3,21 @@
  * worker runs from dist/ under Node and from src/ under vitest (a worker cannot load a .ts file).
  *
  * It is a word-for-word port of `fillGaussian` (gaussian-noise.ts, Ziggurat of Marsaglia & Tsang 2000, same bit
- * layout and chunking) with std 1, drawing from xoshiro128** (Blackman & Vigna 2018, as random-source.ts) in seeded
- * mode and from node:crypto's webcrypto getRandomValues in secure mode. noise-prefetch.test.ts checks that a seeded
- * worker fill equals `fillGaussian` on the same state bit for bit, so the inline fallback continues the same stream.
+ * layout, chunking and order of operations), drawing from xoshiro128** (Blackman & Vigna 2018, as random-source.ts)
+ * in seeded mode and from node:crypto's webcrypto getRandomValues in secure mode. noise-prefetch.test.ts checks that
+ * a seeded worker fill equals `fillGaussian` on the same state bit for bit, so the inline fallback continues the same
+ * stream.
  *
- * Protocol: workerData = { x, f, xs, r, state } (Ziggurat table, x[i] * 2^-53, tail start, xoshiro state or null);
- * each message { n } is answered by { buf, state }: a fresh Float32Array of n N(0, 1) samples (its buffer transferred,
- * never kept) and the xoshiro state after it (null in secure mode).
+ * Protocol: workerData = { x, f, xs, r, std, state } (Ziggurat table, x[i] * 2^-53, tail start, sample std,
+ * xoshiro state or null);
+ * each message { n } is answered by { buf, state }: a fresh Float32Array of n N(0, std^2) samples (its buffer
+ * transferred, never kept) and the xoshiro state after it (null in secure mode).
  */
 export const NOISE_WORKER_SOURCE = String.raw`
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const { webcrypto } = require('node:crypto');
-const X = workerData.x, F = workerData.f, XS = workerData.xs, R = workerData.r;
+const X = workerData.x, F = workerData.f, XS = workerData.xs, R = workerData.r, STD = workerData.std;
 const s = workerData.state ? Uint32Array.from(workerData.state) : null;
 const TWO_POW_32 = 4294967296, TWO_POW_53 = 9007199254740992, CHUNK_WORDS = 16384, SLOW_WORDS = 128, BLOCK = 1024;
 
@@ -67,7 +69,7 @@ function acceptChunk(w, m, out, start, pending) {
     const a = w[2 * k], b = w[2 * k + 1];
     const layer = b & 255;
     const x = ((b >>> 11) * TWO_POW_32 + a) * XS[layer];
-    if (x < X[layer + 1]) out[start + k] = x * (1 - ((b >>> 7) & 2)); // inner rectangle: accept (Marsaglia & Tsang 2000)
+    if (x < X[layer + 1]) out[start + k] = x * STD * (1 - ((b >>> 7) & 2)); // inner rectangle: accept (Marsaglia & Tsang 2000)
     else pending[rejected++] = k;
   }
   return rejected;
@@ -86,7 +88,7 @@ function fill(out) {
     for (let j = 0; j < rejected; j++) {
       const k = pending[j], b = w[2 * k + 1], layer = b & 255;
       const x = ((b >>> 11) * TWO_POW_32 + w[2 * k]) * XS[layer];
-      out[start + k] = slowSample(rd, layer, x) * (1 - ((b >>> 7) & 2));
+      out[start + k] = slowSample(rd, layer, x) * STD * (1 - ((b >>> 7) & 2));
     }
   }
   return out;
