@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { fillGaussian, SecureRandomSource, SeededRandomSource } from '@dpledger/trainer';
+import { DPTrainer, fillGaussian, SecureRandomSource, SeededRandomSource } from '@dpledger/trainer';
 import { GaussianNoiseStream } from './noise-prefetch.js';
 import { addScaledNoise } from './gaussian-mechanism.js';
 
@@ -61,6 +61,29 @@ describe('GaussianNoiseStream', () => {
     expect(Math.abs(mean)).toBeLessThan(5 / Math.sqrt(SIZE)); // 5 standard errors
     expect(Math.abs(variance - 1)).toBeLessThan(5 * Math.sqrt(2 / SIZE)); // var of the sample variance: 2/n (normal)
     s.close();
+  });
+});
+
+describe('DPTrainer noise worker', () => {
+  it('trainer.close() terminates it; a later step starts a fresh one from the consumed state', async () => {
+    await tf.setBackend('cpu');
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2, kernelInitializer: 'zeros' })] });
+    const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+    const y = tf.tensor2d([[1, 0], [0, 1]]);
+    const t = new DPTrainer({ model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'sgd', learningRate: 0.1 }, clipNorm: 1, noiseMultiplier: 1, expectedBatchSize: 2, datasetSize: 10, seed: 3 });
+    await t.step(x, y);
+    const noise = t.internals.noise!;
+    const stateAfterOne = noise.state();
+    const worker = await workerOf(noise);
+    const exited = once(worker, 'exit');
+    await t.close();
+    await exited;
+    expect(noise.state()).toEqual(stateAfterOne); // the prefetched, unconsumed buffer is dropped, not counted
+    expect((await t.step(x, y)).applied).toBe(true);
+    expect(await noise.prefetching()).toBe(true);
+    expect(await workerOf(noise)).not.toBe(worker);
+    await t.close();
+    tf.dispose([x, y]);
   });
 });
 
