@@ -7,7 +7,7 @@ import { GaussianNoiseStream } from './noise-prefetch.js';
 import { addScaledNoise } from './gaussian-mechanism.js';
 
 /** The stream's running worker (private: read here only to end it from outside). */
-const workerOf = async (s: GaussianNoiseStream) => (await (s as unknown as { worker: Promise<Worker> }).worker)!;
+const workerOf = async (s: object) => (await (s as { worker?: Promise<Worker> }).worker)!;
 const SIZE = 20000; // > 8,192 samples: several Ziggurat chunks and a partial one
 const STATE = [11, 22, 33, 44];
 const STD = 0.37; // a non-unit std: the worker must scale exactly as fillGaussian does
