@@ -105,6 +105,7 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<DemoResult
     } finally {
       bar.done();
       tf.dispose([xs, ys]);
+      await trainer.close();
     }
     const stepsTaken = trainer.stepCount;
     const stoppedByBudget = stepsTaken < steps;
