@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -17,6 +18,7 @@ const model = (seed: number) =>
       tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }),
     ],
   });
+const SEED = 'c0ffee00112233445566778899aabbccddeeff0123456789';
 const weights = (m: tf.LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
 const xs = tf.tensor2d(Array.from({ length: 40 * 5 }, (_, i) => Math.cos(i * 0.7)), [40, 5]);
 const ys = tf.oneHot(tf.tensor1d(Array.from({ length: 40 }, (_, i) => i % 3), 'int32'), 3).toFloat();
@@ -24,7 +26,7 @@ const ys = tf.oneHot(tf.tensor1d(Array.from({ length: 40 }, (_, i) => i % 3), 'i
 function options(m: tf.LayersModel, extra: Partial<DPTrainerOptions> = {}): DPTrainerOptions {
   return {
     model: m, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'adam', learningRate: 0.05 }, clipNorm: 0.5,
-    noiseMultiplier: 1.3, expectedBatchSize: 8, datasetSize: 40, seed: 17, accountant: 'rdp', ...extra,
+    noiseMultiplier: 1.3, expectedBatchSize: 8, datasetSize: 40, seed: SEED, accountant: 'rdp', ...extra,
   };
 }
 
@@ -40,7 +42,8 @@ describe('checkpoint and resume', () => {
       const { weightsSha256 } = await first.save(dir);
       expect(weightsSha256).toMatch(/^[0-9a-f]{64}$/);
 
-      const resumed = await DPTrainer.resume(dir, { model: model(99) });
+      await expect(DPTrainer.resume(dir, { model: model(99) })).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringContaining('seed') });
+      const resumed = await DPTrainer.resume(dir, { model: model(99), seed: SEED });
       expect(resumed.stepCount).toBe(5);
       expect(weights(resumed.model)).toEqual(weights(first.model));
       expect(resumed.epsilon(1e-5)).toBe(first.epsilon(1e-5));
@@ -48,8 +51,8 @@ describe('checkpoint and resume', () => {
       expect(resumed.ledger).toEqual(first.ledger);
       expect(resumed.clipNorm).toBe(first.clipNorm);
       const saved = JSON.parse(readFileSync(join(dir, 'trainer.json'), 'utf8'));
-      expect(saved.rng.noiseState).toEqual(first.internals.noise!.state()); // the noise stream as of its last consumed buffer
-      expect(saved.rng.noiseState).toHaveLength(4);
+      // only the streams' positions: the noise stream as of its last consumed buffer
+      expect(saved.rng).toEqual({ mode: 'seeded', position: first.internals.rng.position(), noisePosition: first.internals.noise!.position() });
 
       await resumed.fit(xs, ys, { steps: 3 });
       expect(resumed.stepCount).toBe(8);
@@ -61,16 +64,56 @@ describe('checkpoint and resume', () => {
     });
   }
 
+  it('a seeded checkpoint holds no seed and no key, in any file or form', async () => {
+    const t = new DPTrainer(options(model(1)));
+    await t.fit(xs, ys, { steps: 2 });
+    const dir = mkdtempSync(join(tmpdir(), 'ckpt-'));
+    await t.save(dir);
+    const seedBytes = Buffer.from(SEED, 'hex');
+    const key = createHash('sha256').update('dpledger seeded run v1\0').update(seedBytes).digest(); // the derived ChaCha20 key
+    for (const f of readdirSync(dir)) {
+      const raw = readFileSync(join(dir, f));
+      for (const secret of [seedBytes, key]) {
+        for (const form of [secret.toString('hex'), secret.toString('hex').toUpperCase(), secret.toString('base64'), JSON.stringify(Array.from(secret)).slice(1, -1)]) {
+          expect(raw.includes(form), `${f} holds the ${secret === key ? 'key' : 'seed'} as ${form}`).toBe(false);
+        }
+        expect(raw.includes(secret), `${f} holds raw ${secret === key ? 'key' : 'seed'} bytes`).toBe(false);
+      }
+    }
+    expect(Object.keys(JSON.parse(readFileSync(join(dir, 'trainer.json'), 'utf8')).settings)).not.toContain('seed');
+    expect(Object.keys(t.options)).not.toContain('seed');
+  });
+
+  it('a secure checkpoint holds no stream state; each resume draws fresh noise', async () => {
+    const secure = (m: tf.LayersModel) => options(m, { seed: undefined, optimizer: { kind: 'sgd', learningRate: 0.1 } });
+    const t = new DPTrainer(secure(model(1)));
+    await t.fit(xs, ys, { steps: 2 });
+    const dir = mkdtempSync(join(tmpdir(), 'ckpt-'));
+    await t.save(dir);
+    const file = JSON.parse(readFileSync(join(dir, 'trainer.json'), 'utf8'));
+    expect(file.rng).toEqual({ mode: 'secure' });
+    expect(JSON.stringify(file)).not.toMatch(/state"|position"|noise(State|Position)/i);
+    const [a, b] = [await DPTrainer.resume(dir, { model: model(5) }), await DPTrainer.resume(dir, { model: model(6) })];
+    expect(weights(a.model)).toEqual(weights(b.model));
+    expect(a.noiseRng).toBe('secure');
+    await a.fit(xs, ys, { steps: 1 });
+    await b.fit(xs, ys, { steps: 1 });
+    expect(weights(a.model).flat()).not.toEqual(weights(b.model).flat()); // same checkpoint, different noise
+    await expect(DPTrainer.resume(dir, { model: model(7), seed: SEED })).rejects.toMatchObject({ code: 'invalid_argument' });
+    await expect(DPTrainer.resume(dir, { model: model(7), secureMode: false })).rejects.toMatchObject({ code: 'invalid_argument' });
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('refuses a checkpoint that does not fit the model, and a custom accountant not passed again', async () => {
     const t = new DPTrainer(options(model(1), { accountant: new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }) }));
     await t.fit(xs, ys, { steps: 1 });
     const dir = mkdtempSync(join(tmpdir(), 'ckpt-'));
     await t.save(dir);
-    await expect(DPTrainer.resume(dir, { model: model(1) })).rejects.toMatchObject({ code: 'invalid_argument' });
+    await expect(DPTrainer.resume(dir, { model: model(1), seed: SEED })).rejects.toMatchObject({ code: 'invalid_argument' });
     const other = tf.sequential({ layers: [tf.layers.dense({ inputShape: [5], units: 3 })] });
-    await expect(DPTrainer.resume(dir, { model: other, accountant: new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }) })).rejects.toMatchObject({ code: 'bad_input' });
+    await expect(DPTrainer.resume(dir, { model: other, seed: SEED, accountant: new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }) })).rejects.toMatchObject({ code: 'bad_input' });
     const file = JSON.parse(readFileSync(join(dir, 'trainer.json'), 'utf8'));
     writeFileSync(join(dir, 'trainer.json'), JSON.stringify({ ...file, format: 'x' }));
-    await expect(DPTrainer.resume(dir, { model: model(1), accountant: new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }) })).rejects.toMatchObject({ code: 'bad_input' });
+    await expect(DPTrainer.resume(dir, { model: model(1), seed: SEED, accountant: new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }) })).rejects.toMatchObject({ code: 'bad_input' });
   });
 });

@@ -1,29 +1,36 @@
 /**
  * Checkpoint and resume in one directory: `weights.bin/.json` (model.getWeights, float32), `optimizer.bin/.json`
- * (slots), `trainer.json` (step, settings, clip norm, RNG state, sampler state, accountant ledger). Resuming
+ * (slots), `trainer.json` (step, settings, clip norm, randomness mode, sampler state, accountant ledger). Resuming
  * replays the ledger into the new accountant, so epsilon continues from where it was, never from zero.
+ *
+ * Randomness: a secure run saves nothing of its generator (no state, no buffered words), so a resumed secure run
+ * draws fresh randomness and two resumes of one checkpoint never share noise. A seeded run saves only how many words
+ * of each of its streams were used, never the seed or the key: resuming it needs the same seed again and continues
+ * the same streams (anyone holding both the checkpoint and the seed can recompute the noise: keep the seed secret).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { DpEvent } from '@dpledger/accounting';
 import type { SamplerState } from './batch-sampler.js';
-import { DPTrainer } from './dp-trainer.js';
+import { DPTrainer, type SeededPositions } from './dp-trainer.js';
 import { fail } from './fail.js';
 import type { OptimizerState } from './optimizer.js';
 import { readTensors, writeTensors } from './tensor-file.js';
 import type { DPTrainerOptions } from './trainer-options.js';
 
-export const CHECKPOINT_FORMAT = 'dpledger-checkpoint/1';
+export const CHECKPOINT_FORMAT = 'dpledger-checkpoint/2';
+/** The format before seeded runs used ChaCha20: its secure checkpoints still resume, its seeded ones cannot. */
+const FORMAT_1 = 'dpledger-checkpoint/1';
 
 /** What trainer.json holds. */
 export interface CheckpointFile {
   format: typeof CHECKPOINT_FORMAT;
   stepCount: number;
-  settings: Omit<DPTrainerOptions, 'model' | 'accountant' | 'rules' | 'target' | 'loss'> & { loss: DPTrainerOptions['loss'] | null; accountant: string };
+  settings: Omit<DPTrainerOptions, 'model' | 'accountant' | 'rules' | 'target' | 'loss' | 'seed' | 'secureMode'> & { loss: DPTrainerOptions['loss'] | null; accountant: string };
   clipNorm: number;
-  /** `noiseState`: the seeded noise stream after the last consumed buffer (absent in checkpoints before it had one). */
-  rng: { mode: 'secure' | 'seeded'; state: number[] | null; noiseState?: number[] | null };
+  /** Secure: the mode alone. Seeded: the words used of its sampling and noise streams (as of the last consumed buffer). */
+  rng: { mode: 'secure' } | ({ mode: 'seeded' } & SeededPositions);
   sampler: SamplerState | null;
   optimizer: { kind: OptimizerState['kind']; iterations: number; slotCount: number };
   ledger: DpEvent;
@@ -44,13 +51,14 @@ export async function saveCheckpoint(t: DPTrainer, dir: string): Promise<{ weigh
   const weightsSha256 = await writeTensors(dir, 'weights', weights);
   const opt = t.internals.optimizer.getState();
   await writeTensors(dir, 'optimizer', opt.slots.flatMap((slot, s) => slot.map((v, w) => ({ name: `${s}/${w}`, shape: v.shape, values: v.values }))));
-  const { model: _m, accountant: _a, rules: _r, target: _t, loss, ...rest } = t.options;
+  const { model: _m, accountant: _a, rules: _r, target: _t, loss, seed: _s, secureMode: _sm, ...rest } = t.options;
+  const { rng, noise } = t.internals;
   const file: CheckpointFile = {
     format: CHECKPOINT_FORMAT,
     stepCount: t.stepCount,
     settings: { ...rest, loss: typeof loss === 'string' ? loss : null, noiseMultiplier: t.noiseMultiplier, accountant: t.accountantKind },
     clipNorm: t.clipNorm,
-    rng: { mode: t.internals.rng.mode, state: t.internals.rng.state(), noiseState: t.internals.noise?.state() ?? null },
+    rng: rng.mode === 'secure' ? { mode: 'secure' } : { mode: 'seeded', position: rng.position()!, noisePosition: noise?.position() ?? null },
     sampler: t.internals.sampler?.state() ?? null,
     optimizer: { kind: opt.kind, iterations: opt.iterations, slotCount: opt.slots.length },
     ledger: t.ledger,
@@ -61,7 +69,8 @@ export async function saveCheckpoint(t: DPTrainer, dir: string): Promise<{ weigh
 }
 
 /**
- * Rebuilds a trainer from a checkpoint: weights, optimizer state, step, RNG and sampler state, accountant ledger.
+ * Rebuilds a trainer from a checkpoint: weights, optimizer state, step, sampler state, accountant ledger; a secure
+ * run continues with fresh randomness, a seeded one (only with `options.seed`, its seed) where its streams stood.
  * @example const t = await resumeCheckpoint('./ckpt', { model: buildModel('mlp') }); t.epsilon(1e-5) // as saved
  */
 export async function resumeCheckpoint(dir: string, options: ResumeOptions): Promise<DPTrainer> {
@@ -71,13 +80,23 @@ export async function resumeCheckpoint(dir: string, options: ResumeOptions): Pro
   } catch (err) {
     return fail('bad_input', `no readable trainer.json in '${dir}'`, err);
   }
-  if (file.format !== CHECKPOINT_FORMAT) fail('bad_input', `unknown checkpoint format '${String(file.format)}'`);
-  const { accountant: savedAccountant, loss: savedLoss, ...settings } = file.settings;
+  if (file.format !== CHECKPOINT_FORMAT && !(file.format === FORMAT_1 && file.rng?.mode === 'secure')) {
+    fail('bad_input', file.format === FORMAT_1 ? 'a seeded checkpoint of format 1 (xoshiro128**) cannot be resumed: its generator was replaced' : `unknown checkpoint format '${String(file.format)}'`);
+  }
+  // format 1 kept seed and secureMode in its settings: the mode now comes from `rng` and the seed from the caller
+  const { accountant: savedAccountant, loss: savedLoss, seed: _s, secureMode: _sm, ...settings } = file.settings as CheckpointFile['settings'] & Pick<DPTrainerOptions, 'seed' | 'secureMode'>;
+  let positions: SeededPositions | undefined;
+  if (file.rng.mode === 'seeded') {
+    if (options.seed === undefined) fail('invalid_argument', 'this checkpoint is of a seeded run: pass the same seed again as options.seed (a checkpoint never holds it)');
+    positions = { position: file.rng.position, noisePosition: file.rng.noisePosition };
+  } else if (options.seed !== undefined || options.secureMode === false) {
+    fail('invalid_argument', 'this checkpoint is of a secure run: it cannot continue as a seeded one');
+  }
   const accountant = options.accountant ?? (savedAccountant === 'rdp' || savedAccountant === 'pld' ? savedAccountant : undefined);
   if (accountant === undefined) fail('invalid_argument', `the checkpoint used a '${savedAccountant}' accountant: pass it again as options.accountant`);
   const loss = options.loss ?? savedLoss;
   if (loss === null) fail('invalid_argument', 'the checkpoint used a loss function: pass it again as options.loss');
-  const t = new DPTrainer({ ...settings, ...options, loss, accountant } as DPTrainerOptions, file.rng.mode === 'seeded' ? file.rng.state : null, file.rng.mode === 'seeded' ? file.rng.noiseState : null);
+  const t = new DPTrainer({ ...settings, ...options, loss, accountant } as DPTrainerOptions, positions);
 
   const weights = await readTensors(dir, 'weights');
   const current = t.model.getWeights();

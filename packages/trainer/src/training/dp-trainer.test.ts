@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DPTrainer, accuracy, type ReservationClient } from '@dpledger/trainer';
+import { SecureRandomSource, DPTrainer, accuracy, type ReservationClient } from '@dpledger/trainer';
 import { RdpAccountant } from '@dpledger/accounting';
 
 beforeAll(async () => {
@@ -23,6 +23,7 @@ function data(n: number, inputs: number, classes: number, seed = 3) {
   return { xs, ys };
 }
 
+const SEED = '000102030405060708090a0b0c0d0e0f';
 const weights = (m: tf.LayersModel) => m.trainableWeights.map((w) => Float32Array.from(w.read().dataSync()));
 
 function base(model: tf.LayersModel, extra: Record<string, unknown> = {}) {
@@ -36,7 +37,7 @@ function base(model: tf.LayersModel, extra: Record<string, unknown> = {}) {
     expectedBatchSize: 8,
     datasetSize: 64,
     accountant: 'rdp' as const,
-    seed: 1,
+    seed: SEED,
     ...extra,
   };
 }
@@ -136,17 +137,54 @@ describe('DPTrainer steps', () => {
     expect(chunked.ledger).toEqual(whole.ledger);
   });
 
-  it('seeded runs are reproducible', async () => {
-    const { xs, ys } = data(64, 4, 2);
-    const seeded = async () => {
+});
+
+describe('DPTrainer randomness', () => {
+  const secure = (model: tf.LayersModel, extra: Record<string, unknown> = {}) => base(model, { seed: undefined, ...extra });
+
+  it('is secure by default: no seed and no secureMode draw from the platform CSPRNG, and two runs get different noise', async () => {
+    const { xs, ys } = data(8, 4, 2);
+    const run = async () => {
       const model = mlp(4, 3, 2, 5);
-      const t = new DPTrainer(base(model, { seed: 42 }));
-      await t.fit(xs, ys, { steps: 3 });
-      expect(t.noiseRng).toBe('seeded');
+      const t = new DPTrainer(secure(model));
+      expect(t.noiseRng).toBe('secure');
+      expect(t.internals.rng).toBeInstanceOf(SecureRandomSource);
+      await t.step(xs, ys);
+      await t.close();
       return weights(model);
     };
-    expect(await seeded()).toEqual(await seeded());
+    const [a, b] = [await run(), await run()];
+    expect(a.some((w, i) => w.some((v, j) => v !== b[i]![j]))).toBe(true); // same data, same init: only the noise differs
+    expect(new DPTrainer(secure(mlp(4, 3, 2), { secureMode: true })).noiseRng).toBe('secure');
+  });
 
+  it('refuses numeric and short seeds, secureMode: false without a seed, and secureMode: true with one', () => {
+    const bad: Record<string, unknown>[] = [
+      { seed: 42 }, { seed: 2 ** 52 }, { seed: 'deadbeef' }, { seed: '0'.repeat(31) }, { seed: 'g'.repeat(32) }, { seed: new Uint8Array(15) },
+      { seed: undefined, secureMode: false }, { secureMode: true }, { secureMode: true, seed: new Uint8Array(16) },
+    ];
+    for (const extra of bad) expect(() => new DPTrainer(base(mlp(4, 3, 2), extra)), JSON.stringify(extra)).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    expect(new DPTrainer(base(mlp(4, 3, 2), { secureMode: false })).noiseRng).toBe('seeded');
+    expect(new DPTrainer(base(mlp(4, 3, 2), { seed: new Uint8Array(16).fill(9) })).noiseRng).toBe('seeded');
+  });
+
+  it('two seeded trainers with one seed draw identical noise and batches; another seed draws different ones', async () => {
+    const { xs, ys } = data(64, 4, 2);
+    const seeded = async (seed: string | Uint8Array) => {
+      const model = mlp(4, 3, 2, 5);
+      const t = new DPTrainer(base(model, { seed }));
+      expect(t.noiseRng).toBe('seeded');
+      const noise = Array.from(await t.internals.noise!.next());
+      const h = await t.fit(xs, ys, { steps: 3 });
+      await t.close();
+      return { noise, batches: h.batchSizes, w: weights(model).map((x) => Array.from(x)) };
+    };
+    const a = await seeded(SEED);
+    expect(await seeded(Buffer.from(SEED, 'hex'))).toEqual(a); // the same seed as bytes
+    const other = await seeded('000102030405060708090a0b0c0d0e0e');
+    expect(other.noise).not.toEqual(a.noise);
+    expect(other.w).not.toEqual(a.w);
+    expect(a.noise.some((v) => v !== 0)).toBe(true);
   });
 });
 

@@ -10,20 +10,21 @@ import { PoissonSampler, ShuffleSampler, type BatchSampler, type SamplerKind, ty
 import { DiscreteGaussianMechanism, discreteGaussianParameters } from './discrete-gaussian-mechanism.js';
 import { fail } from './fail.js';
 import { addScaledNoise } from './gaussian-mechanism.js';
-import { GaussianNoiseStream } from './noise-prefetch.js';
+import { GaussianNoiseStream, type NoiseSource } from './noise-prefetch.js';
 import { calibrate, makeAccountant, type AccountantKind } from './local-accountant.js';
 import { DpOptimizer } from './optimizer.js';
 import { clipAndAccumulate, type Clipping } from '../per-sample/index.js';
-import { makeRandomSource, type NoiseRngMode, type RandomSource } from './random-source.js';
+import { SecureRandomSource, SeededRandomSource, type NoiseRngMode, type RandomSource } from './random-source.js';
 import { stepEvent } from './step-events.js';
 import { StepLedger, type RemoteAccountant } from './step-ledger.js';
 import { accuracy } from './accuracy.js';
 import type { FitHistory, FitOptions, StepResult } from './fit-types.js';
 import type { ResumeOptions } from './checkpoint.js';
-import { checkSizes, resolveClipping, totalClipNorm, type ClipChoice, type DPTrainerOptions } from './trainer-options.js';
+import { checkSizes, resolveClipping, resolveRandomness, totalClipNorm, type ClipChoice, type DPTrainerOptions } from './trainer-options.js';
 
 /** Internal: the restorable parts a checkpoint sets after construction. */
 export interface TrainerInternals {
+  /** Sampling and every draw besides the Gaussian noise (a seeded run's 'sampling' stream). */
   rng: RandomSource;
   /** The Gaussian noise stream (null with discrete Gaussian noise). */
   noise: GaussianNoiseStream | null;
@@ -31,6 +32,13 @@ export interface TrainerInternals {
   optimizer: DpOptimizer;
   stepCount: number;
   adaptive: AdaptiveClipNorm | null;
+}
+
+/** Where a seeded run's two streams stand (words used): all a checkpoint keeps of its randomness. */
+export interface SeededPositions {
+  position: number;
+  /** null with discrete Gaussian noise, which draws from the sampling stream. */
+  noisePosition: number | null;
 }
 
 /** The DP-SGD trainer. */
@@ -55,10 +63,12 @@ export class DPTrainer {
    */
   constructor(
     options: DPTrainerOptions,
-    /** @internal resume: a saved seeded RNG state */ rngState?: readonly number[] | null,
-    /** @internal resume: the saved state of the seeded noise stream */ noiseState?: readonly number[] | null,
+    /** @internal resume of a seeded run: where its sampling and noise streams continue */ resume?: SeededPositions,
   ) {
-    this.options = Object.freeze({ ...options });
+    const seed = resolveRandomness(options);
+    if (resume && !seed) fail('invalid_argument', 'stream positions resume a seeded run only: pass its seed');
+    const { seed: _seed, ...kept } = options; // the seed lives only in the streams, never in options or checkpoints
+    this.options = Object.freeze(kept);
     this.model = options.model;
     this.clip = resolveClipping(options);
     this.samplingProbability = checkSizes(options);
@@ -69,7 +79,7 @@ export class DPTrainer {
     const custom = typeof acc === 'object' && !remote ? (acc as PrivacyAccountant) : undefined;
     const localKind: AccountantKind = typeof acc === 'string' ? acc : 'rdp';
     this.accountantKind = remote ? 'remote' : custom ? 'custom' : localKind;
-    const rng = makeRandomSource({ secure: options.secureMode === true, seed: options.seed, state: rngState });
+    const rng = seed ? new SeededRandomSource(seed, { stream: 'sampling', position: resume?.position ?? 0 }) : new SecureRandomSource();
     this.noiseMultiplier = options.noiseMultiplier ?? this.calibrated(localKind);
     if (this.noiseKind === 'discrete_gaussian' && this.clip.kind === 'adaptive') fail('invalid_argument', 'adaptive clipping is offered with Gaussian noise only');
     const adaptive = this.clip.kind === 'adaptive' ? new AdaptiveClipNorm(this.clip.options, this.noiseMultiplier, options.expectedBatchSize) : null;
@@ -79,10 +89,12 @@ export class DPTrainer {
         : null;
     this.stepLedger = new StepLedger(custom ?? makeAccountant(localKind), remote);
     if (!this.stepLedger.supports(this.currentEvent())) fail('invalid_argument', `the accountant cannot account this trainer's ${this.currentEvent().kind} steps`);
-    // seeded: the noise has its own xoshiro stream, seeded from the trainer's stream (or restored from a checkpoint)
+    // seeded: the noise is the seed's own 'noise' stream, so the worker generates it independently of sampling
     // fixed clipping: the samples come already scaled to std sigma * C / B; adaptive: unit variance, scaled per step
     const sampleStd = adaptive ? 1 : (this.noiseMultiplier * totalClipNorm((this.clip as { clipping: Clipping }).clipping)) / options.expectedBatchSize;
-    const noiseSource = rng.mode === 'secure' ? { secure: rng } : { seeded: noiseState ?? Array.from(rng.fillUint32(new Uint32Array(4))) };
+    const noisePosition = resume ? resume.noisePosition : 0;
+    if (seed && !this.discrete && !(typeof noisePosition === 'number')) fail('bad_input', 'the checkpoint has no position for the seeded noise stream');
+    const noiseSource: NoiseSource = seed ? { seeded: { seed, position: noisePosition ?? 0 } } : { secure: rng };
     const noise = this.discrete ? null : new GaussianNoiseStream(this.parameterCount(), noiseSource, sampleStd);
     this.internals = { rng, noise, sampler: null, optimizer: new DpOptimizer(options.optimizer), stepCount: 0, adaptive };
   }
@@ -109,7 +121,10 @@ export class DPTrainer {
     return this.internals.stepCount;
   }
 
-  /** Where sampling and noise randomness comes from. */
+  /**
+   * Where sampling and noise randomness comes from: 'secure' (platform CSPRNG, the default) or 'seeded' (ChaCha20
+   * keyed by the seed; every epsilon of such a run holds only while the seed stays secret).
+   */
   get noiseRng(): NoiseRngMode {
     return this.internals.rng.mode;
   }

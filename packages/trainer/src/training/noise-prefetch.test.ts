@@ -9,38 +9,39 @@ import { addScaledNoise } from './gaussian-mechanism.js';
 /** The stream's running worker (private: read here only to end it from outside). */
 const workerOf = async (s: object) => (await (s as { worker?: Promise<Worker> }).worker)!;
 const SIZE = 20000; // > 8,192 samples: several Ziggurat chunks and a partial one
-const STATE = [11, 22, 33, 44];
+const SEED = '0b16212c37424d58636e7984909ba6b1';
+const START = 5; // a position inside the first ChaCha20 block: the worker must start mid-block exactly as inline does
 const STD = 0.37; // a non-unit std: the worker must scale exactly as fillGaussian does
 
-/** The buffers an inline fillGaussian gives from `state`, one fill per buffer. */
-function inlineBuffers(state: number[], count: number): Float32Array[] {
-  const src = new SeededRandomSource(state);
+/** The buffers an inline fillGaussian gives from the seed's noise stream at `position`, one fill per buffer. */
+function inlineBuffers(position: number, count: number): Float32Array[] {
+  const src = new SeededRandomSource(SEED, { stream: 'noise', position });
   return Array.from({ length: count }, () => fillGaussian(src, new Float32Array(SIZE), STD) as Float32Array);
 }
 
 describe('GaussianNoiseStream', () => {
-  it('a seeded worker gives bit for bit the buffers of fillGaussian, and state() follows consumption', async () => {
-    const s = new GaussianNoiseStream(SIZE, { seeded: STATE }, STD);
+  it('a seeded worker gives bit for bit the buffers of fillGaussian, and position() follows consumption', async () => {
+    const s = new GaussianNoiseStream(SIZE, { seeded: { seed: SEED, position: START } }, STD);
     expect(await s.prefetching()).toBe(true);
-    const want = inlineBuffers(STATE, 3);
+    const want = inlineBuffers(START, 3);
     const got = [await s.next(), await s.next(), await s.next()];
     got.forEach((b, i) => expect(b).toEqual(want[i]));
     expect(new Set(got.map((b) => b.buffer)).size).toBe(3); // every buffer is fresh
-    const src = new SeededRandomSource(STATE);
+    const src = new SeededRandomSource(SEED, { stream: 'noise', position: START });
     for (let i = 0; i < 3; i++) fillGaussian(src, new Float32Array(SIZE), STD);
-    expect(s.state()).toEqual(src.state()); // as of the last consumed buffer, not the prefetched one
+    expect(s.position()).toBe(src.position()); // as of the last consumed buffer, not the prefetched one
     const worker = await workerOf(s);
     const exited = once(worker, 'exit');
     s.close();
     await exited; // close terminates the worker
-    // after close, a fresh worker continues from the consumed state
-    expect(await s.next()).toEqual(inlineBuffers(src.state(), 1)[0]);
+    // after close, a fresh worker continues from the consumed position
+    expect(await s.next()).toEqual(inlineBuffers(src.position(), 1)[0]);
     s.close();
   });
 
   it('continues the same stream inline when the worker crashes', async () => {
-    const s = new GaussianNoiseStream(SIZE, { seeded: STATE }, STD);
-    const want = inlineBuffers(STATE, 4);
+    const s = new GaussianNoiseStream(SIZE, { seeded: { seed: SEED, position: START } }, STD);
+    const want = inlineBuffers(START, 4);
     expect(await s.next()).toEqual(want[0]);
     const worker = await workerOf(s);
     worker.postMessage({ n: -1 }); // a negative length throws inside the worker: an uncaught error ends it
@@ -54,7 +55,7 @@ describe('GaussianNoiseStream', () => {
     expect(await s.prefetching()).toBe(true);
     const a = await s.next();
     const b = await s.next();
-    expect(s.state()).toBeNull();
+    expect(s.position()).toBeNull();
     expect(a.some((v, i) => v !== b[i])).toBe(true);
     const mean = a.reduce((m, v) => m + v, 0) / SIZE;
     const variance = a.reduce((m, v) => m + (v - mean) ** 2, 0) / SIZE;
@@ -65,20 +66,20 @@ describe('GaussianNoiseStream', () => {
 });
 
 describe('DPTrainer noise worker', () => {
-  it('trainer.close() terminates it; a later step starts a fresh one from the consumed state', async () => {
+  it('trainer.close() terminates it; a later step starts a fresh one from the consumed position', async () => {
     await tf.setBackend('cpu');
     const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2, kernelInitializer: 'zeros' })] });
     const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
     const y = tf.tensor2d([[1, 0], [0, 1]]);
-    const t = new DPTrainer({ model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'sgd', learningRate: 0.1 }, clipNorm: 1, noiseMultiplier: 1, expectedBatchSize: 2, datasetSize: 10, seed: 3 });
+    const t = new DPTrainer({ model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'sgd', learningRate: 0.1 }, clipNorm: 1, noiseMultiplier: 1, expectedBatchSize: 2, datasetSize: 10, seed: SEED });
     await t.step(x, y);
     const noise = t.internals.noise!;
-    const stateAfterOne = noise.state();
+    const positionAfterOne = noise.position();
     const worker = await workerOf(noise);
     const exited = once(worker, 'exit');
     await t.close();
     await exited;
-    expect(noise.state()).toEqual(stateAfterOne); // the prefetched, unconsumed buffer is dropped, not counted
+    expect(noise.position()).toBe(positionAfterOne); // the prefetched, unconsumed buffer is dropped, not counted
     expect((await t.step(x, y)).applied).toBe(true);
     expect(await noise.prefetching()).toBe(true);
     expect(await workerOf(noise)).not.toBe(worker);

@@ -1,30 +1,36 @@
 /**
  * The trainer's Gaussian noise stream: one buffer of Gaussian samples per step, generated one step ahead in a
  * node:worker_threads worker so the Ziggurat fill overlaps the main thread's gradient work (inline in a browser, or
- * after the worker failed). Seeded mode has its own xoshiro128** stream; `state()` is its state after the last
- * CONSUMED buffer, so a checkpoint resumes it exactly and the inline fallback continues it bit for bit. A prefetched
- * buffer is handed out once and never kept; an unconsumed one is dropped on close.
+ * after the worker failed). A seeded run's noise is its own ChaCha20 stream (the 'noise' stream of its seed);
+ * `position()` is that stream's position after the last CONSUMED buffer, so a checkpoint resumes it exactly (given
+ * the seed again) and the inline fallback continues it bit for bit. A secure stream has no position and nothing of
+ * it is ever saved. A prefetched buffer is handed out once and never kept; an unconsumed one is dropped on close.
  */
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import { fail } from './fail.js';
 import { fillGaussian } from './gaussian-noise.js';
 import { NOISE_WORKER_SOURCE } from './noise-worker-source.js';
-import { SeededRandomSource, type RandomSource } from './random-source.js';
+import { DEFAULT_KEYSTREAM_BACKEND, SEEDED_STREAM_NONCE, SeededRandomSource, type RandomSource } from './random-source.js';
+import { deriveSeedKey, parseSeed, type Seed } from './seed.js';
 import { buildZigguratTable, ZIGGURAT_R } from './ziggurat-table.js';
 
 interface Reply {
   buf: Float32Array;
-  state: number[] | null;
+  position: number | null;
 }
+
+/** Where a stream's samples come from: a seeded run's noise stream from a position, or the platform CSPRNG. */
+export type NoiseSource = { seeded: { seed: Seed; position: number } } | { secure: RandomSource };
 
 const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 
 /**
  * One step's N(0, sampleStd^2) noise at a time, prefetched in a worker under Node.
- * @example const s = new GaussianNoiseStream(1000, { seeded: [1, 2, 3, 4] }); const z = await s.next(); s.close();
+ * @example const s = new GaussianNoiseStream(1000, { seeded: { seed: '000102030405060708090a0b0c0d0e0f', position: 0 } }); const z = await s.next(); s.close();
  */
 export class GaussianNoiseStream {
-  private consumed: number[] | null;
+  private consumed: number | null;
+  private readonly seed: Uint8Array | null;
   private worker: Promise<NodeWorker | null> | null = null;
   private pending: Promise<Reply> | null = null;
   private live: NodeWorker | null = null; // the running worker, cleared before it is terminated on purpose
@@ -32,18 +38,19 @@ export class GaussianNoiseStream {
 
   /**
    * @param size samples per buffer
-   * @param source `{ seeded: state }` for a reproducible stream (a xoshiro128** state), or `{ secure: rng }`: the
-   *   worker draws from node:crypto's getRandomValues, the inline path from `rng` (the platform CSPRNG)
+   * @param source `{ seeded: { seed, position } }` for a seeded run's noise stream from word `position`, or
+   *   `{ secure: rng }`: the worker draws from node:crypto's getRandomValues, the inline path from `rng` (the CSPRNG)
    * @param sampleStd the samples' standard deviation (exactly `fillGaussian(src, out, sampleStd)`)
    */
-  constructor(readonly size: number, private readonly source: { seeded: readonly number[] } | { secure: RandomSource }, readonly sampleStd = 1) {
+  constructor(readonly size: number, private readonly source: NoiseSource, readonly sampleStd = 1) {
     if (!(sampleStd >= 0 && Number.isFinite(sampleStd))) fail('invalid_argument', `noise std must be finite and >= 0, got ${sampleStd}`);
-    this.consumed = 'seeded' in source ? new SeededRandomSource(source.seeded).state() : null;
+    this.seed = 'seeded' in source ? parseSeed(source.seeded.seed) : null;
+    this.consumed = 'seeded' in source ? new SeededRandomSource(this.seed!, { stream: 'noise', position: source.seeded.position }).position() : null;
   }
 
-  /** The seeded stream's state after the last buffer `next` returned (null in secure mode). */
-  state(): number[] | null {
-    return this.consumed && this.consumed.slice();
+  /** The seeded noise stream's position after the last buffer `next` returned (null in secure mode). */
+  position(): number | null {
+    return this.consumed;
   }
 
   /** Whether buffers come from a worker (false in a browser and after the worker failed). */
@@ -58,7 +65,7 @@ export class GaussianNoiseStream {
       worker.ref(); // awaiting the worker: keep the process alive until it answers
       try {
         const reply = await this.pending;
-        this.consumed = reply.state;
+        this.consumed = reply.position;
         this.pending = this.live === worker ? this.request(worker) : null;
         return reply.buf;
       } catch {
@@ -81,10 +88,10 @@ export class GaussianNoiseStream {
 
   private inline(): Float32Array {
     const out = new Float32Array(this.size);
-    if (!('seeded' in this.source)) return fillGaussian(this.source.secure, out, this.sampleStd) as Float32Array;
-    const src = new SeededRandomSource(this.consumed!);
+    if (!this.seed) return fillGaussian((this.source as { secure: RandomSource }).secure, out, this.sampleStd) as Float32Array;
+    const src = new SeededRandomSource(this.seed, { stream: 'noise', position: this.consumed! });
     fillGaussian(src, out, this.sampleStd);
-    this.consumed = src.state();
+    this.consumed = src.position();
     return out;
   }
 
@@ -105,7 +112,12 @@ export class GaussianNoiseStream {
       const { Worker } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
       const { x, f } = buildZigguratTable();
       const xs = x.map((v) => v / 9007199254740992); // x[i] * 2^-53, as gaussian-noise.ts
-      const worker = new Worker(NOISE_WORKER_SOURCE, { eval: true, workerData: { x, f, xs, r: ZIGGURAT_R, std: this.sampleStd, state: this.consumed } });
+      // seeded: the worker runs the same ChaCha20 noise stream on node:crypto (where that is not the default backend,
+      // e.g. a big-endian machine, it stays inline so both paths give the same words)
+      if (this.seed && DEFAULT_KEYSTREAM_BACKEND !== 'node') throw new Error('no node:crypto keystream');
+      const key = this.seed ? deriveSeedKey(this.seed) : null;
+      const workerData = { x, f, xs, r: ZIGGURAT_R, std: this.sampleStd, key, stream: SEEDED_STREAM_NONCE.noise, position: this.consumed };
+      const worker = new Worker(NOISE_WORKER_SOURCE, { eval: true, workerData });
       worker.unref();
       this.live = worker;
       worker.on('exit', () => {

@@ -3,38 +3,46 @@
  * worker runs from dist/ under Node and from src/ under vitest (a worker cannot load a .ts file).
  *
  * It is a word-for-word port of `fillGaussian` (gaussian-noise.ts, Ziggurat of Marsaglia & Tsang 2000, same bit
- * layout, chunking and order of operations), drawing from xoshiro128** (Blackman & Vigna 2018, as random-source.ts)
- * in seeded mode and from node:crypto's webcrypto getRandomValues in secure mode. noise-prefetch.test.ts checks that
- * a seeded worker fill equals `fillGaussian` on the same state bit for bit, so the inline fallback continues the same
- * stream.
+ * layout, chunking and order of operations). In seeded mode it draws the run's ChaCha20 noise stream (RFC 8439) from
+ * node:crypto's `chacha20` cipher exactly as keystream.ts does (word w = word w mod 16 of block floor(w / 16), the
+ * stream id as nonce word 14); in secure mode it draws from node:crypto's webcrypto getRandomValues.
+ * noise-prefetch.test.ts checks that a seeded worker fill equals `fillGaussian` on the same stream position bit for
+ * bit, so the inline fallback continues the same stream.
  *
- * Protocol: workerData = { x, f, xs, r, std, state } (Ziggurat table, x[i] * 2^-53, tail start, sample std,
- * xoshiro state or null);
- * each message { n } is answered by { buf, state }: a fresh Float32Array of n N(0, std^2) samples (its buffer
- * transferred, never kept) and the xoshiro state after it (null in secure mode).
+ * Protocol: workerData = { x, f, xs, r, std, key, stream, position } (Ziggurat table, x[i] * 2^-53, tail start,
+ * sample std; seeded: the 32-byte ChaCha20 key, stream id and first word; secure: key null);
+ * each message { n } is answered by { buf, position }: a fresh Float32Array of n N(0, std^2) samples (its buffer
+ * transferred, never kept) and the stream position after it (null in secure mode).
  */
 export const NOISE_WORKER_SOURCE = String.raw`
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
-const { webcrypto } = require('node:crypto');
+const crypto = require('node:crypto');
+const { webcrypto } = crypto;
 const X = workerData.x, F = workerData.f, XS = workerData.xs, R = workerData.r, STD = workerData.std;
-const s = workerData.state ? Uint32Array.from(workerData.state) : null;
-const TWO_POW_32 = 4294967296, TWO_POW_53 = 9007199254740992, CHUNK_WORDS = 16384, SLOW_WORDS = 128, BLOCK = 1024;
+const KEY = workerData.key ? Buffer.from(workerData.key) : null, STREAM = workerData.stream;
+let pos = workerData.position;
+const TWO_POW_32 = 4294967296, TWO_POW_53 = 9007199254740992, CHUNK_WORDS = 16384, SLOW_WORDS = 128, SLICE = 65536;
+const ZEROS = new Uint8Array(SLICE);
 
-function xoshiroBlock(out, from, to) {
-  let s0 = s[0] | 0, s1 = s[1] | 0, s2 = s[2] | 0, s3 = s[3] | 0;
-  for (let i = from; i < to; i++) {
-    const m = Math.imul(s1, 5); // xoshiro128** output rotl(s1 * 5, 7) * 9 (Blackman & Vigna 2018)
-    out[i] = Math.imul((m << 7) | (m >>> 25), 9);
-    const t = s1 << 9;
-    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t;
-    s3 = (s3 << 11) | (s3 >>> 21);
+function keystream(out) { // keystream words [pos, pos + out.length), as keystream.ts nodeWords
+  const off = pos % 16, block = (pos - off) / 16;
+  const iv = Buffer.alloc(16);
+  iv.writeUInt32LE(block % TWO_POW_32, 0); iv.writeUInt32LE(Math.floor(block / TWO_POW_32), 4); iv.writeUInt32LE(STREAM, 8);
+  const cipher = crypto.createCipheriv('chacha20', KEY, iv);
+  const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  let skip = 4 * off;
+  for (let written = 0; written < bytes.length; ) {
+    const ks = cipher.update(ZEROS.subarray(0, Math.min(SLICE, skip + bytes.length - written)));
+    bytes.set(ks.subarray(skip), written);
+    written += ks.length - skip;
+    skip = 0;
   }
-  s[0] = s0; s[1] = s1; s[2] = s2; s[3] = s3;
+  pos += out.length;
 }
 
 function words(out) {
-  if (s) for (let from = 0; from < out.length; from += BLOCK) xoshiroBlock(out, from, Math.min(out.length, from + BLOCK));
+  if (KEY) keystream(out);
   else for (let i = 0; i < out.length; i += 16384) webcrypto.getRandomValues(out.subarray(i, Math.min(out.length, i + 16384)));
   return out;
 }
@@ -96,6 +104,6 @@ function fill(out) {
 
 parentPort.on('message', (msg) => {
   const buf = fill(new Float32Array(msg.n));
-  parentPort.postMessage({ buf, state: s ? Array.from(s) : null }, [buf.buffer]);
+  parentPort.postMessage({ buf, position: KEY ? pos : null }, [buf.buffer]);
 });
 `;

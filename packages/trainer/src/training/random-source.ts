@@ -2,14 +2,23 @@
  * Random bits for sampling and noise. Two sources, one interface:
  * - `secure`: every bit from the platform CSPRNG (`globalThis.crypto.getRandomValues`: node:crypto's webcrypto in
  *   Node, window.crypto in a browser). Never Math.random, never tfjs's seeded generator. Not reproducible.
- * - `seeded`: xoshiro128** (Blackman & Vigna 2018, "Scrambled linear pseudorandom number generators"), for
- *   reproducible non-private experiments; its state is checkpointed so a resumed run continues the same stream.
+ *   The default.
+ * - `seeded`: a ChaCha20 keystream (RFC 8439) keyed by a seed of at least 128 bits, chosen explicitly for
+ *   reproducible experiments. Its epsilon holds only while the seed stays secret. A checkpoint keeps its position
+ *   (words used), never the seed or the key.
  */
 
 import { fail } from './fail.js';
+import { DEFAULT_KEYSTREAM_BACKEND, Keystream, type KeystreamBackend } from './keystream.js';
+import { deriveSeedKey, parseSeed, type Seed } from './seed.js';
+
+export { DEFAULT_KEYSTREAM_BACKEND, type KeystreamBackend, type Seed };
 
 /** Where the trainer's random bits come from (recorded in the report as the noise RNG mode). */
 export type NoiseRngMode = 'secure' | 'seeded';
+
+/** What every epsilon of a seeded run is printed with: whoever knows the seed can remove the noise. */
+export const SEEDED_RUN_CAVEAT = 'seeded run: holds only while the seed stays secret';
 
 /** A stream of uniform 32-bit words. */
 export interface RandomSource {
@@ -18,8 +27,8 @@ export interface RandomSource {
   nextUint32(): number;
   /** Fills `out` with `out.length` fresh uniform words (seeded: exactly the next words `nextUint32` would give). */
   fillUint32(out: Uint32Array): Uint32Array;
-  /** The generator state, to checkpoint (null for the secure source, which has none to save). */
-  state(): number[] | null;
+  /** Words handed out so far (seeded: where a resumed run continues, given the seed); null for the secure source. */
+  position(): number | null;
 }
 
 const BUFFER_WORDS = 16384; // getRandomValues accepts at most 65,536 bytes per call (WebCrypto spec)
@@ -52,79 +61,82 @@ export class SecureRandomSource implements RandomSource {
     return out;
   }
 
-  state(): null {
+  /** Always null: a secure source has no position or state worth saving, and a checkpoint never holds one. */
+  position(): null {
     return null;
   }
 }
 
-/** MurmurHash3 fmix32 finaliser (Appleby 2011), used only to spread a small seed over 128 bits of state. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
+/** The independent streams of one seeded run: batch sampling (and every other draw of the trainer), and the noise. */
+export type SeededStream = 'sampling' | 'noise';
+/** ChaCha20 nonce of each stream: distinct nonces under one key give independent keystreams (RFC 8439 section 2.4). */
+export const SEEDED_STREAM_NONCE: Readonly<Record<SeededStream, number>> = { sampling: 0, noise: 1 };
+
+const SEEDED_BUFFER_WORDS = 1024;
 
 /**
- * xoshiro128** seeded from an integer, or restored from a saved `state()`.
- * @example const r = new SeededRandomSource(42); const again = new SeededRandomSource(r.state());
+ * A reproducible stream for a seeded run: the ChaCha20 keystream (RFC 8439) under a key derived from a seed of at
+ * least 128 bits (seed.ts), read as 32-bit words. Without the seed its words cannot be predicted, but whoever knows
+ * the seed knows every word: the run's epsilon holds only while the seed stays secret. `position()` (words handed
+ * out) is all a checkpoint keeps; resuming needs the seed again.
+ * @example const r = new SeededRandomSource('000102030405060708090a0b0c0d0e0f'); r.nextUint32();
  */
 export class SeededRandomSource implements RandomSource {
   readonly mode = 'seeded' as const;
-  private s: Uint32Array;
-  private readonly one = new Uint32Array(1);
+  private readonly keystream: Keystream;
+  private readonly buf = new Uint32Array(SEEDED_BUFFER_WORDS);
+  private bufPos = SEEDED_BUFFER_WORDS; // buf[bufPos] is word `pos` of the stream while bufPos < buf.length
+  private pos: number;
 
-  constructor(seedOrState: number | readonly number[]) {
-    if (typeof seedOrState === 'number') {
-      this.s = new Uint32Array(4);
-      for (let i = 0; i < 4; i++) this.s[i] = fmix32((seedOrState >>> 0) + Math.imul(i + 1, 0x9e3779b9));
-    } else {
-      if (seedOrState.length !== 4) fail('invalid_argument', 'a xoshiro128** state has 4 words');
-      this.s = Uint32Array.from(seedOrState);
-    }
-    if (this.s.every((w) => w === 0)) this.s[0] = 1; // the all-zero state is a fixed point
+  /**
+   * @param seed at least 32 hex digits or 16 bytes (anything else is refused with `invalid_argument`)
+   * @param opts `stream`: which of the run's streams (default 'sampling'); `position`: the first word to hand out
+   *   (a saved `position()`); `backend`: force the node:crypto or the plain TypeScript keystream (tests)
+   */
+  constructor(seed: Seed, opts: { stream?: SeededStream; position?: number; backend?: KeystreamBackend } = {}) {
+    const position = opts.position ?? 0;
+    if (!(Number.isSafeInteger(position) && position >= 0)) fail('invalid_argument', `a stream position must be an integer >= 0, got ${String(position)}`);
+    this.keystream = new Keystream(deriveSeedKey(parseSeed(seed)), SEEDED_STREAM_NONCE[opts.stream ?? 'sampling'], opts.backend);
+    this.pos = position;
   }
 
   nextUint32(): number {
-    return this.fillUint32(this.one)[0]!;
+    if (this.bufPos === SEEDED_BUFFER_WORDS) {
+      this.keystream.words(this.pos, this.buf);
+      this.bufPos = 0;
+    }
+    this.pos++;
+    return this.buf[this.bufPos++]!;
   }
 
-  /** The next `out.length` words of the stream; the state advances exactly as many steps. */
+  /** The next `out.length` words of the stream (exactly those `nextUint32` would give). */
   fillUint32(out: Uint32Array): Uint32Array {
-    // short blocks: a call that runs long only in this outer loop keeps the hot inner loop out of on-stack replacement
-    for (let from = 0; from < out.length; from += XOSHIRO_BLOCK) xoshiroBlock(this.s, out, from, Math.min(out.length, from + XOSHIRO_BLOCK));
+    const buffered = Math.min(SEEDED_BUFFER_WORDS - this.bufPos, out.length);
+    out.set(this.buf.subarray(this.bufPos, this.bufPos + buffered));
+    this.bufPos += buffered;
+    this.pos += buffered;
+    const rest = out.length - buffered;
+    if (rest >= SEEDED_BUFFER_WORDS) {
+      this.keystream.words(this.pos, out.subarray(buffered));
+      this.pos += rest;
+    } else if (rest > 0) {
+      this.keystream.words(this.pos, this.buf);
+      out.set(this.buf.subarray(0, rest), buffered);
+      this.bufPos = rest;
+      this.pos += rest;
+    }
     return out;
   }
 
-  state(): number[] {
-    return Array.from(this.s);
+  /** Words handed out so far from the start of the stream: with the seed, where a resumed run continues. */
+  position(): number {
+    return this.pos;
   }
-}
-
-const XOSHIRO_BLOCK = 1024;
-
-/** Writes words `from` to `to` of `out` from the xoshiro128** state `s`, and saves the advanced state back in `s`. */
-function xoshiroBlock(s: Uint32Array, out: Uint32Array, from: number, to: number): void {
-  let s0 = s[0]! | 0, s1 = s[1]! | 0, s2 = s[2]! | 0, s3 = s[3]! | 0; // int32 locals: one numeric type in the loop
-  for (let i = from; i < to; i++) {
-    // xoshiro128** step (Blackman & Vigna 2018): result = rotl(s1 * 5, 7) * 9, then the xor-shift state update
-    const m = Math.imul(s1, 5);
-    out[i] = Math.imul((m << 7) | (m >>> 25), 9);
-    const t = s1 << 9;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = (s3 << 11) | (s3 >>> 21);
-  }
-  s[0] = s0; s[1] = s1; s[2] = s2; s[3] = s3;
 }
 
 /**
  * A uniform double in [0, 1) with all 53 mantissa bits random (27 + 26 bits from two words).
- * @example uniform53(new SeededRandomSource(1)) // 0.37...
+ * @example uniform53(new SecureRandomSource()) // in [0, 1)
  */
 export function uniform53(src: RandomSource): number {
   const hi = src.nextUint32() >>> 5;
@@ -146,16 +158,9 @@ export function uniformInt(src: RandomSource, n: number): number {
 }
 
 /**
- * A source of the given mode: secure ignores the seed; seeded needs one (or a saved state).
- * @example const r = makeRandomSource({ secure: false, seed: 7 });
+ * The trainer's source: the platform CSPRNG, or with a seed the seeded run's sampling stream.
+ * @example makeRandomSource().mode // 'secure'
  */
-export function makeRandomSource(opts: { secure: boolean; seed?: number; state?: readonly number[] | null }): RandomSource {
-  if (opts.secure) return new SecureRandomSource();
-  if (opts.state) return new SeededRandomSource(opts.state);
-  return new SeededRandomSource(opts.seed ?? secureSeed());
-}
-
-/** A fresh 32-bit seed from the CSPRNG (used when a seeded run names no seed). */
-function secureSeed(): number {
-  return globalThis.crypto.getRandomValues(new Uint32Array(1))[0]!;
+export function makeRandomSource(seed?: Seed, position = 0): RandomSource {
+  return seed === undefined ? new SecureRandomSource() : new SeededRandomSource(seed, { stream: 'sampling', position });
 }

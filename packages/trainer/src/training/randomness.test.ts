@@ -3,7 +3,11 @@ import { describe, expect, it, vi } from 'vitest';
 import { bernoulliExpNeg, discreteGaussianSampler, isqrt } from './discrete-gaussian.js';
 import { fillGaussian } from './gaussian-noise.js';
 import { PoissonSampler, ShuffleSampler } from './batch-sampler.js';
+import { createCipheriv, createHash } from 'node:crypto';
+import { chacha20Blocks, keyWords } from './chacha20.js';
+import { Keystream } from './keystream.js';
 import { SecureRandomSource, SeededRandomSource, uniform53, uniformInt } from './random-source.js';
+import { sha256 } from './sha256.js';
 import { buildZigguratTable, ZIGGURAT_LAYERS, ZIGGURAT_R, ZIGGURAT_V } from './ziggurat-table.js';
 
 /** Standard normal CDF (Abramowitz & Stegun 26.2.29: Phi(x) = (1 + erf(x / sqrt 2)) / 2). */
@@ -45,15 +49,85 @@ const meanVar = (xs: ArrayLike<number>) => {
   return [m, v / (xs.length - 1)] as const;
 };
 
+const SEED = '000102030405060708090a0b0c0d0e0f';
+/** A seeded source whose 128-bit seed is the integer n (fine for tests of the distribution, never for a private run). */
+const seeded = (n: number, position?: number) => new SeededRandomSource(n.toString(16).padStart(32, '0'), { position });
+const hex = (words: Uint32Array) => Buffer.from(words.buffer, words.byteOffset, words.byteLength).toString('hex'); // little-endian serialization (RFC 8439 2.3)
+const RFC_KEY = Uint8Array.from({ length: 32 }, (_, i) => i); // 00:01:02:...:1f (RFC 8439 2.3.2 and 2.4.2)
+
+describe('ChaCha20 (RFC 8439)', () => {
+  it('the block function gives the RFC 8439 section 2.3.2 test vector', () => {
+    // counter 1, nonce 00:00:00:09:00:00:00:4a:00:00:00:00 as state words 12-15 (little-endian)
+    const block = chacha20Blocks(keyWords(RFC_KEY), 1, 0x09000000, 0x4a000000, 0, new Uint32Array(16), 0, 1);
+    expect(hex(block)).toBe('10f1e7e4d13b5915500fdd1fa32071c4c7d1f4c733c068030422aa9ac3d46c4ed2826446079faa0914c2d705d98b02a2b5129cd1de164eb9cbd083e8a2503c4e');
+  });
+
+  for (const backend of ['pure', 'node'] as const) {
+    it(`the ${backend} keystream encrypts the RFC 8439 section 2.4.2 sunscreen text to its ciphertext`, () => {
+      // nonce 00:00:00:00:00:00:00:4a:00:00:00:00 is stream 0x4a000000 here; counter 1 is word 16 onward
+      const plain = new TextEncoder().encode("Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.");
+      const ks = new Uint8Array(new Keystream(RFC_KEY, 0x4a000000, backend).words(16, new Uint32Array(Math.ceil(plain.length / 4))).buffer);
+      const cipher = Buffer.from(plain.map((b, i) => b ^ ks[i]!)).toString('hex');
+      expect(cipher).toBe(
+        '6e2e359a2568f98041ba0728dd0d6981e97e7aec1d4360c20a27afccfd9fae0bf91b65c5524733ab8f593dabcd62b3571639d624e65152ab8f530c359f0861d8' +
+          '07ca0dbf500d6a6156a38e088a22b65e52bc514d16ccf806818ce91ab77937365af90bbf74a35be6b40b8eedf2785e42874d',
+      );
+    });
+  }
+
+  it('node:crypto and the plain TypeScript keystream agree at every offset, and across the 2^32-block carry', () => {
+    const key = Uint8Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 255);
+    const node = new Keystream(key, 7, 'node');
+    const pure = new Keystream(key, 7, 'pure');
+    for (const [start, n] of [[0, 1], [3, 40], [16, 32], [29, 1000], [16 * 4294967295 - 5, 60], [16 * 4294967296 * 3 + 9, 17]] as const) {
+      expect(Array.from(node.words(start, new Uint32Array(n)))).toEqual(Array.from(pure.words(start, new Uint32Array(n))));
+    }
+    // random access: word w is the same whether read alone or inside a longer read
+    const long = pure.words(100, new Uint32Array(200));
+    expect(Array.from(pure.words(150, new Uint32Array(10)))).toEqual(Array.from(long.subarray(50, 60)));
+    // the carry: block 2^32 follows block 2^32 - 1 (never block 0 again)
+    expect(Array.from(pure.words(16 * 4294967296, new Uint32Array(16)))).not.toEqual(Array.from(pure.words(0, new Uint32Array(16))));
+  });
+
+  it('SHA-256 of the key derivation matches node:crypto (FIPS 180-4), on short and multi-block inputs', () => {
+    for (const n of [0, 3, 55, 56, 64, 119, 200]) {
+      const data = Uint8Array.from({ length: n }, (_, i) => (i * 13 + 1) & 255);
+      expect(Buffer.from(sha256(data)).toString('hex')).toBe(createHash('sha256').update(data).digest('hex'));
+    }
+    expect(Buffer.from(sha256(new TextEncoder().encode('abc'))).toString('hex')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'); // FIPS 180-2 B.1
+  });
+});
+
 describe('random sources', () => {
-  it('seeded streams are reproducible and resume from a saved state', () => {
-    const a = new SeededRandomSource(7);
+  it('seeded streams are reproducible, differ by seed and by stream, and resume from a position', () => {
+    const a = new SeededRandomSource(SEED);
     const first = Array.from({ length: 5 }, () => a.nextUint32());
-    const b = new SeededRandomSource(7);
+    const again = new SeededRandomSource(SEED);
+    expect(Array.from({ length: 5 }, () => again.nextUint32())).toEqual(first);
+    const b = new SeededRandomSource(Uint8Array.from({ length: 16 }, (_, i) => i)); // the same seed as bytes
     expect(Array.from({ length: 5 }, () => b.nextUint32())).toEqual(first);
-    const resumed = new SeededRandomSource(a.state());
+    expect(a.position()).toBe(5);
+    const resumed = new SeededRandomSource(SEED, { position: a.position() });
     expect(Array.from({ length: 5 }, () => resumed.nextUint32())).toEqual(Array.from({ length: 5 }, () => a.nextUint32()));
-    expect(new SeededRandomSource(8).nextUint32()).not.toBe(first[0]);
+    expect(new SeededRandomSource('000102030405060708090a0b0c0d0e0e').nextUint32()).not.toBe(first[0]);
+    expect(new SeededRandomSource(SEED, { stream: 'noise' }).nextUint32()).not.toBe(first[0]);
+  });
+
+  it('a seeded source hands out the ChaCha20 keystream of SHA-256(label || seed), with either backend', () => {
+    const key = createHash('sha256').update('dpledger seeded run v1\0').update(Buffer.from(SEED, 'hex')).digest();
+    const stream = new Uint8Array(64);
+    createCipheriv('chacha20', key, Buffer.from('00000000000000000100000000000000', 'hex')).update(stream).copy(stream); // noise: nonce word 14 = 1
+    const want = Array.from(new Uint32Array(stream.buffer));
+    for (const backend of ['node', 'pure'] as const) {
+      expect(Array.from(new SeededRandomSource(SEED, { stream: 'noise', backend }).fillUint32(new Uint32Array(16)))).toEqual(want);
+    }
+  });
+
+  it('refuses numeric, short, odd and non-hex seeds with invalid_argument', () => {
+    for (const bad of [7, 2 ** 40, 'abc', '0001020304050607', '000102030405060708090a0b0c0d0e0', 'zz0102030405060708090a0b0c0d0e0f', new Uint8Array(15), null, [1, 2, 3]]) {
+      expect(() => new SeededRandomSource(bad as never), String(bad)).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    }
+    expect(() => new SeededRandomSource(SEED, { position: -1 })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
   });
 
   it('uniforms cover [0, 1) and integers are unbiased (6-sigma bounds)', () => {
@@ -65,22 +139,20 @@ describe('random sources', () => {
     const counts = new Array(3).fill(0);
     for (let i = 0; i < 30000; i++) counts[uniformInt(src, 3)]++;
     for (const c of counts) expect(Math.abs(c - 10000)).toBeLessThan(6 * Math.sqrt(30000 * (1 / 3) * (2 / 3)));
-    expect(src.state()).toBeNull();
+    expect(src.position()).toBeNull();
   });
 
-  it('xoshiro128** from state [1, 2, 3, 4] gives the reference words (rotl(s1 * 5, 7) * 9, worked by hand)', () => {
-    expect(Array.from(new SeededRandomSource([1, 2, 3, 4]).fillUint32(new Uint32Array(3)))).toEqual([11520, 0, 5927040]);
-  });
-
-  it('bulk fillUint32 gives the seeded stream word for word and leaves the same resumable state', () => {
-    const a = new SeededRandomSource(7);
-    const b = new SeededRandomSource(7);
-    a.nextUint32(); b.nextUint32(); // start mid-stream
-    const bulk = a.fillUint32(new Uint32Array(1003));
-    expect(Array.from(bulk)).toEqual(Array.from({ length: 1003 }, () => b.nextUint32()));
-    expect(a.state()).toEqual(b.state());
-    const resumed = new SeededRandomSource(a.state());
-    expect(Array.from(resumed.fillUint32(new Uint32Array(5)))).toEqual(Array.from({ length: 5 }, () => a.nextUint32()));
+  it('bulk fillUint32 gives the seeded stream word for word, mixing buffered and direct reads, and resumes', () => {
+    for (const backend of ['node', 'pure'] as const) {
+      const a = new SeededRandomSource(SEED, { backend });
+      const b = new SeededRandomSource(SEED, { backend });
+      a.nextUint32(); b.nextUint32(); // start mid-buffer
+      const bulk = [a.fillUint32(new Uint32Array(1003)), a.fillUint32(new Uint32Array(5000)), a.fillUint32(new Uint32Array(17))].flatMap((x) => Array.from(x));
+      expect(bulk).toEqual(Array.from({ length: 6020 }, () => b.nextUint32()));
+      expect(a.position()).toBe(b.position());
+      const resumed = new SeededRandomSource(SEED, { position: a.position()!, backend: backend === 'node' ? 'pure' : 'node' });
+      expect(Array.from(resumed.fillUint32(new Uint32Array(5)))).toEqual(Array.from({ length: 5 }, () => a.nextUint32()));
+    }
   });
 
   it('secure fillUint32 fills past 64 KiB in slices getRandomValues accepts', () => {
@@ -109,18 +181,18 @@ describe('Ziggurat Gaussian noise (Marsaglia & Tsang 2000)', () => {
 
   it('1e6 samples: mean, variance, 4th moment, tail beyond 3.5 sigma (6-sigma bounds) and KS at 1e-9', () => {
     const std = 2.5;
-    const z = fillGaussian(new SeededRandomSource(3), new Float64Array(1_000_000), std).map((v) => v / std);
+    const z = fillGaussian(seeded(3), new Float64Array(1_000_000), std).map((v) => v / std);
     expect(normalityFailures(z)).toEqual([]);
   });
 
   it('the same checks reject wrong samplers (the bounds are not vacuous)', () => {
     const n = 1_000_000;
-    const good = fillGaussian(new SeededRandomSource(4), new Float64Array(n), 1);
+    const good = fillGaussian(seeded(4), new Float64Array(n), 1);
     expect(normalityFailures(good.map((v) => v * 1.01))).toContain('variance');
     expect(normalityFailures(good.map((v) => (Math.abs(v) > 3.5 ? 0 : v)))).toContain('tail');
     // a Ziggurat that skips the wedge test (accepts every point of its layer) and the tail (clamps to r)
     const { x } = buildZigguratTable();
-    const src = new SeededRandomSource(5);
+    const src = seeded(5);
     const noWedge = Float64Array.from({ length: n }, () => {
       const layer = src.nextUint32() & 255;
       const v = Math.min(uniform53(src) * x[layer]!, ZIGGURAT_R);
@@ -132,12 +204,12 @@ describe('Ziggurat Gaussian noise (Marsaglia & Tsang 2000)', () => {
   });
 
   it('is reproducible from a seeded state, including across a checkpointed resume', () => {
-    const a = new SeededRandomSource(9);
+    const a = seeded(9);
     const first = fillGaussian(a, new Float32Array(5000), 1);
-    const saved = a.state();
+    const saved = a.position();
     const second = fillGaussian(a, new Float32Array(777), 1);
-    expect(Array.from(fillGaussian(new SeededRandomSource(9), new Float32Array(5000), 1))).toEqual(Array.from(first));
-    expect(Array.from(fillGaussian(new SeededRandomSource(saved), new Float32Array(777), 1))).toEqual(Array.from(second));
+    expect(Array.from(fillGaussian(seeded(9), new Float32Array(5000), 1))).toEqual(Array.from(first));
+    expect(Array.from(fillGaussian(seeded(9, saved), new Float32Array(777), 1))).toEqual(Array.from(second));
     expect(fillGaussian(a, new Float32Array(0), 1).length).toBe(0);
     expect(() => fillGaussian(a, new Float32Array(1), Number.NaN)).toThrow();
   });
@@ -147,7 +219,7 @@ describe('batch samplers', () => {
   it('Poisson batch sizes have mean nq and variance nq(1-q); every example joins with probability q', () => {
     const n = 1000;
     const q = 0.05;
-    const s = new PoissonSampler(new SeededRandomSource(11), n, q);
+    const s = new PoissonSampler(seeded(11), n, q);
     const m = 2000;
     const sizes: number[] = [];
     const hits = new Float64Array(n);
@@ -167,7 +239,7 @@ describe('batch samplers', () => {
   });
 
   it('Poisson batches are empty at rate (1-q)^n', () => {
-    const s = new PoissonSampler(new SeededRandomSource(5), 100, 0.01);
+    const s = new PoissonSampler(seeded(5), 100, 0.01);
     let empty = 0;
     const m = 3000;
     for (let i = 0; i < m; i++) if (s.next().length === 0) empty++;
@@ -176,12 +248,12 @@ describe('batch samplers', () => {
   });
 
   it('shuffle batches are fixed-size and cover each example once per epoch, resumable', () => {
-    const s = new ShuffleSampler(new SeededRandomSource(2), 10, 3);
+    const s = new ShuffleSampler(seeded(2), 10, 3);
     expect(s.stepsPerEpoch).toBe(3);
     const seen = [...s.next(), ...s.next(), ...s.next()];
     expect(new Set(seen).size).toBe(9);
     const saved = s.state();
-    const twin = new ShuffleSampler(new SeededRandomSource(99), 10, 3, saved);
+    const twin = new ShuffleSampler(seeded(99), 10, 3, saved);
     expect(saved.cursor).toBe(9);
     expect(twin.state()).toEqual(saved);
   });
@@ -189,7 +261,7 @@ describe('batch samplers', () => {
 
 describe('discrete Gaussian (Canonne, Kamath, Steinke 2020)', () => {
   it('Bernoulli(exp(-g)) is exact in frequency for g <= 1 and g > 1', () => {
-    const src = new SeededRandomSource(21);
+    const src = seeded(21);
     for (const [num, den] of [[1n, 1n], [1n, 3n], [5n, 2n]] as const) {
       const m = 20000;
       let k = 0;
@@ -204,7 +276,7 @@ describe('discrete Gaussian (Canonne, Kamath, Steinke 2020)', () => {
 
   it('matches the N_Z(0, S) probability mass and variance', () => {
     const S = 20;
-    const draw = discreteGaussianSampler(new SeededRandomSource(4), S);
+    const draw = discreteGaussianSampler(seeded(4), S);
     const m = 30000;
     const xs = Array.from({ length: m }, draw);
     expect(xs.every(Number.isInteger)).toBe(true);

@@ -24,7 +24,7 @@ afterEach(() => {
 });
 
 describe('secure mode', () => {
-  it('draws every bit of sampling and noise from crypto.getRandomValues, never Math.random or tfjs RNG', async () => {
+  it('by default draws every bit of sampling and noise from crypto.getRandomValues, never Math.random or tfjs RNG', async () => {
     const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 3, activation: 'tanh' }), tf.layers.dense({ units: 2 })] });
     const xs = tf.tensor2d(Array.from({ length: 64 * 4 }, (_, i) => Math.sin(i)), [64, 4]);
     const ys = tf.oneHot(tf.tensor1d(Array.from({ length: 64 }, (_, i) => i % 2), 'int32'), 2).toFloat();
@@ -32,11 +32,12 @@ describe('secure mode', () => {
     for (const f of rng) f.mockClear();
     const mathRandom = vi.spyOn(Math, 'random');
     const crypto = vi.spyOn(globalThis.crypto, 'getRandomValues');
-    const variants = [{ clipNorm: 1 }, { adaptiveClipping: { initialClipNorm: 0.5, countNoiseMultiplier: 2 } }, { clipNorm: 1, noise: 'discrete_gaussian' as const }];
+    // no randomness option at all, then the explicit (redundant) secureMode: true
+    const variants = [{ clipNorm: 1 }, { adaptiveClipping: { initialClipNorm: 0.5, countNoiseMultiplier: 2 } }, { clipNorm: 1, noise: 'discrete_gaussian' as const }, { clipNorm: 1, secureMode: true }];
     for (const v of variants) {
       const t = new DPTrainer({
         model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'adam', learningRate: 0.01 }, noiseMultiplier: 1.1,
-        expectedBatchSize: 8, datasetSize: 64, secureMode: true, seed: 5, accountant: new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }), ...v,
+        expectedBatchSize: 8, datasetSize: 64, accountant: new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }), ...v,
       });
       expect(t.noiseRng).toBe('secure');
       const before = model.getWeights().map((w) => w.dataSync().slice());

@@ -8,6 +8,7 @@ import type { AccountantKind } from './local-accountant.js';
 import type { OptimizerConfig } from './optimizer.js';
 import type { Clipping, LayerRuleRegistry, LossSpec } from '../per-sample/index.js';
 import type { RemoteAccountant } from './step-ledger.js';
+import { parseSeed, type Seed } from './seed.js';
 
 export interface DPTrainerOptions {
   model: tf.LayersModel;
@@ -25,7 +26,10 @@ export interface DPTrainerOptions {
   datasetSize: number;
   /** 'poisson' (default) or 'shuffle' (accounted without amplification). */
   sampler?: SamplerKind;
-  /** Every random bit of sampling and noise from the platform CSPRNG (default false: a seeded generator). */
+  /**
+   * Randomness is secure by default: every bit of sampling and noise from the platform CSPRNG. `secureMode: true`
+   * only restates the default (it refuses a seed); `secureMode: false` is refused unless a `seed` is given.
+   */
   secureMode?: boolean;
   noise?: 'gaussian' | 'discrete_gaussian';
   /** 'rdp' (default), 'pld', an accountant instance, or a remote run on the accountant service. */
@@ -34,8 +38,11 @@ export interface DPTrainerOptions {
   maxPhysicalBatchSize?: number;
   /** Per-layer rule registry handed to per-sample clipping. */
   rules?: LayerRuleRegistry;
-  /** Seed of the non-secure generator (ignored in secure mode). */
-  seed?: number;
+  /**
+   * Makes a seeded, reproducible run: sampling and noise from ChaCha20 streams keyed by this seed (at least 32 hex
+   * digits or 16 bytes; numbers and shorter seeds are refused). Its epsilon holds only while the seed stays secret.
+   */
+  seed?: Seed;
 }
 
 /** The clipping a step uses: a fixed flat or per-layer threshold, or the adaptive one. */
@@ -87,4 +94,19 @@ export function checkSizes(o: DPTrainerOptions): number {
   if (o.noiseMultiplier !== undefined) positive('noiseMultiplier', o.noiseMultiplier);
   if (o.noise !== undefined && o.noise !== 'gaussian' && o.noise !== 'discrete_gaussian') fail('invalid_argument', `noise must be 'gaussian' or 'discrete_gaussian'`);
   return o.expectedBatchSize / o.datasetSize;
+}
+
+/**
+ * The run's randomness: null for secure (the default), or the checked seed bytes of a seeded run. `secureMode:
+ * false` without a seed and `secureMode: true` with one are refused, as are seeds under 128 bits.
+ * @example resolveRandomness({ seed: '000102030405060708090a0b0c0d0e0f' } as DPTrainerOptions)!.length // 16
+ */
+export function resolveRandomness(o: Pick<DPTrainerOptions, 'seed' | 'secureMode'>): Uint8Array | null {
+  if (o.secureMode !== undefined && typeof o.secureMode !== 'boolean') fail('invalid_argument', 'secureMode must be a boolean');
+  if (o.seed === undefined || o.seed === null) {
+    if (o.secureMode === false) fail('invalid_argument', 'secureMode: false needs a seed (at least 32 hex digits) for a seeded run; leave both out for secure randomness');
+    return null;
+  }
+  if (o.secureMode === true) fail('invalid_argument', 'secureMode: true and a seed exclude each other: a seeded run is not secure');
+  return parseSeed(o.seed);
 }
