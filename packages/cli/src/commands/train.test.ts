@@ -33,13 +33,14 @@ const capture = () => {
 };
 
 describe('dpledger train', () => {
-  it('trains a few steps from a config, printing progress, and writes the model and a summary', async () => {
+  it('trains a few steps from a config, printing progress, and writes the model and a summary; no randomness option: secure', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-'));
     const cap = capture();
     expect(await run(['--config', config(dir)], cap.io)).toBe(0);
     expect(cap.text()).toMatch(/step 4\/4 {2}eps \d+\.\d{3} {2}loss \d+\.\d{4} {2}ETA \d+s/);
+    expect(cap.text()).not.toContain('seed');
     const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
-    expect(summary).toMatchObject({ steps: 4, stopped: null, backend: 'cpu', privacy: { accountant: 'rdp', noise_rng: 'seeded', sampler: 'poisson', sampling_probability: 0.1 } });
+    expect(summary).toMatchObject({ steps: 4, stopped: null, backend: 'cpu', privacy: { accountant: 'rdp', noise_rng: 'secure', epsilon_caveat: null, sampler: 'poisson', sampling_probability: 0.1 } });
     const ledger = { kind: 'self_composed', count: 4, event: { kind: 'poisson_sampled', sampling_probability: 0.1, event: { kind: 'gaussian', noise_multiplier: 1.2 } } } as const;
     expect(summary.ledger).toEqual({ kind: 'composed', events: [ledger] });
     expect(summary.privacy.epsilon).toBeCloseTo(new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(ledger).getEpsilon(1e-5), 10);
@@ -58,6 +59,31 @@ describe('dpledger train', () => {
     const again = JSON.parse(readFileSync(join(next, 'out', 'summary.json'), 'utf8'));
     expect(again.steps).toBe(1);
     expect(again.model_digest.sha256).not.toBe(summary.model_digest.sha256);
+  });
+
+  it('a seeded run (privacy.seed) is reproducible and says on every epsilon it prints that it holds only while the seed stays secret', async () => {
+    const seeded = async (seed: string) => {
+      const dir = mkdtempSync(join(tmpdir(), 'train-'));
+      const cap = capture();
+      const privacy = { clipNorm: 1, noiseMultiplier: 1.2, expectedBatchSize: 20, delta: 1e-5, seed };
+      expect(await run(['--config', config(dir, { privacy, training: { steps: 2, seed: 3, backend: 'cpu' } })], cap.io)).toBe(0);
+      return { text: cap.text(), summary: JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8')) };
+    };
+    const a = await seeded('00112233445566778899aabbccddeeff');
+    const epsilonLines = a.text.split('\n').filter((l) => /eps(ilon)? \d/.test(l));
+    expect(epsilonLines.length).toBeGreaterThanOrEqual(2); // progress and the final line
+    for (const line of epsilonLines) expect(line).toMatch(/eps(ilon)? \d+\.\d{3} \(seeded run: holds only while the seed stays secret\)/);
+    expect(a.summary.privacy).toMatchObject({ noise_rng: 'seeded', epsilon_caveat: 'seeded run: holds only while the seed stays secret' });
+    expect((await seeded('00112233445566778899aabbccddeeff')).summary.model_digest).toEqual(a.summary.model_digest);
+    expect((await seeded('00112233445566778899aabbccddeefe')).summary.model_digest).not.toEqual(a.summary.model_digest);
+  });
+
+  it('refuses a numeric or short seed, and secureMode: false without a seed, as config errors (exit 2)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-'));
+    const base = { clipNorm: 1, noiseMultiplier: 1.2, expectedBatchSize: 20 };
+    for (const privacy of [{ ...base, seed: 3 }, { ...base, seed: 'abcdef' }, { ...base, secureMode: false }, { ...base, secureMode: true, seed: '00112233445566778899aabbccddeeff' }]) {
+      await expect(run(['--config', config(dir, { privacy } as unknown as Partial<TrainConfig>)], capture().io), JSON.stringify(privacy)).rejects.toMatchObject({ exitCode: 2 });
+    }
   });
 
   it('refuses a bad config with exit status 2', async () => {
@@ -96,6 +122,18 @@ describe('dpledger train', () => {
       const counted = events.reduce((n, e) => n + ((e as { count?: number }).count ?? 1), 0);
       expect(counted).toBe(allowed);
       expect((await client.getBudget(budget.id)).epsilon_spent).toBeCloseTo(eps(allowed), 6);
+    });
+
+    it('refuses to train a seeded config against a run that declared secure randomness (its report would say secure)', async () => {
+      const { api_key } = await createApiKey(svc.url, svc.adminToken, 'acme-rng');
+      const client = createClient({ baseUrl: svc.url, apiKey: api_key });
+      const budget = await client.createBudget({ name: 'mnist', epsilon: 10, delta: 1e-5 });
+      const runRec = await client.createRun({ budget_id: budget.id, name: 'cli', sampler: { kind: 'poisson', dataset_size: 200, expected_batch_size: 20 }, noise_rng: 'secure' });
+      const dir = mkdtempSync(join(tmpdir(), 'train-'));
+      const privacy = { clipNorm: 1, noiseMultiplier: 1.2, expectedBatchSize: 20, delta: 1e-5, seed: '00112233445566778899aabbccddeeff' };
+      const path = config(dir, { privacy, accountant: { url: svc.url, runId: runRec.id, apiKey: api_key }, training: { steps: 1, backend: 'cpu' } });
+      await expect(run(['--config', path], capture().io)).rejects.toThrow(/declares noise_rng 'secure'/);
+      expect(await client.listEvents(runRec.id)).toEqual([]);
     });
   });
 });

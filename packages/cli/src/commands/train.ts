@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createClient } from '@dpledger/client';
 import type { DpEvent } from '@dpledger/accounting';
 import {
-  DPTrainer, accuracy, buildModel, loadIdx, loadModelFile, modelLayout, saveModelFiles, toTensors, useBackend,
+  DPTrainer, SEEDED_RUN_CAVEAT, TrainerError, accuracy, buildModel, loadIdx, loadModelFile, modelLayout, saveModelFiles, toTensors, useBackend,
   type BackendName, type BuiltinModel, type DPTrainerOptions, type OptimizerConfig, type StepResult,
 } from '@dpledger/trainer';
 import { parseFlags } from '../args.js';
@@ -21,13 +21,15 @@ config (paths relative to the config file):
   { "model": "tanh-cnn" | "mlp" | "path/to/model.json",
     "data": { "dir": "/usr/share/datasets/fashion-mnist", "trainLimit"?: n, "testLimit"?: n },
     "privacy": { "clipNorm": 1, "noiseMultiplier": 1.1 | "target": { "epsilon": 3, "epochs": 20 }, "delta": 1e-5,
-                 "expectedBatchSize": 256, "sampler"?: "poisson"|"shuffle", "secureMode"?: false,
+                 "expectedBatchSize": 256, "sampler"?: "poisson"|"shuffle", "seed"?: "<32+ hex digits>",
                  "noise"?: "gaussian"|"discrete_gaussian", "maxPhysicalBatchSize"?: n },
     "optimizer": { "kind": "sgd"|"momentum"|"adam", "learningRate": 0.1, ... },
-    "training": { "epochs": 1 | "steps": 100, "seed"?: n, "backend"?: "auto"|"wasm"|"cpu"|... },
+    "training": { "epochs": 1 | "steps": 100, "seed"?: n (built-in model init only), "backend"?: "auto"|"wasm"|"cpu"|... },
     "accountant": "rdp" | "pld" | { "url": "http://...", "runId": "...", "apiKey"?: "... (else $DPLEDGER_API_KEY)",
                                     "reserveSteps"?: 100, "closeRun"?: true },
     "output": "out-dir" }
+sampling and noise are secure (platform CSPRNG) unless "privacy.seed" makes a seeded, reproducible run (at least 128
+bits; its epsilon holds only while the seed stays secret, and every epsilon it prints says so)
 writes <output>/model/model.json + weights.bin and <output>/summary.json
 exit status: 0 done, 3 stopped early because the remote budget refused a step (model and summary written),
              2 bad usage or config, 1 failure`;
@@ -38,10 +40,14 @@ export interface TrainConfig {
   data: { dir: string; trainLimit?: number; testLimit?: number };
   privacy: {
     clipNorm: number; noiseMultiplier?: number; target?: { epsilon: number; epochs?: number }; delta?: number;
-    expectedBatchSize: number; sampler?: 'poisson' | 'shuffle'; secureMode?: boolean; noise?: 'gaussian' | 'discrete_gaussian';
+    expectedBatchSize: number; sampler?: 'poisson' | 'shuffle'; noise?: 'gaussian' | 'discrete_gaussian';
     maxPhysicalBatchSize?: number;
+    /** A seeded run (at least 32 hex digits); absent: secure randomness. `secureMode: false` needs it, `true` refuses it. */
+    seed?: string;
+    secureMode?: boolean;
   };
   optimizer: OptimizerConfig;
+  /** `seed`: initializes a built-in model's weights only (the DP randomness never comes from it). */
   training: { epochs?: number; steps?: number; seed?: number; backend?: BackendName | 'auto' };
   accountant?: 'rdp' | 'pld' | { url: string; runId: string; apiKey?: string; reserveSteps?: number; closeRun?: boolean };
   output: string;
@@ -74,6 +80,7 @@ async function readConfig(path: string): Promise<TrainConfig> {
   need(c.optimizer && typeof c.optimizer.kind === 'string', '"optimizer.kind" is required');
   need(c.training && (c.training.epochs === undefined) !== (c.training.steps === undefined), 'give one of "training.epochs" or "training.steps"');
   need(typeof c.output === 'string', '"output" directory is required');
+  need(c.privacy.seed === undefined || typeof c.privacy.seed === 'string', '"privacy.seed" must be a string of at least 32 hex digits');
   return c;
 }
 
@@ -120,11 +127,22 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
   const options: DPTrainerOptions = {
     model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: c.optimizer, clipNorm: c.privacy.clipNorm,
     expectedBatchSize: c.privacy.expectedBatchSize, datasetSize: train.count, sampler: c.privacy.sampler,
-    secureMode: c.privacy.secureMode, noise: c.privacy.noise, maxPhysicalBatchSize: c.privacy.maxPhysicalBatchSize, seed: c.training.seed,
+    secureMode: c.privacy.secureMode, seed: c.privacy.seed, noise: c.privacy.noise, maxPhysicalBatchSize: c.privacy.maxPhysicalBatchSize,
     ...(c.privacy.target ? { target: { epsilon: c.privacy.target.epsilon, delta, epochs: c.privacy.target.epochs ?? epochs } } : { noiseMultiplier: c.privacy.noiseMultiplier }),
     accountant: client && remote ? { client, runId: remote.runId, reserveSteps: remote.reserveSteps } : ((c.accountant as 'rdp' | 'pld' | undefined) ?? 'rdp'),
   };
-  const trainer = new DPTrainer(options);
+  let trainer: DPTrainer;
+  try {
+    trainer = new DPTrainer(options);
+  } catch (err) {
+    if (err instanceof TrainerError && err.code === 'invalid_argument') throw new CliError(`config: ${err.message}`);
+    throw err;
+  }
+  const caveat = trainer.noiseRng === 'seeded' ? ` (${SEEDED_RUN_CAVEAT})` : ''; // on every epsilon a seeded run prints
+  if (client && remote) {
+    const declared = (await client.getRun(remote.runId)).noise_rng;
+    if (declared !== undefined && declared !== trainer.noiseRng) throw new CliError(`the run declares noise_rng '${declared}' but this config trains with '${trainer.noiseRng}' randomness`);
+  }
   const total = c.training.steps ?? Math.round(c.training.epochs! * Math.max(1, Math.round(1 / trainer.samplingProbability)));
   let lastPrint = 0;
   const progress = (r: StepResult, done: number) => {
@@ -132,7 +150,7 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
     if (quiet || (now - lastPrint < 1000 && done < total)) return;
     lastPrint = now;
     const perStep = (now - started) / 1000 / done;
-    const line = `step ${done}/${total}  eps ${trainer.epsilon(delta).toFixed(3)}  loss ${r.loss.toFixed(4)}  ETA ${duration(perStep * (total - done))}`;
+    const line = `step ${done}/${total}  eps ${trainer.epsilon(delta).toFixed(3)}${caveat}  loss ${r.loss.toFixed(4)}  ETA ${duration(perStep * (total - done))}`;
     io.err(io.isTty ? `\r${line.padEnd(72)}` : `${line}\n`); // padded: a shorter line overwrites a longer one
   };
   let done = 0;
@@ -154,6 +172,7 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
       epsilon: trainer.epsilon(delta), delta, accountant: trainer.accountantKind, noise_multiplier: trainer.noiseMultiplier,
       sampling_probability: trainer.samplingProbability, expected_batch_size: c.privacy.expectedBatchSize, clip_norm: trainer.clipNorm,
       sampler: trainer.samplerKind, noise: trainer.noiseKind, noise_rng: trainer.noiseRng,
+      epsilon_caveat: caveat === '' ? null : SEEDED_RUN_CAVEAT,
     },
     ledger: trainer.ledger as DpEvent,
     test_accuracy: testAccuracy,
@@ -163,6 +182,6 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
     wall_seconds: (performance.now() - started) / 1000,
   };
   await writeFile(join(out, 'summary.json'), `${JSON.stringify(body, null, 2)}\n`);
-  if (!quiet) io.err(`dpledger train: ${trainer.stepCount} steps, epsilon ${body.privacy.epsilon.toFixed(3)} at delta ${delta}, test accuracy ${(testAccuracy * 100).toFixed(2)}%, wrote ${join(out, 'summary.json')}\n`);
+  if (!quiet) io.err(`dpledger train: ${trainer.stepCount} steps, epsilon ${body.privacy.epsilon.toFixed(3)}${caveat} at delta ${delta}, test accuracy ${(testAccuracy * 100).toFixed(2)}%, wrote ${join(out, 'summary.json')}\n`);
   return history.stopped ? 3 : 0;
 }
