@@ -11,7 +11,15 @@ import type { DemoResult } from './run-demo.js';
 
 describe('demo options', () => {
   it('defaults to 300 steps, epsilon 3, delta 1e-5, ./dpledger-out, in-process accountant, secure noise', () => {
-    expect(parseDemoOptions([])).toMatchObject({ steps: 300, epochs: undefined, targetEpsilon: 3, delta: 1e-5, out: './dpledger-out', server: undefined, trainSize: 20_000, batchSize: 512, secure: true });
+    expect(parseDemoOptions([])).toMatchObject({ steps: 300, epochs: undefined, targetEpsilon: 3, delta: 1e-5, out: './dpledger-out', server: undefined, trainSize: 20_000, batchSize: 512 });
+    expect(parseDemoOptions([])).not.toHaveProperty('seed', expect.anything()); // no seed: secure node:crypto randomness
+  });
+
+  it('--seed HEX chooses a seeded run; numeric, short or non-hex seeds and the old --seeded-noise flag are refused (exit 2)', () => {
+    expect(parseDemoOptions(['--seed', '00112233445566778899aabbccddeeff'])).toMatchObject({ seed: '00112233445566778899aabbccddeeff' });
+    for (const argv of [['--seed', '42'], ['--seed', '00112233'], ['--seed', 'x0112233445566778899aabbccddeeff'], ['--seeded-noise']]) {
+      expect(() => parseDemoOptions(argv), argv.join(' ')).toThrow(expect.objectContaining({ exitCode: 2 }));
+    }
   });
 
   it('takes --epochs instead of --steps, never both', () => {
@@ -60,6 +68,8 @@ describe('demo progress', () => {
   it('shows step, epsilon spent / budget, loss and ETA', () => {
     expect(progressLine({ step: 30, totalSteps: 300, epsilonSpent: 0.9, epsilonBudget: 3, loss: 1.2, elapsedMs: 6000 })).toBe('step  30/300 [##··················]  eps 0.900 / 3  loss 1.200  ETA 0:54');
     expect(progressLine({ step: 0, totalSteps: 10, epsilonSpent: 0, epsilonBudget: 3, loss: Number.NaN, elapsedMs: 0 })).toContain('loss -  ETA --:--');
+    expect(progressLine({ step: 30, totalSteps: 300, epsilonSpent: 0.9, epsilonBudget: 3, loss: 1.2, elapsedMs: 6000, epsilonNote: 'seeded run: holds only while the seed stays secret' }))
+      .toContain('eps 0.900 / 3 (seeded run: holds only while the seed stays secret)  loss 1.200');
   });
 
   it('prints about ten lines to a pipe and redraws one line on a TTY', () => {
@@ -82,7 +92,7 @@ describe('demo progress', () => {
 describe('demo summary', () => {
   const result: DemoResult = {
     dataset: 'Fashion-MNIST', accountant: 'x', backend: 'wasm', trainSize: 2000, testSize: 500, steps: 40, stepsTaken: 40, stoppedByBudget: false,
-    noiseMultiplier: 0.9, samplingProbability: 0.032, testAccuracy: 0.6875, budget: { id: 'b', epsilon: 3, delta: 1e-5 }, runId: 'r',
+    noiseMultiplier: 0.9, samplingProbability: 0.032, noiseRng: 'secure', epsilonCaveat: null, testAccuracy: 0.6875, budget: { id: 'b', epsilon: 3, delta: 1e-5 }, runId: 'r',
     epsilonRdp: 2.99943, rdpOrder: 4.9, epsilonPld: 2.3912, keyid: 'KID',
     files: { reportJson: '/w/out/report.json', jwk: '/w/out/KID.jwk', events: '/w/out/events.json', html: '/w/out/report.html', pdf: '/w/out/report.pdf', model: '/w/out/model' }, wallSeconds: 14,
   };
@@ -91,8 +101,15 @@ describe('demo summary', () => {
     const text = formatSummary(result, '/w');
     expect(text).toContain('test accuracy   68.8% on 500 test images');
     expect(text).toContain('epsilon (RDP)   2.9994 at order 4.9, delta 1e-5');
-    expect(text).toContain('epsilon (PLD)   2.3912');
+    expect(text).toContain('epsilon (PLD)   2.3912\n');
+    expect(text).not.toContain('seed');
     expect(verifyCommand(result, '/w')).toBe('npx dpledger verify out/report.json --key out/KID.jwk --events out/events.json');
     expect(verifyCommand(result, '/elsewhere')).toBe('npx dpledger verify /w/out/report.json --key /w/out/KID.jwk --events /w/out/events.json');
+  });
+
+  it('a seeded run says on every epsilon that it holds only while the seed stays secret', () => {
+    const text = formatSummary({ ...result, noiseRng: 'seeded', epsilonCaveat: 'seeded run: holds only while the seed stays secret' }, '/w');
+    expect(text).toContain('epsilon (RDP)   2.9994 at order 4.9, delta 1e-5 (seeded run: holds only while the seed stays secret)');
+    expect(text).toContain('epsilon (PLD)   2.3912 (seeded run: holds only while the seed stays secret)');
   });
 });

@@ -1,4 +1,5 @@
 /** `dpledger demo` flags and their defaults. */
+import { parseSeed } from '@dpledger/trainer';
 import { CliError } from '../cli-error.js';
 import { numberFlag, parseFlags, type Options } from '../args.js';
 
@@ -23,7 +24,8 @@ export interface DemoOptions {
   batchSize: number;
   learningRate: number;
   clipNorm: number;
-  secure: boolean;
+  /** A seeded, reproducible run (at least 32 hex digits); absent (the default): secure randomness from node:crypto. */
+  seed?: string;
   json: boolean;
 }
 
@@ -42,7 +44,7 @@ export const DEMO_FLAGS: Options = {
   'batch-size': { type: 'string' },
   'learning-rate': { type: 'string' },
   'clip-norm': { type: 'string' },
-  'seeded-noise': { type: 'boolean' },
+  seed: { type: 'string' },
   json: { type: 'boolean' },
 };
 
@@ -64,7 +66,8 @@ accountant (in-process on <out>/.dpledger unless --server), then fetches, verifi
   --batch-size N        expected Poisson batch size (default 512)
   --learning-rate R     momentum SGD learning rate (default 2)
   --clip-norm C         per-example clipping norm (default 0.1)
-  --seeded-noise        seeded (reproducible) noise instead of node:crypto noise
+  --seed HEX            a seeded, reproducible run (>= 32 hex digits) instead of node:crypto randomness; its
+                        epsilon holds only while the seed stays secret, and every epsilon printed says so
   --json                print the summary as JSON on stdout`;
 
 /**
@@ -96,9 +99,16 @@ export function parseDemoOptions(argv: string[], env: NodeJS.ProcessEnv = proces
     batchSize: numberFlag('batch-size', str('batch-size'), { min: 1, integer: true }) ?? 512,
     learningRate: numberFlag('learning-rate', str('learning-rate'), { min: 0, minOpen: true }) ?? 2,
     clipNorm: numberFlag('clip-norm', str('clip-norm'), { min: 0, minOpen: true }) ?? 0.1,
-    secure: v['seeded-noise'] !== true,
+    seed: str('seed'),
     json: v['json'] === true,
   };
+  if (opts.seed !== undefined) {
+    try {
+      parseSeed(opts.seed);
+    } catch (err) {
+      throw new CliError(`--seed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
   if (opts.server !== undefined && opts.adminToken === undefined && opts.apiKey === undefined) {
     throw new CliError('--server needs --admin-token (or DPLEDGER_ADMIN_TOKEN) or --api-key');
   }

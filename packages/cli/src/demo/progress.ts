@@ -8,6 +8,8 @@ export interface ProgressState {
   epsilonBudget: number;
   loss: number;
   elapsedMs: number;
+  /** Printed after the epsilon (a seeded run's caveat). */
+  epsilonNote?: string;
 }
 
 function clock(ms: number): string {
@@ -26,7 +28,7 @@ export function progressLine(p: ProgressState, width = 20): string {
   const filled = Math.round(frac * width);
   const eta = p.step > 0 ? (p.elapsedMs / p.step) * (p.totalSteps - p.step) : Number.NaN;
   const digits = String(p.totalSteps).length;
-  return `step ${String(p.step).padStart(digits)}/${p.totalSteps} [${'#'.repeat(filled)}${'·'.repeat(width - filled)}]  eps ${p.epsilonSpent.toFixed(3)} / ${p.epsilonBudget}  loss ${Number.isFinite(p.loss) ? p.loss.toFixed(3) : '-'}  ETA ${clock(eta)}`;
+  return `step ${String(p.step).padStart(digits)}/${p.totalSteps} [${'#'.repeat(filled)}${'·'.repeat(width - filled)}]  eps ${p.epsilonSpent.toFixed(3)} / ${p.epsilonBudget}${p.epsilonNote ? ` (${p.epsilonNote})` : ''}  loss ${Number.isFinite(p.loss) ? p.loss.toFixed(3) : '-'}  ETA ${clock(eta)}`;
 }
 
 /**

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { calibrateNoiseMultiplier } from '@dpledger/accounting';
-import { DPTrainer, accuracy, buildModel, loadIdx, saveModelFiles, toTensors, useBackend } from '@dpledger/trainer';
+import { DPTrainer, SEEDED_RUN_CAVEAT, accuracy, buildModel, loadIdx, saveModelFiles, toTensors, useBackend } from '@dpledger/trainer';
 import { CliError } from '../cli-error.js';
 import { openAccountant } from './accountant-session.js';
 import { chooseDataset } from './dataset.js';
@@ -25,6 +25,9 @@ export interface DemoResult {
   stoppedByBudget: boolean;
   noiseMultiplier: number;
   samplingProbability: number;
+  /** 'seeded' with --seed: every epsilon then holds only while the seed stays secret (`epsilonCaveat`). */
+  noiseRng: 'secure' | 'seeded';
+  epsilonCaveat: string | null;
   testAccuracy: number;
   budget: { id: string; epsilon: number; delta: number };
   runId: string;
@@ -59,8 +62,11 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<DemoResult
   const batch = Math.min(opts.batchSize, n);
   const q = batch / n;
   const steps = opts.steps ?? Math.max(1, Math.round(((opts.epochs ?? 1) * n) / batch));
+  const noiseRng = opts.seed === undefined ? 'secure' : 'seeded';
+  const caveat = opts.seed === undefined ? null : SEEDED_RUN_CAVEAT;
+  const note = caveat === null ? '' : ` (${caveat})`;
   const { noiseMultiplier } = calibrateNoiseMultiplier({ targetEpsilon: opts.targetEpsilon, targetDelta: opts.delta, samplingProbability: q, steps, accountant: 'rdp' });
-  say(`training: ${n} images, expected batch ${batch} (q = ${q.toPrecision(3)}), ${steps} steps, sigma ${noiseMultiplier.toFixed(3)} calibrated to epsilon ${opts.targetEpsilon} at delta ${opts.delta.toExponential()}, backend ${backend}`);
+  say(`training: ${n} images, expected batch ${batch} (q = ${q.toPrecision(3)}), ${steps} steps, sigma ${noiseMultiplier.toFixed(3)} calibrated to epsilon ${opts.targetEpsilon}${note} at delta ${opts.delta.toExponential()}, backend ${backend}`);
 
   const session = await openAccountant(opts);
   try {
@@ -72,7 +78,7 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<DemoResult
       budget_id: budget.id,
       name: `demo ${new Date().toISOString()}`,
       sampler: { kind: 'poisson', dataset_size: n, expected_batch_size: batch },
-      noise_rng: opts.secure ? 'secure' : 'seeded',
+      noise_rng: noiseRng,
       metadata,
     });
 
@@ -85,7 +91,7 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<DemoResult
       noiseMultiplier,
       expectedBatchSize: batch,
       datasetSize: n,
-      secureMode: opts.secure,
+      seed: opts.seed,
       accountant: { client, runId: run.id },
     });
     if (trainer.noiseRng !== run.noise_rng) throw new Error(`the trainer's noise RNG is ${trainer.noiseRng}, the run says ${run.noise_rng}`);
@@ -98,7 +104,7 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<DemoResult
         steps,
         callbacks: {
           onStep: (s) => {
-            bar.update({ step: s.step + 1, totalSteps: steps, epsilonSpent: trainer.epsilon(opts.delta), epsilonBudget: opts.targetEpsilon, loss: s.loss, elapsedMs: Date.now() - t0 });
+            bar.update({ step: s.step + 1, totalSteps: steps, epsilonSpent: trainer.epsilon(opts.delta), epsilonBudget: opts.targetEpsilon, loss: s.loss, elapsedMs: Date.now() - t0, epsilonNote: caveat ?? undefined });
           },
         },
       });
@@ -134,6 +140,8 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<DemoResult
       stoppedByBudget,
       noiseMultiplier,
       samplingProbability: q,
+      noiseRng,
+      epsilonCaveat: caveat,
       testAccuracy: testAcc,
       budget: { id: budget.id, epsilon: budget.epsilon, delta: budget.delta },
       runId: run.id,

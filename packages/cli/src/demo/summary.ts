@@ -22,15 +22,17 @@ export function verifyCommand(r: DemoResult, cwd: string): string {
 export function formatSummary(r: DemoResult, cwd: string): string {
   const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
   const delta = r.budget.delta < 1e-3 ? r.budget.delta.toExponential() : String(r.budget.delta);
+  const note = r.epsilonCaveat === null ? '' : ` (${r.epsilonCaveat})`; // on every epsilon of a seeded run
   const lines = [
     '',
     'dpledger demo: done',
     `  dataset         ${r.dataset}`,
     `  training        ${r.stepsTaken} of ${r.steps} DP-SGD steps${r.stoppedByBudget ? ' (stopped by the budget)' : ''}, ${r.trainSize} images, q ${r.samplingProbability.toPrecision(3)}, sigma ${r.noiseMultiplier.toFixed(3)}, ${r.backend}`,
     `  test accuracy   ${pct(r.testAccuracy)} on ${r.testSize} test images`,
-    `  epsilon (RDP)   ${r.epsilonRdp.toFixed(4)}${r.rdpOrder !== undefined ? ` at order ${r.rdpOrder}` : ''}, delta ${delta}`,
-    `  epsilon (PLD)   ${r.epsilonPld === null ? 'not in the report' : r.epsilonPld.toFixed(4)}`,
+    `  epsilon (RDP)   ${r.epsilonRdp.toFixed(4)}${r.rdpOrder !== undefined ? ` at order ${r.rdpOrder}` : ''}, delta ${delta}${note}`,
+    `  epsilon (PLD)   ${r.epsilonPld === null ? 'not in the report' : `${r.epsilonPld.toFixed(4)}${note}`}`,
     `  budget          epsilon ${r.budget.epsilon} at delta ${delta} (budget ${r.budget.id}, run ${r.runId})`,
+    ...(r.noiseRng === 'seeded' ? ['  randomness      seeded (--seed): anyone who learns the seed can remove the noise; keep it secret'] : []),
     `  report          ${shown(r.files.reportJson, cwd)} (signed by key ${r.keyid}, verified)`,
     `  readable        ${shown(r.files.html, cwd)}, ${shown(r.files.pdf, cwd)} (event log: ${shown(r.files.events, cwd)})`,
     `  model           ${shown(r.files.model, cwd)}/model.json + weights.bin`,
