@@ -27,6 +27,6 @@ export { signReport, verifyReport, decodeStatement, type VerifiedReport } from '
 export { renderReportHtml } from './compliance/html.js';
 export { renderReportPdf } from './compliance/pdf.js';
 export { buildComplianceModel, type ReportRenderInput, type ComplianceModel } from './compliance/model.js';
-export { computeChecks, type Check, type CheckStatus } from './compliance/checks.js';
+export { computeChecks, epsilonCaveat, SEEDED_EPSILON_CAVEAT, type Check, type CheckStatus } from './compliance/checks.js';
 export { epsilonCurve, type EpsilonCurve } from './compliance/epsilon-curve.js';
 export { escapeHtml } from './compliance/escape-html.js';

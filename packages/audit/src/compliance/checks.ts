@@ -76,6 +76,17 @@ export function fmt(x: number): string {
   return Number.isInteger(x) ? String(x) : Number(x.toPrecision(4)).toString();
 }
 
+/** The caveat every epsilon of a seeded run carries (the trainer prints the same words). */
+export const SEEDED_EPSILON_CAVEAT = 'seeded run: holds only while the seed stays secret';
+
+/**
+ * The caveat to print next to this report's epsilon, or null for a run with secure randomness.
+ * @example epsilonCaveat({ ...predicate, noise_rng: 'seeded' }) // 'seeded run: holds only while the seed stays secret'
+ */
+export function epsilonCaveat(p: Pick<PrivacyReportPredicate, 'noise_rng'>): string | null {
+  return p.noise_rng === 'seeded' ? SEEDED_EPSILON_CAVEAT : null;
+}
+
 /**
  * Every check of the report, in reading order.
  * @example computeChecks({ predicate, signature: { ok: true, detail: 'verified with key abc' }, curve })
@@ -101,7 +112,7 @@ export function computeChecks(input: { predicate: PrivacyReportPredicate; signat
     {
       name: 'Secure randomness',
       status: p.noise_rng === 'secure' ? 'pass' : 'warn',
-      detail: p.noise_rng === 'secure' ? 'noise and sampling drew from node:crypto' : p.noise_rng === 'seeded' ? 'seeded generator: reproducible, but predictable noise weakens the guarantee' : 'the randomness source was not reported',
+      detail: p.noise_rng === 'secure' ? 'noise and sampling drew from the platform CSPRNG (node:crypto / Web Crypto)' : p.noise_rng === 'seeded' ? `${SEEDED_EPSILON_CAVEAT}: noise and sampling came from a ChaCha20 stream keyed by the seed, so anyone who knows the seed can recompute and remove the noise` : 'the randomness source was not reported',
     },
     epsilonCheck(p, curve),
     {

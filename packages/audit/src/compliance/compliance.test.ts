@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RdpAccountant } from '@dpledger/accounting';
 import { buildComplianceModel, buildStatement, epsilonCurve, generateSigningKey, renderReportHtml, renderReportPdf, signReport, type PrivacyReportPredicate } from '@dpledger/audit';
 import { DATASET_DIGEST, MODEL_DIGEST, STEP, sampleRecords, samplePredicate } from '../fixtures/sample-report.js';
+import { reportContent } from './content.js';
 import { pdfText } from './pdf.js';
 import { ledgerSegments, recordSegments } from './segments.js';
 
@@ -71,6 +72,7 @@ describe('checks', () => {
     expect(statusOf(report({ sampler: n100k }), /delta/)).toBe('fail');
     expect(statusOf(report({ sampler: { ...n100k, dataset_size: 99999 } }), /delta/)).toBe('pass');
     expect(statusOf(report({ noise_rng: 'seeded' }), /randomness/)).toBe('warn');
+    expect(buildComplianceModel({ envelope: report({ noise_rng: 'seeded' }), keys: [key.publicJwk] }).checks.find((c) => /randomness/.test(c.name))?.detail).toContain('seeded run: holds only while the seed stays secret');
     expect(statusOf(report({ epsilon: { delta: 1e-5, rdp: { epsilon: truth.epsilon / 2, order: truth.order }, pld: null } }), /recomputed from the ledger/)).toBe('warn');
     expect(statusOf(report({ budget_remaining: { epsilon: -0.5 } }), /budget/)).toBe('fail');
   });
@@ -123,6 +125,18 @@ describe('renderReportHtml', () => {
     expect(html).toContain('&#39;&quot;&amp;&lt;script&gt;');
   });
 
+  it('a seeded run carries the seed-secrecy caveat on every epsilon, in a paragraph and in its randomness row; a secure run has none', () => {
+    const html = renderReportHtml({ envelope: report({ noise_rng: 'seeded' }), keys: [key.publicJwk], events: records });
+    const caveat = 'seeded run: holds only while the seed stays secret';
+    expect(html).toContain(`-differential privacy (${caveat})`);
+    expect((html.match(new RegExp(`\\(${caveat}\\)`, 'g')) ?? []).length).toBeGreaterThanOrEqual(3); // guarantee, budget bar, RDP row
+    expect(html).toContain('This was a SEEDED run');
+    expect(html).toContain(`seeded (ChaCha20 keyed by a seed): ${caveat}`);
+    const secure = renderReportHtml({ envelope: report(), keys: [key.publicJwk], events: records });
+    expect(secure).not.toMatch(/seed/i);
+    expect(secure).toContain('secure (platform CSPRNG)');
+  });
+
   it('explains a missing plot instead of drawing one', () => {
     const html = renderReportHtml({ envelope: report({ neighboring_relation: 'replace_one' }), keys: [key.publicJwk] });
     expect(html).not.toContain('<polyline');
@@ -143,5 +157,9 @@ describe('renderReportPdf', () => {
     const text = pdf.toString('latin1');
     expect((text.match(/\/Type \/Page\b/g) ?? []).length).toBeGreaterThanOrEqual(2);
     expect(text).toContain('(Privacy report: epsilon-run ? <b>)');
+    // the PDF draws the same blocks as the HTML page: a seeded run's blocks carry the caveat
+    const blocks = reportContent(buildComplianceModel({ envelope: report({ noise_rng: 'seeded' }), keys: [key.publicJwk], events: records }));
+    expect(blocks.some((b) => b.kind === 'paragraph' && b.text.startsWith('This was a SEEDED run'))).toBe(true);
+    expect(JSON.stringify(blocks)).toContain('(seeded run: holds only while the seed stays secret)');
   });
 });

@@ -2,7 +2,7 @@
  * The compliance report as a list of blocks (headings, paragraphs, tables, a budget bar, the plot), so the
  * HTML page and the PDF say exactly the same things.
  */
-import { chargedEpsilon, fmt, type CheckStatus } from './checks.js';
+import { chargedEpsilon, epsilonCaveat, fmt, type CheckStatus } from './checks.js';
 import { describeEvent } from './describe-event.js';
 import type { ComplianceModel } from './model.js';
 import { ledgerSegments } from './segments.js';
@@ -44,6 +44,8 @@ export function reportContent(m: ComplianceModel): Block[] {
   const spent = p.budget.epsilon - p.budget_remaining.epsilon;
   const metadata = Object.entries(p.run.metadata ?? {});
   const failed = m.checks.filter((c) => c.status === 'fail').map((c) => c.name);
+  const caveat = epsilonCaveat(p);
+  const note = caveat === null ? '' : ` (${caveat})`; // every epsilon of a seeded run carries it
   return [
     {
       kind: 'title',
@@ -55,10 +57,19 @@ export function reportContent(m: ComplianceModel): Block[] {
     {
       kind: 'paragraph',
       text:
-        `This model was trained with (ε = ${fmt(eps)}, δ = ${delta})-differential privacy. In plain words: ${RELATION_WORDS[p.neighboring_relation]} ` +
+        `This model was trained with (ε = ${fmt(eps)}, δ = ${delta})-differential privacy${note}. In plain words: ${RELATION_WORDS[p.neighboring_relation]} ` +
         `of the training data changes the probability of any outcome of training (the model, or anything computed from it) by at most a factor ` +
         `e^ε ≈ ${fmt(Math.exp(eps))}, except with probability at most δ = ${delta}.`,
     },
+    ...(caveat === null
+      ? []
+      : [{
+          kind: 'paragraph' as const,
+          text:
+            'This was a SEEDED run: its noise and its batches came from a ChaCha20 stream keyed by a seed chosen for reproducibility, not from ' +
+            'fresh secure randomness. The guarantee above holds only while the seed stays secret: anyone who knows the seed can recompute the ' +
+            'noise and remove it, and then the model reveals its training data as if no noise had been added.',
+        }]),
     {
       kind: 'paragraph',
       text:
@@ -66,14 +77,14 @@ export function reportContent(m: ComplianceModel): Block[] {
         `is protected at about k·ε (group privacy), not ε.`,
     },
     { kind: 'heading', text: 'Budget' },
-    { kind: 'bar', label: `Budget '${p.budget.name}': ε ${fmt(spent)} spent of ${fmt(p.budget.epsilon)} (δ = ${p.budget.delta}); ${fmt(p.budget_remaining.epsilon)} remains. This run: ε ${fmt(eps)}.`, value: spent, limit: p.budget.epsilon },
+    { kind: 'bar', label: `Budget '${p.budget.name}': ε ${fmt(spent)} spent of ${fmt(p.budget.epsilon)} (δ = ${p.budget.delta}); ${fmt(p.budget_remaining.epsilon)} remains. This run: ε ${fmt(eps)}${note}.`, value: spent, limit: p.budget.epsilon },
     { kind: 'heading', text: 'Epsilon' },
     {
       kind: 'table',
       head: ['Accountant', `ε at δ = ${delta}`, 'Detail'],
       rows: [
-        ['RDP (Rényi DP)', fmt(p.epsilon.rdp.epsilon), `attained at order α = ${p.epsilon.rdp.order}`],
-        p.epsilon.pld === null ? ['PLD (privacy loss distribution)', 'not computed', ''] : ['PLD (privacy loss distribution)', fmt(p.epsilon.pld.epsilon), `value discretization interval ${p.epsilon.pld.value_discretization_interval}`],
+        ['RDP (Rényi DP)', `${fmt(p.epsilon.rdp.epsilon)}${note}`, `attained at order α = ${p.epsilon.rdp.order}`],
+        p.epsilon.pld === null ? ['PLD (privacy loss distribution)', 'not computed', ''] : ['PLD (privacy loss distribution)', `${fmt(p.epsilon.pld.epsilon)}${note}`, `value discretization interval ${p.epsilon.pld.value_discretization_interval}`],
       ],
     },
     {
@@ -92,7 +103,7 @@ export function reportContent(m: ComplianceModel): Block[] {
         ['Expected batch size', p.sampler.expected_batch_size.toLocaleString('en-US')],
         ['Sampling rate q', fmt(q)],
         ['Mechanism invocations', p.event_count.toLocaleString('en-US')],
-        ['Noise randomness', p.noise_rng === 'secure' ? 'secure (node:crypto)' : p.noise_rng],
+        ['Noise randomness', p.noise_rng === 'secure' ? 'secure (platform CSPRNG)' : p.noise_rng === 'seeded' ? `seeded (ChaCha20 keyed by a seed): ${caveat}` : p.noise_rng],
         ['Neighboring relation', p.neighboring_relation],
         ['Budget accountant', p.budget.accountant.toUpperCase()],
         ['Ledger', ledgerSegments(p.ledger).map((s) => describeEvent(s.count === 1 ? s.event : { kind: 'self_composed', count: s.count, event: s.event })).join(' ; ') || 'empty'],

@@ -51,6 +51,19 @@ describe('dpledger verify', () => {
     expect(io.stdout).toContain(`subject    dataset-manifest sha256:${'2'.repeat(64)}`);
   });
 
+  it('a seeded run\'s report is verified with the seed-secrecy caveat on its epsilon, in text and JSON', async () => {
+    const seeded = file('seeded.json', signReport(buildStatement({ model_digest: { sha256: '1'.repeat(64) }, dataset_digest: { sha256: '2'.repeat(64) }, predicate: { ...predicate, noise_rng: 'seeded' } }), key));
+    const text = capture();
+    expect(await run([seeded, '--key', keyPath], text.sink)).toBe(0);
+    expect(text.io.stdout).toContain('epsilon 0.25 (seeded run: holds only while the seed stays secret) at delta 0.00001');
+    const json = capture();
+    expect(await run([seeded, '--key', keyPath, '--json'], json.sink)).toBe(0);
+    expect(JSON.parse(json.io.stdout)).toMatchObject({ noise_rng: 'seeded', epsilon_caveat: 'seeded run: holds only while the seed stays secret' });
+    const secure = capture();
+    expect(await run([reportPath, '--key', keyPath], secure.sink)).toBe(0);
+    expect(secure.io.stdout).not.toContain('seed');
+  });
+
   it('--json prints the same facts as JSON; a JWK set works as the key file', async () => {
     const { io, sink } = capture();
     const jwks = file('keys.json', { keys: [generateSigningKey().publicJwk, key.publicJwk] });

@@ -3,7 +3,7 @@
  * signed privacy report offline (or with keys fetched from `<url>/v1/keys`). Exit 0 when valid, 1 when not.
  */
 import { readFile } from 'node:fs/promises';
-import { AuditError, assertJwk, buildComplianceModel, eventLogCommitment, verifyReport, type Check, type DsseEnvelope, type EventRecord, type Jwk, type VerifiedReport } from '@dpledger/audit';
+import { AuditError, assertJwk, buildComplianceModel, epsilonCaveat, eventLogCommitment, verifyReport, type Check, type DsseEnvelope, type EventRecord, type Jwk, type VerifiedReport } from '@dpledger/audit';
 import { parseFlags } from '../args.js';
 import { CliError } from '../cli-error.js';
 
@@ -100,6 +100,8 @@ function summaryOf(r: VerifiedReport, eventsChecked: boolean, checks: Check[]) {
     keyid: r.keyid,
     run: { id: p.run.id, name: p.run.name, closed_at: p.run.closed_at },
     epsilon: { rdp: p.epsilon.rdp.epsilon, rdp_order: p.epsilon.rdp.order, pld: p.epsilon.pld?.epsilon ?? null },
+    noise_rng: p.noise_rng,
+    epsilon_caveat: epsilonCaveat(p),
     delta: p.epsilon.delta,
     neighboring_relation: p.neighboring_relation,
     budget: { name: p.budget.name, epsilon: p.budget.epsilon, delta: p.budget.delta, remaining: p.budget_remaining.epsilon },
@@ -109,11 +111,12 @@ function summaryOf(r: VerifiedReport, eventsChecked: boolean, checks: Check[]) {
 }
 
 function text(s: ReturnType<typeof summaryOf>): string {
-  const pld = s.epsilon.pld === null ? 'not computed' : String(s.epsilon.pld);
+  const note = s.epsilon_caveat === null ? '' : ` (${s.epsilon_caveat})`; // on every epsilon of a seeded run
+  const pld = s.epsilon.pld === null ? 'not computed' : `${s.epsilon.pld}${note}`;
   return [
     `VALID: signature verified with key ${s.keyid}`,
     `run        ${s.run.name} (${s.run.id}), closed ${s.run.closed_at}`,
-    `guarantee  epsilon ${s.epsilon.rdp} at delta ${s.delta} (RDP, order ${s.epsilon.rdp_order}); PLD epsilon ${pld}; ${s.neighboring_relation}`,
+    `guarantee  epsilon ${s.epsilon.rdp}${note} at delta ${s.delta} (RDP, order ${s.epsilon.rdp_order}); PLD epsilon ${pld}; ${s.neighboring_relation}`,
     `budget     ${s.budget.name}: limit (${s.budget.epsilon}, ${s.budget.delta}), remaining epsilon ${s.budget.remaining}`,
     `event log  ${s.merkle_root.tree_size} records, Merkle root ${s.merkle_root.root}${s.merkle_root.recomputed ? ' (recomputed from the event log: match)' : ''}`,
     ...s.subjects.map((sub) => `subject    ${sub.name} sha256:${sub.sha256}`),
