@@ -4,6 +4,7 @@
 // Every figure is a ratio to a baseline timed in the same run, alternating runs.
 import * as tf from '@tensorflow/tfjs';
 import { DPTrainer, PoissonSampler, SecureRandomSource, SeededRandomSource, buildModel, discreteGaussianSampler, fillGaussian, useBackend } from '../dist/index.js';
+const BENCH_SEED = '000102030405060708090a0b0c0d0e0f'; // a seeded (ChaCha20) run, for timing only
 
 const B = Number(process.env.BENCH_BATCH ?? 256);
 const REPS = Number(process.env.BENCH_REPS ?? 5);
@@ -55,12 +56,12 @@ for (const name of ['mlp', 'tanh-cnn']) {
   const y = tf.oneHot(tf.randomUniform([B], 0, 10, 'int32', 2), 10).toFloat();
   const sgd = tf.train.sgd(0.01);
   const plain = () => tf.tidy(() => sgd.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true })), false));
-  const make = (secureMode) => new DPTrainer({
+  const make = (seed) => new DPTrainer({
     model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'sgd', learningRate: 0.01 }, clipNorm: 1,
-    noiseMultiplier: 1.1, expectedBatchSize: B, datasetSize: 60000, secureMode, seed: 1,
+    noiseMultiplier: 1.1, expectedBatchSize: B, datasetSize: 60000, seed,
   });
-  const seeded = make(false);
-  const secure = make(true);
+  const seeded = make(BENCH_SEED);
+  const secure = make(undefined);
   const dp = await compare(plain, () => seeded.step(x, y));
   console.log(fmt(dp, `${name}: DPTrainer.step (seeded noise)`, 'plain SGD step'));
   console.log(fmt(await compare(() => seeded.step(x, y), () => secure.step(x, y)), `${name}: DPTrainer.step (secure noise)`, 'seeded DP step'));
@@ -68,7 +69,7 @@ for (const name of ['mlp', 'tanh-cnn']) {
     summary.dpOverPlain = dp.ratio;
     // the noise's own share of the step: one fill of every coordinate, timed against the same plain step
     const all = new Float32Array(model.countParams());
-    const src = new SeededRandomSource(1);
+    const src = new SeededRandomSource(BENCH_SEED);
     summary.noiseOverPlain = (await compare(plain, () => fillGaussian(src, all, 1))).ratio;
   }
   await Promise.all([seeded.close(), secure.close()]); // stops the noise prefetch workers
@@ -79,7 +80,7 @@ const cnnParams = buildModel('tanh-cnn').countParams();
 const mlpParams = buildModel('mlp').countParams();
 for (const [label, n] of [['tanh-cnn', cnnParams], ['mlp', mlpParams]]) {
   const out = new Float32Array(n);
-  const seededSrc = new SeededRandomSource(1);
+  const seededSrc = new SeededRandomSource(BENCH_SEED);
   const secureSrc = new SecureRandomSource();
   const fillSeeded = await compare(() => boxMullerBaseline(seededSrc, out, 1), () => fillGaussian(seededSrc, out, 1), 9);
   const fillSecure = await compare(() => boxMullerBaseline(secureSrc, out, 1), () => fillGaussian(secureSrc, out, 1), 9);
