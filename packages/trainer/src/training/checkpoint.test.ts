@@ -104,6 +104,21 @@ describe('checkpoint and resume', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('a format-1 checkpoint resumes if it was secure (its saved seed setting ignored) and is refused if it was seeded (xoshiro128**)', async () => {
+    const t = new DPTrainer(options(model(1), { seed: undefined }));
+    await t.fit(xs, ys, { steps: 1 });
+    const dir = mkdtempSync(join(tmpdir(), 'ckpt-'));
+    await t.save(dir);
+    const file = JSON.parse(readFileSync(join(dir, 'trainer.json'), 'utf8'));
+    const v1 = { ...file, format: 'dpledger-checkpoint/1', settings: { ...file.settings, seed: 5, secureMode: true } };
+    writeFileSync(join(dir, 'trainer.json'), JSON.stringify({ ...v1, rng: { mode: 'secure', state: null, noiseState: null } }));
+    const resumed = await DPTrainer.resume(dir, { model: model(1) });
+    expect([resumed.noiseRng, resumed.stepCount]).toEqual(['secure', 1]);
+    writeFileSync(join(dir, 'trainer.json'), JSON.stringify({ ...v1, rng: { mode: 'seeded', state: [1, 2, 3, 4], noiseState: [5, 6, 7, 8] } }));
+    await expect(DPTrainer.resume(dir, { model: model(1), seed: SEED })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringContaining('xoshiro') });
+    await Promise.all([t.close(), resumed.close()]);
+  });
+
   it('refuses a checkpoint that does not fit the model, and a custom accountant not passed again', async () => {
     const t = new DPTrainer(options(model(1), { accountant: new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }) }));
     await t.fit(xs, ys, { steps: 1 });
