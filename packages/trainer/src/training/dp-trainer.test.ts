@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SecureRandomSource, DPTrainer, accuracy, type ReservationClient } from '@dpledger/trainer';
+import { SecureRandomSource, DPTrainer, accuracy, clippedGradSum, type ReservationClient } from '@dpledger/trainer';
 import { RdpAccountant } from '@dpledger/accounting';
 
 beforeAll(async () => {
@@ -166,6 +166,32 @@ describe('DPTrainer randomness', () => {
     for (const extra of bad) expect(() => new DPTrainer(base(mlp(4, 3, 2), extra)), JSON.stringify(extra)).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
     expect(new DPTrainer(base(mlp(4, 3, 2), { secureMode: false })).noiseRng).toBe('seeded');
     expect(new DPTrainer(base(mlp(4, 3, 2), { seed: new Uint8Array(16).fill(9) })).noiseRng).toBe('seeded');
+  });
+
+  it('issue 8 attack: on D and on D minus one record, one seed lets the weight difference recover the record\'s clipped gradient; the default does not', async () => {
+    const { xs, ys } = data(8, 4, 2);
+    const lr = 0.5;
+    const B = 8;
+    // (w(D minus r) - w(D)) * B / lr = clip(grad r) + z(D) - z(D minus r) for one SGD step (Abadi et al. 2016, Alg. 1)
+    const difference = async (extra: Record<string, unknown>) => {
+      const run = async (x: tf.Tensor, y: tf.Tensor) => {
+        const model = mlp(4, 3, 2, 5);
+        const t = new DPTrainer(base(model, { noiseMultiplier: 1, clipNorm: 1, optimizer: { kind: 'sgd', learningRate: lr }, expectedBatchSize: B, ...extra }));
+        await t.step(x, y);
+        await t.close();
+        return weights(model);
+      };
+      const full = await run(xs, ys);
+      const less = await run(xs.slice(0, 7), ys.slice(0, 7));
+      return full.flatMap((w, i) => Array.from(w, (v, j) => ((less[i]![j]! - v) * B) / lr));
+    };
+    const grads = clippedGradSum(mlp(4, 3, 2, 5), xs.slice(7, 1), ys.slice(7, 1), { loss: 'categoricalCrossentropy', fromLogits: true, clipNorm: 1 });
+    const clipped = grads.flatMap((g) => Array.from(g.dataSync()));
+    tf.dispose(grads);
+    const maxError = (d: number[]) => Math.max(...d.map((v, i) => Math.abs(v - clipped[i]!)));
+    expect(Math.max(...clipped.map(Math.abs))).toBeGreaterThan(0.01);
+    expect(maxError(await difference({}))).toBeLessThan(1e-4); // seeded, one seed: the noise cancels (why its epsilon is labelled)
+    expect(maxError(await difference({ seed: undefined }))).toBeGreaterThan(0.1); // secure: z(D) - z(D') ~ N(0, 2) per coordinate
   });
 
   it('two seeded trainers with one seed draw identical noise and batches; another seed draws different ones', async () => {
