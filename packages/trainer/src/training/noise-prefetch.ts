@@ -10,7 +10,7 @@ import type { Worker as NodeWorker } from 'node:worker_threads';
 import { fail } from './fail.js';
 import { fillGaussian } from './gaussian-noise.js';
 import { NOISE_WORKER_SOURCE } from './noise-worker-source.js';
-import { DEFAULT_KEYSTREAM_BACKEND, SEEDED_STREAM_NONCE, SeededRandomSource, type RandomSource } from './random-source.js';
+import { SEEDED_STREAM_NONCE, SeededRandomSource, type RandomSource } from './random-source.js';
 import { deriveSeedKey, parseSeed, type Seed } from './seed.js';
 import { buildZigguratTable, ZIGGURAT_R } from './ziggurat-table.js';
 
@@ -112,9 +112,6 @@ export class GaussianNoiseStream {
       const { Worker } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
       const { x, f } = buildZigguratTable();
       const xs = x.map((v) => v / 9007199254740992); // x[i] * 2^-53, as gaussian-noise.ts
-      // seeded: the worker runs the same ChaCha20 noise stream on node:crypto (where that is not the default backend,
-      // e.g. a big-endian machine, it stays inline so both paths give the same words)
-      if (this.seed && DEFAULT_KEYSTREAM_BACKEND !== 'node') throw new Error('no node:crypto keystream');
       const key = this.seed ? deriveSeedKey(this.seed) : null;
       const workerData = { x, f, xs, r: ZIGGURAT_R, std: this.sampleStd, key, stream: SEEDED_STREAM_NONCE.noise, position: this.consumed };
       const worker = new Worker(NOISE_WORKER_SOURCE, { eval: true, workerData });

@@ -9,10 +9,10 @@
  */
 
 import { fail } from './fail.js';
-import { DEFAULT_KEYSTREAM_BACKEND, Keystream, type KeystreamBackend } from './keystream.js';
+import { Keystream } from './keystream.js';
 import { deriveSeedKey, parseSeed, type Seed } from './seed.js';
 
-export { DEFAULT_KEYSTREAM_BACKEND, type KeystreamBackend, type Seed };
+export type { Seed };
 
 /** Where the trainer's random bits come from (recorded in the report as the noise RNG mode). */
 export type NoiseRngMode = 'secure' | 'seeded';
@@ -91,12 +91,12 @@ export class SeededRandomSource implements RandomSource {
   /**
    * @param seed at least 32 hex digits or 16 bytes (anything else is refused with `invalid_argument`)
    * @param opts `stream`: which of the run's streams (default 'sampling'); `position`: the first word to hand out
-   *   (a saved `position()`); `backend`: force the node:crypto or the plain TypeScript keystream (tests)
+   *   (a saved `position()`)
    */
-  constructor(seed: Seed, opts: { stream?: SeededStream; position?: number; backend?: KeystreamBackend } = {}) {
+  constructor(seed: Seed, opts: { stream?: SeededStream; position?: number } = {}) {
     const position = opts.position ?? 0;
     if (!(Number.isSafeInteger(position) && position >= 0)) fail('invalid_argument', `a stream position must be an integer >= 0, got ${String(position)}`);
-    this.keystream = new Keystream(deriveSeedKey(parseSeed(seed)), SEEDED_STREAM_NONCE[opts.stream ?? 'sampling'], opts.backend);
+    this.keystream = new Keystream(deriveSeedKey(parseSeed(seed)), SEEDED_STREAM_NONCE[opts.stream ?? 'sampling']);
     this.pos = position;
   }
 

@@ -53,6 +53,16 @@ const SEED = '000102030405060708090a0b0c0d0e0f';
 /** A seeded source whose 128-bit seed is the integer n (fine for tests of the distribution, never for a private run). */
 const seeded = (n: number, position?: number) => new SeededRandomSource(n.toString(16).padStart(32, '0'), { position });
 const hex = (words: Uint32Array) => Buffer.from(words.buffer, words.byteOffset, words.byteLength).toString('hex'); // little-endian serialization (RFC 8439 2.3)
+/** Words [start, start + n) of OpenSSL's chacha20 keystream (IV = 64-bit counter, then 64-bit nonce (stream, 0)): an independent oracle. */
+function openSslWords(key: Uint8Array, stream: number, start: number, n: number): number[] {
+  const block = Math.floor(start / 16);
+  const iv = Buffer.alloc(16);
+  iv.writeUInt32LE(block % 4294967296, 0);
+  iv.writeUInt32LE(Math.floor(block / 4294967296), 4);
+  iv.writeUInt32LE(stream, 8);
+  const bytes = createCipheriv('chacha20', key, iv).update(Buffer.alloc(4 * (start - 16 * block + n)));
+  return Array.from({ length: n }, (_, i) => bytes.readUInt32LE(4 * (start - 16 * block + i)));
+}
 const RFC_KEY = Uint8Array.from({ length: 32 }, (_, i) => i); // 00:01:02:...:1f (RFC 8439 2.3.2 and 2.4.2)
 
 describe('ChaCha20 (RFC 8439)', () => {
@@ -62,31 +72,28 @@ describe('ChaCha20 (RFC 8439)', () => {
     expect(hex(block)).toBe('10f1e7e4d13b5915500fdd1fa32071c4c7d1f4c733c068030422aa9ac3d46c4ed2826446079faa0914c2d705d98b02a2b5129cd1de164eb9cbd083e8a2503c4e');
   });
 
-  for (const backend of ['pure', 'node'] as const) {
-    it(`the ${backend} keystream encrypts the RFC 8439 section 2.4.2 sunscreen text to its ciphertext`, () => {
-      // nonce 00:00:00:00:00:00:00:4a:00:00:00:00 is stream 0x4a000000 here; counter 1 is word 16 onward
-      const plain = new TextEncoder().encode("Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.");
-      const ks = new Uint8Array(new Keystream(RFC_KEY, 0x4a000000, backend).words(16, new Uint32Array(Math.ceil(plain.length / 4))).buffer);
-      const cipher = Buffer.from(plain.map((b, i) => b ^ ks[i]!)).toString('hex');
-      expect(cipher).toBe(
-        '6e2e359a2568f98041ba0728dd0d6981e97e7aec1d4360c20a27afccfd9fae0bf91b65c5524733ab8f593dabcd62b3571639d624e65152ab8f530c359f0861d8' +
-          '07ca0dbf500d6a6156a38e088a22b65e52bc514d16ccf806818ce91ab77937365af90bbf74a35be6b40b8eedf2785e42874d',
-      );
-    });
-  }
+  it('the keystream encrypts the RFC 8439 section 2.4.2 sunscreen text to its ciphertext', () => {
+    // nonce 00:00:00:00:00:00:00:4a:00:00:00:00 is stream 0x4a000000 here; counter 1 is word 16 onward
+    const plain = new TextEncoder().encode("Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.");
+    const ks = new Uint8Array(new Keystream(RFC_KEY, 0x4a000000).words(16, new Uint32Array(Math.ceil(plain.length / 4))).buffer);
+    const cipher = Buffer.from(plain.map((b, i) => b ^ ks[i]!)).toString('hex');
+    expect(cipher).toBe(
+      '6e2e359a2568f98041ba0728dd0d6981e97e7aec1d4360c20a27afccfd9fae0bf91b65c5524733ab8f593dabcd62b3571639d624e65152ab8f530c359f0861d8' +
+        '07ca0dbf500d6a6156a38e088a22b65e52bc514d16ccf806818ce91ab77937365af90bbf74a35be6b40b8eedf2785e42874d',
+    );
+  });
 
-  it('node:crypto and the plain TypeScript keystream agree at every offset, and across the 2^32-block carry', () => {
+  it('agrees with node:crypto (OpenSSL chacha20) at every offset and across the 2^32-block counter carry', () => {
     const key = Uint8Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 255);
-    const node = new Keystream(key, 7, 'node');
-    const pure = new Keystream(key, 7, 'pure');
+    const ours = new Keystream(key, 7);
     for (const [start, n] of [[0, 1], [3, 40], [16, 32], [29, 1000], [16 * 4294967295 - 5, 60], [16 * 4294967296 * 3 + 9, 17]] as const) {
-      expect(Array.from(node.words(start, new Uint32Array(n)))).toEqual(Array.from(pure.words(start, new Uint32Array(n))));
+      expect(Array.from(ours.words(start, new Uint32Array(n))), `${start}+${n}`).toEqual(openSslWords(key, 7, start, n));
     }
     // random access: word w is the same whether read alone or inside a longer read
-    const long = pure.words(100, new Uint32Array(200));
-    expect(Array.from(pure.words(150, new Uint32Array(10)))).toEqual(Array.from(long.subarray(50, 60)));
+    const long = ours.words(100, new Uint32Array(200));
+    expect(Array.from(ours.words(150, new Uint32Array(10)))).toEqual(Array.from(long.subarray(50, 60)));
     // the carry: block 2^32 follows block 2^32 - 1 (never block 0 again)
-    expect(Array.from(pure.words(16 * 4294967296, new Uint32Array(16)))).not.toEqual(Array.from(pure.words(0, new Uint32Array(16))));
+    expect(Array.from(ours.words(16 * 4294967296, new Uint32Array(16)))).not.toEqual(Array.from(ours.words(0, new Uint32Array(16))));
   });
 
   it('SHA-256 of the key derivation matches node:crypto (FIPS 180-4), on short and multi-block inputs', () => {
@@ -113,14 +120,10 @@ describe('random sources', () => {
     expect(new SeededRandomSource(SEED, { stream: 'noise' }).nextUint32()).not.toBe(first[0]);
   });
 
-  it('a seeded source hands out the ChaCha20 keystream of SHA-256(label || seed), with either backend', () => {
+  it('a seeded source hands out the ChaCha20 keystream of SHA-256(label || seed) (checked against node:crypto)', () => {
     const key = createHash('sha256').update('dpledger seeded run v1\0').update(Buffer.from(SEED, 'hex')).digest();
-    const stream = new Uint8Array(64);
-    createCipheriv('chacha20', key, Buffer.from('00000000000000000100000000000000', 'hex')).update(stream).copy(stream); // noise: nonce word 14 = 1
-    const want = Array.from(new Uint32Array(stream.buffer));
-    for (const backend of ['node', 'pure'] as const) {
-      expect(Array.from(new SeededRandomSource(SEED, { stream: 'noise', backend }).fillUint32(new Uint32Array(16)))).toEqual(want);
-    }
+    expect(Array.from(new SeededRandomSource(SEED, { stream: 'noise' }).fillUint32(new Uint32Array(40)))).toEqual(openSslWords(key, 1, 0, 40)); // noise: nonce word 14 = 1
+    expect(Array.from(new SeededRandomSource(SEED).fillUint32(new Uint32Array(40)))).toEqual(openSslWords(key, 0, 0, 40));
   });
 
   it('refuses numeric, short, odd and non-hex seeds with invalid_argument', () => {
@@ -143,16 +146,14 @@ describe('random sources', () => {
   });
 
   it('bulk fillUint32 gives the seeded stream word for word, mixing buffered and direct reads, and resumes', () => {
-    for (const backend of ['node', 'pure'] as const) {
-      const a = new SeededRandomSource(SEED, { backend });
-      const b = new SeededRandomSource(SEED, { backend });
-      a.nextUint32(); b.nextUint32(); // start mid-buffer
-      const bulk = [a.fillUint32(new Uint32Array(1003)), a.fillUint32(new Uint32Array(5000)), a.fillUint32(new Uint32Array(17))].flatMap((x) => Array.from(x));
-      expect(bulk).toEqual(Array.from({ length: 6020 }, () => b.nextUint32()));
-      expect(a.position()).toBe(b.position());
-      const resumed = new SeededRandomSource(SEED, { position: a.position()!, backend: backend === 'node' ? 'pure' : 'node' });
-      expect(Array.from(resumed.fillUint32(new Uint32Array(5)))).toEqual(Array.from({ length: 5 }, () => a.nextUint32()));
-    }
+    const a = new SeededRandomSource(SEED);
+    const b = new SeededRandomSource(SEED);
+    a.nextUint32(); b.nextUint32(); // start mid-buffer
+    const bulk = [a.fillUint32(new Uint32Array(1003)), a.fillUint32(new Uint32Array(5000)), a.fillUint32(new Uint32Array(17))].flatMap((x) => Array.from(x));
+    expect(bulk).toEqual(Array.from({ length: 6020 }, () => b.nextUint32()));
+    expect(a.position()).toBe(b.position());
+    const resumed = new SeededRandomSource(SEED, { position: a.position() });
+    expect(Array.from(resumed.fillUint32(new Uint32Array(5)))).toEqual(Array.from({ length: 5 }, () => a.nextUint32()));
   });
 
   it('secure fillUint32 fills past 64 KiB in slices getRandomValues accepts', () => {
