@@ -30,3 +30,4 @@ export { buildComplianceModel, type ReportRenderInput, type ComplianceModel } fr
 export { computeChecks, type Check, type CheckStatus } from './compliance/checks.js';
 export { epsilonCurve, type EpsilonCurve } from './compliance/epsilon-curve.js';
 export { escapeHtml } from './compliance/escape-html.js';
+export * from './one-run/index.js';
