@@ -17,6 +17,7 @@ export {
   IN_TOTO_PAYLOAD_TYPE,
   buildStatement,
   type PrivacyReportPredicate,
+  type AuditSection,
   type InTotoStatement,
   type Subject,
   type SamplerKind,
