@@ -134,7 +134,7 @@ describe('renderReportHtml', () => {
     expect(html).toContain('learning_rate');
     const polyline = /<polyline[^>]* points="([^"]+)"/.exec(html)![1]!.split(' ');
     expect(polyline.length).toBe(51);
-    expect((html.match(/class="check-pass"/g) ?? []).length).toBe(8);
+    expect((html.match(/class="check-pass"/g) ?? []).length).toBe(9);
     // Self-contained: no scripts, no external resources.
     expect(html).not.toMatch(/<script|<link|<img|<iframe|\bsrc=|url\(|@import/i);
     expect(html).not.toMatch(/https?:\/\/(?!dpledger\.dev\/privacy-report\/v1|www\.w3\.org\/2000\/svg)/);
