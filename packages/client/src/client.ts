@@ -74,6 +74,8 @@ export function createClient(opts: ClientOptions) {
       unwrap(api.POST('/v1/runs/{run_id}/reservations', { params: { path: { run_id: runId }, header: idem(o) }, body })),
     commit: (reservationId: string, used: number, o?: IdempotencyOption) =>
       unwrap(api.POST('/v1/reservations/{reservation_id}/commit', { params: { path: { reservation_id: reservationId }, header: idem(o) }, body: { used } })),
+    /** Submits a one-run audit (canary scores and secret inclusion bits) before closing; answers the signed section. */
+    submitAudit: (runId: string, body: S['AuditSubmit']) => unwrap(api.POST('/v1/runs/{run_id}/audit', { ...run(runId), body })),
     closeRun: (runId: string, body: S['RunClose']) => unwrap(api.POST('/v1/runs/{run_id}/close', { ...run(runId), body })),
     getReport: (runId: string) => unwrap(api.GET('/v1/runs/{run_id}/report', run(runId))),
     getProof: (runId: string, sequence: number) =>
