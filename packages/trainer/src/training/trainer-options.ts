@@ -2,6 +2,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { PrivacyAccountant } from '@dpledger/accounting';
 import type { AdaptiveClippingOptions } from './adaptive-clipping.js';
+import type { AuditOptions } from './canaries.js';
 import type { SamplerKind } from './batch-sampler.js';
 import { fail } from './fail.js';
 import type { AccountantKind } from './local-accountant.js';
@@ -34,6 +35,11 @@ export interface DPTrainerOptions {
   maxPhysicalBatchSize?: number;
   /** Per-layer rule registry handed to per-sample clipping. */
   rules?: LayerRuleRegistry;
+  /**
+   * A one-run privacy audit (Steinke, Nasr, Jagielski 2023): m Dirac gradient canaries, each included with
+   * probability 1/2, sampled and clipped like records; `auditSubmission()` gives their scores after training.
+   */
+  audit?: AuditOptions;
   /** Seed of the non-secure generator (ignored in secure mode). */
   seed?: number;
 }
