@@ -56,7 +56,7 @@ describe('one-run audit', () => {
 
   it('refuses a second audit, a closed run, mismatched lengths, one-sided inclusion and another tenant, writing nothing', async () => {
     const { run } = await budgetAndRun(s.t, s.key);
-    const post = (key: string, body: unknown, id = run.id) => request(s.t.app).post(`/v1/runs/${id}/audit`).set(auth(key)).send(body);
+    const post = (key: string, body: object, id = run.id) => request(s.t.app).post(`/v1/runs/${id}/audit`).set(auth(key)).send(body);
     const stranger = await s.fresh('other');
     const before = dbBytes(s.t);
     expect((await post(s.key, { canary_kind: 'gradient', scores: [1, 2, 3], included: [true, false] })).body.code).toBe('validation_failed');

@@ -24,6 +24,8 @@ export interface DemoOptions {
   learningRate: number;
   clipNorm: number;
   secure: boolean;
+  /** Gradient canaries of the one-run audit (0: no audit). */
+  canaries: number;
   json: boolean;
 }
 
@@ -43,6 +45,7 @@ export const DEMO_FLAGS: Options = {
   'learning-rate': { type: 'string' },
   'clip-norm': { type: 'string' },
   'seeded-noise': { type: 'boolean' },
+  canaries: { type: 'string' },
   json: { type: 'boolean' },
 };
 
@@ -65,6 +68,7 @@ accountant (in-process on <out>/.dpledger unless --server), then fetches, verifi
   --learning-rate R     momentum SGD learning rate (default 2)
   --clip-norm C         per-example clipping norm (default 0.1)
   --seeded-noise        seeded (reproducible) noise instead of node:crypto noise
+  --canaries N          gradient canaries of the one-run privacy audit in the report (default 1000; 0: no audit)
   --json                print the summary as JSON on stdout`;
 
 /**
@@ -97,6 +101,7 @@ export function parseDemoOptions(argv: string[], env: NodeJS.ProcessEnv = proces
     learningRate: numberFlag('learning-rate', str('learning-rate'), { min: 0, minOpen: true }) ?? 2,
     clipNorm: numberFlag('clip-norm', str('clip-norm'), { min: 0, minOpen: true }) ?? 0.1,
     secure: v['seeded-noise'] !== true,
+    canaries: numberFlag('canaries', str('canaries'), { min: 0, max: 100_000, integer: true }) ?? 1000,
     json: v['json'] === true,
   };
   if (opts.server !== undefined && opts.adminToken === undefined && opts.apiKey === undefined) {
