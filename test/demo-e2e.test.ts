@@ -60,6 +60,7 @@ describe('dpledger demo --steps 40', () => {
     expect(stdout).toMatch(/test accuracy +\d+\.\d%/);
     expect(stdout).toMatch(/epsilon \(RDP\) +\d\.\d{4}/);
     expect(stdout).toMatch(/epsilon \(PLD\) +\d\.\d{4}/);
+    expect(stdout).toMatch(/audit +epsilon_lower \d+\.\d{3} from \d+ of \d+ right guesses on 1000 gradient canaries: PASS/);
     expect(stdout).toMatch(/npx dpledger verify \S*report\.json --key \S+\.jwk --events \S+events\.json/);
   });
 
@@ -97,6 +98,9 @@ describe('dpledger demo --steps 40', () => {
     expect(p.noise_rng).toBe('secure');
     expect(p.epsilon.rdp.epsilon).toBeGreaterThan(0);
     expect(p.epsilon.rdp.epsilon).toBeLessThanOrEqual(3);
+    // the one-run audit the accountant computed from the 1000 gradient canaries the trainer submitted
+    expect(p.audit).toMatchObject({ method: 'steinke2023', canary_kind: 'gradient', canaries: 1000, k_minus: 0, significance: 0.05 });
+    expect(p.audit.epsilon_lower).toBeLessThanOrEqual(p.epsilon.rdp.epsilon);
   });
 
   it('writes a model that loads back as the 10-class tanh CNN', async () => {

@@ -7,7 +7,8 @@ export type AuditErrorCode =
   | 'bad_statement' // the payload is not an in-toto Statement v1 with a privacy-report predicate
   | 'bad_proof' // a Merkle proof or tree argument is malformed
   | 'bad_key' // a key that is not an Ed25519 JWK / PKCS#8 key
-  | 'bad_event_log'; // event records that are not {sequence, run_id, event: DpEvent, recorded_at}
+  | 'bad_event_log' // event records that are not {sequence, run_id, event: DpEvent, recorded_at}
+  | 'bad_audit'; // one-run audit inputs out of range (counts, significance, delta, scores)
 
 export class AuditError extends Error {
   override readonly name = 'AuditError';

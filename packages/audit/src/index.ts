@@ -17,6 +17,7 @@ export {
   IN_TOTO_PAYLOAD_TYPE,
   buildStatement,
   type PrivacyReportPredicate,
+  type AuditSection,
   type InTotoStatement,
   type Subject,
   type SamplerKind,
@@ -30,3 +31,4 @@ export { buildComplianceModel, type ReportRenderInput, type ComplianceModel } fr
 export { computeChecks, epsilonCaveat, SEEDED_EPSILON_CAVEAT, type Check, type CheckStatus } from './compliance/checks.js';
 export { epsilonCurve, type EpsilonCurve } from './compliance/epsilon-curve.js';
 export { escapeHtml } from './compliance/escape-html.js';
+export * from './one-run/index.js';

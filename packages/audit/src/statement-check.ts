@@ -56,6 +56,16 @@ export function assertStatement(value: unknown): InTotoStatement {
     if (!(err instanceof AccountingError)) throw err;
     fail(`predicate/ledger is not a DpEvent: ${err.message}`);
   }
+  const audit = at(s.predicate, 'audit');
+  if (audit !== undefined) {
+    const fields: [string, Check][] = [
+      ['method', oneOf('steinke2023', 'mahloujifar2024')], ['canary_kind', oneOf('gradient', 'input')], ['selection', oneOf('bonferroni', 'split')],
+      ['canaries', int], ['k_plus', int], ['k_minus', int], ['guesses', int], ['correct', int], ['hypotheses', int],
+      ['significance', num], ['test_significance', num], ['delta', num], ['epsilon_lower', num], ['confidence', num],
+    ];
+    if (!obj(audit)) fail('predicate/audit must be an object');
+    for (const [k, check] of fields) if (!check(at(audit, k))) fail(`predicate/audit/${k} is missing or malformed`);
+  }
   const metadata = at(s.predicate, 'run/metadata');
   if (metadata !== undefined && !obj(metadata)) fail('predicate/run/metadata must be an object');
   return value as unknown as InTotoStatement;

@@ -29,6 +29,35 @@ export interface PrivacyReportPredicate {
   budget_remaining: { epsilon: number };
   issued_at: string;
   service: { name: 'dpledger-accountant'; version: string };
+  /** A one-run empirical audit of the run (DESIGN.md "Empirical audit"); absent when the run had no canaries. */
+  audit?: AuditSection;
+}
+
+/**
+ * The one-run audit as signed (Steinke, Nasr, Jagielski 2023; Mahloujifar et al. 2024): the counts the accountant
+ * itself derived from the submitted canary scores and inclusion bits, and the lower bound it computed from them.
+ */
+export interface AuditSection {
+  method: 'steinke2023' | 'mahloujifar2024';
+  /** 'gradient': Dirac canaries in gradient space (white-box); 'input': canary examples (black-box). */
+  canary_kind: 'gradient' | 'input';
+  selection: 'bonferroni' | 'split';
+  /** m: canaries the bound was computed on. */
+  canaries: number;
+  k_plus: number;
+  k_minus: number;
+  /** k+ + k-. */
+  guesses: number;
+  correct: number;
+  /** The overall significance; the bound is wrong with probability at most this for a correct implementation. */
+  significance: number;
+  /** The level the chosen (k+, k-) was tested at (significance / hypotheses). */
+  test_significance: number;
+  hypotheses: number;
+  delta: number;
+  epsilon_lower: number;
+  /** 1 - significance. */
+  confidence: number;
 }
 
 export interface Subject {

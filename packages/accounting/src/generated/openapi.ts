@@ -211,6 +211,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/runs/{run_id}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit a one-run privacy audit (canary scores and inclusion bits) before the run closes.
+         * @description One per run, while it is open. The accountant derives the guess counts itself from the scores and the
+         *     inclusion bits (Steinke, Nasr, Jagielski 2023; Mahloujifar et al. 2024) and computes the empirical lower
+         *     bound epsilon_lower; the report signed at close carries it, with a check that fails when it exceeds the
+         *     run's epsilon. The scores and bits are kept for re-verification and never shown in the API.
+         */
+        post: operations["submitAudit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/runs/{run_id}/close": {
         parameters: {
             query?: never;
@@ -555,6 +580,7 @@ export interface components {
             closed_at?: string;
             model_digest?: components["schemas"]["Digest"];
             dataset_digest?: components["schemas"]["Digest"];
+            audit?: components["schemas"]["Audit"];
         };
         EventAppend: {
             events: components["schemas"]["DpEvent"][];
@@ -601,6 +627,49 @@ export interface components {
         };
         Digest: {
             sha256: string;
+        };
+        AuditSubmit: {
+            /**
+             * @description 'gradient': Dirac canaries in gradient space (white-box); 'input': canary examples (black-box).
+             * @enum {string}
+             */
+            canary_kind: "gradient" | "input";
+            /** @description One score per canary, in canary order; higher means more likely included. */
+            scores: number[];
+            /** @description The secret inclusion bit of each canary, in the same order (each drawn with probability 1/2). */
+            included: boolean[];
+            /**
+             * @default steinke2023
+             * @enum {string}
+             */
+            method: "steinke2023" | "mahloujifar2024";
+            /**
+             * @default bonferroni
+             * @enum {string}
+             */
+            selection: "bonferroni" | "split";
+            /** @default 0.05 */
+            significance: number;
+        };
+        /** @description The one-run audit as signed in the report's predicate (`audit`). */
+        Audit: {
+            /** @enum {string} */
+            method: "steinke2023" | "mahloujifar2024";
+            /** @enum {string} */
+            canary_kind: "gradient" | "input";
+            /** @enum {string} */
+            selection: "bonferroni" | "split";
+            canaries: number;
+            k_plus: number;
+            k_minus: number;
+            guesses: number;
+            correct: number;
+            significance: number;
+            test_significance: number;
+            hypotheses: number;
+            delta: number;
+            epsilon_lower: number;
+            confidence: number;
         };
         RunClose: {
             model_digest: components["schemas"]["Digest"];
@@ -1029,6 +1098,36 @@ export interface operations {
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
+        };
+    };
+    submitAudit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuditSubmit"];
+            };
+        };
+        responses: {
+            /** @description The audit as it will be signed. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Audit"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
         };
     };
     closeRun: {

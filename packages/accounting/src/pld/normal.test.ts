@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { erfc, logErfc, normCdf, normLogCdf, normPpfLog } from './normal.js';
+import { erfc, logErfc, normCdf, normLogCdf, normPpf, normPpfLog } from './normal.js';
 
 // Reference erfc values: mpmath 1.3.0 with mp.dps = 30, `mpmath.erfc(t)`, computed for this test.
 const ERFC: [number, number][] = [
@@ -37,5 +37,13 @@ describe('normal distribution functions', () => {
       if (z > -30) expect(Math.abs(lc - Math.log(normCdf(z)))).toBeLessThan(1e-12 * Math.max(1, -lc));
       if (z < 0) expect(Math.abs(normPpfLog(lc) - z)).toBeLessThan(1e-9 * Math.max(1, -z));
     }
+  });
+
+  it('normPpf inverts normCdf on both halves and is infinite at 0 and 1', () => {
+    // scipy.stats.norm.ppf(0.975) = 1.959963984540054 (SciPy 1.17.1)
+    expect(rel(normPpf(0.975), 1.959963984540054)).toBeLessThan(1e-13);
+    expect(normPpf(0.025)).toBeCloseTo(-normPpf(0.975), 13);
+    expect([normPpf(0), normPpf(1), normPpf(0.5)]).toEqual([-Infinity, Infinity, normPpfLog(Math.log(0.5))]);
+    for (const p of [1e-12, 0.3, 0.7, 1 - 1e-9]) expect(Math.abs(normCdf(normPpf(p)) - p)).toBeLessThan(1e-13);
   });
 });

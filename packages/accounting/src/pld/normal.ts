@@ -97,3 +97,14 @@ export function normPpfLog(logP: number): number {
   }
   return z;
 }
+
+/**
+ * Quantile of the standard normal for p in [0, 1] (-Infinity at 0, Infinity at 1), by symmetry Phi^-1(p) =
+ * -Phi^-1(1 - p) on the upper half so both tails keep their relative accuracy.
+ * @example normPpf(0.975) // 1.959963984540054
+ */
+export function normPpf(p: number): number {
+  if (p <= 0) return -Infinity;
+  if (p >= 1) return Infinity;
+  return p <= 0.5 ? normPpfLog(Math.log(p)) : -normPpfLog(Math.log1p(-p));
+}

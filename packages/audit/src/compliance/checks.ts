@@ -1,5 +1,6 @@
 /** The checks table of the compliance report: what a reviewer can re-verify from the report and the event log. */
 import { eventLogCommitment, type EventRecord } from '../event-log.js';
+import { oneRunEpsilonLowerBound } from '../one-run/index.js';
 import type { PrivacyReportPredicate, SamplerKind } from '../statement.js';
 import type { EpsilonCurve } from './epsilon-curve.js';
 import { kindsIn, poissonProbabilities } from './segments.js';
@@ -61,6 +62,28 @@ function epsilonCheck(p: PrivacyReportPredicate, curve: EpsilonCurve): Check {
 }
 
 /**
+ * The one-run audit: the signed lower bound is recomputed from the signed counts, and it must not exceed the
+ * run's epsilon (a correct implementation exceeds it with probability at most the significance).
+ */
+function auditCheck(p: PrivacyReportPredicate): Check {
+  const name = 'Empirical audit: epsilon_lower <= epsilon';
+  const a = p.audit;
+  if (a === undefined) return { name, status: 'skip', detail: 'the run was not audited with canaries' };
+  let ours: number;
+  try {
+    ours = oneRunEpsilonLowerBound({ canaries: a.canaries, guesses: a.guesses, correct: a.correct, significance: a.test_significance, delta: a.delta, method: a.method });
+  } catch (err) {
+    return { name, status: 'fail', detail: `the signed audit counts are not valid: ${(err as Error).message}` };
+  }
+  if (Math.abs(ours - a.epsilon_lower) > 1e-6 * Math.max(1, ours)) {
+    return { name, status: 'fail', detail: `recomputed epsilon_lower ${fmt(ours)} from the signed counts, the report says ${fmt(a.epsilon_lower)}` };
+  }
+  const eps = chargedEpsilon(p);
+  const detail = `${a.correct} of ${a.guesses} guesses right on ${a.canaries} ${a.canary_kind} canaries (${a.method}, ${a.selection}): epsilon_lower ${fmt(ours)} at ${fmt(100 * a.confidence)}% confidence, run epsilon ${fmt(eps)}`;
+  return { name, status: ours <= eps ? 'pass' : 'fail', detail: ours <= eps ? detail : `${detail}: the measured privacy loss EXCEEDS the claimed epsilon; the noise or clipping did not do what was logged` };
+}
+
+/**
  * The epsilon the budget is charged in: PLD's when the budget uses the PLD accountant and it was computed.
  * @example chargedEpsilon(predicate) // predicate.epsilon.rdp.epsilon for an 'rdp' budget
  */
@@ -115,6 +138,7 @@ export function computeChecks(input: { predicate: PrivacyReportPredicate; signat
       detail: p.noise_rng === 'secure' ? 'noise and sampling drew from the platform CSPRNG (node:crypto / Web Crypto)' : p.noise_rng === 'seeded' ? `${SEEDED_EPSILON_CAVEAT}: noise and sampling came from a ChaCha20 stream keyed by the seed, so anyone who knows the seed can recompute and remove the noise` : 'the randomness source was not reported',
     },
     epsilonCheck(p, curve),
+    auditCheck(p),
     {
       name: 'Within budget',
       status: chargedEpsilon(p) <= p.budget.epsilon && p.budget_remaining.epsilon >= 0 ? 'pass' : 'fail',

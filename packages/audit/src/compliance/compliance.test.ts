@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RdpAccountant } from '@dpledger/accounting';
-import { buildComplianceModel, buildStatement, epsilonCurve, generateSigningKey, renderReportHtml, renderReportPdf, signReport, type PrivacyReportPredicate } from '@dpledger/audit';
+import { assertStatement, buildComplianceModel, buildStatement, epsilonCurve, generateSigningKey, oneRunEpsilonLowerBound, renderReportHtml, renderReportPdf, signReport, type PrivacyReportPredicate } from '@dpledger/audit';
 import { DATASET_DIGEST, MODEL_DIGEST, STEP, sampleRecords, samplePredicate } from '../fixtures/sample-report.js';
 import { reportContent } from './content.js';
 import { pdfText } from './pdf.js';
@@ -13,6 +13,12 @@ const truth = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).co
 function report(overrides: Partial<PrivacyReportPredicate> = {}, recs = records) {
   const predicate = samplePredicate(recs, { epsilon: { delta: 1e-5, rdp: truth, pld: null }, budget_remaining: { epsilon: 3 - truth.epsilon }, ...overrides });
   return signReport(buildStatement({ model_digest: MODEL_DIGEST, dataset_digest: DATASET_DIGEST, predicate }), key);
+}
+/** An audit section whose bound the accountant computed from these counts (as the service does). */
+function auditOf(correct: number, guesses = 100): NonNullable<PrivacyReportPredicate['audit']> {
+  const c = { canaries: 1000, guesses, correct, delta: 1e-5, method: 'steinke2023' as const };
+  const epsilonLower = oneRunEpsilonLowerBound({ ...c, significance: 0.05 / 20 });
+  return { ...c, canary_kind: 'gradient', selection: 'bonferroni', k_plus: guesses, k_minus: 0, significance: 0.05, test_significance: 0.05 / 20, hypotheses: 20, epsilon_lower: epsilonLower, confidence: 0.95 };
 }
 const statusOf = (envelope: ReturnType<typeof report>, name: RegExp, events = records) =>
   buildComplianceModel({ envelope, keys: [key.publicJwk], events }).checks.find((c) => name.test(c.name))?.status;
@@ -43,11 +49,33 @@ describe('epsilon curve', () => {
 });
 
 describe('checks', () => {
-  it('all pass for an honest report with its event log', () => {
-    const model = buildComplianceModel({ envelope: report(), keys: [key.publicJwk], events: records });
+  it('all pass for an honest, audited report with its event log', () => {
+    const model = buildComplianceModel({ envelope: report({ audit: auditOf(75) }), keys: [key.publicJwk], events: records });
     expect(model.checks.map((c) => [c.name, c.status]).filter(([, s]) => s !== 'pass')).toEqual([]);
     expect(model.verified).toBe(true);
     expect(model.keyid).toBe(key.kid);
+  });
+
+  it('the audit check passes when epsilon_lower <= epsilon, fails above it or when the signed bound does not follow from the signed counts, and is skipped without canaries', () => {
+    const audit = /Empirical audit/;
+    const pass = auditOf(75);
+    expect(pass.epsilon_lower).toBeGreaterThan(0);
+    expect(pass.epsilon_lower).toBeLessThan(truth.epsilon);
+    expect(statusOf(report({ audit: pass }), audit)).toBe('pass');
+    const caught = auditOf(100); // every guess right: a trainer that added (almost) no noise
+    expect(caught.epsilon_lower).toBeGreaterThan(truth.epsilon);
+    expect(statusOf(report({ audit: caught }), audit)).toBe('fail');
+    expect(statusOf(report({ audit: { ...pass, epsilon_lower: pass.epsilon_lower * 0.5 } }), audit)).toBe('fail');
+    expect(statusOf(report({ audit: { ...pass, correct: 101 } }), audit)).toBe('fail');
+    expect(statusOf(report(), audit)).toBe('skip');
+  });
+
+  it('a statement with a malformed audit section is refused', () => {
+    const statement = buildStatement({ model_digest: MODEL_DIGEST, dataset_digest: DATASET_DIGEST, predicate: samplePredicate(records, { audit: auditOf(75) }) });
+    expect(() => assertStatement(statement)).not.toThrow();
+    const bad = structuredClone(statement) as unknown as { predicate: { audit: Record<string, unknown> } };
+    bad.predicate.audit['epsilon_lower'] = 'high';
+    expect(() => assertStatement(bad)).toThrow(/predicate\/audit\/epsilon_lower/);
   });
 
   it('a shuffle run that logged poisson_sampled is flagged', () => {
@@ -94,8 +122,10 @@ describe('checks', () => {
 
 describe('renderReportHtml', () => {
   it('is one self-contained page with the guarantee, the plot, the checks and the digests', () => {
-    const html = renderReportHtml({ envelope: report(), keys: [key.publicJwk], events: records });
+    const html = renderReportHtml({ envelope: report({ audit: auditOf(75) }), keys: [key.publicJwk], events: records });
     expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('Empirical audit (one run)');
+    expect(html).toContain('75 right of 100');
     expect(html).toContain(`Verified: signed by key ${key.kid}`);
     expect(html).toContain('adding or removing any one record');
     expect(html).toContain('one of the 60,000 rows');
@@ -106,7 +136,7 @@ describe('renderReportHtml', () => {
     expect(html).toContain('learning_rate');
     const polyline = /<polyline[^>]* points="([^"]+)"/.exec(html)![1]!.split(' ');
     expect(polyline.length).toBe(51);
-    expect((html.match(/class="check-pass"/g) ?? []).length).toBe(8);
+    expect((html.match(/class="check-pass"/g) ?? []).length).toBe(9);
     // Self-contained: no scripts, no external resources.
     expect(html).not.toMatch(/<script|<link|<img|<iframe|\bsrc=|url\(|@import/i);
     expect(html).not.toMatch(/https?:\/\/(?!dpledger\.dev\/privacy-report\/v1|www\.w3\.org\/2000\/svg)/);

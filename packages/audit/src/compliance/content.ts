@@ -26,7 +26,9 @@ export const NOT_PROVEN =
   'that their composition gives the epsilon and delta stated, and that the report has not changed since it was signed. ' +
   'It does NOT prove that the training code did what it logged: that noise of the stated scale was really added, that ' +
   'per-example gradients were clipped, that batches were drawn by the declared sampler, or that the model with this digest ' +
-  'came out of this run; those rest on trust in the trainer and its randomness. It does not cover information released ' +
+  'came out of this run; those rest on trust in the trainer and its randomness. An empirical audit, when present, is ' +
+  'measured evidence against gross failures (noise far too small, clipping off) but only a lower bound: passing it does ' +
+  'not prove the accounted epsilon. It does not cover information released ' +
   'outside the logged mechanisms (hyper-parameter search on the same data, data-dependent preprocessing, evaluation on ' +
   'training data), it protects records rather than people who contribute several records, and it says nothing about ' +
   "the model's accuracy, fairness or fitness for use, nor about whether the data was lawfully collected.";
@@ -87,6 +89,18 @@ export function reportContent(m: ComplianceModel): Block[] {
         p.epsilon.pld === null ? ['PLD (privacy loss distribution)', 'not computed', ''] : ['PLD (privacy loss distribution)', `${fmt(p.epsilon.pld.epsilon)}${note}`, `value discretization interval ${p.epsilon.pld.value_discretization_interval}`],
       ],
     },
+    p.audit === undefined
+      ? { kind: 'paragraph', text: 'Empirical audit: none. The run was trained without canaries, so nothing measured here checks that the noise was added at the logged scale.' }
+      : {
+          kind: 'table',
+          head: ['Empirical audit (one run)', 'Value', 'Detail'],
+          rows: [
+            ['ε lower bound (measured)', fmt(p.audit.epsilon_lower), `${fmt(100 * p.audit.confidence)}% confidence, ${p.audit.method === 'steinke2023' ? 'Steinke, Nasr, Jagielski 2023' : 'Mahloujifar et al. 2024 (f-DP)'}`],
+            ['ε upper bound (accounted)', fmt(eps), `${p.budget.accountant.toUpperCase()}, δ = ${delta}`],
+            ['Canaries', `${p.audit.canaries} (${p.audit.canary_kind})`, 'each included independently with probability 1/2; inclusion kept secret until the run closed'],
+            ['Guesses', `${p.audit.correct} right of ${p.audit.guesses}`, `k+ = ${p.audit.k_plus}, k- = ${p.audit.k_minus}; chosen by ${p.audit.selection} over ${p.audit.hypotheses} hypotheses`],
+          ],
+        },
     {
       kind: 'plot',
       caption: m.curve.unavailable !== null

@@ -26,6 +26,8 @@ export interface DemoOptions {
   clipNorm: number;
   /** A seeded, reproducible run (at least 32 hex digits); absent (the default): secure randomness from node:crypto. */
   seed?: string;
+  /** Gradient canaries of the one-run audit (0: no audit). */
+  canaries: number;
   json: boolean;
 }
 
@@ -45,6 +47,7 @@ export const DEMO_FLAGS: Options = {
   'learning-rate': { type: 'string' },
   'clip-norm': { type: 'string' },
   seed: { type: 'string' },
+  canaries: { type: 'string' },
   json: { type: 'boolean' },
 };
 
@@ -68,6 +71,7 @@ accountant (in-process on <out>/.dpledger unless --server), then fetches, verifi
   --clip-norm C         per-example clipping norm (default 0.1)
   --seed HEX            a seeded, reproducible run (>= 32 hex digits) instead of node:crypto randomness; its
                         epsilon holds only while the seed stays secret, and every epsilon printed says so
+  --canaries N          gradient canaries of the one-run privacy audit in the report (default 1000; 0: no audit)
   --json                print the summary as JSON on stdout`;
 
 /**
@@ -100,6 +104,7 @@ export function parseDemoOptions(argv: string[], env: NodeJS.ProcessEnv = proces
     learningRate: numberFlag('learning-rate', str('learning-rate'), { min: 0, minOpen: true }) ?? 2,
     clipNorm: numberFlag('clip-norm', str('clip-norm'), { min: 0, minOpen: true }) ?? 0.1,
     seed: str('seed'),
+    canaries: numberFlag('canaries', str('canaries'), { min: 0, max: 100_000, integer: true }) ?? 1000,
     json: v['json'] === true,
   };
   if (opts.seed !== undefined) {

@@ -34,6 +34,8 @@ export interface DemoResult {
   epsilonRdp: number;
   rdpOrder: number | undefined;
   epsilonPld: number | null;
+  /** The signed one-run audit, when the run had canaries. */
+  audit: { epsilonLower: number; canaries: number; correct: number; guesses: number; passed: boolean } | null;
   keyid: string;
   files: { reportJson: string; jwk: string; events: string; html: string; pdf: string; model: string };
   wallSeconds: number;
@@ -93,6 +95,7 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<DemoResult
       datasetSize: n,
       seed: opts.seed,
       accountant: { client, runId: run.id },
+      ...(opts.canaries > 0 ? { audit: { canaries: opts.canaries, kind: 'gradient' as const } } : {}),
     });
     if (trainer.noiseRng !== run.noise_rng) throw new Error(`the trainer's noise RNG is ${trainer.noiseRng}, the run says ${run.noise_rng}`);
 
@@ -128,6 +131,8 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<DemoResult
     const events = await client.listEvents(run.id);
     const files = await writeReportFiles(out, { envelope, keys, events });
     const eps = files.verified.predicate.epsilon;
+    const signedAudit = files.verified.predicate.audit;
+    const charged = budget.accountant === 'pld' && eps.pld !== null ? eps.pld.epsilon : eps.rdp.epsilon;
     model.dispose();
     return {
       dataset: data.label,
@@ -148,6 +153,7 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<DemoResult
       epsilonRdp: eps.rdp.epsilon,
       rdpOrder: eps.rdp.order,
       epsilonPld: eps.pld === null ? null : eps.pld.epsilon,
+      audit: signedAudit === undefined ? null : { epsilonLower: signedAudit.epsilon_lower, canaries: signedAudit.canaries, correct: signedAudit.correct, guesses: signedAudit.guesses, passed: signedAudit.epsilon_lower <= charged },
       keyid: files.keyid,
       files: { reportJson: files.reportJson, jwk: files.jwk, events: files.events, html: files.html, pdf: files.pdf, model: modelDir },
       wallSeconds: (Date.now() - started) / 1000,

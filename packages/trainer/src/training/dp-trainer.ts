@@ -18,6 +18,8 @@ import { SecureRandomSource, SeededRandomSource, type NoiseRngMode, type RandomS
 import { stepEvent } from './step-events.js';
 import { StepLedger, type RemoteAccountant } from './step-ledger.js';
 import { accuracy } from './accuracy.js';
+import { GradientCanaries, type AuditSubmission } from './canaries.js';
+import { faults } from './faults.js';
 import type { FitHistory, FitOptions, StepResult } from './fit-types.js';
 import type { ResumeOptions } from './checkpoint.js';
 import { checkSizes, resolveClipping, resolveRandomness, totalClipNorm, type ClipChoice, type DPTrainerOptions } from './trainer-options.js';
@@ -54,6 +56,8 @@ export class DPTrainer {
   private readonly clip: ClipChoice;
   private readonly stepLedger: StepLedger;
   private readonly discrete: DiscreteGaussianMechanism | null;
+  private readonly canaries: GradientCanaries | null;
+  private auditSent = false;
   private stopReason: 'budget_exhausted' | null = null;
 
   /**
@@ -97,6 +101,8 @@ export class DPTrainer {
     const noiseSource: NoiseSource = seed ? { seeded: { seed, position: noisePosition ?? 0 } } : { secure: rng };
     const noise = this.discrete ? null : new GaussianNoiseStream(this.parameterCount(), noiseSource, sampleStd);
     this.internals = { rng, noise, sampler: null, optimizer: new DpOptimizer(options.optimizer), stepCount: 0, adaptive };
+    if (options.audit && this.clip.kind !== 'fixed') fail('invalid_argument', 'an audited run needs a fixed clip norm (canaries are clipped to it)');
+    this.canaries = options.audit ? new GradientCanaries(options.audit, this.model.trainableWeights.map((w) => w.shape.reduce<number>((a, b) => a * (b ?? 1), 1)), rng) : null;
   }
 
   private calibrated(kind: AccountantKind): number {
@@ -184,7 +190,8 @@ export class DPTrainer {
       return { ...base, applied: false, stopped: 'budget_exhausted' };
     }
     const vars = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const clipping: Clipping = this.clip.kind === 'fixed' ? this.clip.clipping : { kind: 'flat', clipNorm };
+    const clipping: Clipping = !faults.clipping ? { kind: 'flat', clipNorm: Number.MAX_VALUE } : this.clip.kind === 'fixed' ? this.clip.clipping : { kind: 'flat', clipNorm };
+    await this.canaries?.start(vars);
     let sums: tf.Tensor[] = vars.map((v) => tf.zerosLike(v));
     let lossSum = 0;
     let atMostC = 0;
@@ -203,6 +210,7 @@ export class DPTrainer {
       }
       tf.dispose([r.norms, r.lossSum]);
     }
+    if (this.canaries) sums = this.canaries.addSampled(sums, this.samplingProbability, clipNorm, this.internals.rng).sums;
     // divide by the EXPECTED batch size (Poisson: the realised size is private and may be 0)
     const B = this.options.expectedBatchSize;
     let grads: tf.Tensor[];
@@ -214,7 +222,7 @@ export class DPTrainer {
       // (sum + N(0, (sigma C)^2)) / B (Abadi et al. 2016, Algorithm 1) as sum / B + z, z ~ N(0, (sigma C / B)^2)
       const { adaptive } = this.internals;
       const z = await this.internals.noise!.next(); // fixed clipping: already std sigma * C / B
-      grads = addScaledNoise(sums, z, adaptive ? (adaptive.gradientNoiseMultiplier * clipNorm) / B : 1, 1 / B);
+      grads = addScaledNoise(sums, z, (adaptive ? (adaptive.gradientNoiseMultiplier * clipNorm) / B : 1) * faults.noiseScale, 1 / B);
     }
     tf.dispose(sums);
     this.internals.optimizer.apply(vars, grads);
@@ -294,9 +302,27 @@ export class DPTrainer {
     return resumeCheckpoint(dir, options);
   }
 
-  /** Commits any open remote reservation (its unused steps go back to the budget) and stops the noise worker. */
+  /**
+   * The audit canaries' scores and secret inclusion bits (after training), for the accountant's
+   * POST /v1/runs/{id}/audit or for @dpledger/audit's auditFromScores; null when the run has no canaries.
+   * @example const audit = await trainer.auditSubmission();
+   */
+  async auditSubmission(): Promise<AuditSubmission | null> {
+    if (!this.canaries) return null;
+    return this.canaries.submission(this.model.trainableWeights.map((w) => w.read()));
+  }
+
+  /**
+   * Commits any open remote reservation (its unused steps go back to the budget), submits the audit to a remote run
+   * whose client can take it (once), and stops the noise worker.
+   */
   async close(): Promise<void> {
     this.internals.noise?.close();
     await this.stepLedger.flush();
+    const client = this.stepLedger.remote?.client;
+    if (this.canaries && client?.submitAudit && !this.auditSent && this.stepCount > 0) {
+      await client.submitAudit(this.stepLedger.remote!.runId, (await this.auditSubmission())!);
+      this.auditSent = true;
+    }
   }
 }

@@ -1,5 +1,6 @@
 /** DP-SGD training: the DPTrainer loop, samplers, noise, optimizers, accounting hooks, checkpoints. */
 export { DPTrainer } from './dp-trainer.js';
+export type { AuditOptions, AuditSubmission } from './canaries.js';
 export { accuracy } from './accuracy.js';
 export type { StepResult, FitOptions, FitCallbacks, FitHistory } from './fit-types.js';
 export type { DPTrainerOptions } from './trainer-options.js';

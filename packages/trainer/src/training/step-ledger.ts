@@ -16,6 +16,8 @@ import { fail } from './fail.js';
 export interface ReservationClient {
   reserve(runId: string, body: { steps: number; event: DpEvent }): Promise<{ id: string; steps: number }>;
   commit(reservationId: string, used: number): Promise<unknown>;
+  /** Takes the one-run audit of the run (optional: @dpledger/client has it). */
+  submitAudit?(runId: string, body: { canary_kind: 'gradient'; scores: number[]; included: boolean[] }): Promise<unknown>;
 }
 
 /** A remote run to account against. */

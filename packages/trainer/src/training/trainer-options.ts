@@ -2,6 +2,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { PrivacyAccountant } from '@dpledger/accounting';
 import type { AdaptiveClippingOptions } from './adaptive-clipping.js';
+import type { AuditOptions } from './canaries.js';
 import type { SamplerKind } from './batch-sampler.js';
 import { fail } from './fail.js';
 import type { AccountantKind } from './local-accountant.js';
@@ -43,6 +44,11 @@ export interface DPTrainerOptions {
    * digits or 16 bytes; numbers and shorter seeds are refused). Its epsilon holds only while the seed stays secret.
    */
   seed?: Seed;
+  /**
+   * A one-run privacy audit (Steinke, Nasr, Jagielski 2023): m Dirac gradient canaries, each included with
+   * probability 1/2, sampled and clipped like records; `auditSubmission()` gives their scores after training.
+   */
+  audit?: AuditOptions;
 }
 
 /** The clipping a step uses: a fixed flat or per-layer threshold, or the adaptive one. */

@@ -59,7 +59,7 @@ function fixture() {
   };
   const app = express();
   app.use(createDashboardRouter({ source }));
-  return { app, key, reports };
+  return { app, key, reports, tenants };
 }
 
 async function login(app: express.Express, apiKey: string): Promise<string> {
@@ -142,6 +142,7 @@ describe('dashboard', () => {
     expect(page.text).toContain('Merkle root recomputed from the event log matches');
     expect(page.text).toMatch(/<path class="eps" d="M[^"]+L/);
     expect(page.text).not.toContain('http-equiv="refresh"');
+    expect(page.text).toContain('none (no canaries)');
     const json = await request(app).get('/runs/r-acme/report.json').set('Cookie', cookie);
     expect(json.headers['content-disposition']).toContain('attachment');
     expect(JSON.parse(json.text)).toEqual(reports['r-acme']);
@@ -154,6 +155,18 @@ describe('dashboard', () => {
       res.on('end', () => cb(null, Buffer.concat(chunks)));
     });
     expect((pdf.body as Buffer).subarray(0, 5).toString()).toBe('%PDF-');
+  });
+
+  it('shows a run\'s one-run audit beside its epsilon, flagged when the lower bound exceeds it', async () => {
+    const { app, tenants } = fixture();
+    const audit = { method: 'steinke2023', canary_kind: 'gradient', selection: 'bonferroni', canaries: 1000, k_plus: 50, k_minus: 0, guesses: 50, correct: 40, significance: 0.05, test_significance: 0.0025, hypotheses: 20, delta: 1e-5, epsilon_lower: 0.5, confidence: 0.95 } as const;
+    tenants['acme']!.runs[1]!.audit = { ...audit };
+    const cookie = await login(app, 'key-acme');
+    const page = (await request(app).get('/runs/r-acme').set('Cookie', cookie)).text;
+    expect(page).toContain('<span id="audit" class="status ok">epsilon_lower 0.5</span>');
+    expect(page).toContain('40 of 50 right on 1000 gradient canaries');
+    tenants['acme']!.runs[1]!.audit = { ...audit, epsilon_lower: 2 };
+    expect((await request(app).get('/runs/r-acme').set('Cookie', cookie)).text).toContain('<span id="audit" class="status error">epsilon_lower 2</span>');
   });
 
   it('says "verification failed" for a report whose payload was changed', async () => {

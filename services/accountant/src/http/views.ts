@@ -40,5 +40,6 @@ export function runView(r: RunRow): S['Run'] {
     ...opt('closed_at'),
     ...opt('model_digest'),
     ...opt('dataset_digest'),
+    ...opt('audit'),
   } as S['Run'];
 }

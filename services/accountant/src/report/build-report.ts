@@ -53,6 +53,7 @@ export function buildPredicate(p: Omit<ReportInput, 'key'>): PrivacyReportPredic
     budget_remaining: { epsilon: Math.max(0, budget.epsilon - budget.epsilon_reserved) },
     issued_at: p.issuedAt,
     service: { name: SERVICE_NAME, version: p.version },
+    ...(run.audit !== undefined ? { audit: run.audit } : {}),
   };
 }
 

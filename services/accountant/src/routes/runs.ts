@@ -6,6 +6,7 @@ import { newId } from '../ids.js';
 import { callerOf } from '../http/request-hash.js';
 import { tenantOf, type Ctx } from '../http/context.js';
 import { runView } from '../http/views.js';
+import { submitAudit } from '../ledger/audit.js';
 import { closeRun } from '../ledger/reservations.js';
 import { issueReport } from '../report/issue-report.js';
 import type { RunRow } from '../store/store.js';
@@ -54,6 +55,11 @@ export function runRoutes(r: Router, ctx: Ctx): void {
     const run = await ctx.store.getRun(tenantOf(res), req.params['run_id']!);
     if (run === undefined) throw new ServiceError('not_found', `run ${req.params['run_id']} not found`);
     res.json(runView(run));
+  });
+
+  r.post('/v1/runs/:run_id/audit', async (req, res) => {
+    const audit = await submitAudit(ctx.engine, callerOf(req, tenantOf(res)), req.params['run_id']!, req.body as components['schemas']['AuditSubmit']);
+    res.status(201).json(audit);
   });
 
   r.post('/v1/runs/:run_id/close', async (req, res) => {

@@ -68,6 +68,7 @@ export function runFromRow(r: Raw): RunRow {
     closed_at: opt(r['closed_at'], String),
     model_digest: opt(r['model_digest'], JSON.parse),
     dataset_digest: opt(r['dataset_digest'], JSON.parse),
+    audit: opt(r['audit'], JSON.parse),
   });
 }
 
@@ -83,6 +84,7 @@ export function runToRow(r: RunRow): Raw {
     closed_at: r.closed_at ?? null,
     model_digest: json(r.model_digest),
     dataset_digest: json(r.dataset_digest),
+    audit: json(r.audit),
   };
 }
 

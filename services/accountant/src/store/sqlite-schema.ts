@@ -1,5 +1,19 @@
-/** The SQLite schema (version 1). JSON columns hold wire objects exactly as validated. */
-export const SCHEMA_VERSION = 1;
+/**
+ * The SQLite schema: version 1 as SCHEMA_SQL, then each migration in order. A new database runs them all; an older
+ * one runs those above its `user_version`, in one transaction. JSON columns hold wire objects exactly as validated.
+ */
+export const MIGRATIONS: { version: number; sql: string }[] = [
+  {
+    // one-run audits: the computed section on the run, the raw canary scores and bits beside it
+    version: 2,
+    sql: `ALTER TABLE runs ADD COLUMN audit TEXT;
+CREATE TABLE IF NOT EXISTS audit_inputs (
+  run_id TEXT PRIMARY KEY REFERENCES runs (id), tenant TEXT NOT NULL, scores TEXT NOT NULL, included TEXT NOT NULL,
+  created_at TEXT NOT NULL);`,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS api_keys (

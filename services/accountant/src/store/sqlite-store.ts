@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Mutex } from './mutex.js';
-import { SCHEMA_SQL, SCHEMA_VERSION } from './sqlite-schema.js';
+import { MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION } from './sqlite-schema.js';
 import { budgetFromRow, budgetToRow, eventFromRow, reservationFromRow, runFromRow, runToRow } from './sqlite-rows.js';
 import type { IdempotencyRow, ReportRow, SigningKeyRow, Store, WriteTx } from './store.js';
 
@@ -61,11 +61,13 @@ function writeStatements(db: Db) {
     updateBudget: p(`UPDATE budgets SET epsilon_spent = @epsilon_spent, epsilon_reserved = @epsilon_reserved, rdp = @rdp,
       ledger = @ledger, run_count = @run_count WHERE id = @id`),
     insertRun: p(`INSERT INTO runs (id, tenant, budget_id, name, sampler, noise_rng, metadata, status, event_count, epsilon_spent,
-      rdp, ledger, created_at, closed_at, model_digest, dataset_digest) VALUES (@id, @tenant, @budget_id, @name, @sampler,
+      rdp, ledger, created_at, closed_at, model_digest, dataset_digest, audit) VALUES (@id, @tenant, @budget_id, @name, @sampler,
       @noise_rng, @metadata, @status, @event_count, @epsilon_spent, @rdp, @ledger, @created_at, @closed_at, @model_digest,
-      @dataset_digest)`),
+      @dataset_digest, @audit)`),
     updateRun: p(`UPDATE runs SET status = @status, event_count = @event_count, epsilon_spent = @epsilon_spent, rdp = @rdp,
-      ledger = @ledger, closed_at = @closed_at, model_digest = @model_digest, dataset_digest = @dataset_digest WHERE id = @id`),
+      ledger = @ledger, closed_at = @closed_at, model_digest = @model_digest, dataset_digest = @dataset_digest, audit = @audit
+      WHERE id = @id`),
+    insertAuditInput: p('INSERT INTO audit_inputs (run_id, tenant, scores, included, created_at) VALUES (@run_id, @tenant, @scores, @included, @created_at)'),
     insertEvent: p('INSERT INTO events (run_id, sequence, event, recorded_at) VALUES (?, ?, ?, ?)'),
     insertReservation: p(`INSERT INTO reservations (id, tenant, run_id, budget_id, steps, event, status, created_at, expires_at)
       VALUES (@id, @tenant, @run_id, @budget_id, @steps, @event, @status, @created_at, @expires_at)`),
@@ -92,8 +94,11 @@ export function openSqliteStore(file: string, options: { synchronous?: SqliteSyn
   const version = writer.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) throw new Error(`database schema version ${version} is newer than this service (${SCHEMA_VERSION})`);
   if (version < SCHEMA_VERSION) {
-    writer.exec(SCHEMA_SQL);
-    writer.pragma(`user_version = ${SCHEMA_VERSION}`);
+    writer.transaction(() => {
+      if (version === 0) writer.exec(SCHEMA_SQL);
+      for (const m of MIGRATIONS) if (m.version > Math.max(version, 1)) writer.exec(m.sql);
+      writer.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
   }
   return new SqliteStore(writer, open(file, true));
 }
@@ -137,6 +142,7 @@ export class SqliteStore implements Store {
       updateBudget: async (b) => void w.updateBudget.run(budgetToRow(b)),
       updateRun: async (run) => void w.updateRun.run(runToRow(run)),
       setReservationStatus: async (id, status) => void w.reservationStatus.run(status, id),
+      insertAuditInput: async (row) => void w.insertAuditInput.run({ ...row, scores: JSON.stringify(row.scores), included: JSON.stringify(row.included) }),
     };
   }
 

@@ -48,6 +48,17 @@ export interface RunRow {
   closed_at?: string;
   model_digest?: S['Digest'];
   dataset_digest?: S['Digest'];
+  /** The one-run audit computed from the submitted canaries (signed into the report at close). */
+  audit?: S['Audit'];
+}
+
+/** The canary scores and inclusion bits an audit was computed from: kept to re-verify it, never served. */
+export interface AuditInputRow {
+  run_id: string;
+  tenant: string;
+  scores: number[];
+  included: boolean[];
+  created_at: string;
 }
 
 export type EventRecord = S['EventRecord'];
@@ -105,6 +116,7 @@ export interface WriteTx {
   updateBudget(row: BudgetRow): Promise<void>;
   updateRun(row: RunRow): Promise<void>;
   setReservationStatus(id: string, status: ReservationRow['status']): Promise<void>;
+  insertAuditInput(row: AuditInputRow): Promise<void>;
 }
 
 export interface Store {

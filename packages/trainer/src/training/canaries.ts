@@ -1,0 +1,115 @@
+/**
+ * Canaries for the one-run privacy audit (Steinke, Nasr, Jagielski 2023, Sec. 6 "white-box" Dirac canaries in
+ * gradient space). Each of m canaries is a coordinate direction e_j of the flattened parameters, distinct per canary,
+ * and is included in the training data independently with probability 1/2 (secret until the run closes). An included
+ * canary is a record like any other: at each step it joins the batch with the step's sampling probability, and its
+ * gradient, R e_j with R far above the clip norm, goes through clipping to C e_j. Its score after training is the
+ * total movement of parameter j against the gradient, theta_0[j] - theta_T[j]: the dot product of the summed updates
+ * with -e_j.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { fail } from './fail.js';
+import { faults } from './faults.js';
+import { uniform53, uniformInt, type RandomSource } from './random-source.js';
+
+/** What an audited trainer was asked for. */
+export interface AuditOptions {
+  /** m: how many canaries (each included with probability 1/2). */
+  canaries: number;
+  /** 'gradient' only, for now: Dirac canaries in gradient space. */
+  kind: 'gradient';
+}
+
+/** The canaries' scores and inclusion bits, as the accountant's POST /v1/runs/{id}/audit takes them. */
+export interface AuditSubmission {
+  canary_kind: 'gradient';
+  scores: number[];
+  included: boolean[];
+}
+
+/** Raw gradient norm of a canary before clipping: far above any clip norm, so clipping is what bounds it. */
+const RAW_NORM_FACTOR = 1e3;
+
+/** Dirac gradient canaries over a model's trainable variables. */
+export class GradientCanaries {
+  /** Per canary: the variable index and the flat offset inside it. */
+  private readonly where: { v: number; offset: number }[];
+  /** Secret inclusion bits. */
+  private readonly included: boolean[];
+  private initial: Float32Array | null = null;
+
+  constructor(
+    options: AuditOptions,
+    private readonly sizes: readonly number[],
+    rng: RandomSource,
+  ) {
+    const m = options.canaries;
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (options.kind !== 'gradient') fail('invalid_argument', `audit.kind '${String(options.kind)}' is not supported; use 'gradient'`);
+    if (!(Number.isSafeInteger(m) && m >= 2)) fail('invalid_argument', 'audit.canaries must be an integer >= 2');
+    if (m > total) fail('invalid_argument', `audit.canaries ${m} exceeds the model's ${total} parameters (one coordinate each)`);
+    const chosen = new Set<number>();
+    while (chosen.size < m) chosen.add(uniformInt(rng, total)); // distinct coordinates, uniformly at random
+    this.where = [...chosen].map((flat) => {
+      let v = 0;
+      let offset = flat;
+      while (offset >= sizes[v]!) offset -= sizes[v++]!;
+      return { v, offset };
+    });
+    this.included = this.where.map(() => (rng.nextUint32() & 1) === 1); // a fair coin each (secure RNG by default)
+  }
+
+  /** m. */
+  get count(): number {
+    return this.where.length;
+  }
+
+  /** Reads the canary coordinates' starting values (once, before the first update). */
+  async start(vars: readonly tf.Tensor[]): Promise<void> {
+    if (this.initial) return;
+    this.initial = await this.read(vars);
+  }
+
+  private async read(vars: readonly tf.Tensor[]): Promise<Float32Array> {
+    const values = await Promise.all(vars.map((v) => v.data()));
+    return Float32Array.from(this.where, ({ v, offset }) => values[v]![offset]!);
+  }
+
+  /**
+   * Adds the clipped gradients of the included canaries that join this step's batch (each with probability `q`,
+   * Poisson, like a record) to the per-variable clipped sums; returns the new sums (disposing the old ones it replaced)
+   * and how many canaries joined.
+   */
+  addSampled(sums: tf.Tensor[], q: number, clipNorm: number, rng: RandomSource): { sums: tf.Tensor[]; joined: number } {
+    const raw = RAW_NORM_FACTOR * clipNorm;
+    const magnitude = faults.clipping ? raw * Math.min(1, clipNorm / raw) : raw; // per-example clipping of R e_j to C e_j
+    const deltas = new Map<number, Float32Array>();
+    let joined = 0;
+    this.where.forEach(({ v, offset }, i) => {
+      if (!this.included[i] || !(uniform53(rng) < q)) return;
+      let d = deltas.get(v);
+      if (!d) deltas.set(v, (d = new Float32Array(this.sizes[v]!)));
+      d[offset] = d[offset]! + magnitude;
+      joined++;
+    });
+    if (deltas.size === 0) return { sums, joined };
+    const out = sums.map((s, v) => {
+      const d = deltas.get(v);
+      if (!d) return s;
+      const next = tf.tidy(() => tf.add(s, tf.tensor(d, s.shape, 'float32')));
+      s.dispose();
+      return next;
+    });
+    return { sums: out, joined };
+  }
+
+  /**
+   * Scores theta_0[j] - theta_T[j] and the inclusion bits; call after training (the bits are the run's secret).
+   * @example await trainer.auditSubmission() // { canary_kind: 'gradient', scores: [...], included: [...] }
+   */
+  async submission(vars: readonly tf.Tensor[]): Promise<AuditSubmission> {
+    if (!this.initial) fail('invalid_argument', 'no step has run: there is nothing to audit');
+    const now = await this.read(vars);
+    return { canary_kind: 'gradient', scores: Array.from(now, (x, i) => this.initial![i]! - x), included: [...this.included] };
+  }
+}
