@@ -7,3 +7,5 @@ export { BaseAccountant, unsupported, type PrivacyAccountant, type LeafEvent } f
 export * from './rdp/index.js';
 export * from './calibration/index.js';
 export * from './pld/index.js';
+export { formatEpsilon, type EpsilonFormat } from './release/format-epsilon.js';
+export { deltaTooLarge } from './release/delta-check.js';
