@@ -20,7 +20,7 @@ import { StepLedger, type RemoteAccountant } from './step-ledger.js';
 import { accuracy } from './accuracy.js';
 import type { FitHistory, FitOptions, StepResult } from './fit-types.js';
 import type { ResumeOptions } from './checkpoint.js';
-import { checkSizes, resolveClipping, totalClipNorm, type ClipChoice, type DPTrainerOptions } from './trainer-options.js';
+import { checkDelta, checkSizes, resolveClipping, totalClipNorm, type ClipChoice, type DPTrainerOptions } from './trainer-options.js';
 
 /** Internal: the restorable parts a checkpoint sets after construction. */
 export interface TrainerInternals {
@@ -129,8 +129,9 @@ export class DPTrainer {
     return this.stopReason;
   }
 
-  /** The epsilon spent so far at `delta`, by the local accountant (a mirror of the remote ledger in remote mode). */
+  /** The epsilon spent so far at `delta` (< 1/datasetSize unless allowLargeDelta), by the local accountant (a mirror of the remote ledger in remote mode). */
   epsilon(delta: number): number {
+    checkDelta(this.options, delta);
     return this.stepLedger.local.getEpsilon(delta);
   }
 
@@ -162,11 +163,11 @@ export class DPTrainer {
 
   private async runStep(batchSize: number, chunk: (from: number, to: number) => [tf.Tensor, tf.Tensor]): Promise<StepResult> {
     const clipNorm = this.clipNorm;
-    const base = { step: this.stepCount, batchSize, loss: NaN, clipNorm };
+    const base = { step: this.stepCount, clipNorm };
     if (this.stopReason || !(await this.stepLedger.authorize(this.currentEvent()))) {
       this.stopReason = 'budget_exhausted';
       await this.stepLedger.flush();
-      return { ...base, applied: false, stopped: 'budget_exhausted' };
+      return { ...base, applied: false, stopped: 'budget_exhausted', private: { loss: NaN, batchSize } };
     }
     const vars = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
     const clipping: Clipping = this.clip.kind === 'fixed' ? this.clip.clipping : { kind: 'flat', clipNorm };
@@ -206,12 +207,12 @@ export class DPTrainer {
     tf.dispose(grads);
     this.internals.adaptive?.update(atMostC, batchSize, this.internals.rng);
     this.internals.stepCount++;
-    return { ...base, applied: true, loss: batchSize > 0 ? lossSum / batchSize : NaN };
+    return { ...base, applied: true, private: { loss: batchSize > 0 ? lossSum / batchSize : NaN, batchSize } };
   }
 
   /**
    * Trains for `epochs` (of 1/q steps each) or `steps` logical steps, drawing batches with the sampler.
-   * @example const h = await trainer.fit(xs, ys, { epochs: 2, callbacks: { onStep: (r) => console.log(r.loss) } });
+   * @example const h = await trainer.fit(xs, ys, { epochs: 2, callbacks: { onStep: (r) => console.log(`loss ${r.private.loss} (private, not DP)`) } });
    */
   async fit(xs: tf.Tensor, ys: tf.Tensor, opts: FitOptions): Promise<FitHistory> {
     if (xs.shape[0] !== this.options.datasetSize || ys.shape[0] !== this.options.datasetSize) {
@@ -221,7 +222,7 @@ export class DPTrainer {
     if ((opts.epochs === undefined) === (opts.steps === undefined)) fail('invalid_argument', 'give exactly one of epochs or steps');
     const total = opts.steps ?? Math.round(opts.epochs! * sampler.stepsPerEpoch);
     if (!(Number.isInteger(total) && total >= 0)) fail('invalid_argument', 'steps must be an integer >= 0');
-    const history: FitHistory = { steps: 0, loss: [], batchSizes: [], valAccuracy: [] };
+    const history: FitHistory = { steps: 0, valAccuracy: [], private: { loss: [], batchSizes: [] } };
     try {
       for (let k = 0; k < total; k++) {
         const idx = sampler.next();
@@ -236,8 +237,8 @@ export class DPTrainer {
           break;
         }
         history.steps++;
-        history.loss.push(r.loss);
-        history.batchSizes.push(r.batchSize);
+        history.private.loss.push(r.private.loss);
+        history.private.batchSizes.push(r.private.batchSize);
         await opts.callbacks?.onStep?.(r);
         if ((k + 1) % sampler.stepsPerEpoch === 0 || k + 1 === total) {
           const valAccuracy = opts.validationData ? accuracy(this.model, opts.validationData[0], opts.validationData[1]) : undefined;

@@ -1,7 +1,7 @@
 /** DP-SGD training: the DPTrainer loop, samplers, noise, optimizers, accounting hooks, checkpoints. */
 export { DPTrainer } from './dp-trainer.js';
 export { accuracy } from './accuracy.js';
-export type { StepResult, FitOptions, FitCallbacks, FitHistory } from './fit-types.js';
+export type { StepResult, FitOptions, FitCallbacks, FitHistory, PrivateStepStats } from './fit-types.js';
 export type { DPTrainerOptions } from './trainer-options.js';
 export type { OptimizerConfig, OptimizerState } from './optimizer.js';
 export type { AdaptiveClippingOptions } from './adaptive-clipping.js';
