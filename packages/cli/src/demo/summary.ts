@@ -1,5 +1,6 @@
-/** The demo's final summary: accuracy, epsilon by RDP and PLD, where the files are, the command that re-verifies. */
+/** The demo's final summary: accuracy, epsilon by RDP and PLD (rounded up), where the files are, the command that re-verifies. */
 import { relative } from 'node:path';
+import { formatEpsilon } from '@dpledger/accounting';
 import type { DemoResult } from './run-demo.js';
 
 function shown(path: string, cwd: string): string {
@@ -28,8 +29,8 @@ export function formatSummary(r: DemoResult, cwd: string): string {
     `  dataset         ${r.dataset}`,
     `  training        ${r.stepsTaken} of ${r.steps} DP-SGD steps${r.stoppedByBudget ? ' (stopped by the budget)' : ''}, ${r.trainSize} images, q ${r.samplingProbability.toPrecision(3)}, sigma ${r.noiseMultiplier.toFixed(3)}, ${r.backend}`,
     `  test accuracy   ${pct(r.testAccuracy)} on ${r.testSize} test images`,
-    `  epsilon (RDP)   ${r.epsilonRdp.toFixed(4)}${r.rdpOrder !== undefined ? ` at order ${r.rdpOrder}` : ''}, delta ${delta}`,
-    `  epsilon (PLD)   ${r.epsilonPld === null ? 'not in the report' : r.epsilonPld.toFixed(4)}`,
+    `  epsilon (RDP)   ${formatEpsilon(r.epsilonRdp, 4)}${r.rdpOrder !== undefined ? ` at order ${r.rdpOrder}` : ''}, delta ${delta}`,
+    `  epsilon (PLD)   ${r.epsilonPld === null ? 'not in the report' : formatEpsilon(r.epsilonPld, 4)}`,
     `  budget          epsilon ${r.budget.epsilon} at delta ${delta} (budget ${r.budget.id}, run ${r.runId})`,
     `  report          ${shown(r.files.reportJson, cwd)} (signed by key ${r.keyid}, verified)`,
     `  readable        ${shown(r.files.html, cwd)}, ${shown(r.files.pdf, cwd)} (event log: ${shown(r.files.events, cwd)})`,
