@@ -56,6 +56,8 @@ export function assertStatement(value: unknown): InTotoStatement {
     if (!(err instanceof AccountingError)) throw err;
     fail(`predicate/ledger is not a DpEvent: ${err.message}`);
   }
+  const allow = at(s.predicate, 'allow_large_delta');
+  if (allow !== undefined && allow !== true) fail('predicate/allow_large_delta must be true when present');
   const metadata = at(s.predicate, 'run/metadata');
   if (metadata !== undefined && !obj(metadata)) fail('predicate/run/metadata must be an object');
   return value as unknown as InTotoStatement;

@@ -1,5 +1,11 @@
-/** The SQLite schema (version 1). JSON columns hold wire objects exactly as validated. */
-export const SCHEMA_VERSION = 1;
+/** The SQLite schema (version 2). JSON columns hold wire objects exactly as validated. */
+export const SCHEMA_VERSION = 2;
+
+/** MIGRATIONS[v - 1] takes a version-v database to version v + 1. */
+export const MIGRATIONS: readonly string[] = [
+  // 1 -> 2: runs created with allow_large_delta (budget delta not below 1 / dataset_size)
+  'ALTER TABLE runs ADD COLUMN allow_large_delta INTEGER;',
+];
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -12,7 +18,7 @@ CREATE TABLE IF NOT EXISTS budgets (
 CREATE INDEX IF NOT EXISTS budgets_tenant ON budgets (tenant, created_at);
 CREATE TABLE IF NOT EXISTS runs (
   id TEXT PRIMARY KEY, tenant TEXT NOT NULL, budget_id TEXT NOT NULL REFERENCES budgets (id), name TEXT NOT NULL,
-  sampler TEXT NOT NULL, noise_rng TEXT, metadata TEXT, status TEXT NOT NULL, event_count INTEGER NOT NULL,
+  sampler TEXT NOT NULL, noise_rng TEXT, metadata TEXT, allow_large_delta INTEGER, status TEXT NOT NULL, event_count INTEGER NOT NULL,
   epsilon_spent REAL NOT NULL, rdp BLOB NOT NULL, ledger TEXT NOT NULL, created_at TEXT NOT NULL,
   closed_at TEXT, model_digest TEXT, dataset_digest TEXT);
 CREATE INDEX IF NOT EXISTS runs_tenant ON runs (tenant, created_at);

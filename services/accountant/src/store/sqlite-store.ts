@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Mutex } from './mutex.js';
-import { SCHEMA_SQL, SCHEMA_VERSION } from './sqlite-schema.js';
+import { MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION } from './sqlite-schema.js';
 import { budgetFromRow, budgetToRow, eventFromRow, reservationFromRow, runFromRow, runToRow } from './sqlite-rows.js';
 import type { IdempotencyRow, ReportRow, SigningKeyRow, Store, WriteTx } from './store.js';
 
@@ -60,10 +60,10 @@ function writeStatements(db: Db) {
       @accountant, @neighboring_relation, @created_at, @epsilon_spent, @epsilon_reserved, @rdp, @ledger, @run_count)`),
     updateBudget: p(`UPDATE budgets SET epsilon_spent = @epsilon_spent, epsilon_reserved = @epsilon_reserved, rdp = @rdp,
       ledger = @ledger, run_count = @run_count WHERE id = @id`),
-    insertRun: p(`INSERT INTO runs (id, tenant, budget_id, name, sampler, noise_rng, metadata, status, event_count, epsilon_spent,
-      rdp, ledger, created_at, closed_at, model_digest, dataset_digest) VALUES (@id, @tenant, @budget_id, @name, @sampler,
-      @noise_rng, @metadata, @status, @event_count, @epsilon_spent, @rdp, @ledger, @created_at, @closed_at, @model_digest,
-      @dataset_digest)`),
+    insertRun: p(`INSERT INTO runs (id, tenant, budget_id, name, sampler, noise_rng, metadata, allow_large_delta, status, event_count,
+      epsilon_spent, rdp, ledger, created_at, closed_at, model_digest, dataset_digest) VALUES (@id, @tenant, @budget_id, @name,
+      @sampler, @noise_rng, @metadata, @allow_large_delta, @status, @event_count, @epsilon_spent, @rdp, @ledger, @created_at,
+      @closed_at, @model_digest, @dataset_digest)`),
     updateRun: p(`UPDATE runs SET status = @status, event_count = @event_count, epsilon_spent = @epsilon_spent, rdp = @rdp,
       ledger = @ledger, closed_at = @closed_at, model_digest = @model_digest, dataset_digest = @dataset_digest WHERE id = @id`),
     insertEvent: p('INSERT INTO events (run_id, sequence, event, recorded_at) VALUES (?, ?, ?, ?)'),
@@ -92,8 +92,11 @@ export function openSqliteStore(file: string, options: { synchronous?: SqliteSyn
   const version = writer.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) throw new Error(`database schema version ${version} is newer than this service (${SCHEMA_VERSION})`);
   if (version < SCHEMA_VERSION) {
-    writer.exec(SCHEMA_SQL);
-    writer.pragma(`user_version = ${SCHEMA_VERSION}`);
+    writer.transaction(() => {
+      if (version === 0) writer.exec(SCHEMA_SQL);
+      else for (const sql of MIGRATIONS.slice(version - 1)) writer.exec(sql);
+      writer.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
   }
   return new SqliteStore(writer, open(file, true));
 }
