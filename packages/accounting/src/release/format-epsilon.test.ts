@@ -12,6 +12,8 @@ describe('formatEpsilon', () => {
     expect(formatEpsilon(12345.1, { significant: 3 })).toBe('12400');
     expect(formatEpsilon(1.23456e-25, { significant: 3 })).toBe('1.24e-25');
     expect(formatEpsilon(9.999e30, { significant: 3 })).toBe('1.00e+31');
+    expect(formatEpsilon(1.2341e-5, { significant: 3, exponential: true })).toBe('1.24e-5');
+    expect(formatEpsilon(1e-5, { significant: 3, exponential: true })).toBe('1.00e-5');
   });
 
   it('keeps exact decimals as they are', () => {

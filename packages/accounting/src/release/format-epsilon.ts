@@ -3,10 +3,14 @@
  * is shown rounded DOWN (never above what is left). Rounding to nearest (toFixed, toPrecision) can do either.
  */
 
-/** How to print: `decimals` places, or `significant` digits; `direction` 'up' (default) or 'down'. */
+/**
+ * How to print: `decimals` places, or `significant` digits (in exponent notation with `exponential`);
+ * `direction` 'up' (default) or 'down'.
+ */
 export interface EpsilonFormat {
   decimals?: number;
   significant?: number;
+  exponential?: boolean;
   direction?: 'up' | 'down';
 }
 
@@ -16,6 +20,7 @@ export interface EpsilonFormat {
  * @example formatEpsilon(0.7951, 3) // '0.796'
  * @example formatEpsilon(1.23451, { significant: 4 }) // '1.235'
  * @example formatEpsilon(0.4999, { decimals: 2, direction: 'down' }) // '0.49'
+ * @example formatEpsilon(1.2341e-5, { significant: 3, exponential: true }) // '1.24e-5'
  */
 export function formatEpsilon(x: number, format: number | EpsilonFormat = 3): string {
   const f: EpsilonFormat = typeof format === 'number' ? { decimals: format } : format;
@@ -26,7 +31,7 @@ export function formatEpsilon(x: number, format: number | EpsilonFormat = 3): st
     if (x === 0) return '0';
     // m places after the decimal point keep `significant` digits of |x|
     const m = f.significant - 1 - Math.floor(Math.log10(Math.abs(x)));
-    if (Math.abs(m) > 20) return exponential(x, f.significant, up); // 10^m would lose the digits
+    if (f.exponential === true || Math.abs(m) > 20) return exponential(x, f.significant, up); // also: 10^m would lose the digits
     const k = steps(x, m, up);
     return String(m >= 0 ? k / 10 ** m : k * 10 ** -m);
   }
