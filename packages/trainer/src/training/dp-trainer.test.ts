@@ -116,7 +116,7 @@ describe('DPTrainer steps', () => {
       expect(Object.keys(r).sort()).toEqual(['applied', 'clipNorm', 'private', 'step']);
       expect(Object.keys(r['private'] as object).sort()).toEqual(['batchSize', 'loss']);
     }
-    expect(Object.keys(h).sort()).toEqual(['private', 'steps', 'valAccuracy']);
+    expect(Object.keys(h).sort()).toEqual(['noisyLoss', 'private', 'steps', 'valAccuracy']);
     expect(h.private.loss).toHaveLength(3);
     expect(h.private.batchSizes).toEqual(steps.map((r) => (r['private'] as { batchSize: number }).batchSize));
     const one = await t.step(xs.slice(0, 5), ys.slice(0, 5));

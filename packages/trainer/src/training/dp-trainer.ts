@@ -13,6 +13,7 @@ import { addScaledNoise } from './gaussian-mechanism.js';
 import { GaussianNoiseStream } from './noise-prefetch.js';
 import { calibrate, makeAccountant, type AccountantKind } from './local-accountant.js';
 import { DpOptimizer } from './optimizer.js';
+import { checkNoisyLoss, noisyLossEstimate, noisyLossEvent, type NoisyLoss, type NoisyLossOptions } from './noisy-loss.js';
 import { clipAndAccumulate, type Clipping } from '../per-sample/index.js';
 import { makeRandomSource, type NoiseRngMode, type RandomSource } from './random-source.js';
 import { stepEvent } from './step-events.js';
@@ -222,7 +223,9 @@ export class DPTrainer {
     if ((opts.epochs === undefined) === (opts.steps === undefined)) fail('invalid_argument', 'give exactly one of epochs or steps');
     const total = opts.steps ?? Math.round(opts.epochs! * sampler.stepsPerEpoch);
     if (!(Number.isInteger(total) && total >= 0)) fail('invalid_argument', 'steps must be an integer >= 0');
-    const history: FitHistory = { steps: 0, valAccuracy: [], private: { loss: [], batchSizes: [] } };
+    const noisy = opts.noisyLoss === undefined ? undefined : checkNoisyLoss(opts.noisyLoss, sampler.kind);
+    if (noisy && !this.stepLedger.supports(noisyLossEvent(this.samplingProbability, noisy.noiseMultiplier))) fail('invalid_argument', 'the accountant cannot account the noisy loss events');
+    const history: FitHistory = { steps: 0, valAccuracy: [], noisyLoss: [], private: { loss: [], batchSizes: [] } };
     try {
       for (let k = 0; k < total; k++) {
         const idx = sampler.next();
@@ -240,6 +243,15 @@ export class DPTrainer {
         history.private.loss.push(r.private.loss);
         history.private.batchSizes.push(r.private.batchSize);
         await opts.callbacks?.onStep?.(r);
+        if (noisy && history.steps % noisy.every === 0) {
+          const released = await this.releaseNoisyLoss(xs, ys, noisy);
+          if (released === null) {
+            history.stopped = { reason: 'budget_exhausted', atStep: this.stepCount };
+            break;
+          }
+          history.noisyLoss.push(released);
+          await opts.callbacks?.onNoisyLoss?.(released);
+        }
         if ((k + 1) % sampler.stepsPerEpoch === 0 || k + 1 === total) {
           const valAccuracy = opts.validationData ? accuracy(this.model, opts.validationData[0], opts.validationData[1]) : undefined;
           if (valAccuracy !== undefined) history.valAccuracy.push(valAccuracy);
@@ -250,6 +262,18 @@ export class DPTrainer {
       await this.stepLedger.flush();
     }
     return history;
+  }
+
+  /** Accounts one noisy loss estimate BEFORE computing it on a fresh Poisson batch; null when the budget refuses it. */
+  private async releaseNoisyLoss(xs: tf.Tensor, ys: tf.Tensor, o: NoisyLossOptions): Promise<NoisyLoss | null> {
+    const idx = this.sampler().next(); // a fresh Poisson draw, independent of the step's batch
+    if (!(await this.stepLedger.authorize(noisyLossEvent(this.samplingProbability, o.noiseMultiplier)))) {
+      this.stopReason = 'budget_exhausted';
+      return null;
+    }
+    const { model, options: t } = this;
+    const loss = await noisyLossEstimate({ model, loss: t.loss, fromLogits: t.fromLogits, xs, ys, idx, clip: o.clip, noiseMultiplier: o.noiseMultiplier, expectedBatchSize: t.expectedBatchSize, rng: this.internals.rng });
+    return { step: this.stepCount, loss };
   }
 
   /** @internal Composes a saved ledger into the accountant (resume): epsilon continues from it. */

@@ -1,5 +1,6 @@
 /** What DPTrainer.step and DPTrainer.fit take and return. */
 import type * as tf from '@tensorflow/tfjs';
+import type { NoisyLoss, NoisyLossOptions } from './noisy-loss.js';
 
 /**
  * Figures computed from the training data WITHOUT noise. They never leave this machine and are not covered by
@@ -28,6 +29,8 @@ export interface StepResult {
 export interface FitCallbacks {
   onStep?(r: StepResult): void | Promise<void>;
   onEpochEnd?(epoch: number, logs: { valAccuracy?: number; step: number }): void | Promise<void>;
+  /** Each noised, accounted loss estimate (with `noisyLoss`), after its event entered the ledger. */
+  onNoisyLoss?(e: NoisyLoss): void | Promise<void>;
 }
 
 export interface FitOptions {
@@ -35,11 +38,15 @@ export interface FitOptions {
   steps?: number;
   validationData?: [tf.Tensor, tf.Tensor];
   callbacks?: FitCallbacks;
+  /** Opt-in: a differentially private loss estimate every `every` steps, accounted in the same ledger. */
+  noisyLoss?: NoisyLossOptions;
 }
 
 export interface FitHistory {
   steps: number;
   valAccuracy: number[];
+  /** The noised, accounted loss estimates (empty unless `noisyLoss` was given): these may leave the machine. */
+  noisyLoss: NoisyLoss[];
   /** Why training ended early, if it did: the remote budget refused the next step. */
   stopped?: { reason: 'budget_exhausted'; atStep: number };
   /** Un-noised per-step figures: never leaves this machine, not covered by epsilon. */

@@ -2,6 +2,7 @@
 export { DPTrainer } from './dp-trainer.js';
 export { accuracy } from './accuracy.js';
 export type { StepResult, FitOptions, FitCallbacks, FitHistory, PrivateStepStats } from './fit-types.js';
+export type { NoisyLoss, NoisyLossOptions } from './noisy-loss.js';
 export type { DPTrainerOptions } from './trainer-options.js';
 export type { OptimizerConfig, OptimizerState } from './optimizer.js';
 export type { AdaptiveClippingOptions } from './adaptive-clipping.js';
