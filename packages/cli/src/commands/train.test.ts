@@ -86,6 +86,19 @@ describe('dpledger train', () => {
     expect(summary.privacy).toMatchObject({ delta: 0.005, allow_large_delta: true, delta_warning: expect.stringContaining('not below 1/n') });
   });
 
+  it('writes the opt-in noised loss estimates to summary.json, accounted in its ledger', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-'));
+    const noisyLoss = { every: 1, noiseMultiplier: 4, clip: 5 };
+    const path = config(dir, { privacy: { clipNorm: 1, noiseMultiplier: 1.2, expectedBatchSize: 20, delta: 1e-5, noisyLoss }, training: { steps: 2, seed: 3, backend: 'cpu' } });
+    expect(await run(['--config', path, '--quiet'], capture().io)).toBe(0);
+    const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
+    expect(summary.noisy_loss).toMatchObject({ ...noisyLoss, estimates: [{ step: 1 }, { step: 2 }] });
+    const step = { kind: 'poisson_sampled', sampling_probability: 0.1, event: { kind: 'gaussian', noise_multiplier: 1.2 } };
+    const loss = { kind: 'poisson_sampled', sampling_probability: 0.1, event: { kind: 'gaussian', noise_multiplier: 4 } };
+    expect(summary.ledger).toEqual({ kind: 'composed', events: [step, loss, step, loss] });
+    expect(summary.privacy.epsilon).toBeCloseTo(new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step as never, 2).compose(loss as never, 2).getEpsilon(1e-5), 10);
+  });
+
   describe('against a real accountant service', () => {
     let svc: RunningAccountant;
     beforeAll(async () => {

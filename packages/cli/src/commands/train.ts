@@ -8,7 +8,7 @@ import { createClient } from '@dpledger/client';
 import { deltaTooLarge, formatEpsilon, type DpEvent } from '@dpledger/accounting';
 import {
   DPTrainer, accuracy, buildModel, loadIdx, loadModelFile, modelLayout, saveModelFiles, toTensors, useBackend,
-  type BackendName, type BuiltinModel, type DPTrainerOptions, type OptimizerConfig, type StepResult,
+  type BackendName, type BuiltinModel, type DPTrainerOptions, type NoisyLossOptions, type OptimizerConfig, type StepResult,
 } from '@dpledger/trainer';
 import { parseFlags } from '../args.js';
 import { CliError } from '../cli-error.js';
@@ -25,7 +25,9 @@ config (paths relative to the config file):
     "data": { "dir": "/usr/share/datasets/fashion-mnist", "trainLimit"?: n, "testLimit"?: n },
     "privacy": { "clipNorm": 1, "noiseMultiplier": 1.1 | "target": { "epsilon": 3, "epochs": 20 }, "delta": 1e-5 (must be < 1/n),
                  "allowLargeDelta"?: true (accept delta >= 1/n; summary.json says so), "expectedBatchSize": 256, "sampler"?: "poisson"|"shuffle", "secureMode"?: false,
-                 "noise"?: "gaussian"|"discrete_gaussian", "maxPhysicalBatchSize"?: n },
+                 "noise"?: "gaussian"|"discrete_gaussian", "maxPhysicalBatchSize"?: n,
+                 "noisyLoss"?: { "every": 50, "noiseMultiplier": 5, "clip": 5 } (a noised loss estimate, accounted
+                 in the same ledger: it raises epsilon; written to summary.json as noisy_loss) },
     "optimizer": { "kind": "sgd"|"momentum"|"adam", "learningRate": 0.1, ... },
     "training": { "epochs": 1 | "steps": 100, "seed"?: n, "backend"?: "auto"|"wasm"|"cpu"|... },
     "accountant": "rdp" | "pld" | { "url": "http://...", "runId": "...", "apiKey"?: "... (else $DPLEDGER_API_KEY)",
@@ -45,6 +47,8 @@ export interface TrainConfig {
     allowLargeDelta?: boolean;
     expectedBatchSize: number; sampler?: 'poisson' | 'shuffle'; secureMode?: boolean; noise?: 'gaussian' | 'discrete_gaussian';
     maxPhysicalBatchSize?: number;
+    /** Opt-in: a noised, accounted loss estimate every `every` steps (it adds to epsilon). */
+    noisyLoss?: NoisyLossOptions;
   };
   optimizer: OptimizerConfig;
   training: { epochs?: number; steps?: number; seed?: number; backend?: BackendName | 'auto' };
@@ -146,7 +150,8 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
     io.err(io.isTty ? `\r${line.padEnd(92)}` : `${line}\n`); // padded: a shorter line overwrites a longer one
   };
   let done = 0;
-  const history = await trainer.fit(xs, ys, { steps: total, callbacks: { onStep: (r) => progress(r, ++done) } });
+  const noisyLoss = c.privacy.noisyLoss;
+  const history = await trainer.fit(xs, ys, { steps: total, ...(noisyLoss ? { noisyLoss } : {}), callbacks: { onStep: (r) => progress(r, ++done) } });
   if (io.isTty && !quiet) io.err('\n');
   if (history.stopped) io.err(`dpledger train: the accountant refused step ${history.stopped.atStep + 1}: budget exhausted; stopped after ${trainer.stepCount} steps (the model holds the last allowed update)\n`);
 
@@ -168,6 +173,8 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
     },
     ledger: trainer.ledger as DpEvent,
     test_accuracy: testAccuracy,
+    // noised and accounted (in the ledger above): unlike the console loss, these may leave the machine
+    ...(noisyLoss ? { noisy_loss: { ...noisyLoss, estimates: history.noisyLoss } } : {}),
     model_digest: { sha256: saved.sha256 },
     dataset: train.manifest,
     wall_seconds: (performance.now() - started) / 1000,
