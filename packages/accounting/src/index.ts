@@ -8,3 +8,5 @@ export * from './rdp/index.js';
 export * from './calibration/index.js';
 export * from './pld/index.js';
 export { normCdf, normLogCdf, normPpf, normPpfLog } from './pld/normal.js';
+export { formatEpsilon, type EpsilonFormat } from './release/format-epsilon.js';
+export { deltaTooLarge } from './release/delta-check.js';

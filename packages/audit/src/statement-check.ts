@@ -66,6 +66,8 @@ export function assertStatement(value: unknown): InTotoStatement {
     if (!obj(audit)) fail('predicate/audit must be an object');
     for (const [k, check] of fields) if (!check(at(audit, k))) fail(`predicate/audit/${k} is missing or malformed`);
   }
+  const allow = at(s.predicate, 'allow_large_delta');
+  if (allow !== undefined && allow !== true) fail('predicate/allow_large_delta must be true when present');
   const metadata = at(s.predicate, 'run/metadata');
   if (metadata !== undefined && !obj(metadata)) fail('predicate/run/metadata must be an object');
   return value as unknown as InTotoStatement;

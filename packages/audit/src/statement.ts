@@ -15,6 +15,8 @@ export interface PrivacyReportPredicate {
   budget: { id: string; name: string; epsilon: number; delta: number; accountant: 'rdp' | 'pld' };
   neighboring_relation: NeighboringRelation;
   sampler: { kind: SamplerKind; dataset_size: number; expected_batch_size: number };
+  /** Present (true) when the run was created with allow_large_delta: delta is not below 1 / sampler.dataset_size. */
+  allow_large_delta?: true;
   noise_rng: NoiseRng;
   /** The run's composed, run-length merged ledger. */
   ledger: DpEvent;

@@ -13,3 +13,11 @@ describe('format-table', () => {
     expect(formatNumber(1e-5)).toBe('0.00001');
   });
 });
+
+describe('formatUp', () => {
+  it('never prints a figure below the value, even a hair above an exact decimal', () => {
+    expect(formatUp(1.00000000000001, 5)).toBe('1.0001');
+    expect(formatUp(0.5, 5)).toBe('0.5');
+    expect(formatUp(1.51537)).toBe('1.5154');
+  });
+});

@@ -1,4 +1,5 @@
 /** Plain-text tables for CLI output: left-aligned text columns, right-aligned numeric ones. */
+import { formatEpsilon } from '@dpledger/accounting';
 
 /** A column: its header and whether its cells are right-aligned. */
 export interface Column {
@@ -33,7 +34,5 @@ export function formatNumber(x: number, digits = 5): string {
  */
 export function formatUp(x: number, digits = 5): string {
   if (!(x > 0) || !Number.isFinite(x)) return formatNumber(x, digits);
-  const scale = 10 ** (digits - 1 - Math.floor(Math.log10(x)));
-  const up = Math.ceil(x * scale - 1e-9) / scale; // the 1e-9 keeps exact decimals like 0.5 from bumping up
-  return String(Number(up.toPrecision(digits)));
+  return formatEpsilon(x, { significant: digits }); // exact decimals like 0.5 stay as they are
 }

@@ -63,6 +63,24 @@ describe('budgets and runs', () => {
     expect((await request(s.t.app).get('/v1/runs').set(auth(s.key))).body.runs).toEqual([]);
   });
 
+  it('refuses a run whose budget delta is not below 1 / dataset_size (422 delta_too_large, nothing stored) unless allow_large_delta', async () => {
+    const budget = (await request(s.t.app).post('/v1/budgets').set(auth(s.key)).send({ name: 'small', epsilon: 1, delta: 1e-3 })).body;
+    const small = { kind: 'poisson', dataset_size: 1000, expected_batch_size: 10 } as const; // 1/n = delta
+    const res = await request(s.t.app).post('/v1/runs').set(auth(s.key)).send({ budget_id: budget.id, name: 'r', sampler: small });
+    expect(res.status).toBe(422);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({ code: 'delta_too_large', pointer: '/sampler/dataset_size', detail: expect.stringMatching(/delta 0\.001 is not below 1\/n = 0\.001 .*allow_large_delta/) });
+    expect((await request(s.t.app).get('/v1/runs').query({ budget_id: budget.id }).set(auth(s.key))).body.runs).toEqual([]);
+    expect((await request(s.t.app).get(`/v1/budgets/${budget.id}`).set(auth(s.key))).body.run_count).toBe(0);
+    const ok = await request(s.t.app).post('/v1/runs').set(auth(s.key)).send({ budget_id: budget.id, name: 'r', sampler: { ...small, dataset_size: 999 } });
+    expect(ok.status).toBe(201);
+    expect(ok.body.allow_large_delta).toBeUndefined();
+    const forced = await request(s.t.app).post('/v1/runs').set(auth(s.key)).send({ budget_id: budget.id, name: 'r', sampler: small, allow_large_delta: true });
+    expect(forced.status).toBe(201);
+    expect(forced.body.allow_large_delta).toBe(true);
+    expect((await request(s.t.app).get(`/v1/runs/${forced.body.id}`).set(auth(s.key))).body.allow_large_delta).toBe(true);
+  });
+
   it('isolates tenants: another tenant gets 404 for every resource and sees empty lists', async () => {
     const { budget, run } = await budgetAndRun(s.t, s.key);
     const other = await s.fresh('other');

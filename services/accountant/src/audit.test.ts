@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildComplianceModel, oneRunEpsilonLowerBound, verifyReport } from '@dpledger/audit';
 import { describe, expect, it } from 'vitest';
-import { SCHEMA_SQL } from './store/sqlite-schema.js';
+import { SCHEMA_SQL, SCHEMA_VERSION } from './store/sqlite-schema.js';
 import { openSqliteStore } from './store/sqlite-store.js';
 import { append, auth, budgetAndRun, dbBytes, step, useTestApp } from './testing/test-deps.js';
 
@@ -90,7 +90,7 @@ describe('schema migrations', () => {
     const db = new Database(file, { readonly: true });
     expect((db.prepare('PRAGMA table_info(runs)').all() as { name: string }[]).map((c) => c.name)).toContain('audit');
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'audit_inputs'").get()).toBeDefined();
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     db.close();
     rmSync(dir, { recursive: true, force: true });
   });

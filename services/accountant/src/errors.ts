@@ -17,6 +17,7 @@ export const STATUS: Record<ServiceErrorCode, number> = {
   run_closed: 409,
   run_open: 409,
   budget_exhausted: 409,
+  delta_too_large: 422,
   unsupported_event: 400,
   idempotency_mismatch: 422,
   reservation_closed: 409,

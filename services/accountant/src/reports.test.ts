@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { eventLogCommitment, verifyInclusion, verifyReport } from '@dpledger/audit';
+import { buildComplianceModel, eventLogCommitment, renderReportHtml, verifyInclusion, verifyReport } from '@dpledger/audit';
 import { PldAccountant } from '@dpledger/accounting';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, append, auth, budgetAndRun, step, useTestApp } from './testing/test-deps.js';
@@ -44,6 +44,19 @@ describe('reports', () => {
     expect(p.service.name).toBe('dpledger-accountant');
     // Immutable: the same bytes on every read.
     expect((await request(s.t.app).get(`/v1/runs/${run.id}/report`).set(auth(s.key))).body).toEqual(env.body);
+  });
+
+  it('a run created with allow_large_delta says so in its signed report and its compliance checks', async () => {
+    const budget = (await request(s.t.app).post('/v1/budgets').set(auth(s.key)).send({ name: 'tiny', epsilon: 5, delta: 1e-2 })).body;
+    const sampler = { kind: 'poisson', dataset_size: 100, expected_batch_size: 1 } as const;
+    const run = (await request(s.t.app).post('/v1/runs').set(auth(s.key)).send({ budget_id: budget.id, name: 'forced', sampler, allow_large_delta: true })).body;
+    expect((await append(s.t, s.key, run.id, [step()])).status).toBe(200);
+    expect((await request(s.t.app).post(`/v1/runs/${run.id}/close`).set(auth(s.key)).send({ model_digest: model, dataset_digest: dataset })).status).toBe(200);
+    const env = (await request(s.t.app).get(`/v1/runs/${run.id}/report`).set(auth(s.key))).body;
+    expect(verifyReport(env, await keys()).predicate.allow_large_delta).toBe(true);
+    const checks = buildComplianceModel({ envelope: env, keys: await keys() }).checks;
+    expect(checks.find((c) => /delta/.test(c.name))).toMatchObject({ status: 'warn', detail: expect.stringContaining('explicit override (allow_large_delta)') });
+    expect(renderReportHtml({ envelope: env, keys: await keys() })).toContain('explicit override (allow_large_delta) that accepted this delta');
   });
 
   it('serves an RFC 9162 inclusion proof for every record against the report root', async () => {

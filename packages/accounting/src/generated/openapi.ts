@@ -479,7 +479,7 @@ export interface components {
              * @description A stable machine-readable error code.
              * @enum {string}
              */
-            code: "bad_request" | "validation_failed" | "malformed_json" | "payload_too_large" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "run_closed" | "run_open" | "budget_exhausted" | "unsupported_event" | "idempotency_mismatch" | "reservation_closed" | "reservation_exceeded" | "unsupported_media_type" | "not_ready" | "internal";
+            code: "bad_request" | "validation_failed" | "malformed_json" | "payload_too_large" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "run_closed" | "run_open" | "budget_exhausted" | "delta_too_large" | "unsupported_event" | "idempotency_mismatch" | "reservation_closed" | "reservation_exceeded" | "unsupported_media_type" | "not_ready" | "internal";
             detail?: string;
             instance?: string;
             /** @description JSON pointer (RFC 6901) of the offending value or sub-event. */
@@ -556,6 +556,12 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /**
+             * @description Accept a budget delta that is not below 1 / sampler.dataset_size (refused by default with 422
+             *     `delta_too_large`: such a delta is met by publishing each record in the clear with probability delta).
+             *     When true the run and its signed report carry `allow_large_delta: true`.
+             */
+            allow_large_delta?: boolean;
         };
         Run: {
             id: string;
@@ -567,6 +573,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Present (true) when the run was created with a delta not below 1 / dataset_size. */
+            allow_large_delta?: boolean;
             /** @enum {string} */
             status: "open" | "closed";
             /** @description Mechanism invocations logged (records in the event log). */
@@ -943,6 +951,7 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
         };
     };
     getRun: {

@@ -1,4 +1,5 @@
 /** The checks table of the compliance report: what a reviewer can re-verify from the report and the event log. */
+import { formatEpsilon } from '@dpledger/accounting';
 import { eventLogCommitment, type EventRecord } from '../event-log.js';
 import { oneRunEpsilonLowerBound } from '../one-run/index.js';
 import type { PrivacyReportPredicate, SamplerKind } from '../statement.js';
@@ -58,7 +59,7 @@ function epsilonCheck(p: PrivacyReportPredicate, curve: EpsilonCurve): Check {
   const ours = curve.points.at(-1)?.[1] ?? 0;
   const theirs = p.epsilon.rdp.epsilon;
   const close = Math.abs(ours - theirs) <= 1e-6 * Math.max(1, theirs);
-  return { name, status: close ? 'pass' : 'warn', detail: close ? `${fmt(ours)} at delta ${p.epsilon.delta}` : `recomputed ${fmt(ours)}, the report says ${fmt(theirs)} (different RDP orders or accountant version?)` };
+  return { name, status: close ? 'pass' : 'warn', detail: close ? `${fmtUp(ours)} at delta ${p.epsilon.delta}` : `recomputed ${fmtUp(ours)}, the report says ${fmtUp(theirs)} (different RDP orders or accountant version?)` };
 }
 
 /**
@@ -92,7 +93,7 @@ export function chargedEpsilon(p: PrivacyReportPredicate): number {
 }
 
 /**
- * Numbers for people: 4 significant digits.
+ * Numbers for people that are not a privacy loss (q, sigma, 1/n): 4 significant digits, to nearest.
  * @example fmt(1.23456789) // '1.235'
  */
 export function fmt(x: number): string {
@@ -111,12 +112,41 @@ export function epsilonCaveat(p: Pick<PrivacyReportPredicate, 'noise_rng'>): str
 }
 
 /**
+ * An epsilon spent (or e^epsilon) for people: 4 significant digits, rounded UP, never below the true figure.
+ * @example fmtUp(2.99981) // '3'
+ */
+export function fmtUp(x: number): string {
+  return formatEpsilon(x, { significant: 4 });
+}
+
+/**
+ * A remaining budget for people: 4 significant digits, rounded DOWN, never above what is left.
+ * @example fmtDown(0.79519) // '0.7951'
+ */
+export function fmtDown(x: number): string {
+  return formatEpsilon(x, { significant: 4, direction: 'down' });
+}
+
+/**
+ * The delta-versus-1/n check: pass below 1/n; with the run's explicit override a warning that says so; else fail.
+ * @example deltaCheck(predicate).status // 'pass'
+ */
+function deltaCheck(p: PrivacyReportPredicate): Check {
+  const name = 'delta < 1 / dataset size';
+  const invDataset = 1 / p.sampler.dataset_size;
+  const facts = `delta = ${p.epsilon.delta}, 1/n = ${fmt(invDataset)} (n = ${p.sampler.dataset_size})`;
+  if (p.epsilon.delta < invDataset) return { name, status: 'pass', detail: `${facts}` };
+  const risk = 'a delta this large is met by a mechanism that publishes whole records';
+  if (p.allow_large_delta === true) return { name, status: 'warn', detail: `${facts}: NOT below 1/n, accepted by an explicit override (allow_large_delta) when the run was created; ${risk}` };
+  return { name, status: 'fail', detail: `${facts}: not below 1/n; ${risk}` };
+}
+
+/**
  * Every check of the report, in reading order.
  * @example computeChecks({ predicate, signature: { ok: true, detail: 'verified with key abc' }, curve })
  */
 export function computeChecks(input: { predicate: PrivacyReportPredicate; signature: { ok: boolean; detail: string }; records?: readonly EventRecord[]; curve: EpsilonCurve }): Check[] {
   const { predicate: p, signature, records, curve } = input;
-  const invDataset = 1 / p.sampler.dataset_size;
   const spent = p.budget.epsilon - p.budget_remaining.epsilon;
   return [
     { name: 'Signature (DSSE, Ed25519)', status: signature.ok ? 'pass' : 'fail', detail: signature.detail },
@@ -127,11 +157,7 @@ export function computeChecks(input: { predicate: PrivacyReportPredicate; signat
       detail: `${p.event_count} events reported, ${p.merkle_root.tree_size} leaves committed${records === undefined ? '' : `, ${records.length} records supplied`}`,
     },
     samplerCheck(p, records),
-    {
-      name: 'delta < 1 / dataset size',
-      status: p.epsilon.delta < invDataset ? 'pass' : 'fail',
-      detail: `delta = ${p.epsilon.delta}, 1/n = ${fmt(invDataset)} (n = ${p.sampler.dataset_size}); a larger delta allows releasing a whole record`,
-    },
+    deltaCheck(p),
     {
       name: 'Secure randomness',
       status: p.noise_rng === 'secure' ? 'pass' : 'warn',
@@ -142,7 +168,7 @@ export function computeChecks(input: { predicate: PrivacyReportPredicate; signat
     {
       name: 'Within budget',
       status: chargedEpsilon(p) <= p.budget.epsilon && p.budget_remaining.epsilon >= 0 ? 'pass' : 'fail',
-      detail: `this run epsilon ${fmt(chargedEpsilon(p))} (${p.budget.accountant.toUpperCase()}); budget '${p.budget.name}' limit ${p.budget.epsilon}, used (spent or reserved) by all its runs ${fmt(spent)}, remaining ${fmt(p.budget_remaining.epsilon)}`,
+      detail: `this run epsilon ${fmtUp(chargedEpsilon(p))} (${p.budget.accountant.toUpperCase()}); budget '${p.budget.name}' limit ${p.budget.epsilon}, used (spent or reserved) by all its runs ${fmtUp(spent)}, remaining ${fmtDown(p.budget_remaining.epsilon)}`,
     },
   ];
 }

@@ -105,6 +105,18 @@ describe('checks', () => {
     expect(statusOf(report({ budget_remaining: { epsilon: -0.5 } }), /budget/)).toBe('fail');
   });
 
+  it('delta >= 1/n accepted by the run\'s explicit override warns, and the report says so in words', () => {
+    const n100k = { kind: 'poisson', dataset_size: 100000, expected_batch_size: 1000 } as const;
+    const envelope = report({ sampler: n100k, allow_large_delta: true });
+    const model = buildComplianceModel({ envelope, keys: [key.publicJwk], events: records });
+    const check = model.checks.find((c) => /delta/.test(c.name))!;
+    expect(check).toMatchObject({ status: 'warn', detail: expect.stringContaining('explicit override (allow_large_delta)') });
+    const html = renderReportHtml({ envelope, keys: [key.publicJwk], events: records });
+    expect(html).toContain('WARNING: δ = 0.00001 is not below 1/n = 0.00001');
+    expect(html).toContain('The run was created with an explicit override (allow_large_delta) that accepted this delta.');
+    expect(renderReportHtml({ envelope: report(), keys: [key.publicJwk], events: records })).not.toContain('WARNING: δ');
+  });
+
   it('a malformed event log is an AuditError, not a crash', () => {
     const broken = [{ ...records[0]!, event: { kind: 'gaussian' } }] as unknown as typeof records;
     expect(() => buildComplianceModel({ envelope: report(), keys: [key.publicJwk], events: broken })).toThrow(/event record 0/);
@@ -140,6 +152,26 @@ describe('renderReportHtml', () => {
     // Self-contained: no scripts, no external resources.
     expect(html).not.toMatch(/<script|<link|<img|<iframe|\bsrc=|url\(|@import/i);
     expect(html).not.toMatch(/https?:\/\/(?!dpledger\.dev\/privacy-report\/v1|www\.w3\.org\/2000\/svg)/);
+  });
+
+  it('shows every epsilon rounded up and the remaining budget rounded down, never to nearest', () => {
+    const envelope = report({ epsilon: { delta: 1e-5, rdp: { epsilon: 0.79511, order: 14 }, pld: { epsilon: 0.70001, value_discretization_interval: 1e-4 } }, budget_remaining: { epsilon: 2.20489 } });
+    const html = renderReportHtml({ envelope, keys: [key.publicJwk] });
+    expect(html).toContain('(ε = 0.7952, δ = 0.00001)-differential privacy (ε rounded up)');
+    expect(html).toContain('<td>0.7952</td>');
+    expect(html).toContain('<td>0.7001</td>');
+    expect(html).toContain('ε 0.7952 spent of 3');
+    expect(html).toContain('2.204 remains');
+    expect(html).not.toContain('0.7951');
+  });
+
+  it('states the threat model and names docs/privacy-model.md (HTML, and the PDF from the same blocks)', () => {
+    const html = renderReportHtml({ envelope: report({ noise_rng: 'seeded' }), keys: [key.publicJwk] });
+    expect(html).toContain('Threat model (stated in full in docs/privacy-model.md of dpledger)');
+    expect(html).toContain('un-noised training loss and the realised batch sizes are private');
+    expect(html).toContain('the guarantee holds only while the seed stays secret');
+    const blocks = reportContent(buildComplianceModel({ envelope: report(), keys: [key.publicJwk] }));
+    expect(blocks).toContainEqual({ kind: 'paragraph', text: expect.stringContaining('docs/privacy-model.md') });
   });
 
   it('escapes every string from the report', () => {

@@ -2,7 +2,7 @@
  * The compliance report as a list of blocks (headings, paragraphs, tables, a budget bar, the plot), so the
  * HTML page and the PDF say exactly the same things.
  */
-import { chargedEpsilon, epsilonCaveat, fmt, type CheckStatus } from './checks.js';
+import { chargedEpsilon, epsilonCaveat, fmt, fmtDown, fmtUp, type CheckStatus } from './checks.js';
 import { describeEvent } from './describe-event.js';
 import type { ComplianceModel } from './model.js';
 import { ledgerSegments } from './segments.js';
@@ -19,6 +19,25 @@ const RELATION_WORDS = {
   add_or_remove_one: 'adding or removing any one record',
   replace_one: 'replacing any one record with any other',
 } as const;
+
+/** Where the project states its threat model; the report names it (HTML and PDF). */
+export const PRIVACY_MODEL_DOC = 'docs/privacy-model.md';
+
+/** The paragraph on the threat model behind the figures (HTML and PDF); the full page is PRIVACY_MODEL_DOC. */
+export function threatModel(p: { sampler: { kind: string }; neighboring_relation: keyof typeof RELATION_WORDS; noise_rng: string }): string {
+  return (
+    `Threat model (stated in full in ${PRIVACY_MODEL_DOC} of dpledger): the dataset size n, the hyper-parameters (clip norm, noise multiplier, ` +
+    `sampling rate, steps), the model architecture and this report are public; what is released is the final model (and any noised update ` +
+    `the trainer published). The un-noised training loss and the realised batch sizes are private: dpledger keeps them on the training ` +
+    `machine and they are not covered by ε. Neighbouring datasets differ by ${RELATION_WORDS[p.neighboring_relation]} ` +
+    `(${p.neighboring_relation}; the '${p.sampler.kind}' sampler). ` +
+    (p.noise_rng === 'seeded'
+      ? 'This run used SEEDED randomness: the guarantee holds only while the seed stays secret.'
+      : p.noise_rng === 'secure'
+        ? 'Sampling and noise came from the platform CSPRNG (secure mode).'
+        : 'The randomness source was not reported.')
+  );
+}
 
 /** The paragraph on what the report does not prove (HTML and PDF). */
 export const NOT_PROVEN =
@@ -59,9 +78,9 @@ export function reportContent(m: ComplianceModel): Block[] {
     {
       kind: 'paragraph',
       text:
-        `This model was trained with (ε = ${fmt(eps)}, δ = ${delta})-differential privacy${note}. In plain words: ${RELATION_WORDS[p.neighboring_relation]} ` +
+        `This model was trained with (ε = ${fmtUp(eps)}, δ = ${delta})-differential privacy (ε rounded up)${note}. In plain words: ${RELATION_WORDS[p.neighboring_relation]} ` +
         `of the training data changes the probability of any outcome of training (the model, or anything computed from it) by at most a factor ` +
-        `e^ε ≈ ${fmt(Math.exp(eps))}, except with probability at most δ = ${delta}.`,
+        `e^ε ≤ ${fmtUp(Math.exp(eps))}, except with probability at most δ = ${delta}.`,
     },
     ...(caveat === null
       ? []
@@ -72,6 +91,16 @@ export function reportContent(m: ComplianceModel): Block[] {
             'fresh secure randomness. The guarantee above holds only while the seed stays secret: anyone who knows the seed can recompute the ' +
             'noise and remove it, and then the model reveals its training data as if no noise had been added.',
         }]),
+    ...(p.allow_large_delta === true || !(delta < 1 / n)
+      ? [{
+          kind: 'paragraph' as const,
+          text:
+            `WARNING: δ = ${delta} is not below 1/n = ${fmt(1 / n)}: a mechanism that publishes whole records with probability δ meets this guarantee. ` +
+            (p.allow_large_delta === true
+              ? 'The run was created with an explicit override (allow_large_delta) that accepted this delta.'
+              : 'The run did not declare an override for it.'),
+        }]
+      : []),
     {
       kind: 'paragraph',
       text:
@@ -79,14 +108,14 @@ export function reportContent(m: ComplianceModel): Block[] {
         `is protected at about k·ε (group privacy), not ε.`,
     },
     { kind: 'heading', text: 'Budget' },
-    { kind: 'bar', label: `Budget '${p.budget.name}': ε ${fmt(spent)} spent of ${fmt(p.budget.epsilon)} (δ = ${p.budget.delta}); ${fmt(p.budget_remaining.epsilon)} remains. This run: ε ${fmt(eps)}${note}.`, value: spent, limit: p.budget.epsilon },
+    { kind: 'bar', label: `Budget '${p.budget.name}': ε ${fmtUp(spent)} spent of ${p.budget.epsilon} (δ = ${p.budget.delta}); ${fmtDown(p.budget_remaining.epsilon)} remains. This run: ε ${fmtUp(eps)}${note}.`, value: spent, limit: p.budget.epsilon },
     { kind: 'heading', text: 'Epsilon' },
     {
       kind: 'table',
-      head: ['Accountant', `ε at δ = ${delta}`, 'Detail'],
+      head: ['Accountant', `ε at δ = ${delta} (rounded up)`, 'Detail'],
       rows: [
-        ['RDP (Rényi DP)', `${fmt(p.epsilon.rdp.epsilon)}${note}`, `attained at order α = ${p.epsilon.rdp.order}`],
-        p.epsilon.pld === null ? ['PLD (privacy loss distribution)', 'not computed', ''] : ['PLD (privacy loss distribution)', `${fmt(p.epsilon.pld.epsilon)}${note}`, `value discretization interval ${p.epsilon.pld.value_discretization_interval}`],
+        ['RDP (Rényi DP)', `${fmtUp(p.epsilon.rdp.epsilon)}${note}`, `attained at order α = ${p.epsilon.rdp.order}`],
+        p.epsilon.pld === null ? ['PLD (privacy loss distribution)', 'not computed', ''] : ['PLD (privacy loss distribution)', `${fmtUp(p.epsilon.pld.epsilon)}${note}`, `value discretization interval ${p.epsilon.pld.value_discretization_interval}`],
       ],
     },
     p.audit === undefined
@@ -96,7 +125,7 @@ export function reportContent(m: ComplianceModel): Block[] {
           head: ['Empirical audit (one run)', 'Value', 'Detail'],
           rows: [
             ['ε lower bound (measured)', fmt(p.audit.epsilon_lower), `${fmt(100 * p.audit.confidence)}% confidence, ${p.audit.method === 'steinke2023' ? 'Steinke, Nasr, Jagielski 2023' : 'Mahloujifar et al. 2024 (f-DP)'}`],
-            ['ε upper bound (accounted)', fmt(eps), `${p.budget.accountant.toUpperCase()}, δ = ${delta}`],
+            ['ε upper bound (accounted)', fmtUp(eps), `${p.budget.accountant.toUpperCase()}, δ = ${delta}`],
             ['Canaries', `${p.audit.canaries} (${p.audit.canary_kind})`, 'each included independently with probability 1/2; inclusion kept secret until the run closed'],
             ['Guesses', `${p.audit.correct} right of ${p.audit.guesses}`, `k+ = ${p.audit.k_plus}, k- = ${p.audit.k_minus}; chosen by ${p.audit.selection} over ${p.audit.hypotheses} hypotheses`],
           ],
@@ -142,6 +171,8 @@ export function reportContent(m: ComplianceModel): Block[] {
         ['Predicate type', m.statement.predicateType],
       ],
     },
+    { kind: 'heading', text: 'Threat model' },
+    { kind: 'paragraph', text: threatModel(p) },
     { kind: 'heading', text: 'What this report does not prove' },
     { kind: 'paragraph', text: NOT_PROVEN },
   ];

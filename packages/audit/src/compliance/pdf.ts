@@ -6,7 +6,7 @@ import { buildComplianceModel, type ComplianceModel, type ReportRenderInput } fr
 import { plotGeometry } from './plot.js';
 
 const COLORS: Record<CheckStatus, string> = { pass: '#1a7f37', fail: '#cf222e', warn: '#9a6700', skip: '#6e7781' };
-const GREEK: Record<string, string> = { ε: 'epsilon', δ: 'delta', α: 'alpha', σ: 'sigma', '≈': '~' };
+const GREEK: Record<string, string> = { ε: 'epsilon', δ: 'delta', α: 'alpha', σ: 'sigma', '≈': '~', '≤': '<=', '∞': 'infinity' };
 // Printable Latin-1 plus the characters WinAnsi (PDF 32000-1 annex D.2) places in 0x80-0x9F.
 const NOT_WIN_ANSI = /[^\n\x20-\x7e\xa0-\xff€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]/gu;
 
@@ -15,7 +15,7 @@ const NOT_WIN_ANSI = /[^\n\x20-\x7e\xa0-\xff€‚ƒ„…†‡ˆ‰Š‹ŒŽ�
  * @example pdfText('ε = 1 ✓') // 'epsilon = 1 ?'
  */
 export function pdfText(text: string): string {
-  return text.replace(/[εδασ≈]/g, (c) => GREEK[c]!).replace(NOT_WIN_ANSI, '?');
+  return text.replace(/[εδασ≈≤∞]/g, (c) => GREEK[c]!).replace(NOT_WIN_ANSI, '?');
 }
 
 type Doc = PDFKit.PDFDocument;

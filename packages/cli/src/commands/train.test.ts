@@ -37,9 +37,14 @@ describe('dpledger train', () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-'));
     const cap = capture();
     expect(await run(['--config', config(dir)], cap.io)).toBe(0);
-    expect(cap.text()).toMatch(/step 4\/4 {2}eps \d+\.\d{3} {2}loss \d+\.\d{4} {2}ETA \d+s/);
+    expect(cap.text()).toMatch(/step 4\/4 {2}eps \d+\.\d{3} {2}loss \d+\.\d{4} \(private, not DP\) {2}ETA \d+s/);
     expect(cap.text()).not.toContain('seed');
-    const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
+    const summaryText = readFileSync(join(dir, 'out', 'summary.json'), 'utf8');
+    const summary = JSON.parse(summaryText);
+    expect(summaryText).not.toMatch(/loss|batch_sizes/); // un-noised statistics stay on the machine
+    const shown = /epsilon (\d+\.\d{3}) at delta/.exec(cap.text())![1]!;
+    expect(Number(shown)).toBeGreaterThanOrEqual(summary.privacy.epsilon); // rounded up, never to nearest
+    expect(Number(shown) - summary.privacy.epsilon).toBeLessThan(1e-3);
     expect(summary).toMatchObject({ steps: 4, stopped: null, backend: 'cpu', privacy: { accountant: 'rdp', noise_rng: 'secure', epsilon_caveat: null, sampler: 'poisson', sampling_probability: 0.1 } });
     const ledger = { kind: 'self_composed', count: 4, event: { kind: 'poisson_sampled', sampling_probability: 0.1, event: { kind: 'gaussian', noise_multiplier: 1.2 } } } as const;
     expect(summary.ledger).toEqual({ kind: 'composed', events: [ledger] });
@@ -92,6 +97,32 @@ describe('dpledger train', () => {
     writeFileSync(path, JSON.stringify({ model: 'mlp' }));
     await expect(run(['--config', path], capture().io)).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('data.dir') });
     await expect(run([], capture().io)).rejects.toMatchObject({ exitCode: 2 });
+  });
+
+  it('refuses delta >= 1/n (exit 2, nothing written) unless privacy.allowLargeDelta, which summary.json then records', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-'));
+    const large = { clipNorm: 1, noiseMultiplier: 1.2, expectedBatchSize: 20, delta: 1 / 200 };
+    await expect(run(['--config', config(dir, { privacy: large })], capture().io)).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/delta 0\.005 is not below 1\/n .*allowLargeDelta/) });
+    expect(() => readFileSync(join(dir, 'out', 'summary.json'))).toThrow();
+    const cap = capture();
+    const path = config(dir, { privacy: { ...large, allowLargeDelta: true }, training: { steps: 1, seed: 3, backend: 'cpu' } });
+    expect(await run(['--config', path], cap.io)).toBe(0);
+    expect(cap.text()).toMatch(/WARNING delta 0\.005 is not below 1\/n/);
+    const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
+    expect(summary.privacy).toMatchObject({ delta: 0.005, allow_large_delta: true, delta_warning: expect.stringContaining('not below 1/n') });
+  });
+
+  it('writes the opt-in noised loss estimates to summary.json, accounted in its ledger', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-'));
+    const noisyLoss = { every: 1, noiseMultiplier: 4, clip: 5 };
+    const path = config(dir, { privacy: { clipNorm: 1, noiseMultiplier: 1.2, expectedBatchSize: 20, delta: 1e-5, noisyLoss }, training: { steps: 2, seed: 3, backend: 'cpu' } });
+    expect(await run(['--config', path, '--quiet'], capture().io)).toBe(0);
+    const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
+    expect(summary.noisy_loss).toMatchObject({ ...noisyLoss, estimates: [{ step: 1 }, { step: 2 }] });
+    const step = { kind: 'poisson_sampled', sampling_probability: 0.1, event: { kind: 'gaussian', noise_multiplier: 1.2 } };
+    const loss = { kind: 'poisson_sampled', sampling_probability: 0.1, event: { kind: 'gaussian', noise_multiplier: 4 } };
+    expect(summary.ledger).toEqual({ kind: 'composed', events: [step, loss, step, loss] });
+    expect(summary.privacy.epsilon).toBeCloseTo(new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step as never, 2).compose(loss as never, 2).getEpsilon(1e-5), 10);
   });
 
   describe('against a real accountant service', () => {

@@ -5,10 +5,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { createClient } from '@dpledger/client';
-import type { DpEvent } from '@dpledger/accounting';
+import { deltaTooLarge, formatEpsilon, type DpEvent } from '@dpledger/accounting';
 import {
   DPTrainer, SEEDED_RUN_CAVEAT, TrainerError, accuracy, buildModel, loadIdx, loadModelFile, modelLayout, saveModelFiles, toTensors, useBackend,
-  type BackendName, type BuiltinModel, type DPTrainerOptions, type OptimizerConfig, type StepResult,
+  type BackendName, type BuiltinModel, type DPTrainerOptions, type NoisyLossOptions, type OptimizerConfig, type StepResult,
 } from '@dpledger/trainer';
 import { parseFlags } from '../args.js';
 import { CliError } from '../cli-error.js';
@@ -17,12 +17,18 @@ export const summary = 'DP-SGD training from a JSON config (model, data, privacy
 
 const HELP = `usage: dpledger train --config <file.json> [--quiet]
 
+Progress lines on stderr show epsilon rounded up and the batch loss labelled "(private, not DP)": the loss is
+computed from the training data without noise; it stays on this machine and is not in summary.json.
+
 config (paths relative to the config file):
   { "model": "tanh-cnn" | "mlp" | "path/to/model.json",
     "data": { "dir": "/usr/share/datasets/fashion-mnist", "trainLimit"?: n, "testLimit"?: n },
-    "privacy": { "clipNorm": 1, "noiseMultiplier": 1.1 | "target": { "epsilon": 3, "epochs": 20 }, "delta": 1e-5,
-                 "expectedBatchSize": 256, "sampler"?: "poisson"|"shuffle", "seed"?: "<32+ hex digits>",
-                 "noise"?: "gaussian"|"discrete_gaussian", "maxPhysicalBatchSize"?: n },
+    "privacy": { "clipNorm": 1, "noiseMultiplier": 1.1 | "target": { "epsilon": 3, "epochs": 20 }, "delta": 1e-5 (must be < 1/n),
+                 "allowLargeDelta"?: true (accept delta >= 1/n; summary.json says so), "expectedBatchSize": 256,
+                 "sampler"?: "poisson"|"shuffle", "seed"?: "<32+ hex digits>",
+                 "noise"?: "gaussian"|"discrete_gaussian", "maxPhysicalBatchSize"?: n,
+                 "noisyLoss"?: { "every": 50, "noiseMultiplier": 5, "clip": 5 } (a noised loss estimate, accounted
+                 in the same ledger: it raises epsilon; written to summary.json as noisy_loss) },
     "optimizer": { "kind": "sgd"|"momentum"|"adam", "learningRate": 0.1, ... },
     "training": { "epochs": 1 | "steps": 100, "seed"?: n (built-in model init only), "backend"?: "auto"|"wasm"|"cpu"|... },
     "accountant": "rdp" | "pld" | { "url": "http://...", "runId": "...", "apiKey"?: "... (else $DPLEDGER_API_KEY)",
@@ -40,11 +46,15 @@ export interface TrainConfig {
   data: { dir: string; trainLimit?: number; testLimit?: number };
   privacy: {
     clipNorm: number; noiseMultiplier?: number; target?: { epsilon: number; epochs?: number }; delta?: number;
+    /** Accept a delta that is not below 1 / training size (refused by default). */
+    allowLargeDelta?: boolean;
     expectedBatchSize: number; sampler?: 'poisson' | 'shuffle'; noise?: 'gaussian' | 'discrete_gaussian';
     maxPhysicalBatchSize?: number;
     /** A seeded run (at least 32 hex digits); absent: secure randomness. `secureMode: false` needs it, `true` refuses it. */
     seed?: string;
     secureMode?: boolean;
+    /** Opt-in: a noised, accounted loss estimate every `every` steps (it adds to epsilon). */
+    noisyLoss?: NoisyLossOptions;
   };
   optimizer: OptimizerConfig;
   /** `seed`: initializes a built-in model's weights only (the DP randomness never comes from it). */
@@ -115,6 +125,10 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
   const testT = toTensors(test, { layout });
 
   const delta = c.privacy.delta ?? 1e-5;
+  const allowLargeDelta = c.privacy.allowLargeDelta === true;
+  const tooLarge = deltaTooLarge(delta, train.count);
+  if (tooLarge !== null && !allowLargeDelta) throw new CliError(`config: ${tooLarge}; set "privacy.allowLargeDelta": true to accept it anyway`);
+  if (tooLarge !== null) io.err(`dpledger train: WARNING ${tooLarge}; accepted because "privacy.allowLargeDelta" is true\n`);
   const remote = typeof c.accountant === 'object' ? c.accountant : undefined;
   let client: ReturnType<typeof createClient> | undefined;
   if (remote) {
@@ -127,7 +141,7 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
   const options: DPTrainerOptions = {
     model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: c.optimizer, clipNorm: c.privacy.clipNorm,
     expectedBatchSize: c.privacy.expectedBatchSize, datasetSize: train.count, sampler: c.privacy.sampler,
-    secureMode: c.privacy.secureMode, seed: c.privacy.seed, noise: c.privacy.noise, maxPhysicalBatchSize: c.privacy.maxPhysicalBatchSize,
+    secureMode: c.privacy.secureMode, seed: c.privacy.seed, noise: c.privacy.noise, allowLargeDelta, maxPhysicalBatchSize: c.privacy.maxPhysicalBatchSize,
     ...(c.privacy.target ? { target: { epsilon: c.privacy.target.epsilon, delta, epochs: c.privacy.target.epochs ?? epochs } } : { noiseMultiplier: c.privacy.noiseMultiplier }),
     accountant: client && remote ? { client, runId: remote.runId, reserveSteps: remote.reserveSteps } : ((c.accountant as 'rdp' | 'pld' | undefined) ?? 'rdp'),
   };
@@ -150,11 +164,13 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
     if (quiet || (now - lastPrint < 1000 && done < total)) return;
     lastPrint = now;
     const perStep = (now - started) / 1000 / done;
-    const line = `step ${done}/${total}  eps ${trainer.epsilon(delta).toFixed(3)}${caveat}  loss ${r.loss.toFixed(4)}  ETA ${duration(perStep * (total - done))}`;
-    io.err(io.isTty ? `\r${line.padEnd(72)}` : `${line}\n`); // padded: a shorter line overwrites a longer one
+    // the loss is un-noised: labelled private on the console, never written to a file
+    const line = `step ${done}/${total}  eps ${formatEpsilon(trainer.epsilon(delta), 3)}${caveat}  loss ${r.private.loss.toFixed(4)} (private, not DP)  ETA ${duration(perStep * (total - done))}`;
+    io.err(io.isTty ? `\r${line.padEnd(92)}` : `${line}\n`); // padded: a shorter line overwrites a longer one
   };
   let done = 0;
-  const history = await trainer.fit(xs, ys, { steps: total, callbacks: { onStep: (r) => progress(r, ++done) } });
+  const noisyLoss = c.privacy.noisyLoss;
+  const history = await trainer.fit(xs, ys, { steps: total, ...(noisyLoss ? { noisyLoss } : {}), callbacks: { onStep: (r) => progress(r, ++done) } });
   if (io.isTty && !quiet) io.err('\n');
   if (history.stopped) io.err(`dpledger train: the accountant refused step ${history.stopped.atStep + 1}: budget exhausted; stopped after ${trainer.stepCount} steps (the model holds the last allowed update)\n`);
 
@@ -173,15 +189,17 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
       sampling_probability: trainer.samplingProbability, expected_batch_size: c.privacy.expectedBatchSize, clip_norm: trainer.clipNorm,
       sampler: trainer.samplerKind, noise: trainer.noiseKind, noise_rng: trainer.noiseRng,
       epsilon_caveat: caveat === '' ? null : SEEDED_RUN_CAVEAT,
+      ...(tooLarge !== null ? { allow_large_delta: true, delta_warning: tooLarge } : {}),
     },
     ledger: trainer.ledger as DpEvent,
     test_accuracy: testAccuracy,
-    final_loss: history.loss.at(-1) ?? null,
+    // noised and accounted (in the ledger above): unlike the console loss, these may leave the machine
+    ...(noisyLoss ? { noisy_loss: { ...noisyLoss, estimates: history.noisyLoss } } : {}),
     model_digest: { sha256: saved.sha256 },
     dataset: train.manifest,
     wall_seconds: (performance.now() - started) / 1000,
   };
   await writeFile(join(out, 'summary.json'), `${JSON.stringify(body, null, 2)}\n`);
-  if (!quiet) io.err(`dpledger train: ${trainer.stepCount} steps, epsilon ${body.privacy.epsilon.toFixed(3)}${caveat} at delta ${delta}, test accuracy ${(testAccuracy * 100).toFixed(2)}%, wrote ${join(out, 'summary.json')}\n`);
+  if (!quiet) io.err(`dpledger train: ${trainer.stepCount} steps, epsilon ${formatEpsilon(body.privacy.epsilon, 3)}${caveat} at delta ${delta}, test accuracy ${(testAccuracy * 100).toFixed(2)}%, wrote ${join(out, 'summary.json')}\n`);
   return history.stopped ? 3 : 0;
 }

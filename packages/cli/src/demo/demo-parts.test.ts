@@ -66,9 +66,11 @@ describe('demo dataset choice', () => {
 
 describe('demo progress', () => {
   it('shows step, epsilon spent / budget, loss and ETA', () => {
-    expect(progressLine({ step: 30, totalSteps: 300, epsilonSpent: 0.9, epsilonBudget: 3, loss: 1.2, elapsedMs: 6000 })).toBe('step  30/300 [##··················]  eps 0.900 / 3  loss 1.200  ETA 0:54');
-    expect(progressLine({ step: 0, totalSteps: 10, epsilonSpent: 0, epsilonBudget: 3, loss: Number.NaN, elapsedMs: 0 })).toContain('loss -  ETA --:--');
-    expect(progressLine({ step: 30, totalSteps: 300, epsilonSpent: 0.9, epsilonBudget: 3, loss: 1.2, elapsedMs: 6000, epsilonNote: 'seeded run: holds only while the seed stays secret' }))
+    expect(progressLine({ step: 30, totalSteps: 300, epsilonSpent: 0.9, epsilonBudget: 3, privateLoss: 1.2, elapsedMs: 6000 })).toBe('step  30/300 [##··················]  eps 0.900 / 3  loss 1.200 (private, not DP)  ETA 0:54');
+    expect(progressLine({ step: 30, totalSteps: 300, epsilonSpent: 2.99981, epsilonBudget: 3, privateLoss: 1.2, elapsedMs: 6000 })).toContain('eps 3.000 / 3');
+    expect(progressLine({ step: 30, totalSteps: 300, epsilonSpent: 0.7951, epsilonBudget: 3, privateLoss: 1.2, elapsedMs: 6000 })).toContain('eps 0.796 / 3');
+    expect(progressLine({ step: 0, totalSteps: 10, epsilonSpent: 0, epsilonBudget: 3, privateLoss: Number.NaN, elapsedMs: 0 })).toContain('loss - (private, not DP)  ETA --:--');
+    expect(progressLine({ step: 30, totalSteps: 300, epsilonSpent: 0.9, epsilonBudget: 3, privateLoss: 1.2, elapsedMs: 6000, epsilonNote: 'seeded run: holds only while the seed stays secret' }))
       .toContain('eps 0.900 / 3 (seeded run: holds only while the seed stays secret)  loss 1.200');
   });
 
@@ -76,13 +78,13 @@ describe('demo progress', () => {
     const lines: string[] = [];
     const pipe = { write: (s: string) => lines.push(s), isTTY: false } as unknown as NodeJS.WritableStream;
     const bar = new ProgressBar(pipe);
-    for (let s = 1; s <= 95; s++) bar.update({ step: s, totalSteps: 95, epsilonSpent: s / 100, epsilonBudget: 3, loss: 1, elapsedMs: s });
+    for (let s = 1; s <= 95; s++) bar.update({ step: s, totalSteps: 95, epsilonSpent: s / 100, epsilonBudget: 3, privateLoss: 1, elapsedMs: s });
     expect(lines.length).toBeGreaterThanOrEqual(9);
     expect(lines.length).toBeLessThanOrEqual(11);
     expect(lines.at(-1)).toMatch(/^step 95\/95 /);
     const drawn: string[] = [];
     const tty = new ProgressBar({ write: (s: string) => drawn.push(s), isTTY: true } as unknown as NodeJS.WritableStream);
-    tty.update({ step: 1, totalSteps: 2, epsilonSpent: 0, epsilonBudget: 3, loss: 1, elapsedMs: 1 });
+    tty.update({ step: 1, totalSteps: 2, epsilonSpent: 0, epsilonBudget: 3, privateLoss: 1, elapsedMs: 1 });
     tty.done();
     expect(drawn[0]).toMatch(/^\r/);
     expect(drawn.at(-1)).toBe('\n');
@@ -100,7 +102,7 @@ describe('demo summary', () => {
   it('names accuracy, epsilon by RDP and PLD, and the one command that re-verifies', () => {
     const text = formatSummary(result, '/w');
     expect(text).toContain('test accuracy   68.8% on 500 test images');
-    expect(text).toContain('epsilon (RDP)   2.9994 at order 4.9, delta 1e-5');
+    expect(text).toContain('epsilon (RDP)   2.9995 at order 4.9, delta 1e-5'); // 2.99943 rounded up, never to nearest
     expect(text).toContain('epsilon (PLD)   2.3912\n');
     expect(text).not.toContain('seed');
     expect(text).toContain('audit           epsilon_lower 0.123 from 30 of 50 right guesses on 1000 gradient canaries: PASS');

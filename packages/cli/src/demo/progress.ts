@@ -1,4 +1,8 @@
-/** The demo's progress bar: step, epsilon spent / budget, loss, ETA. One redrawn line on a TTY, else ~10 lines. */
+/**
+ * The demo's progress bar: step, epsilon spent (rounded up) / budget, the batch loss labelled "(private, not DP)"
+ * (un-noised: console only, never in a file or a report), ETA. One redrawn line on a TTY, else ~10 lines.
+ */
+import { formatEpsilon } from '@dpledger/accounting';
 
 /** One progress update. */
 export interface ProgressState {
@@ -6,7 +10,8 @@ export interface ProgressState {
   totalSteps: number;
   epsilonSpent: number;
   epsilonBudget: number;
-  loss: number;
+  /** The batch's un-noised mean loss (StepResult.private.loss): shown labelled private, never written anywhere. */
+  privateLoss: number;
   elapsedMs: number;
   /** Printed after the epsilon (a seeded run's caveat). */
   epsilonNote?: string;
@@ -20,15 +25,15 @@ function clock(ms: number): string {
 
 /**
  * Formats one progress line.
- * @example progressLine({ step: 30, totalSteps: 300, epsilonSpent: 0.9, epsilonBudget: 3, loss: 1.2, elapsedMs: 6000 })
- * // 'step   30/300 [##····················]  eps 0.900 / 3  loss 1.200  ETA 0:54'
+ * @example progressLine({ step: 30, totalSteps: 300, epsilonSpent: 0.9, epsilonBudget: 3, privateLoss: 1.2, elapsedMs: 6000 })
+ * // 'step  30/300 [##··················]  eps 0.900 / 3  loss 1.200 (private, not DP)  ETA 0:54'
  */
 export function progressLine(p: ProgressState, width = 20): string {
   const frac = p.totalSteps > 0 ? Math.min(1, p.step / p.totalSteps) : 1;
   const filled = Math.round(frac * width);
   const eta = p.step > 0 ? (p.elapsedMs / p.step) * (p.totalSteps - p.step) : Number.NaN;
   const digits = String(p.totalSteps).length;
-  return `step ${String(p.step).padStart(digits)}/${p.totalSteps} [${'#'.repeat(filled)}${'·'.repeat(width - filled)}]  eps ${p.epsilonSpent.toFixed(3)} / ${p.epsilonBudget}${p.epsilonNote ? ` (${p.epsilonNote})` : ''}  loss ${Number.isFinite(p.loss) ? p.loss.toFixed(3) : '-'}  ETA ${clock(eta)}`;
+  return `step ${String(p.step).padStart(digits)}/${p.totalSteps} [${'#'.repeat(filled)}${'·'.repeat(width - filled)}]  eps ${formatEpsilon(p.epsilonSpent, 3)} / ${p.epsilonBudget}${p.epsilonNote ? ` (${p.epsilonNote})` : ''}  loss ${Number.isFinite(p.privateLoss) ? p.privateLoss.toFixed(3) : '-'} (private, not DP)  ETA ${clock(eta)}`;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { calibrateNoiseMultiplier } from '@dpledger/accounting';
+import { calibrateNoiseMultiplier, deltaTooLarge } from '@dpledger/accounting';
 import { DPTrainer, SEEDED_RUN_CAVEAT, accuracy, buildModel, loadIdx, saveModelFiles, toTensors, useBackend } from '@dpledger/trainer';
 import { CliError } from '../cli-error.js';
 import { openAccountant } from './accountant-session.js';
@@ -60,7 +60,8 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<DemoResult
   const train = await loadIdx(data.dir, { split: 'train', limit: opts.trainSize });
   const test = await loadIdx(data.dir, { split: 'test', limit: opts.testSize });
   const n = train.count;
-  if (!(opts.delta < 1 / n)) throw new CliError(`--delta ${opts.delta} must be below 1 / training size (${n})`);
+  const tooLarge = deltaTooLarge(opts.delta, n);
+  if (tooLarge !== null) throw new CliError(`--delta: ${tooLarge}`);
   const batch = Math.min(opts.batchSize, n);
   const q = batch / n;
   const steps = opts.steps ?? Math.max(1, Math.round(((opts.epochs ?? 1) * n) / batch));
@@ -107,7 +108,7 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<DemoResult
         steps,
         callbacks: {
           onStep: (s) => {
-            bar.update({ step: s.step + 1, totalSteps: steps, epsilonSpent: trainer.epsilon(opts.delta), epsilonBudget: opts.targetEpsilon, loss: s.loss, elapsedMs: Date.now() - t0, epsilonNote: caveat ?? undefined });
+            bar.update({ step: s.step + 1, totalSteps: steps, epsilonSpent: trainer.epsilon(opts.delta), epsilonBudget: opts.targetEpsilon, privateLoss: s.private.loss, elapsedMs: Date.now() - t0, epsilonNote: caveat ?? undefined });
           },
         },
       });

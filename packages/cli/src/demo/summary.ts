@@ -1,5 +1,6 @@
-/** The demo's final summary: accuracy, epsilon by RDP and PLD, where the files are, the command that re-verifies. */
+/** The demo's final summary: accuracy, epsilon by RDP and PLD (rounded up), where the files are, the command that re-verifies. */
 import { relative } from 'node:path';
+import { formatEpsilon } from '@dpledger/accounting';
 import type { DemoResult } from './run-demo.js';
 
 function shown(path: string, cwd: string): string {
@@ -29,8 +30,8 @@ export function formatSummary(r: DemoResult, cwd: string): string {
     `  dataset         ${r.dataset}`,
     `  training        ${r.stepsTaken} of ${r.steps} DP-SGD steps${r.stoppedByBudget ? ' (stopped by the budget)' : ''}, ${r.trainSize} images, q ${r.samplingProbability.toPrecision(3)}, sigma ${r.noiseMultiplier.toFixed(3)}, ${r.backend}`,
     `  test accuracy   ${pct(r.testAccuracy)} on ${r.testSize} test images`,
-    `  epsilon (RDP)   ${r.epsilonRdp.toFixed(4)}${r.rdpOrder !== undefined ? ` at order ${r.rdpOrder}` : ''}, delta ${delta}${note}`,
-    `  epsilon (PLD)   ${r.epsilonPld === null ? 'not in the report' : `${r.epsilonPld.toFixed(4)}${note}`}`,
+    `  epsilon (RDP)   ${formatEpsilon(r.epsilonRdp, 4)}${r.rdpOrder !== undefined ? ` at order ${r.rdpOrder}` : ''}, delta ${delta}${note}`,
+    `  epsilon (PLD)   ${r.epsilonPld === null ? 'not in the report' : `${formatEpsilon(r.epsilonPld, 4)}${note}`}`,
     `  audit           ${r.audit === null ? 'none (--canaries 0)' : `epsilon_lower ${r.audit.epsilonLower.toFixed(3)} from ${r.audit.correct} of ${r.audit.guesses} right guesses on ${r.audit.canaries} gradient canaries: ${r.audit.passed ? 'PASS (a lower bound at or below the accounted epsilon)' : 'FAIL (measured privacy loss above the accounted epsilon)'}`}`,
     `  budget          epsilon ${r.budget.epsilon} at delta ${delta} (budget ${r.budget.id}, run ${r.runId})`,
     ...(r.noiseRng === 'seeded' ? ['  randomness      seeded (--seed): anyone who learns the seed can remove the noise; keep it secret'] : []),

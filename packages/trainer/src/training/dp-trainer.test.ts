@@ -71,7 +71,7 @@ describe('DPTrainer steps', () => {
     const t = new DPTrainer(base(model, { clipNorm: C, noiseMultiplier: sigma, expectedBatchSize: B, datasetSize: 1000, optimizer: { kind: 'sgd', learningRate: lr } }));
     const before = weights(model);
     const r = await t.step(tf.zeros([0, 100]), tf.zeros([0, 2]));
-    expect(r).toMatchObject({ applied: true, batchSize: 0 });
+    expect(r).toMatchObject({ applied: true, private: { batchSize: 0 } });
     const deltas = weights(model).flatMap((w, i) => Array.from(w, (v, j) => v - before[i]![j]!));
     const n = deltas.length;
     const mean = deltas.reduce((a, b) => a + b, 0) / n;
@@ -100,11 +100,30 @@ describe('DPTrainer steps', () => {
       },
     });
     expect(h.steps).toBe(30);
-    expect(h.batchSizes.filter((b) => b === 0).length).toBeGreaterThan(3); // P(empty) = 0.995^200 = 0.37
+    expect(h.private.batchSizes.filter((b) => b === 0).length).toBeGreaterThan(3); // P(empty) = 0.995^200 = 0.37
     expect(moved.every(Boolean)).toBe(true);
     expect(t.ledger).toEqual({ kind: 'composed', events: [{ kind: 'self_composed', count: 30, event: { kind: 'poisson_sampled', sampling_probability: 0.005, event: { kind: 'gaussian', noise_multiplier: 1 } } }] });
     expect(t.epsilon(1e-5)).toBe(acc.getEpsilon(1e-5));
     await expect(t.fit(xs.slice(0, 10), ys.slice(0, 10), { steps: 1 })).rejects.toMatchObject({ code: 'bad_input' });
+  });
+
+  it('hands out the un-noised loss and the realised batch size only under `private`, never as ordinary fields', async () => {
+    const model = mlp(4, 3, 2);
+    const { xs, ys } = data(64, 4, 2);
+    const t = new DPTrainer(base(model));
+    const steps: Record<string, unknown>[] = [];
+    const h = await t.fit(xs, ys, { steps: 3, callbacks: { onStep: (r) => void steps.push({ ...r }) } });
+    for (const r of steps) {
+      expect(Object.keys(r).sort()).toEqual(['applied', 'clipNorm', 'private', 'step']);
+      expect(Object.keys(r['private'] as object).sort()).toEqual(['batchSize', 'loss']);
+    }
+    expect(Object.keys(h).sort()).toEqual(['noisyLoss', 'private', 'steps', 'valAccuracy']);
+    expect(h.private.loss).toHaveLength(3);
+    expect(h.private.batchSizes).toEqual(steps.map((r) => (r['private'] as { batchSize: number }).batchSize));
+    const one = await t.step(xs.slice(0, 5), ys.slice(0, 5));
+    expect(Object.keys(one).sort()).toEqual(['applied', 'clipNorm', 'private', 'step']);
+    expect(one.private.batchSize).toBe(5);
+    expect(one.private.loss).toBeGreaterThan(0);
   });
 
   it('shuffle batching is logged as gaussian steps at sensitivity 2C, without amplification', async () => {
@@ -113,7 +132,7 @@ describe('DPTrainer steps', () => {
     const t = new DPTrainer(base(model, { sampler: 'shuffle', expectedBatchSize: 10, datasetSize: 40 }));
     const ends: [number, number | undefined][] = [];
     const h = await t.fit(xs, ys, { epochs: 2, validationData: [xs, ys], callbacks: { onEpochEnd: (e, logs) => void ends.push([e, logs.valAccuracy]) } });
-    expect(h.batchSizes).toEqual(new Array(8).fill(10));
+    expect(h.private.batchSizes).toEqual(new Array(8).fill(10));
     expect(ends.map(([e]) => e)).toEqual([1, 2]);
     expect(h.valAccuracy).toEqual(ends.map(([, a]) => a));
     const labels = ys.argMax(1);
@@ -268,6 +287,19 @@ describe('DPTrainer accounting', () => {
     expect(weights(remoteModel)).toEqual(weights(localModel));
     expect(remote.ledger).toEqual(local.ledger);
     expect((await remote.step(xs.slice(0, 2), ys.slice(0, 2))).applied).toBe(false);
+  });
+
+  it('refuses delta >= 1/datasetSize (target.delta and epsilon(delta)) unless allowLargeDelta is set', async () => {
+    const model = mlp(4, 3, 2);
+    const target = { epsilon: 3, delta: 1 / 64, epochs: 1 };
+    const { noiseMultiplier: _n, ...rest } = base(model);
+    expect(() => new DPTrainer({ ...rest, target })).toThrow(expect.objectContaining({ code: 'invalid_argument', message: expect.stringMatching(/not below 1\/n .*allowLargeDelta/) }));
+    const t = new DPTrainer(base(model));
+    expect(() => t.epsilon(0.05)).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    expect(t.epsilon(1e-5)).toBe(0);
+    const allowed = new DPTrainer({ ...rest, target, allowLargeDelta: true });
+    expect(allowed.noiseMultiplier).toBeGreaterThan(0);
+    expect(allowed.epsilon(0.05)).toBe(0);
   });
 
   it('target calibrates sigma so the planned epochs end within (epsilon, delta); pld refuses zcdp steps', async () => {

@@ -13,6 +13,7 @@ import { addScaledNoise } from './gaussian-mechanism.js';
 import { GaussianNoiseStream, type NoiseSource } from './noise-prefetch.js';
 import { calibrate, makeAccountant, type AccountantKind } from './local-accountant.js';
 import { DpOptimizer } from './optimizer.js';
+import { checkNoisyLoss, noisyLossEstimate, noisyLossEvent, type NoisyLoss, type NoisyLossOptions } from './noisy-loss.js';
 import { clipAndAccumulate, type Clipping } from '../per-sample/index.js';
 import { SecureRandomSource, SeededRandomSource, type NoiseRngMode, type RandomSource } from './random-source.js';
 import { stepEvent } from './step-events.js';
@@ -22,7 +23,7 @@ import { GradientCanaries, type AuditSubmission } from './canaries.js';
 import { faults } from './faults.js';
 import type { FitHistory, FitOptions, StepResult } from './fit-types.js';
 import type { ResumeOptions } from './checkpoint.js';
-import { checkSizes, resolveClipping, resolveRandomness, totalClipNorm, type ClipChoice, type DPTrainerOptions } from './trainer-options.js';
+import { checkDelta, checkSizes, resolveClipping, resolveRandomness, totalClipNorm, type ClipChoice, type DPTrainerOptions } from './trainer-options.js';
 
 /** Internal: the restorable parts a checkpoint sets after construction. */
 export interface TrainerInternals {
@@ -150,8 +151,9 @@ export class DPTrainer {
     return this.stopReason;
   }
 
-  /** The epsilon spent so far at `delta`, by the local accountant (a mirror of the remote ledger in remote mode). */
+  /** The epsilon spent so far at `delta` (< 1/datasetSize unless allowLargeDelta), by the local accountant (a mirror of the remote ledger in remote mode). */
   epsilon(delta: number): number {
+    checkDelta(this.options, delta);
     return this.stepLedger.local.getEpsilon(delta);
   }
 
@@ -183,11 +185,11 @@ export class DPTrainer {
 
   private async runStep(batchSize: number, chunk: (from: number, to: number) => [tf.Tensor, tf.Tensor]): Promise<StepResult> {
     const clipNorm = this.clipNorm;
-    const base = { step: this.stepCount, batchSize, loss: NaN, clipNorm };
+    const base = { step: this.stepCount, clipNorm };
     if (this.stopReason || !(await this.stepLedger.authorize(this.currentEvent()))) {
       this.stopReason = 'budget_exhausted';
       await this.stepLedger.flush();
-      return { ...base, applied: false, stopped: 'budget_exhausted' };
+      return { ...base, applied: false, stopped: 'budget_exhausted', private: { loss: NaN, batchSize } };
     }
     const vars = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
     const clipping: Clipping = !faults.clipping ? { kind: 'flat', clipNorm: Number.MAX_VALUE } : this.clip.kind === 'fixed' ? this.clip.clipping : { kind: 'flat', clipNorm };
@@ -229,12 +231,12 @@ export class DPTrainer {
     tf.dispose(grads);
     this.internals.adaptive?.update(atMostC, batchSize, this.internals.rng);
     this.internals.stepCount++;
-    return { ...base, applied: true, loss: batchSize > 0 ? lossSum / batchSize : NaN };
+    return { ...base, applied: true, private: { loss: batchSize > 0 ? lossSum / batchSize : NaN, batchSize } };
   }
 
   /**
    * Trains for `epochs` (of 1/q steps each) or `steps` logical steps, drawing batches with the sampler.
-   * @example const h = await trainer.fit(xs, ys, { epochs: 2, callbacks: { onStep: (r) => console.log(r.loss) } });
+   * @example const h = await trainer.fit(xs, ys, { epochs: 2, callbacks: { onStep: (r) => console.log(`loss ${r.private.loss} (private, not DP)`) } });
    */
   async fit(xs: tf.Tensor, ys: tf.Tensor, opts: FitOptions): Promise<FitHistory> {
     if (xs.shape[0] !== this.options.datasetSize || ys.shape[0] !== this.options.datasetSize) {
@@ -244,7 +246,9 @@ export class DPTrainer {
     if ((opts.epochs === undefined) === (opts.steps === undefined)) fail('invalid_argument', 'give exactly one of epochs or steps');
     const total = opts.steps ?? Math.round(opts.epochs! * sampler.stepsPerEpoch);
     if (!(Number.isInteger(total) && total >= 0)) fail('invalid_argument', 'steps must be an integer >= 0');
-    const history: FitHistory = { steps: 0, loss: [], batchSizes: [], valAccuracy: [] };
+    const noisy = opts.noisyLoss === undefined ? undefined : checkNoisyLoss(opts.noisyLoss, sampler.kind);
+    if (noisy && !this.stepLedger.supports(noisyLossEvent(this.samplingProbability, noisy.noiseMultiplier))) fail('invalid_argument', 'the accountant cannot account the noisy loss events');
+    const history: FitHistory = { steps: 0, valAccuracy: [], noisyLoss: [], private: { loss: [], batchSizes: [] } };
     try {
       for (let k = 0; k < total; k++) {
         const idx = sampler.next();
@@ -259,9 +263,18 @@ export class DPTrainer {
           break;
         }
         history.steps++;
-        history.loss.push(r.loss);
-        history.batchSizes.push(r.batchSize);
+        history.private.loss.push(r.private.loss);
+        history.private.batchSizes.push(r.private.batchSize);
         await opts.callbacks?.onStep?.(r);
+        if (noisy && history.steps % noisy.every === 0) {
+          const released = await this.releaseNoisyLoss(xs, ys, noisy);
+          if (released === null) {
+            history.stopped = { reason: 'budget_exhausted', atStep: this.stepCount };
+            break;
+          }
+          history.noisyLoss.push(released);
+          await opts.callbacks?.onNoisyLoss?.(released);
+        }
         if ((k + 1) % sampler.stepsPerEpoch === 0 || k + 1 === total) {
           const valAccuracy = opts.validationData ? accuracy(this.model, opts.validationData[0], opts.validationData[1]) : undefined;
           if (valAccuracy !== undefined) history.valAccuracy.push(valAccuracy);
@@ -272,6 +285,18 @@ export class DPTrainer {
       await this.stepLedger.flush();
     }
     return history;
+  }
+
+  /** Accounts one noisy loss estimate BEFORE computing it on a fresh Poisson batch; null when the budget refuses it. */
+  private async releaseNoisyLoss(xs: tf.Tensor, ys: tf.Tensor, o: NoisyLossOptions): Promise<NoisyLoss | null> {
+    const idx = this.sampler().next(); // a fresh Poisson draw, independent of the step's batch
+    if (!(await this.stepLedger.authorize(noisyLossEvent(this.samplingProbability, o.noiseMultiplier)))) {
+      this.stopReason = 'budget_exhausted';
+      return null;
+    }
+    const { model, options: t } = this;
+    const loss = await noisyLossEstimate({ model, loss: t.loss, fromLogits: t.fromLogits, xs, ys, idx, clip: o.clip, noiseMultiplier: o.noiseMultiplier, expectedBatchSize: t.expectedBatchSize, rng: this.internals.rng });
+    return { step: this.stepCount, loss };
   }
 
   /** @internal Composes a saved ledger into the accountant (resume): epsilon continues from it. */

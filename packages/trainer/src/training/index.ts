@@ -2,7 +2,8 @@
 export { DPTrainer } from './dp-trainer.js';
 export type { AuditOptions, AuditSubmission } from './canaries.js';
 export { accuracy } from './accuracy.js';
-export type { StepResult, FitOptions, FitCallbacks, FitHistory } from './fit-types.js';
+export type { StepResult, FitOptions, FitCallbacks, FitHistory, PrivateStepStats } from './fit-types.js';
+export type { NoisyLoss, NoisyLossOptions } from './noisy-loss.js';
 export type { DPTrainerOptions } from './trainer-options.js';
 export type { OptimizerConfig, OptimizerState } from './optimizer.js';
 export type { AdaptiveClippingOptions } from './adaptive-clipping.js';

@@ -1,6 +1,6 @@
 /** DPTrainer options as a user writes them, checked and resolved into one settled configuration. */
 import type * as tf from '@tensorflow/tfjs';
-import type { PrivacyAccountant } from '@dpledger/accounting';
+import { deltaTooLarge, type PrivacyAccountant } from '@dpledger/accounting';
 import type { AdaptiveClippingOptions } from './adaptive-clipping.js';
 import type { AuditOptions } from './canaries.js';
 import type { SamplerKind } from './batch-sampler.js';
@@ -23,6 +23,11 @@ export interface DPTrainerOptions {
   /** One of noiseMultiplier or target (calibrated with @dpledger/accounting). */
   noiseMultiplier?: number;
   target?: { epsilon: number; delta: number; epochs: number };
+  /**
+   * Accept a delta (target.delta, or one asked of epsilon()) that is not below 1 / datasetSize. Such a delta
+   * protects nobody (a mechanism publishing each record with probability delta meets it): default false, refused.
+   */
+  allowLargeDelta?: boolean;
   expectedBatchSize: number;
   datasetSize: number;
   /** 'poisson' (default) or 'shuffle' (accounted without amplification). */
@@ -98,6 +103,7 @@ export function checkSizes(o: DPTrainerOptions): number {
   }
   if ((o.noiseMultiplier === undefined) === (o.target === undefined)) fail('invalid_argument', 'give exactly one of noiseMultiplier or target');
   if (o.noiseMultiplier !== undefined) positive('noiseMultiplier', o.noiseMultiplier);
+  if (o.target !== undefined) checkDelta(o, o.target.delta);
   if (o.noise !== undefined && o.noise !== 'gaussian' && o.noise !== 'discrete_gaussian') fail('invalid_argument', `noise must be 'gaussian' or 'discrete_gaussian'`);
   return o.expectedBatchSize / o.datasetSize;
 }
@@ -115,4 +121,14 @@ export function resolveRandomness(o: Pick<DPTrainerOptions, 'seed' | 'secureMode
   }
   if (o.secureMode === true) fail('invalid_argument', 'secureMode: true and a seed exclude each other: a seeded run is not secure');
   return parseSeed(o.seed);
+}
+
+/**
+ * Refuses delta >= 1 / datasetSize unless the options set allowLargeDelta (Dwork & Roth 2014, section 2.3).
+ * @example checkDelta({ datasetSize: 1000 } as DPTrainerOptions, 1e-2) // throws TrainerError('invalid_argument')
+ */
+export function checkDelta(o: Pick<DPTrainerOptions, 'datasetSize' | 'allowLargeDelta'>, delta: number): void {
+  if (!(typeof delta === 'number' && delta > 0 && delta < 1)) fail('invalid_argument', `delta must be a number in (0, 1), got ${String(delta)}`);
+  const why = deltaTooLarge(delta, o.datasetSize);
+  if (why !== null && o.allowLargeDelta !== true) fail('invalid_argument', `${why}; pass allowLargeDelta: true to accept it anyway`);
 }

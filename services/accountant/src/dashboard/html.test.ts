@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, html, raw } from './html.js';
+import { fmtNumber } from './layout.js';
 import { SessionTable, readCookie } from './sessions.js';
-import { epsilonCurveSvg } from './svg-curve.js';
+import { epsilonCurveSvg, gaugeSvg } from './svg-curve.js';
 
 describe('html', () => {
   it('escapes the five HTML specials and the backtick in every interpolation, arrays included', () => {
@@ -41,5 +42,16 @@ describe('sessions', () => {
     expect(readCookie('a=1; dpl_session=xyz; b=2', 'dpl_session')).toBe('xyz');
     expect(readCookie('xdpl_session=1', 'dpl_session')).toBeUndefined();
     expect(readCookie(undefined, 'dpl_session')).toBeUndefined();
+  });
+});
+
+describe('dashboard figures', () => {
+  it('shows epsilon and delta rounded up, never to nearest, and the spent share rounded up', () => {
+    expect(fmtNumber(1.71101)).toBe('1.712'); // to nearest: 1.711
+    expect(fmtNumber(2.99981)).toBe('3');
+    expect(fmtNumber(1.2341e-5)).toBe('1.24e-5');
+    expect(fmtNumber(1e-5)).toBe('1.00e-5');
+    expect(fmtNumber(Infinity)).toBe('∞');
+    expect(String(gaugeSvg({ spent: 1.001, limit: 3 }))).toContain('aria-label="34% of the budget spent"');
   });
 });

@@ -1,4 +1,5 @@
 /** The dashboard's page shell: one inline stylesheet, no scripts, optional meta refresh. */
+import { formatEpsilon } from '@dpledger/accounting';
 import { html, raw, type SafeHtml } from './html.js';
 
 const STYLE = `
@@ -34,12 +35,13 @@ ${p.tenant !== undefined ? html`<span class="who">tenant <strong>${p.tenant}</st
 }
 
 /**
- * Formats an epsilon or delta for display (4 significant digits; Infinity as ∞).
- * @example fmtNumber(1.711834) // '1.712'
+ * Formats an epsilon or delta for display: 4 significant digits rounded UP, never below the true figure
+ * (3 in exponent notation far from 1; Infinity as ∞).
+ * @example fmtNumber(1.71101) // '1.712'
  */
 export function fmtNumber(n: number | undefined): string {
   if (n === undefined) return '–';
   if (!Number.isFinite(n)) return n > 0 ? '∞' : '–';
-  if (n !== 0 && (Math.abs(n) < 1e-3 || Math.abs(n) >= 1e6)) return n.toExponential(2);
-  return String(Number(n.toPrecision(4)));
+  if (n !== 0 && (Math.abs(n) < 1e-3 || Math.abs(n) >= 1e6)) return formatEpsilon(n, { significant: 3, exponential: true });
+  return formatEpsilon(n, { significant: 4 });
 }

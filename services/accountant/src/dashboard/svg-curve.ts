@@ -52,7 +52,7 @@ export function gaugeSvg(v: { spent: number; reserved?: number; limit: number })
   const spentW = frac(v.spent) * gw;
   const resW = frac(v.reserved ?? v.spent) * gw;
   const color = frac(v.spent) >= 0.9 ? '#c0392b' : frac(v.spent) >= 0.6 ? '#d68910' : '#1e8449';
-  const pct = (frac(v.spent) * 100).toFixed(0);
+  const pct = Math.ceil(frac(v.spent) * 100 - 1e-9); // a share of the budget spent: rounded up
   return html`<svg class="gauge" role="img" aria-label="${pct}% of the budget spent" viewBox="0 0 ${gw} 14" width="${gw}" height="14" xmlns="http://www.w3.org/2000/svg">
 <rect width="${gw}" height="14" rx="3" fill="#e5e5e5"/><rect width="${resW.toFixed(1)}" height="14" rx="3" fill="#f5cba7"/><rect width="${spentW.toFixed(1)}" height="14" rx="3" fill="${color}"/>
 </svg>`;

@@ -32,6 +32,7 @@ export function runView(r: RunRow): S['Run'] {
     sampler: r.sampler,
     ...opt('noise_rng'),
     ...opt('metadata'),
+    ...opt('allow_large_delta'),
     status: r.status,
     event_count: r.event_count,
     epsilon_spent: r.epsilon_spent,

@@ -41,6 +41,7 @@ export function buildPredicate(p: Omit<ReportInput, 'key'>): PrivacyReportPredic
     budget: { id: budget.id, name: budget.name, epsilon: budget.epsilon, delta: budget.delta, accountant: budget.accountant },
     neighboring_relation: budget.neighboring_relation,
     sampler: run.sampler,
+    ...(run.allow_large_delta === true ? { allow_large_delta: true as const } : {}),
     noise_rng: run.noise_rng ?? 'unknown',
     ledger,
     event_count: run.event_count,

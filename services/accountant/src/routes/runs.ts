@@ -1,5 +1,6 @@
 /** Runs: one training run's ledger, bound to a budget; closing one signs its report. */
 import type { Router } from 'express';
+import { deltaTooLarge } from '@dpledger/accounting';
 import type { components } from '@dpledger/accounting/openapi';
 import { ServiceError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -29,6 +30,11 @@ export function runRoutes(r: Router, ctx: Ctx): void {
     const run = await ctx.store.write(async (tx) => {
       const budget = await tx.getBudget(tenant, body.budget_id);
       if (budget === undefined) throw new ServiceError('not_found', `budget ${body.budget_id} not found`, { pointer: '/budget_id' });
+      // the run declares its dataset size: the budget's delta must be below 1/n unless the caller says otherwise
+      const tooLarge = deltaTooLarge(budget.delta, body.sampler.dataset_size);
+      if (tooLarge !== null && body.allow_large_delta !== true) {
+        throw new ServiceError('delta_too_large', `budget ${budget.id}: ${tooLarge}; send allow_large_delta: true to accept it`, { pointer: '/sampler/dataset_size' });
+      }
       const row: RunRow = {
         id: newId('run'),
         tenant,
@@ -37,6 +43,7 @@ export function runRoutes(r: Router, ctx: Ctx): void {
         sampler: body.sampler,
         ...(body.noise_rng !== undefined ? { noise_rng: body.noise_rng } : {}),
         ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
+        ...(tooLarge !== null ? { allow_large_delta: true as const } : {}),
         status: 'open',
         event_count: 0,
         epsilon_spent: 0,

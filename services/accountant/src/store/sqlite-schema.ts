@@ -1,11 +1,13 @@
 /**
- * The SQLite schema: version 1 as SCHEMA_SQL, then each migration in order. A new database runs them all; an older
- * one runs those above its `user_version`, in one transaction. JSON columns hold wire objects exactly as validated.
+ * The SQLite schema: version 1 is SCHEMA_SQL (frozen), then each migration in order. A new database runs them all;
+ * an older one runs those above its `user_version`, in one transaction. JSON columns hold wire objects as validated.
  */
-export const MIGRATIONS: { version: number; sql: string }[] = [
+export const MIGRATIONS: readonly { version: number; sql: string }[] = [
+  // runs created with allow_large_delta (budget delta not below 1 / dataset_size)
+  { version: 2, sql: 'ALTER TABLE runs ADD COLUMN allow_large_delta INTEGER;' },
   {
     // one-run audits: the computed section on the run, the raw canary scores and bits beside it
-    version: 2,
+    version: 3,
     sql: `ALTER TABLE runs ADD COLUMN audit TEXT;
 CREATE TABLE IF NOT EXISTS audit_inputs (
   run_id TEXT PRIMARY KEY REFERENCES runs (id), tenant TEXT NOT NULL, scores TEXT NOT NULL, included TEXT NOT NULL,

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SCHEMA_SQL } from './sqlite-schema.js';
 import { openSqliteStore, type SqliteStore } from './sqlite-store.js';
 import type { BudgetRow } from './store.js';
 
@@ -54,5 +55,26 @@ describe('SqliteStore rows', () => {
     store = openSqliteStore(join(dir, 'db.sqlite'));
     await store.write(async (tx) => tx.insertBudget({ ...budget('inf'), rdp: [0.5, Infinity] }));
     expect((await store.getBudget('t', 'inf'))?.rdp).toEqual([0.5, Infinity]);
+  });
+});
+
+describe('SqliteStore schema', () => {
+  it('migrates a version-1 database (runs without allow_large_delta) in place and keeps its rows', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dpledger-store-'));
+    const file = join(dir, 'db.sqlite');
+    const { default: Database } = await import('better-sqlite3');
+    const v1 = new Database(file);
+    v1.exec(SCHEMA_SQL);
+    v1.pragma('user_version = 1');
+    v1.prepare(`INSERT INTO budgets VALUES ('b1', 't', 'b1', NULL, 1, 1e-5, 'rdp', 'add_or_remove_one', 'x', 0, 0, x'', '[]', 1)`).run();
+    v1.prepare(`INSERT INTO runs (id, tenant, budget_id, name, sampler, status, event_count, epsilon_spent, rdp, ledger, created_at)
+      VALUES ('r1', 't', 'b1', 'old', '{"kind":"poisson","dataset_size":10,"expected_batch_size":1}', 'open', 0, 0, x'', '[]', 'x')`).run();
+    v1.close();
+    store = openSqliteStore(file);
+    const old = await store.write((tx) => tx.getRun('t', 'r1'));
+    expect(old).toMatchObject({ id: 'r1', name: 'old' });
+    expect(old!.allow_large_delta).toBeUndefined();
+    await store.write((tx) => tx.insertRun({ ...old!, id: 'r2', allow_large_delta: true }));
+    expect((await store.write((tx) => tx.getRun('t', 'r2')))!.allow_large_delta).toBe(true);
   });
 });

@@ -37,6 +37,8 @@ export interface RunRow {
   sampler: S['Sampler'];
   noise_rng?: 'secure' | 'seeded';
   metadata?: Record<string, unknown>;
+  /** Set when the run was created with allow_large_delta and its budget delta is not below 1/dataset_size. */
+  allow_large_delta?: true;
   status: 'open' | 'closed';
   event_count: number;
   epsilon_spent: number;
