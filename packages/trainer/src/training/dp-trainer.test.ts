@@ -222,7 +222,7 @@ describe('DPTrainer randomness', () => {
       const noise = Array.from(await t.internals.noise!.next());
       const h = await t.fit(xs, ys, { steps: 3 });
       await t.close();
-      return { noise, batches: h.batchSizes, w: weights(model).map((x) => Array.from(x)) };
+      return { noise, batches: h.private.batchSizes, w: weights(model).map((x) => Array.from(x)) };
     };
     const a = await seeded(SEED);
     expect(await seeded(Buffer.from(SEED, 'hex'))).toEqual(a); // the same seed as bytes
