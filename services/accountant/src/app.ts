@@ -64,7 +64,11 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   const metrics = deps.metrics ?? createMetrics();
   const meters = new Meters(deps.pldEpsilon ?? pldEpsilon);
   const keys = deps.keys ?? (await KeyRing.open(deps.store, now));
-  const ctx: Ctx = { store: deps.store, meters, keys, now, metrics, logger, config, engine: { store: deps.store, meters, now } };
+  const onOverspend = (b: { id: string; tenant: string; epsilon: number; epsilon_spent: number }) => {
+    metrics.overspent.inc();
+    logger.error({ budget_id: b.id, tenant: b.tenant, epsilon_spent: b.epsilon_spent, epsilon_limit: b.epsilon }, 'budget overspent: steps already taken were recorded beyond its limit');
+  };
+  const ctx: Ctx = { store: deps.store, meters, keys, now, metrics, logger, config, engine: { store: deps.store, meters, now, onOverspend } };
 
   const app = express();
   app.disable('x-powered-by');

@@ -1,5 +1,8 @@
-/** The SQLite schema (version 1). JSON columns hold wire objects exactly as validated. */
-export const SCHEMA_VERSION = 1;
+/**
+ * The SQLite schema (version 2: adds the index of due reservations). JSON columns hold wire objects exactly as
+ * validated. Every statement is IF NOT EXISTS, so running it again upgrades an older database.
+ */
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -24,6 +27,7 @@ CREATE TABLE IF NOT EXISTS reservations (
   steps INTEGER NOT NULL, event TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL,
   expires_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS reservations_open ON reservations (budget_id, status);
+CREATE INDEX IF NOT EXISTS reservations_due ON reservations (tenant, status, expires_at);
 CREATE TABLE IF NOT EXISTS idempotency (
   tenant TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, status INTEGER NOT NULL,
   body TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (tenant, key)) WITHOUT ROWID;
