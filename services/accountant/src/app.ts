@@ -16,6 +16,7 @@ import { createMetrics, type ServiceMetrics } from './http/metrics.js';
 import { observe } from './http/observe.js';
 import { problemHandler } from './http/problem.js';
 import { KeyRing } from './keys/key-ring.js';
+import { loggingDueFirst } from './ledger/expiry.js';
 import { Meters, type PldEpsilon } from './ledger/meters.js';
 import { pldEpsilon } from './ledger/pld-epsilon.js';
 import { adminRoutes } from './routes/admin.js';
@@ -78,7 +79,9 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   const ops = express.Router();
   opsRoutes(ops, ctx);
   app.use(ops);
-  app.use(createDashboardRouter({ source: storeSource(deps.store, keys) }));
+  // Dashboard reads, like API reads, first log reservations that expired uncommitted (ledger/expiry.ts).
+  const source = loggingDueFirst(ctx.engine, storeSource(deps.store, keys), ['listBudgets', 'listRuns', 'getRun', 'listEvents'] as const);
+  app.use(createDashboardRouter({ source }));
   app.use('/v1', authenticate(deps.store, config.adminToken));
   app.use(express.json({ limit: config.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(

@@ -64,6 +64,17 @@ describe('reservation expiry and close', () => {
     expect((await commit(res.body.id, 30)).body).toMatchObject({ logged_steps: 30, event_count: 31 });
   });
 
+  it('a dashboard read notices an expiry as the API does', async () => {
+    const { run } = await budgetAndRun(s.t, s.key);
+    await reserve(run.id, 7);
+    s.t.clock.now = later(61);
+    expect(await s.t.store.listEvents(run.id, -1, 100)).toHaveLength(0);
+    const login = await request(s.t.app).post('/login').type('form').send({ api_key: s.key });
+    const home = await request(s.t.app).get('/').set('Cookie', String(login.headers['set-cookie']).split(';')[0]!);
+    expect(home.status).toBe(200);
+    expect((await s.t.store.listEvents(run.id, -1, 100)).map((e) => e.sequence)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+
   it('a commit before expiry logs only `used` and releases the rest; a commit is never refused for budget', async () => {
     const { budget, run } = await budgetAndRun(s.t, s.key, { epsilon: fits(128) });
     const res = await reserve(run.id, 128);

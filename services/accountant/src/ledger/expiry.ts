@@ -92,3 +92,19 @@ export async function logDue(deps: EngineDeps, tenant: string): Promise<void> {
     for (const id of budgets) await logExpired(deps, tx, id, now);
   });
 }
+
+/**
+ * Wraps a tenant-scoped reader (e.g. the dashboard's source) so each tenant read first logs due reservations.
+ * @example const source = loggingDueFirst(deps, storeSource(store, keys), ['listBudgets', 'listRuns'])
+ */
+export function loggingDueFirst<T extends object, K extends keyof T>(deps: EngineDeps, reader: T, methods: readonly K[]): T {
+  const out = { ...reader };
+  for (const m of methods) {
+    const fn = reader[m] as unknown as (tenant: string, ...rest: unknown[]) => Promise<unknown>;
+    (out as Record<K, unknown>)[m] = async (tenant: string, ...rest: unknown[]) => {
+      await logDue(deps, tenant);
+      return fn.call(reader, tenant, ...rest);
+    };
+  }
+  return out;
+}
