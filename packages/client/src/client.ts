@@ -60,8 +60,9 @@ export function createClient(opts: ClientOptions) {
     createRun: (body: S['RunCreate']) => unwrap(api.POST('/v1/runs', { body })),
     getRun: (runId: string) => unwrap(api.GET('/v1/runs/{run_id}', run(runId))),
     listRuns: async (budgetId?: string) => (await unwrap(api.GET('/v1/runs', { params: { query: budgetId === undefined ? {} : { budget_id: budgetId } } }))).runs,
-    appendEvents: (runId: string, events: DpEvent[], o?: IdempotencyOption) =>
-      unwrap(api.POST('/v1/runs/{run_id}/events', { params: { path: { run_id: runId }, header: idem(o) }, body: { events } })),
+    /** `firstSequence`: refused (409 conflict) unless the run has exactly that many records (never forks a run). */
+    appendEvents: (runId: string, events: DpEvent[], o?: IdempotencyOption & { firstSequence?: number }) =>
+      unwrap(api.POST('/v1/runs/{run_id}/events', { params: { path: { run_id: runId }, header: idem(o) }, body: o?.firstSequence === undefined ? { events } : { events, first_sequence: o.firstSequence } })),
     /** Every event record of a run, following `next_cursor` through all pages. */
     listEvents: async (runId: string) => {
       const out: S['EventRecord'][] = [];

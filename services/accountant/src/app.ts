@@ -16,6 +16,7 @@ import { createMetrics, type ServiceMetrics } from './http/metrics.js';
 import { observe } from './http/observe.js';
 import { problemHandler } from './http/problem.js';
 import { KeyRing } from './keys/key-ring.js';
+import { loggingDueFirst } from './ledger/expiry.js';
 import { Meters, type PldEpsilon } from './ledger/meters.js';
 import { pldEpsilon } from './ledger/pld-epsilon.js';
 import { adminRoutes } from './routes/admin.js';
@@ -64,7 +65,11 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   const metrics = deps.metrics ?? createMetrics();
   const meters = new Meters(deps.pldEpsilon ?? pldEpsilon);
   const keys = deps.keys ?? (await KeyRing.open(deps.store, now));
-  const ctx: Ctx = { store: deps.store, meters, keys, now, metrics, logger, config, engine: { store: deps.store, meters, now } };
+  const onOverspend = (b: { id: string; tenant: string; epsilon: number; epsilon_spent: number }) => {
+    metrics.overspent.inc();
+    logger.error({ budget_id: b.id, tenant: b.tenant, epsilon_spent: b.epsilon_spent, epsilon_limit: b.epsilon }, 'budget overspent: steps already taken were recorded beyond its limit');
+  };
+  const ctx: Ctx = { store: deps.store, meters, keys, now, metrics, logger, config, engine: { store: deps.store, meters, now, onOverspend } };
 
   const app = express();
   app.disable('x-powered-by');
@@ -74,7 +79,9 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   const ops = express.Router();
   opsRoutes(ops, ctx);
   app.use(ops);
-  app.use(createDashboardRouter({ source: storeSource(deps.store, keys) }));
+  // Dashboard reads, like API reads, first log reservations that expired uncommitted (ledger/expiry.ts).
+  const source = loggingDueFirst(ctx.engine, storeSource(deps.store, keys), ['listBudgets', 'listRuns', 'getRun', 'listEvents'] as const);
+  app.use(createDashboardRouter({ source }));
   app.use('/v1', authenticate(deps.store, config.adminToken));
   app.use(express.json({ limit: config.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(

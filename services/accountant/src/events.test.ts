@@ -114,4 +114,19 @@ describe('appending events', () => {
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('run_closed');
   });
+
+  it('with first_sequence, refuses (409 conflict, nothing stored) an append that would fork or rewind the run', async () => {
+    const { run } = await budgetAndRun(s.t, s.key);
+    const at = (first_sequence: number, n = 1) => request(s.t.app).post(`/v1/runs/${run.id}/events`).set(auth(s.key)).send({ events: Array.from({ length: n }, () => step()), first_sequence });
+    const ahead = await at(5);
+    expect(ahead.status).toBe(409);
+    expect(ahead.body).toMatchObject({ code: 'conflict', pointer: '/first_sequence' });
+    expect((await at(0, 3)).body).toMatchObject({ sequence: 2, event_count: 3 });
+    // A client resumed from an older state (it believes the run has 1 record) cannot append a fork.
+    const stale = await at(1, 2);
+    expect(stale.status).toBe(409);
+    expect(stale.body.detail).toMatch(/has 3 event records/);
+    expect((await at(3)).body).toMatchObject({ sequence: 3, event_count: 4 });
+    expect((await request(s.t.app).get(`/v1/runs/${run.id}`).set(auth(s.key))).body.event_count).toBe(4);
+  });
 });

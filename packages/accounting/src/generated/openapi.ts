@@ -154,7 +154,9 @@ export interface paths {
          *     budget's epsilon at its delta, nothing of the request is stored and the answer is 409 `budget_exhausted`.
          *     A retry with the same `Idempotency-Key` and body returns the first answer and counts nothing twice.
          *     Each element of `events` becomes one event record (one Merkle leaf), in order; a `self_composed` element
-         *     is one record. The whole request is one transaction: all of it is stored, or none.
+         *     is one record. The whole request is one transaction: all of it is stored, or none. With `first_sequence`
+         *     the append is refused (409 `conflict`, nothing stored) unless the run has exactly that many records, so a
+         *     client that backfills or resumes a ledger can never fork it or make its counter go back.
          */
         post: operations["appendEvents"];
         delete?: never;
@@ -176,8 +178,12 @@ export interface paths {
         put?: never;
         /**
          * Hold budget for `steps` invocations of `event`; refused with 409 if that would overspend.
-         * @description The hold counts against the budget (with committed events and other open reservations) until it is
-         *     committed, its run is closed, or `ttl_seconds` (default 3600) pass.
+         * @description The hold counts against the budget (with committed events and other open reservations) from now until
+         *     it is committed. If `ttl_seconds` (default 3600) pass, or its run is closed, before the commit, the
+         *     reservation is logged with every reserved step counted as used (`steps` event records, status
+         *     `expired`) as soon as the service notices (any request that reads or writes the tenant's budgets, runs
+         *     or events, and the close of the run): it is never dropped. Renew by committing what was used and
+         *     reserving again before `expires_at`.
          */
         post: operations["createReservation"];
         delete?: never;
@@ -200,9 +206,11 @@ export interface paths {
         /**
          * Log `used` invocations of the reserved event and release the rest.
          * @description Writes `used` event records, each the reserved `event` (one record per invocation, so the Merkle leaves
-         *     are the invocations), and releases the remaining steps. A reservation can be committed once. A
-         *     reservation past its expiry no longer holds budget: its commit is then checked like an append (409
-         *     `budget_exhausted` when it no longer fits).
+         *     are the invocations), and releases the remaining steps. Never refused on budget grounds: the hold has
+         *     counted since reserve time (if a budget is ever found spent beyond its limit, it is flagged `overspent`).
+         *     A reservation can be committed once (409 `reservation_closed` after that). A reservation that was
+         *     already logged at expiry or at its run's close (status `expired`) cannot be un-logged: its commit is a
+         *     no-op answered with 200 and `logged_steps` = all its reserved steps.
          */
         post: operations["commitReservation"];
         delete?: never;
@@ -247,7 +255,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Close the run with the digests of its model and dataset, and sign its report. */
+        /**
+         * Close the run with the digests of its model and dataset, and sign its report.
+         * @description The run's open reservations are logged first with every reserved step counted as used (commit what was
+         *     used before closing), so the report covers every step that may have been taken.
+         */
         post: operations["closeRun"];
         delete?: never;
         options?: never;
@@ -531,6 +543,12 @@ export interface components {
             run_count: number;
             /** Format: date-time */
             created_at: string;
+            /**
+             * @description Present (true) when epsilon_spent exceeds epsilon: steps already taken were recorded beyond the limit
+             *     (only a bug or an expiry race can cause it; the service also logs an error and counts it in
+             *     dpledger_budget_overspent_total).
+             */
+            overspent?: boolean;
         };
         /**
          * @description How training batches are drawn. `poisson`: every record joins a batch independently with probability
@@ -592,6 +610,8 @@ export interface components {
         };
         EventAppend: {
             events: components["schemas"]["DpEvent"][];
+            /** @description The sequence number the first record must get (the run's current event_count), or 409 conflict. */
+            first_sequence?: number;
         };
         AppendResult: {
             /** @description Sequence number of the last event record written (0-based). */
@@ -601,6 +621,11 @@ export interface components {
             epsilon_spent: number;
             epsilon_remaining: number;
             run_epsilon_spent?: number;
+            /**
+             * @description Commits only: how many of the reservation's steps are in the ledger: `used`, or every reserved step
+             *     when it had already been logged at expiry or at its run's close (the commit was then a no-op).
+             */
+            logged_steps?: number;
         };
         /** @description One logged invocation; the Merkle leaves are the RFC 8785 canonical JSON of these records. */
         EventRecord: {
@@ -624,9 +649,15 @@ export interface components {
             run_id: string;
             steps: number;
             event: components["schemas"]["DpEvent"];
-            /** @enum {string} */
+            /**
+             * @description expired: it expired or its run closed before a commit, and all its steps were logged as used.
+             * @enum {string}
+             */
             status: "open" | "committed" | "expired";
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Commit (or commit and reserve again) before this.
+             */
             expires_at: string;
             epsilon_remaining: number;
         };

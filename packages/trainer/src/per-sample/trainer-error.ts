@@ -4,7 +4,8 @@ export type TrainerErrorCode =
   | 'batch_normalization' // BatchNormalization couples examples in a batch: refused under DP
   | 'bad_input' // tensors, shapes or options that do not fit the model
   | 'invalid_argument' // an argument out of range (clip norms, sizes)
-  | 'backend_unavailable'; // a named tfjs backend (or a kernel it needs) cannot be loaded or initialised here
+  | 'backend_unavailable' // a named tfjs backend (or a kernel it needs) cannot be loaded or initialised here
+  | 'ledger_mismatch'; // a checkpoint and its remote run disagree on the steps taken (resume would fork the ledger)
 
 export class TrainerError extends Error {
   override readonly name = 'TrainerError';

@@ -1,7 +1,9 @@
 /**
  * Checkpoint and resume in one directory: `weights.bin/.json` (model.getWeights, float32), `optimizer.bin/.json`
  * (slots), `trainer.json` (step, settings, clip norm, randomness mode, sampler state, accountant ledger). Resuming
- * replays the ledger into the new accountant, so epsilon continues from where it was, never from zero.
+ * replays the ledger into the new accountant, so epsilon continues from where it was, never from zero; with a
+ * remote accountant the run's ledger is first made to match it (missing steps appended; an older checkpoint than
+ * the run refused with `ledger_mismatch`).
  *
  * Randomness: a secure run saves nothing of its generator (no state, no buffered words), so a resumed secure run
  * draws fresh randomness and two resumes of one checkpoint never share noise. A seeded run saves only how many words
@@ -45,7 +47,7 @@ export type ResumeOptions = Partial<DPTrainerOptions> & { model: tf.LayersModel 
  * @example const { weightsSha256 } = await saveCheckpoint(trainer, './ckpt');
  */
 export async function saveCheckpoint(t: DPTrainer, dir: string): Promise<{ weightsSha256: string }> {
-  await t.close();
+  await t.closeNow();
   await mkdir(dir, { recursive: true });
   const weights = t.model.getWeights().map((w, i) => ({ name: `${i}`, shape: w.shape.slice(), values: Float32Array.from(w.dataSync()) }));
   const weightsSha256 = await writeTensors(dir, 'weights', weights);
@@ -116,5 +118,12 @@ export async function resumeCheckpoint(dir: string, options: ResumeOptions): Pro
   if (t.internals.adaptive) t.internals.adaptive.clipNorm = file.clipNorm;
   if (file.sampler) t.sampler(file.sampler);
   t.replayLedger(file.ledger);
+  // A remote run must hold the checkpoint's steps before any new one: the missing ones are appended, a fork refused.
+  try {
+    await t.syncRemoteLedger(file.ledger);
+  } catch (err) {
+    t.internals.noise?.close();
+    throw err;
+  }
   return t;
 }

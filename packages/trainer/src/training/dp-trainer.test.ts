@@ -268,7 +268,7 @@ describe('DPTrainer accounting', () => {
         calls.push(`reserve ${runId} ${body.steps}`);
         if (granted + body.steps > allowed) throw Object.assign(new Error('budget exhausted'), { code: 'budget_exhausted', status: 409 });
         granted += body.steps;
-        return { id: `r${++ids}`, steps: body.steps };
+        return { id: `r${++ids}`, steps: body.steps, expires_at: '2999-01-01T00:00:00.000Z' };
       },
       async commit(id, used) {
         calls.push(`commit ${id} ${used}`);

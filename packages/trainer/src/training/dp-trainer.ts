@@ -60,6 +60,8 @@ export class DPTrainer {
   private readonly canaries: GradientCanaries | null;
   private auditSent = false;
   private stopReason: 'budget_exhausted' | null = null;
+  /** Steps, fits, saves and closes run one at a time, in call order (see `serial`). */
+  private queue: Promise<unknown> = Promise.resolve();
 
   /**
    * @example
@@ -175,12 +177,26 @@ export class DPTrainer {
   }
 
   /**
+   * Runs `fn` once every earlier step, fit, save and close of this trainer has finished, so overlapping calls
+   * (e.g. `Promise.all([t.step(a), t.step(b)])`) apply their steps one after the other and account each once.
+   * A fit callback must therefore not await `step` or `fit` of its own trainer.
+   */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const out = this.queue.then(fn);
+    this.queue = out.then(
+      () => undefined,
+      () => undefined,
+    );
+    return out;
+  }
+
+  /**
    * One DP-SGD step on a batch the caller drew (accounted as the configured sampler's step).
    * @example const r = await trainer.step(xBatch, yBatch); if (!r.applied) console.log(r.stopped);
    */
   async step(xBatch: tf.Tensor, yBatch: tf.Tensor): Promise<StepResult> {
     if (xBatch.shape[0] !== yBatch.shape[0]) fail('bad_input', `batch has ${xBatch.shape[0]} inputs and ${yBatch.shape[0]} targets`);
-    return this.runStep(xBatch.shape[0] ?? 0, (from, to) => [xBatch.slice(from, to - from), yBatch.slice(from, to - from)]);
+    return this.serial(() => this.runStep(xBatch.shape[0] ?? 0, (from, to) => [xBatch.slice(from, to - from), yBatch.slice(from, to - from)]));
   }
 
   private async runStep(batchSize: number, chunk: (from: number, to: number) => [tf.Tensor, tf.Tensor]): Promise<StepResult> {
@@ -238,7 +254,11 @@ export class DPTrainer {
    * Trains for `epochs` (of 1/q steps each) or `steps` logical steps, drawing batches with the sampler.
    * @example const h = await trainer.fit(xs, ys, { epochs: 2, callbacks: { onStep: (r) => console.log(`loss ${r.private.loss} (private, not DP)`) } });
    */
-  async fit(xs: tf.Tensor, ys: tf.Tensor, opts: FitOptions): Promise<FitHistory> {
+  fit(xs: tf.Tensor, ys: tf.Tensor, opts: FitOptions): Promise<FitHistory> {
+    return this.serial(() => this.fitNow(xs, ys, opts));
+  }
+
+  private async fitNow(xs: tf.Tensor, ys: tf.Tensor, opts: FitOptions): Promise<FitHistory> {
     if (xs.shape[0] !== this.options.datasetSize || ys.shape[0] !== this.options.datasetSize) {
       fail('bad_input', `datasetSize is ${this.options.datasetSize} but the data has ${xs.shape[0]} inputs and ${ys.shape[0]} targets`);
     }
@@ -313,9 +333,11 @@ export class DPTrainer {
    * Saves weights, optimizer state, step, RNG and sampler state and the ledger in `dir`.
    * @example await trainer.save('./ckpt');
    */
-  async save(dir: string): Promise<{ weightsSha256: string }> {
-    const { saveCheckpoint } = await import('./checkpoint.js'); // node:fs only when used: DPTrainer stays browser-safe
-    return saveCheckpoint(this, dir);
+  save(dir: string): Promise<{ weightsSha256: string }> {
+    return this.serial(async () => {
+      const { saveCheckpoint } = await import('./checkpoint.js'); // node:fs only when used: DPTrainer stays browser-safe
+      return saveCheckpoint(this, dir);
+    });
   }
 
   /**
@@ -339,9 +361,15 @@ export class DPTrainer {
 
   /**
    * Commits any open remote reservation (its unused steps go back to the budget), submits the audit to a remote run
-   * whose client can take it (once), and stops the noise worker.
+   * whose client can take it (once), and stops the noise worker. When the commit fails it throws and keeps the count:
+   * call close() again to retry (the steps were taken).
    */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    return this.serial(() => this.closeNow());
+  }
+
+  /** @internal close() without waiting its turn (for save, which already holds it). */
+  async closeNow(): Promise<void> {
     this.internals.noise?.close();
     await this.stepLedger.flush();
     const client = this.stepLedger.remote?.client;
@@ -349,5 +377,10 @@ export class DPTrainer {
       await client.submitAudit(this.stepLedger.remote!.runId, (await this.auditSubmission())!);
       this.auditSent = true;
     }
+  }
+
+  /** @internal Resume: brings the remote run's ledger up to the checkpoint's before the first new step. */
+  syncRemoteLedger(ledger: DpEvent): Promise<void> {
+    return this.serial(() => this.stepLedger.syncRemote(ledger));
   }
 }

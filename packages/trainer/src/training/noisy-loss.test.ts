@@ -53,7 +53,7 @@ describe('fit noisyLoss (opt-in, noised and accounted)', () => {
         const sigma = (body.event as { event: { noise_multiplier: number } }).event.noise_multiplier;
         calls.push(`reserve sigma ${sigma}`);
         if (sigma === 3) throw Object.assign(new Error('budget exhausted'), { code: 'budget_exhausted', status: 409 });
-        return { id: `r${calls.length}`, steps: body.steps };
+        return { id: `r${calls.length}`, steps: body.steps, expires_at: new Date(Date.now() + 3_600_000).toISOString() };
       },
       async commit(id, used) {
         calls.push(`commit ${id} ${used}`);

@@ -7,6 +7,7 @@ export interface ServiceMetrics {
   latency: Histogram<'method' | 'route'>;
   appended: Counter<string>;
   refusals: Counter<'code'>;
+  overspent: Counter<string>;
 }
 
 /**
@@ -21,6 +22,7 @@ export function createMetrics(defaults = false): ServiceMetrics {
     requests: new Counter({ name: 'dpledger_http_requests_total', help: 'HTTP requests by route and status.', labelNames: ['method', 'route', 'status'], registers: [registry] }),
     latency: new Histogram({ name: 'dpledger_http_request_duration_seconds', help: 'HTTP request latency.', labelNames: ['method', 'route'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [registry] }),
     appended: new Counter({ name: 'dpledger_event_records_appended_total', help: 'Event records written (appends and commits).', registers: [registry] }),
+    overspent: new Counter({ name: 'dpledger_budget_overspent_total', help: 'Budgets found spent beyond their limit after recording steps already taken (a bug or an expiry race).', registers: [registry] }),
     refusals: new Counter({ name: 'dpledger_refusals_total', help: 'Requests refused, by problem code (budget_exhausted is the filter).', labelNames: ['code'], registers: [registry] }),
   };
 }

@@ -1,5 +1,6 @@
 /** Store rows as wire objects (openapi.yaml `Budget`, `Run`). */
 import type { components } from '@dpledger/accounting/openapi';
+import { isOverspent } from '../ledger/expiry.js';
 import type { BudgetRow, RunRow } from '../store/store.js';
 
 type S = components['schemas'];
@@ -19,6 +20,7 @@ export function budgetView(b: BudgetRow): S['Budget'] {
     epsilon_remaining: Math.max(0, b.epsilon - b.epsilon_reserved),
     run_count: b.run_count,
     created_at: b.created_at,
+    ...(isOverspent(b) ? { overspent: true } : {}),
   };
 }
 

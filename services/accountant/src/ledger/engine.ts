@@ -11,6 +11,8 @@ export interface EngineDeps {
   store: Store;
   meters: Meters;
   now: () => Date;
+  /** Called (to log and count it) when recording steps already taken left a budget spent beyond its limit. */
+  onOverspend?: (budget: BudgetRow) => void;
 }
 
 /** Who asks, and the idempotency key and request fingerprint when the request carries one. */
@@ -86,11 +88,9 @@ export async function openRun(tx: WriteTx, tenant: string, runId: string): Promi
   return { run, budget };
 }
 
-/** Open reservations of a budget that still hold budget at `now`, and those that have expired. */
-export async function holds(tx: WriteTx, budgetId: string, now: Date): Promise<{ live: ReservationRow[]; expired: ReservationRow[] }> {
-  const all = await tx.openReservations(budgetId);
-  const t = now.getTime();
-  return { live: all.filter((r) => Date.parse(r.expires_at) > t), expired: all.filter((r) => Date.parse(r.expires_at) <= t) };
+/** Open reservations of a budget: each holds budget until committed or, once expired, logged (expiry.ts). */
+export function holds(tx: WriteTx, budgetId: string): Promise<ReservationRow[]> {
+  return tx.openReservations(budgetId);
 }
 
 /**
@@ -118,11 +118,10 @@ export function idempotent<T>(store: Store, caller: Caller, now: () => Date, fn:
 }
 
 /** Logs `count` invocations of each event as records (one record per invocation) after the budget check. */
-export async function logEvents(deps: EngineDeps, tx: WriteTx, run: RunRow, budget: BudgetRow, events: readonly DpEvent[], times: number, pointerOf: (i: number) => string, release?: ReservationRow) {
+export async function logEvents(deps: EngineDeps, tx: WriteTx, run: RunRow, budget: BudgetRow, events: readonly DpEvent[], times: number, pointerOf: (i: number) => string) {
   const now = deps.now();
   const meter = deps.meters.rdp(budget.neighboring_relation);
-  const { live, expired } = await holds(tx, budget.id, now);
-  const stillHeld = live.filter((r) => r.id !== release?.id);
+  const stillHeld = await holds(tx, budget.id);
   const runs = runsOf(events);
   for (const r of runs) priced(pointerOf(r.first), () => meter.cost(r.event));
   const committedRdp = meter.addRuns(budget.rdp, runs, times);
@@ -137,7 +136,6 @@ export async function logEvents(deps: EngineDeps, tx: WriteTx, run: RunRow, budg
   // Records of one run share its event object, so the store serializes it once.
   for (let k = 0; k < times; k++) for (const r of runs) for (let j = 0; j < r.count; j++) records.push({ sequence: seq++, run_id: run.id, event: r.event, recorded_at: recordedAt });
   await tx.insertEvents(records);
-  for (const r of expired) await tx.setReservationStatus(r.id, 'expired');
   const runRdp = meter.addRuns(run.rdp, runs, times);
   const nextRun: RunRow = { ...run, event_count: seq, rdp: runRdp, ledger: mergeLedger(run.ledger, runs, times), epsilon_spent: meter.epsilon(runRdp, budget.delta).epsilon };
   await tx.updateRun(nextRun);
@@ -153,13 +151,17 @@ export async function logEvents(deps: EngineDeps, tx: WriteTx, run: RunRow, budg
 }
 
 /**
- * Appends events to an open run: 409 budget_exhausted and nothing stored when they would overspend.
+ * Appends events to an open run: 409 budget_exhausted and nothing stored when they would overspend; 409 conflict
+ * when `firstSequence` is given and is not the run's event count (a run's sequence never forks or goes back).
  * @example await appendEvents(deps, { tenant }, runId, [{ kind: 'gaussian', noise_multiplier: 1 }])
  */
-export function appendEvents(deps: EngineDeps, caller: Caller, runId: string, events: readonly unknown[]) {
+export function appendEvents(deps: EngineDeps, caller: Caller, runId: string, events: readonly unknown[], firstSequence?: number) {
   const typed = events.map((e, i) => priced(`/events/${i}`, () => assertDpEvent(e)));
   return idempotent(deps.store, caller, deps.now, async (tx) => {
     const { run, budget } = await openRun(tx, caller.tenant, runId);
+    if (firstSequence !== undefined && firstSequence !== run.event_count) {
+      throw new ServiceError('conflict', `run ${runId} has ${run.event_count} event records; this append expected first_sequence ${firstSequence}`, { pointer: '/first_sequence' });
+    }
     return { status: 200, body: await logEvents(deps, tx, run, budget, typed, 1, (i) => `/events/${i}`) };
   });
 }

@@ -58,6 +58,24 @@ export interface Proposal {
  * Never refuses what fits by RDP; a `pld` budget may accept more (when PLD is tighter), never less.
  */
 export function assess(meters: Meters, budget: BudgetRow, p: Proposal): { epsilon_spent: number; epsilon_reserved: number } {
+  const eps = measure(meters, budget, p);
+  if (!(eps.epsilon_reserved <= budget.epsilon)) {
+    const reserved = eps.epsilon_reserved;
+    throw new ServiceError('budget_exhausted', `budget ${budget.id} would reach epsilon ${reserved} > ${budget.epsilon}`, {
+      epsilon_spent: budget.epsilon_spent,
+      epsilon_requested: Number.isFinite(reserved) ? reserved : Number.MAX_VALUE,
+      epsilon_limit: budget.epsilon,
+    });
+  }
+  return eps;
+}
+
+/**
+ * Epsilon spent and reserved by a proposal that is never refused: steps already taken (a commit, or a hold
+ * logged at expiry or close) are recorded whatever they cost. `assess` is the check before release.
+ * @example const { epsilon_spent } = measure(meters, budget, { committedRdp, heldRdp, committedLedger, heldEvents })
+ */
+export function measure(meters: Meters, budget: BudgetRow, p: Proposal): { epsilon_spent: number; epsilon_reserved: number } {
   const meter = meters.rdp(budget.neighboring_relation);
   const total = p.committedRdp.map((v, i) => v + p.heldRdp[i]!);
   let reserved = meter.epsilon(total, budget.delta).epsilon;
@@ -65,13 +83,6 @@ export function assess(meters: Meters, budget: BudgetRow, p: Proposal): { epsilo
   if (reserved > budget.epsilon && budget.accountant === 'pld') {
     reserved = Math.min(reserved, meters.pldEpsilon(budget.neighboring_relation, [...p.committedLedger, ...p.heldEvents], budget.delta));
     spent = Math.min(spent, meters.pldEpsilon(budget.neighboring_relation, p.committedLedger, budget.delta));
-  }
-  if (!(reserved <= budget.epsilon)) {
-    throw new ServiceError('budget_exhausted', `budget ${budget.id} would reach epsilon ${reserved} > ${budget.epsilon}`, {
-      epsilon_spent: budget.epsilon_spent,
-      epsilon_requested: Number.isFinite(reserved) ? reserved : Number.MAX_VALUE,
-      epsilon_limit: budget.epsilon,
-    });
   }
   return { epsilon_spent: Math.min(spent, reserved), epsilon_reserved: reserved };
 }

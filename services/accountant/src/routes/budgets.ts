@@ -5,10 +5,12 @@ import { ServiceError } from '../errors.js';
 import { newId } from '../ids.js';
 import { tenantOf, type Ctx } from '../http/context.js';
 import { budgetView } from '../http/views.js';
+import { logDue } from '../ledger/expiry.js';
 import type { BudgetRow } from '../store/store.js';
 
 export function budgetRoutes(r: Router, ctx: Ctx): void {
   r.get('/v1/budgets', async (_req, res) => {
+    await logDue(ctx.engine, tenantOf(res));
     res.json({ budgets: (await ctx.store.listBudgets(tenantOf(res))).map(budgetView) });
   });
 
@@ -36,6 +38,7 @@ export function budgetRoutes(r: Router, ctx: Ctx): void {
   });
 
   r.get('/v1/budgets/:budget_id', async (req, res) => {
+    await logDue(ctx.engine, tenantOf(res));
     const b = await ctx.store.getBudget(tenantOf(res), req.params['budget_id']!);
     if (b === undefined) throw new ServiceError('not_found', `budget ${req.params['budget_id']} not found`);
     res.json(budgetView(b));

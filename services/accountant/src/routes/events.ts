@@ -4,6 +4,7 @@ import { ServiceError } from '../errors.js';
 import { callerOf } from '../http/request-hash.js';
 import { tenantOf, type Ctx } from '../http/context.js';
 import { appendEvents } from '../ledger/engine.js';
+import { logDue } from '../ledger/expiry.js';
 import { commitReservation, reserve } from '../ledger/reservations.js';
 
 /** Page size of `GET /v1/runs/{id}/events` when the request names none, and the largest allowed. */
@@ -12,6 +13,7 @@ export const MAX_PAGE = 5000;
 
 export function eventRoutes(r: Router, ctx: Ctx): void {
   r.get('/v1/runs/:run_id/events', async (req, res) => {
+    await logDue(ctx.engine, tenantOf(res));
     const run = await ctx.store.getRun(tenantOf(res), req.params['run_id']!);
     if (run === undefined) throw new ServiceError('not_found', `run ${req.params['run_id']} not found`);
     const cursor = typeof req.query['cursor'] === 'string' ? Number(req.query['cursor']) : -1;
@@ -23,8 +25,9 @@ export function eventRoutes(r: Router, ctx: Ctx): void {
   });
 
   r.post('/v1/runs/:run_id/events', async (req, res) => {
-    const events = (req.body as { events: unknown[] }).events;
-    const answer = await appendEvents(ctx.engine, callerOf(req, tenantOf(res)), req.params['run_id']!, events);
+    const { events, first_sequence } = req.body as { events: unknown[]; first_sequence?: number };
+    await logDue(ctx.engine, tenantOf(res));
+    const answer = await appendEvents(ctx.engine, callerOf(req, tenantOf(res)), req.params['run_id']!, events, first_sequence);
     if (!answer.replayed) ctx.metrics.appended.inc(events.length);
     res.status(answer.status).json(answer.body);
   });

@@ -8,6 +8,7 @@ import { callerOf } from '../http/request-hash.js';
 import { tenantOf, type Ctx } from '../http/context.js';
 import { runView } from '../http/views.js';
 import { submitAudit } from '../ledger/audit.js';
+import { logDue } from '../ledger/expiry.js';
 import { closeRun } from '../ledger/reservations.js';
 import { issueReport } from '../report/issue-report.js';
 import type { RunRow } from '../store/store.js';
@@ -18,6 +19,7 @@ export const MAX_METADATA_BYTES = 16 * 1024;
 export function runRoutes(r: Router, ctx: Ctx): void {
   r.get('/v1/runs', async (req, res) => {
     const budgetId = req.query['budget_id'];
+    await logDue(ctx.engine, tenantOf(res));
     res.json({ runs: (await ctx.store.listRuns(tenantOf(res), typeof budgetId === 'string' ? budgetId : undefined)).map(runView) });
   });
 
@@ -59,6 +61,7 @@ export function runRoutes(r: Router, ctx: Ctx): void {
   });
 
   r.get('/v1/runs/:run_id', async (req, res) => {
+    await logDue(ctx.engine, tenantOf(res));
     const run = await ctx.store.getRun(tenantOf(res), req.params['run_id']!);
     if (run === undefined) throw new ServiceError('not_found', `run ${req.params['run_id']} not found`);
     res.json(runView(run));

@@ -3,8 +3,8 @@
  * an older one runs those above its `user_version`, in one transaction. JSON columns hold wire objects as validated.
  */
 export const MIGRATIONS: readonly { version: number; sql: string }[] = [
-  // runs created with allow_large_delta (budget delta not below 1 / dataset_size)
-  { version: 2, sql: 'ALTER TABLE runs ADD COLUMN allow_large_delta INTEGER;' },
+  // runs created with allow_large_delta (budget delta not below 1 / dataset_size); open reservations by due time
+  { version: 2, sql: 'ALTER TABLE runs ADD COLUMN allow_large_delta INTEGER;\nCREATE INDEX IF NOT EXISTS reservations_due ON reservations (tenant, status, expires_at);' },
   {
     // one-run audits: the computed section on the run, the raw canary scores and bits beside it
     version: 3,

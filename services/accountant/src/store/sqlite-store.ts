@@ -44,6 +44,7 @@ function statements(db: Db) {
     keyHash: p('SELECT tenant FROM api_keys WHERE hash = ?'),
     signingKeys: p('SELECT * FROM signing_keys ORDER BY created_at DESC, rowid DESC'),
     report: p('SELECT * FROM reports WHERE tenant = ? AND run_id = ?'),
+    dueBudgets: p("SELECT DISTINCT budget_id FROM reservations WHERE tenant = ? AND status = 'open' AND expires_at <= ?"),
   };
 }
 
@@ -52,7 +53,7 @@ function writeStatements(db: Db) {
   return {
     ...statements(db),
     reservation: p('SELECT * FROM reservations WHERE tenant = ? AND id = ?'),
-    openReservations: p("SELECT * FROM reservations WHERE budget_id = ? AND status = 'open'"),
+    openReservations: p("SELECT * FROM reservations WHERE budget_id = ? AND status = 'open' ORDER BY created_at, rowid"),
     idem: p('SELECT * FROM idempotency WHERE tenant = ? AND key = ?'),
     putIdem: p('INSERT INTO idempotency (tenant, key, request_hash, status, body, created_at) VALUES (@tenant, @key, @request_hash, @status, @body, @created_at)'),
     insertBudget: p(`INSERT INTO budgets (id, tenant, name, description, epsilon, delta, accountant, neighboring_relation, created_at,
@@ -222,6 +223,10 @@ export class SqliteStore implements Store {
   async listRuns(tenant: string, budgetId?: string) {
     const rows = budgetId === undefined ? this.r.runs.all(tenant) : this.r.runsOfBudget.all(tenant, budgetId);
     return (rows as Raw[]).map(runFromRow);
+  }
+
+  async dueBudgets(tenant: string, now: string): Promise<string[]> {
+    return (this.r.dueBudgets.all(tenant, now) as { budget_id: string }[]).map((x) => x.budget_id);
   }
 
   async listEvents(runId: string, after: number, limit: number) {

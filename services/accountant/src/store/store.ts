@@ -72,6 +72,7 @@ export interface ReservationRow {
   budget_id: string;
   steps: number;
   event: DpEvent;
+  /** 'expired': it expired or its run closed before a commit, and every reserved step was logged as used. */
   status: 'open' | 'committed' | 'expired';
   created_at: string;
   expires_at: string;
@@ -107,7 +108,7 @@ export interface WriteTx {
   getBudget(tenant: string, id: string): Promise<BudgetRow | undefined>;
   getRun(tenant: string, id: string): Promise<RunRow | undefined>;
   getReservation(tenant: string, id: string): Promise<ReservationRow | undefined>;
-  /** Reservations of a budget with status 'open' (expired ones included; the caller checks `expires_at`). */
+  /** Reservations of a budget with status 'open', oldest first (expired ones included until they are logged). */
   openReservations(budgetId: string): Promise<ReservationRow[]>;
   getIdempotency(tenant: string, key: string): Promise<IdempotencyRow | undefined>;
   putIdempotency(row: IdempotencyRow): Promise<void>;
@@ -140,6 +141,8 @@ export interface Store {
   getRun(tenant: string, id: string): Promise<RunRow | undefined>;
   /** A tenant's runs, newest first, optionally of one budget. */
   listRuns(tenant: string, budgetId?: string): Promise<RunRow[]>;
+  /** Budgets of a tenant with an open reservation whose `expires_at` is at or before `now` (ISO 8601). */
+  dueBudgets(tenant: string, now: string): Promise<string[]>;
   /** Event records of a run with sequence > `after` (-1 for all), oldest first, at most `limit`. */
   listEvents(runId: string, after: number, limit: number): Promise<EventRecord[]>;
 
