@@ -153,7 +153,7 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
     privacy: {
       epsilon: trainer.epsilon(delta), delta, accountant: trainer.accountantKind, noise_multiplier: trainer.noiseMultiplier,
       sampling_probability: trainer.samplingProbability, expected_batch_size: c.privacy.expectedBatchSize, clip_norm: trainer.clipNorm,
-      sampler: trainer.samplerKind, noise: trainer.noiseKind, noise_rng: trainer.noiseRng,
+      sampler: trainer.samplerKind, neighboring_relation: trainer.neighboringRelation, noise: trainer.noiseKind, noise_rng: trainer.noiseRng,
     },
     ledger: trainer.ledger as DpEvent,
     test_accuracy: testAccuracy,

@@ -48,7 +48,7 @@ export async function saveCheckpoint(t: DPTrainer, dir: string): Promise<{ weigh
   const file: CheckpointFile = {
     format: CHECKPOINT_FORMAT,
     stepCount: t.stepCount,
-    settings: { ...rest, loss: typeof loss === 'string' ? loss : null, noiseMultiplier: t.noiseMultiplier, accountant: t.accountantKind },
+    settings: { ...rest, loss: typeof loss === 'string' ? loss : null, noiseMultiplier: t.noiseMultiplier, neighboringRelation: t.neighboringRelation, accountant: t.accountantKind },
     clipNorm: t.clipNorm,
     rng: { mode: t.internals.rng.mode, state: t.internals.rng.state(), noiseState: t.internals.noise?.state() ?? null },
     sampler: t.internals.sampler?.state() ?? null,

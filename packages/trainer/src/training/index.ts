@@ -9,7 +9,7 @@ export { PoissonSampler, ShuffleSampler, type BatchSampler, type SamplerKind, ty
 export { SecureRandomSource, SeededRandomSource, makeRandomSource, type RandomSource, type NoiseRngMode } from './random-source.js';
 export { fillGaussian } from './gaussian-noise.js';
 export { discreteGaussianSampler } from './discrete-gaussian.js';
-export { stepEvent, type StepMechanism } from './step-events.js';
+export { stepEvent, type StepMechanism, type BatchOrigin } from './step-events.js';
 export { isBudgetRefusal, type ReservationClient, type RemoteAccountant } from './step-ledger.js';
 export type { AccountantKind } from './local-accountant.js';
 export { buildModel, modelLayout, type BuiltinModel } from './build-model.js';
