@@ -30,4 +30,17 @@ describe('every event is priced under the budget relation (issue 8 item 5)', () 
     expect(refused.body).toMatchObject({ code: 'unsupported_event', pointer: '/events/0' });
     expect((await append(s.t, s.key, add.run.id, [{ kind: 'zcdp', rho: 0.01, xi: 0 }])).status).toBe(200);
   });
+
+  it('refuses a shuffle run in an add_or_remove_one budget (the shuffle bound holds under replace_one only) and creates nothing', async () => {
+    const b = await request(s.t.app).post('/v1/budgets').set(auth(s.key)).send({ name: 'shuffle-add', epsilon: 1, delta: 1e-5 });
+    const shuffle = { kind: 'shuffle', dataset_size: 39, expected_batch_size: 20 };
+    const r = await request(s.t.app).post('/v1/runs').set(auth(s.key)).send({ budget_id: b.body.id, name: 'shuffled', sampler: shuffle });
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ code: 'validation_failed', pointer: '/sampler/kind' });
+    expect((await request(s.t.app).get(`/v1/budgets/${b.body.id}`).set(auth(s.key))).body.run_count).toBe(0);
+    const rb = await request(s.t.app).post('/v1/budgets').set(auth(s.key)).send({ name: 'shuffle-replace', epsilon: 20, delta: 1e-5, neighboring_relation: 'replace_one' });
+    const ok = await request(s.t.app).post('/v1/runs').set(auth(s.key)).send({ budget_id: rb.body.id, name: 'shuffled', sampler: shuffle });
+    expect(ok.status).toBe(201);
+    expect((await append(s.t, s.key, ok.body.id, [{ kind: 'self_composed', count: 2, event: { kind: 'gaussian', noise_multiplier: 1, neighboring_relation: 'replace_one' } }])).status).toBe(200);
+  });
 });

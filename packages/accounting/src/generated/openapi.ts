@@ -532,7 +532,8 @@ export interface components {
         /**
          * @description How training batches are drawn. `poisson`: every record joins a batch independently with probability
          *     expected_batch_size / dataset_size. `shuffle`: a random permutation cut into fixed-size batches (no
-         *     amplification by Poisson sampling may be claimed). `fixed`: the caller chooses each batch.
+         *     amplification by Poisson sampling may be claimed; accounted under replace_one only, so a shuffle run
+         *     is refused in an add_or_remove_one budget). `fixed`: the caller chooses each batch. dataset_size is public.
          */
         Sampler: {
             /** @enum {string} */
