@@ -39,7 +39,7 @@ describe('dpledger train', () => {
     expect(await run(['--config', config(dir)], cap.io)).toBe(0);
     expect(cap.text()).toMatch(/step 4\/4 {2}eps \d+\.\d{3} {2}loss \d+\.\d{4} {2}ETA \d+s/);
     const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
-    expect(summary).toMatchObject({ steps: 4, stopped: null, backend: 'cpu', privacy: { accountant: 'rdp', noise_rng: 'seeded', sampler: 'poisson', sampling_probability: 0.1 } });
+    expect(summary).toMatchObject({ steps: 4, stopped: null, backend: 'cpu', privacy: { accountant: 'rdp', noise_rng: 'seeded', sampler: 'poisson', neighboring_relation: 'add_or_remove_one', sampling_probability: 0.1 } });
     const ledger = { kind: 'self_composed', count: 4, event: { kind: 'poisson_sampled', sampling_probability: 0.1, event: { kind: 'gaussian', noise_multiplier: 1.2 } } } as const;
     expect(summary.ledger).toEqual({ kind: 'composed', events: [ledger] });
     expect(summary.privacy.epsilon).toBeCloseTo(new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(ledger).getEpsilon(1e-5), 10);

@@ -116,13 +116,15 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
     if (!apiKey) throw new CliError('the remote accountant needs "apiKey" in the config or $DPLEDGER_API_KEY');
     client = createClient({ baseUrl: remote.url, apiKey });
   }
+  // the trainer prices every step under the relation of the budget the run is bound to
+  const budgetRelation = client && remote ? (await client.getBudget((await client.getRun(remote.runId)).budget_id)).neighboring_relation : undefined;
   const epochs = c.training.epochs ?? c.training.steps! * (c.privacy.expectedBatchSize / train.count);
   const options: DPTrainerOptions = {
     model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: c.optimizer, clipNorm: c.privacy.clipNorm,
     expectedBatchSize: c.privacy.expectedBatchSize, datasetSize: train.count, sampler: c.privacy.sampler,
     secureMode: c.privacy.secureMode, noise: c.privacy.noise, maxPhysicalBatchSize: c.privacy.maxPhysicalBatchSize, seed: c.training.seed,
     ...(c.privacy.target ? { target: { epsilon: c.privacy.target.epsilon, delta, epochs: c.privacy.target.epochs ?? epochs } } : { noiseMultiplier: c.privacy.noiseMultiplier }),
-    accountant: client && remote ? { client, runId: remote.runId, reserveSteps: remote.reserveSteps } : ((c.accountant as 'rdp' | 'pld' | undefined) ?? 'rdp'),
+    accountant: client && remote ? { client, runId: remote.runId, reserveSteps: remote.reserveSteps, neighboringRelation: budgetRelation } : ((c.accountant as 'rdp' | 'pld' | undefined) ?? 'rdp'),
   };
   const trainer = new DPTrainer(options);
   const total = c.training.steps ?? Math.round(c.training.epochs! * Math.max(1, Math.round(1 / trainer.samplingProbability)));
