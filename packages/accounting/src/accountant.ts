@@ -6,6 +6,7 @@
 import type { DpEvent, NeighboringRelation } from './dp-event.js';
 import { AccountingError } from './errors.js';
 import { Ledger } from './ledger.js';
+import { assertRelation } from './relation.js';
 import { assertCount, assertDpEvent } from './validate.js';
 
 /** What every accountant offers (DESIGN.md "Accounting contract"). */
@@ -58,6 +59,7 @@ export abstract class BaseAccountant<Cost> implements PrivacyAccountant {
       case 'self_composed':
         return this.repeat(this.costOf(event.event, `${pointer}/event`), event.count);
       default:
+        assertRelation(event, this.neighboringRelation, pointer);
         return this.leafCost(event, pointer);
     }
   }

@@ -6,10 +6,10 @@ const KIND_FIELDS: Record<DpEventKind, readonly string[]> = {
   no_op: [],
   non_private: [],
   unsupported: [],
-  gaussian: ['noise_multiplier'],
-  laplace: ['noise_multiplier'],
+  gaussian: ['noise_multiplier', 'neighboring_relation'],
+  laplace: ['noise_multiplier', 'neighboring_relation'],
   epsilon_delta: ['epsilon', 'delta'],
-  zcdp: ['rho', 'xi'],
+  zcdp: ['rho', 'xi', 'neighboring_relation'],
   poisson_sampled: ['sampling_probability', 'event'],
   sampled_without_replacement: ['source_dataset_size', 'sample_size', 'event'],
   self_composed: ['event', 'count'],
@@ -53,6 +53,10 @@ export function assertDpEvent(value: unknown, pointer = '', depth = 0): DpEvent 
   const allowed = KIND_FIELDS[kind as DpEventKind];
   for (const key of Object.keys(e)) {
     if (key !== 'kind' && !allowed.includes(key)) fail(`${pointer}/${key}`, `unexpected field '${key}' for kind '${kind}'`);
+  }
+  const relation = e['neighboring_relation'];
+  if (relation !== undefined && relation !== 'add_or_remove_one' && relation !== 'replace_one') {
+    fail(`${pointer}/neighboring_relation`, `neighboring_relation must be 'add_or_remove_one' or 'replace_one'`);
   }
   switch (kind as DpEventKind) {
     case 'gaussian':

@@ -382,6 +382,13 @@ export interface components {
             kind: "gaussian";
             /** @description Noise standard deviation divided by the L2 sensitivity; > 0 and finite. */
             noise_multiplier: number;
+            /**
+             * @description Optional. The neighbouring relation under which the sensitivity behind noise_multiplier was computed
+             *     (the same sum has L2 sensitivity C under add_or_remove_one and 2C under replace_one). When present, an
+             *     accountant or budget under another relation refuses the event (unsupported_event).
+             * @enum {string}
+             */
+            neighboring_relation?: "add_or_remove_one" | "replace_one";
         };
         /**
          * @description Laplace mechanism with L1 sensitivity 1 and noise scale b = noise_multiplier: epsilon = 1/b pure DP.
@@ -395,6 +402,13 @@ export interface components {
             kind: "laplace";
             /** @description Laplace scale divided by the L1 sensitivity; > 0 and finite. */
             noise_multiplier: number;
+            /**
+             * @description Optional. The neighbouring relation under which the sensitivity behind noise_multiplier was computed
+             *     (the same sum has L1 sensitivity C under add_or_remove_one and 2C under replace_one). When present, an
+             *     accountant or budget under another relation refuses the event (unsupported_event).
+             * @enum {string}
+             */
+            neighboring_relation?: "add_or_remove_one" | "replace_one";
         };
         /** @description A mechanism known only to be (epsilon, delta)-DP (Dwork et al. 2006). */
         EpsilonDeltaDpEvent: {
@@ -420,6 +434,14 @@ export interface components {
             rho: number;
             /** @default 0 */
             xi: number;
+            /**
+             * @description The neighbouring relation rho was computed for (a mechanism's rho depends on it: the discrete Gaussian
+             *     DP-SGD step's rho is about 4x larger under replace_one). An accountant or budget under another
+             *     relation refuses the event; without this field the event counts as add_or_remove_one, so a
+             *     replace_one accountant or budget refuses it (unsupported_event).
+             * @enum {string}
+             */
+            neighboring_relation?: "add_or_remove_one" | "replace_one";
         };
         /**
          * @description Applies `event` to a Poisson subsample: each record joins independently with probability
@@ -553,7 +575,8 @@ export interface components {
         /**
          * @description How training batches are drawn. `poisson`: every record joins a batch independently with probability
          *     expected_batch_size / dataset_size. `shuffle`: a random permutation cut into fixed-size batches (no
-         *     amplification by Poisson sampling may be claimed). `fixed`: the caller chooses each batch.
+         *     amplification by Poisson sampling may be claimed; accounted under replace_one only, so a shuffle run
+         *     is refused in an add_or_remove_one budget). `fixed`: the caller chooses each batch. dataset_size is public.
          */
         Sampler: {
             /** @enum {string} */

@@ -8,6 +8,7 @@ import { BaseAccountant, unsupported, type LeafEvent } from '../accountant.js';
 import type { DpEvent, NeighboringRelation } from '../dp-event.js';
 import { AccountingError } from '../errors.js';
 import { assertDpEvent } from '../validate.js';
+import { assertRelation } from '../relation.js';
 import { combineCosts, leafGroupCost, materializeCost, MAX_GROUPS, repeatCost, ZERO_COST, type PldCost } from './pld-cost.js';
 import { additiveNoisePld, epsilonDeltaPld, pldDelta, pldEpsilon, type Pld } from './pld.js';
 
@@ -78,7 +79,10 @@ export class PldAccountant extends BaseAccountant<PldCost> {
   private walk(event: DpEvent, pointer: string): void {
     if (event.kind === 'composed') event.events.forEach((e, i) => this.walk(e, `${pointer}/events/${i}`));
     else if (event.kind === 'self_composed') this.walk(event.event, `${pointer}/event`);
-    else this.classify(event, pointer);
+    else {
+      assertRelation(event, this.neighboringRelation, pointer);
+      this.classify(event, pointer);
+    }
   }
 
   /** A pure structural dry run: the same refusals as compose, without building any PLD. */

@@ -84,6 +84,17 @@ describe('checks', () => {
     expect(buildComplianceModel({ envelope, keys: [key.publicJwk] }).verified).toBe(false);
   });
 
+  it('a shuffle run passes only under replace_one (issue 8 item 3), and the report says so and that n is public', () => {
+    const shuffled = { kind: 'composed' as const, events: [{ kind: 'self_composed' as const, count: 4, event: { kind: 'gaussian' as const, noise_multiplier: 0.5, neighboring_relation: 'replace_one' as const } }] };
+    const sampler = { kind: 'shuffle' as const, dataset_size: 60000, expected_batch_size: 600 };
+    expect(statusOf(report({ sampler, neighboring_relation: 'replace_one', ledger: shuffled }), /sampler/, [])).toBe('pass');
+    expect(statusOf(report({ sampler, neighboring_relation: 'add_or_remove_one', ledger: { kind: 'composed', events: [{ kind: 'gaussian', noise_multiplier: 0.5 }] } }), /sampler/, [])).toBe('fail');
+    const html = renderReportHtml({ envelope: report({ sampler, neighboring_relation: 'replace_one', ledger: shuffled }), keys: [key.publicJwk] });
+    expect(html).toContain('The dataset size n = 60,000 is public');
+    expect(html).toMatch(/shuffling .*accounted under replace_one/);
+    expect(renderReportHtml({ envelope: report(), keys: [key.publicJwk] })).toContain('is public');
+  });
+
   it('a sampling probability other than expected batch / dataset size is flagged', () => {
     expect(statusOf(report({ sampler: { kind: 'poisson', dataset_size: 50000, expected_batch_size: 600 } }), /sampler/)).toBe('fail');
   });

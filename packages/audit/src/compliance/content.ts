@@ -105,7 +105,11 @@ export function reportContent(m: ComplianceModel): Block[] {
       kind: 'paragraph',
       text:
         `"One record" here is one training example: one of the ${n.toLocaleString('en-US')} rows of the dataset. A person who contributes k records ` +
-        `is protected at about k·ε (group privacy), not ε.`,
+        `is protected at about k·ε (group privacy), not ε. The dataset size n = ${n.toLocaleString('en-US')} is public: the guarantee does not ` +
+        `hide it (it sets the sampling rate q and the trainer's round-off margin).` +
+        (p.sampler.kind === 'shuffle'
+          ? ` Batches were drawn by shuffling (fixed-size batches of each epoch's permutation), accounted under ${p.neighboring_relation} with no amplification by sampling: each step is a Gaussian at the replace-one sensitivity 2C.`
+          : ''),
     },
     { kind: 'heading', text: 'Budget' },
     { kind: 'bar', label: `Budget '${p.budget.name}': ε ${fmtUp(spent)} spent of ${p.budget.epsilon} (δ = ${p.budget.delta}); ${fmtDown(p.budget_remaining.epsilon)} remains. This run: ε ${fmtUp(eps)}${note}.`, value: spent, limit: p.budget.epsilon },

@@ -45,7 +45,7 @@ describe('dpledger train', () => {
     const shown = /epsilon (\d+\.\d{3}) at delta/.exec(cap.text())![1]!;
     expect(Number(shown)).toBeGreaterThanOrEqual(summary.privacy.epsilon); // rounded up, never to nearest
     expect(Number(shown) - summary.privacy.epsilon).toBeLessThan(1e-3);
-    expect(summary).toMatchObject({ steps: 4, stopped: null, backend: 'cpu', privacy: { accountant: 'rdp', noise_rng: 'secure', epsilon_caveat: null, sampler: 'poisson', sampling_probability: 0.1 } });
+    expect(summary).toMatchObject({ steps: 4, stopped: null, backend: 'cpu', privacy: { accountant: 'rdp', noise_rng: 'secure', epsilon_caveat: null, sampler: 'poisson', neighboring_relation: 'add_or_remove_one', sampling_probability: 0.1 } });
     const ledger = { kind: 'self_composed', count: 4, event: { kind: 'poisson_sampled', sampling_probability: 0.1, event: { kind: 'gaussian', noise_multiplier: 1.2 } } } as const;
     expect(summary.ledger).toEqual({ kind: 'composed', events: [ledger] });
     expect(summary.privacy.epsilon).toBeCloseTo(new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(ledger).getEpsilon(1e-5), 10);

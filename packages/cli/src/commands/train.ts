@@ -137,13 +137,15 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
     if (!apiKey) throw new CliError('the remote accountant needs "apiKey" in the config or $DPLEDGER_API_KEY');
     client = createClient({ baseUrl: remote.url, apiKey });
   }
+  // the trainer prices every step under the relation of the budget the run is bound to
+  const budgetRelation = client && remote ? (await client.getBudget((await client.getRun(remote.runId)).budget_id)).neighboring_relation : undefined;
   const epochs = c.training.epochs ?? c.training.steps! * (c.privacy.expectedBatchSize / train.count);
   const options: DPTrainerOptions = {
     model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: c.optimizer, clipNorm: c.privacy.clipNorm,
     expectedBatchSize: c.privacy.expectedBatchSize, datasetSize: train.count, sampler: c.privacy.sampler,
     secureMode: c.privacy.secureMode, seed: c.privacy.seed, noise: c.privacy.noise, allowLargeDelta, maxPhysicalBatchSize: c.privacy.maxPhysicalBatchSize,
     ...(c.privacy.target ? { target: { epsilon: c.privacy.target.epsilon, delta, epochs: c.privacy.target.epochs ?? epochs } } : { noiseMultiplier: c.privacy.noiseMultiplier }),
-    accountant: client && remote ? { client, runId: remote.runId, reserveSteps: remote.reserveSteps } : ((c.accountant as 'rdp' | 'pld' | undefined) ?? 'rdp'),
+    accountant: client && remote ? { client, runId: remote.runId, reserveSteps: remote.reserveSteps, neighboringRelation: budgetRelation } : ((c.accountant as 'rdp' | 'pld' | undefined) ?? 'rdp'),
   };
   let trainer: DPTrainer;
   try {
@@ -187,7 +189,7 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
     privacy: {
       epsilon: trainer.epsilon(delta), delta, accountant: trainer.accountantKind, noise_multiplier: trainer.noiseMultiplier,
       sampling_probability: trainer.samplingProbability, expected_batch_size: c.privacy.expectedBatchSize, clip_norm: trainer.clipNorm,
-      sampler: trainer.samplerKind, noise: trainer.noiseKind, noise_rng: trainer.noiseRng,
+      sampler: trainer.samplerKind, neighboring_relation: trainer.neighboringRelation, noise: trainer.noiseKind, noise_rng: trainer.noiseRng,
       epsilon_caveat: caveat === '' ? null : SEEDED_RUN_CAVEAT,
       ...(tooLarge !== null ? { allow_large_delta: true, delta_warning: tooLarge } : {}),
     },

@@ -73,3 +73,43 @@ export function flatGraph(model: tf.LayersModel): { nodes: FlatNode[]; resolve: 
   walk(model as unknown as GraphModel);
   return { nodes, resolve };
 }
+
+/** The layers a layer holds inside it: a model's layers, a wrapper's layer(s), an RNN's cell(s). */
+function innerLayers(layer: AnyLayer): AnyLayer[] {
+  const out: AnyLayer[] = [];
+  const add = (v: unknown): void => {
+    if (v !== null && typeof v === 'object' && typeof (v as { getClassName?: unknown }).getClassName === 'function') out.push(v as AnyLayer);
+  };
+  for (const key of ['layers', 'cells']) {
+    const list = layer[key];
+    if (Array.isArray(list)) list.forEach(add);
+  }
+  for (const key of ['layer', 'forwardLayer', 'backwardLayer', 'cell']) add(layer[key]);
+  return out;
+}
+
+/**
+ * Refuses any layer that lets one example change another's output, wherever it sits: at the top level, inside a
+ * wrapper (TimeDistributed, Bidirectional), an RNN cell, or a nested model (called once or several times). Classes
+ * in `refused` (BatchNormalization: batch statistics in training mode) and stateful layers (state carried from one
+ * batch's examples into the next batch) are refused. A single top-level check is not enough: the full-batch
+ * forward pass runs every inner layer with `training: true` too.
+ * @example refuseMixingLayers(model, defaultLayerRules().refused) // throws TrainerError('batch_normalization')
+ */
+export function refuseMixingLayers(model: tf.LayersModel, refused: ReadonlyMap<string, string>): void {
+  const seen = new Set<AnyLayer>();
+  const visit = (layer: AnyLayer, path: string): void => {
+    if (seen.has(layer)) return;
+    seen.add(layer);
+    const cls = layer.getClassName();
+    const why = refused.get(cls);
+    if (why !== undefined) {
+      throw new TrainerError(cls === 'BatchNormalization' ? 'batch_normalization' : 'unsupported_layer', `layer ${path} (${cls}) is refused under DP: ${why}`);
+    }
+    if (layer['stateful'] === true && !Array.isArray(layer['layers'])) { // a model is 'stateful' when a layer in it is: name that layer
+      throw new TrainerError('unsupported_layer', `layer ${path} (${cls}) is stateful: it carries state from one batch's examples into the next, so examples mix`);
+    }
+    for (const inner of innerLayers(layer)) visit(inner, `${path}/${inner.name}`);
+  };
+  visit(model as unknown as AnyLayer, model.name);
+}

@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { AnyLayer, LayerRule, LayerRuleRegistry, LossOptions } from './types.js';
 import { TrainerError } from './trainer-error.js';
 import { fusesWith } from './losses.js';
-import { flatGraph } from './graph-walk.js';
+import { flatGraph, refuseMixingLayers } from './graph-walk.js';
 
 /** How one node of the model graph is run: through a rule, microbatched, or applied as is (no weights). */
 export type NodeMode = 'vectorized' | 'microbatch' | 'plain';
@@ -44,6 +44,7 @@ export function planModel(model: tf.LayersModel, rules: LayerRuleRegistry, loss:
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     throw new TrainerError('bad_input', `model ${model.name} must have one input and one output`);
   }
+  refuseMixingLayers(model, rules.refused); // the whole graph: wrappers, cells and nested models included
   const { nodes: graph, resolve } = flatGraph(model);
   const uses = new Map<AnyLayer, number>();
   for (const n of graph) uses.set(n.layer, (uses.get(n.layer) ?? 0) + 1);
@@ -52,11 +53,6 @@ export function planModel(model: tf.LayersModel, rules: LayerRuleRegistry, loss:
   const nodes: PlanNode[] = graph.map((n) => {
     const layer = n.layer;
     const cls = layer.getClassName();
-    const why = rules.refused.get(cls);
-    if (why !== undefined) {
-      throw new TrainerError(cls === 'BatchNormalization' ? 'batch_normalization' : 'unsupported_layer',
-        `layer ${layer.name} (${cls}) is refused under DP: ${why}`);
-    }
     const rule = rules.vectorized.get(cls) ?? null;
     let mode: NodeMode = 'plain';
     if (layer.trainableWeights.length > 0) {

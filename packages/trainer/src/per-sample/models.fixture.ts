@@ -158,3 +158,23 @@ export function maskedSequence(b = 4): Case {
   const xs = tf.tensor2d([[3, 1, 4, 0, 0], [5, 2, 0, 0, 0], [1, 1, 2, 3, 5], [2, 0, 0, 0, 0], [4, 4, 0, 0, 0]].slice(0, b));
   return { name: 'Embedding(maskZero) into SimpleRNN', model, xs, ys: labels(b, 2, 126), loss: 'categoricalCrossentropy', ref: cce };
 }
+
+/** Wrappers: TimeDistributed(Dense) over 3 steps, Bidirectional(SimpleRNN), dense softmax (microbatched wrappers). */
+export function wrappers(b = 4): Case {
+  const model = tf.sequential({ layers: [
+    tf.layers.timeDistributed({ inputShape: [3, 4], layer: dense(5, 131, { activation: 'tanh' }) }),
+    tf.layers.bidirectional({ layer: tf.layers.simpleRNN({ units: 3, kernelInitializer: init(132), recurrentInitializer: init(133) }) as never, mergeMode: 'concat' }),
+    dense(3, 134, { activation: 'softmax' }),
+  ] });
+  return { name: 'TimeDistributed and Bidirectional wrappers', model, xs: x([b, 3, 4], 135), ys: labels(b, 3, 136), loss: 'categoricalCrossentropy', ref: cce };
+}
+
+/** A nested Sequential called twice (not expanded: microbatched as one node per call), the calls added. */
+export function nestedTwice(b = 4): Case {
+  const inner = tf.sequential({ layers: [dense(5, 141, { inputShape: [5], activation: 'tanh' })] });
+  const inp = tf.input({ shape: [5] });
+  const twice = inner.apply(inner.apply(inp)) as tf.SymbolicTensor;
+  const out = dense(2, 142).apply(tf.layers.add().apply([twice, inp]) as tf.SymbolicTensor) as tf.SymbolicTensor;
+  return { name: 'nested model called twice', model: tf.model({ inputs: inp, outputs: out }), xs: x([b, 5], 143),
+    ys: x([b, 2], 144), loss: 'meanSquaredError', ref: (y, p) => tf.metrics.meanSquaredError(y, p) };
+}

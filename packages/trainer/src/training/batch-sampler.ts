@@ -5,8 +5,8 @@
  *   `poisson_sampled` amplification (Mironov, Talwar & Zhang 2019) assumes.
  * - `shuffle`: a fresh uniform permutation per epoch cut into fixed-size batches (the remainder is dropped). Chua et
  *   al. 2024 ("How private are DP-SGD implementations?") show Poisson accounting does not hold for it, so the trainer
- *   accounts each shuffled step as a plain `gaussian` event at twice the sensitivity (see step-events.ts), with no
- *   amplification claimed.
+ *   accounts each shuffled step as a plain `gaussian` event at the replace-one sensitivity 2C, under the replace_one
+ *   relation only (see step-events.ts), with no amplification claimed.
  */
 import { uniform53, uniformInt, type RandomSource } from './random-source.js';
 import { fail } from './fail.js';

@@ -58,7 +58,7 @@ export async function saveCheckpoint(t: DPTrainer, dir: string): Promise<{ weigh
   const file: CheckpointFile = {
     format: CHECKPOINT_FORMAT,
     stepCount: t.stepCount,
-    settings: { ...rest, loss: typeof loss === 'string' ? loss : null, noiseMultiplier: t.noiseMultiplier, accountant: t.accountantKind },
+    settings: { ...rest, loss: typeof loss === 'string' ? loss : null, noiseMultiplier: t.noiseMultiplier, neighboringRelation: t.neighboringRelation, accountant: t.accountantKind },
     clipNorm: t.clipNorm,
     rng: rng.mode === 'secure' ? { mode: 'secure' } : { mode: 'seeded', position: rng.position()!, noisePosition: noise?.position() ?? null },
     sampler: t.internals.sampler?.state() ?? null,

@@ -126,7 +126,7 @@ describe('DPTrainer steps', () => {
     expect(one.private.loss).toBeGreaterThan(0);
   });
 
-  it('shuffle batching is logged as gaussian steps at sensitivity 2C, without amplification', async () => {
+  it('shuffle batching is logged under replace_one as gaussian steps at sensitivity 2C, without amplification', async () => {
     const model = mlp(4, 3, 2);
     const { xs, ys } = data(40, 4, 2);
     const t = new DPTrainer(base(model, { sampler: 'shuffle', expectedBatchSize: 10, datasetSize: 40 }));
@@ -139,7 +139,8 @@ describe('DPTrainer steps', () => {
     expect(h.valAccuracy[1]).toBeCloseTo(accuracy(model, xs, labels), 10); // one-hot and index labels agree
     for (const a of h.valAccuracy) expect(a).toBeGreaterThanOrEqual(0);
     expect(JSON.stringify(t.ledger)).not.toContain('poisson_sampled');
-    expect(t.ledger).toEqual({ kind: 'composed', events: [{ kind: 'self_composed', count: 8, event: { kind: 'gaussian', noise_multiplier: 0.5 } }] }); // sensitivity 2C
+    expect(t.neighboringRelation).toBe('replace_one');
+    expect(t.ledger).toEqual({ kind: 'composed', events: [{ kind: 'self_composed', count: 8, event: { kind: 'gaussian', noise_multiplier: 0.5, neighboring_relation: 'replace_one' } }] }); // sensitivity 2C
   });
 
   it('virtual steps: physical chunks sum to the same update and are accounted once', async () => {

@@ -4,10 +4,10 @@
  * chunks if asked), add noise, divide by the EXPECTED batch size, apply the optimizer.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { DpEvent, PrivacyAccountant } from '@dpledger/accounting';
+import type { DpEvent, NeighboringRelation, PrivacyAccountant } from '@dpledger/accounting';
 import { AdaptiveClipNorm } from './adaptive-clipping.js';
 import { PoissonSampler, ShuffleSampler, type BatchSampler, type SamplerKind, type SamplerState } from './batch-sampler.js';
-import { DiscreteGaussianMechanism, discreteGaussianParameters } from './discrete-gaussian-mechanism.js';
+import { DiscreteGaussianMechanism, discreteGaussianParameters, rhoFor } from './discrete-gaussian-mechanism.js';
 import { fail } from './fail.js';
 import { addScaledNoise } from './gaussian-mechanism.js';
 import { GaussianNoiseStream, type NoiseSource } from './noise-prefetch.js';
@@ -16,7 +16,8 @@ import { DpOptimizer } from './optimizer.js';
 import { checkNoisyLoss, noisyLossEstimate, noisyLossEvent, type NoisyLoss, type NoisyLossOptions } from './noisy-loss.js';
 import { clipAndAccumulate, type Clipping } from '../per-sample/index.js';
 import { SecureRandomSource, SeededRandomSource, type NoiseRngMode, type RandomSource } from './random-source.js';
-import { stepEvent } from './step-events.js';
+import { stepEvent, type BatchOrigin } from './step-events.js';
+import { runRelation } from './neighboring-relation.js';
 import { StepLedger, type RemoteAccountant } from './step-ledger.js';
 import { accuracy } from './accuracy.js';
 import { GradientCanaries, type AuditSubmission } from './canaries.js';
@@ -53,6 +54,8 @@ export class DPTrainer {
   readonly samplerKind: SamplerKind;
   readonly noiseKind: 'gaussian' | 'discrete_gaussian';
   readonly accountantKind: AccountantKind | 'custom' | 'remote';
+  /** The neighbouring relation every step is priced under (that of the accountant or remote budget). */
+  readonly neighboringRelation: NeighboringRelation;
   /** @internal */ readonly internals: TrainerInternals;
   private readonly clip: ClipChoice;
   private readonly stepLedger: StepLedger;
@@ -86,15 +89,16 @@ export class DPTrainer {
     const custom = typeof acc === 'object' && !remote ? (acc as PrivacyAccountant) : undefined;
     const localKind: AccountantKind = typeof acc === 'string' ? acc : 'rdp';
     this.accountantKind = remote ? 'remote' : custom ? 'custom' : localKind;
+    this.neighboringRelation = runRelation(options, custom, remote);
     const rng = seed ? new SeededRandomSource(seed, { stream: 'sampling', position: resume?.position ?? 0 }) : new SecureRandomSource();
     this.noiseMultiplier = options.noiseMultiplier ?? this.calibrated(localKind);
     if (this.noiseKind === 'discrete_gaussian' && this.clip.kind === 'adaptive') fail('invalid_argument', 'adaptive clipping is offered with Gaussian noise only');
     const adaptive = this.clip.kind === 'adaptive' ? new AdaptiveClipNorm(this.clip.options, this.noiseMultiplier, options.expectedBatchSize) : null;
     this.discrete =
       this.noiseKind === 'discrete_gaussian'
-        ? new DiscreteGaussianMechanism({ noiseMultiplier: this.noiseMultiplier, clipNorm: totalClipNorm((this.clip as { clipping: Clipping }).clipping), dimension: this.parameterCount(), rng })
+        ? new DiscreteGaussianMechanism({ noiseMultiplier: this.noiseMultiplier, clipNorm: totalClipNorm((this.clip as { clipping: Clipping }).clipping), dimension: this.parameterCount(), datasetSize: options.datasetSize, rng })
         : null;
-    this.stepLedger = new StepLedger(custom ?? makeAccountant(localKind), remote);
+    this.stepLedger = new StepLedger(custom ?? makeAccountant(localKind, this.neighboringRelation), remote);
     if (!this.stepLedger.supports(this.currentEvent())) fail('invalid_argument', `the accountant cannot account this trainer's ${this.currentEvent().kind} steps`);
     // seeded: the noise is the seed's own 'noise' stream, so the worker generates it independently of sampling
     // fixed clipping: the samples come already scaled to std sigma * C / B; adaptive: unit variance, scaled per step
@@ -116,9 +120,10 @@ export class DPTrainer {
     const steps = Math.ceil(t.epochs * perEpoch);
     const clip = this.clip.kind === 'fixed' ? totalClipNorm(this.clip.clipping) : 1;
     const d = this.parameterCount();
-    return calibrate(t, steps, kind, (sigma) =>
-      stepEvent(this.samplerKind, this.samplingProbability, this.noiseKind === 'discrete_gaussian' ? { noise: 'discrete_gaussian', rho: discreteGaussianParameters(sigma, clip, d).rho } : { noise: 'gaussian', noiseMultiplier: sigma }),
-    );
+    const relation = this.neighboringRelation;
+    const mechanism = (sigma: number) =>
+      this.noiseKind === 'discrete_gaussian' ? { noise: 'discrete_gaussian' as const, rho: rhoFor(discreteGaussianParameters(sigma, clip, d, o.datasetSize), relation) } : { noise: 'gaussian' as const, noiseMultiplier: sigma };
+    return calibrate(t, steps, kind, (sigma) => stepEvent(this.samplerKind, this.samplingProbability, mechanism(sigma), relation), relation);
   }
 
   private parameterCount(): number {
@@ -159,10 +164,11 @@ export class DPTrainer {
     return this.stepLedger.local.getEpsilon(delta);
   }
 
-  /** The DpEvent one step is logged as. */
-  currentEvent(): DpEvent {
-    if (this.discrete) return stepEvent(this.samplerKind, this.samplingProbability, { noise: 'discrete_gaussian', rho: this.discrete.rho });
-    return stepEvent(this.samplerKind, this.samplingProbability, { noise: 'gaussian', noiseMultiplier: this.noiseMultiplier });
+  /** The DpEvent one step is logged as: a batch of the trainer's sampler (`fit`) by default, or a caller's (`step`). */
+  currentEvent(origin: BatchOrigin = this.samplerKind): DpEvent {
+    const relation = this.neighboringRelation;
+    if (this.discrete) return stepEvent(origin, this.samplingProbability, { noise: 'discrete_gaussian', rho: rhoFor(this.discrete, relation) }, relation);
+    return stepEvent(origin, this.samplingProbability, { noise: 'gaussian', noiseMultiplier: this.noiseMultiplier }, relation);
   }
 
   /** The sampler over `datasetSize` examples (made on first use, restored by resume). */
@@ -191,18 +197,23 @@ export class DPTrainer {
   }
 
   /**
-   * One DP-SGD step on a batch the caller drew (accounted as the configured sampler's step).
+   * One DP-SGD step on a batch the CALLER drew. The trainer cannot know how it was drawn, so it claims no
+   * amplification by sampling: the step is logged as one unamplified Gaussian, gaussian(sigma) under
+   * add_or_remove_one (gaussian(sigma / 2) under replace_one), whose epsilon is far larger than a Poisson-sampled
+   * step's (sigma = 1, q = 1/8: about 4.7 against 2.3 at delta 1e-5 by RDP). Use `fit` to get poisson_sampled accounting.
+   * Each record may appear at most once in the batch (a record repeated k times moves the sum by k C); the batch's
+   * size does not change the sensitivity (every example is clipped to C; the sum is still divided by expectedBatchSize).
    * @example const r = await trainer.step(xBatch, yBatch); if (!r.applied) console.log(r.stopped);
    */
   async step(xBatch: tf.Tensor, yBatch: tf.Tensor): Promise<StepResult> {
     if (xBatch.shape[0] !== yBatch.shape[0]) fail('bad_input', `batch has ${xBatch.shape[0]} inputs and ${yBatch.shape[0]} targets`);
-    return this.serial(() => this.runStep(xBatch.shape[0] ?? 0, (from, to) => [xBatch.slice(from, to - from), yBatch.slice(from, to - from)]));
+    return this.serial(() => this.runStep('caller', xBatch.shape[0] ?? 0, (from, to) => [xBatch.slice(from, to - from), yBatch.slice(from, to - from)]));
   }
 
-  private async runStep(batchSize: number, chunk: (from: number, to: number) => [tf.Tensor, tf.Tensor]): Promise<StepResult> {
+  private async runStep(origin: BatchOrigin, batchSize: number, chunk: (from: number, to: number) => [tf.Tensor, tf.Tensor]): Promise<StepResult> {
     const clipNorm = this.clipNorm;
     const base = { step: this.stepCount, clipNorm };
-    if (this.stopReason || !(await this.stepLedger.authorize(this.currentEvent()))) {
+    if (this.stopReason || !(await this.stepLedger.authorize(this.currentEvent(origin)))) {
       this.stopReason = 'budget_exhausted';
       await this.stepLedger.flush();
       return { ...base, applied: false, stopped: 'budget_exhausted', private: { loss: NaN, batchSize } };
@@ -272,7 +283,7 @@ export class DPTrainer {
     try {
       for (let k = 0; k < total; k++) {
         const idx = sampler.next();
-        const r = await this.runStep(idx.length, (from, to) => {
+        const r = await this.runStep(sampler.kind, idx.length, (from, to) => {
           const part = tf.tensor1d(idx.subarray(from, to), 'int32');
           const out: [tf.Tensor, tf.Tensor] = [tf.gather(xs, part), tf.gather(ys, part)];
           part.dispose();

@@ -12,7 +12,7 @@ export { SecureRandomSource, SeededRandomSource, makeRandomSource, SEEDED_RUN_CA
 export { parseSeed } from './seed.js';
 export { fillGaussian } from './gaussian-noise.js';
 export { discreteGaussianSampler } from './discrete-gaussian.js';
-export { stepEvent, type StepMechanism } from './step-events.js';
+export { stepEvent, type StepMechanism, type BatchOrigin } from './step-events.js';
 export { isBudgetRefusal, type ReservationClient, type RemoteAccountant } from './step-ledger.js';
 export type { AccountantKind } from './local-accountant.js';
 export { buildModel, modelLayout, type BuiltinModel } from './build-model.js';

@@ -1,30 +1,43 @@
 /**
- * The DpEvent one training step logs, chosen by what the step actually did (DESIGN.md "Honest sampling and noise").
+ * The DpEvent one training step logs, chosen by what the step actually did (DESIGN.md "Honest sampling and noise")
+ * and priced under the neighbouring relation of the ledger it enters.
  */
-import type { DpEvent } from '@dpledger/accounting';
+import type { DpEvent, NeighboringRelation } from '@dpledger/accounting';
 import type { SamplerKind } from './batch-sampler.js';
+import { fail } from './fail.js';
+
+/** Who drew the batch: the trainer's own sampler over the dataset it holds, or the caller of `step`. */
+export type BatchOrigin = SamplerKind | 'caller';
 
 /** How the step's noise is drawn and what it is accounted as. */
 export type StepMechanism =
   | { noise: 'gaussian'; noiseMultiplier: number }
-  /** discrete Gaussian: a zCDP cost per step (Canonne, Kamath, Steinke 2020, Thm. 14), never amplified here. */
+  /** discrete Gaussian: a zCDP cost per step already sized for `relation` (CKS 2020, Thm. 14), never amplified. */
   | { noise: 'discrete_gaussian'; rho: number };
 
 /**
- * One step's event:
- * - Poisson + Gaussian: poisson_sampled(q, gaussian(sigma)) (Abadi et al. 2016; Mironov, Talwar, Zhang 2019).
- * - shuffle + Gaussian: gaussian(sigma / 2) per step, no amplification claimed (Chua et al. 2024 show Poisson
- *   accounting does not hold for shuffling). Why sigma / 2: with add-or-remove neighbours D' = D + {z}, couple a
- *   uniform permutation of D' with the one of D obtained by deleting z (also uniform). Batches before z's position
- *   are equal; every later fixed-size batch is shifted by one, so it differs by a swap (one record out, one in):
- *   the clipped sum moves by at most 2C, i.e. a Gaussian with multiplier sigma / 2 at sensitivity C, every step.
- * - discrete Gaussian: zcdp(rho) (4 rho when shuffled), no amplification claimed (none is cited for it here).
- * @example stepEvent('poisson', 0.01, { noise: 'gaussian', noiseMultiplier: 1.1 })
+ * One step's event, `noiseMultiplier` being the noise std over the clip norm C:
+ * - trainer's Poisson batch + Gaussian, add_or_remove_one: poisson_sampled(q, gaussian(sigma)) (Abadi et al. 2016;
+ *   Mironov, Talwar, Zhang 2019). Only a batch the trainer drew by Poisson sampling claims amplification.
+ * - every other batch (the caller's, a shuffled one, a Poisson one under replace_one): gaussian without
+ *   amplification, tagged with its relation. Add_or_remove_one: one record moves the clipped sum by at most C, so
+ *   gaussian(sigma). Replace_one: by at most 2C (one clipped term out, one in: the standard replace-one sensitivity
+ *   of a sum of norm-C terms), so gaussian(sigma / 2).
+ * - shuffle is accounted under replace_one only: with n fixed, couple both runs on the same permutation of indices;
+ *   every batch has the same b records but for the replaced one, so each step moves by at most 2C. Under
+ *   add_or_remove_one the argument fails (floor(n/b) can differ between neighbours and the epochs misalign; Chua
+ *   et al. 2024, "How private are DP-SGD implementations?"), so that pairing is refused.
+ * - discrete Gaussian: zcdp(rho) tagged with the relation rho was sized for, never amplified here.
+ * @example stepEvent('poisson', 0.01, { noise: 'gaussian', noiseMultiplier: 1.1 }) // poisson_sampled(0.01, gaussian(1.1))
  */
-export function stepEvent(sampler: SamplerKind, samplingProbability: number, mech: StepMechanism): DpEvent {
-  // zCDP rho scales with the squared sensitivity: a shuffled step's 2C (below) costs 4 rho
-  if (mech.noise === 'discrete_gaussian') return { kind: 'zcdp', rho: sampler === 'shuffle' ? 4 * mech.rho : mech.rho, xi: 0 };
-  const gaussian: DpEvent = { kind: 'gaussian', noise_multiplier: mech.noiseMultiplier };
-  if (sampler === 'poisson') return { kind: 'poisson_sampled', sampling_probability: samplingProbability, event: gaussian };
-  return { kind: 'gaussian', noise_multiplier: mech.noiseMultiplier / 2 }; // sensitivity 2C (see above)
+export function stepEvent(origin: BatchOrigin, samplingProbability: number, mech: StepMechanism, relation: NeighboringRelation = 'add_or_remove_one'): DpEvent {
+  if (origin === 'shuffle' && relation !== 'replace_one') {
+    fail('invalid_argument', "shuffle batching is accounted under the replace_one relation only (the add_or_remove_one bound fails when the epochs of neighbouring datasets misalign): use neighboringRelation 'replace_one' (and a replace_one accountant or budget), or the Poisson sampler");
+  }
+  if (mech.noise === 'discrete_gaussian') return { kind: 'zcdp', rho: mech.rho, xi: 0, neighboring_relation: relation };
+  if (origin === 'poisson' && relation === 'add_or_remove_one') {
+    return { kind: 'poisson_sampled', sampling_probability: samplingProbability, event: { kind: 'gaussian', noise_multiplier: mech.noiseMultiplier } };
+  }
+  const sensitivityInC = relation === 'replace_one' ? 2 : 1; // replace-one moves a sum of norm-C terms by 2C
+  return { kind: 'gaussian', noise_multiplier: mech.noiseMultiplier / sensitivityInC, neighboring_relation: relation };
 }

@@ -12,7 +12,7 @@
  * accountant's count-homogeneity) whenever the ledger or epsilon is read or the event changes: PLD composition
  * costs ~0.1 s per call, which per step would rival the step itself.
  */
-import type { DpEvent, PrivacyAccountant } from '@dpledger/accounting';
+import type { DpEvent, NeighboringRelation, PrivacyAccountant } from '@dpledger/accounting';
 import { stableKey } from '@dpledger/accounting';
 import { fail } from './fail.js';
 
@@ -39,6 +39,11 @@ export interface RemoteAccountant {
   ttlSeconds?: number;
   /** The trainer's clock in ms since the epoch (default Date.now). */
   clock?: () => number;
+  /**
+   * The neighbouring relation of the run's budget (default: the trainer's). The trainer prices its events under it;
+   * the service refuses an event tagged with another relation (unsupported_event).
+   */
+  neighboringRelation?: NeighboringRelation;
 }
 
 /** Default `ttlSeconds`: the service's default reservation lifetime. */

@@ -1,6 +1,6 @@
 /** DPTrainer options as a user writes them, checked and resolved into one settled configuration. */
 import type * as tf from '@tensorflow/tfjs';
-import { deltaTooLarge, type PrivacyAccountant } from '@dpledger/accounting';
+import { deltaTooLarge, type NeighboringRelation, type PrivacyAccountant } from '@dpledger/accounting';
 import type { AdaptiveClippingOptions } from './adaptive-clipping.js';
 import type { AuditOptions } from './canaries.js';
 import type { SamplerKind } from './batch-sampler.js';
@@ -30,8 +30,13 @@ export interface DPTrainerOptions {
   allowLargeDelta?: boolean;
   expectedBatchSize: number;
   datasetSize: number;
-  /** 'poisson' (default) or 'shuffle' (accounted without amplification). */
+  /** 'poisson' (default) or 'shuffle' (accounted without amplification, under replace_one only). */
   sampler?: SamplerKind;
+  /**
+   * The neighbouring relation every step is priced under: default 'replace_one' with the shuffle sampler,
+   * 'add_or_remove_one' otherwise. A custom accountant or a remote run's `neighboringRelation` must agree with it.
+   */
+  neighboringRelation?: NeighboringRelation;
   /**
    * Randomness is secure by default: every bit of sampling and noise from the platform CSPRNG. `secureMode: true`
    * only restates the default (it refuses a seed); `secureMode: false` is refused unless a `seed` is given.
@@ -98,6 +103,9 @@ export function checkSizes(o: DPTrainerOptions): number {
   if (o.expectedBatchSize > o.datasetSize) fail('invalid_argument', `expectedBatchSize ${o.expectedBatchSize} exceeds datasetSize ${o.datasetSize}`);
   if (o.sampler !== undefined && o.sampler !== 'poisson' && o.sampler !== 'shuffle') fail('invalid_argument', `sampler must be 'poisson' or 'shuffle'`);
   if (o.sampler === 'shuffle' && !Number.isInteger(o.expectedBatchSize)) fail('invalid_argument', 'shuffle batching needs an integer expectedBatchSize');
+  if (o.neighboringRelation !== undefined && o.neighboringRelation !== 'add_or_remove_one' && o.neighboringRelation !== 'replace_one') {
+    fail('invalid_argument', `neighboringRelation must be 'add_or_remove_one' or 'replace_one'`);
+  }
   if (o.maxPhysicalBatchSize !== undefined && !(Number.isInteger(o.maxPhysicalBatchSize) && o.maxPhysicalBatchSize >= 1)) {
     fail('invalid_argument', 'maxPhysicalBatchSize must be an integer >= 1');
   }

@@ -32,6 +32,10 @@ export function runRoutes(r: Router, ctx: Ctx): void {
     const run = await ctx.store.write(async (tx) => {
       const budget = await tx.getBudget(tenant, body.budget_id);
       if (budget === undefined) throw new ServiceError('not_found', `budget ${body.budget_id} not found`, { pointer: '/budget_id' });
+      if (body.sampler.kind === 'shuffle' && budget.neighboring_relation !== 'replace_one') {
+        // the per-step shuffle bound needs n fixed (replace_one); under add_or_remove_one the epochs misalign (Chua et al. 2024)
+        throw new ServiceError('validation_failed', `a shuffle run is accounted under replace_one only; budget ${budget.id} is ${budget.neighboring_relation}`, { pointer: '/sampler/kind' });
+      }
       // the run declares its dataset size: the budget's delta must be below 1/n unless the caller says otherwise
       const tooLarge = deltaTooLarge(budget.delta, body.sampler.dataset_size);
       if (tooLarge !== null && body.allow_large_delta !== true) {
