@@ -11,10 +11,13 @@ import { pino, type Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { createDashboardRouter, storeSource } from './dashboard/index.js';
 import { authenticate } from './http/auth.js';
+import { checkBody, requireUtf8 } from './http/body-checks.js';
 import type { AppConfig, Ctx } from './http/context.js';
 import { createMetrics, type ServiceMetrics } from './http/metrics.js';
+import { createGuards } from './http/guards.js';
 import { observe } from './http/observe.js';
 import { problemHandler } from './http/problem.js';
+import { checkRoutes, notFound, specOperations } from './http/spec-routes.js';
 import { KeyRing } from './keys/key-ring.js';
 import { Meters, type PldEpsilon } from './ledger/meters.js';
 import { pldEpsilon } from './ledger/pld-epsilon.js';
@@ -29,6 +32,8 @@ import type { Store } from './store/store.js';
 /** openapi.yaml at the repository root. */
 export const DEFAULT_SPEC_PATH = fileURLToPath(new URL('../../../openapi.yaml', import.meta.url));
 export const SERVICE_VERSION = '0.1.0';
+/** Every router of the app matches paths exactly (Express 5 defaults to case-insensitive, non-strict). */
+export const ROUTER_OPTIONS = Object.freeze({ caseSensitive: true, strict: true });
 
 export interface AppDeps {
   store: Store;
@@ -64,37 +69,45 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   const metrics = deps.metrics ?? createMetrics();
   const meters = new Meters(deps.pldEpsilon ?? pldEpsilon);
   const keys = deps.keys ?? (await KeyRing.open(deps.store, now));
-  const ctx: Ctx = { store: deps.store, meters, keys, now, metrics, logger, config, engine: { store: deps.store, meters, now } };
-
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false); // answers are per request; hashing every body buys nothing
-  app.set('query parser', 'simple');
-  app.use(observe(logger, metrics));
-  const ops = express.Router();
-  opsRoutes(ops, ctx);
-  app.use(ops);
-  app.use(createDashboardRouter({ source: storeSource(deps.store, keys) }));
-  app.use('/v1', authenticate(deps.store, config.adminToken));
-  app.use(express.json({ limit: config.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }));
-  app.use(
-    OpenApiValidator.middleware({
+  const pipeline = [
+    requireUtf8,
+    express.json({ limit: config.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }),
+    checkBody,
+    ...(OpenApiValidator.middleware({
       apiSpec: apiSpec as never,
       validateApiSpec: false,
       validateRequests: { coerceTypes: false, removeAdditional: false, allowUnknownQueryParameters: false },
       validateResponses: config.validateResponses ? { removeAdditional: false, coerceTypes: false } : false,
       validateSecurity: false,
       ignoreUndocumented: false,
-      ignorePaths: /^\/(?!v1\/)/,
-    }),
-  );
-  const v1 = express.Router();
+    }) as express.RequestHandler[]),
+  ];
+  const guards = createGuards(pipeline);
+  const ctx: Ctx = { store: deps.store, meters, keys, now, metrics, logger, config, engine: { store: deps.store, meters, now }, guards };
+  const operations = specOperations(apiSpec);
+
+  const app = express();
+  // Exact paths only: '/V1/...' or '/v1/budgets/' match no route and get 404, never a handler.
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
+  app.disable('x-powered-by');
+  app.set('etag', false); // answers are per request; hashing every body buys nothing
+  app.set('query parser', 'simple');
+  app.use(observe(logger, metrics));
+  const ops = express.Router(ROUTER_OPTIONS);
+  opsRoutes(ops, ctx);
+  app.use(ops);
+  app.use(createDashboardRouter({ source: storeSource(deps.store, keys) }));
+  app.use('/v1', authenticate(deps.store, config.adminToken));
+  const v1 = express.Router(ROUTER_OPTIONS);
   adminRoutes(v1, ctx);
   budgetRoutes(v1, ctx);
   runRoutes(v1, ctx);
   eventRoutes(v1, ctx);
   reportRoutes(v1, ctx);
+  checkRoutes(v1, operations, '/v1/');
   app.use(v1);
+  app.use(notFound(operations));
   app.use(problemHandler(logger));
   return app;
 }

@@ -1,4 +1,5 @@
 /** Prometheus metrics (prom-client), one registry per app so tests and in-process servers do not collide. */
+import type { Logger } from 'pino';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface ServiceMetrics {
@@ -23,4 +24,21 @@ export function createMetrics(defaults = false): ServiceMetrics {
     appended: new Counter({ name: 'dpledger_event_records_appended_total', help: 'Event records written (appends and commits).', registers: [registry] }),
     refusals: new Counter({ name: 'dpledger_refusals_total', help: 'Requests refused, by problem code (budget_exhausted is the filter).', labelNames: ['code'], registers: [registry] }),
   };
+}
+
+/**
+ * Runs a metrics or logging side effect that must never fail a request: after a commit the write is done, so a
+ * throwing counter (prom-client refuses a negative increment) may not turn it into a 500.
+ * @example sideEffect(ctx.logger, () => ctx.metrics.appended.inc(n))
+ */
+export function sideEffect(logger: Logger | undefined, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    try {
+      logger?.warn({ err }, 'metrics or logging failed');
+    } catch {
+      // A failing logger has nowhere left to report to.
+    }
+  }
 }

@@ -9,7 +9,7 @@ interface ValidatorError {
   type?: string;
 }
 
-const TITLES: Partial<Record<number, string>> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+const TITLES: Partial<Record<number, string>> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 500: 'Internal Server Error', 503: 'Service Unavailable' };
 
 /** Maps express-openapi-validator and body-parser errors to a ServiceError; anything else is `internal`. */
 export function toServiceError(err: unknown): ServiceError {
@@ -18,7 +18,7 @@ export function toServiceError(err: unknown): ServiceError {
   if (e.type === 'entity.parse.failed') return new ServiceError('malformed_json', 'the body is not valid JSON');
   if (e.type === 'entity.too.large') return new ServiceError('payload_too_large', 'the body is larger than the limit');
   if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return new ServiceError('unsupported_media_type', 'unsupported body encoding');
-  const byStatus: Partial<Record<number, ServiceErrorCode>> = { 400: 'validation_failed', 401: 'unauthorized', 404: 'not_found', 405: 'not_found', 413: 'payload_too_large', 415: 'unsupported_media_type' };
+  const byStatus: Partial<Record<number, ServiceErrorCode>> = { 400: 'validation_failed', 401: 'unauthorized', 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 415: 'unsupported_media_type' };
   const code = e.status === undefined ? undefined : byStatus[e.status];
   if (code !== undefined) {
     const errors = (e.errors ?? []).map((x) => ({ pointer: pathToPointer(x.path ?? ''), message: String(x.message ?? '') }));

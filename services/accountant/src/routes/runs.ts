@@ -14,12 +14,14 @@ import type { RunRow } from '../store/store.js';
 export const MAX_METADATA_BYTES = 16 * 1024;
 
 export function runRoutes(r: Router, ctx: Ctx): void {
-  r.get('/v1/runs', async (req, res) => {
+  const { requireTenant } = ctx.guards;
+
+  r.get('/v1/runs', requireTenant, async (req, res) => {
     const budgetId = req.query['budget_id'];
     res.json({ runs: (await ctx.store.listRuns(tenantOf(res), typeof budgetId === 'string' ? budgetId : undefined)).map(runView) });
   });
 
-  r.post('/v1/runs', async (req, res) => {
+  r.post('/v1/runs', requireTenant, async (req, res) => {
     const body = req.body as components['schemas']['RunCreate'];
     const tenant = tenantOf(res);
     if (body.metadata !== undefined && Buffer.byteLength(JSON.stringify(body.metadata)) > MAX_METADATA_BYTES) {
@@ -50,13 +52,13 @@ export function runRoutes(r: Router, ctx: Ctx): void {
     res.status(201).json(runView(run));
   });
 
-  r.get('/v1/runs/:run_id', async (req, res) => {
+  r.get('/v1/runs/:run_id', requireTenant, async (req, res) => {
     const run = await ctx.store.getRun(tenantOf(res), req.params['run_id']!);
     if (run === undefined) throw new ServiceError('not_found', `run ${req.params['run_id']} not found`);
     res.json(runView(run));
   });
 
-  r.post('/v1/runs/:run_id/close', async (req, res) => {
+  r.post('/v1/runs/:run_id/close', requireTenant, async (req, res) => {
     const body = req.body as components['schemas']['RunClose'];
     const closed = await closeRun(ctx.engine, callerOf(req, tenantOf(res)), req.params['run_id']!, body);
     await issueReport(ctx, closed);
