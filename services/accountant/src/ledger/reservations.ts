@@ -8,6 +8,7 @@ import { ServiceError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { ReservationRow, RunRow } from '../store/store.js';
 import { assess } from './meters.js';
+import { LIMITS, assertCount, assertRdpNonNegative, nextBudget } from './invariants.js';
 import { holds, idempotent, logEvents, openRun, priced, type Caller, type EngineDeps } from './engine.js';
 
 type Reservation = components['schemas']['Reservation'];
@@ -20,6 +21,8 @@ export const DEFAULT_RESERVATION_TTL_SECONDS = 3600;
  * @example await reserve(deps, caller, runId, { steps: 100, event })
  */
 export function reserve(deps: EngineDeps, caller: Caller, runId: string, req: { steps: number; event: unknown; ttl_seconds?: number }) {
+  assertCount(req.steps, 1, LIMITS.steps, '/steps');
+  if (req.ttl_seconds !== undefined) assertCount(req.ttl_seconds, 1, LIMITS.ttlSeconds, '/ttl_seconds');
   const event = priced('/event', () => assertDpEvent(req.event));
   return idempotent<Reservation>(deps.store, caller, deps.now, async (tx) => {
     const { run, budget } = await openRun(tx, caller.tenant, runId);
@@ -29,6 +32,7 @@ export function reserve(deps: EngineDeps, caller: Caller, runId: string, req: { 
     const { live, expired } = await holds(tx, budget.id, now);
     const all = [...live, { steps: req.steps, event }];
     const heldRdp = all.reduce((acc, r) => meter.add(acc, [r.event], r.steps), meter.zero());
+    assertRdpNonNegative(heldRdp, `holds of budget ${budget.id}`);
     const heldEvents = all.map((r): DpEvent => ({ kind: 'self_composed', count: r.steps, event: r.event }));
     const eps = assess(deps.meters, budget, { committedRdp: budget.rdp, heldRdp, committedLedger: budget.ledger, heldEvents });
     const row: ReservationRow = {
@@ -44,8 +48,9 @@ export function reserve(deps: EngineDeps, caller: Caller, runId: string, req: { 
     };
     await tx.insertReservation(row);
     for (const r of expired) await tx.setReservationStatus(r.id, 'expired');
-    await tx.updateBudget({ ...budget, ...eps });
-    const body: Reservation = { id: row.id, run_id: run.id, steps: row.steps, event, status: 'open', expires_at: row.expires_at, epsilon_remaining: Math.max(0, budget.epsilon - eps.epsilon_reserved) };
+    const stored = nextBudget(budget, { ...budget, ...eps });
+    await tx.updateBudget(stored);
+    const body: Reservation = { id: row.id, run_id: run.id, steps: row.steps, event, status: 'open', expires_at: row.expires_at, epsilon_remaining: Math.max(0, budget.epsilon - stored.epsilon_reserved) };
     return { status: 201, body };
   });
 }
@@ -56,6 +61,7 @@ export function reserve(deps: EngineDeps, caller: Caller, runId: string, req: { 
  * @example await commitReservation(deps, caller, reservationId, 87)
  */
 export function commitReservation(deps: EngineDeps, caller: Caller, reservationId: string, used: number) {
+  assertCount(used, 0, LIMITS.steps, '/used');
   return idempotent(deps.store, caller, deps.now, async (tx) => {
     const res = await tx.getReservation(caller.tenant, reservationId);
     if (res === undefined) throw new ServiceError('not_found', `reservation ${reservationId} not found`);
@@ -86,7 +92,7 @@ export function closeRun(deps: EngineDeps, caller: Caller, runId: string, digest
     const eps = assess(deps.meters, budget, { committedRdp: budget.rdp, heldRdp, committedLedger: budget.ledger, heldEvents });
     for (const r of mine) await tx.setReservationStatus(r.id, 'expired');
     for (const r of expired) await tx.setReservationStatus(r.id, 'expired');
-    await tx.updateBudget({ ...budget, ...eps });
+    await tx.updateBudget(nextBudget(budget, { ...budget, ...eps }));
     const closed: RunRow = { ...run, status: 'closed', closed_at: now.toISOString(), model_digest: digests.model_digest, dataset_digest: digests.dataset_digest };
     await tx.updateRun(closed);
     return closed;
