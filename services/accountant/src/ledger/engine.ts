@@ -164,7 +164,7 @@ export async function logEvents(deps: EngineDeps, tx: WriteTx, run: RunRow, budg
  */
 export function appendEvents(deps: EngineDeps, caller: Caller, runId: string, events: readonly unknown[]) {
   if (!Array.isArray(events)) throw new ServiceError('validation_failed', 'events must be an array', { pointer: '/events' });
-  assertCount(events.length, 1, LIMITS.events, '/events');
+  assertCount(events.length, 1, LIMITS.events, '/events', 'the number of events');
   const typed = events.map((e, i) => priced(`/events/${i}`, () => assertDpEvent(e)));
   return idempotent(deps.store, caller, deps.now, async (tx) => {
     const { run, budget } = await openRun(tx, caller.tenant, runId);

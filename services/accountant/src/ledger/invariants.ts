@@ -20,9 +20,9 @@ export const LIMITS = Object.freeze({
  * Returns `value` when it is a safe integer in [min, max], else throws ServiceError('validation_failed').
  * @example assertCount(used, 0, LIMITS.steps, '/used')
  */
-export function assertCount(value: unknown, min: number, max: number, pointer: string): number {
+export function assertCount(value: unknown, min: number, max: number, pointer: string, name = pointer.slice(1)): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ServiceError('validation_failed', `${pointer.slice(1) || 'count'} must be an integer in [${min}, ${max}]`, { pointer });
+    throw new ServiceError('validation_failed', `${name} must be an integer in [${min}, ${max}]`, { pointer });
   }
   return value;
 }
