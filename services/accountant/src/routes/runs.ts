@@ -6,6 +6,7 @@ import { newId } from '../ids.js';
 import { callerOf } from '../http/request-hash.js';
 import { tenantOf, type Ctx } from '../http/context.js';
 import { runView } from '../http/views.js';
+import { nextBudget } from '../ledger/invariants.js';
 import { closeRun } from '../ledger/reservations.js';
 import { issueReport } from '../report/issue-report.js';
 import type { RunRow } from '../store/store.js';
@@ -46,7 +47,7 @@ export function runRoutes(r: Router, ctx: Ctx): void {
         created_at: ctx.now().toISOString(),
       };
       await tx.insertRun(row);
-      await tx.updateBudget({ ...budget, run_count: budget.run_count + 1 });
+      await tx.updateBudget(nextBudget(budget, { ...budget, run_count: budget.run_count + 1 }));
       return row;
     });
     res.status(201).json(runView(run));
