@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAccountant, type RunningAccountant } from '@dpledger/accountant';
-import { BudgetExhaustedError, DpledgerApiError, createApiKey, createClient } from '@dpledger/client';
+import { BudgetExhaustedError, DpledgerApiError, createApiKey, createClient, listApiKeys, revokeApiKey } from '@dpledger/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const dir = mkdtempSync(join(tmpdir(), 'dpledger-client-'));
@@ -83,5 +83,18 @@ describe('@dpledger/client', () => {
     expect(proof).toMatchObject({ sequence: 1234, tree_size: 2500 });
     expect((await c.listKeys())[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519' });
     expect((await c.listRuns()).some((r) => r.id === run.id)).toBe(true);
+  });
+
+  it('lists API keys by id and revokes one with the admin token; the revoked key then gets 401', async () => {
+    const made = await createApiKey(svc.url, svc.adminToken, 'to-revoke');
+    const c = createClient({ baseUrl: svc.url, apiKey: made.api_key, retries: 0 });
+    expect(await c.listBudgets()).toEqual([]);
+    const listed = (await listApiKeys(svc.url, svc.adminToken)).find((k) => k.key_id === made.key_id);
+    expect(listed).toMatchObject({ key_id: made.key_id, tenant: 'to-revoke' });
+    expect(JSON.stringify(listed)).not.toContain(made.api_key);
+    const revoked = await revokeApiKey(svc.url, svc.adminToken, made.key_id);
+    expect(revoked.revoked_at).toBeDefined();
+    expect(await c.listBudgets().catch((e: unknown) => e)).toMatchObject({ status: 401, code: 'unauthorized' });
+    expect(await listApiKeys(svc.url, apiKey).catch((e: unknown) => e)).toMatchObject({ status: 401 });
   });
 });

@@ -100,6 +100,24 @@ export async function createApiKey(baseUrl: string, adminToken: string, tenant: 
 }
 
 /**
+ * Every API key by id, tenant and state (never a key or its hash), with the service's admin token.
+ * @example const keys = await listApiKeys(url, adminToken) // [{ key_id, tenant, created_at, revoked_at? }]
+ */
+export async function listApiKeys(baseUrl: string, adminToken: string, fetch: Fetch = (r) => globalThis.fetch(r)): Promise<S['ApiKeyInfo'][]> {
+  const api = createFetchClient<paths>({ baseUrl: baseUrl.replace(/\/$/, ''), headers: { Authorization: `Bearer ${adminToken}` }, fetch });
+  return (await unwrap(api.GET('/v1/api-keys'))).api_keys;
+}
+
+/**
+ * Revokes an API key with the service's admin token; every replica refuses it from its next request on.
+ * @example await revokeApiKey(url, adminToken, keyId) // { key_id, tenant, created_at, revoked_at }
+ */
+export async function revokeApiKey(baseUrl: string, adminToken: string, keyId: string, fetch: Fetch = (r) => globalThis.fetch(r)): Promise<S['ApiKeyInfo']> {
+  const api = createFetchClient<paths>({ baseUrl: baseUrl.replace(/\/$/, ''), headers: { Authorization: `Bearer ${adminToken}` }, fetch });
+  return unwrap(api.DELETE('/v1/api-keys/{key_id}', { params: { path: { key_id: keyId } } }));
+}
+
+/**
  * The service's public keys (no auth), for offline verification of reports.
  * @example const keys = await fetchKeys(url)
  */

@@ -11,10 +11,13 @@ import { pino, type Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { createDashboardRouter, storeSource } from './dashboard/index.js';
 import { authenticate } from './http/auth.js';
+import { checkBody, requireUtf8 } from './http/body-checks.js';
 import type { AppConfig, Ctx } from './http/context.js';
-import { createMetrics, type ServiceMetrics } from './http/metrics.js';
+import { createMetrics, sideEffect, type ServiceMetrics } from './http/metrics.js';
+import { createGuards } from './http/guards.js';
 import { observe } from './http/observe.js';
 import { problemHandler } from './http/problem.js';
+import { checkRoutes, notFound, specOperations } from './http/spec-routes.js';
 import { KeyRing } from './keys/key-ring.js';
 import { loggingDueFirst } from './ledger/expiry.js';
 import { Meters, type PldEpsilon } from './ledger/meters.js';
@@ -30,6 +33,8 @@ import type { Store } from './store/store.js';
 /** openapi.yaml at the repository root. */
 export const DEFAULT_SPEC_PATH = fileURLToPath(new URL('../../../openapi.yaml', import.meta.url));
 export const SERVICE_VERSION = '0.1.0';
+/** Every router of the app matches paths exactly (Express 5 defaults to case-insensitive, non-strict). */
+export const ROUTER_OPTIONS = Object.freeze({ caseSensitive: true, strict: true });
 
 export interface AppDeps {
   store: Store;
@@ -66,42 +71,52 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   const meters = new Meters(deps.pldEpsilon ?? pldEpsilon);
   const keys = deps.keys ?? (await KeyRing.open(deps.store, now));
   const onOverspend = (b: { id: string; tenant: string; epsilon: number; epsilon_spent: number }) => {
-    metrics.overspent.inc();
-    logger.error({ budget_id: b.id, tenant: b.tenant, epsilon_spent: b.epsilon_spent, epsilon_limit: b.epsilon }, 'budget overspent: steps already taken were recorded beyond its limit');
+    sideEffect(logger, () => {
+      metrics.overspent.inc();
+      logger.error({ budget_id: b.id, tenant: b.tenant, epsilon_spent: b.epsilon_spent, epsilon_limit: b.epsilon }, 'budget overspent: steps already taken were recorded beyond its limit');
+    });
   };
-  const ctx: Ctx = { store: deps.store, meters, keys, now, metrics, logger, config, engine: { store: deps.store, meters, now, onOverspend } };
-
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false); // answers are per request; hashing every body buys nothing
-  app.set('query parser', 'simple');
-  app.use(observe(logger, metrics));
-  const ops = express.Router();
-  opsRoutes(ops, ctx);
-  app.use(ops);
-  // Dashboard reads, like API reads, first log reservations that expired uncommitted (ledger/expiry.ts).
-  const source = loggingDueFirst(ctx.engine, storeSource(deps.store, keys), ['listBudgets', 'listRuns', 'getRun', 'listEvents'] as const);
-  app.use(createDashboardRouter({ source }));
-  app.use('/v1', authenticate(deps.store, config.adminToken));
-  app.use(express.json({ limit: config.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }));
-  app.use(
-    OpenApiValidator.middleware({
+  const pipeline = [
+    requireUtf8,
+    express.json({ limit: config.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }),
+    checkBody,
+    ...(OpenApiValidator.middleware({
       apiSpec: apiSpec as never,
       validateApiSpec: false,
       validateRequests: { coerceTypes: false, removeAdditional: false, allowUnknownQueryParameters: false },
       validateResponses: config.validateResponses ? { removeAdditional: false, coerceTypes: false } : false,
       validateSecurity: false,
       ignoreUndocumented: false,
-      ignorePaths: /^\/(?!v1\/)/,
-    }),
-  );
-  const v1 = express.Router();
+    }) as express.RequestHandler[]),
+  ];
+  const guards = createGuards(pipeline);
+  const ctx: Ctx = { store: deps.store, meters, keys, now, metrics, logger, config, engine: { store: deps.store, meters, now, onOverspend }, guards };
+  const operations = specOperations(apiSpec);
+
+  const app = express();
+  // Exact paths only: '/V1/...' or '/v1/budgets/' match no route and get 404, never a handler.
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
+  app.disable('x-powered-by');
+  app.set('etag', false); // answers are per request; hashing every body buys nothing
+  app.set('query parser', 'simple');
+  app.use(observe(logger, metrics));
+  const ops = express.Router(ROUTER_OPTIONS);
+  opsRoutes(ops, ctx);
+  app.use(ops);
+  // Dashboard reads, like API reads, first log reservations that expired uncommitted (ledger/expiry.ts).
+  const source = loggingDueFirst(ctx.engine, storeSource(deps.store, keys), ['listBudgets', 'listRuns', 'getRun', 'listEvents'] as const);
+  app.use(createDashboardRouter({ source }));
+  app.use('/v1', authenticate(deps.store, config.adminToken));
+  const v1 = express.Router(ROUTER_OPTIONS);
   adminRoutes(v1, ctx);
   budgetRoutes(v1, ctx);
   runRoutes(v1, ctx);
   eventRoutes(v1, ctx);
   reportRoutes(v1, ctx);
+  checkRoutes(v1, operations, '/v1/');
   app.use(v1);
+  app.use(notFound(operations));
   app.use(problemHandler(logger));
   return app;
 }

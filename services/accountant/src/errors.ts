@@ -23,6 +23,7 @@ export const STATUS: Record<ServiceErrorCode, number> = {
   reservation_closed: 409,
   reservation_exceeded: 409,
   unsupported_media_type: 415,
+  method_not_allowed: 405,
   not_ready: 503,
   internal: 500,
 };

@@ -59,11 +59,35 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Every API key by id, tenant and state; never a key or its hash (admin token required). */
+        get: operations["listApiKeys"];
         put?: never;
         /** Create an API key for a tenant (admin token required). */
         post: operations["createApiKey"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api-keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key (admin token required); every replica refuses it from the next request on.
+         * @description Revoking is idempotent: revoking a revoked key answers the key with its first `revoked_at`. Keys are
+         *     looked up in the database on every request, so no replica keeps accepting a revoked key.
+         */
+        delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -513,7 +537,7 @@ export interface components {
              * @description A stable machine-readable error code.
              * @enum {string}
              */
-            code: "bad_request" | "validation_failed" | "malformed_json" | "payload_too_large" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "run_closed" | "run_open" | "budget_exhausted" | "delta_too_large" | "unsupported_event" | "idempotency_mismatch" | "reservation_closed" | "reservation_exceeded" | "unsupported_media_type" | "not_ready" | "internal";
+            code: "bad_request" | "validation_failed" | "malformed_json" | "payload_too_large" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "run_closed" | "run_open" | "budget_exhausted" | "delta_too_large" | "unsupported_event" | "idempotency_mismatch" | "reservation_closed" | "reservation_exceeded" | "unsupported_media_type" | "method_not_allowed" | "not_ready" | "internal";
             detail?: string;
             instance?: string;
             /** @description JSON pointer (RFC 6901) of the offending value or sub-event. */
@@ -539,6 +563,18 @@ export interface components {
             tenant: string;
             key_id: string;
             api_key: string;
+        };
+        /** @description An API key by id; the key itself is shown only once, when it is created. */
+        ApiKeyInfo: {
+            key_id: string;
+            tenant: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            revoked_at?: string;
+        };
+        ApiKeyList: {
+            api_keys: components["schemas"]["ApiKeyInfo"][];
         };
         BudgetCreate: {
             name: string;
@@ -856,6 +892,27 @@ export interface operations {
             };
         };
     };
+    listApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The keys, oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyList"];
+                };
+            };
+            401: components["responses"]["Problem"];
+        };
+    };
     createApiKey: {
         parameters: {
             query?: never;
@@ -880,6 +937,30 @@ export interface operations {
             };
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The revoked key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyInfo"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
         };
     };
     listBudgets: {
@@ -1037,6 +1118,7 @@ export interface operations {
             query?: {
                 /** @description The `next_cursor` of the previous page. */
                 cursor?: string;
+                /** @description Page size, 1 to 5000 (default 1000). */
                 limit?: string;
             };
             header?: never;

@@ -55,7 +55,7 @@ function sameOrigin(req: Request): boolean {
 export function createDashboardRouter(opts: DashboardOptions): Router {
   const { source } = opts;
   const sessions = opts.sessions ?? new SessionTable();
-  const router = express.Router();
+  const router = express.Router({ caseSensitive: true, strict: true });
   const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 4 });
 
   const tenantOf = (req: Request): string | undefined => sessions.get(readCookie(req.get('cookie'), COOKIE))?.tenant;

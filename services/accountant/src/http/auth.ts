@@ -1,21 +1,20 @@
-/** Bearer authentication: the admin token for admin routes, a tenant's API key (stored hashed) for the rest. */
+/**
+ * Bearer authentication: identifies the caller (admin, tenant, anonymous, or a token that is neither) and
+ * decides nothing. Each route decides who may call it with a guard (see guards.ts).
+ */
 import { timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { ServiceError } from '../errors.js';
 import { sha256Hex } from '../ids.js';
 import type { Store } from '../store/store.js';
 
-/** Admin-only routes (method + path). */
-const ADMIN = new Set(['POST /v1/api-keys', 'POST /v1/keys/rotate']);
-/** Key hashes remembered per app. */
-const KNOWN_LIMIT = 10_000;
-/** Routes anyone may call. */
-const PUBLIC = new Set(['GET /v1/keys']);
+/** Who is calling: set on `res.locals.principal` by `authenticate`. */
+export type Principal = { kind: 'admin' } | { kind: 'tenant'; tenant: string } | { kind: 'anonymous' } | { kind: 'invalid' };
 
-function bearer(req: Request): string | undefined {
+function bearer(req: Request): string | undefined | null {
   const h = req.headers.authorization;
+  if (h === undefined) return undefined;
   const m = typeof h === 'string' ? /^Bearer ([\x21-\x7e]{1,512})$/.exec(h) : null;
-  return m?.[1];
+  return m === null ? null : m[1]!;
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -23,32 +22,28 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 /**
- * Sets `res.locals.tenant` from the bearer key, or answers 401. Runs before request validation, so a caller
- * without a valid token learns nothing about the request shape.
+ * Sets `res.locals.principal` (and `res.locals.tenant` for a tenant key). A tenant key is looked up in the store
+ * on every request and never cached, so a revoked key stops working at once on every replica.
  * @example app.use('/v1', authenticate(store, adminToken))
  */
 export function authenticate(store: Store, adminToken: string) {
-  // Keys are never changed or revoked (no such route yet), so a found key hash can be remembered.
-  const known = new Map<string, string>();
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const route = `${req.method} ${req.baseUrl}${req.path}`.replace(/\/$/, '');
-    if (PUBLIC.has(route)) return next();
     const token = bearer(req);
-    if (token === undefined) throw new ServiceError('unauthorized', 'a bearer token is required');
-    if (ADMIN.has(route)) {
-      if (!sameSecret(token, adminToken)) throw new ServiceError('unauthorized', 'the admin token is wrong');
-      res.locals['admin'] = true;
-      return next();
+    let principal: Principal;
+    if (token === undefined) principal = { kind: 'anonymous' };
+    else if (token === null) principal = { kind: 'invalid' };
+    else if (sameSecret(token, adminToken)) principal = { kind: 'admin' };
+    else {
+      const tenant = await store.tenantForKeyHash(sha256Hex(token));
+      principal = tenant === undefined ? { kind: 'invalid' } : { kind: 'tenant', tenant };
     }
-    const hash = sha256Hex(token);
-    let tenant = known.get(hash);
-    if (tenant === undefined) {
-      tenant = await store.tenantForKeyHash(hash);
-      if (tenant === undefined) throw new ServiceError('unauthorized', 'the API key is wrong');
-      if (known.size >= KNOWN_LIMIT) known.delete(known.keys().next().value as string);
-      known.set(hash, tenant);
-    }
-    res.locals['tenant'] = tenant;
+    res.locals['principal'] = principal;
+    if (principal.kind === 'tenant') res.locals['tenant'] = principal.tenant;
     next();
   };
+}
+
+/** The caller identified by `authenticate` (anonymous when it did not run). */
+export function principalOf(res: Response): Principal {
+  return (res.locals['principal'] as Principal | undefined) ?? { kind: 'anonymous' };
 }

@@ -6,6 +6,7 @@ import type { KeyRing } from '../keys/key-ring.js';
 import type { EngineDeps } from '../ledger/engine.js';
 import type { Meters } from '../ledger/meters.js';
 import type { Store } from '../store/store.js';
+import type { Guards } from './guards.js';
 import type { ServiceMetrics } from './metrics.js';
 
 export interface AppConfig {
@@ -30,6 +31,8 @@ export interface Ctx {
   logger: Logger;
   config: Readonly<AppConfig>;
   engine: EngineDeps;
+  /** The guard each route starts with (who may call it, then request validation). */
+  guards: Guards;
 }
 
 /** The authenticated tenant of a request (set by `authenticate`). */

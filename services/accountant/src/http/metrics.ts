@@ -1,4 +1,5 @@
 /** Prometheus metrics (prom-client), one registry per app so tests and in-process servers do not collide. */
+import type { Logger } from 'pino';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface ServiceMetrics {
@@ -25,4 +26,21 @@ export function createMetrics(defaults = false): ServiceMetrics {
     overspent: new Counter({ name: 'dpledger_budget_overspent_total', help: 'Budgets found spent beyond their limit after recording steps already taken (a bug or an expiry race).', registers: [registry] }),
     refusals: new Counter({ name: 'dpledger_refusals_total', help: 'Requests refused, by problem code (budget_exhausted is the filter).', labelNames: ['code'], registers: [registry] }),
   };
+}
+
+/**
+ * Runs a metrics or logging side effect that must never fail a request: after a commit the write is done, so a
+ * throwing counter (prom-client refuses a negative increment) may not turn it into a 500.
+ * @example sideEffect(ctx.logger, () => ctx.metrics.appended.inc(n))
+ */
+export function sideEffect(logger: Logger | undefined, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    try {
+      logger?.warn({ err }, 'metrics or logging failed');
+    } catch {
+      // A failing logger has nowhere left to report to.
+    }
+  }
 }

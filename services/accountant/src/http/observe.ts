@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import type { ServiceMetrics } from './metrics.js';
+import { sideEffect, type ServiceMetrics } from './metrics.js';
 
 const SAFE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -17,15 +17,18 @@ export function observe(logger: Logger, metrics: ServiceMetrics) {
     res.locals['reqId'] = reqId;
     res.setHeader('X-Request-Id', reqId);
     const start = process.hrtime.bigint();
-    res.on('finish', () => {
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      const route = (req.route?.path as string | undefined) ? `${req.baseUrl}${req.route.path}` : 'unmatched';
-      metrics.requests.inc({ method: req.method, route, status: String(res.statusCode) });
-      metrics.latency.observe({ method: req.method, route }, seconds);
-      const code = res.locals['problemCode'] as string | undefined;
-      if (code !== undefined && res.statusCode < 500) metrics.refusals.inc({ code });
-      logger.info({ req_id: reqId, method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10, tenant: res.locals['tenant'], code }, 'request');
-    });
+    res.on('finish', () =>
+      // A throw in a 'finish' listener would crash the process; the answer is already sent.
+      sideEffect(logger, () => {
+        const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+        const route = (req.route?.path as string | undefined) ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+        metrics.requests.inc({ method: req.method, route, status: String(res.statusCode) });
+        metrics.latency.observe({ method: req.method, route }, seconds);
+        const code = res.locals['problemCode'] as string | undefined;
+        if (code !== undefined && res.statusCode < 500) metrics.refusals.inc({ code });
+        logger.info({ req_id: reqId, method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10, tenant: res.locals['tenant'], code }, 'request');
+      }),
+    );
     next();
   };
 }

@@ -5,6 +5,7 @@
 import { AccountingError, Ledger, assertDpEvent, stableKey, type DpEvent } from '@dpledger/accounting';
 import { ServiceError } from '../errors.js';
 import type { BudgetRow, ReservationRow, RunRow, Store, WriteTx } from '../store/store.js';
+import { LIMITS, assertCount, assertRdpGrows, assertRdpNonNegative, nextBudget } from './invariants.js';
 import { assess, type Meters } from './meters.js';
 
 export interface EngineDeps {
@@ -119,6 +120,7 @@ export function idempotent<T>(store: Store, caller: Caller, now: () => Date, fn:
 
 /** Logs `count` invocations of each event as records (one record per invocation) after the budget check. */
 export async function logEvents(deps: EngineDeps, tx: WriteTx, run: RunRow, budget: BudgetRow, events: readonly DpEvent[], times: number, pointerOf: (i: number) => string) {
+  assertCount(times, 0, LIMITS.steps, '/used');
   const now = deps.now();
   const meter = deps.meters.rdp(budget.neighboring_relation);
   const stillHeld = await holds(tx, budget.id);
@@ -126,6 +128,8 @@ export async function logEvents(deps: EngineDeps, tx: WriteTx, run: RunRow, budg
   for (const r of runs) priced(pointerOf(r.first), () => meter.cost(r.event));
   const committedRdp = meter.addRuns(budget.rdp, runs, times);
   const heldRdp = stillHeld.reduce((acc, r) => meter.add(acc, [r.event], r.steps), meter.zero());
+  assertRdpGrows(budget.rdp, committedRdp, `budget ${budget.id}`);
+  assertRdpNonNegative(heldRdp, `holds of budget ${budget.id}`);
   const committedLedger = mergeLedger(budget.ledger, runs, times);
   const heldEvents = stillHeld.map((r): DpEvent => ({ kind: 'self_composed', count: r.steps, event: r.event }));
   const eps = assess(deps.meters, budget, { committedRdp, heldRdp, committedLedger, heldEvents });
@@ -137,14 +141,16 @@ export async function logEvents(deps: EngineDeps, tx: WriteTx, run: RunRow, budg
   for (let k = 0; k < times; k++) for (const r of runs) for (let j = 0; j < r.count; j++) records.push({ sequence: seq++, run_id: run.id, event: r.event, recorded_at: recordedAt });
   await tx.insertEvents(records);
   const runRdp = meter.addRuns(run.rdp, runs, times);
+  assertRdpGrows(run.rdp, runRdp, `run ${run.id}`);
   const nextRun: RunRow = { ...run, event_count: seq, rdp: runRdp, ledger: mergeLedger(run.ledger, runs, times), epsilon_spent: meter.epsilon(runRdp, budget.delta).epsilon };
   await tx.updateRun(nextRun);
-  await tx.updateBudget({ ...budget, rdp: committedRdp, ledger: committedLedger, ...eps });
+  const stored = nextBudget(budget, { ...budget, rdp: committedRdp, ledger: committedLedger, ...eps });
+  await tx.updateBudget(stored);
   const answer: AppendAnswer = {
     sequence: seq - 1,
     event_count: seq,
-    epsilon_spent: eps.epsilon_spent,
-    epsilon_remaining: Math.max(0, budget.epsilon - eps.epsilon_reserved),
+    epsilon_spent: stored.epsilon_spent,
+    epsilon_remaining: Math.max(0, budget.epsilon - stored.epsilon_reserved),
     run_epsilon_spent: nextRun.epsilon_spent,
   };
   return answer;
@@ -156,6 +162,8 @@ export async function logEvents(deps: EngineDeps, tx: WriteTx, run: RunRow, budg
  * @example await appendEvents(deps, { tenant }, runId, [{ kind: 'gaussian', noise_multiplier: 1 }])
  */
 export function appendEvents(deps: EngineDeps, caller: Caller, runId: string, events: readonly unknown[], firstSequence?: number) {
+  if (!Array.isArray(events)) throw new ServiceError('validation_failed', 'events must be an array', { pointer: '/events' });
+  assertCount(events.length, 1, LIMITS.events, '/events', 'the number of events');
   const typed = events.map((e, i) => priced(`/events/${i}`, () => assertDpEvent(e)));
   return idempotent(deps.store, caller, deps.now, async (tx) => {
     const { run, budget } = await openRun(tx, caller.tenant, runId);

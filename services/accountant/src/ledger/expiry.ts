@@ -9,6 +9,7 @@ import type { DpEvent } from '@dpledger/accounting';
 import { ServiceError } from '../errors.js';
 import type { BudgetRow, ReservationRow, RunRow, WriteTx } from '../store/store.js';
 import { mergeLedger, type AppendAnswer, type EngineDeps, type EventRun } from './engine.js';
+import { nextBudget } from './invariants.js';
 import { measure } from './meters.js';
 
 /** The answer to a commit: an append's answer and how many of the reservation's steps are in the ledger. */
@@ -51,10 +52,10 @@ export async function recordHold(deps: EngineDeps, tx: WriteTx, res: Reservation
   const runRdp = meter.addRuns(run.rdp, runs);
   const nextRun: RunRow = { ...run, event_count: first + used, rdp: runRdp, ledger: mergeLedger(run.ledger, runs), epsilon_spent: meter.epsilon(runRdp, budget.delta).epsilon };
   await tx.updateRun(nextRun);
-  const nextBudget: BudgetRow = { ...budget, rdp: committedRdp, ledger: committedLedger, ...eps };
-  await tx.updateBudget(nextBudget);
-  if (isOverspent(nextBudget) && !isOverspent(budget)) deps.onOverspend?.(nextBudget);
-  return answerOf(nextRun, nextBudget, used);
+  const stored = nextBudget(budget, { ...budget, rdp: committedRdp, ledger: committedLedger, ...eps });
+  await tx.updateBudget(stored);
+  if (isOverspent(stored) && !isOverspent(budget)) deps.onOverspend?.(stored);
+  return answerOf(nextRun, stored, used);
 }
 
 /** The answer describing a run and its budget as they stand, for a reservation with `logged` steps in the ledger. */

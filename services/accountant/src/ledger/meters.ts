@@ -3,7 +3,7 @@
  * accountant is consulted only when the RDP bound alone would refuse, because both are valid upper bounds on
  * the true epsilon and PLD recomposes the budget's whole (run-length merged) ledger.
  */
-import { stableKey, type DpEvent, type NeighboringRelation } from '@dpledger/accounting';
+import { AccountingError, stableKey, type DpEvent, type NeighboringRelation } from '@dpledger/accounting';
 import { ServiceError } from '../errors.js';
 import type { BudgetRow } from '../store/store.js';
 import { RdpMeter } from './rdp-meter.js';
@@ -35,12 +35,25 @@ export class Meters {
     const key = `${relation} ${delta} ${stableKey(ledger)}`;
     const hit = this.pldCache.get(key);
     if (hit !== undefined) return hit;
-    const raw = this.pld(relation, ledger, delta);
+    const raw = orInfinity(() => this.pld(relation, ledger, delta));
     // A NaN or negative figure is a fault in the accountant: count it as infinite, so it can only refuse.
     const eps = raw >= 0 ? raw : Infinity;
     if (this.pldCache.size >= PLD_CACHE_LIMIT) this.pldCache.delete(this.pldCache.keys().next().value as string);
     this.pldCache.set(key, eps);
     return eps;
+  }
+}
+
+/**
+ * PLD's figure, or Infinity when PLD cannot price the ledger (an AccountingError such as unsupported_event for a
+ * zcdp event that RDP accepted): then only the RDP bound decides, and a refusal is 409, not a 500.
+ */
+function orInfinity(pld: () => number): number {
+  try {
+    return pld();
+  } catch (err) {
+    if (err instanceof AccountingError) return Infinity;
+    throw err;
   }
 }
 

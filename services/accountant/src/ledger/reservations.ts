@@ -9,6 +9,7 @@ import { ServiceError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { ReservationRow, RunRow } from '../store/store.js';
 import { assess } from './meters.js';
+import { LIMITS, assertCount, assertRdpNonNegative, nextBudget } from './invariants.js';
 import { holds, idempotent, openRun, priced, type Caller, type EngineDeps } from './engine.js';
 import { answerOf, logDue, logExpired, recordHold, type CommitAnswer } from './expiry.js';
 
@@ -22,6 +23,8 @@ export const DEFAULT_RESERVATION_TTL_SECONDS = 3600;
  * @example await reserve(deps, caller, runId, { steps: 100, event })
  */
 export async function reserve(deps: EngineDeps, caller: Caller, runId: string, req: { steps: number; event: unknown; ttl_seconds?: number }) {
+  assertCount(req.steps, 1, LIMITS.steps, '/steps');
+  if (req.ttl_seconds !== undefined) assertCount(req.ttl_seconds, 1, LIMITS.ttlSeconds, '/ttl_seconds');
   const event = priced('/event', () => assertDpEvent(req.event));
   await logDue(deps, caller.tenant);
   return idempotent<Reservation>(deps.store, caller, deps.now, async (tx) => {
@@ -32,6 +35,7 @@ export async function reserve(deps: EngineDeps, caller: Caller, runId: string, r
     // Every open hold counts, expired or not: one that expired since logDue is logged at the next touch.
     const all = [...(await holds(tx, budget.id)), { steps: req.steps, event }];
     const heldRdp = all.reduce((acc, r) => meter.add(acc, [r.event], r.steps), meter.zero());
+    assertRdpNonNegative(heldRdp, `holds of budget ${budget.id}`);
     const heldEvents = all.map((r): DpEvent => ({ kind: 'self_composed', count: r.steps, event: r.event }));
     const eps = assess(deps.meters, budget, { committedRdp: budget.rdp, heldRdp, committedLedger: budget.ledger, heldEvents });
     const row: ReservationRow = {
@@ -46,8 +50,9 @@ export async function reserve(deps: EngineDeps, caller: Caller, runId: string, r
       expires_at: new Date(now.getTime() + 1000 * (req.ttl_seconds ?? DEFAULT_RESERVATION_TTL_SECONDS)).toISOString(),
     };
     await tx.insertReservation(row);
-    await tx.updateBudget({ ...budget, ...eps });
-    const body: Reservation = { id: row.id, run_id: run.id, steps: row.steps, event, status: 'open', expires_at: row.expires_at, epsilon_remaining: Math.max(0, budget.epsilon - eps.epsilon_reserved) };
+    const stored = nextBudget(budget, { ...budget, ...eps });
+    await tx.updateBudget(stored);
+    const body: Reservation = { id: row.id, run_id: run.id, steps: row.steps, event, status: 'open', expires_at: row.expires_at, epsilon_remaining: Math.max(0, budget.epsilon - stored.epsilon_reserved) };
     return { status: 201, body };
   });
 }
@@ -59,6 +64,7 @@ export async function reserve(deps: EngineDeps, caller: Caller, runId: string, r
  * @example await commitReservation(deps, caller, reservationId, 87)
  */
 export async function commitReservation(deps: EngineDeps, caller: Caller, reservationId: string, used: number) {
+  assertCount(used, 0, LIMITS.steps, '/used');
   await logDue(deps, caller.tenant);
   return idempotent<CommitAnswer>(deps.store, caller, deps.now, async (tx) => {
     const res = await tx.getReservation(caller.tenant, reservationId);

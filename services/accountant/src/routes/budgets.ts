@@ -9,12 +9,14 @@ import { logDue } from '../ledger/expiry.js';
 import type { BudgetRow } from '../store/store.js';
 
 export function budgetRoutes(r: Router, ctx: Ctx): void {
-  r.get('/v1/budgets', async (_req, res) => {
+  const { requireTenant } = ctx.guards;
+
+  r.get('/v1/budgets', requireTenant, async (_req, res) => {
     await logDue(ctx.engine, tenantOf(res));
     res.json({ budgets: (await ctx.store.listBudgets(tenantOf(res))).map(budgetView) });
   });
 
-  r.post('/v1/budgets', async (req, res) => {
+  r.post('/v1/budgets', requireTenant, async (req, res) => {
     const body = req.body as components['schemas']['BudgetCreate'];
     const relation = body.neighboring_relation ?? 'add_or_remove_one';
     const row: BudgetRow = {
@@ -37,7 +39,7 @@ export function budgetRoutes(r: Router, ctx: Ctx): void {
     res.status(201).json(budgetView(row));
   });
 
-  r.get('/v1/budgets/:budget_id', async (req, res) => {
+  r.get('/v1/budgets/:budget_id', requireTenant, async (req, res) => {
     await logDue(ctx.engine, tenantOf(res));
     const b = await ctx.store.getBudget(tenantOf(res), req.params['budget_id']!);
     if (b === undefined) throw new ServiceError('not_found', `budget ${req.params['budget_id']} not found`);

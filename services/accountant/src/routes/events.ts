@@ -3,6 +3,7 @@ import type { Router } from 'express';
 import { ServiceError } from '../errors.js';
 import { callerOf } from '../http/request-hash.js';
 import { tenantOf, type Ctx } from '../http/context.js';
+import { sideEffect } from '../http/metrics.js';
 import { appendEvents } from '../ledger/engine.js';
 import { logDue } from '../ledger/expiry.js';
 import { commitReservation, reserve } from '../ledger/reservations.js';
@@ -12,7 +13,9 @@ export const DEFAULT_PAGE = 1000;
 export const MAX_PAGE = 5000;
 
 export function eventRoutes(r: Router, ctx: Ctx): void {
-  r.get('/v1/runs/:run_id/events', async (req, res) => {
+  const { requireTenant } = ctx.guards;
+
+  r.get('/v1/runs/:run_id/events', requireTenant, async (req, res) => {
     await logDue(ctx.engine, tenantOf(res));
     const run = await ctx.store.getRun(tenantOf(res), req.params['run_id']!);
     if (run === undefined) throw new ServiceError('not_found', `run ${req.params['run_id']} not found`);
@@ -24,24 +27,24 @@ export function eventRoutes(r: Router, ctx: Ctx): void {
     res.json(last !== undefined && events.length === limit && last.sequence < run.event_count - 1 ? { events, next_cursor: String(last.sequence) } : { events });
   });
 
-  r.post('/v1/runs/:run_id/events', async (req, res) => {
+  r.post('/v1/runs/:run_id/events', requireTenant, async (req, res) => {
     const { events, first_sequence } = req.body as { events: unknown[]; first_sequence?: number };
     await logDue(ctx.engine, tenantOf(res));
     const answer = await appendEvents(ctx.engine, callerOf(req, tenantOf(res)), req.params['run_id']!, events, first_sequence);
-    if (!answer.replayed) ctx.metrics.appended.inc(events.length);
+    if (!answer.replayed) sideEffect(ctx.logger, () => ctx.metrics.appended.inc(events.length));
     res.status(answer.status).json(answer.body);
   });
 
-  r.post('/v1/runs/:run_id/reservations', async (req, res) => {
+  r.post('/v1/runs/:run_id/reservations', requireTenant, async (req, res) => {
     const body = req.body as { steps: number; event: unknown; ttl_seconds?: number };
     const answer = await reserve(ctx.engine, callerOf(req, tenantOf(res)), req.params['run_id']!, body);
     res.status(answer.status).json(answer.body);
   });
 
-  r.post('/v1/reservations/:reservation_id/commit', async (req, res) => {
+  r.post('/v1/reservations/:reservation_id/commit', requireTenant, async (req, res) => {
     const used = (req.body as { used: number }).used;
     const answer = await commitReservation(ctx.engine, callerOf(req, tenantOf(res)), req.params['reservation_id']!, used);
-    if (!answer.replayed) ctx.metrics.appended.inc(used);
+    if (!answer.replayed) sideEffect(ctx.logger, () => ctx.metrics.appended.inc(used));
     res.status(answer.status).json(answer.body);
   });
 }

@@ -7,6 +7,8 @@ import { allEvents } from '../report/build-report.js';
 import { issueReport } from '../report/issue-report.js';
 
 export function reportRoutes(r: Router, ctx: Ctx): void {
+  const { requireTenant } = ctx.guards;
+
   const closedRun = async (tenant: string, id: string) => {
     const run = await ctx.store.getRun(tenant, id);
     if (run === undefined) throw new ServiceError('not_found', `run ${id} not found`);
@@ -14,12 +16,12 @@ export function reportRoutes(r: Router, ctx: Ctx): void {
     return run;
   };
 
-  r.get('/v1/runs/:run_id/report', async (req, res) => {
+  r.get('/v1/runs/:run_id/report', requireTenant, async (req, res) => {
     const run = await closedRun(tenantOf(res), req.params['run_id']!);
     res.json((await issueReport(ctx, run)).envelope);
   });
 
-  r.get('/v1/runs/:run_id/proof/:sequence', async (req, res) => {
+  r.get('/v1/runs/:run_id/proof/:sequence', requireTenant, async (req, res) => {
     const run = await closedRun(tenantOf(res), req.params['run_id']!);
     const seq = Number(req.params['sequence']);
     if (!(seq < run.event_count)) throw new ServiceError('not_found', `run ${run.id} has no event ${seq}`);

@@ -9,6 +9,7 @@ import { tenantOf, type Ctx } from '../http/context.js';
 import { runView } from '../http/views.js';
 import { submitAudit } from '../ledger/audit.js';
 import { logDue } from '../ledger/expiry.js';
+import { nextBudget } from '../ledger/invariants.js';
 import { closeRun } from '../ledger/reservations.js';
 import { issueReport } from '../report/issue-report.js';
 import type { RunRow } from '../store/store.js';
@@ -17,13 +18,15 @@ import type { RunRow } from '../store/store.js';
 export const MAX_METADATA_BYTES = 16 * 1024;
 
 export function runRoutes(r: Router, ctx: Ctx): void {
-  r.get('/v1/runs', async (req, res) => {
+  const { requireTenant } = ctx.guards;
+
+  r.get('/v1/runs', requireTenant, async (req, res) => {
     const budgetId = req.query['budget_id'];
     await logDue(ctx.engine, tenantOf(res));
     res.json({ runs: (await ctx.store.listRuns(tenantOf(res), typeof budgetId === 'string' ? budgetId : undefined)).map(runView) });
   });
 
-  r.post('/v1/runs', async (req, res) => {
+  r.post('/v1/runs', requireTenant, async (req, res) => {
     const body = req.body as components['schemas']['RunCreate'];
     const tenant = tenantOf(res);
     if (body.metadata !== undefined && Buffer.byteLength(JSON.stringify(body.metadata)) > MAX_METADATA_BYTES) {
@@ -58,25 +61,25 @@ export function runRoutes(r: Router, ctx: Ctx): void {
         created_at: ctx.now().toISOString(),
       };
       await tx.insertRun(row);
-      await tx.updateBudget({ ...budget, run_count: budget.run_count + 1 });
+      await tx.updateBudget(nextBudget(budget, { ...budget, run_count: budget.run_count + 1 }));
       return row;
     });
     res.status(201).json(runView(run));
   });
 
-  r.get('/v1/runs/:run_id', async (req, res) => {
+  r.get('/v1/runs/:run_id', requireTenant, async (req, res) => {
     await logDue(ctx.engine, tenantOf(res));
     const run = await ctx.store.getRun(tenantOf(res), req.params['run_id']!);
     if (run === undefined) throw new ServiceError('not_found', `run ${req.params['run_id']} not found`);
     res.json(runView(run));
   });
 
-  r.post('/v1/runs/:run_id/audit', async (req, res) => {
+  r.post('/v1/runs/:run_id/audit', requireTenant, async (req, res) => {
     const audit = await submitAudit(ctx.engine, callerOf(req, tenantOf(res)), req.params['run_id']!, req.body as components['schemas']['AuditSubmit']);
     res.status(201).json(audit);
   });
 
-  r.post('/v1/runs/:run_id/close', async (req, res) => {
+  r.post('/v1/runs/:run_id/close', requireTenant, async (req, res) => {
     const body = req.body as components['schemas']['RunClose'];
     const closed = await closeRun(ctx.engine, callerOf(req, tenantOf(res)), req.params['run_id']!, body);
     await issueReport(ctx, closed);

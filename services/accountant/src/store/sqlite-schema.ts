@@ -13,6 +13,8 @@ CREATE TABLE IF NOT EXISTS audit_inputs (
   run_id TEXT PRIMARY KEY REFERENCES runs (id), tenant TEXT NOT NULL, scores TEXT NOT NULL, included TEXT NOT NULL,
   created_at TEXT NOT NULL);`,
   },
+  // API key revocation: a revoked key has revoked_at set and is refused by every replica from its next request
+  { version: 4, sql: 'ALTER TABLE api_keys ADD COLUMN revoked_at TEXT;' },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

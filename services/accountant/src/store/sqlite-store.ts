@@ -7,9 +7,10 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Mutex } from './mutex.js';
+import { KEY_HASH_SQL, apiKeyStatements } from './sqlite-api-keys.js';
 import { MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION } from './sqlite-schema.js';
 import { budgetFromRow, budgetToRow, eventFromRow, reservationFromRow, runFromRow, runToRow } from './sqlite-rows.js';
-import type { IdempotencyRow, ReportRow, SigningKeyRow, Store, WriteTx } from './store.js';
+import type { ApiKeyInfo, IdempotencyRow, ReportRow, SigningKeyRow, Store, WriteTx } from './store.js';
 
 type Raw = Record<string, unknown>;
 type Db = Database.Database;
@@ -41,7 +42,7 @@ function statements(db: Db) {
     runs: p('SELECT * FROM runs WHERE tenant = ? ORDER BY created_at DESC, rowid DESC'),
     runsOfBudget: p('SELECT * FROM runs WHERE tenant = ? AND budget_id = ? ORDER BY created_at DESC, rowid DESC'),
     events: p('SELECT * FROM events WHERE run_id = ? AND sequence > ? ORDER BY sequence LIMIT ?'),
-    keyHash: p('SELECT tenant FROM api_keys WHERE hash = ?'),
+    keyHash: p(KEY_HASH_SQL),
     signingKeys: p('SELECT * FROM signing_keys ORDER BY created_at DESC, rowid DESC'),
     report: p('SELECT * FROM reports WHERE tenant = ? AND run_id = ?'),
     dueBudgets: p("SELECT DISTINCT budget_id FROM reservations WHERE tenant = ? AND status = 'open' AND expires_at <= ?"),
@@ -111,6 +112,7 @@ export class SqliteStore implements Store {
   private readonly w: ReturnType<typeof writeStatements>;
   private readonly r: ReturnType<typeof statements>;
   private readonly tx: WriteTx;
+  private readonly keys: ReturnType<typeof apiKeyStatements>;
   private readonly s: Record<'begin' | 'savepoint' | 'release' | 'rollbackTo' | 'commit', Database.Statement>;
 
   constructor(
@@ -119,6 +121,7 @@ export class SqliteStore implements Store {
   ) {
     this.w = writeStatements(writer);
     this.r = statements(reader);
+    this.keys = apiKeyStatements(writer);
     const p = (sql: string) => writer.prepare(sql);
     this.s = { begin: p('BEGIN IMMEDIATE'), savepoint: p('SAVEPOINT op'), release: p('RELEASE op'), rollbackTo: p('ROLLBACK TO op'), commit: p('COMMIT') };
     const w = this.w;
@@ -206,6 +209,14 @@ export class SqliteStore implements Store {
 
   async tenantForKeyHash(hash: string): Promise<string | undefined> {
     return (this.r.keyHash.get(hash) as { tenant: string } | undefined)?.tenant;
+  }
+
+  async listApiKeys(): Promise<ApiKeyInfo[]> {
+    return this.mutex.run(async () => this.keys.list());
+  }
+
+  async revokeApiKey(keyId: string, at: string): Promise<ApiKeyInfo | undefined> {
+    return this.mutex.run(async () => this.keys.revoke(keyId, at));
   }
 
   async getBudget(tenant: string, id: string) {

@@ -65,6 +65,9 @@ export interface AuditInputRow {
 
 export type EventRecord = S['EventRecord'];
 
+/** An API key by id (never the key or its hash). */
+export type ApiKeyInfo = S['ApiKeyInfo'];
+
 export interface ReservationRow {
   id: string;
   tenant: string;
@@ -132,8 +135,12 @@ export interface Store {
   close(): Promise<void>;
 
   insertApiKey(row: { key_id: string; tenant: string; hash: string; created_at: string }): Promise<void>;
-  /** The tenant whose key hashes to `hash`. */
+  /** The tenant whose live (unrevoked) key hashes to `hash`; asked on every request, so never cache it. */
   tenantForKeyHash(hash: string): Promise<string | undefined>;
+  /** Every API key, oldest first. */
+  listApiKeys(): Promise<ApiKeyInfo[]>;
+  /** Marks a key revoked (keeping the first revocation time); undefined when there is no such key. */
+  revokeApiKey(keyId: string, at: string): Promise<ApiKeyInfo | undefined>;
 
   getBudget(tenant: string, id: string): Promise<BudgetRow | undefined>;
   /** A tenant's budgets, newest first. */

@@ -1,0 +1,91 @@
+/** Issue 9 item 1: admin routes are admin-only under every spelling; API keys are listed by id and revoked at once. */
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { sha256Hex } from './ids.js';
+import { ADMIN, auth, testApp, useTestApp } from './testing/test-deps.js';
+import { createApp } from './app.js';
+
+const s = useTestApp();
+
+const tenantsWithKeys = async () => ((await request(s.t.app).get('/v1/api-keys').set(auth(ADMIN))).body.api_keys as { tenant: string }[]).map((k) => k.tenant);
+
+describe('admin routes', () => {
+  it('a tenant key reaches no admin route through a case-variant path (issue 9.1 reproduction)', async () => {
+    const keysBefore = (await request(s.t.app).get('/v1/keys')).body.keys;
+    for (const path of ['/v1/API-KEYS', '/V1/api-keys', '/v1/Api-Keys', '/v1/api-keys/']) {
+      for (const token of [s.key, ADMIN]) {
+        const res = await request(s.t.app).post(path).set(auth(token)).send({ tenant: 'mallory' });
+        expect(res.status, path).toBe(404);
+        expect(res.body.code).toBe('not_found');
+      }
+    }
+    for (const path of ['/v1/KEYS/ROTATE', '/v1/keys/Rotate', '/V1/keys/rotate']) expect((await request(s.t.app).post(path).set(auth(s.key))).status, path).toBe(404);
+    expect((await request(s.t.app).post('/v1/api-keys').set(auth(s.key)).send({ tenant: 'mallory' })).status).toBe(401);
+    expect((await request(s.t.app).post('/v1/keys/rotate').set(auth(s.key))).status).toBe(401);
+    expect(await tenantsWithKeys()).not.toContain('mallory');
+    expect((await request(s.t.app).get('/v1/keys')).body.keys).toEqual(keysBefore);
+  });
+
+  it('lists keys by id and tenant only, to the admin only', async () => {
+    const made = await request(s.t.app).post('/v1/api-keys').set(auth(ADMIN)).send({ tenant: 'listed' });
+    const res = await request(s.t.app).get('/v1/api-keys').set(auth(ADMIN));
+    expect(res.status).toBe(200);
+    const mine = res.body.api_keys.find((k: { key_id: string }) => k.key_id === made.body.key_id);
+    expect(mine).toEqual({ key_id: made.body.key_id, tenant: 'listed', created_at: '2026-01-01T00:00:00.000Z' });
+    expect(res.text).not.toContain(made.body.api_key);
+    expect(res.text).not.toContain(sha256Hex(made.body.api_key));
+    expect((await request(s.t.app).get('/v1/api-keys').set(auth(s.key))).status).toBe(401);
+    expect((await request(s.t.app).get('/v1/api-keys')).status).toBe(401);
+  });
+});
+
+describe('revocation', () => {
+  it('a revoked key stops working at once, in this app and in a replica on the same database', async () => {
+    const replicaStore = (await import('./store/sqlite-store.js')).openSqliteStore(s.t.file);
+    const replica = await createApp({ store: replicaStore, config: { adminToken: ADMIN } });
+    const made = await request(s.t.app).post('/v1/api-keys').set(auth(ADMIN)).send({ tenant: 'revoked' });
+    const key = made.body.api_key as string;
+    expect((await request(s.t.app).get('/v1/budgets').set(auth(key))).status).toBe(200);
+    expect((await request(replica).get('/v1/budgets').set(auth(key))).status).toBe(200);
+
+    s.t.clock.now = new Date('2026-01-02T00:00:00.000Z');
+    const revoked = await request(s.t.app).delete(`/v1/api-keys/${made.body.key_id}`).set(auth(ADMIN));
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toEqual({ key_id: made.body.key_id, tenant: 'revoked', created_at: '2026-01-01T00:00:00.000Z', revoked_at: '2026-01-02T00:00:00.000Z' });
+    for (const app of [s.t.app, replica]) {
+      const res = await request(app).get('/v1/budgets').set(auth(key));
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('unauthorized');
+    }
+    // Revoking again changes nothing; the other keys still work.
+    s.t.clock.now = new Date('2026-01-03T00:00:00.000Z');
+    expect((await request(s.t.app).delete(`/v1/api-keys/${made.body.key_id}`).set(auth(ADMIN))).body.revoked_at).toBe('2026-01-02T00:00:00.000Z');
+    expect((await request(replica).get('/v1/budgets').set(auth(s.key))).status).toBe(200);
+    s.t.clock.now = new Date('2026-01-01T00:00:00.000Z');
+    await replicaStore.close();
+  });
+
+  it('revoking needs the admin token, and an unknown key is 404', async () => {
+    const made = await request(s.t.app).post('/v1/api-keys').set(auth(ADMIN)).send({ tenant: 'keep' });
+    expect((await request(s.t.app).delete(`/v1/api-keys/${made.body.key_id}`).set(auth(made.body.api_key))).status).toBe(401);
+    expect((await request(s.t.app).delete(`/v1/api-keys/${made.body.key_id}`)).status).toBe(401);
+    expect((await request(s.t.app).get('/v1/budgets').set(auth(made.body.api_key))).status).toBe(200);
+    const missing = await request(s.t.app).delete('/v1/api-keys/key_nope').set(auth(ADMIN));
+    expect(missing.status).toBe(404);
+    expect(missing.body.code).toBe('not_found');
+  });
+
+  it('an existing database without the revocation column gets it on open', async () => {
+    const own = await testApp();
+    const Database = (await import('better-sqlite3')).default;
+    await own.store.close();
+    const db = new Database(own.file);
+    db.exec('ALTER TABLE api_keys DROP COLUMN revoked_at');
+    db.close();
+    const { openSqliteStore } = await import('./store/sqlite-store.js');
+    const store = openSqliteStore(own.file);
+    expect(await store.listApiKeys()).toEqual([]);
+    await store.close();
+    (await import('node:fs')).rmSync(own.dir, { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,36 @@
+/**
+ * API keys in SQLite: revocation and listing. A key is looked up on every request (no cache), and a revoked
+ * key has `revoked_at` set, so every replica that shares the database refuses it from its next request on.
+ */
+import type Database from 'better-sqlite3';
+import type { ApiKeyInfo } from './store.js';
+
+type Db = Database.Database;
+
+/** The tenant of a live (unrevoked) key by hash. */
+export const KEY_HASH_SQL = 'SELECT tenant FROM api_keys WHERE hash = ? AND revoked_at IS NULL';
+
+/**
+ * Prepared statements over the `api_keys` table of the writer connection.
+ * @example const keys = apiKeyStatements(writer); keys.revoke('key_1', new Date().toISOString())
+ */
+export function apiKeyStatements(db: Db) {
+  const list = db.prepare('SELECT key_id, tenant, created_at, revoked_at FROM api_keys ORDER BY created_at, rowid');
+  const one = db.prepare('SELECT key_id, tenant, created_at, revoked_at FROM api_keys WHERE key_id = ?');
+  // The first revocation time is kept: revoking twice changes nothing.
+  const revoke = db.prepare('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE key_id = ?');
+  const info = (r: Record<string, unknown>): ApiKeyInfo => ({
+    key_id: r['key_id'] as string,
+    tenant: r['tenant'] as string,
+    created_at: r['created_at'] as string,
+    ...(r['revoked_at'] === null ? {} : { revoked_at: r['revoked_at'] as string }),
+  });
+  return {
+    list: (): ApiKeyInfo[] => (list.all() as Record<string, unknown>[]).map(info),
+    revoke: (keyId: string, at: string): ApiKeyInfo | undefined => {
+      revoke.run(at, keyId);
+      const row = one.get(keyId) as Record<string, unknown> | undefined;
+      return row === undefined ? undefined : info(row);
+    },
+  };
+}
