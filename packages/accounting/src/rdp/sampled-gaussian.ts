@@ -228,6 +228,22 @@ function logDFractionalSmallQ(q: number, sigma: number, order: number): number {
  */
 export function poissonSampledGaussianRdp(q: number, sigma: number, order: number): number {
   if (q === 1) return order / (2 * sigma * sigma); // plain Gaussian (Mironov 2017, Prop. 7)
-  const logD = Number.isInteger(order) ? logDInteger(q, sigma, order) : q < 0.25 ? logDFractionalSmallQ(q, sigma, order) : logDFractional(q, sigma, order);
-  return rdpFromLogD(logD, order);
+  if (Number.isInteger(order)) return rdpFromLogD(logDInteger(q, sigma, order), order);
+  const fractional = rdpFromLogD(q < 0.25 ? logDFractionalSmallQ(q, sigma, order) : logDFractional(q, sigma, order), order);
+  return sandwich(q, sigma, order, fractional);
+}
+
+/**
+ * Clamps an upper bound at a fractional order between the integer-order bounds around it. RDP is non-decreasing
+ * in the order (Mironov 2017, Prop. 10; van Erven & Harremoes 2014, Thm 3), so the bound at ceil(a) is an upper
+ * bound at a too (the min is sound), and raising a value never makes an upper bound unsound (the max). Each
+ * side's rounding margin differs, so without this an order just above n could print below order n.
+ */
+function sandwich(q: number, sigma: number, order: number, fractional: number): number {
+  if (order > MAX_TERMS) return fractional; // the integer sums would cost `order` terms each
+  const lo = Math.floor(order);
+  const hi = Math.ceil(order);
+  const atHi = rdpFromLogD(logDInteger(q, sigma, hi), hi);
+  const atLo = lo >= 2 ? rdpFromLogD(logDInteger(q, sigma, lo), lo) : 0;
+  return Math.min(atHi, Math.max(fractional, atLo));
 }
