@@ -45,9 +45,9 @@ function logDInteger(q: number, sigma: number, order: number): number {
   return sum.upperLog();
 }
 
-/** sum_{k>=2} C(a,k) (-q)^k = (1-q)^a - 1 + a q, without cancellation for small q (binomial series). */
+/** sum_{k>=2} C(a,k) (-q)^k = (1-q)^a - 1 + a q, without cancellation for small q (binomial series while a q <= 1, where it shrinks geometrically). */
 function bernoulliGap(q: number, order: number): number {
-  if (q >= 0.1) return Math.pow(1 - q, order) - 1 + order * q;
+  if (q >= 0.1 || order * q > 1) return Math.pow(1 - q, order) - 1 + order * q;
   let term = (order * (order - 1) * q * q) / 2;
   let sum = term;
   for (let k = 2; k < 400 && Math.abs(term) > Math.abs(sum) * 1e-18; k++) {
