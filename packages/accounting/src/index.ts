@@ -7,3 +7,4 @@ export { BaseAccountant, unsupported, type PrivacyAccountant, type LeafEvent } f
 export * from './rdp/index.js';
 export * from './calibration/index.js';
 export * from './pld/index.js';
+export { tightestEpsilon, type EpsilonBounds, type TightestEpsilon } from './tightest-epsilon.js';

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { RdpAccountant } from '@dpledger/accounting';
 import { buildComplianceModel, buildStatement, epsilonCurve, generateSigningKey, renderReportHtml, renderReportPdf, signReport, type PrivacyReportPredicate } from '@dpledger/audit';
 import { DATASET_DIGEST, MODEL_DIGEST, STEP, sampleRecords, samplePredicate } from '../fixtures/sample-report.js';
+import { chargedEpsilon, fmt } from './checks.js';
+import { reportContent } from './content.js';
 import { pdfText } from './pdf.js';
 import { ledgerSegments, recordSegments } from './segments.js';
 
@@ -73,6 +75,21 @@ describe('checks', () => {
     expect(statusOf(report({ noise_rng: 'seeded' }), /randomness/)).toBe('warn');
     expect(statusOf(report({ epsilon: { delta: 1e-5, rdp: { epsilon: truth.epsilon / 2, order: truth.order }, pld: null } }), /recomputed from the ledger/)).toBe('warn');
     expect(statusOf(report({ budget_remaining: { epsilon: -0.5 } }), /budget/)).toBe('fail');
+  });
+
+  it('states the smaller of the RDP and PLD bounds and names it; a pld budget is charged that one (issue 8.13)', () => {
+    const content = (predicate: Partial<PrivacyReportPredicate>) => reportContent(buildComplianceModel({ envelope: report(predicate), keys: [key.publicJwk], events: records }));
+    const headline = (blocks: ReturnType<typeof reportContent>) => blocks.find((b) => b.kind === 'paragraph' && b.text.startsWith('This model'));
+    const pldTighter = { epsilon: { delta: 1e-5, rdp: truth, pld: { epsilon: truth.epsilon * 0.9, value_discretization_interval: 1e-4 } } };
+    expect(headline(content(pldTighter))).toMatchObject({ text: expect.stringContaining(`(ε = ${fmt(truth.epsilon * 0.9)}, δ = 0.00001)-differential privacy (by PLD, the smaller of the RDP and PLD bounds)`) });
+    // PLD looser than RDP (as it was at epsilon ~200): the report states RDP's figure, even for a pld budget.
+    const pldLooser = { epsilon: { delta: 1e-5, rdp: truth, pld: { epsilon: truth.epsilon * 1.3, value_discretization_interval: 1e-4 } } };
+    expect(headline(content(pldLooser))).toMatchObject({ text: expect.stringContaining(`(ε = ${fmt(truth.epsilon)}, δ = 0.00001)-differential privacy (by RDP, the smaller`) });
+    const pldBudget = (p: typeof pldLooser) => samplePredicate(records, { ...p, budget: { id: 'bud_1', name: 'b', epsilon: 3, delta: 1e-5, accountant: 'pld' } });
+    expect(chargedEpsilon(pldBudget(pldLooser))).toBe(truth.epsilon);
+    expect(chargedEpsilon(pldBudget(pldTighter))).toBe(truth.epsilon * 0.9);
+    expect(chargedEpsilon(samplePredicate(records, pldTighter))).toBe(truth.epsilon); // an rdp budget is charged RDP
+    expect(headline(content({}))).toMatchObject({ text: expect.stringContaining('-differential privacy (by RDP). In plain words') });
   });
 
   it('a malformed event log is an AuditError, not a crash', () => {

@@ -22,6 +22,18 @@ describe('dpledger epsilon', () => {
     expect(code).toBe(0);
     expect(out).toMatch(/^rdp\s+1\.7118\s+optimal order 9\.6$/m);
     expect(out).toMatch(/^pld\s+1\.5154\s/m);
+    expect(out).toMatch(/^epsilon 1\.5154 \(pld: the smaller of the valid bounds\)$/m);
+  });
+
+  it('--json names the tightest bound; at epsilon ~200 that is PLD again (issue 8.13)', async () => {
+    const { out } = await capture(epsilon, ['--sampling-probability', '0.5', '--noise-multiplier', '0.5', '--steps', '100', '--json']);
+    const body = JSON.parse(out);
+    const [rdp, pld] = body.results.map((r: { epsilon: number }) => r.epsilon);
+    expect(rdp).toBeGreaterThan(140); // 146.7 by RDP
+    expect(pld).toBeLessThan(rdp); // 137.2 by PLD; the wrapped grid gave 214.0
+    expect(body.tightest).toEqual({ accountant: 'pld', epsilon: pld });
+    const one = JSON.parse((await capture(epsilon, ['--sampling-probability', '0.01', '--noise-multiplier', '1.1', '--steps', '10', '--accountant', 'rdp', '--json'])).out);
+    expect(one.tightest).toEqual({ accountant: 'rdp', epsilon: one.results[0].epsilon });
   });
 
   it('--json with --batch-size/--dataset-size and --epochs', async () => {
