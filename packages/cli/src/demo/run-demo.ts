@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { calibrateNoiseMultiplier } from '@dpledger/accounting';
+import { calibrateNoiseMultiplier, stepsForEpochs } from '@dpledger/accounting';
 import { DPTrainer, accuracy, buildModel, loadIdx, saveModelFiles, toTensors, useBackend } from '@dpledger/trainer';
 import { CliError } from '../cli-error.js';
 import { openAccountant } from './accountant-session.js';
@@ -58,7 +58,7 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<DemoResult
   if (!(opts.delta < 1 / n)) throw new CliError(`--delta ${opts.delta} must be below 1 / training size (${n})`);
   const batch = Math.min(opts.batchSize, n);
   const q = batch / n;
-  const steps = opts.steps ?? Math.max(1, Math.round(((opts.epochs ?? 1) * n) / batch));
+  const steps = opts.steps ?? stepsForEpochs(opts.epochs ?? 1, { sampler: 'poisson', datasetSize: n, expectedBatchSize: batch }); // the trainer's epoch
   const { noiseMultiplier } = calibrateNoiseMultiplier({ targetEpsilon: opts.targetEpsilon, targetDelta: opts.delta, samplingProbability: q, steps, accountant: 'rdp' });
   say(`training: ${n} images, expected batch ${batch} (q = ${q.toPrecision(3)}), ${steps} steps, sigma ${noiseMultiplier.toFixed(3)} calibrated to epsilon ${opts.targetEpsilon} at delta ${opts.delta.toExponential()}, backend ${backend}`);
 
