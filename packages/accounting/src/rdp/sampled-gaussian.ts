@@ -229,8 +229,16 @@ function logDFractionalSmallQ(q: number, sigma: number, order: number): number {
 export function poissonSampledGaussianRdp(q: number, sigma: number, order: number): number {
   if (q === 1) return order / (2 * sigma * sigma); // plain Gaussian (Mironov 2017, Prop. 7)
   if (Number.isInteger(order)) return rdpFromLogD(logDInteger(q, sigma, order), order);
-  const fractional = rdpFromLogD(q < 0.25 ? logDFractionalSmallQ(q, sigma, order) : logDFractional(q, sigma, order), order);
-  return sandwich(q, sigma, order, fractional);
+  return sandwich(q, sigma, order, fractionalSeriesRdp(q, sigma, order));
+}
+
+/**
+ * The fractional-order series alone (q < 1, non-integer order), before the clamp between integer orders: what
+ * the tests hold against the integer-order sums, since the clamp would hide a series that went wrong.
+ * @example fractionalSeriesRdp(0.01, 1.1, 2.5)
+ */
+export function fractionalSeriesRdp(q: number, sigma: number, order: number): number {
+  return rdpFromLogD(q < 0.25 ? logDFractionalSmallQ(q, sigma, order) : logDFractional(q, sigma, order), order);
 }
 
 /**
