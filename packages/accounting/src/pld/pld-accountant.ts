@@ -156,7 +156,7 @@ export class PldAccountant extends BaseAccountant<PldCost> {
    * hundreds at 1e-4), the low losses had to be moved up, which is sound but loose (299 instead of 215 for
    * q=0.1, sigma=0.8, 10000 steps). Then the whole ledger is recomposed on a coarser grid where it fits (the span
    * is estimated first, then the grid is made 4x coarser while anything is still narrowed): connect-the-dots is
-   * pessimistic on any grid (Doroshenko et al. 2022, Sec. 3), and at these epsilons a coarser interval costs
+   * pessimistic on any grid (Doroshenko et al. 2022, Algorithm 1), and at these epsilons a coarser interval costs
    * about 1e-6 relative, against tens of percent for the narrowed grid.
    */
   private materialize(): { pld: Pld; interval: number } {
