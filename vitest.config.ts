@@ -9,6 +9,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // One fast-check seed per run, printed; FC_SEED=random or FC_SEED=<n> changes it (test/setup/fast-check-seed.ts).
+    globalSetup: ['test/setup/fast-check-global.ts'],
+    setupFiles: ['test/setup/fast-check.ts'],
     reporters: ['default'],
   },
 });

@@ -11,3 +11,4 @@ export * from './pld/index.js';
 export { normCdf, normLogCdf, normPpf, normPpfLog } from './pld/normal.js';
 export { formatEpsilon, type EpsilonFormat } from './release/format-epsilon.js';
 export { deltaTooLarge } from './release/delta-check.js';
+export { tightestEpsilon, type EpsilonBounds, type TightestEpsilon } from './tightest-epsilon.js';

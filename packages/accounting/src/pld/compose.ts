@@ -5,7 +5,7 @@
  */
 import { nextFftSize } from './fft.js';
 import { cyclicConvolve, cyclicPower } from './real-convolution.js';
-import { clampNonNegative, finiteMass, MAX_BINS, truncateTails, type Pmf } from './pmf.js';
+import { clampNonNegative, finiteMass, MAX_BINS, truncateTails, withNarrowed, type Pmf } from './pmf.js';
 
 /** Tail mass a composition may truncate; it is counted as infinite loss (dp_accounting's default, 1e-15). */
 export const TAIL_MASS_TRUNCATION = 1e-15;
@@ -35,11 +35,12 @@ export function composePmf(a: Pmf, b: Pmf, tau = TAIL_MASS_TRUNCATION): Pmf {
   const nb = b.probs.length;
   const full = na + nb - 1;
   const infinityMass = combineInfinity(a.infinityMass, b.infinityMass);
+  const inherited = a.narrowed === true || b.narrowed === true;
   if (na === 1 || nb === 1) {
     const [single, other] = na === 1 ? [a, b] : [b, a];
     const w = single.probs[0]!;
     const probs = other.probs.map((p) => p * w);
-    return truncateTails({ offset: a.offset + b.offset, probs, infinityMass }, tau);
+    return truncateTails(withNarrowed({ offset: a.offset + b.offset, probs, infinityMass }, inherited), tau);
   }
   let result: Pmf;
   if (na * nb <= DIRECT_LIMIT && full <= MAX_BINS) {
@@ -49,7 +50,7 @@ export function composePmf(a: Pmf, b: Pmf, tau = TAIL_MASS_TRUNCATION): Pmf {
       if (pi === 0) continue;
       for (let j = 0; j < nb; j++) probs[i + j] = probs[i + j]! + pi * b.probs[j]!;
     }
-    result = { offset: a.offset + b.offset, probs, infinityMass };
+    result = withNarrowed({ offset: a.offset + b.offset, probs, infinityMass }, inherited);
   } else {
     // Keep the top `m` points of the linear convolution; a cyclic length n >= m wraps lower indices upward.
     const m = Math.min(full, MAX_BINS);
@@ -60,7 +61,7 @@ export function composePmf(a: Pmf, b: Pmf, tau = TAIL_MASS_TRUNCATION): Pmf {
     for (let s = 0; s < m; s++) probs[s] = cyc[(start + s) % n]!;
     clampNonNegative(probs);
     if (m < full) restoreMass(probs, finiteMass(a.probs) * finiteMass(b.probs));
-    result = { offset: a.offset + b.offset + start, probs, infinityMass };
+    result = withNarrowed({ offset: a.offset + b.offset + start, probs, infinityMass }, inherited || m < full);
   }
   return truncateTails(result, tau);
 }
@@ -136,11 +137,12 @@ export function selfComposePmf(pmf: Pmf, count: number, tau = TAIL_MASS_TRUNCATI
   const composedInfinity = -Math.expm1(count * Math.log1p(-pmf.infinityMass)); // 1 - (1 - inf)^count
   const n = pmf.probs.length;
   if (n === 1) {
-    return { offset: pmf.offset * count, probs: Float64Array.of(Math.pow(pmf.probs[0]!, count)), infinityMass: composedInfinity };
+    return withNarrowed({ offset: pmf.offset * count, probs: Float64Array.of(Math.pow(pmf.probs[0]!, count)), infinityMass: composedInfinity }, pmf.narrowed === true);
   }
   const infinityMass = Math.min(1, composedInfinity + tau);
   let [lower, upper] = selfConvolveBounds(pmf.probs, count, tau);
-  if (upper - lower + 1 > MAX_BINS) lower = upper - MAX_BINS + 1; // lower mass wraps upward: pessimistic
+  const cut = upper - lower + 1 > MAX_BINS;
+  if (cut) lower = upper - MAX_BINS + 1; // lower mass wraps upward: pessimistic, but loose (marked narrowed)
   const m = upper - lower + 1;
   const size = nextFftSize(m);
   const cyc = cyclicPower(pmf.probs, count, size);
@@ -148,5 +150,5 @@ export function selfComposePmf(pmf: Pmf, count: number, tau = TAIL_MASS_TRUNCATI
   for (let s = 0; s < m; s++) probs[s] = cyc[(lower + s) % size]!;
   clampNonNegative(probs);
   restoreMass(probs, Math.pow(finiteMass(pmf.probs), count) - tau / 2);
-  return { offset: pmf.offset * count + lower, probs, infinityMass };
+  return withNarrowed({ offset: pmf.offset * count + lower, probs, infinityMass }, pmf.narrowed === true || cut);
 }

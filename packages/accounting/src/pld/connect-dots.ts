@@ -2,7 +2,7 @@
  * Pessimistic connect-the-dots discretisation (Doroshenko, Ghazi, Kamath, Kumar, Manurangsi 2022, "Connect the
  * Dots: Tighter Discrete Approximations of Privacy Loss Distributions", Algorithm 1, on a uniform grid).
  */
-import { MAX_BINS, type Pmf } from './pmf.js';
+import { MAX_BINS, withNarrowed, type Pmf } from './pmf.js';
 
 /**
  * The PMF supported on grid points lo..hi (times `interval`) plus +infinity whose hockey-stick curve passes
@@ -26,7 +26,7 @@ export function connectTheDots(delta: (eps: number) => number, interval: number,
   const probs = new Float64Array(n);
   if (n === 1) {
     probs[0] = 1 - deltas[0]!;
-    return { offset: first, probs, infinityMass: deltas[0]! };
+    return withNarrowed({ offset: first, probs, infinityMass: deltas[0]! }, first > lo);
   }
   const em1 = Math.expm1(interval);
   const ed = Math.exp(interval);
@@ -36,5 +36,5 @@ export function connectTheDots(delta: (eps: number) => number, interval: number,
   }
   probs[n - 1] = (deltas[n - 1]! - deltas[n - 2]!) / Math.expm1(-interval);
   for (let i = 0; i < n; i++) if (!(probs[i]! > 0)) probs[i] = 0;
-  return { offset: first, probs, infinityMass: deltas[n - 1]! };
+  return withNarrowed({ offset: first, probs, infinityMass: deltas[n - 1]! }, first > lo);
 }

@@ -4,6 +4,10 @@ import { AccountingError, RdpAccountant, type DpEvent } from '@dpledger/accounti
 import { PldAccountant } from './index.js';
 import { describeAccountantContract } from '../testing/accountant-contract.js';
 import reference from './fixtures/pld-reference.json' with { type: 'json' };
+import { rdpReference } from '../fixtures/reference.js';
+import { normCdf } from './normal.js';
+
+const rdpRef = rdpReference();
 
 const dpsgd = (q: number, sigma: number, steps: number): DpEvent => ({
   kind: 'self_composed',
@@ -152,5 +156,42 @@ describe('PldAccountant properties (fast-check)', () => {
       }),
       opts,
     );
+  });
+});
+
+describe('epsilon in the hundreds (issue 8.13: a grid too narrow for the composition)', () => {
+  // The composed loss spans ~310 nats here, wider than MAX_BINS points at interval 1e-4 (~210 nats). The old code
+  // wrapped the low part of the FFT window onto its top (sound, but 299 where RDP says 226). Now the accountant
+  // recomposes on a coarser grid whose span fits, so nothing is wrapped.
+  const wide = dpsgd(0.1, 0.8, 10_000);
+  const acc = new PldAccountant().compose(wide);
+
+  it('q=0.1 sigma=0.8 10000 steps, delta=1e-7: below Opacus RDP (rdp-reference.json, Opacus 1.5.4 orders)', () => {
+    const opacus = rdpRef.rdp_epsilon.find((r) => r.q === 0.1 && r.sigma === 0.8 && r.steps === 10_000)!;
+    expect(opacus.delta).toBe(1e-7);
+    expect(acc.getEpsilon(1e-7)).toBeLessThan(opacus.opacus.eps);
+  });
+
+  it('delta=1e-5: below the RDP bound computed here, and agreeing with a PLD that fits its grid (interval 1e-3)', () => {
+    const rdp = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(wide).getEpsilon(1e-5);
+    const eps = acc.getEpsilon(1e-5);
+    expect(eps).toBeLessThan(rdp * 0.97); // 225.64 by RDP; 214.88 by PLD; the wrapped grid gave 299.2
+    const coarse = new PldAccountant({ valueDiscretizationInterval: 1e-3 }).compose(wide).getEpsilon(1e-5);
+    expect(eps).toBeLessThanOrEqual(coarse * (1 + 1e-9)); // a finer pessimistic grid is never looser
+    expect(eps).toBeGreaterThan(coarse * (1 - 1e-4));
+    expect(acc.getDelta(eps)).toBeLessThanOrEqual(1e-5 * (1 + 1e-6));
+    expect(acc.effectiveInterval).toBeGreaterThan(1e-4);
+    expect(new PldAccountant().compose(dpsgd(0.01, 1.1, 1000)).effectiveInterval).toBe(1e-4); // fits: unchanged
+  });
+
+  it('an unsampled Gaussian at epsilon ~420 matches the exact value (Balle & Wang 2018, Thm. 8) to 1e-4', () => {
+    const sigma = 0.04;
+    // delta(eps) = Phi(mu/2 - eps/mu) - e^eps Phi(-mu/2 - eps/mu), mu = 1/sigma (Balle & Wang 2018, Thm. 8)
+    const exactDelta = (eps: number) => normCdf(0.5 / sigma - eps * sigma) - Math.exp(eps) * normCdf(-0.5 / sigma - eps * sigma);
+    let [lo, hi] = [0, 1000];
+    for (let i = 0; i < 60; i++) [lo, hi] = exactDelta((lo + hi) / 2) > 1e-5 ? [(lo + hi) / 2, hi] : [lo, (lo + hi) / 2];
+    const eps = new PldAccountant().compose({ kind: 'gaussian', noise_multiplier: sigma }).getEpsilon(1e-5);
+    expect(eps).toBeGreaterThanOrEqual(hi - 1e-9);
+    expect(eps).toBeLessThan(hi * (1 + 1e-4));
   });
 });

@@ -5,7 +5,10 @@
  * self_composed) therefore reaches the very same numbers, and each leaf is self-composed by one FFT power.
  * More than MAX_GROUPS distinct leaves are composed into one PLD as they come, which bounds memory.
  */
+import { selfConvolveBounds, TAIL_MASS_TRUNCATION } from './compose.js';
 import { additiveNoisePld, composePld, IDENTITY_PLD, selfComposePld, type Pld } from './pld.js';
+import { truncateTails, type Pmf } from './pmf.js';
+import { gaussianNoise, SampledLoss } from './privacy-loss.js';
 
 export interface PldGroup {
   readonly pld: Pld;
@@ -82,4 +85,30 @@ export function materializeCost(cost: PldCost, interval: number): Pld {
     pld = composePld(pld, additiveNoisePld('gaussian', 1 / Math.sqrt(cost.gaussianPrecision), 1, interval));
   }
   return pld;
+}
+
+/** Grid points the `count`-fold composition of one direction spans after tail truncation (the Chernoff window). */
+function selfComposedPoints(pmf: Pmf, count: number): number {
+  if (count === 1) return pmf.probs.length;
+  const trimmed = truncateTails(pmf, TAIL_MASS_TRUNCATION / count);
+  const [lower, upper] = selfConvolveBounds(trimmed.probs, count, TAIL_MASS_TRUNCATION);
+  return upper - lower + 1;
+}
+
+/**
+ * About how many grid points (at `interval`, the grid the groups were built on) the materialized PLD of `cost`
+ * spans: the groups' Chernoff windows and the folded Gaussian's loss range, added. Cheap (no FFT); an estimate
+ * for choosing a grid that fits, never needed for soundness.
+ * @example composedPoints(repeatCost(leafGroupCost(key, stepPld), 10_000), 1e-4) // ~3.1e6 for q=0.1, sigma=0.8
+ */
+export function composedPoints(cost: PldCost, interval: number): number {
+  let points = 1;
+  for (const g of cost.groups.values()) {
+    points += Math.max(selfComposedPoints(g.pld.remove, g.count), selfComposedPoints(g.pld.add, g.count)) - 1;
+  }
+  if (cost.gaussianPrecision > 0) {
+    const [lo, hi] = new SampledLoss(gaussianNoise(1 / Math.sqrt(cost.gaussianPrecision)), 1, 'remove').lossRange();
+    points += Math.ceil((hi - lo) / interval);
+  }
+  return points;
 }

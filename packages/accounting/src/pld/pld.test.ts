@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { composePmf, selfComposePmf } from './compose.js';
 import { normCdf } from './normal.js';
-import { additiveNoisePld, epsilonDeltaPld, pldDelta, pldEpsilon } from './pld.js';
-import { deltaForEpsilon, epsilonForDelta, finiteMass, type Pmf } from './pmf.js';
+import { additiveNoisePld, epsilonDeltaPld, pldDelta, pldEpsilon, pldNarrowed } from './pld.js';
+import { deltaForEpsilon, epsilonForDelta, finiteMass, MAX_BINS, type Pmf } from './pmf.js';
 
 const D = 1e-4;
 
@@ -37,6 +37,8 @@ describe('connect-the-dots PLDs', () => {
     let [lo, hi] = [0, 2000]; // the exact epsilon at delta 1e-5, by bisection on the exact delta
     for (let i = 0; i < 60; i++) [lo, hi] = gaussianDelta(sigma, (lo + hi) / 2) > 1e-5 ? [(lo + hi) / 2, hi] : [lo, (lo + hi) / 2];
     expect(pldEpsilon(pld, D, 1e-5)).toBeGreaterThanOrEqual(hi - 1e-9);
+    expect(pldNarrowed(pld)).toBe(true); // so PldAccountant knows to recompose on a coarser grid
+    expect(pldNarrowed(additiveNoisePld('gaussian', sigma, 1, 1e-3))).toBe(false);
   });
 
   it('sampled PLDs hold unit mass in both directions, and q = 1 is symmetric', () => {
@@ -121,6 +123,18 @@ describe('PMF composition', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('a composition wider than MAX_BINS points is marked narrowed, and the mark survives later compositions', () => {
+    const probs = new Float64Array(3001);
+    [probs[0], probs[3000]] = [0.5, 0.5];
+    const step: Pmf = { offset: 0, probs, infinityMass: 0 }; // losses 0 and 3000 grid points, evenly
+    expect(selfComposePmf(step, 100).narrowed).toBeUndefined();
+    const wide = selfComposePmf(step, 10_000); // Chernoff window ~ 2 * 8.3 sd = 8.3 * 3000 * sqrt(10^4) points > MAX_BINS
+    expect(wide.narrowed).toBe(true);
+    expect(composePmf(wide, { offset: 2, probs: Float64Array.of(1), infinityMass: 0 }).narrowed).toBe(true);
+    expect(composePmf(step, step).narrowed).toBeUndefined();
+    expect(epsilonDeltaPld(1e9, 0, D).remove.narrowed).toBe(true);
   });
 
   it('epsilonForDelta inverts deltaForEpsilon', () => {

@@ -4,7 +4,7 @@
  */
 import { composePmf, selfComposePmf } from './compose.js';
 import { connectTheDots } from './connect-dots.js';
-import { deltaForEpsilon, epsilonForDelta, IDENTITY_PMF, MAX_BINS, type Pmf } from './pmf.js';
+import { deltaForEpsilon, epsilonForDelta, IDENTITY_PMF, MAX_BINS, withNarrowed, type Pmf } from './pmf.js';
 import { gaussianNoise, laplaceNoise, SampledLoss, type Direction, type Noise } from './privacy-loss.js';
 
 export interface Pld {
@@ -38,6 +38,14 @@ export function selfComposePld(a: Pld, count: number): Pld {
   if (count === 0 || a === IDENTITY_PLD) return IDENTITY_PLD;
   const remove = selfComposePmf(a.remove, count);
   return { remove, add: symmetric(a) ? remove : selfComposePmf(a.add, count) };
+}
+
+/**
+ * True when either direction was narrowed to fit the grid (pessimistic but loose: recompose on a coarser grid).
+ * @example pldNarrowed(composePld(a, b))
+ */
+export function pldNarrowed(p: Pld): boolean {
+  return p.remove.narrowed === true || p.add.narrowed === true;
 }
 
 /**
@@ -88,7 +96,7 @@ export function epsilonDeltaPld(epsilon: number, delta: number, interval: number
   const lowerMass = (1 - delta) / (1 + Math.exp(epsilon));
   let pmf: Pmf;
   if (hi - lo + 1 > MAX_BINS) {
-    pmf = { offset: 0, probs: Float64Array.of(lowerMass), infinityMass: delta + upperMass };
+    pmf = withNarrowed({ offset: 0, probs: Float64Array.of(lowerMass), infinityMass: delta + upperMass }, true);
   } else if (hi === lo) {
     pmf = { offset: lo, probs: Float64Array.of(upperMass + lowerMass), infinityMass: delta };
   } else {

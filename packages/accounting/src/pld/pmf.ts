@@ -9,11 +9,13 @@ export interface Pmf {
   readonly probs: Float64Array;
   /** Mass of infinite privacy loss: counted in full in every delta. */
   readonly infinityMass: number;
+  /** Set when some mass was moved to higher losses to fit MAX_BINS points: still pessimistic, but loose. */
+  readonly narrowed?: true;
 }
 
 /**
  * Most grid points a PLD may span (about 210 nats at interval 1e-4). Wider ones are narrowed pessimistically (the
- * lowest losses are raised into the window): epsilon stays an upper bound, but loosens once it is in the hundreds.
+ * lowest losses are raised into the window) and marked `narrowed`; PldAccountant then recomposes on a coarser grid.
  */
 export const MAX_BINS = 1 << 21;
 
@@ -87,7 +89,7 @@ export function truncateTails(pmf: Pmf, tau: number): Pmf {
   if (lo === 0 && hi === n - 1) return pmf;
   const kept = probs.slice(lo, hi + 1);
   kept[0] = kept[0]! + loMass;
-  return { offset: pmf.offset + lo, probs: kept, infinityMass: pmf.infinityMass + hiMass };
+  return withNarrowed({ offset: pmf.offset + lo, probs: kept, infinityMass: pmf.infinityMass + hiMass }, pmf.narrowed === true);
 }
 
 /**
@@ -106,4 +108,12 @@ export function finiteMass(probs: Float64Array): number {
   let s = 0;
   for (let i = 0; i < probs.length; i++) s += probs[i]!;
   return s;
+}
+
+/**
+ * `pmf`, marked narrowed when `narrowed` is true (the mark is only ever added, never cleared).
+ * @example withNarrowed(pmf, a.narrowed === true || cut)
+ */
+export function withNarrowed(pmf: Pmf, narrowed: boolean): Pmf {
+  return narrowed ? { ...pmf, narrowed: true } : pmf;
 }

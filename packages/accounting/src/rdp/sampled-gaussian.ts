@@ -45,9 +45,9 @@ function logDInteger(q: number, sigma: number, order: number): number {
   return sum.upperLog();
 }
 
-/** sum_{k>=2} C(a,k) (-q)^k = (1-q)^a - 1 + a q, without cancellation for small q (binomial series). */
+/** sum_{k>=2} C(a,k) (-q)^k = (1-q)^a - 1 + a q, without cancellation for small q (binomial series while a q <= 1, where it shrinks geometrically). */
 function bernoulliGap(q: number, order: number): number {
-  if (q >= 0.1) return Math.pow(1 - q, order) - 1 + order * q;
+  if (q >= 0.1 || order * q > 1) return Math.pow(1 - q, order) - 1 + order * q;
   let term = (order * (order - 1) * q * q) / 2;
   let sum = term;
   for (let k = 2; k < 400 && Math.abs(term) > Math.abs(sum) * 1e-18; k++) {
@@ -228,6 +228,30 @@ function logDFractionalSmallQ(q: number, sigma: number, order: number): number {
  */
 export function poissonSampledGaussianRdp(q: number, sigma: number, order: number): number {
   if (q === 1) return order / (2 * sigma * sigma); // plain Gaussian (Mironov 2017, Prop. 7)
-  const logD = Number.isInteger(order) ? logDInteger(q, sigma, order) : q < 0.25 ? logDFractionalSmallQ(q, sigma, order) : logDFractional(q, sigma, order);
-  return rdpFromLogD(logD, order);
+  if (Number.isInteger(order)) return rdpFromLogD(logDInteger(q, sigma, order), order);
+  return sandwich(q, sigma, order, fractionalSeriesRdp(q, sigma, order));
+}
+
+/**
+ * The fractional-order series alone (q < 1, non-integer order), before the clamp between integer orders: what
+ * the tests hold against the integer-order sums, since the clamp would hide a series that went wrong.
+ * @example fractionalSeriesRdp(0.01, 1.1, 2.5)
+ */
+export function fractionalSeriesRdp(q: number, sigma: number, order: number): number {
+  return rdpFromLogD(q < 0.25 ? logDFractionalSmallQ(q, sigma, order) : logDFractional(q, sigma, order), order);
+}
+
+/**
+ * Clamps an upper bound at a fractional order between the integer-order bounds around it. RDP is non-decreasing
+ * in the order (Mironov 2017, Prop. 10; van Erven & Harremoes 2014, Thm 3), so the bound at ceil(a) is an upper
+ * bound at a too (the min is sound), and raising a value never makes an upper bound unsound (the max). Each
+ * side's rounding margin differs, so without this an order just above n could print below order n.
+ */
+function sandwich(q: number, sigma: number, order: number, fractional: number): number {
+  if (order > MAX_TERMS) return fractional; // the integer sums would cost `order` terms each
+  const lo = Math.floor(order);
+  const hi = Math.ceil(order);
+  const atHi = rdpFromLogD(logDInteger(q, sigma, hi), hi);
+  const atLo = lo >= 2 ? rdpFromLogD(logDInteger(q, sigma, lo), lo) : 0;
+  return Math.min(atHi, Math.max(fractional, atLo));
 }

@@ -1,5 +1,5 @@
 /** The checks table of the compliance report: what a reviewer can re-verify from the report and the event log. */
-import { formatEpsilon } from '@dpledger/accounting';
+import { formatEpsilon, tightestEpsilon, type TightestEpsilon } from '@dpledger/accounting';
 import { eventLogCommitment, type EventRecord } from '../event-log.js';
 import { oneRunEpsilonLowerBound } from '../one-run/index.js';
 import type { PrivacyReportPredicate, SamplerKind } from '../statement.js';
@@ -91,11 +91,21 @@ function auditCheck(p: PrivacyReportPredicate): Check {
 }
 
 /**
- * The epsilon the budget is charged in: PLD's when the budget uses the PLD accountant and it was computed.
+ * The epsilon the report states: the smaller of the valid bounds it carries (RDP, and PLD when computed), and
+ * which accountant gave it.
+ * @example reportedEpsilon(predicate) // { epsilon: 0.88, accountant: 'pld' } when PLD says 0.88 and RDP 0.93
+ */
+export function reportedEpsilon(p: PrivacyReportPredicate): TightestEpsilon {
+  return tightestEpsilon({ rdp: p.epsilon.rdp.epsilon, pld: p.epsilon.pld?.epsilon ?? null });
+}
+
+/**
+ * The epsilon the budget is charged in: a 'pld' budget is charged the smaller of the PLD and RDP bounds (as the
+ * service's budget check does), an 'rdp' budget the RDP bound.
  * @example chargedEpsilon(predicate) // predicate.epsilon.rdp.epsilon for an 'rdp' budget
  */
 export function chargedEpsilon(p: PrivacyReportPredicate): number {
-  return p.budget.accountant === 'pld' && p.epsilon.pld !== null ? p.epsilon.pld.epsilon : p.epsilon.rdp.epsilon;
+  return p.budget.accountant === 'pld' ? reportedEpsilon(p).epsilon : p.epsilon.rdp.epsilon;
 }
 
 /**

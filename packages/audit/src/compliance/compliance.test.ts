@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RdpAccountant } from '@dpledger/accounting';
 import { assertStatement, buildComplianceModel, buildStatement, epsilonCurve, generateSigningKey, oneRunEpsilonLowerBound, renderReportHtml, renderReportPdf, signReport, type PrivacyReportPredicate } from '@dpledger/audit';
 import { DATASET_DIGEST, MODEL_DIGEST, STEP, sampleRecords, samplePredicate } from '../fixtures/sample-report.js';
+import { chargedEpsilon, fmtUp } from './checks.js';
 import { reportContent } from './content.js';
 import { pdfText } from './pdf.js';
 import { ledgerSegments, recordSegments } from './segments.js';
@@ -128,6 +129,21 @@ describe('checks', () => {
     expect(renderReportHtml({ envelope: report(), keys: [key.publicJwk], events: records })).not.toContain('WARNING: δ');
   });
 
+  it('states the smaller of the RDP and PLD bounds and names it; a pld budget is charged that one (issue 8.13)', () => {
+    const content = (predicate: Partial<PrivacyReportPredicate>) => reportContent(buildComplianceModel({ envelope: report(predicate), keys: [key.publicJwk], events: records }));
+    const headline = (blocks: ReturnType<typeof reportContent>) => blocks.find((b) => b.kind === 'paragraph' && b.text.startsWith('This model'));
+    const pldTighter = { epsilon: { delta: 1e-5, rdp: truth, pld: { epsilon: truth.epsilon * 0.9, value_discretization_interval: 1e-4 } } };
+    expect(headline(content(pldTighter))).toMatchObject({ text: expect.stringContaining(`(ε = ${fmtUp(truth.epsilon * 0.9)}, δ = 0.00001)-differential privacy (ε rounded up, by PLD, the smaller of the RDP and PLD bounds)`) });
+    // PLD looser than RDP (as it was at epsilon ~200): the report states RDP's figure, even for a pld budget.
+    const pldLooser = { epsilon: { delta: 1e-5, rdp: truth, pld: { epsilon: truth.epsilon * 1.3, value_discretization_interval: 1e-4 } } };
+    expect(headline(content(pldLooser))).toMatchObject({ text: expect.stringContaining(`(ε = ${fmtUp(truth.epsilon)}, δ = 0.00001)-differential privacy (ε rounded up, by RDP, the smaller`) });
+    const pldBudget = (p: typeof pldLooser) => samplePredicate(records, { ...p, budget: { id: 'bud_1', name: 'b', epsilon: 3, delta: 1e-5, accountant: 'pld' } });
+    expect(chargedEpsilon(pldBudget(pldLooser))).toBe(truth.epsilon);
+    expect(chargedEpsilon(pldBudget(pldTighter))).toBe(truth.epsilon * 0.9);
+    expect(chargedEpsilon(samplePredicate(records, pldTighter))).toBe(truth.epsilon); // an rdp budget is charged RDP
+    expect(headline(content({}))).toMatchObject({ text: expect.stringContaining('-differential privacy (ε rounded up, by RDP). In plain words') });
+  });
+
   it('a malformed event log is an AuditError, not a crash', () => {
     const broken = [{ ...records[0]!, event: { kind: 'gaussian' } }] as unknown as typeof records;
     expect(() => buildComplianceModel({ envelope: report(), keys: [key.publicJwk], events: broken })).toThrow(/event record 0/);
@@ -168,7 +184,7 @@ describe('renderReportHtml', () => {
   it('shows every epsilon rounded up and the remaining budget rounded down, never to nearest', () => {
     const envelope = report({ epsilon: { delta: 1e-5, rdp: { epsilon: 0.79511, order: 14 }, pld: { epsilon: 0.70001, value_discretization_interval: 1e-4 } }, budget_remaining: { epsilon: 2.20489 } });
     const html = renderReportHtml({ envelope, keys: [key.publicJwk] });
-    expect(html).toContain('(ε = 0.7952, δ = 0.00001)-differential privacy (ε rounded up)');
+    expect(html).toContain('(ε = 0.7001, δ = 0.00001)-differential privacy (ε rounded up, by PLD, the smaller of the RDP and PLD bounds)'); // 0.70001 up
     expect(html).toContain('<td>0.7952</td>');
     expect(html).toContain('<td>0.7001</td>');
     expect(html).toContain('ε 0.7952 spent of 3');
@@ -201,7 +217,7 @@ describe('renderReportHtml', () => {
   it('a seeded run carries the seed-secrecy caveat on every epsilon, in a paragraph and in its randomness row; a secure run has none', () => {
     const html = renderReportHtml({ envelope: report({ noise_rng: 'seeded' }), keys: [key.publicJwk], events: records });
     const caveat = 'seeded run: holds only while the seed stays secret';
-    expect(html).toContain(`-differential privacy (${caveat})`);
+    expect(html).toContain(`-differential privacy (ε rounded up, by RDP) (${caveat})`);
     expect((html.match(new RegExp(`\\(${caveat}\\)`, 'g')) ?? []).length).toBeGreaterThanOrEqual(3); // guarantee, budget bar, RDP row
     expect(html).toContain('This was a SEEDED run');
     expect(html).toContain(`seeded (ChaCha20 keyed by a seed): ${caveat}`);

@@ -2,7 +2,7 @@
  * The compliance report as a list of blocks (headings, paragraphs, tables, a budget bar, the plot), so the
  * HTML page and the PDF say exactly the same things.
  */
-import { chargedEpsilon, epsilonCaveat, fmt, fmtDown, fmtUp, type CheckStatus } from './checks.js';
+import { chargedEpsilon, epsilonCaveat, fmt, fmtDown, fmtUp, reportedEpsilon, type CheckStatus } from './checks.js';
 import { describeEvent } from './describe-event.js';
 import type { ComplianceModel } from './model.js';
 import { ledgerSegments } from './segments.js';
@@ -58,7 +58,7 @@ export const NOT_PROVEN =
  */
 export function reportContent(m: ComplianceModel): Block[] {
   const p = m.predicate;
-  const eps = chargedEpsilon(p);
+  const { epsilon: eps, accountant } = reportedEpsilon(p);
   const delta = p.epsilon.delta;
   const n = p.sampler.dataset_size;
   const q = p.sampler.expected_batch_size / n;
@@ -78,7 +78,7 @@ export function reportContent(m: ComplianceModel): Block[] {
     {
       kind: 'paragraph',
       text:
-        `This model was trained with (ε = ${fmtUp(eps)}, δ = ${delta})-differential privacy (ε rounded up)${note}. In plain words: ${RELATION_WORDS[p.neighboring_relation]} ` +
+        `This model was trained with (ε = ${fmtUp(eps)}, δ = ${delta})-differential privacy (ε rounded up, by ${accountant.toUpperCase()}${p.epsilon.pld === null ? '' : ', the smaller of the RDP and PLD bounds'})${note}. In plain words: ${RELATION_WORDS[p.neighboring_relation]} ` +
         `of the training data changes the probability of any outcome of training (the model, or anything computed from it) by at most a factor ` +
         `e^ε ≤ ${fmtUp(Math.exp(eps))}, except with probability at most δ = ${delta}.`,
     },

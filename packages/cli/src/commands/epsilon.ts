@@ -1,8 +1,8 @@
 /**
  * `dpledger epsilon`: the epsilon of a DP-SGD run (Poisson sampling, Gaussian noise) at a delta, by RDP (with
- * its optimal order) and/or PLD.
+ * its optimal order) and/or PLD, and the smaller of the two (both are valid upper bounds).
  */
-import { AccountingError, RdpAccountant, accountantFactory, dpSgdEvent, type AccountantKind } from '@dpledger/accounting';
+import { AccountingError, RdpAccountant, accountantFactory, dpSgdEvent, tightestEpsilon, type AccountantKind } from '@dpledger/accounting';
 import { numberFlag, parseFlags } from '../args.js';
 import { CliError } from '../cli-error.js';
 import { DP_SGD_HELP, DP_SGD_OPTIONS, readDpSgdFlags, stdoutIo, type CommandIo } from '../dp-sgd-flags.js';
@@ -51,8 +51,18 @@ export async function run(argv: string[], io: CommandIo = stdoutIo): Promise<num
     if (err instanceof AccountingError) throw new CliError(err.message, err.code === 'invalid_argument' || err.code === 'invalid_event' ? 2 : 1);
     throw err;
   }
+  // Every row is a valid upper bound, so the smallest is the one to quote (and the one named).
+  const tightest = tightestEpsilon(Object.fromEntries(rows.map((r) => [r.accountant, r.epsilon])));
+  const wire = (x: number) => (Number.isFinite(x) ? x : String(x));
   if (f.json) {
-    const body = { sampling_probability: f.samplingProbability, noise_multiplier: sigma, steps: f.steps, delta: f.delta, results: rows.map((r) => ({ ...r, epsilon: Number.isFinite(r.epsilon) ? r.epsilon : String(r.epsilon) })) };
+    const body = {
+      sampling_probability: f.samplingProbability,
+      noise_multiplier: sigma,
+      steps: f.steps,
+      delta: f.delta,
+      results: rows.map((r) => ({ ...r, epsilon: wire(r.epsilon) })),
+      tightest: { accountant: tightest.accountant, epsilon: wire(tightest.epsilon) },
+    };
     io.out(`${JSON.stringify(body)}\n`);
     return 0;
   }
@@ -63,5 +73,6 @@ export async function run(argv: string[], io: CommandIo = stdoutIo): Promise<num
       rows.map((r) => [r.accountant, formatUp(r.epsilon), r.order !== undefined ? `optimal order ${r.order}` : 'interval 1e-4, pessimistic']),
     ),
   );
+  if (rows.length > 1) io.out(`epsilon ${formatUp(tightest.epsilon)} (${tightest.accountant}: the smaller of the valid bounds)\n`);
   return 0;
 }

@@ -91,6 +91,22 @@ describe('dpledger train', () => {
     }
   });
 
+  it('with a target and a step count, calibrates for exactly the steps it runs (issue 14.4)', async () => {
+    // q = 9/40 = 0.225, an epoch is round(40/9) = 4 steps: 20 steps used to become 4.5 epochs = ceil(18) steps of
+    // calibration, and 20 steps at that noise overshot the target.
+    const dir = mkdtempSync(join(tmpdir(), 'train-'));
+    const target = 2;
+    const data = { dir: SAMPLE, trainLimit: 40, testLimit: 10 };
+    const path = config(dir, { data, privacy: { clipNorm: 1, target: { epsilon: target }, expectedBatchSize: 9, delta: 1e-5 }, training: { steps: 20, backend: 'cpu' } });
+    expect(await run(['--config', path, '--quiet'], capture().io)).toBe(0);
+    const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
+    expect(summary.steps).toBe(20);
+    expect(summary.privacy.epsilon).toBeLessThanOrEqual(target);
+    expect(summary.privacy.epsilon).toBeGreaterThan(target - 0.05); // calibrated for these 20 steps, not fewer or more
+    const mismatch = config(dir, { data, privacy: { clipNorm: 1, target: { epsilon: target, epochs: 3 }, expectedBatchSize: 9, delta: 1e-5 }, training: { steps: 20, backend: 'cpu' } });
+    await expect(run(['--config', mismatch], capture().io)).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('privacy.target.epochs') });
+  });
+
   it('refuses a bad config with exit status 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-'));
     const path = join(dir, 'bad.json');

@@ -57,7 +57,7 @@ Trains the tanh CNN (Papernot et al. 2020) on Fashion-MNIST with DP-SGD, every s
 accountant (in-process on <out>/.dpledger unless --server), then fetches, verifies and writes the signed report.
 
   --steps N             DP-SGD steps (default 300)
-  --epochs N            or: passes over the training subset (steps = epochs * train-size / batch-size)
+  --epochs N            or: passes over the training subset (steps = epochs * round(train-size / batch-size))
   --target-epsilon E    budget and calibration target at --delta (default 3)
   --delta D             default 1e-5 (must be < 1 / train-size)
   --out DIR             where report.json, <kid>.jwk, report.html, report.pdf and model/ go (default ./dpledger-out)

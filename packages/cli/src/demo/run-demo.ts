@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { calibrateNoiseMultiplier, deltaTooLarge } from '@dpledger/accounting';
+import { calibrateNoiseMultiplier, deltaTooLarge, stepsForEpochs } from '@dpledger/accounting';
 import { DPTrainer, SEEDED_RUN_CAVEAT, accuracy, buildModel, loadIdx, saveModelFiles, toTensors, useBackend } from '@dpledger/trainer';
 import { CliError } from '../cli-error.js';
 import { openAccountant } from './accountant-session.js';
@@ -64,7 +64,7 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<DemoResult
   if (tooLarge !== null) throw new CliError(`--delta: ${tooLarge}`);
   const batch = Math.min(opts.batchSize, n);
   const q = batch / n;
-  const steps = opts.steps ?? Math.max(1, Math.round(((opts.epochs ?? 1) * n) / batch));
+  const steps = opts.steps ?? stepsForEpochs(opts.epochs ?? 1, { sampler: 'poisson', datasetSize: n, expectedBatchSize: batch }); // the trainer's epoch
   const noiseRng = opts.seed === undefined ? 'secure' : 'seeded';
   const caveat = opts.seed === undefined ? null : SEEDED_RUN_CAVEAT;
   const note = caveat === null ? '' : ` (${caveat})`;

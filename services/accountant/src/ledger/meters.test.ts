@@ -57,4 +57,19 @@ describe('assess', () => {
     expect(() => assess(meters, b(generous, 'rdp'), p)).toThrow(ServiceError);
     expect(() => assess(meters, b(ref.prv_eps_lower - 1e-6, 'pld'), p)).toThrow(ServiceError);
   });
+
+  it('a pld budget at epsilon ~140 is charged the smaller valid bound, which is PLD again (issue 8.13)', () => {
+    // q=0.5, sigma=0.5, 100 steps, delta 1e-5: RDP 146.7 (RdpAccountant here), PLD 137.16 (PldAccountant, checked
+    // against a grid that fits it); the grid that wrapped gave PLD 214.0, so this budget was refused.
+    const e: DpEvent = { kind: 'poisson_sampled', sampling_probability: 0.5, event: { kind: 'gaussian', noise_multiplier: 0.5 } };
+    const meters = new Meters(pldEpsilon);
+    const meter = meters.rdp('add_or_remove_one');
+    const p = { committedRdp: meter.add(meter.zero(), [e], 100), heldRdp: meter.zero(), committedLedger: [{ kind: 'self_composed', count: 100, event: e } as DpEvent], heldEvents: [] };
+    const rdp = meter.epsilon(p.committedRdp, 1e-5).epsilon;
+    expect(rdp).toBeGreaterThan(146);
+    const got = assess(meters, budget(140, 'pld'), p);
+    expect(got.epsilon_spent).toBeLessThan(138);
+    expect(got.epsilon_spent).toBeGreaterThan(136);
+    expect(() => assess(meters, budget(140, 'rdp'), p)).toThrow(ServiceError);
+  });
 });

@@ -3,7 +3,7 @@
  * accountant is consulted only when the RDP bound alone would refuse, because both are valid upper bounds on
  * the true epsilon and PLD recomposes the budget's whole (run-length merged) ledger.
  */
-import { AccountingError, stableKey, type DpEvent, type NeighboringRelation } from '@dpledger/accounting';
+import { AccountingError, stableKey, tightestEpsilon, type DpEvent, type NeighboringRelation } from '@dpledger/accounting';
 import { ServiceError } from '../errors.js';
 import type { BudgetRow } from '../store/store.js';
 import { RdpMeter } from './rdp-meter.js';
@@ -94,8 +94,9 @@ export function measure(meters: Meters, budget: BudgetRow, p: Proposal): { epsil
   let reserved = meter.epsilon(total, budget.delta).epsilon;
   let spent = meter.epsilon(p.committedRdp, budget.delta).epsilon;
   if (reserved > budget.epsilon && budget.accountant === 'pld') {
-    reserved = Math.min(reserved, meters.pldEpsilon(budget.neighboring_relation, [...p.committedLedger, ...p.heldEvents], budget.delta));
-    spent = Math.min(spent, meters.pldEpsilon(budget.neighboring_relation, p.committedLedger, budget.delta));
+    // Both are valid upper bounds; the smaller is charged (PLD can be the looser one, e.g. at epsilon in the hundreds).
+    reserved = tightestEpsilon({ rdp: reserved, pld: meters.pldEpsilon(budget.neighboring_relation, [...p.committedLedger, ...p.heldEvents], budget.delta) }).epsilon;
+    spent = tightestEpsilon({ rdp: spent, pld: meters.pldEpsilon(budget.neighboring_relation, p.committedLedger, budget.delta) }).epsilon;
   }
   return { epsilon_spent: Math.min(spent, reserved), epsilon_reserved: reserved };
 }
