@@ -1,0 +1,143 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPgCluster, type PgCluster } from '../testing/pg-cluster.js';
+import { budgetRow, runRow, storeContract } from '../testing/store-contract.js';
+import { PG_SCHEMA_SQL, migratePg } from './pg-schema.js';
+import { openPgStore } from './pg-store.js';
+import { SCHEMA_VERSION } from './sqlite-schema.js';
+import { StoreUnavailableError } from './store-unavailable.js';
+
+let cluster: PgCluster;
+let admin: pg.Pool;
+let n = 0;
+beforeAll(async () => {
+  cluster = await startPgCluster();
+  admin = new pg.Pool({ connectionString: cluster.url, max: 2 });
+  admin.on('error', () => undefined);
+}, 60_000);
+afterAll(async () => {
+  await admin?.end();
+  cluster?.stop();
+});
+
+/** A new empty database on the cluster. */
+async function freshDb(): Promise<string> {
+  const name = `db_${++n}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  return cluster.url.replace(/\/postgres$/, `/${name}`);
+}
+
+storeContract('postgres', async () => openPgStore({ url: await freshDb(), poolSize: 4 }));
+
+describe('PgStore across connections (what several replicas see)', () => {
+  it('concurrent read-modify-write transactions on one budget row lose no update (FOR UPDATE)', async () => {
+    const url = await freshDb();
+    const a = await openPgStore({ url, poolSize: 8 });
+    const b = await openPgStore({ url, poolSize: 8 });
+    try {
+      await a.write((tx) => tx.insertBudget(budgetRow('b1')));
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          (i % 2 ? a : b).write(async (tx) => {
+            const budget = (await tx.getBudget('t', 'b1'))!;
+            await new Promise((ok) => setTimeout(ok, 1));
+            await tx.updateBudget({ ...budget, run_count: budget.run_count + 1 });
+          }),
+        ),
+      );
+      expect((await a.getBudget('t', 'b1'))!.run_count).toBe(40);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('two stores racing one idempotency key: the loser runs again and sees the stored answer', async () => {
+    const url = await freshDb();
+    const stores = await Promise.all([0, 1, 2].map(() => openPgStore({ url, poolSize: 4 })));
+    try {
+      await stores[0]!.write(async (tx) => {
+        await tx.insertBudget(budgetRow('b1'));
+        await tx.insertRun(runRow('r1', 'b1'));
+      });
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          stores[i % 3]!.write(async (tx) => {
+            const prior = await tx.getIdempotency('t', 'same-key');
+            if (prior !== undefined) return { replayed: true, body: prior.body };
+            const run = (await tx.getRun('t', 'r1'))!;
+            await tx.insertEvents([{ run_id: 'r1', sequence: run.event_count, event: { kind: 'gaussian', noise_multiplier: 1 }, recorded_at: 'x' }]);
+            await tx.updateRun({ ...run, event_count: run.event_count + 1 });
+            await tx.putIdempotency({ tenant: 't', key: 'same-key', request_hash: 'h', status: 200, body: { seq: run.event_count }, created_at: 'x' });
+            return { replayed: false, body: { seq: run.event_count } };
+          }),
+        ),
+      );
+      expect(answers.filter((x) => !x.replayed)).toHaveLength(1);
+      for (const x of answers) expect(x.body).toEqual({ seq: 0 });
+      expect(await stores[0]!.listEvents('r1', -1, 100)).toHaveLength(1);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+});
+
+describe('PgStore migrations', () => {
+  it('replicas opening one empty database together apply each version exactly once (advisory lock)', async () => {
+    const url = await freshDb();
+    const stores = await Promise.all([0, 1, 2, 3].map(() => openPgStore({ url, poolSize: 2 })));
+    await Promise.all(stores.map((s) => s.close()));
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      const versions = (await c.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version);
+      expect(versions).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('migrates a version-1 database in place, keeps its rows; check-only reports without applying; refuses a newer one', async () => {
+    const url = await freshDb();
+    const pool = new pg.Pool({ connectionString: url, max: 2 });
+    try {
+      await pool.query(PG_SCHEMA_SQL);
+      await pool.query('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL); INSERT INTO schema_migrations VALUES (1, $$x$$)');
+      await pool.query(`INSERT INTO budgets (id, tenant, name, epsilon, delta, accountant, neighboring_relation, created_at, epsilon_spent, epsilon_reserved, rdp, ledger, run_count)
+        VALUES ('b1', 't', 'b1', 1, 1e-5, 'rdp', 'add_or_remove_one', 'x', 0, 0, '\\x', '[]', 1)`);
+      expect(await migratePg(pool, { apply: false })).toEqual({ from: 1, to: 1, applied: [] });
+      await expect(openPgStore({ url, migrate: false })).rejects.toThrow(/dpledger migrate/);
+      expect(await migratePg(pool, { apply: true })).toEqual({ from: 1, to: SCHEMA_VERSION, applied: [2, 3, 4].filter((v) => v <= SCHEMA_VERSION) });
+      const store = await openPgStore({ url, migrate: false });
+      expect((await store.getBudget('t', 'b1'))?.run_count).toBe(1);
+      await store.write((tx) => tx.insertRun({ ...runRow('r2', 'b1'), allow_large_delta: true }));
+      expect((await store.getRun('t', 'r2'))?.allow_large_delta).toBe(true);
+      await store.close();
+      await pool.query('INSERT INTO schema_migrations VALUES ($1, $$x$$)', [SCHEMA_VERSION + 1]);
+      await expect(openPgStore({ url })).rejects.toThrow(/newer than this service/);
+    } finally {
+      await pool.end();
+    }
+  });
+});
+
+describe('PgStore when the database is gone', () => {
+  it('answers StoreUnavailableError quickly (never hangs), then works again by itself when it returns', async () => {
+    const url = await freshDb();
+    const store = await openPgStore({ url, poolSize: 2, statementTimeoutMs: 1000 });
+    try {
+      await store.write((tx) => tx.insertBudget(budgetRow('b1')));
+      cluster.halt();
+      const started = Date.now();
+      await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.write((tx) => tx.getBudget('t', 'b1'))).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.getBudget('t', 'b1')).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(Date.now() - started).toBeLessThan(5000);
+      cluster.resume();
+      await store.ping();
+      expect((await store.write((tx) => tx.getBudget('t', 'b1')))?.id).toBe('b1');
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});

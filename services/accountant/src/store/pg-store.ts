@@ -1,0 +1,290 @@
+/**
+ * The PostgreSQL store, for several replicas on one database. Each write transaction (READ COMMITTED) locks the
+ * rows it reads with SELECT ... FOR UPDATE, the run and then its budget, so two replicas never price against the same
+ * budget state: the second waits for the first's COMMIT and reads what it wrote. Serialization failures, deadlocks
+ * and a unique violation (two replicas storing the same idempotency key or sequence) roll back and run the whole
+ * transaction again, which then replays the stored answer. An unreachable database is a StoreUnavailableError.
+ */
+import pg from 'pg';
+import { migratePg } from './pg-schema.js';
+import { SCHEMA_VERSION } from './sqlite-schema.js';
+import { budgetFromRow, budgetToRow, eventFromRow, reservationFromRow, runFromRow, runToRow } from './sqlite-rows.js';
+import { StoreUnavailableError, isUnavailable } from './store-unavailable.js';
+import type { ApiKeyInfo, IdempotencyRow, ReportRow, SigningKeyRow, Store, WriteTx } from './store.js';
+
+type Raw = Record<string, unknown>;
+
+export interface PgStoreOptions {
+  /** postgres://user:password@host:port/database */
+  url: string;
+  /** Most connections this replica opens (default 10). */
+  poolSize?: number;
+  /** Server-side statement_timeout in ms (default 5000); a connection attempt gives up after the same time. */
+  statementTimeoutMs?: number;
+  /** Apply missing migrations at open (default true); false refuses an out-of-date schema instead. */
+  migrate?: boolean;
+}
+
+/** Connections in use, idle and waited for, for /metrics. */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
+}
+
+/** SQLSTATEs after which the whole transaction is run again: serialization_failure, deadlock_detected, unique_violation. */
+const RETRY = new Set(['40001', '40P01', '23505']);
+const MAX_ATTEMPTS = 12;
+
+const BUDGET_COLS = ['id', 'tenant', 'name', 'description', 'epsilon', 'delta', 'accountant', 'neighboring_relation', 'created_at', 'epsilon_spent', 'epsilon_reserved', 'rdp', 'ledger', 'run_count'];
+const RUN_COLS = ['id', 'tenant', 'budget_id', 'name', 'sampler', 'noise_rng', 'metadata', 'allow_large_delta', 'status', 'event_count', 'epsilon_spent', 'rdp', 'ledger', 'created_at', 'closed_at', 'model_digest', 'dataset_digest', 'audit'];
+const RUN_UPDATE = ['status', 'event_count', 'epsilon_spent', 'rdp', 'ledger', 'closed_at', 'model_digest', 'dataset_digest', 'audit'];
+const BUDGET_UPDATE = ['epsilon_spent', 'epsilon_reserved', 'rdp', 'ledger', 'run_count'];
+const RES_COLS = ['id', 'tenant', 'run_id', 'budget_id', 'steps', 'event', 'status', 'created_at', 'expires_at'];
+
+function insertSql(table: string, cols: string[], suffix = ''): string {
+  return `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})${suffix}`;
+}
+
+function updateSql(table: string, cols: string[]): string {
+  return `UPDATE ${table} SET ${cols.map((c, i) => `${c} = $${i + 1}`).join(', ')} WHERE id = $${cols.length + 1}`;
+}
+
+const values = (row: Raw, cols: string[]) => cols.map((c) => row[c] ?? null);
+
+const apiKeyInfo = (r: Raw): ApiKeyInfo => ({
+  key_id: r['key_id'] as string,
+  tenant: r['tenant'] as string,
+  created_at: r['created_at'] as string,
+  ...(r['revoked_at'] === null || r['revoked_at'] === undefined ? {} : { revoked_at: r['revoked_at'] as string }),
+});
+
+const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
+
+/**
+ * Connects, applies missing migrations under the advisory lock, and returns the store.
+ * @example const store = await openPgStore({ url: process.env.DPLEDGER_DATABASE_URL! })
+ */
+export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
+  const timeout = opts.statementTimeoutMs ?? 5000;
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.poolSize ?? 10,
+    connectionTimeoutMillis: timeout,
+    // The server cancels a statement after `timeout`; the client gives up a little later if the server is gone silent.
+    statement_timeout: timeout,
+    query_timeout: timeout + 1000,
+    idle_in_transaction_session_timeout: 4 * timeout,
+    application_name: 'dpledger-accountant',
+  });
+  // An idle connection cut by a server restart emits 'error' on the pool; without a listener it would kill the process.
+  pool.on('error', () => undefined);
+  try {
+    const status = await migratePg(pool, { apply: opts.migrate ?? true });
+    if (status.to !== SCHEMA_VERSION) throw new Error(`database schema version ${status.to} is not ${SCHEMA_VERSION}: run dpledger migrate`);
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+  return new PgStore(pool, opts.poolSize ?? 10);
+}
+
+export class PgStore implements Store {
+  readonly kind = 'postgres';
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly max: number,
+  ) {}
+
+  /** Pool usage for /metrics. */
+  poolStats(): PoolStats {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount, max: this.max };
+  }
+
+  private async query(sql: string, params: unknown[] = []): Promise<Raw[]> {
+    try {
+      return (await this.pool.query(sql, params)).rows as Raw[];
+    } catch (err) {
+      throw wrap(err);
+    }
+  }
+
+  async write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (err) {
+        throw wrap(err);
+      }
+      let broken: unknown;
+      try {
+        await client.query('BEGIN');
+        const value = await fn(txOf(client));
+        await client.query('COMMIT');
+        return value;
+      } catch (err) {
+        if (isUnavailable(err)) {
+          broken = err;
+          throw wrap(err);
+        }
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackErr) {
+          broken = rollbackErr;
+          throw wrap(rollbackErr);
+        }
+        const code = (err as { code?: unknown }).code;
+        if (typeof code !== 'string' || !RETRY.has(code) || attempt >= MAX_ATTEMPTS) throw err;
+      } finally {
+        // A connection that failed mid-transaction is destroyed rather than reused.
+        client.release(broken instanceof Error ? broken : broken === undefined ? undefined : true);
+      }
+      await sleep(Math.min(50, 2 ** attempt) * (0.5 + ((attempt * 7919) % 100) / 200));
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  async insertApiKey(row: { key_id: string; tenant: string; hash: string; created_at: string }): Promise<void> {
+    await this.query('INSERT INTO api_keys (key_id, tenant, hash, created_at) VALUES ($1, $2, $3, $4)', [row.key_id, row.tenant, row.hash, row.created_at]);
+  }
+
+  async tenantForKeyHash(hash: string): Promise<string | undefined> {
+    const rows = await this.query('SELECT tenant FROM api_keys WHERE hash = $1 AND revoked_at IS NULL', [hash]);
+    return rows[0]?.['tenant'] as string | undefined;
+  }
+
+  async listApiKeys(): Promise<ApiKeyInfo[]> {
+    return (await this.query('SELECT key_id, tenant, created_at, revoked_at FROM api_keys ORDER BY created_at, ord')).map(apiKeyInfo);
+  }
+
+  async revokeApiKey(keyId: string, at: string): Promise<ApiKeyInfo | undefined> {
+    // The first revocation time is kept: revoking twice changes nothing.
+    const rows = await this.query('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE key_id = $2 RETURNING key_id, tenant, created_at, revoked_at', [at, keyId]);
+    return rows[0] === undefined ? undefined : apiKeyInfo(rows[0]);
+  }
+
+  async getBudget(tenant: string, id: string) {
+    const rows = await this.query('SELECT * FROM budgets WHERE tenant = $1 AND id = $2', [tenant, id]);
+    return rows[0] === undefined ? undefined : budgetFromRow(rows[0]);
+  }
+
+  async listBudgets(tenant: string) {
+    return (await this.query('SELECT * FROM budgets WHERE tenant = $1 ORDER BY created_at DESC, ord DESC', [tenant])).map(budgetFromRow);
+  }
+
+  async getRun(tenant: string, id: string) {
+    const rows = await this.query('SELECT * FROM runs WHERE tenant = $1 AND id = $2', [tenant, id]);
+    return rows[0] === undefined ? undefined : runFromRow(rows[0]);
+  }
+
+  async listRuns(tenant: string, budgetId?: string) {
+    const rows =
+      budgetId === undefined
+        ? await this.query('SELECT * FROM runs WHERE tenant = $1 ORDER BY created_at DESC, ord DESC', [tenant])
+        : await this.query('SELECT * FROM runs WHERE tenant = $1 AND budget_id = $2 ORDER BY created_at DESC, ord DESC', [tenant, budgetId]);
+    return rows.map(runFromRow);
+  }
+
+  async dueBudgets(tenant: string, now: string): Promise<string[]> {
+    const rows = await this.query("SELECT DISTINCT budget_id FROM reservations WHERE tenant = $1 AND status = 'open' AND expires_at <= $2", [tenant, now]);
+    return rows.map((r) => r['budget_id'] as string);
+  }
+
+  async listEvents(runId: string, after: number, limit: number) {
+    return (await this.query('SELECT * FROM events WHERE run_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3', [runId, after, limit])).map(eventFromRow);
+  }
+
+  async listSigningKeys(): Promise<SigningKeyRow[]> {
+    return (await this.query('SELECT kid, private_pem, created_at FROM signing_keys ORDER BY created_at DESC, ord DESC')) as unknown as SigningKeyRow[];
+  }
+
+  async insertSigningKey(row: SigningKeyRow): Promise<void> {
+    await this.query('INSERT INTO signing_keys (kid, private_pem, created_at) VALUES ($1, $2, $3)', [row.kid, row.private_pem, row.created_at]);
+  }
+
+  async getReport(tenant: string, runId: string): Promise<ReportRow | undefined> {
+    const rows = await this.query('SELECT run_id, tenant, kid, envelope, created_at FROM reports WHERE tenant = $1 AND run_id = $2', [tenant, runId]);
+    const r = rows[0];
+    return r === undefined ? undefined : { ...(r as unknown as ReportRow), envelope: JSON.parse(r['envelope'] as string) };
+  }
+
+  async putReport(row: ReportRow): Promise<ReportRow> {
+    // Reports are immutable: the first stored one wins, whichever replica stored it.
+    await this.query('INSERT INTO reports (run_id, tenant, kid, envelope, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (run_id) DO NOTHING', [
+      row.run_id, row.tenant, row.kid, JSON.stringify(row.envelope), row.created_at,
+    ]);
+    const stored = await this.getReport(row.tenant, row.run_id);
+    if (stored === undefined) throw new Error(`report of run ${row.run_id} was not stored`);
+    return stored;
+  }
+}
+
+function wrap(err: unknown): unknown {
+  if (err instanceof StoreUnavailableError || !isUnavailable(err)) return err;
+  return new StoreUnavailableError(`the database does not answer: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+}
+
+/** The transaction's operations on one connection; reads of rows it may change lock them (FOR UPDATE). */
+function txOf(client: pg.PoolClient): WriteTx {
+  const q = async (sql: string, params: unknown[]) => (await client.query(sql, params)).rows as Raw[];
+  const first = async <T>(sql: string, params: unknown[], map: (r: Raw) => T) => {
+    const r = (await q(sql, params))[0];
+    return r === undefined ? undefined : map(r);
+  };
+  return {
+    getBudget: (t, id) => first('SELECT * FROM budgets WHERE tenant = $1 AND id = $2 FOR UPDATE', [t, id], budgetFromRow),
+    getRun: (t, id) => first('SELECT * FROM runs WHERE tenant = $1 AND id = $2 FOR UPDATE', [t, id], runFromRow),
+    getReservation: (t, id) => first(`SELECT ${RES_COLS.join(', ')} FROM reservations WHERE tenant = $1 AND id = $2 FOR UPDATE`, [t, id], reservationFromRow),
+    openReservations: async (budgetId) => (await q(`SELECT ${RES_COLS.join(', ')} FROM reservations WHERE budget_id = $1 AND status = 'open' ORDER BY created_at, ord`, [budgetId])).map(reservationFromRow),
+    getIdempotency: (t, key) =>
+      first('SELECT tenant, key, request_hash, status, body, created_at FROM idempotency WHERE tenant = $1 AND key = $2', [t, key], (x) => ({ ...(x as unknown as IdempotencyRow), body: JSON.parse(x['body'] as string) })),
+    putIdempotency: async (row) =>
+      void (await q('INSERT INTO idempotency (tenant, key, request_hash, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [
+        row.tenant, row.key, row.request_hash, row.status, JSON.stringify(row.body), row.created_at,
+      ])),
+    insertBudget: async (b) => void (await q(insertSql('budgets', BUDGET_COLS), values(budgetToRow(b), BUDGET_COLS))),
+    insertRun: async (run) => void (await q(insertSql('runs', RUN_COLS), values(runToRow(run), RUN_COLS))),
+    insertEvents: async (records) => {
+      if (records.length === 0) return;
+      // One statement for the batch: records of one run share their event object, serialized once.
+      let last: unknown;
+      let text = '';
+      const runIds: string[] = [];
+      const seqs: number[] = [];
+      const events: string[] = [];
+      const times: string[] = [];
+      for (const e of records) {
+        if (e.event !== last) text = JSON.stringify((last = e.event));
+        runIds.push(e.run_id);
+        seqs.push(e.sequence);
+        events.push(text);
+        times.push(e.recorded_at);
+      }
+      await q('INSERT INTO events (run_id, sequence, event, recorded_at) SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[])', [runIds, seqs, events, times]);
+    },
+    insertReservation: async (row) => void (await q(insertSql('reservations', RES_COLS), values({ ...row, event: JSON.stringify(row.event) } as unknown as Raw, RES_COLS))),
+    updateBudget: async (b) => {
+      const r = budgetToRow(b);
+      await q(updateSql('budgets', BUDGET_UPDATE), [...values(r, BUDGET_UPDATE), b.id]);
+    },
+    updateRun: async (run) => {
+      const r = runToRow(run);
+      await q(updateSql('runs', RUN_UPDATE), [...values(r, RUN_UPDATE), run.id]);
+    },
+    setReservationStatus: async (id, status) => void (await q('UPDATE reservations SET status = $1 WHERE id = $2', [status, id])),
+    insertAuditInput: async (row) =>
+      void (await q('INSERT INTO audit_inputs (run_id, tenant, scores, included, created_at) VALUES ($1, $2, $3, $4, $5)', [
+        row.run_id, row.tenant, JSON.stringify(row.scores), JSON.stringify(row.included), row.created_at,
+      ])),
+  };
+}
