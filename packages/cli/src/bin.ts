@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   epsilon: () => import('./commands/epsilon.js'),
   calibrate: () => import('./commands/calibrate.js'),
   serve: () => import('./commands/serve.js'),
+  migrate: () => import('./commands/migrate.js'),
   train: () => import('./commands/train.js'),
   report: () => import('./commands/report.js'),
   verify: () => import('./commands/verify.js'),

@@ -7,6 +7,10 @@ export { startAccountant, DEFAULT_DATA_DIR, DATABASE_FILE, type StartOptions, ty
 export { resolveAdminToken, ADMIN_TOKEN_FILE } from './admin-token.js';
 export { ServiceError, STATUS, type ServiceErrorCode } from './errors.js';
 export { openSqliteStore, SqliteStore, type SqliteSynchronous } from './store/sqlite-store.js';
+export { openPgStore, PgStore, type PgStoreOptions, type PoolStats } from './store/pg-store.js';
+export { migratePg, migrateDatabase, type MigrationStatus } from './store/pg-schema.js';
+export { SCHEMA_VERSION } from './store/sqlite-schema.js';
+export { StoreUnavailableError } from './store/store-unavailable.js';
 export type { Store, WriteTx, BudgetRow, RunRow, EventRecord, ReservationRow, IdempotencyRow, SigningKeyRow, ReportRow } from './store/store.js';
 export { KeyRing } from './keys/key-ring.js';
 export { createMetrics, type ServiceMetrics } from './http/metrics.js';

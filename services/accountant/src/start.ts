@@ -1,11 +1,16 @@
-/** startAccountant: the service on a port, with its SQLite store in a data directory (used by `dpledger serve`). */
+/**
+ * startAccountant: the service on a port (used by `dpledger serve`), with its SQLite store in a data directory, or on
+ * PostgreSQL when a database URL is given (several replicas may then share the database).
+ */
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { resolveAdminToken } from './admin-token.js';
 import { createApp } from './app.js';
-import { createMetrics } from './http/metrics.js';
+import { createMetrics, registerPoolMetrics } from './http/metrics.js';
+import { KeyRing } from './keys/key-ring.js';
+import { PgStore, openPgStore } from './store/pg-store.js';
 import { openSqliteStore, type SqliteSynchronous } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 
@@ -14,7 +19,16 @@ export interface StartOptions {
   host?: string;
   dataDir?: string;
   adminToken?: string;
+  /** postgres://... (default DPLEDGER_DATABASE_URL): PostgreSQL instead of SQLite; needs the admin token from the option or env. */
   databaseUrl?: string;
+  /** PostgreSQL connections per replica (default DPLEDGER_PG_POOL_SIZE, else 10). */
+  pgPoolSize?: number;
+  /** PostgreSQL statement timeout in ms (default DPLEDGER_PG_STATEMENT_TIMEOUT_MS, else 5000). */
+  pgStatementTimeoutMs?: number;
+  /** Apply missing schema migrations at start (default true; DPLEDGER_MIGRATE=off refuses an old schema instead). */
+  migrate?: boolean;
+  /** How often the signing key ring is re-read from the store, in ms (default DPLEDGER_KEY_REFRESH_MS, else 30000). */
+  keyRefreshMs?: number;
   logLevel?: string;
   /** SQLite commit durability (default DPLEDGER_SQLITE_SYNCHRONOUS, else 'full'); see SqliteSynchronous. */
   sqliteSynchronous?: SqliteSynchronous;
@@ -33,22 +47,28 @@ export const DATABASE_FILE = 'dpledger.sqlite';
 
 /**
  * Starts the accountant. `port: 0` picks a free port; the admin token comes from the option, then
- * DPLEDGER_ADMIN_TOKEN, then the data dir. Logs are JSON lines on stderr.
+ * DPLEDGER_ADMIN_TOKEN, then (SQLite only) the data dir. Logs are JSON lines on stderr.
  * @example const svc = await startAccountant({ port: 0, dataDir: tmp }); await svc.close()
  */
 export async function startAccountant(opts: StartOptions = {}): Promise<RunningAccountant> {
   const databaseUrl = opts.databaseUrl ?? process.env['DPLEDGER_DATABASE_URL'];
-  if (databaseUrl !== undefined && databaseUrl !== '') {
-    throw new Error('PostgreSQL storage (DPLEDGER_DATABASE_URL) is not implemented yet; unset it to use the embedded SQLite store');
-  }
+  const postgres = databaseUrl !== undefined && databaseUrl !== '';
   const dataDir = resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const admin = resolveAdminToken(dataDir, opts.adminToken ?? process.env['DPLEDGER_ADMIN_TOKEN']);
-  const sync = opts.sqliteSynchronous ?? process.env['DPLEDGER_SQLITE_SYNCHRONOUS'] ?? 'full';
-  if (sync !== 'full' && sync !== 'normal') throw new Error(`DPLEDGER_SQLITE_SYNCHRONOUS must be 'full' or 'normal', got '${sync}'`);
-  const store = openSqliteStore(join(dataDir, DATABASE_FILE), { synchronous: sync });
+  const envToken = opts.adminToken ?? process.env['DPLEDGER_ADMIN_TOKEN'];
+  // Replicas on one database must share the admin token: a token generated into one replica's data dir would not be.
+  if (postgres && (envToken === undefined || envToken === '')) throw new Error('with PostgreSQL (DPLEDGER_DATABASE_URL) the admin token must come from DPLEDGER_ADMIN_TOKEN, shared by every replica');
+  if (!postgres) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const admin = postgres ? { token: envToken!, path: undefined } : resolveAdminToken(dataDir, envToken);
+  const store = postgres ? await openPgStore({ url: databaseUrl, ...pgOptions(opts) }) : openSqlite(dataDir, opts);
   const logger = pino({ level: opts.logLevel ?? 'info', base: { service: 'dpledger-accountant' } }, pino.destination(2));
-  const app = await createApp({ store, config: { adminToken: admin.token }, logger, metrics: createMetrics(true) });
+  const metrics = createMetrics(true);
+  if (store instanceof PgStore) registerPoolMetrics(metrics, () => store.poolStats());
+  const keys = await KeyRing.open(store, () => new Date());
+  const app = await createApp({ store, keys, config: { adminToken: admin.token }, logger, metrics });
+  // Another replica may rotate the signing key: re-read the ring at this interval (reading /v1/keys also refreshes).
+  const refreshMs = opts.keyRefreshMs ?? envInt('DPLEDGER_KEY_REFRESH_MS') ?? 30_000;
+  const refresher = setInterval(() => keys.refresh().catch((err: unknown) => logger.warn({ err }, 'signing key refresh failed')), refreshMs);
+  refresher.unref();
   const server = app.listen(opts.port ?? 8080, opts.host ?? '127.0.0.1');
   await new Promise<void>((ok, fail) => {
     server.once('listening', ok);
@@ -57,13 +77,14 @@ export async function startAccountant(opts: StartOptions = {}): Promise<RunningA
   server.keepAliveTimeout = 65_000;
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  logger.info({ url: `http://${host}:${addr.port}`, data_dir: dataDir }, 'listening');
+  logger.info({ url: `http://${host}:${addr.port}`, store: store.kind, ...(postgres ? {} : { data_dir: dataDir }) }, 'listening');
   return {
     url: `http://${host}:${addr.port}`,
     adminToken: admin.token,
     ...(admin.path !== undefined ? { adminTokenPath: admin.path } : {}),
     store,
     close: async () => {
+      clearInterval(refresher);
       await new Promise<void>((ok) => {
         server.close(() => ok());
         server.closeAllConnections();
@@ -71,4 +92,25 @@ export async function startAccountant(opts: StartOptions = {}): Promise<RunningA
       await store.close();
     },
   };
+}
+
+function envInt(name: string): number | undefined {
+  const v = process.env[name];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got '${v}'`);
+  return n;
+}
+
+function pgOptions(opts: StartOptions) {
+  const migrate = opts.migrate ?? process.env['DPLEDGER_MIGRATE'] !== 'off';
+  const poolSize = opts.pgPoolSize ?? envInt('DPLEDGER_PG_POOL_SIZE');
+  const statementTimeoutMs = opts.pgStatementTimeoutMs ?? envInt('DPLEDGER_PG_STATEMENT_TIMEOUT_MS');
+  return { migrate, ...(poolSize !== undefined ? { poolSize } : {}), ...(statementTimeoutMs !== undefined ? { statementTimeoutMs } : {}) };
+}
+
+function openSqlite(dataDir: string, opts: StartOptions) {
+  const sync = opts.sqliteSynchronous ?? process.env['DPLEDGER_SQLITE_SYNCHRONOUS'] ?? 'full';
+  if (sync !== 'full' && sync !== 'normal') throw new Error(`DPLEDGER_SQLITE_SYNCHRONOUS must be 'full' or 'normal', got '${sync}'`);
+  return openSqliteStore(join(dataDir, DATABASE_FILE), { synchronous: sync });
 }

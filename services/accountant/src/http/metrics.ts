@@ -1,6 +1,6 @@
 /** Prometheus metrics (prom-client), one registry per app so tests and in-process servers do not collide. */
 import type { Logger } from 'pino';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface ServiceMetrics {
   registry: Registry;
@@ -43,4 +43,19 @@ export function sideEffect(logger: Logger | undefined, fn: () => void): void {
       // A failing logger has nowhere left to report to.
     }
   }
+}
+
+/**
+ * Database connection pool gauges (PostgreSQL): connections open, idle, in use, the most allowed, and requests
+ * waiting for one; read when /metrics is scraped.
+ * @example registerPoolMetrics(metrics, () => store.poolStats())
+ */
+export function registerPoolMetrics(metrics: ServiceMetrics, stats: () => { total: number; idle: number; waiting: number; max: number }): void {
+  const gauge = (name: string, help: string, pick: (s: ReturnType<typeof stats>) => number) =>
+    new Gauge({ name, help, registers: [metrics.registry], collect() { this.set(pick(stats())); } });
+  gauge('dpledger_db_pool_connections', 'Database connections open.', (s) => s.total);
+  gauge('dpledger_db_pool_idle', 'Database connections open and idle.', (s) => s.idle);
+  gauge('dpledger_db_pool_in_use', 'Database connections serving a request.', (s) => s.total - s.idle);
+  gauge('dpledger_db_pool_max', 'Most database connections this replica opens.', (s) => s.max);
+  gauge('dpledger_db_pool_waiting', 'Requests waiting for a database connection.', (s) => s.waiting);
 }

@@ -3,6 +3,7 @@ import { AccountingError, assertDpEvent } from '@dpledger/accounting';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { ServiceError, STATUS, type ServiceErrorCode } from '../errors.js';
+import { StoreUnavailableError } from '../store/store-unavailable.js';
 
 interface ValidatorError {
   status?: number;
@@ -41,6 +42,8 @@ function eventFault(errors: { pointer: string; message: string }[], body: unknow
 /** Maps express-openapi-validator and body-parser errors to a ServiceError; anything else is `internal`. */
 export function toServiceError(err: unknown, body?: unknown): ServiceError {
   if (err instanceof ServiceError) return err;
+  // The database does not answer: 503 with Retry-After (never a 500); the request wrote nothing that was acknowledged.
+  if (err instanceof StoreUnavailableError) return new ServiceError('not_ready', 'the database does not answer; retry shortly (with the same Idempotency-Key)', {}, { cause: err });
   const e = (err ?? {}) as ValidatorError;
   if (e.type === 'entity.parse.failed') return new ServiceError('malformed_json', 'the body is not valid JSON');
   if (e.type === 'entity.too.large') return new ServiceError('payload_too_large', 'the body is larger than the limit');
@@ -68,6 +71,9 @@ export function problemBody(err: ServiceError, instance?: string) {
   return { type: `https://dpledger.dev/problems/${err.code}`, title: TITLES[status] ?? err.code, status, code: err.code, detail: err.message, ...(instance ? { instance } : {}), ...err.extras };
 }
 
+/** Seconds a client is asked to wait after a 503 (a database restart typically takes a few seconds). */
+export const RETRY_AFTER_S = 1;
+
 /** The express error handler: logs server faults (never bodies or headers) and answers problem+json. */
 export function problemHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
@@ -76,6 +82,7 @@ export function problemHandler(logger: Logger) {
     res.locals['problemCode'] = se.code;
     if (res.headersSent) return;
     if (se.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="dpledger"'); // RFC 6750 section 3
+    if (se.status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_S)); // RFC 9110 section 10.2.3
     res.status(se.status).type('application/problem+json').send(JSON.stringify(problemBody(se, req.originalUrl.split('?')[0])));
   };
 }

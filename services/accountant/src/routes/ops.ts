@@ -13,7 +13,8 @@ export function opsRoutes(r: Router, ctx: Ctx): void {
       void ctx.keys.active;
       res.json({ status: 'ok', version: ctx.config.version, store: ctx.store.kind });
     } catch {
-      res.status(503).type('application/problem+json').send(JSON.stringify({ type: 'https://dpledger.dev/problems/not_ready', title: 'Service Unavailable', status: 503, code: 'not_ready', detail: 'the store does not answer' }));
+      res.status(503).setHeader('Retry-After', '1');
+      res.type('application/problem+json').send(JSON.stringify({ type: 'https://dpledger.dev/problems/not_ready', title: 'Service Unavailable', status: 503, code: 'not_ready', detail: 'the store does not answer' }));
     }
   });
 

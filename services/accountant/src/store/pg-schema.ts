@@ -5,7 +5,7 @@
  * Column types keep the SQLite store's encodings (JSON as TEXT, RDP vectors as float64 little-endian BYTEA, times as
  * ISO 8601 TEXT), so both stores share their row conversions (sqlite-rows.ts).
  */
-import type pg from 'pg';
+import pg from 'pg';
 import { MIGRATIONS as SQLITE_MIGRATIONS, SCHEMA_VERSION } from './sqlite-schema.js';
 
 /** Any fixed 64-bit key names the lock; this one is "dpledger" in ASCII. */
@@ -106,5 +106,19 @@ export async function migratePg(pool: pg.Pool, opts: { apply: boolean }): Promis
     }
   } finally {
     client.release();
+  }
+}
+
+/**
+ * `migratePg` on a database URL with a one-connection pool (what `dpledger migrate` runs).
+ * @example await migrateDatabase('postgres://dpledger@db/dpledger', { apply: false }) // { from: 4, to: 4, applied: [] }
+ */
+export async function migrateDatabase(url: string, opts: { apply: boolean }): Promise<MigrationStatus> {
+  const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 10_000 });
+  pool.on('error', () => undefined);
+  try {
+    return await migratePg(pool, opts);
+  } finally {
+    await pool.end();
   }
 }
