@@ -38,7 +38,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         const b2 = { ...budgetRow('b2'), created_at: '2026-01-02T00:00:00.000Z' };
         const run: RunRow = {
           ...runRow('r1', 'b1'), noise_rng: 'seeded', metadata: { lr: 0.1, tags: ['a'] }, allow_large_delta: true,
-          model_digest: { algorithm: 'sha256', value: 'ab'.repeat(32) } as RunRow['model_digest'],
+          model_digest: { sha256: 'ab'.repeat(32) },
         };
         await store.write(async (tx) => {
           await tx.insertBudget(b1);
