@@ -120,6 +120,10 @@ export class PgStore implements Store {
         throw wrap(err);
       }
       let broken: unknown;
+      // A connection cut while checked out emits 'error' on the client, which would end the process unheard; the
+      // failing query rejects as well, and that is where it is handled.
+      const onError = (err: Error) => (broken = err);
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const value = await fn(txOf(client));
@@ -139,6 +143,7 @@ export class PgStore implements Store {
         const code = (err as { code?: unknown }).code;
         if (typeof code !== 'string' || !RETRY.has(code) || attempt >= MAX_ATTEMPTS) throw err;
       } finally {
+        client.off('error', onError);
         // A connection that failed mid-transaction is destroyed rather than reused.
         client.release(broken instanceof Error ? broken : broken === undefined ? undefined : true);
       }

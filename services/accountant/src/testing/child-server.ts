@@ -12,6 +12,8 @@ export interface ChildServer {
   child: ChildProcess;
   /** Resolves with the exit code (or signal name). */
   exited: Promise<number | string>;
+  /** What the server wrote to stderr so far (its JSON logs). */
+  stderr(): string;
 }
 
 /** Starts `dpledger serve --port 0` on `dataDir` and waits for its URL line. */
@@ -37,7 +39,7 @@ export async function startChildServer(dataDir: string, env: NodeJS.ProcessEnv =
     void exited.then((code) => fail(new Error(`serve exited (${code}): ${err}`)));
   });
   const path = /admin token: (\/\S+)/.exec(out)?.[1];
-  return { url, adminTokenPath: path, child, exited };
+  return { url, adminTokenPath: path, child, exited, stderr: () => err };
 }
 
 /** Runs the built CLI to completion. */
