@@ -141,3 +141,35 @@ describe('PgStore when the database is gone', () => {
     }
   }, 60_000);
 });
+
+describe('PgStore lock order (budget row first)', () => {
+  it('two replicas logging the same expired reservation log it once: the list of open holds is read under the budget lock', async () => {
+    const url = await freshDb();
+    const a = await openPgStore({ url, poolSize: 4 });
+    const b = await openPgStore({ url, poolSize: 4 });
+    try {
+      await a.write(async (tx) => {
+        await tx.insertBudget(budgetRow('b1'));
+        await tx.insertRun(runRow('r1', 'b1'));
+        await tx.insertReservation({ id: 'res1', tenant: 't', run_id: 'r1', budget_id: 'b1', steps: 5, event: { kind: 'gaussian', noise_multiplier: 1 }, status: 'open', created_at: 'x', expires_at: 'x' });
+      });
+      // What logExpired does: read the open holds, then record each against its run and budget.
+      const logExpired = (store: typeof a) =>
+        store.write(async (tx) => {
+          const due = await tx.openReservations('b1');
+          await new Promise((ok) => setTimeout(ok, 100));
+          for (const r of due) {
+            const run = (await tx.getRun('t', r.run_id))!;
+            await tx.getBudget('t', r.budget_id);
+            await tx.setReservationStatus(r.id, 'expired');
+            await tx.updateRun({ ...run, event_count: run.event_count + r.steps });
+          }
+        });
+      await Promise.all([logExpired(a), logExpired(b)]);
+      expect((await a.getRun('t', 'r1'))!.event_count).toBe(5);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});

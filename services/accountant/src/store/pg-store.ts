@@ -1,9 +1,12 @@
 /**
- * The PostgreSQL store, for several replicas on one database. Each write transaction (READ COMMITTED) locks the
- * rows it reads with SELECT ... FOR UPDATE, the run and then its budget, so two replicas never price against the same
- * budget state: the second waits for the first's COMMIT and reads what it wrote. Serialization failures, deadlocks
- * and a unique violation (two replicas storing the same idempotency key or sequence) roll back and run the whole
- * transaction again, which then replays the stored answer. An unreachable database is a StoreUnavailableError.
+ * The PostgreSQL store, for several replicas on one database. Each write transaction (READ COMMITTED) takes its
+ * locks budget row first: reading a run, a reservation or a budget's open holds first locks the budget they belong to
+ * (SELECT ... FOR UPDATE; a run's and a reservation's budget never changes), then the row itself. So every write
+ * under one budget is serialized across replicas in one lock order, and each reads the rows the previous one
+ * committed: the filter before release prices against the budget as it stands, sequence numbers stay gap-free, and a
+ * hold is logged once. Serialization failures, deadlocks (two budgets locked in opposite orders) and unique
+ * violations (two replicas storing one idempotency key) roll back and run the whole transaction again, which then
+ * replays the stored answer. An unreachable database is a StoreUnavailableError.
  */
 import pg from 'pg';
 import { migratePg } from './pg-schema.js';
@@ -246,11 +249,23 @@ function txOf(client: pg.PoolClient): WriteTx {
     const r = (await q(sql, params))[0];
     return r === undefined ? undefined : map(r);
   };
+  // The lock every write under a budget takes first (see the file comment).
+  const lockBudgetOf = (table: 'runs' | 'reservations', t: string, id: string) =>
+    q(`SELECT id FROM budgets WHERE id = (SELECT budget_id FROM ${table} WHERE tenant = $1 AND id = $2) FOR UPDATE`, [t, id]);
   return {
     getBudget: (t, id) => first('SELECT * FROM budgets WHERE tenant = $1 AND id = $2 FOR UPDATE', [t, id], budgetFromRow),
-    getRun: (t, id) => first('SELECT * FROM runs WHERE tenant = $1 AND id = $2 FOR UPDATE', [t, id], runFromRow),
-    getReservation: (t, id) => first(`SELECT ${RES_COLS.join(', ')} FROM reservations WHERE tenant = $1 AND id = $2 FOR UPDATE`, [t, id], reservationFromRow),
-    openReservations: async (budgetId) => (await q(`SELECT ${RES_COLS.join(', ')} FROM reservations WHERE budget_id = $1 AND status = 'open' ORDER BY created_at, ord`, [budgetId])).map(reservationFromRow),
+    getRun: async (t, id) => {
+      await lockBudgetOf('runs', t, id);
+      return first('SELECT * FROM runs WHERE tenant = $1 AND id = $2 FOR UPDATE', [t, id], runFromRow);
+    },
+    getReservation: async (t, id) => {
+      await lockBudgetOf('reservations', t, id);
+      return first(`SELECT ${RES_COLS.join(', ')} FROM reservations WHERE tenant = $1 AND id = $2 FOR UPDATE`, [t, id], reservationFromRow);
+    },
+    openReservations: async (budgetId) => {
+      await q('SELECT id FROM budgets WHERE id = $1 FOR UPDATE', [budgetId]);
+      return (await q(`SELECT ${RES_COLS.join(', ')} FROM reservations WHERE budget_id = $1 AND status = 'open' ORDER BY created_at, ord FOR UPDATE`, [budgetId])).map(reservationFromRow);
+    },
     getIdempotency: (t, key) =>
       first('SELECT tenant, key, request_hash, status, body, created_at FROM idempotency WHERE tenant = $1 AND key = $2', [t, key], (x) => ({ ...(x as unknown as IdempotencyRow), body: JSON.parse(x['body'] as string) })),
     putIdempotency: async (row) =>
