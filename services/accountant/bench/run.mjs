@@ -2,6 +2,7 @@
 // `dpledger serve` in its own process, as deployed; the clients run in this one. Each figure is printed with a
 // ratio to a baseline measured in this same run: raw better-sqlite3 inserts of the same event records, 100 per
 // transaction, with no HTTP, validation or accounting, at the same SQLite durability setting.
+// `-- --store postgres` runs bench/stores.mjs instead: PostgreSQL with 1, 2 and 3 replicas beside SQLite.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -146,6 +147,16 @@ async function race() {
   } finally {
     await stop();
   }
+}
+
+const storeFlag = process.argv.indexOf('--store');
+if (storeFlag !== -1) {
+  const store = process.argv[storeFlag + 1];
+  if (store !== 'postgres') throw new Error(`--store takes 'postgres' (SQLite is measured beside it), got '${store}'`);
+  const { benchStores } = await import('./stores.mjs');
+  await benchStores();
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
 }
 
 try {
