@@ -9,11 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyReport } from '@dpledger/audit';
 import { createApiKey, createClient } from '@dpledger/client';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startChildServer, type ChildServer } from '../services/accountant/src/testing/child-server.js';
 import { startPgCluster, type PgCluster } from '../services/accountant/src/testing/pg-cluster.js';
 
 const ADMIN = 'pg-replicas-admin-token-0123456789';
+const KEK = 'ab'.repeat(32);
 const sampler = { kind: 'poisson', dataset_size: 60000, expected_batch_size: 600 } as const;
 const step = { kind: 'poisson_sampled', sampling_probability: 0.01, event: { kind: 'gaussian', noise_multiplier: 1.1 } } as const;
 const digest = { sha256: 'c'.repeat(64) };
@@ -32,7 +34,7 @@ afterAll(async () => {
 });
 
 async function serve(name: string, env: NodeJS.ProcessEnv = {}): Promise<ChildServer> {
-  const s = await startChildServer(join(dir, name), { DPLEDGER_DATABASE_URL: cluster.url, DPLEDGER_ADMIN_TOKEN: ADMIN, ...env });
+  const s = await startChildServer(join(dir, name), { DPLEDGER_DATABASE_URL: cluster.url, DPLEDGER_ADMIN_TOKEN: ADMIN, DPLEDGER_KEY_ENCRYPTION_KEY: KEK, ...env });
   servers.push(s);
   return s;
 }
@@ -89,6 +91,13 @@ describe('accountant replicas on PostgreSQL', () => {
     const verified = verifyReport(report2, await ca.listKeys());
     expect(verified.keyid).toBe(newKid);
     expect(verifyReport(report1, await ca.listKeys()).keyid).not.toBe(newKid);
+    // The private keys are sealed in the database (DPLEDGER_KEY_ENCRYPTION_KEY), never stored as PEM.
+    const db = new pg.Client({ connectionString: cluster.url });
+    await db.connect();
+    const rows = (await db.query<{ private_pem: string }>('SELECT private_pem FROM signing_keys')).rows;
+    await db.end();
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    for (const r of rows) expect(r.private_pem).toMatch(/^dpledger-sealed:v1:/);
   }, 60_000);
 
   it('answers 503 not_ready with Retry-After while PostgreSQL is down, and recovers by itself', async () => {

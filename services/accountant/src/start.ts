@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { resolveAdminToken } from './admin-token.js';
 import { createApp } from './app.js';
 import { createMetrics, registerPoolMetrics } from './http/metrics.js';
+import { parseKeyEncryptionKey } from './keys/key-encryption.js';
 import { KeyRing } from './keys/key-ring.js';
 import { PgStore, openPgStore } from './store/pg-store.js';
 import { openSqliteStore, type SqliteSynchronous } from './store/sqlite-store.js';
@@ -51,6 +52,7 @@ export const DATABASE_FILE = 'dpledger.sqlite';
  * @example const svc = await startAccountant({ port: 0, dataDir: tmp }); await svc.close()
  */
 export async function startAccountant(opts: StartOptions = {}): Promise<RunningAccountant> {
+  const kek = parseKeyEncryptionKey(process.env['DPLEDGER_KEY_ENCRYPTION_KEY']);
   const databaseUrl = opts.databaseUrl ?? process.env['DPLEDGER_DATABASE_URL'];
   const postgres = databaseUrl !== undefined && databaseUrl !== '';
   const dataDir = resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
@@ -63,7 +65,7 @@ export async function startAccountant(opts: StartOptions = {}): Promise<RunningA
   const logger = pino({ level: opts.logLevel ?? 'info', base: { service: 'dpledger-accountant' } }, pino.destination(2));
   const metrics = createMetrics(true);
   if (store instanceof PgStore) registerPoolMetrics(metrics, () => store.poolStats());
-  const keys = await KeyRing.open(store, () => new Date());
+  const keys = await KeyRing.open(store, () => new Date(), kek);
   const app = await createApp({ store, keys, config: { adminToken: admin.token }, logger, metrics });
   // Another replica may rotate the signing key: re-read the ring at this interval (reading /v1/keys also refreshes).
   const refreshMs = opts.keyRefreshMs ?? envInt('DPLEDGER_KEY_REFRESH_MS') ?? 30_000;

@@ -4,20 +4,23 @@
  */
 import { exportSigningKey, generateSigningKey, importSigningKey, type Jwk, type SigningKey } from '@dpledger/audit';
 import type { Store } from '../store/store.js';
+import { openPrivateKey, sealPrivateKey } from './key-encryption.js';
 
 export class KeyRing {
   private constructor(
     private readonly store: Store,
     private keys: { key: SigningKey; created_at: string }[],
+    private readonly kek: Buffer | undefined,
   ) {}
 
   /**
-   * Loads the stored keys, generating the first one when there is none.
+   * Loads the stored keys, generating the first one when there is none. With `kek` (key-encryption.ts) new keys are
+   * stored sealed and sealed ones are opened.
    * @example const ring = await KeyRing.open(store, () => new Date())
    */
-  static async open(store: Store, now: () => Date): Promise<KeyRing> {
+  static async open(store: Store, now: () => Date, kek?: Buffer): Promise<KeyRing> {
     const rows = await store.listSigningKeys();
-    const ring = new KeyRing(store, rows.map((r) => ({ key: importSigningKey(r.private_pem), created_at: r.created_at })));
+    const ring = new KeyRing(store, rows.map((r) => ({ key: importSigningKey(openPrivateKey(r.private_pem, r.kid, kek)), created_at: r.created_at })), kek);
     if (ring.keys.length === 0) await ring.rotate(now);
     return ring;
   }
@@ -38,7 +41,7 @@ export class KeyRing {
   async rotate(now: () => Date): Promise<Jwk> {
     const key = generateSigningKey();
     const created_at = now().toISOString();
-    await this.store.insertSigningKey({ kid: key.kid, private_pem: exportSigningKey(key), created_at });
+    await this.store.insertSigningKey({ kid: key.kid, private_pem: sealPrivateKey(exportSigningKey(key), key.kid, this.kek), created_at });
     this.keys = [{ key, created_at }, ...this.keys];
     return this.jwks()[0]!;
   }
@@ -46,6 +49,6 @@ export class KeyRing {
   /** Re-reads the keys (another replica may have rotated). */
   async refresh(): Promise<void> {
     const rows = await this.store.listSigningKeys();
-    this.keys = rows.map((r) => ({ key: importSigningKey(r.private_pem), created_at: r.created_at }));
+    this.keys = rows.map((r) => ({ key: importSigningKey(openPrivateKey(r.private_pem, r.kid, this.kek)), created_at: r.created_at }));
   }
 }
