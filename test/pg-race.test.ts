@@ -139,6 +139,27 @@ describe('replicas on PostgreSQL racing one budget', () => {
     }
   }, 120_000);
 
+  it('expired holds noticed by 3 replicas at once are logged once each', async () => {
+    const list = await replicas(3);
+    try {
+      const apiKey = (await createApiKey(list[0]!.url, ADMIN, 'expiry')).api_key;
+      const clients = list.map((s) => createClient({ baseUrl: s.url, apiKey }));
+      const budget = await clients[0]!.createBudget({ name: 'b', epsilon: 1000, delta: 1e-5 });
+      const run = await clients[1]!.createRun({ budget_id: budget.id, name: 'r', sampler });
+      await Promise.all(Array.from({ length: 12 }, (_, k) => clients[k % 3]!.reserve(run.id, { steps: 2, event: step(k), ttl_seconds: 1 })));
+      await new Promise((ok) => setTimeout(ok, 1500));
+      // Every read of the tenant's runs and events logs the due holds first: 30 of them race on 3 replicas.
+      await Promise.all(Array.from({ length: 30 }, (_, k) => (k % 2 ? clients[k % 3]!.getRun(run.id) : clients[k % 3]!.listEvents(run.id))));
+      const records = await clients[2]!.listEvents(run.id);
+      expect(records.length).toBe(12 * 2);
+      expect(records.map((r) => r.sequence)).toEqual(records.map((_, i) => i));
+      expect((await clients[0]!.getRun(run.id)).event_count).toBe(24);
+      expect((await clients[0]!.getBudget(budget.id)).epsilon_spent).toBeCloseTo(epsilonOf(records.map((r) => r.event)), 9);
+    } finally {
+      await stop(list);
+    }
+  }, 120_000);
+
   it('a replica killed with SIGKILL mid-stream: clients retry on another with the same keys, every acknowledged event once', async () => {
     const list = await replicas(3);
     let alive = list.map((s) => s.url);
