@@ -150,7 +150,8 @@ export class PgStore implements Store {
         // A connection that failed mid-transaction is destroyed rather than reused.
         client.release(broken instanceof Error ? broken : broken === undefined ? undefined : true);
       }
-      await sleep(Math.min(50, 2 ** attempt) * (0.5 + ((attempt * 7919) % 100) / 200));
+      // Exponential backoff with full jitter, so transactions that collided do not collide again in step.
+      await sleep(Math.random() * Math.min(50, 2 ** attempt));
     }
   }
 

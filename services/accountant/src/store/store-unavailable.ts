@@ -21,5 +21,6 @@ export function isUnavailable(err: unknown): boolean {
     if (/^E[A-Z]+$/.test(code)) return true; // a socket error: ECONNREFUSED, ECONNRESET, EPIPE, ETIMEDOUT, ...
     return UNAVAILABLE_SQLSTATE.test(code);
   }
-  return /Connection terminated|timeout|Client has encountered a connection error|Cannot use a pool after calling end/i.test(err.message);
+  // node-postgres's own messages for a lost, refused or timed-out connection (no SQLSTATE then).
+  return /Connection terminated|Connection ended unexpectedly|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Cannot use a pool after calling end/i.test(err.message);
 }
