@@ -11,9 +11,10 @@
 import pg from 'pg';
 import { migratePg } from './pg-schema.js';
 import { SCHEMA_VERSION } from './sqlite-schema.js';
-import { budgetFromRow, budgetToRow, eventFromRow, reservationFromRow, runFromRow, runToRow } from './sqlite-rows.js';
+import { txOf } from './pg-write-tx.js';
+import { budgetFromRow, eventFromRow, runFromRow } from './sqlite-rows.js';
 import { StoreUnavailableError, isUnavailable } from './store-unavailable.js';
-import type { ApiKeyInfo, IdempotencyRow, ReportRow, SigningKeyRow, Store, WriteTx } from './store.js';
+import type { ApiKeyInfo, ReportRow, SigningKeyRow, Store, WriteTx } from './store.js';
 
 type Raw = Record<string, unknown>;
 
@@ -39,22 +40,6 @@ export interface PoolStats {
 /** SQLSTATEs after which the whole transaction is run again: serialization_failure, deadlock_detected, unique_violation. */
 const RETRY = new Set(['40001', '40P01', '23505']);
 const MAX_ATTEMPTS = 12;
-
-const BUDGET_COLS = ['id', 'tenant', 'name', 'description', 'epsilon', 'delta', 'accountant', 'neighboring_relation', 'created_at', 'epsilon_spent', 'epsilon_reserved', 'rdp', 'ledger', 'run_count'];
-const RUN_COLS = ['id', 'tenant', 'budget_id', 'name', 'sampler', 'noise_rng', 'metadata', 'allow_large_delta', 'status', 'event_count', 'epsilon_spent', 'rdp', 'ledger', 'created_at', 'closed_at', 'model_digest', 'dataset_digest', 'audit'];
-const RUN_UPDATE = ['status', 'event_count', 'epsilon_spent', 'rdp', 'ledger', 'closed_at', 'model_digest', 'dataset_digest', 'audit'];
-const BUDGET_UPDATE = ['epsilon_spent', 'epsilon_reserved', 'rdp', 'ledger', 'run_count'];
-const RES_COLS = ['id', 'tenant', 'run_id', 'budget_id', 'steps', 'event', 'status', 'created_at', 'expires_at'];
-
-function insertSql(table: string, cols: string[], suffix = ''): string {
-  return `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})${suffix}`;
-}
-
-function updateSql(table: string, cols: string[]): string {
-  return `UPDATE ${table} SET ${cols.map((c, i) => `${c} = $${i + 1}`).join(', ')} WHERE id = $${cols.length + 1}`;
-}
-
-const values = (row: Raw, cols: string[]) => cols.map((c) => row[c] ?? null);
 
 const apiKeyInfo = (r: Raw): ApiKeyInfo => ({
   key_id: r['key_id'] as string,
@@ -241,71 +226,4 @@ export class PgStore implements Store {
 function wrap(err: unknown): unknown {
   if (err instanceof StoreUnavailableError || !isUnavailable(err)) return err;
   return new StoreUnavailableError(`the database does not answer: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-}
-
-/** The transaction's operations on one connection; reads of rows it may change lock them (FOR UPDATE). */
-function txOf(client: pg.PoolClient): WriteTx {
-  const q = async (sql: string, params: unknown[]) => (await client.query(sql, params)).rows as Raw[];
-  const first = async <T>(sql: string, params: unknown[], map: (r: Raw) => T) => {
-    const r = (await q(sql, params))[0];
-    return r === undefined ? undefined : map(r);
-  };
-  // The lock every write under a budget takes first (see the file comment).
-  const lockBudgetOf = (table: 'runs' | 'reservations', t: string, id: string) =>
-    q(`SELECT id FROM budgets WHERE id = (SELECT budget_id FROM ${table} WHERE tenant = $1 AND id = $2) FOR UPDATE`, [t, id]);
-  return {
-    getBudget: (t, id) => first('SELECT * FROM budgets WHERE tenant = $1 AND id = $2 FOR UPDATE', [t, id], budgetFromRow),
-    getRun: async (t, id) => {
-      await lockBudgetOf('runs', t, id);
-      return first('SELECT * FROM runs WHERE tenant = $1 AND id = $2 FOR UPDATE', [t, id], runFromRow);
-    },
-    getReservation: async (t, id) => {
-      await lockBudgetOf('reservations', t, id);
-      return first(`SELECT ${RES_COLS.join(', ')} FROM reservations WHERE tenant = $1 AND id = $2 FOR UPDATE`, [t, id], reservationFromRow);
-    },
-    openReservations: async (budgetId) => {
-      await q('SELECT id FROM budgets WHERE id = $1 FOR UPDATE', [budgetId]);
-      return (await q(`SELECT ${RES_COLS.join(', ')} FROM reservations WHERE budget_id = $1 AND status = 'open' ORDER BY created_at, ord FOR UPDATE`, [budgetId])).map(reservationFromRow);
-    },
-    getIdempotency: (t, key) =>
-      first('SELECT tenant, key, request_hash, status, body, created_at FROM idempotency WHERE tenant = $1 AND key = $2', [t, key], (x) => ({ ...(x as unknown as IdempotencyRow), body: JSON.parse(x['body'] as string) })),
-    putIdempotency: async (row) =>
-      void (await q('INSERT INTO idempotency (tenant, key, request_hash, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [
-        row.tenant, row.key, row.request_hash, row.status, JSON.stringify(row.body), row.created_at,
-      ])),
-    insertBudget: async (b) => void (await q(insertSql('budgets', BUDGET_COLS), values(budgetToRow(b), BUDGET_COLS))),
-    insertRun: async (run) => void (await q(insertSql('runs', RUN_COLS), values(runToRow(run), RUN_COLS))),
-    insertEvents: async (records) => {
-      if (records.length === 0) return;
-      // One statement for the batch: records of one run share their event object, serialized once.
-      let last: unknown;
-      let text = '';
-      const runIds: string[] = [];
-      const seqs: number[] = [];
-      const events: string[] = [];
-      const times: string[] = [];
-      for (const e of records) {
-        if (e.event !== last) text = JSON.stringify((last = e.event));
-        runIds.push(e.run_id);
-        seqs.push(e.sequence);
-        events.push(text);
-        times.push(e.recorded_at);
-      }
-      await q('INSERT INTO events (run_id, sequence, event, recorded_at) SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[])', [runIds, seqs, events, times]);
-    },
-    insertReservation: async (row) => void (await q(insertSql('reservations', RES_COLS), values({ ...row, event: JSON.stringify(row.event) } as unknown as Raw, RES_COLS))),
-    updateBudget: async (b) => {
-      const r = budgetToRow(b);
-      await q(updateSql('budgets', BUDGET_UPDATE), [...values(r, BUDGET_UPDATE), b.id]);
-    },
-    updateRun: async (run) => {
-      const r = runToRow(run);
-      await q(updateSql('runs', RUN_UPDATE), [...values(r, RUN_UPDATE), run.id]);
-    },
-    setReservationStatus: async (id, status) => void (await q('UPDATE reservations SET status = $1 WHERE id = $2', [status, id])),
-    insertAuditInput: async (row) =>
-      void (await q('INSERT INTO audit_inputs (run_id, tenant, scores, included, created_at) VALUES ($1, $2, $3, $4, $5)', [
-        row.run_id, row.tenant, JSON.stringify(row.scores), JSON.stringify(row.included), row.created_at,
-      ])),
-  };
 }
