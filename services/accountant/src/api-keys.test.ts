@@ -75,16 +75,18 @@ describe('revocation', () => {
     expect(missing.body.code).toBe('not_found');
   });
 
-  it('an existing database without the revocation column gets it on open', async () => {
+  it('a version-3 database (before revocation) gains the column on open and keeps its keys live', async () => {
     const own = await testApp();
+    await own.key('before-revocation');
     const Database = (await import('better-sqlite3')).default;
     await own.store.close();
     const db = new Database(own.file);
     db.exec('ALTER TABLE api_keys DROP COLUMN revoked_at');
+    db.pragma('user_version = 3');
     db.close();
     const { openSqliteStore } = await import('./store/sqlite-store.js');
     const store = openSqliteStore(own.file);
-    expect(await store.listApiKeys()).toEqual([]);
+    expect((await store.listApiKeys()).map((k) => [k.tenant, k.revoked_at ?? null])).toEqual([['before-revocation', null]]);
     await store.close();
     (await import('node:fs')).rmSync(own.dir, { recursive: true, force: true });
   });
