@@ -7,6 +7,7 @@ import type { EngineDeps } from '../ledger/engine.js';
 import type { Meters } from '../ledger/meters.js';
 import type { Store } from '../store/store.js';
 import type { ServiceMetrics } from './metrics.js';
+import type { TrustProxy } from './transport.js';
 
 export interface AppConfig {
   /** Bearer token of admin routes. */
@@ -19,6 +20,10 @@ export interface AppConfig {
   specPath: string;
   /** Service version written into reports. */
   version: string;
+  /** express `trust proxy` (see http/transport.ts); false unless a proxy is named. */
+  trustProxy: TrustProxy;
+  /** HSTS max-age on HTTPS answers, seconds (0 sends none). */
+  hstsMaxAgeSeconds: number;
 }
 
 export interface Ctx {
