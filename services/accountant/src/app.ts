@@ -15,6 +15,7 @@ import type { AppConfig, Ctx } from './http/context.js';
 import { createMetrics, type ServiceMetrics } from './http/metrics.js';
 import { observe } from './http/observe.js';
 import { problemHandler } from './http/problem.js';
+import { DEFAULT_HSTS_MAX_AGE_SECONDS, hsts } from './http/transport.js';
 import { KeyRing } from './keys/key-ring.js';
 import { Meters, type PldEpsilon } from './ledger/meters.js';
 import { pldEpsilon } from './ledger/pld-epsilon.js';
@@ -52,6 +53,8 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
     validateResponses: false,
     specPath: DEFAULT_SPEC_PATH,
     version: SERVICE_VERSION,
+    trustProxy: false,
+    hstsMaxAgeSeconds: DEFAULT_HSTS_MAX_AGE_SECONDS,
     ...deps.config,
   });
   if (config.adminToken.length < 16) throw new Error('the admin token must have at least 16 characters');
@@ -70,6 +73,8 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   app.disable('x-powered-by');
   app.set('etag', false); // answers are per request; hashing every body buys nothing
   app.set('query parser', 'simple');
+  app.set('trust proxy', config.trustProxy);
+  app.use(hsts(config.hstsMaxAgeSeconds));
   app.use(observe(logger, metrics));
   const ops = express.Router();
   opsRoutes(ops, ctx);
