@@ -9,7 +9,7 @@ import * as OpenApiValidator from 'express-openapi-validator';
 import { OpenApiSpecLoader } from 'express-openapi-validator/dist/framework/openapi.spec.loader.js';
 import { pino, type Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
-import { createDashboardRouter, storeSource } from './dashboard/index.js';
+import { LoginLimiter, SessionTable, createDashboardRouter, storeSource, type LoginLimits, type SessionOptions } from './dashboard/index.js';
 import { authenticate } from './http/auth.js';
 import type { AppConfig, Ctx } from './http/context.js';
 import { createMetrics, type ServiceMetrics } from './http/metrics.js';
@@ -41,6 +41,9 @@ export interface AppDeps {
   metrics?: ServiceMetrics;
   /** PLD epsilon of a ledger (default: @dpledger/accounting's PldAccountant). */
   pldEpsilon?: PldEpsilon;
+  /** Dashboard session lifetimes and per-tenant cap, and login rate limits (defaults in dashboard/). */
+  sessions?: Omit<SessionOptions, 'now'>;
+  loginLimits?: LoginLimits;
 }
 
 /**
@@ -79,7 +82,8 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   const ops = express.Router();
   opsRoutes(ops, ctx);
   app.use(ops);
-  app.use(createDashboardRouter({ source: storeSource(deps.store, keys) }));
+  const sessions = new SessionTable(deps.store, { ...deps.sessions, now: () => now().getTime() });
+  app.use(createDashboardRouter({ source: storeSource(deps.store, keys), sessions, limiter: new LoginLimiter(deps.loginLimits), now: () => now().getTime() }));
   app.use('/v1', authenticate(deps.store, config.adminToken));
   app.use(express.json({ limit: config.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(

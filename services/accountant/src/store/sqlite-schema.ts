@@ -1,5 +1,5 @@
-/** The SQLite schema (version 1). JSON columns hold wire objects exactly as validated. */
-export const SCHEMA_VERSION = 1;
+/** The SQLite schema: version 1 below, then MIGRATIONS. JSON columns hold wire objects exactly as validated. */
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -33,3 +33,21 @@ CREATE TABLE IF NOT EXISTS reports (
   run_id TEXT PRIMARY KEY REFERENCES runs (id), tenant TEXT NOT NULL, kid TEXT NOT NULL, envelope TEXT NOT NULL,
   created_at TEXT NOT NULL);
 `;
+
+/**
+ * Schema changes after version 1, keyed by the version they bring the database to; each runs once, in order, in
+ * the transaction that sets `user_version`.
+ */
+export const MIGRATIONS: Readonly<Record<number, string>> = {
+  // Dashboard sessions (hashed ids), tombstones of purged idempotency keys, the accountant of each budget figure.
+  2: `
+CREATE TABLE IF NOT EXISTS sessions (
+  id_hash TEXT PRIMARY KEY, tenant TEXT NOT NULL, created_at INTEGER NOT NULL, last_seen INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS sessions_tenant ON sessions (tenant, created_at);
+CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created_at);
+CREATE TABLE IF NOT EXISTS idempotency_expired (
+  tenant TEXT NOT NULL, key_hash TEXT NOT NULL, PRIMARY KEY (tenant, key_hash)) WITHOUT ROWID;
+ALTER TABLE budgets ADD COLUMN spent_accountant TEXT NOT NULL DEFAULT 'rdp';
+ALTER TABLE budgets ADD COLUMN reserved_accountant TEXT NOT NULL DEFAULT 'rdp';
+`,
+};
