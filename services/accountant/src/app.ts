@@ -30,6 +30,9 @@ import type { Store } from './store/store.js';
 /** openapi.yaml at the repository root. */
 export const DEFAULT_SPEC_PATH = fileURLToPath(new URL('../../../openapi.yaml', import.meta.url));
 export const SERVICE_VERSION = '0.1.0';
+/** Per-tenant limits when the config names none (openapi.yaml createBudget, createRun). */
+export const DEFAULT_MAX_BUDGETS = 1000;
+export const DEFAULT_MAX_RUNS = 100_000;
 
 export interface AppDeps {
   store: Store;
@@ -58,6 +61,8 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
     version: SERVICE_VERSION,
     trustProxy: false,
     hstsMaxAgeSeconds: DEFAULT_HSTS_MAX_AGE_SECONDS,
+    maxBudgetsPerTenant: DEFAULT_MAX_BUDGETS,
+    maxRunsPerTenant: DEFAULT_MAX_RUNS,
     ...deps.config,
   });
   if (config.adminToken.length < 16) throw new Error('the admin token must have at least 16 characters');

@@ -6,6 +6,7 @@
 import { stableKey, type DpEvent, type NeighboringRelation } from '@dpledger/accounting';
 import { ServiceError } from '../errors.js';
 import type { BudgetRow } from '../store/store.js';
+import { figures, type Figures } from './figures.js';
 import { RdpMeter } from './rdp-meter.js';
 
 /** Epsilon at `delta` of a ledger by the PLD accountant. */
@@ -54,24 +55,18 @@ export interface Proposal {
 }
 
 /**
- * Epsilon spent and reserved by a proposal, or ServiceError('budget_exhausted') when it exceeds the budget.
+ * Epsilon spent and reserved by a proposal (with the accountant of each, see figures.ts), or
+ * ServiceError('budget_exhausted') when it exceeds the budget.
  * Never refuses what fits by RDP; a `pld` budget may accept more (when PLD is tighter), never less.
  */
-export function assess(meters: Meters, budget: BudgetRow, p: Proposal): { epsilon_spent: number; epsilon_reserved: number } {
-  const meter = meters.rdp(budget.neighboring_relation);
-  const total = p.committedRdp.map((v, i) => v + p.heldRdp[i]!);
-  let reserved = meter.epsilon(total, budget.delta).epsilon;
-  let spent = meter.epsilon(p.committedRdp, budget.delta).epsilon;
-  if (reserved > budget.epsilon && budget.accountant === 'pld') {
-    reserved = Math.min(reserved, meters.pldEpsilon(budget.neighboring_relation, [...p.committedLedger, ...p.heldEvents], budget.delta));
-    spent = Math.min(spent, meters.pldEpsilon(budget.neighboring_relation, p.committedLedger, budget.delta));
-  }
-  if (!(reserved <= budget.epsilon)) {
-    throw new ServiceError('budget_exhausted', `budget ${budget.id} would reach epsilon ${reserved} > ${budget.epsilon}`, {
+export function assess(meters: Meters, budget: BudgetRow, p: Proposal): Figures {
+  const { fits, ...f } = figures(meters, budget, p);
+  if (!fits) {
+    throw new ServiceError('budget_exhausted', `budget ${budget.id} would reach epsilon ${f.epsilon_reserved} > ${budget.epsilon}`, {
       epsilon_spent: budget.epsilon_spent,
-      epsilon_requested: Number.isFinite(reserved) ? reserved : Number.MAX_VALUE,
+      epsilon_requested: Number.isFinite(f.epsilon_reserved) ? f.epsilon_reserved : Number.MAX_VALUE,
       epsilon_limit: budget.epsilon,
     });
   }
-  return { epsilon_spent: Math.min(spent, reserved), epsilon_reserved: reserved };
+  return f;
 }

@@ -45,7 +45,7 @@ export function reserve(deps: EngineDeps, caller: Caller, runId: string, req: { 
     await tx.insertReservation(row);
     for (const r of expired) await tx.setReservationStatus(r.id, 'expired');
     await tx.updateBudget({ ...budget, ...eps });
-    const body: Reservation = { id: row.id, run_id: run.id, steps: row.steps, event, status: 'open', expires_at: row.expires_at, epsilon_remaining: Math.max(0, budget.epsilon - eps.epsilon_reserved) };
+    const body: Reservation = { id: row.id, run_id: run.id, steps: row.steps, event, status: 'open', expires_at: row.expires_at, epsilon_remaining: Math.max(0, budget.epsilon - eps.epsilon_reserved), accountants: { epsilon_remaining: eps.reserved_accountant } };
     return { status: 201, body };
   });
 }

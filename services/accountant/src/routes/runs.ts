@@ -5,7 +5,9 @@ import { ServiceError } from '../errors.js';
 import { newId } from '../ids.js';
 import { callerOf } from '../http/request-hash.js';
 import { tenantOf, type Ctx } from '../http/context.js';
+import { pageAnswer, pageOf } from '../http/pagination.js';
 import { runView } from '../http/views.js';
+import { liveRun } from '../ledger/live-figures.js';
 import { closeRun } from '../ledger/reservations.js';
 import { issueReport } from '../report/issue-report.js';
 import type { RunRow } from '../store/store.js';
@@ -16,7 +18,11 @@ export const MAX_METADATA_BYTES = 16 * 1024;
 export function runRoutes(r: Router, ctx: Ctx): void {
   r.get('/v1/runs', async (req, res) => {
     const budgetId = req.query['budget_id'];
-    res.json({ runs: (await ctx.store.listRuns(tenantOf(res), typeof budgetId === 'string' ? budgetId : undefined)).map(runView) });
+    const page = pageOf(req);
+    const rows = await ctx.store.listRuns(tenantOf(res), typeof budgetId === 'string' ? budgetId : undefined, page);
+    const { items, next_cursor } = pageAnswer(rows, page.size);
+    const runs = await Promise.all(items.map(async (r) => runView(await liveRun(ctx, r))));
+    res.json(next_cursor === undefined ? { runs } : { runs, next_cursor });
   });
 
   r.post('/v1/runs', async (req, res) => {
@@ -28,6 +34,8 @@ export function runRoutes(r: Router, ctx: Ctx): void {
     const run = await ctx.store.write(async (tx) => {
       const budget = await tx.getBudget(tenant, body.budget_id);
       if (budget === undefined) throw new ServiceError('not_found', `budget ${body.budget_id} not found`, { pointer: '/budget_id' });
+      const limit = ctx.config.maxRunsPerTenant;
+      if ((await tx.countRuns(tenant)) >= limit) throw new ServiceError('limit_exceeded', `a tenant may hold at most ${limit} runs`, { limit });
       const row: RunRow = {
         id: newId('run'),
         tenant,
@@ -53,7 +61,7 @@ export function runRoutes(r: Router, ctx: Ctx): void {
   r.get('/v1/runs/:run_id', async (req, res) => {
     const run = await ctx.store.getRun(tenantOf(res), req.params['run_id']!);
     if (run === undefined) throw new ServiceError('not_found', `run ${req.params['run_id']} not found`);
-    res.json(runView(run));
+    res.json(runView(await liveRun(ctx, run)));
   });
 
   r.post('/v1/runs/:run_id/close', async (req, res) => {
