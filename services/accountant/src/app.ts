@@ -88,7 +88,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   opsRoutes(ops, ctx);
   app.use(ops);
   const sessions = new SessionTable(deps.store, { ...deps.sessions, now: () => now().getTime() });
-  app.use(createDashboardRouter({ source: storeSource(deps.store, keys), sessions, limiter: new LoginLimiter(deps.loginLimits), now: () => now().getTime() }));
+  app.use(createDashboardRouter({ source: storeSource(deps.store, keys, { meters, now }), sessions, limiter: new LoginLimiter(deps.loginLimits), now: () => now().getTime() }));
   app.use('/v1', authenticate(deps.store, config.adminToken));
   app.use(express.json({ limit: config.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(

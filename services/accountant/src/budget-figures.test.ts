@@ -1,5 +1,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeSource } from './dashboard/index.js';
+import { KeyRing } from './keys/key-ring.js';
+import { Meters } from './ledger/meters.js';
 import { ADMIN, append, auth, budgetAndRun, dbBytes, step, testApp, type TestApp } from './testing/test-deps.js';
 
 /** Stand-in for a PLD accountant that is tighter than RDP here (the figures' rules, not PLD numerics, are tested). */
@@ -13,7 +16,8 @@ beforeAll(async () => {
   t = await testApp({ config: { adminToken: ADMIN, validateResponses: true }, pldEpsilon: () => PLD_FIGURE });
 });
 afterAll(async () => t.close());
-const fresh = async () => (key = await t.key(`acme-${n++}`));
+let tenant = '';
+const fresh = async () => (key = await t.key((tenant = `acme-${n++}`)));
 const get = async (path: string) => (await request(t.app).get(path).set(auth(key))).body;
 
 describe('budget figures', () => {
@@ -33,6 +37,8 @@ describe('budget figures', () => {
     expect(after.epsilon_remaining).toBeCloseTo(3 - held.epsilon_reserved, 12);
     expect((await get('/v1/budgets')).budgets[0].epsilon_reserved).toBe(after.epsilon_reserved);
     expect((await get(`/v1/runs/${run.id}`)).epsilon_spent).toBeCloseTo(held.epsilon_reserved, 12);
+    const dashboard = storeSource(t.store, await KeyRing.open(t.store, () => t.clock.now), { meters: new Meters(() => PLD_FIGURE), now: () => t.clock.now });
+    expect((await dashboard.listBudgets(tenant))[0]).toMatchObject({ epsilon_spent: after.epsilon_spent, epsilon_reserved: after.epsilon_reserved });
     expect(dbBytes(t).equals(before)).toBe(true);
   });
 
