@@ -55,7 +55,7 @@ export async function run(argv: string[]): Promise<number> {
     try {
       settings.trustProxy = parseTrustProxy(trustProxy);
     } catch (err) {
-      throw new CliError(`--${(err as Error).message}`);
+      throw new CliError(`--trust-proxy: ${(err as Error).message}`);
     }
   }
   const svc = await startAccountant({
