@@ -1,5 +1,16 @@
-/** The SQLite schema: version 1 below, then MIGRATIONS. JSON columns hold wire objects exactly as validated. */
+/**
+ * The SQLite schema (version 2: dashboard sessions, tombstones of purged idempotency keys, the accountant of each
+ * budget figure). JSON columns hold wire objects exactly as validated. A new database runs SCHEMA_SQL; an older
+ * one runs its MIGRATIONS, then SCHEMA_SQL (every statement IF NOT EXISTS) for the tables and indexes it lacks.
+ */
 export const SCHEMA_VERSION = 2;
+
+/** MIGRATIONS[v - 1] takes a version-v database to version v + 1 (what IF NOT EXISTS cannot do: new columns). */
+export const MIGRATIONS: readonly string[] = [
+  // 1 -> 2: which accountant gave a budget's epsilon_spent and epsilon_reserved
+  `ALTER TABLE budgets ADD COLUMN spent_accountant TEXT NOT NULL DEFAULT 'rdp';
+   ALTER TABLE budgets ADD COLUMN reserved_accountant TEXT NOT NULL DEFAULT 'rdp';`,
+];
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -8,7 +19,8 @@ CREATE TABLE IF NOT EXISTS budgets (
   id TEXT PRIMARY KEY, tenant TEXT NOT NULL, name TEXT NOT NULL, description TEXT,
   epsilon REAL NOT NULL, delta REAL NOT NULL, accountant TEXT NOT NULL, neighboring_relation TEXT NOT NULL,
   created_at TEXT NOT NULL, epsilon_spent REAL NOT NULL, epsilon_reserved REAL NOT NULL,
-  rdp BLOB NOT NULL, ledger TEXT NOT NULL, run_count INTEGER NOT NULL);
+  rdp BLOB NOT NULL, ledger TEXT NOT NULL, run_count INTEGER NOT NULL,
+  spent_accountant TEXT NOT NULL DEFAULT 'rdp', reserved_accountant TEXT NOT NULL DEFAULT 'rdp');
 CREATE INDEX IF NOT EXISTS budgets_tenant ON budgets (tenant, created_at);
 CREATE TABLE IF NOT EXISTS runs (
   id TEXT PRIMARY KEY, tenant TEXT NOT NULL, budget_id TEXT NOT NULL REFERENCES budgets (id), name TEXT NOT NULL,
@@ -32,22 +44,11 @@ CREATE TABLE IF NOT EXISTS signing_keys (
 CREATE TABLE IF NOT EXISTS reports (
   run_id TEXT PRIMARY KEY REFERENCES runs (id), tenant TEXT NOT NULL, kid TEXT NOT NULL, envelope TEXT NOT NULL,
   created_at TEXT NOT NULL);
-`;
-
-/**
- * Schema changes after version 1, keyed by the version they bring the database to; each runs once, in order, in
- * the transaction that sets `user_version`.
- */
-export const MIGRATIONS: Readonly<Record<number, string>> = {
-  // Dashboard sessions (hashed ids), tombstones of purged idempotency keys, the accountant of each budget figure.
-  2: `
 CREATE TABLE IF NOT EXISTS sessions (
   id_hash TEXT PRIMARY KEY, tenant TEXT NOT NULL, created_at INTEGER NOT NULL, last_seen INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS sessions_tenant ON sessions (tenant, created_at);
 CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created_at);
 CREATE TABLE IF NOT EXISTS idempotency_expired (
   tenant TEXT NOT NULL, key_hash TEXT NOT NULL, PRIMARY KEY (tenant, key_hash)) WITHOUT ROWID;
-ALTER TABLE budgets ADD COLUMN spent_accountant TEXT NOT NULL DEFAULT 'rdp';
-ALTER TABLE budgets ADD COLUMN reserved_accountant TEXT NOT NULL DEFAULT 'rdp';
-`,
-};
+`;
+

@@ -118,8 +118,8 @@ export function openSqliteStore(file: string, options: { synchronous?: SqliteSyn
   if (version > SCHEMA_VERSION) throw new Error(`database schema version ${version} is newer than this service (${SCHEMA_VERSION})`);
   if (version < SCHEMA_VERSION) {
     writer.transaction(() => {
-      if (version < 1) writer.exec(SCHEMA_SQL);
-      for (let v = Math.max(version, 1) + 1; v <= SCHEMA_VERSION; v++) writer.exec(MIGRATIONS[v]!);
+      if (version > 0) for (const sql of MIGRATIONS.slice(version - 1)) writer.exec(sql);
+      writer.exec(SCHEMA_SQL);
       writer.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
   }
