@@ -2,6 +2,12 @@
  * Periodic housekeeping of a running accountant: idempotency records past their retention are purged (each
  * leaves a tombstone, so a late replay is refused, never applied twice), expired dashboard sessions are
  * deleted, and the SQLite write-ahead log is checkpointed and truncated so it does not grow without bound.
+ *
+ * Why tombstones and not a client timestamp: a retry's safety must not depend on the client's clock or on it
+ * sending a timestamp at all; a purged key whose request came back without its answer would otherwise be
+ * applied a second time. A tombstone (tenant, SHA-256 of the key; about 100 bytes, kept for good) makes the
+ * answer exact: any purged key is refused with 422 idempotency_expired for ever, while the bulky stored answers
+ * (the part that grew without bound) are deleted.
  */
 import type { Logger } from 'pino';
 import type { Store } from './store/store.js';
