@@ -46,7 +46,7 @@ function sameOrigin(req: Request): boolean {
   const origin = req.get('origin');
   if (origin === undefined || origin === 'null') return origin === undefined;
   try {
-    return new URL(origin).host === req.get('host');
+    return new URL(origin).host === req.host; // the Host header, or X-Forwarded-Host from a trusted proxy
   } catch {
     return false;
   }
