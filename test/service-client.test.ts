@@ -97,4 +97,22 @@ describe('@dpledger/client', () => {
     expect(await c.listBudgets().catch((e: unknown) => e)).toMatchObject({ status: 401, code: 'unauthorized' });
     expect(await listApiKeys(svc.url, apiKey).catch((e: unknown) => e)).toMatchObject({ status: 401 });
   });
+
+  it('pages budgets and runs, and the list methods follow next_cursor to the end', async () => {
+    const apiKey2 = (await createApiKey(svc.url, svc.adminToken, 'client-pages')).api_key;
+    const c = createClient({ baseUrl: svc.url, apiKey: apiKey2 });
+    const made = [];
+    for (let i = 0; i < 3; i++) made.push(await c.createBudget({ name: `b${i}`, epsilon: 1, delta: 1e-5 }));
+    const first = await c.listBudgetsPage({ limit: 2 });
+    expect(first.budgets.map((b) => b.id)).toEqual([made[2]!.id, made[1]!.id]);
+    const second = await c.listBudgetsPage({ limit: 2, ...(first.next_cursor === undefined ? {} : { cursor: first.next_cursor }) });
+    expect(second.budgets.map((b) => b.id)).toEqual([made[0]!.id]);
+    expect(second.next_cursor).toBeUndefined();
+    expect((await c.listBudgets()).map((b) => b.id)).toEqual(made.map((b) => b.id).reverse());
+    const run = await c.createRun({ budget_id: made[0]!.id, name: 'r', sampler });
+    expect((await c.listRunsPage({ limit: 1, budgetId: made[0]!.id })).runs.map((r) => r.id)).toEqual([run.id]);
+    const zero = await c.listBudgetsPage({ limit: 0 }).catch((e: unknown) => e);
+    expect(zero).toBeInstanceOf(DpledgerApiError);
+    expect((zero as DpledgerApiError).status).toBe(400);
+  });
 });

@@ -20,6 +20,8 @@ export const STATUS: Record<ServiceErrorCode, number> = {
   delta_too_large: 422,
   unsupported_event: 400,
   idempotency_mismatch: 422,
+  idempotency_expired: 422,
+  limit_exceeded: 409,
   reservation_closed: 409,
   reservation_exceeded: 409,
   unsupported_media_type: 415,
@@ -35,6 +37,8 @@ export interface ProblemExtras {
   epsilon_spent?: number;
   epsilon_requested?: number;
   epsilon_limit?: number;
+  /** The per-tenant limit a `limit_exceeded` request would cross. */
+  limit?: number;
 }
 
 /**

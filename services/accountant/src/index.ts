@@ -7,7 +7,10 @@ export { startAccountant, DEFAULT_DATA_DIR, DATABASE_FILE, type StartOptions, ty
 export { resolveAdminToken, ADMIN_TOKEN_FILE } from './admin-token.js';
 export { ServiceError, STATUS, type ServiceErrorCode } from './errors.js';
 export { openSqliteStore, SqliteStore, type SqliteSynchronous } from './store/sqlite-store.js';
-export type { Store, WriteTx, BudgetRow, RunRow, EventRecord, ReservationRow, IdempotencyRow, SigningKeyRow, ReportRow } from './store/store.js';
+export type { Store, WriteTx, BudgetRow, RunRow, EventRecord, ReservationRow, IdempotencyRow, SigningKeyRow, ReportRow, SessionRow, Page, PageAfter } from './store/store.js';
 export { KeyRing } from './keys/key-ring.js';
 export { createMetrics, type ServiceMetrics } from './http/metrics.js';
 export type { AppConfig } from './http/context.js';
+export { parseTrustProxy, type TrustProxy } from './http/transport.js';
+export { resolveSettings, type ServiceSettings } from './settings.js';
+export { startMaintenance, DEFAULT_IDEMPOTENCY_RETENTION_DAYS, type Maintenance } from './maintenance.js';

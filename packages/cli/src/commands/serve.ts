@@ -1,14 +1,35 @@
 /** `dpledger serve`: the accountant service on a port, SQLite in a data directory, until SIGINT or SIGTERM. */
-import { startAccountant } from '@dpledger/accountant';
+import { parseTrustProxy, startAccountant, type StartOptions } from '@dpledger/accountant';
 import { numberFlag, parseFlags } from '../args.js';
+import { CliError } from '../cli-error.js';
 
 export const summary = 'run the accountant service (budgets, run ledgers, signed reports)';
 
 const HELP = `usage: dpledger serve [--port 8080] [--host 127.0.0.1] [--data-dir ./.dpledger] [--log-level info]
+                      [--trust-proxy false] [--request-timeout 60] [--headers-timeout 20] [--keep-alive-timeout 65]
+                      [--max-connections 1024] [--idempotency-retention-days 7] [--max-budgets 1000] [--max-runs 100000]
 
 Starts the HTTP accountant. Data (SQLite, signing keys) lives in --data-dir. The admin token is
 DPLEDGER_ADMIN_TOKEN when set; otherwise it is generated at first start into <data-dir>/admin-token (mode 0600).
---port 0 picks a free port. JSON logs go to stderr; the URL is printed on stdout.`;
+--port 0 picks a free port. JSON logs go to stderr; the URL is printed on stdout.
+
+--trust-proxy (DPLEDGER_TRUST_PROXY): the TLS proxy in front, as express's 'trust proxy': false (default),
+  true, a hop count, or addresses/subnets such as 'loopback' or '10.0.0.0/8'. Then HTTPS requests get a Secure
+  session cookie and HSTS, and login rate limits see the client's address.
+Timeouts are in seconds (DPLEDGER_REQUEST_TIMEOUT_S, DPLEDGER_HEADERS_TIMEOUT_S, DPLEDGER_KEEP_ALIVE_TIMEOUT_S);
+DPLEDGER_MAX_CONNECTIONS, DPLEDGER_IDEMPOTENCY_RETENTION_DAYS, DPLEDGER_MAX_BUDGETS and DPLEDGER_MAX_RUNS set the
+others. A flag wins over its variable.`;
+
+/** Integer flags and the StartOptions they set. */
+const INT_FLAGS = {
+  'request-timeout': 'requestTimeoutSeconds',
+  'headers-timeout': 'headersTimeoutSeconds',
+  'keep-alive-timeout': 'keepAliveTimeoutSeconds',
+  'max-connections': 'maxConnections',
+  'idempotency-retention-days': 'idempotencyRetentionDays',
+  'max-budgets': 'maxBudgetsPerTenant',
+  'max-runs': 'maxRunsPerTenant',
+} as const;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, {
@@ -16,13 +37,29 @@ export async function run(argv: string[]): Promise<number> {
     host: { type: 'string' },
     'data-dir': { type: 'string' },
     'log-level': { type: 'string' },
+    'trust-proxy': { type: 'string' },
+    ...Object.fromEntries(Object.keys(INT_FLAGS).map((k) => [k, { type: 'string' as const }])),
   });
   if (values['help']) {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
   const port = numberFlag('port', values['port'] as string | undefined, { min: 0, max: 65535, integer: true }) ?? 8080;
+  const settings: Partial<StartOptions> = {};
+  for (const [flag, option] of Object.entries(INT_FLAGS)) {
+    const v = numberFlag(flag, values[flag] as string | undefined, { min: 1, integer: true });
+    if (v !== undefined) settings[option] = v;
+  }
+  const trustProxy = values['trust-proxy'] as string | undefined;
+  if (trustProxy !== undefined) {
+    try {
+      settings.trustProxy = parseTrustProxy(trustProxy);
+    } catch (err) {
+      throw new CliError(`--trust-proxy: ${(err as Error).message}`);
+    }
+  }
   const svc = await startAccountant({
+    ...settings,
     port,
     host: (values['host'] as string | undefined) ?? '127.0.0.1',
     dataDir: (values['data-dir'] as string | undefined) ?? './.dpledger',

@@ -28,6 +28,8 @@ export interface AppendAnswer {
   epsilon_spent: number;
   epsilon_remaining: number;
   run_epsilon_spent: number;
+  /** The accountant of each figure above. */
+  accountants: { epsilon_spent: BudgetRow['accountant']; epsilon_remaining: BudgetRow['accountant']; run_epsilon_spent: 'rdp' };
 }
 
 /** A run of identical consecutive events: `event` `count` times, starting at request index `first`. */
@@ -109,6 +111,10 @@ export function idempotent<T>(store: Store, caller: Caller, now: () => Date, fn:
         }
         return { status: prior.status, body: prior.body as T, replayed: true };
       }
+      // A purged key's tombstone is kept for good, so a replay after the retention period can never count twice.
+      if (await tx.idempotencyExpired(caller.tenant, idem.key)) {
+        throw new ServiceError('idempotency_expired', 'this Idempotency-Key is older than the retention period; its answer is gone and the request was not applied');
+      }
     }
     const answer = await fn(tx);
     if (idem !== undefined) {
@@ -152,6 +158,7 @@ export async function logEvents(deps: EngineDeps, tx: WriteTx, run: RunRow, budg
     epsilon_spent: stored.epsilon_spent,
     epsilon_remaining: Math.max(0, budget.epsilon - stored.epsilon_reserved),
     run_epsilon_spent: nextRun.epsilon_spent,
+    accountants: { epsilon_spent: eps.spent_accountant, epsilon_remaining: eps.reserved_accountant, run_epsilon_spent: 'rdp' },
   };
   return answer;
 }

@@ -66,6 +66,7 @@ export function answerOf(run: RunRow, budget: BudgetRow, logged: number): Commit
     epsilon_spent: budget.epsilon_spent,
     epsilon_remaining: Math.max(0, budget.epsilon - budget.epsilon_reserved),
     run_epsilon_spent: run.epsilon_spent,
+    accountants: { epsilon_spent: budget.spent_accountant ?? 'rdp', epsilon_remaining: budget.reserved_accountant ?? 'rdp', run_epsilon_spent: 'rdp' },
     logged_steps: logged,
   };
 }

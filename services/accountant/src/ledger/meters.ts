@@ -3,9 +3,10 @@
  * accountant is consulted only when the RDP bound alone would refuse, because both are valid upper bounds on
  * the true epsilon and PLD recomposes the budget's whole (run-length merged) ledger.
  */
-import { AccountingError, stableKey, tightestEpsilon, type DpEvent, type NeighboringRelation } from '@dpledger/accounting';
+import { AccountingError, stableKey, type DpEvent, type NeighboringRelation } from '@dpledger/accounting';
 import { ServiceError } from '../errors.js';
 import type { BudgetRow } from '../store/store.js';
+import { figures, type Figures } from './figures.js';
 import { RdpMeter } from './rdp-meter.js';
 
 /** Epsilon at `delta` of a ledger by the PLD accountant. */
@@ -67,36 +68,28 @@ export interface Proposal {
 }
 
 /**
- * Epsilon spent and reserved by a proposal, or ServiceError('budget_exhausted') when it exceeds the budget.
+ * Epsilon spent and reserved by a proposal (with the accountant of each, see figures.ts), or
+ * ServiceError('budget_exhausted') when it exceeds the budget.
  * Never refuses what fits by RDP; a `pld` budget may accept more (when PLD is tighter), never less.
  */
-export function assess(meters: Meters, budget: BudgetRow, p: Proposal): { epsilon_spent: number; epsilon_reserved: number } {
-  const eps = measure(meters, budget, p);
-  if (!(eps.epsilon_reserved <= budget.epsilon)) {
-    const reserved = eps.epsilon_reserved;
-    throw new ServiceError('budget_exhausted', `budget ${budget.id} would reach epsilon ${reserved} > ${budget.epsilon}`, {
+export function assess(meters: Meters, budget: BudgetRow, p: Proposal): Figures {
+  const { fits, ...f } = figures(meters, budget, p);
+  if (!fits) {
+    throw new ServiceError('budget_exhausted', `budget ${budget.id} would reach epsilon ${f.epsilon_reserved} > ${budget.epsilon}`, {
       epsilon_spent: budget.epsilon_spent,
-      epsilon_requested: Number.isFinite(reserved) ? reserved : Number.MAX_VALUE,
+      epsilon_requested: Number.isFinite(f.epsilon_reserved) ? f.epsilon_reserved : Number.MAX_VALUE,
       epsilon_limit: budget.epsilon,
     });
   }
-  return eps;
+  return f;
 }
 
 /**
- * Epsilon spent and reserved by a proposal that is never refused: steps already taken (a commit, or a hold
- * logged at expiry or close) are recorded whatever they cost. `assess` is the check before release.
+ * Figures of a proposal that is never refused: steps already taken (a commit, or a hold logged at expiry or
+ * close) are recorded whatever they cost. `assess` is the check before release.
  * @example const { epsilon_spent } = measure(meters, budget, { committedRdp, heldRdp, committedLedger, heldEvents })
  */
-export function measure(meters: Meters, budget: BudgetRow, p: Proposal): { epsilon_spent: number; epsilon_reserved: number } {
-  const meter = meters.rdp(budget.neighboring_relation);
-  const total = p.committedRdp.map((v, i) => v + p.heldRdp[i]!);
-  let reserved = meter.epsilon(total, budget.delta).epsilon;
-  let spent = meter.epsilon(p.committedRdp, budget.delta).epsilon;
-  if (reserved > budget.epsilon && budget.accountant === 'pld') {
-    // Both are valid upper bounds; the smaller is charged (PLD can be the looser one, e.g. at epsilon in the hundreds).
-    reserved = tightestEpsilon({ rdp: reserved, pld: meters.pldEpsilon(budget.neighboring_relation, [...p.committedLedger, ...p.heldEvents], budget.delta) }).epsilon;
-    spent = tightestEpsilon({ rdp: spent, pld: meters.pldEpsilon(budget.neighboring_relation, p.committedLedger, budget.delta) }).epsilon;
-  }
-  return { epsilon_spent: Math.min(spent, reserved), epsilon_reserved: reserved };
+export function measure(meters: Meters, budget: BudgetRow, p: Proposal): Figures {
+  const { fits: _fits, ...f } = figures(meters, budget, p);
+  return f;
 }

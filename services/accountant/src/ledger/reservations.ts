@@ -52,7 +52,7 @@ export async function reserve(deps: EngineDeps, caller: Caller, runId: string, r
     await tx.insertReservation(row);
     const stored = nextBudget(budget, { ...budget, ...eps });
     await tx.updateBudget(stored);
-    const body: Reservation = { id: row.id, run_id: run.id, steps: row.steps, event, status: 'open', expires_at: row.expires_at, epsilon_remaining: Math.max(0, budget.epsilon - stored.epsilon_reserved) };
+    const body: Reservation = { id: row.id, run_id: run.id, steps: row.steps, event, status: 'open', expires_at: row.expires_at, epsilon_remaining: Math.max(0, budget.epsilon - stored.epsilon_reserved), accountants: { epsilon_remaining: stored.reserved_accountant ?? 'rdp' } };
     return { status: 201, body };
   });
 }

@@ -15,6 +15,19 @@ CREATE TABLE IF NOT EXISTS audit_inputs (
   },
   // API key revocation: a revoked key has revoked_at set and is refused by every replica from its next request
   { version: 4, sql: 'ALTER TABLE api_keys ADD COLUMN revoked_at TEXT;' },
+  {
+    // which accountant gave each budget figure; dashboard sessions (cookie hashes); idempotency retention with
+    // tombstones of purged keys, so a replay after the retention is refused, never applied twice
+    version: 5,
+    sql: `ALTER TABLE budgets ADD COLUMN spent_accountant TEXT NOT NULL DEFAULT 'rdp';
+ALTER TABLE budgets ADD COLUMN reserved_accountant TEXT NOT NULL DEFAULT 'rdp';
+CREATE TABLE IF NOT EXISTS sessions (
+  id_hash TEXT PRIMARY KEY, tenant TEXT NOT NULL, created_at INTEGER NOT NULL, last_seen INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS sessions_tenant ON sessions (tenant, created_at);
+CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created_at);
+CREATE TABLE IF NOT EXISTS idempotency_expired (
+  tenant TEXT NOT NULL, key_hash TEXT NOT NULL, PRIMARY KEY (tenant, key_hash)) WITHOUT ROWID;`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -51,3 +64,4 @@ CREATE TABLE IF NOT EXISTS reports (
   run_id TEXT PRIMARY KEY REFERENCES runs (id), tenant TEXT NOT NULL, kid TEXT NOT NULL, envelope TEXT NOT NULL,
   created_at TEXT NOT NULL);
 `;
+
