@@ -21,6 +21,7 @@ export const STATUS: Record<ServiceErrorCode, number> = {
   idempotency_mismatch: 422,
   reservation_closed: 409,
   reservation_exceeded: 409,
+  limit_exceeded: 422,
   unsupported_media_type: 415,
   not_ready: 503,
   internal: 500,
@@ -33,6 +34,8 @@ export interface ProblemExtras {
   epsilon_spent?: number;
   epsilon_requested?: number;
   epsilon_limit?: number;
+  /** The limit a `limit_exceeded` request went past (openapi.yaml "Limits"). */
+  limit?: number;
 }
 
 /**

@@ -454,7 +454,7 @@ export interface components {
              * @description A stable machine-readable error code.
              * @enum {string}
              */
-            code: "bad_request" | "validation_failed" | "malformed_json" | "payload_too_large" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "run_closed" | "run_open" | "budget_exhausted" | "unsupported_event" | "idempotency_mismatch" | "reservation_closed" | "reservation_exceeded" | "unsupported_media_type" | "not_ready" | "internal";
+            code: "bad_request" | "validation_failed" | "malformed_json" | "payload_too_large" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "run_closed" | "run_open" | "budget_exhausted" | "unsupported_event" | "idempotency_mismatch" | "reservation_closed" | "reservation_exceeded" | "limit_exceeded" | "unsupported_media_type" | "not_ready" | "internal";
             detail?: string;
             instance?: string;
             /** @description JSON pointer (RFC 6901) of the offending value or sub-event. */
@@ -466,6 +466,8 @@ export interface components {
             epsilon_spent?: number;
             epsilon_requested?: number;
             epsilon_limit?: number;
+            /** @description For `limit_exceeded`, the limit (see "Limits" in the API description) the request went past. */
+            limit?: number;
         };
         Health: {
             /** @enum {string} */
@@ -581,6 +583,7 @@ export interface components {
             next_cursor?: string;
         };
         ReservationCreate: {
+            /** @description At most 10,000 (see Limits). */
             steps: number;
             event: components["schemas"]["DpEvent"];
             ttl_seconds?: number;
@@ -597,6 +600,7 @@ export interface components {
             epsilon_remaining: number;
         };
         ReservationCommit: {
+            /** @description At most 10,000 (see Limits). */
             used: number;
         };
         Digest: {

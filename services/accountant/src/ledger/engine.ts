@@ -5,7 +5,10 @@
 import { AccountingError, Ledger, assertDpEvent, stableKey, type DpEvent } from '@dpledger/accounting';
 import { ServiceError } from '../errors.js';
 import type { BudgetRow, ReservationRow, RunRow, Store, WriteTx } from '../store/store.js';
-import { assess, type Meters } from './meters.js';
+import { admit } from './admit.js';
+import { mergeUnordered } from './budget-ledger.js';
+import { checkRunLimits } from './limits.js';
+import { assess, withPld, type Meters } from './meters.js';
 
 export interface EngineDeps {
   store: Store;
@@ -98,7 +101,7 @@ export async function holds(tx: WriteTx, budgetId: string, now: Date): Promise<{
  * same key comes with another request). Only successful answers are stored; a refusal leaves no trace.
  */
 export function idempotent<T>(store: Store, caller: Caller, now: () => Date, fn: (tx: WriteTx) => Promise<{ status: number; body: T }>) {
-  return store.write(async (tx) => {
+  return withPld(() => store.write(async (tx) => {
     const idem = caller.idempotency;
     if (idem !== undefined) {
       const prior = await tx.getIdempotency(caller.tenant, idem.key);
@@ -114,7 +117,7 @@ export function idempotent<T>(store: Store, caller: Caller, now: () => Date, fn:
       await tx.putIdempotency({ tenant: caller.tenant, key: idem.key, request_hash: idem.hash, status: answer.status, body: answer.body, created_at: now().toISOString() });
     }
     return { ...answer, replayed: false };
-  });
+  }));
 }
 
 /** Logs `count` invocations of each event as records (one record per invocation) after the budget check. */
@@ -127,7 +130,9 @@ export async function logEvents(deps: EngineDeps, tx: WriteTx, run: RunRow, budg
   for (const r of runs) priced(pointerOf(r.first), () => meter.cost(r.event));
   const committedRdp = meter.addRuns(budget.rdp, runs, times);
   const heldRdp = stillHeld.reduce((acc, r) => meter.add(acc, [r.event], r.steps), meter.zero());
-  const committedLedger = mergeLedger(budget.ledger, runs, times);
+  const committedLedger = mergeUnordered(budget.ledger, runs, times);
+  const runLedger = mergeLedger(run.ledger, runs, times);
+  checkRunLimits({ eventCount: run.event_count, added: times * runs.reduce((n, r) => n + r.count, 0), runLedger, budgetLedger: committedLedger });
   const heldEvents = stillHeld.map((r): DpEvent => ({ kind: 'self_composed', count: r.steps, event: r.event }));
   const eps = assess(deps.meters, budget, { committedRdp, heldRdp, committedLedger, heldEvents });
 
@@ -139,7 +144,7 @@ export async function logEvents(deps: EngineDeps, tx: WriteTx, run: RunRow, budg
   await tx.insertEvents(records);
   for (const r of expired) await tx.setReservationStatus(r.id, 'expired');
   const runRdp = meter.addRuns(run.rdp, runs, times);
-  const nextRun: RunRow = { ...run, event_count: seq, rdp: runRdp, ledger: mergeLedger(run.ledger, runs, times), epsilon_spent: meter.epsilon(runRdp, budget.delta).epsilon };
+  const nextRun: RunRow = { ...run, event_count: seq, rdp: runRdp, ledger: runLedger, epsilon_spent: meter.epsilon(runRdp, budget.delta).epsilon };
   await tx.updateRun(nextRun);
   await tx.updateBudget({ ...budget, rdp: committedRdp, ledger: committedLedger, ...eps });
   const answer: AppendAnswer = {
@@ -156,8 +161,9 @@ export async function logEvents(deps: EngineDeps, tx: WriteTx, run: RunRow, budg
  * Appends events to an open run: 409 budget_exhausted and nothing stored when they would overspend.
  * @example await appendEvents(deps, { tenant }, runId, [{ kind: 'gaussian', noise_multiplier: 1 }])
  */
-export function appendEvents(deps: EngineDeps, caller: Caller, runId: string, events: readonly unknown[]) {
+export async function appendEvents(deps: EngineDeps, caller: Caller, runId: string, events: readonly unknown[]) {
   const typed = events.map((e, i) => priced(`/events/${i}`, () => assertDpEvent(e)));
+  await admit(deps, caller.tenant, runId, typed, (i) => `/events/${i}`);
   return idempotent(deps.store, caller, deps.now, async (tx) => {
     const { run, budget } = await openRun(tx, caller.tenant, runId);
     return { status: 200, body: await logEvents(deps, tx, run, budget, typed, 1, (i) => `/events/${i}`) };

@@ -7,7 +7,9 @@ import type { components } from '@dpledger/accounting/openapi';
 import { ServiceError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { ReservationRow, RunRow } from '../store/store.js';
-import { assess } from './meters.js';
+import { admit } from './admit.js';
+import { LIMITS, checkLimit } from './limits.js';
+import { assess, assessRelease } from './meters.js';
 import { holds, idempotent, logEvents, openRun, priced, type Caller, type EngineDeps } from './engine.js';
 
 type Reservation = components['schemas']['Reservation'];
@@ -19,14 +21,17 @@ export const DEFAULT_RESERVATION_TTL_SECONDS = 3600;
  * Holds budget for `steps` invocations of `event`; 409 budget_exhausted when that would overspend.
  * @example await reserve(deps, caller, runId, { steps: 100, event })
  */
-export function reserve(deps: EngineDeps, caller: Caller, runId: string, req: { steps: number; event: unknown; ttl_seconds?: number }) {
+export async function reserve(deps: EngineDeps, caller: Caller, runId: string, req: { steps: number; event: unknown; ttl_seconds?: number }) {
   const event = priced('/event', () => assertDpEvent(req.event));
+  checkLimit('steps of one reservation', req.steps, LIMITS.stepsPerReservation, '/steps');
+  await admit(deps, caller.tenant, runId, [event], () => '/event');
   return idempotent<Reservation>(deps.store, caller, deps.now, async (tx) => {
     const { run, budget } = await openRun(tx, caller.tenant, runId);
     const now = deps.now();
     const meter = deps.meters.rdp(budget.neighboring_relation);
     priced('/event', () => meter.cost(event));
     const { live, expired } = await holds(tx, budget.id, now);
+    checkLimit('open reservations of this budget', live.length + 1, LIMITS.openReservationsPerBudget);
     const all = [...live, { steps: req.steps, event }];
     const heldRdp = all.reduce((acc, r) => meter.add(acc, [r.event], r.steps), meter.zero());
     const heldEvents = all.map((r): DpEvent => ({ kind: 'self_composed', count: r.steps, event: r.event }));
@@ -56,6 +61,7 @@ export function reserve(deps: EngineDeps, caller: Caller, runId: string, req: { 
  * @example await commitReservation(deps, caller, reservationId, 87)
  */
 export function commitReservation(deps: EngineDeps, caller: Caller, reservationId: string, used: number) {
+  checkLimit('records of one commit', used, LIMITS.recordsPerRequest, '/used');
   return idempotent(deps.store, caller, deps.now, async (tx) => {
     const res = await tx.getReservation(caller.tenant, reservationId);
     if (res === undefined) throw new ServiceError('not_found', `reservation ${reservationId} not found`);
@@ -83,7 +89,7 @@ export function closeRun(deps: EngineDeps, caller: Caller, runId: string, digest
     const heldRdp = others.reduce((acc, r) => meter.add(acc, [r.event], r.steps), meter.zero());
     const heldEvents = others.map((r): DpEvent => ({ kind: 'self_composed', count: r.steps, event: r.event }));
     // Releasing holds only lowers the total, so this assessment cannot refuse.
-    const eps = assess(deps.meters, budget, { committedRdp: budget.rdp, heldRdp, committedLedger: budget.ledger, heldEvents });
+    const eps = assessRelease(deps.meters, budget, { committedRdp: budget.rdp, heldRdp, committedLedger: budget.ledger, heldEvents });
     for (const r of mine) await tx.setReservationStatus(r.id, 'expired');
     for (const r of expired) await tx.setReservationStatus(r.id, 'expired');
     await tx.updateBudget({ ...budget, ...eps });
