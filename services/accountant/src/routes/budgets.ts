@@ -5,6 +5,7 @@ import { ServiceError } from '../errors.js';
 import { newId } from '../ids.js';
 import { tenantOf, type Ctx } from '../http/context.js';
 import { budgetView } from '../http/views.js';
+import { LIMITS, checkLimit } from '../ledger/limits.js';
 import type { BudgetRow } from '../store/store.js';
 
 export function budgetRoutes(r: Router, ctx: Ctx): void {
@@ -31,7 +32,10 @@ export function budgetRoutes(r: Router, ctx: Ctx): void {
       ledger: [],
       run_count: 0,
     };
-    await ctx.store.write(async (tx) => tx.insertBudget(row));
+    await ctx.store.write(async (tx) => {
+      checkLimit('budgets of this tenant', (await tx.countOwned(row.tenant, 'budgets')) + 1, LIMITS.budgetsPerTenant);
+      await tx.insertBudget(row);
+    });
     res.status(201).json(budgetView(row));
   });
 

@@ -6,6 +6,7 @@ import { newId } from '../ids.js';
 import { callerOf } from '../http/request-hash.js';
 import { tenantOf, type Ctx } from '../http/context.js';
 import { runView } from '../http/views.js';
+import { LIMITS, checkLimit } from '../ledger/limits.js';
 import { closeRun } from '../ledger/reservations.js';
 import { issueReport } from '../report/issue-report.js';
 import type { RunRow } from '../store/store.js';
@@ -28,6 +29,7 @@ export function runRoutes(r: Router, ctx: Ctx): void {
     const run = await ctx.store.write(async (tx) => {
       const budget = await tx.getBudget(tenant, body.budget_id);
       if (budget === undefined) throw new ServiceError('not_found', `budget ${body.budget_id} not found`, { pointer: '/budget_id' });
+      checkLimit('runs of this tenant', (await tx.countOwned(tenant, 'runs')) + 1, LIMITS.runsPerTenant);
       const row: RunRow = {
         id: newId('run'),
         tenant,

@@ -70,6 +70,8 @@ function writeStatements(db: Db) {
     insertReservation: p(`INSERT INTO reservations (id, tenant, run_id, budget_id, steps, event, status, created_at, expires_at)
       VALUES (@id, @tenant, @run_id, @budget_id, @steps, @event, @status, @created_at, @expires_at)`),
     reservationStatus: p('UPDATE reservations SET status = ? WHERE id = ?'),
+    countBudgets: p('SELECT COUNT(*) AS n FROM budgets WHERE tenant = ?'),
+    countRuns: p('SELECT COUNT(*) AS n FROM runs WHERE tenant = ?'),
     insertKey: p('INSERT INTO api_keys (key_id, tenant, hash, created_at) VALUES (@key_id, @tenant, @hash, @created_at)'),
     insertSigningKey: p('INSERT INTO signing_keys (kid, private_pem, created_at) VALUES (@kid, @private_pem, @created_at)'),
     insertReport: p('INSERT OR IGNORE INTO reports (run_id, tenant, kid, envelope, created_at) VALUES (@run_id, @tenant, @kid, @envelope, @created_at)'),
@@ -137,6 +139,7 @@ export class SqliteStore implements Store {
       updateBudget: async (b) => void w.updateBudget.run(budgetToRow(b)),
       updateRun: async (run) => void w.updateRun.run(runToRow(run)),
       setReservationStatus: async (id, status) => void w.reservationStatus.run(status, id),
+      countOwned: async (t, what) => ((what === 'runs' ? w.countRuns : w.countBudgets).get(t) as { n: number }).n,
     };
   }
 

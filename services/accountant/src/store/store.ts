@@ -105,6 +105,8 @@ export interface WriteTx {
   updateBudget(row: BudgetRow): Promise<void>;
   updateRun(row: RunRow): Promise<void>;
   setReservationStatus(id: string, status: ReservationRow['status']): Promise<void>;
+  /** How many budgets or runs a tenant has (for the per-tenant limits). */
+  countOwned(tenant: string, what: 'budgets' | 'runs'): Promise<number>;
 }
 
 export interface Store {
