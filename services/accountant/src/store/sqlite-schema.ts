@@ -1,5 +1,8 @@
-/** The SQLite schema (version 1). JSON columns hold wire objects exactly as validated. */
-export const SCHEMA_VERSION = 1;
+/**
+ * The SQLite schema (version 2). JSON columns hold wire objects exactly as validated.
+ * Version 2 adds `merkle_nodes`: the stored inner nodes of each run's RFC 9162 tree (merkle-log.ts).
+ */
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -19,6 +22,9 @@ CREATE INDEX IF NOT EXISTS runs_tenant ON runs (tenant, created_at);
 CREATE TABLE IF NOT EXISTS events (
   run_id TEXT NOT NULL REFERENCES runs (id), sequence INTEGER NOT NULL, event TEXT NOT NULL,
   recorded_at TEXT NOT NULL, PRIMARY KEY (run_id, sequence)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS merkle_nodes (
+  run_id TEXT NOT NULL REFERENCES runs (id), level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
+  PRIMARY KEY (run_id, level, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS reservations (
   id TEXT PRIMARY KEY, tenant TEXT NOT NULL, run_id TEXT NOT NULL REFERENCES runs (id), budget_id TEXT NOT NULL,
   steps INTEGER NOT NULL, event TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL,

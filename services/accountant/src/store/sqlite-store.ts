@@ -8,6 +8,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Mutex } from './mutex.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './sqlite-schema.js';
+import { appendRecords, type MerkleNodeStore } from './merkle-log.js';
+import { backfillMerkle, merkleNodeOf } from './sqlite-merkle.js';
 import { budgetFromRow, budgetToRow, eventFromRow, reservationFromRow, runFromRow, runToRow } from './sqlite-rows.js';
 import type { IdempotencyRow, ReportRow, SigningKeyRow, Store, WriteTx } from './store.js';
 
@@ -41,6 +43,8 @@ function statements(db: Db) {
     runs: p('SELECT * FROM runs WHERE tenant = ? ORDER BY created_at DESC, rowid DESC'),
     runsOfBudget: p('SELECT * FROM runs WHERE tenant = ? AND budget_id = ? ORDER BY created_at DESC, rowid DESC'),
     events: p('SELECT * FROM events WHERE run_id = ? AND sequence > ? ORDER BY sequence LIMIT ?'),
+    eventAt: p('SELECT * FROM events WHERE run_id = ? AND sequence = ?'),
+    merkleNode: p('SELECT hash FROM merkle_nodes WHERE run_id = ? AND level = ? AND idx = ?'),
     keyHash: p('SELECT tenant FROM api_keys WHERE hash = ?'),
     signingKeys: p('SELECT * FROM signing_keys ORDER BY created_at DESC, rowid DESC'),
     report: p('SELECT * FROM reports WHERE tenant = ? AND run_id = ?'),
@@ -67,6 +71,7 @@ function writeStatements(db: Db) {
     updateRun: p(`UPDATE runs SET status = @status, event_count = @event_count, epsilon_spent = @epsilon_spent, rdp = @rdp,
       ledger = @ledger, closed_at = @closed_at, model_digest = @model_digest, dataset_digest = @dataset_digest WHERE id = @id`),
     insertEvent: p('INSERT INTO events (run_id, sequence, event, recorded_at) VALUES (?, ?, ?, ?)'),
+    putMerkleNode: p('INSERT INTO merkle_nodes (run_id, level, idx, hash) VALUES (?, ?, ?, ?)'),
     insertReservation: p(`INSERT INTO reservations (id, tenant, run_id, budget_id, steps, event, status, created_at, expires_at)
       VALUES (@id, @tenant, @run_id, @budget_id, @steps, @event, @status, @created_at, @expires_at)`),
     reservationStatus: p('UPDATE reservations SET status = ? WHERE id = ?'),
@@ -94,8 +99,11 @@ export function openSqliteStore(file: string, options: { synchronous?: SqliteSyn
   const version = writer.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) throw new Error(`database schema version ${version} is newer than this service (${SCHEMA_VERSION})`);
   if (version < SCHEMA_VERSION) {
-    writer.exec(SCHEMA_SQL);
-    writer.pragma(`user_version = ${SCHEMA_VERSION}`);
+    writer.transaction(() => {
+      writer.exec(SCHEMA_SQL);
+      if (version === 1) backfillMerkle(writer); // version 1 kept no Merkle nodes
+      writer.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
   }
   return new SqliteStore(writer, open(file, true));
 }
@@ -118,6 +126,10 @@ export class SqliteStore implements Store {
     const p = (sql: string) => writer.prepare(sql);
     this.s = { begin: p('BEGIN IMMEDIATE'), savepoint: p('SAVEPOINT op'), release: p('RELEASE op'), rollbackTo: p('ROLLBACK TO op'), commit: p('COMMIT') };
     const w = this.w;
+    const nodes: MerkleNodeStore = {
+      node: (runId, level, index) => merkleNodeOf(w, runId, level, index) ?? missingNode(runId, level, index),
+      put: (runId, level, index, hash) => void w.putMerkleNode.run(runId, level, index, hash),
+    };
     this.tx = {
       getBudget: async (t, id) => maybe(one(w.budget.get(t, id)), budgetFromRow),
       getRun: async (t, id) => maybe(one(w.run.get(t, id)), runFromRow),
@@ -134,6 +146,7 @@ export class SqliteStore implements Store {
           if (e.event !== last) text = JSON.stringify((last = e.event));
           w.insertEvent.run(e.run_id, e.sequence, text, e.recorded_at);
         }
+        appendRecords(nodes, records);
       },
       insertReservation: async (row) => void w.insertReservation.run({ ...row, event: JSON.stringify(row.event) }),
       updateBudget: async (b) => void w.updateBudget.run(budgetToRow(b)),
@@ -225,6 +238,10 @@ export class SqliteStore implements Store {
     return (this.r.events.all(runId, after, limit) as Raw[]).map(eventFromRow);
   }
 
+  async merkleNode(runId: string, level: number, index: number): Promise<Buffer | undefined> {
+    return merkleNodeOf(this.r, runId, level, index);
+  }
+
   async listSigningKeys(): Promise<SigningKeyRow[]> {
     return this.r.signingKeys.all() as SigningKeyRow[];
   }
@@ -243,6 +260,10 @@ export class SqliteStore implements Store {
     if (stored === undefined) throw new Error(`report of run ${row.run_id} was not stored`);
     return stored;
   }
+}
+
+function missingNode(runId: string, level: number, index: number): never {
+  throw new Error(`Merkle node ${level}/${index} of run ${runId} is missing`);
 }
 
 function maybe<T>(row: Raw | undefined, map: (r: Raw) => T): T | undefined {
