@@ -17,7 +17,7 @@ import { observe } from './http/observe.js';
 import { problemHandler } from './http/problem.js';
 import { KeyRing } from './keys/key-ring.js';
 import { Meters, type PldEpsilon } from './ledger/meters.js';
-import { pldEpsilon } from './ledger/pld-epsilon.js';
+import { PldWorker } from './ledger/pld-worker.js';
 import { adminRoutes } from './routes/admin.js';
 import { budgetRoutes } from './routes/budgets.js';
 import { eventRoutes } from './routes/events.js';
@@ -38,7 +38,7 @@ export interface AppDeps {
   clock?: () => Date;
   logger?: Logger;
   metrics?: ServiceMetrics;
-  /** PLD epsilon of a ledger (default: @dpledger/accounting's PldAccountant). */
+  /** PLD epsilon of a ledger (default: @dpledger/accounting's PldAccountant in a worker thread with a time limit). */
   pldEpsilon?: PldEpsilon;
 }
 
@@ -62,7 +62,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   const now = deps.clock ?? (() => new Date());
   const logger = deps.logger ?? pino({ level: 'silent' });
   const metrics = deps.metrics ?? createMetrics();
-  const meters = new Meters(deps.pldEpsilon ?? pldEpsilon);
+  const meters = new Meters(deps.pldEpsilon ?? new PldWorker().epsilon);
   const keys = deps.keys ?? (await KeyRing.open(deps.store, now));
   const ctx: Ctx = { store: deps.store, meters, keys, now, metrics, logger, config, engine: { store: deps.store, meters, now } };
 
