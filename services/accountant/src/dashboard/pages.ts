@@ -122,7 +122,7 @@ export function runPage(p: {
 <tr><th>epsilon spent by this run</th><td class="num">${fmtNumber(run.epsilon_spent)}</td></tr>
 </tbody></table></section>
 <section><h2>epsilon versus step</h2>${epsilonCurveSvg(p.curve, { limit: budget?.epsilon })}
-<p class="muted">Recomputed from the event log with the RDP accountant at delta ${fmtNumber(budget?.delta)}.</p></section>
+<p class="muted">Composed from the event log with the RDP accountant (each refresh adds only the new records) at delta ${fmtNumber(budget?.delta)}.</p></section>
 ${reportSection(run, p.check, p.facts)}`,
   });
 }
