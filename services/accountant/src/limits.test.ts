@@ -40,7 +40,7 @@ describe('limits (openapi.yaml "Limits"): 422 limit_exceeded and nothing stored'
     expect((await append(s.t, s.key, run.id, [{ kind: 'gaussian', noise_multiplier: 100 }])).status).toBe(200);
   });
 
-  it('reservation steps and commit sizes above 10,000 are refused by the schema', async () => {
+  it('reservation steps, commit sizes and appends above 1,000 records are refused by the schema', async () => {
     const { run } = await budgetAndRun(s.t, s.key);
     const big = await request(s.t.app).post(`/v1/runs/${run.id}/reservations`).set(auth(s.key)).send({ steps: LIMITS.stepsPerReservation + 1, event: step() });
     expect(big.status).toBe(400);
@@ -48,6 +48,9 @@ describe('limits (openapi.yaml "Limits"): 422 limit_exceeded and nothing stored'
     const used = await request(s.t.app).post('/v1/reservations/res_x/commit').set(auth(s.key)).send({ used: 2_000_000 });
     expect(used.status).toBe(400);
     expect(used.body).toMatchObject({ code: 'validation_failed', pointer: '/used' });
+    const many = await append(s.t, s.key, run.id, Array.from({ length: LIMITS.recordsPerRequest + 1 }, () => ({ kind: 'no_op' })));
+    expect(many.status).toBe(400);
+    expect(many.body).toMatchObject({ code: 'validation_failed', pointer: '/events' });
   });
 
   it('open reservations per budget are capped', async () => {

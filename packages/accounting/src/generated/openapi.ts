@@ -559,6 +559,7 @@ export interface components {
             dataset_digest?: components["schemas"]["Digest"];
         };
         EventAppend: {
+            /** @description At most 1,000 events, 4,096 event nodes and 256 distinct leaf events (see Limits). */
             events: components["schemas"]["DpEvent"][];
         };
         AppendResult: {
@@ -583,7 +584,7 @@ export interface components {
             next_cursor?: string;
         };
         ReservationCreate: {
-            /** @description At most 10,000 (see Limits). */
+            /** @description At most 1,000 (see Limits). */
             steps: number;
             event: components["schemas"]["DpEvent"];
             ttl_seconds?: number;
@@ -600,7 +601,7 @@ export interface components {
             epsilon_remaining: number;
         };
         ReservationCommit: {
-            /** @description At most 10,000 (see Limits). */
+            /** @description At most 1,000 (see Limits). */
             used: number;
         };
         Digest: {

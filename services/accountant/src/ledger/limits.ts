@@ -8,9 +8,9 @@ import { ServiceError } from '../errors.js';
 /** The numbers (stated in openapi.yaml; change both together). */
 export const LIMITS = Object.freeze({
   /** Event records one request may write (appended events, or `used` of one commit). */
-  recordsPerRequest: 10_000,
+  recordsPerRequest: 1_000,
   /** Steps one reservation may hold (a commit writes at most this many records). */
-  stepsPerReservation: 10_000,
+  stepsPerReservation: 1_000,
   /** Event records of one run (its Merkle tree's leaves). */
   recordsPerRun: 1_000_000,
   /** Distinct leaf events (not `composed`/`self_composed`) in one request; each new one costs an RDP curve. */
@@ -18,11 +18,11 @@ export const LIMITS = Object.freeze({
   /** Distinct leaf events over one run's whole ledger. */
   leavesPerRun: 256,
   /** Event nodes (every sub-event counted) in one request. */
-  nodesPerRequest: 20_000,
+  nodesPerRequest: 4_096,
   /** Event nodes of a run's run-length merged ledger (rewritten by every append; consecutive different events each add some). */
-  ledgerNodesPerRun: 20_000,
+  ledgerNodesPerRun: 4_096,
   /** Event nodes of a budget's ledger (its runs' events merged by kind, order aside). */
-  ledgerNodesPerBudget: 50_000,
+  ledgerNodesPerBudget: 8_192,
   /** Open reservations holding one budget at a time. */
   openReservationsPerBudget: 256,
   /** Runs of one tenant. */

@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { Mutex } from './mutex.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './sqlite-schema.js';
@@ -84,6 +85,8 @@ function writeStatements(db: Db) {
 }
 
 const one = (v: unknown) => v as Raw | undefined;
+/** Records inserted between yields to the event loop inside a write transaction. */
+const INSERT_CHUNK = 200;
 /** Most write transactions committed together (group commit). */
 const MAX_GROUP = 256;
 
@@ -142,11 +145,16 @@ export class SqliteStore implements Store {
       insertEvents: async (records) => {
         let last: unknown;
         let text = '';
-        for (const e of records) {
-          if (e.event !== last) text = JSON.stringify((last = e.event));
-          w.insertEvent.run(e.run_id, e.sequence, text, e.recorded_at);
+        for (let from = 0; from < records.length; from += INSERT_CHUNK) {
+          // Yields between chunks: the loop serves reads (the reader sees only committed data) meanwhile.
+          if (from > 0) await yieldToLoop();
+          const chunk = records.slice(from, from + INSERT_CHUNK);
+          for (const e of chunk) {
+            if (e.event !== last) text = JSON.stringify((last = e.event));
+            w.insertEvent.run(e.run_id, e.sequence, text, e.recorded_at);
+          }
+          appendRecords(nodes, chunk);
         }
-        appendRecords(nodes, records);
       },
       insertReservation: async (row) => void w.insertReservation.run({ ...row, event: JSON.stringify(row.event) }),
       updateBudget: async (b) => void w.updateBudget.run(budgetToRow(b)),
