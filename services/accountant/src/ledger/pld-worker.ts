@@ -81,7 +81,6 @@ export class PldWorker {
 
   private spawn(): NodeWorker {
     const w = new NodeWorker(PLD_WORKER_SOURCE, { eval: true, workerData: { url: accountingModuleUrl() } });
-    w.unref();
     w.on('message', (m: { id: number; epsilon?: number; error?: string; code?: string }) => {
       const job = this.running;
       if (job === null || job.id !== m.id) return;
@@ -93,6 +92,8 @@ export class PldWorker {
     });
     w.on('error', (err) => this.crash(w, err));
     w.on('exit', () => this.crash(w, new PldUnavailable('the PLD worker exited')));
+    // After the listeners: attaching a 'message' listener refs the worker again, which would keep a server alive.
+    w.unref();
     return w;
   }
 
