@@ -28,8 +28,12 @@ function check(meters: Meters, limit: number) {
 }
 
 describe('PLD off the event loop', () => {
-  it('the worker gives the same figure as the inline accountant', async () => {
+  it('the worker gives the same figure as the inline accountant, and does not keep the process alive', async () => {
+    const ports = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort' || r === 'Worker').length;
+    const before = ports();
     expect(await worker(60_000).epsilon('add_or_remove_one', ledger, 1e-5)).toBe(pldEpsilon('add_or_remove_one', ledger, 1e-5));
+    // A ref'd worker port kept `dpledger serve` running after SIGTERM until it was killed.
+    expect(ports()).toBe(before);
   });
 
   it('a figure not computed in time rejects, ends the worker, and the next call gets a fresh one', async () => {
