@@ -71,8 +71,10 @@ describe('@dpledger/client', () => {
 
   it('reserves and commits, lists every page of events, closes, and fetches report, proof and keys', async () => {
     const { c, run } = await freshRun();
-    const res = await c.reserve(run.id, { steps: 2500, event: { kind: 'no_op' } });
-    await c.commit(res.id, 2500);
+    for (const steps of [1000, 1000, 500]) {
+      const res = await c.reserve(run.id, { steps, event: { kind: 'no_op' } });
+      await c.commit(res.id, steps); // at most 1,000 records per request (openapi.yaml "Limits")
+    }
     const events = await c.listEvents(run.id);
     expect(events.map((e) => e.sequence)).toEqual(Array.from({ length: 2500 }, (_, i) => i));
     const d = { sha256: 'd'.repeat(64) };

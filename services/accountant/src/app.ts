@@ -22,7 +22,7 @@ import { DEFAULT_HSTS_MAX_AGE_SECONDS, hsts } from './http/transport.js';
 import { KeyRing } from './keys/key-ring.js';
 import { loggingDueFirst } from './ledger/expiry.js';
 import { Meters, type PldEpsilon } from './ledger/meters.js';
-import { pldEpsilon } from './ledger/pld-epsilon.js';
+import { PldWorker } from './ledger/pld-worker.js';
 import { adminRoutes } from './routes/admin.js';
 import { budgetRoutes } from './routes/budgets.js';
 import { eventRoutes } from './routes/events.js';
@@ -49,7 +49,7 @@ export interface AppDeps {
   clock?: () => Date;
   logger?: Logger;
   metrics?: ServiceMetrics;
-  /** PLD epsilon of a ledger (default: @dpledger/accounting's PldAccountant). */
+  /** PLD epsilon of a ledger (default: @dpledger/accounting's PldAccountant in a worker thread with a time limit). */
   pldEpsilon?: PldEpsilon;
   /** Dashboard session lifetimes and per-tenant cap, and login rate limits (defaults in dashboard/). */
   sessions?: Omit<SessionOptions, 'now'>;
@@ -80,7 +80,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   const now = deps.clock ?? (() => new Date());
   const logger = deps.logger ?? pino({ level: 'silent' });
   const metrics = deps.metrics ?? createMetrics();
-  const meters = new Meters(deps.pldEpsilon ?? pldEpsilon);
+  const meters = new Meters(deps.pldEpsilon ?? new PldWorker().epsilon);
   const keys = deps.keys ?? (await KeyRing.open(deps.store, now));
   const onOverspend = (b: { id: string; tenant: string; epsilon: number; epsilon_spent: number }) => {
     sideEffect(logger, () => {

@@ -21,9 +21,9 @@ export const STATUS: Record<ServiceErrorCode, number> = {
   unsupported_event: 400,
   idempotency_mismatch: 422,
   idempotency_expired: 422,
-  limit_exceeded: 409,
   reservation_closed: 409,
   reservation_exceeded: 409,
+  limit_exceeded: 422,
   unsupported_media_type: 415,
   method_not_allowed: 405,
   not_ready: 503,
@@ -37,7 +37,7 @@ export interface ProblemExtras {
   epsilon_spent?: number;
   epsilon_requested?: number;
   epsilon_limit?: number;
-  /** The per-tenant limit a `limit_exceeded` request would cross. */
+  /** The limit a `limit_exceeded` request went past (openapi.yaml "Limits"). */
   limit?: number;
 }
 

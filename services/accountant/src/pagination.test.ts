@@ -67,19 +67,19 @@ describe('per-tenant limits', () => {
   let t: TestApp;
   afterAll(async () => t.close());
 
-  it('refuses a budget or run beyond the limit with 409 limit_exceeded, writes nothing, and leaves other tenants alone', async () => {
+  it('refuses a budget or run beyond the limit with 422 limit_exceeded, writes nothing, and leaves other tenants alone', async () => {
     t = await testApp({ config: { adminToken: ADMIN, validateResponses: true, maxBudgetsPerTenant: 2, maxRunsPerTenant: 3 } });
     const key = await t.key('acme');
     const b1 = (await budget(t, key, 'one')).body.id as string;
     expect((await budget(t, key, 'two')).status).toBe(201);
     const before = dbBytes(t);
     const refused = await budget(t, key, 'three');
-    expect(refused.status).toBe(409);
+    expect(refused.status).toBe(422);
     expect(refused.body).toMatchObject({ code: 'limit_exceeded', limit: 2 });
     expect(dbBytes(t).equals(before)).toBe(true);
     for (let i = 0; i < 3; i++) expect((await request(t.app).post('/v1/runs').set(auth(key)).send({ budget_id: b1, name: `r${i}`, sampler: SAMPLER })).status).toBe(201);
     const run = await request(t.app).post('/v1/runs').set(auth(key)).send({ budget_id: b1, name: 'r4', sampler: SAMPLER });
-    expect(run.status).toBe(409);
+    expect(run.status).toBe(422);
     expect(run.body).toMatchObject({ code: 'limit_exceeded', limit: 3 });
     expect((await request(t.app).get(`/v1/budgets/${b1}`).set(auth(key))).body.run_count).toBe(3);
     const other = await t.key('other');

@@ -104,7 +104,7 @@ export interface paths {
         put?: never;
         /**
          * @description A tenant may hold at most the service's budget limit (default 1,000 budgets; `DPLEDGER_MAX_BUDGETS`);
-         *     beyond it the answer is 409 `limit_exceeded` with the `limit`, and nothing is stored.
+         *     beyond it the answer is 422 `limit_exceeded` with the `limit`, and nothing is stored.
          */
         post: operations["createBudget"];
         delete?: never;
@@ -142,7 +142,7 @@ export interface paths {
         put?: never;
         /**
          * @description A tenant may hold at most the service's run limit (default 100,000 runs; `DPLEDGER_MAX_RUNS`); beyond it
-         *     the answer is 409 `limit_exceeded` with the `limit`, and nothing is stored.
+         *     the answer is 422 `limit_exceeded` with the `limit`, and nothing is stored.
          */
         post: operations["createRun"];
         delete?: never;
@@ -557,7 +557,7 @@ export interface components {
             epsilon_spent?: number;
             epsilon_requested?: number;
             epsilon_limit?: number;
-            /** @description The limit that a `limit_exceeded` request would cross. */
+            /** @description For `limit_exceeded`, the limit (see "Limits" in the API description) the request went past. */
             limit?: number;
         };
         Health: {
@@ -692,6 +692,7 @@ export interface components {
             audit?: components["schemas"]["Audit"];
         };
         EventAppend: {
+            /** @description At most 1,000 events, 4,096 event nodes and 256 distinct leaf events (see Limits). */
             events: components["schemas"]["DpEvent"][];
             /** @description The sequence number the first record must get (the run's current event_count), or 409 conflict. */
             first_sequence?: number;
@@ -724,6 +725,7 @@ export interface components {
             next_cursor?: string;
         };
         ReservationCreate: {
+            /** @description At most 1,000 (see Limits). */
             steps: number;
             event: components["schemas"]["DpEvent"];
             ttl_seconds?: number;
@@ -747,6 +749,7 @@ export interface components {
             accountants?: components["schemas"]["FigureAccountants"];
         };
         ReservationCommit: {
+            /** @description At most 1,000 (see Limits). */
             used: number;
         };
         Digest: {
@@ -1134,7 +1137,6 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
-            409: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
         };
     };

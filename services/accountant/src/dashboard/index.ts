@@ -6,7 +6,7 @@
 import express, { type Request, type Response, type NextFunction, type Router } from 'express';
 import { renderReportHtml, renderReportPdf } from '@dpledger/audit';
 import { checkReport } from './report-check.js';
-import { epsilonCurve } from './epsilon-curve.js';
+import { CurveCache } from './curve-cache.js';
 import { loginPage, notFoundPage, overviewPage, runPage } from './pages.js';
 import { LoginLimiter } from './login-limiter.js';
 import { SessionTable, readCookie } from './sessions.js';
@@ -23,6 +23,8 @@ export interface DashboardOptions {
   sessions?: SessionTable;
   limiter?: LoginLimiter;
   now?: () => number;
+  /** Each run's epsilon curve, kept between views (a refresh prices only new records). */
+  curves?: CurveCache;
 }
 
 const COOKIE = 'dpl_session';
@@ -61,6 +63,7 @@ export function createDashboardRouter(opts: DashboardOptions): Router {
   const sessions = opts.sessions ?? new SessionTable();
   const limiter = opts.limiter ?? new LoginLimiter();
   const now = opts.now ?? Date.now;
+  const curves = opts.curves ?? new CurveCache();
   const router = express.Router({ caseSensitive: true, strict: true });
   const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 4 });
 
@@ -115,14 +118,17 @@ export function createDashboardRouter(opts: DashboardOptions): Router {
     const runId = String(req.params['runId']);
     const run = await source.getRun(tenant, runId);
     if (run === undefined) return sendHtml(res, 404, notFoundPage(tenant));
-    const [budgets, records] = await Promise.all([source.listBudgets(tenant), source.listEvents(tenant, runId)]);
-    const budget = budgets.find((b) => b.id === run.budget_id);
-    const curve = epsilonCurve(records.map((r) => r.event), {
+    const budget = (await source.listBudgets(tenant)).find((b) => b.id === run.budget_id);
+    const pager = source.listEventsAfter !== undefined
+      ? (after: number, limit: number) => source.listEventsAfter!(tenant, runId, after, limit)
+      : async (after: number, limit: number) => (await source.listEvents(tenant, runId)).filter((r) => r.sequence > after).slice(0, limit);
+    const curve = await curves.curve(`${tenant}\u0000${runId}`, {
       delta: budget?.delta ?? 1e-5,
       neighboringRelation: budget?.neighboring_relation ?? 'add_or_remove_one',
-    });
+    }, run.event_count, pager);
     const envelope = run.status === 'closed' ? await source.getReport(tenant, runId) : undefined;
-    const { check, facts } = envelope === undefined ? { check: { state: 'missing' as const }, facts: {} } : checkReport(envelope, await source.listKeys(), records);
+    // Only a closed run's report check reads the whole log (to recompute its Merkle root); it does not refresh.
+    const { check, facts } = envelope === undefined ? { check: { state: 'missing' as const }, facts: {} } : checkReport(envelope, await source.listKeys(), await source.listEvents(tenant, runId));
     sendHtml(res, 200, runPage({ tenant, run, budget, curve, check, facts }));
   });
 

@@ -36,6 +36,7 @@ export function storeSource(store: Store, keys: KeyRing, live?: Omit<LiveDeps, '
         after = page[page.length - 1]!.sequence;
       }
     },
+    listEventsAfter: async (tenant, runId, after, limit) => ((await store.getRun(tenant, runId)) === undefined ? [] : store.listEvents(runId, after, limit)),
     getReport: async (tenant, runId) => (await store.getReport(tenant, runId))?.envelope as DashboardEnvelope | undefined,
     listKeys: async () => {
       await keys.refresh();

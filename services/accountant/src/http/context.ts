@@ -25,7 +25,7 @@ export interface AppConfig {
   trustProxy: TrustProxy;
   /** HSTS max-age on HTTPS answers, seconds (0 sends none). */
   hstsMaxAgeSeconds: number;
-  /** Budgets, and runs, one tenant may hold (409 limit_exceeded beyond). */
+  /** Budgets, and runs, one tenant may hold (422 limit_exceeded beyond). */
   maxBudgetsPerTenant: number;
   maxRunsPerTenant: number;
 }

@@ -9,6 +9,7 @@ import type { DpEvent } from '@dpledger/accounting';
 import { ServiceError } from '../errors.js';
 import type { BudgetRow, ReservationRow, RunRow, WriteTx } from '../store/store.js';
 import { mergeLedger, type AppendAnswer, type EngineDeps, type EventRun } from './engine.js';
+import { mergeUnordered } from './budget-ledger.js';
 import { nextBudget } from './invariants.js';
 import { measure } from './meters.js';
 
@@ -39,7 +40,7 @@ export async function recordHold(deps: EngineDeps, tx: WriteTx, res: Reservation
   const others = (await tx.openReservations(budget.id)).filter((r) => r.id !== res.id);
   const runs: EventRun[] = used > 0 ? [{ event: res.event, count: used, first: 0 }] : [];
   const committedRdp = meter.addRuns(budget.rdp, runs);
-  const committedLedger = mergeLedger(budget.ledger, runs);
+  const committedLedger = mergeUnordered(budget.ledger, runs);
   const heldRdp = others.reduce((acc, r) => meter.add(acc, [r.event], r.steps), meter.zero());
   const heldEvents = others.map((r): DpEvent => ({ kind: 'self_composed', count: r.steps, event: r.event }));
   const eps = measure(deps.meters, budget, { committedRdp, heldRdp, committedLedger, heldEvents });

@@ -5,6 +5,7 @@
  * is named, `epsilon_spent` never goes below what an earlier answer showed (the stored figure is a high-water
  * mark), and `epsilon_reserved` is never below `epsilon_spent`.
  */
+import type { DpEvent } from '@dpledger/accounting';
 import type { BudgetRow } from '../store/store.js';
 import type { Meters, Proposal } from './meters.js';
 
@@ -27,14 +28,15 @@ interface Figure {
  * The figures of a proposal, and whether its reserved figure fits the budget (no refusal here; see `assess`).
  * @example figures(meters, budget, { committedRdp, heldRdp, committedLedger, heldEvents }).fits
  */
-export function figures(meters: Meters, budget: BudgetRow, p: Proposal): Figures & { fits: boolean } {
+export function figures(meters: Meters, budget: BudgetRow, p: Proposal, pldOf?: (ledger: readonly DpEvent[]) => number): Figures & { fits: boolean } {
+  const pld = pldOf ?? ((ledger: readonly DpEvent[]) => meters.pldEpsilon(budget.neighboring_relation, ledger, budget.delta));
   const meter = meters.rdp(budget.neighboring_relation);
   const total = p.committedRdp.map((v, i) => v + p.heldRdp[i]!);
   let reserved: Figure = { eps: meter.epsilon(total, budget.delta).epsilon, by: 'rdp' };
   let spent: Figure = { eps: meter.epsilon(p.committedRdp, budget.delta).epsilon, by: 'rdp' };
   if (reserved.eps > budget.epsilon && budget.accountant === 'pld') {
-    const pldReserved = meters.pldEpsilon(budget.neighboring_relation, [...p.committedLedger, ...p.heldEvents], budget.delta);
-    const pldSpent = meters.pldEpsilon(budget.neighboring_relation, p.committedLedger, budget.delta);
+    const pldReserved = pld([...p.committedLedger, ...p.heldEvents]);
+    const pldSpent = pld(p.committedLedger);
     if (pldReserved < reserved.eps) reserved = { eps: pldReserved, by: 'pld' };
     if (pldSpent < spent.eps) spent = { eps: pldSpent, by: 'pld' };
   }

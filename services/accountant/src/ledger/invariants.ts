@@ -5,13 +5,14 @@
  */
 import { ServiceError } from '../errors.js';
 import type { BudgetRow } from '../store/store.js';
+import { LIMITS as SERVICE_LIMITS } from './limits.js';
 
 /** The wire's limits (openapi.yaml; invariants.test.ts checks they match). */
 export const LIMITS = Object.freeze({
   /** EventAppend.events maxItems. */
-  events: 10_000,
+  events: SERVICE_LIMITS.recordsPerRequest,
   /** ReservationCreate.steps maximum (ReservationCommit.used has the same). */
-  steps: 100_000_000,
+  steps: SERVICE_LIMITS.stepsPerReservation,
   /** ReservationCreate.ttl_seconds maximum. */
   ttlSeconds: 86_400,
 });

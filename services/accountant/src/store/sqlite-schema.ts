@@ -2,7 +2,7 @@
  * The SQLite schema: version 1 is SCHEMA_SQL (frozen), then each migration in order. A new database runs them all;
  * an older one runs those above its `user_version`, in one transaction. JSON columns hold wire objects as validated.
  */
-export const MIGRATIONS: readonly { version: number; sql: string }[] = [
+export const MIGRATIONS: readonly { version: number; sql: string; backfill?: 'merkle' }[] = [
   // runs created with allow_large_delta (budget delta not below 1 / dataset_size); open reservations by due time
   { version: 2, sql: 'ALTER TABLE runs ADD COLUMN allow_large_delta INTEGER;\nCREATE INDEX IF NOT EXISTS reservations_due ON reservations (tenant, status, expires_at);' },
   {
@@ -27,6 +27,15 @@ CREATE INDEX IF NOT EXISTS sessions_tenant ON sessions (tenant, created_at);
 CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created_at);
 CREATE TABLE IF NOT EXISTS idempotency_expired (
   tenant TEXT NOT NULL, key_hash TEXT NOT NULL, PRIMARY KEY (tenant, key_hash)) WITHOUT ROWID;`,
+  },
+  {
+    // the stored inner nodes of each run's RFC 9162 tree (merkle-log.ts): O(log n) roots and inclusion proofs;
+    // an existing database gets the nodes of its runs' records computed once (sqlite-merkle.ts backfillMerkle)
+    version: 6,
+    sql: `CREATE TABLE IF NOT EXISTS merkle_nodes (
+  run_id TEXT NOT NULL REFERENCES runs (id), level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
+  PRIMARY KEY (run_id, level, idx)) WITHOUT ROWID;`,
+    backfill: 'merkle',
   },
 ];
 

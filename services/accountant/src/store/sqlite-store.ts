@@ -5,11 +5,14 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { sha256Hex } from '../ids.js';
 import { Mutex } from './mutex.js';
 import { KEY_HASH_SQL, apiKeyStatements } from './sqlite-api-keys.js';
 import { MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION } from './sqlite-schema.js';
+import { appendRecords, type MerkleNodeStore } from './merkle-log.js';
+import { backfillMerkle, merkleNodeOf } from './sqlite-merkle.js';
 import { budgetFromRow, budgetToRow, eventFromRow, reservationFromRow, runFromRow, runToRow } from './sqlite-rows.js';
 import type { ApiKeyInfo, IdempotencyRow, Page, ReportRow, SessionRow, SigningKeyRow, Store, WriteTx } from './store.js';
 
@@ -53,6 +56,8 @@ function statements(db: Db) {
     runs: p('SELECT * FROM runs WHERE tenant = ? ORDER BY created_at DESC, rowid DESC'),
     runsOfBudget: p('SELECT * FROM runs WHERE tenant = ? AND budget_id = ? ORDER BY created_at DESC, rowid DESC'),
     events: p('SELECT * FROM events WHERE run_id = ? AND sequence > ? ORDER BY sequence LIMIT ?'),
+    eventAt: p('SELECT * FROM events WHERE run_id = ? AND sequence = ?'),
+    merkleNode: p('SELECT hash FROM merkle_nodes WHERE run_id = ? AND level = ? AND idx = ?'),
     keyHash: p(KEY_HASH_SQL),
     signingKeys: p('SELECT * FROM signing_keys ORDER BY created_at DESC, rowid DESC'),
     report: p('SELECT * FROM reports WHERE tenant = ? AND run_id = ?'),
@@ -96,6 +101,7 @@ function writeStatements(db: Db) {
       WHERE id = @id`),
     insertAuditInput: p('INSERT INTO audit_inputs (run_id, tenant, scores, included, created_at) VALUES (@run_id, @tenant, @scores, @included, @created_at)'),
     insertEvent: p('INSERT INTO events (run_id, sequence, event, recorded_at) VALUES (?, ?, ?, ?)'),
+    putMerkleNode: p('INSERT INTO merkle_nodes (run_id, level, idx, hash) VALUES (?, ?, ?, ?)'),
     insertReservation: p(`INSERT INTO reservations (id, tenant, run_id, budget_id, steps, event, status, created_at, expires_at)
       VALUES (@id, @tenant, @run_id, @budget_id, @steps, @event, @status, @created_at, @expires_at)`),
     reservationStatus: p('UPDATE reservations SET status = ? WHERE id = ?'),
@@ -106,6 +112,8 @@ function writeStatements(db: Db) {
 }
 
 const one = (v: unknown) => v as Raw | undefined;
+/** Records inserted between yields to the event loop inside a write transaction. */
+const INSERT_CHUNK = 200;
 /** Most write transactions committed together (group commit). */
 const MAX_GROUP = 256;
 
@@ -123,7 +131,11 @@ export function openSqliteStore(file: string, options: { synchronous?: SqliteSyn
   if (version < SCHEMA_VERSION) {
     writer.transaction(() => {
       if (version === 0) writer.exec(SCHEMA_SQL);
-      for (const m of MIGRATIONS) if (m.version > Math.max(version, 1)) writer.exec(m.sql);
+      for (const m of MIGRATIONS) {
+        if (m.version <= Math.max(version, 1)) continue;
+        writer.exec(m.sql);
+        if (m.backfill === 'merkle' && version > 0) backfillMerkle(writer); // older versions kept no Merkle nodes
+      }
       writer.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
   }
@@ -150,6 +162,10 @@ export class SqliteStore implements Store {
     const p = (sql: string) => writer.prepare(sql);
     this.s = { begin: p('BEGIN IMMEDIATE'), savepoint: p('SAVEPOINT op'), release: p('RELEASE op'), rollbackTo: p('ROLLBACK TO op'), commit: p('COMMIT') };
     const w = this.w;
+    const nodes: MerkleNodeStore = {
+      node: (runId, level, index) => merkleNodeOf(w, runId, level, index) ?? missingNode(runId, level, index),
+      put: (runId, level, index, hash) => void w.putMerkleNode.run(runId, level, index, hash),
+    };
     this.tx = {
       getBudget: async (t, id) => maybe(one(w.budget.get(t, id)), budgetFromRow),
       getRun: async (t, id) => maybe(one(w.run.get(t, id)), runFromRow),
@@ -165,9 +181,15 @@ export class SqliteStore implements Store {
       insertEvents: async (records) => {
         let last: unknown;
         let text = '';
-        for (const e of records) {
-          if (e.event !== last) text = JSON.stringify((last = e.event));
-          w.insertEvent.run(e.run_id, e.sequence, text, e.recorded_at);
+        for (let from = 0; from < records.length; from += INSERT_CHUNK) {
+          // Yields between chunks: the loop serves reads (the reader sees only committed data) meanwhile.
+          if (from > 0) await yieldToLoop();
+          const chunk = records.slice(from, from + INSERT_CHUNK);
+          for (const e of chunk) {
+            if (e.event !== last) text = JSON.stringify((last = e.event));
+            w.insertEvent.run(e.run_id, e.sequence, text, e.recorded_at);
+          }
+          appendRecords(nodes, chunk);
         }
       },
       insertReservation: async (row) => void w.insertReservation.run({ ...row, event: JSON.stringify(row.event) }),
@@ -280,6 +302,10 @@ export class SqliteStore implements Store {
     return (this.r.events.all(runId, after, limit) as Raw[]).map(eventFromRow);
   }
 
+  async merkleNode(runId: string, level: number, index: number): Promise<Buffer | undefined> {
+    return merkleNodeOf(this.r, runId, level, index);
+  }
+
   async listSigningKeys(): Promise<SigningKeyRow[]> {
     return this.r.signingKeys.all() as SigningKeyRow[];
   }
@@ -344,6 +370,10 @@ export class SqliteStore implements Store {
 
 function pageArgs(tenant: string, page: Page) {
   return { tenant, limit: page.limit, created_at: page.after?.created_at ?? null, id: page.after?.id ?? null };
+}
+
+function missingNode(runId: string, level: number, index: number): never {
+  throw new Error(`Merkle node ${level}/${index} of run ${runId} is missing`);
 }
 
 function maybe<T>(row: Raw | undefined, map: (r: Raw) => T): T | undefined {

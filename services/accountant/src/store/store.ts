@@ -147,6 +147,7 @@ export interface WriteTx {
   putIdempotency(row: IdempotencyRow): Promise<void>;
   insertBudget(row: BudgetRow): Promise<void>;
   insertRun(row: RunRow): Promise<void>;
+  /** Inserts records (consecutive sequences from the run's event_count) and adds them to the run's Merkle tree. */
   insertEvents(records: EventRecord[]): Promise<void>;
   insertReservation(row: ReservationRow): Promise<void>;
   updateBudget(row: BudgetRow): Promise<void>;
@@ -184,6 +185,11 @@ export interface Store {
   openReservations(budgetId: string): Promise<ReservationRow[]>;
   /** Event records of a run with sequence > `after` (-1 for all), oldest first, at most `limit`. */
   listEvents(runId: string, after: number, limit: number): Promise<EventRecord[]>;
+  /**
+   * A node of the run's RFC 9162 tree: the hash of leaves [index * 2^level, (index + 1) * 2^level), kept as
+   * records are inserted (level 0: the leaf hash of record `index`); undefined when that subtree is incomplete.
+   */
+  merkleNode(runId: string, level: number, index: number): Promise<Buffer | undefined>;
 
   listSigningKeys(): Promise<SigningKeyRow[]>;
   insertSigningKey(row: SigningKeyRow): Promise<void>;
