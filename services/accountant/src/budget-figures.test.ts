@@ -21,7 +21,7 @@ const fresh = async () => (key = await t.key((tenant = `acme-${n++}`)));
 const get = async (path: string) => (await request(t.app).get(path).set(auth(key))).body;
 
 describe('budget figures', () => {
-  it('an expired reservation stops holding budget at read time, counts as spent, and reading writes nothing', async () => {
+  it('an expired reservation stops holding budget at read time and counts as spent: the first read logs it in full, later reads write nothing', async () => {
     await fresh();
     const { budget, run } = await budgetAndRun(t, key, { epsilon: 3 });
     const res = await request(t.app).post(`/v1/runs/${run.id}/reservations`).set(auth(key)).send({ steps: 10, event: step(), ttl_seconds: 60 });
@@ -30,8 +30,10 @@ describe('budget figures', () => {
     expect(held.epsilon_spent).toBe(0);
     expect(held.epsilon_reserved).toBeGreaterThan(0);
     t.clock.now = new Date(t.clock.now.getTime() + 120_000);
-    const before = dbBytes(t);
     const after = await get(`/v1/budgets/${budget.id}`);
+    // the expired hold is now in the ledger with all 10 reserved steps (issue 8 item 6), gap-free
+    expect((await get(`/v1/runs/${run.id}`)).event_count).toBe(10);
+    const before = dbBytes(t);
     expect(after.epsilon_spent).toBeCloseTo(held.epsilon_reserved, 12);
     expect(after.epsilon_reserved).toBe(after.epsilon_spent);
     expect(after.epsilon_remaining).toBeCloseTo(3 - held.epsilon_reserved, 12);

@@ -3,29 +3,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SCHEMA_VERSION } from './sqlite-schema.js';
+import { SCHEMA_SQL, SCHEMA_VERSION } from './sqlite-schema.js';
 import { openSqliteStore } from './sqlite-store.js';
-import type { BudgetRow } from './store.js';
 
 let dir = '';
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const budget: BudgetRow = {
-  id: 'b1', tenant: 't', name: 'b1', epsilon: 1, delta: 1e-5, accountant: 'pld', neighboring_relation: 'add_or_remove_one',
-  created_at: '2026-01-01T00:00:00.000Z', epsilon_spent: 0.4, epsilon_reserved: 0.5, rdp: [0], ledger: [], run_count: 0,
-};
 
 describe('SQLite schema migration', () => {
   it('upgrades a version-1 database in place: budgets keep their figures (labelled rdp), sessions and tombstones work', async () => {
     dir = mkdtempSync(join(tmpdir(), 'dpledger-migrate-'));
     const file = join(dir, 'db.sqlite');
-    const fresh = openSqliteStore(file);
-    await fresh.write(async (tx) => tx.insertBudget(budget));
-    await fresh.close();
-    // Turn it back into what version 1 wrote.
+    // What version 1 wrote: its schema and a budget row without the later columns.
     const db = new Database(file);
-    db.exec(`ALTER TABLE budgets DROP COLUMN spent_accountant; ALTER TABLE budgets DROP COLUMN reserved_accountant;
-      DROP TABLE sessions; DROP TABLE idempotency_expired; DROP INDEX idempotency_created; PRAGMA user_version = 1;`);
+    db.exec(SCHEMA_SQL);
+    db.prepare(`INSERT INTO budgets (id, tenant, name, epsilon, delta, accountant, neighboring_relation, created_at, epsilon_spent,
+      epsilon_reserved, rdp, ledger, run_count) VALUES ('b1', 't', 'b1', 1, 1e-5, 'pld', 'add_or_remove_one', '2026-01-01T00:00:00.000Z',
+      0.4, 0.5, ?, '[]', 0)`).run(Buffer.alloc(8));
+    db.pragma('user_version = 1');
     db.close();
 
     const store = openSqliteStore(file);
