@@ -43,6 +43,8 @@ export interface CanaryStep {
 export interface Canaries {
   /** Fixes what the scores are measured from (once, before the first update). */
   start(vars: readonly tf.Tensor[]): Promise<void>;
+  /** Whether `start` ran, i.e. a step of this trainer moved the canaries (a resumed trainer's earlier steps do not count). */
+  readonly started: boolean;
   /** Adds the clipped gradients of the included canaries sampled into this step (disposing the sums it replaces). */
   addSampled(sums: tf.Tensor[], step: CanaryStep): Promise<tf.Tensor[]>;
   /** Scores and secret inclusion bits, after training. */
@@ -92,6 +94,10 @@ export class GradientCanaries implements Canaries {
   /** m. */
   get count(): number {
     return this.where.length;
+  }
+
+  get started(): boolean {
+    return this.initial !== null;
   }
 
   /** Reads the canary coordinates' starting values (once, before the first update). */

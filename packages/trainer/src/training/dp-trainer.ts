@@ -388,7 +388,7 @@ export class DPTrainer {
     this.internals.noise?.close();
     await this.stepLedger.flush();
     const client = this.stepLedger.remote?.client;
-    if (this.canaries && client?.submitAudit && !this.auditSent && this.stepCount > 0) {
+    if (this.canaries?.started && client?.submitAudit && !this.auditSent) {
       await client.submitAudit(this.stepLedger.remote!.runId, (await this.auditSubmission())!);
       this.auditSent = true;
     }

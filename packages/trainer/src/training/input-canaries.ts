@@ -110,6 +110,10 @@ export class InputCanaries implements Canaries {
     return out;
   }
 
+  get started(): boolean {
+    return this.initial !== null;
+  }
+
   /** Reads the canaries' losses under the starting weights (once, before the first update). */
   async start(): Promise<void> {
     if (!this.initial) this.initial = await this.losses();
