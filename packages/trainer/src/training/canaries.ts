@@ -52,13 +52,18 @@ export interface Canaries {
 }
 
 /**
- * Refuses an audit option that is not { canaries: integer >= 2, kind: 'gradient' | 'input' }.
+ * Refuses an audit option that is not { canaries: integer in [2, 100000], kind: 'gradient' | 'input' }.
  * @example checkAuditOptions({ canaries: 1000, kind: 'gradient' }) // passes
  */
 export function checkAuditOptions(options: AuditOptions): void {
   if (options.kind !== 'gradient' && options.kind !== 'input') fail('invalid_argument', `audit.kind '${String(options.kind)}' is not supported; use 'gradient' or 'input'`);
   if (!(Number.isSafeInteger(options.canaries) && options.canaries >= 2)) fail('invalid_argument', 'audit.canaries must be an integer >= 2');
+  // refused here, not at close: the accountant's POST /v1/runs/{id}/audit takes at most this many (openapi.yaml AuditSubmit)
+  if (options.canaries > MAX_CANARIES) fail('invalid_argument', `audit.canaries ${options.canaries} exceeds ${MAX_CANARIES}, the most the accountant takes`);
 }
+
+/** The most canaries one audit may have (AuditSubmit's maxItems in openapi.yaml). */
+export const MAX_CANARIES = 100_000;
 
 /** Raw gradient norm of a canary before clipping: far above any clip norm, so clipping is what bounds it. */
 const RAW_NORM_FACTOR = 1e3;

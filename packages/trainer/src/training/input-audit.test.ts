@@ -86,7 +86,11 @@ describe('one-run audit with input canaries (black-box)', () => {
     const bad = (audit: unknown, extra: Partial<DPTrainerOptions> = {}) => () => new DPTrainer({ ...base, ...extra, audit: audit as DPTrainerOptions['audit'] });
     expect(bad({ canaries: 10, kind: 'membership' })).toThrow(/audit.kind 'membership' is not supported; use 'gradient' or 'input'/);
     expect(bad({ canaries: 1, kind: 'input' })).toThrow(/canaries must be an integer >= 2/);
-    expect(bad({ canaries: 2 ** 24, kind: 'input' })).toThrow(/too large for inputs of 4 values: at most 8388608/);
+    expect(bad({ canaries: 100_001, kind: 'input' })).toThrow(/exceeds 100000, the most the accountant takes/);
+    expect(bad({ canaries: 100_001, kind: 'gradient' })).toThrow(/exceeds 100000, the most the accountant takes/);
+    const wide = tf.sequential({ layers: [tf.layers.dense({ inputShape: [1000], units: 3 })] });
+    expect(bad({ canaries: 50_000, kind: 'input' }, { model: wide, datasetSize: 100_000 })).toThrow(/too large for inputs of 1000 values: at most 33554/);
+    wide.dispose();
     expect(bad({ canaries: 10, kind: 'input' }, { loss: 'meanSquaredError' })).toThrow(/classification loss/);
     const ok = new DPTrainer({ ...base, audit: { canaries: 10, kind: 'input' } });
     expect(ok.options.audit).toEqual({ canaries: 10, kind: 'input' });
