@@ -71,8 +71,10 @@ describe('@dpledger/client', () => {
 
   it('reserves and commits, lists every page of events, closes, and fetches report, proof and keys', async () => {
     const { c, run } = await freshRun();
-    const res = await c.reserve(run.id, { steps: 2500, event: { kind: 'no_op' } });
-    await c.commit(res.id, 2500);
+    for (const steps of [1000, 1000, 500]) {
+      const res = await c.reserve(run.id, { steps, event: { kind: 'no_op' } });
+      await c.commit(res.id, steps); // at most 1,000 records per request (openapi.yaml "Limits")
+    }
     const events = await c.listEvents(run.id);
     expect(events.map((e) => e.sequence)).toEqual(Array.from({ length: 2500 }, (_, i) => i));
     const d = { sha256: 'd'.repeat(64) };
@@ -96,5 +98,23 @@ describe('@dpledger/client', () => {
     expect(revoked.revoked_at).toBeDefined();
     expect(await c.listBudgets().catch((e: unknown) => e)).toMatchObject({ status: 401, code: 'unauthorized' });
     expect(await listApiKeys(svc.url, apiKey).catch((e: unknown) => e)).toMatchObject({ status: 401 });
+  });
+
+  it('pages budgets and runs, and the list methods follow next_cursor to the end', async () => {
+    const apiKey2 = (await createApiKey(svc.url, svc.adminToken, 'client-pages')).api_key;
+    const c = createClient({ baseUrl: svc.url, apiKey: apiKey2 });
+    const made = [];
+    for (let i = 0; i < 3; i++) made.push(await c.createBudget({ name: `b${i}`, epsilon: 1, delta: 1e-5 }));
+    const first = await c.listBudgetsPage({ limit: 2 });
+    expect(first.budgets.map((b) => b.id)).toEqual([made[2]!.id, made[1]!.id]);
+    const second = await c.listBudgetsPage({ limit: 2, ...(first.next_cursor === undefined ? {} : { cursor: first.next_cursor }) });
+    expect(second.budgets.map((b) => b.id)).toEqual([made[0]!.id]);
+    expect(second.next_cursor).toBeUndefined();
+    expect((await c.listBudgets()).map((b) => b.id)).toEqual(made.map((b) => b.id).reverse());
+    const run = await c.createRun({ budget_id: made[0]!.id, name: 'r', sampler });
+    expect((await c.listRunsPage({ limit: 1, budgetId: made[0]!.id })).runs.map((r) => r.id)).toEqual([run.id]);
+    const zero = await c.listBudgetsPage({ limit: 0 }).catch((e: unknown) => e);
+    expect(zero).toBeInstanceOf(DpledgerApiError);
+    expect((zero as DpledgerApiError).status).toBe(400);
   });
 });

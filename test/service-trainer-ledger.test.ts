@@ -47,7 +47,8 @@ const options = (accountant: DPTrainerOptions['accountant'], m = model()): DPTra
   model: m, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'sgd', learningRate: 0.1 }, clipNorm: 1,
   noiseMultiplier: 1.1, expectedBatchSize: 4, datasetSize: N, accountant,
 });
-const STEP: DpEvent = { kind: 'poisson_sampled', sampling_probability: 4 / N, event: { kind: 'gaussian', noise_multiplier: 1.1 } };
+// step(x, y) is a caller-drawn batch: logged unamplified (issue 8 item 2), tagged with its relation
+const STEP: DpEvent = { kind: 'gaussian', noise_multiplier: 1.1, neighboring_relation: 'add_or_remove_one' };
 const epsilonOf = (steps: number) => new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(STEP, steps).getEpsilon(1e-5);
 const digest = { sha256: 'f'.repeat(64) };
 const sampler = { kind: 'poisson', dataset_size: N, expected_batch_size: 4 } as const;

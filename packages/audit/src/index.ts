@@ -8,6 +8,7 @@ export { canonicalJson } from './canonical-json.js';
 export { sha256Hex } from './digest.js';
 export { decodeBase64Strict } from './base64.js';
 export { merkleLeafHash, merkleNodeHash, merkleRoot, inclusionProof, verifyInclusion } from './merkle.js';
+export { appendToFrontier, frontierOf, inclusionFromNodes, rootFromNodes, type MerkleNodeReader, type MerkleNodeRef } from './merkle-frontier.js';
 export { eventRecordLeaf, eventLogCommitment, inSequenceOrder, type EventRecord, type MerkleCommitment } from './event-log.js';
 export { generateSigningKey, exportSigningKey, importSigningKey, jwkThumbprint, assertJwk, publicKeyFromJwk, type Jwk, type SigningKey } from './keys.js';
 export { pae, signEnvelope, verifyEnvelope, type DsseEnvelope, type VerifiedEnvelope } from './dsse.js';

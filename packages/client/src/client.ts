@@ -37,6 +37,20 @@ async function unwrap<T>(p: Promise<Result<T>>): Promise<T> {
   return r.data;
 }
 
+/** A page of a list: at most `limit` items, after the `cursor` (a previous answer's `next_cursor`). */
+export interface PageOptions {
+  limit?: number;
+  cursor?: string;
+}
+
+/** The largest page the service serves (openapi.yaml `ListLimit`). */
+const MAX_PAGE = 1000;
+
+const pageQuery = (p: PageOptions) => ({
+  ...(p.limit === undefined ? {} : { limit: String(p.limit) }),
+  ...(p.cursor === undefined ? {} : { cursor: p.cursor }),
+});
+
 const idem = (o?: IdempotencyOption) => ({ 'Idempotency-Key': o?.idempotencyKey ?? globalThis.crypto.randomUUID() });
 
 /**
@@ -56,10 +70,36 @@ export function createClient(opts: ClientOptions) {
   return {
     createBudget: (body: S['BudgetCreate']) => unwrap(api.POST('/v1/budgets', { body })),
     getBudget: (budget_id: string) => unwrap(api.GET('/v1/budgets/{budget_id}', { params: { path: { budget_id } } })),
-    listBudgets: async () => (await unwrap(api.GET('/v1/budgets'))).budgets,
+    /** One page of budgets, newest first (`limit` 1 to 1000, default 100); pass `next_cursor` for the next. */
+    listBudgetsPage: (page: PageOptions = {}) => unwrap(api.GET('/v1/budgets', { params: { query: pageQuery(page) } })),
+    /** Every budget, following `next_cursor` through all pages. */
+    listBudgets: async () => {
+      const out: S['Budget'][] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await unwrap(api.GET('/v1/budgets', { params: { query: pageQuery({ limit: MAX_PAGE, cursor }) } }));
+        out.push(...page.budgets);
+        cursor = page.next_cursor;
+      } while (cursor !== undefined);
+      return out;
+    },
     createRun: (body: S['RunCreate']) => unwrap(api.POST('/v1/runs', { body })),
     getRun: (runId: string) => unwrap(api.GET('/v1/runs/{run_id}', run(runId))),
-    listRuns: async (budgetId?: string) => (await unwrap(api.GET('/v1/runs', { params: { query: budgetId === undefined ? {} : { budget_id: budgetId } } }))).runs,
+    /** One page of runs, newest first, optionally of one budget; pass `next_cursor` for the next. */
+    listRunsPage: (page: PageOptions & { budgetId?: string } = {}) =>
+      unwrap(api.GET('/v1/runs', { params: { query: { ...pageQuery(page), ...(page.budgetId === undefined ? {} : { budget_id: page.budgetId }) } } })),
+    /** Every run (of one budget when given), following `next_cursor` through all pages. */
+    listRuns: async (budgetId?: string) => {
+      const out: S['Run'][] = [];
+      let cursor: string | undefined;
+      do {
+        const query = { ...pageQuery({ limit: MAX_PAGE, cursor }), ...(budgetId === undefined ? {} : { budget_id: budgetId }) };
+        const page = await unwrap(api.GET('/v1/runs', { params: { query } }));
+        out.push(...page.runs);
+        cursor = page.next_cursor;
+      } while (cursor !== undefined);
+      return out;
+    },
     /** `firstSequence`: refused (409 conflict) unless the run has exactly that many records (never forks a run). */
     appendEvents: (runId: string, events: DpEvent[], o?: IdempotencyOption & { firstSequence?: number }) =>
       unwrap(api.POST('/v1/runs/{run_id}/events', { params: { path: { run_id: runId }, header: idem(o) }, body: o?.firstSequence === undefined ? { events } : { events, first_sequence: o.firstSequence } })),

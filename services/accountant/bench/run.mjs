@@ -1,4 +1,5 @@
-// Benchmark of the accountant over loopback HTTP (run after a build: `npx tsc -b packages/cli`). The server is
+// Benchmark of the accountant over loopback HTTP (run after a build: `npx tsc -b packages/cli`); an argument
+// (throughput, race or latency) runs one section. The server is
 // `dpledger serve` in its own process, as deployed; the clients run in this one. Each figure is printed with a
 // ratio to a baseline measured in this same run: raw better-sqlite3 inserts of the same event records, 100 per
 // transaction, with no HTTP, validation or accounting, at the same SQLite durability setting.
@@ -37,7 +38,7 @@ function rawSqliteEventsPerSecond(sync, n) {
 }
 
 async function serve(sync) {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--data-dir', join(dir, `svc-${sync}`), '--log-level', 'warn'], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), bin, 'serve', '--port', '0', '--data-dir', join(dir, `svc-${sync}`), '--log-level', 'warn'], {
     env: { ...process.env, DPLEDGER_ADMIN_TOKEN: adminToken, DPLEDGER_SQLITE_SYNCHRONOUS: sync },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -159,10 +160,118 @@ if (storeFlag !== -1) {
   process.exit(0);
 }
 
+// The latency guard: one tenant sends the heaviest valid requests back to back while another tenant's ordinary
+// requests are timed, against the same requests with no attacker, in the same server.
+// synchronous=normal: an fsync per commit would time the disk (shared, noisy), not the service's own work.
+async function latencyGuard() {
+  const { c, newRun, stop, url } = await serve('normal');
+  try {
+    const { api_key } = await createApiKey(url, adminToken, 'victim');
+    const victim = createClient({ baseUrl: url, apiKey: api_key });
+    const vb = await victim.createBudget({ name: 'victim', epsilon: 1000, delta: 1e-5 });
+    const vr = await victim.createRun({ budget_id: vb.id, name: 'victim', sampler });
+    const ops = {
+      healthz: async () => void (await (await fetch(`${url}/healthz`)).arrayBuffer()),
+      'GET /v1/budgets': () => victim.listBudgets(),
+      'append 1 step': () => victim.appendEvents(vr.id, [step]),
+    };
+    const measure = async (seconds) => {
+      const lat = Object.fromEntries(Object.keys(ops).map((k) => [k, []]));
+      const end = performance.now() + seconds * 1000;
+      while (performance.now() < end) {
+        for (const [name, op] of Object.entries(ops)) {
+          const t = performance.now();
+          await op();
+          lat[name].push(performance.now() - t);
+        }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      return lat;
+    };
+    // The server's own event-loop delay over a phase (prom-client resets its histogram on each scrape), so the
+    // service's blocking can be told apart from this machine's CPU contention.
+    const loopLag = async () => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const get = (name) => 1000 * Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+      return `server event-loop delay p99 ${fmt(get('nodejs_eventloop_lag_p99_seconds'))} ms, max ${fmt(get('nodejs_eventloop_lag_max_seconds'))} ms`;
+    };
+    const show = async (label, lat) => {
+      const all = Object.values(lat).flat();
+      console.log(`latency guard, other tenant ${label}: all ${all.length} requests p50 ${fmt(pct(all, 50))} ms, p99 ${fmt(pct(all, 99))} ms; ${await loopLag()}`);
+      for (const [name, xs] of Object.entries(lat)) console.log(`  ${name}: p50 ${fmt(pct(xs, 50))} ms, p99 ${fmt(pct(xs, 99))} ms, max ${fmt(Math.max(...xs))} ms`);
+      return pct(all, 99);
+    };
+    await measure(1); // warm up
+    await loopLag();
+    await show('unloaded', await measure(6));
+
+    // The heaviest valid requests (openapi.yaml "Limits"): a composed event of 256 distinct new leaves (256 new
+    // RDP curves), a commit of 1,000 records, and a PLD budget check (the PLD worker on a growing ledger).
+    let stopAttack = false;
+    const done = { leaves: 0, records: 0, pld: 0 };
+    let sigma = 1;
+    // Each new run takes one such event (256 distinct leaves per run); the budget is used until its ledger is full.
+    const leaves = async () => {
+      let budget = (await newRun(1000)).budget;
+      while (!stopAttack) {
+        const run = await c.createRun({ budget_id: budget.id, name: 'leaves', sampler });
+        const events = Array.from({ length: 256 }, () => ({ kind: 'poisson_sampled', sampling_probability: 0.01, event: { kind: 'gaussian', noise_multiplier: (sigma += 1e-6) } }));
+        try {
+          await c.appendEvents(run.id, [{ kind: 'composed', events }]);
+          done.leaves++;
+        } catch (err) {
+          if (err?.code !== 'limit_exceeded') throw err;
+          budget = (await newRun(1000)).budget;
+        }
+      }
+    };
+    const records = async () => {
+      const { run } = await newRun(1000);
+      while (!stopAttack) {
+        const r = await c.reserve(run.id, { steps: 1000, event: step });
+        await c.commit(r.id, 1000);
+        done.records++;
+      }
+    };
+    const pld = async () => {
+      const b = await c.createBudget({ name: 'pld', epsilon: 1.6, delta: 1e-5, accountant: 'pld' });
+      const run = await c.createRun({ budget_id: b.id, name: 'pld', sampler });
+      // A different count each time: a new ledger for the PLD accountant to compose (no cached figure).
+      for (let i = 0; !stopAttack; i++) {
+        try {
+          await c.appendEvents(run.id, [{ kind: 'self_composed', count: 50 + i, event: step }]);
+        } catch (err) {
+          if (!(err instanceof BudgetExhaustedError)) throw err;
+        }
+        done.pld++;
+      }
+    };
+    // BENCH_ATTACK=leaves,records,pld picks the attackers (default: all three at once).
+    const chosen = (process.env.BENCH_ATTACK ?? 'leaves,records,pld').split(',');
+    const attack = Promise.all(Object.entries({ leaves, records, pld }).filter(([k]) => chosen.includes(k)).map(([, f]) => f()));
+    await new Promise((r) => setTimeout(r, 500));
+    await loopLag();
+    const p99 = await show('while one tenant sends the heaviest valid requests', await measure(8));
+    stopAttack = true;
+    const t0 = performance.now();
+    await attack;
+    console.log(`  (the attacker's last requests finished ${fmt(performance.now() - t0)} ms after the measurement)`);
+    console.log(`  attacker completed: ${done.leaves} appends of a composed event with 256 new leaves, ${done.records} commits of 1,000 records, ${done.pld} PLD budget checks`);
+    console.log(`latency guard: other tenant p99 under attack ${fmt(p99)} ms (target < 50 ms): ${p99 < 50 ? 'PASS' : 'FAIL'}`);
+  } finally {
+    await stop();
+  }
+}
+
+// `node bench/run.mjs latency` runs only the latency guard.
+const only = process.argv[2];
 try {
-  await throughputAndLatency('full');
-  await throughputAndLatency('normal');
-  await race();
+  if (only === undefined || only === 'throughput') {
+    await throughputAndLatency('full');
+    await throughputAndLatency('normal');
+  }
+  if (only === undefined || only === 'race') await race();
+  if (only === undefined || only === 'latency') await latencyGuard();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -75,17 +75,25 @@ describe('revocation', () => {
     expect(missing.body.code).toBe('not_found');
   });
 
-  it('an existing database without the revocation column gets it on open', async () => {
-    const own = await testApp();
+  it('a version-3 database (before revocation) gains the column on open and keeps its keys live', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
     const Database = (await import('better-sqlite3')).default;
-    await own.store.close();
-    const db = new Database(own.file);
-    db.exec('ALTER TABLE api_keys DROP COLUMN revoked_at');
+    const { MIGRATIONS, SCHEMA_SQL } = await import('./store/sqlite-schema.js');
+    const dir = mkdtempSync(join(tmpdir(), 'dpledger-v3-'));
+    const file = join(dir, 'db.sqlite');
+    const db = new Database(file);
+    db.exec(SCHEMA_SQL);
+    for (const m of MIGRATIONS) if (m.version <= 3) db.exec(m.sql);
+    db.pragma('user_version = 3');
+    db.prepare("INSERT INTO api_keys (key_id, tenant, hash, created_at) VALUES ('key_old', 'before-revocation', 'h', '2026-01-01T00:00:00.000Z')").run();
     db.close();
     const { openSqliteStore } = await import('./store/sqlite-store.js');
-    const store = openSqliteStore(own.file);
-    expect(await store.listApiKeys()).toEqual([]);
+    const store = openSqliteStore(file);
+    expect((await store.listApiKeys()).map((k) => [k.tenant, k.revoked_at ?? null])).toEqual([['before-revocation', null]]);
+    expect(await store.tenantForKeyHash('h')).toBe('before-revocation');
     await store.close();
-    (await import('node:fs')).rmSync(own.dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   });
 });

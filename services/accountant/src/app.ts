@@ -9,7 +9,7 @@ import * as OpenApiValidator from 'express-openapi-validator';
 import { OpenApiSpecLoader } from 'express-openapi-validator/dist/framework/openapi.spec.loader.js';
 import { pino, type Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
-import { createDashboardRouter, storeSource } from './dashboard/index.js';
+import { LoginLimiter, SessionTable, createDashboardRouter, storeSource, type LoginLimits, type SessionOptions } from './dashboard/index.js';
 import { authenticate } from './http/auth.js';
 import { checkBody, requireUtf8 } from './http/body-checks.js';
 import type { AppConfig, Ctx } from './http/context.js';
@@ -18,10 +18,11 @@ import { createGuards } from './http/guards.js';
 import { observe } from './http/observe.js';
 import { problemHandler } from './http/problem.js';
 import { checkRoutes, notFound, specOperations } from './http/spec-routes.js';
+import { DEFAULT_HSTS_MAX_AGE_SECONDS, hsts } from './http/transport.js';
 import { KeyRing } from './keys/key-ring.js';
 import { loggingDueFirst } from './ledger/expiry.js';
 import { Meters, type PldEpsilon } from './ledger/meters.js';
-import { pldEpsilon } from './ledger/pld-epsilon.js';
+import { PldWorker } from './ledger/pld-worker.js';
 import { adminRoutes } from './routes/admin.js';
 import { budgetRoutes } from './routes/budgets.js';
 import { eventRoutes } from './routes/events.js';
@@ -36,6 +37,10 @@ export const SERVICE_VERSION = '0.1.0';
 /** Every router of the app matches paths exactly (Express 5 defaults to case-insensitive, non-strict). */
 export const ROUTER_OPTIONS = Object.freeze({ caseSensitive: true, strict: true });
 
+/** Per-tenant limits when the config names none (openapi.yaml createBudget, createRun). */
+export const DEFAULT_MAX_BUDGETS = 1000;
+export const DEFAULT_MAX_RUNS = 100_000;
+
 export interface AppDeps {
   store: Store;
   config: Pick<AppConfig, 'adminToken'> & Partial<AppConfig>;
@@ -44,8 +49,11 @@ export interface AppDeps {
   clock?: () => Date;
   logger?: Logger;
   metrics?: ServiceMetrics;
-  /** PLD epsilon of a ledger (default: @dpledger/accounting's PldAccountant). */
+  /** PLD epsilon of a ledger (default: @dpledger/accounting's PldAccountant in a worker thread with a time limit). */
   pldEpsilon?: PldEpsilon;
+  /** Dashboard session lifetimes and per-tenant cap, and login rate limits (defaults in dashboard/). */
+  sessions?: Omit<SessionOptions, 'now'>;
+  loginLimits?: LoginLimits;
 }
 
 /**
@@ -58,6 +66,10 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
     validateResponses: false,
     specPath: DEFAULT_SPEC_PATH,
     version: SERVICE_VERSION,
+    trustProxy: false,
+    hstsMaxAgeSeconds: DEFAULT_HSTS_MAX_AGE_SECONDS,
+    maxBudgetsPerTenant: DEFAULT_MAX_BUDGETS,
+    maxRunsPerTenant: DEFAULT_MAX_RUNS,
     ...deps.config,
   });
   if (config.adminToken.length < 16) throw new Error('the admin token must have at least 16 characters');
@@ -68,7 +80,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   const now = deps.clock ?? (() => new Date());
   const logger = deps.logger ?? pino({ level: 'silent' });
   const metrics = deps.metrics ?? createMetrics();
-  const meters = new Meters(deps.pldEpsilon ?? pldEpsilon);
+  const meters = new Meters(deps.pldEpsilon ?? new PldWorker().epsilon);
   const keys = deps.keys ?? (await KeyRing.open(deps.store, now));
   const onOverspend = (b: { id: string; tenant: string; epsilon: number; epsilon_spent: number }) => {
     sideEffect(logger, () => {
@@ -100,13 +112,16 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   app.disable('x-powered-by');
   app.set('etag', false); // answers are per request; hashing every body buys nothing
   app.set('query parser', 'simple');
+  app.set('trust proxy', config.trustProxy);
+  app.use(hsts(config.hstsMaxAgeSeconds));
   app.use(observe(logger, metrics));
   const ops = express.Router(ROUTER_OPTIONS);
   opsRoutes(ops, ctx);
   app.use(ops);
   // Dashboard reads, like API reads, first log reservations that expired uncommitted (ledger/expiry.ts).
-  const source = loggingDueFirst(ctx.engine, storeSource(deps.store, keys), ['listBudgets', 'listRuns', 'getRun', 'listEvents'] as const);
-  app.use(createDashboardRouter({ source }));
+  const source = loggingDueFirst(ctx.engine, storeSource(deps.store, keys, { meters, now }), ['listBudgets', 'listRuns', 'getRun', 'listEvents'] as const);
+  const sessions = new SessionTable(deps.store, { ...deps.sessions, now: () => now().getTime() });
+  app.use(createDashboardRouter({ source, sessions, limiter: new LoginLimiter(deps.loginLimits), now: () => now().getTime() }));
   app.use('/v1', authenticate(deps.store, config.adminToken));
   const v1 = express.Router(ROUTER_OPTIONS);
   adminRoutes(v1, ctx);

@@ -20,8 +20,10 @@ export const STATUS: Record<ServiceErrorCode, number> = {
   delta_too_large: 422,
   unsupported_event: 400,
   idempotency_mismatch: 422,
+  idempotency_expired: 422,
   reservation_closed: 409,
   reservation_exceeded: 409,
+  limit_exceeded: 422,
   unsupported_media_type: 415,
   method_not_allowed: 405,
   not_ready: 503,
@@ -35,6 +37,8 @@ export interface ProblemExtras {
   epsilon_spent?: number;
   epsilon_requested?: number;
   epsilon_limit?: number;
+  /** The limit a `limit_exceeded` request went past (openapi.yaml "Limits"). */
+  limit?: number;
 }
 
 /**

@@ -11,7 +11,10 @@ export { openPgStore, PgStore, type PgStoreOptions, type PoolStats } from './sto
 export { migratePg, migrateDatabase, type MigrationStatus } from './store/pg-schema.js';
 export { SCHEMA_VERSION } from './store/sqlite-schema.js';
 export { StoreUnavailableError } from './store/store-unavailable.js';
-export type { Store, WriteTx, BudgetRow, RunRow, EventRecord, ReservationRow, IdempotencyRow, SigningKeyRow, ReportRow } from './store/store.js';
+export type { Store, WriteTx, BudgetRow, RunRow, EventRecord, ReservationRow, IdempotencyRow, SigningKeyRow, ReportRow, SessionRow, Page, PageAfter } from './store/store.js';
 export { KeyRing } from './keys/key-ring.js';
 export { createMetrics, type ServiceMetrics } from './http/metrics.js';
 export type { AppConfig } from './http/context.js';
+export { parseTrustProxy, type TrustProxy } from './http/transport.js';
+export { resolveSettings, type ServiceSettings } from './settings.js';
+export { startMaintenance, DEFAULT_IDEMPOTENCY_RETENTION_DAYS, type Maintenance } from './maintenance.js';

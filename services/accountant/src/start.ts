@@ -3,19 +3,23 @@
  * PostgreSQL when a database URL is given (several replicas may then share the database).
  */
 import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { resolveAdminToken } from './admin-token.js';
 import { createApp } from './app.js';
+import { DEFAULT_SESSION_IDLE_MS, DEFAULT_SESSION_MAX_AGE_MS } from './dashboard/index.js';
 import { createMetrics, registerPoolMetrics } from './http/metrics.js';
 import { parseKeyEncryptionKey } from './keys/key-encryption.js';
 import { KeyRing } from './keys/key-ring.js';
+import { startMaintenance, type Maintenance } from './maintenance.js';
+import { resolveSettings, type ServiceSettings } from './settings.js';
 import { PgStore, openPgStore } from './store/pg-store.js';
 import { openSqliteStore, type SqliteSynchronous } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 
-export interface StartOptions {
+export interface StartOptions extends Partial<ServiceSettings> {
   port?: number;
   host?: string;
   dataDir?: string;
@@ -40,6 +44,11 @@ export interface RunningAccountant {
   adminToken: string;
   adminTokenPath?: string;
   store: Store;
+  /** The listening server (timeouts and connection cap set from `settings`). */
+  server: Server;
+  settings: ServiceSettings;
+  maintenance: Maintenance;
+  /** Stops housekeeping and the server, then checkpoints the WAL and closes the store. */
   close(): Promise<void>;
 }
 
@@ -59,6 +68,7 @@ export async function startAccountant(opts: StartOptions = {}): Promise<RunningA
   const envToken = opts.adminToken ?? process.env['DPLEDGER_ADMIN_TOKEN'];
   // Replicas on one database must share the admin token: a token generated into one replica's data dir would not be.
   if (postgres && (envToken === undefined || envToken === '')) throw new Error('with PostgreSQL (DPLEDGER_DATABASE_URL) the admin token must come from DPLEDGER_ADMIN_TOKEN, shared by every replica');
+  const settings = resolveSettings(opts, process.env);
   if (!postgres) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const admin = postgres ? { token: envToken!, path: undefined } : resolveAdminToken(dataDir, envToken);
   const store = postgres ? await openPgStore({ url: databaseUrl, ...pgOptions(opts) }) : openSqlite(dataDir, opts);
@@ -66,27 +76,43 @@ export async function startAccountant(opts: StartOptions = {}): Promise<RunningA
   const metrics = createMetrics(true);
   if (store instanceof PgStore) registerPoolMetrics(metrics, () => store.poolStats());
   const keys = await KeyRing.open(store, () => new Date(), kek);
-  const app = await createApp({ store, keys, config: { adminToken: admin.token }, logger, metrics });
+  const config = { adminToken: admin.token, trustProxy: settings.trustProxy, maxBudgetsPerTenant: settings.maxBudgetsPerTenant, maxRunsPerTenant: settings.maxRunsPerTenant };
+  const app = await createApp({ store, keys, config, logger, metrics });
   // Another replica may rotate the signing key: re-read the ring at this interval (reading /v1/keys also refreshes).
   const refreshMs = opts.keyRefreshMs ?? envInt('DPLEDGER_KEY_REFRESH_MS') ?? 30_000;
   const refresher = setInterval(() => keys.refresh().catch((err: unknown) => logger.warn({ err }, 'signing key refresh failed')), refreshMs);
   refresher.unref();
   const server = app.listen(opts.port ?? 8080, opts.host ?? '127.0.0.1');
+  // Slow or idle clients cannot hold sockets for ever (node:http defaults: requestTimeout 300 s, no connection cap).
+  server.requestTimeout = settings.requestTimeoutSeconds * 1000;
+  server.headersTimeout = settings.headersTimeoutSeconds * 1000;
+  server.keepAliveTimeout = settings.keepAliveTimeoutSeconds * 1000;
+  server.maxConnections = settings.maxConnections;
   await new Promise<void>((ok, fail) => {
     server.once('listening', ok);
     server.once('error', fail);
   });
-  server.keepAliveTimeout = 65_000;
+  const maintenance = startMaintenance(store, {
+    idempotencyRetentionDays: settings.idempotencyRetentionDays,
+    sessionIdleMs: DEFAULT_SESSION_IDLE_MS,
+    sessionMaxAgeMs: DEFAULT_SESSION_MAX_AGE_MS,
+    logger,
+  });
+  void maintenance.runOnce().catch((err: unknown) => logger.error({ err }, 'maintenance failed'));
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   logger.info({ url: `http://${host}:${addr.port}`, store: store.kind, ...(postgres ? {} : { data_dir: dataDir }) }, 'listening');
   return {
     url: `http://${host}:${addr.port}`,
+    server,
+    settings,
+    maintenance,
     adminToken: admin.token,
     ...(admin.path !== undefined ? { adminTokenPath: admin.path } : {}),
     store,
     close: async () => {
       clearInterval(refresher);
+      await maintenance.stop();
       await new Promise<void>((ok) => {
         server.close(() => ok());
         server.closeAllConnections();

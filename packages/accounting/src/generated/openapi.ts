@@ -102,6 +102,10 @@ export interface paths {
         };
         get: operations["listBudgets"];
         put?: never;
+        /**
+         * @description A tenant may hold at most the service's budget limit (default 1,000 budgets; `DPLEDGER_MAX_BUDGETS`);
+         *     beyond it the answer is 422 `limit_exceeded` with the `limit`, and nothing is stored.
+         */
         post: operations["createBudget"];
         delete?: never;
         options?: never;
@@ -136,6 +140,10 @@ export interface paths {
         };
         get: operations["listRuns"];
         put?: never;
+        /**
+         * @description A tenant may hold at most the service's run limit (default 100,000 runs; `DPLEDGER_MAX_RUNS`); beyond it
+         *     the answer is 422 `limit_exceeded` with the `limit`, and nothing is stored.
+         */
         post: operations["createRun"];
         delete?: never;
         options?: never;
@@ -537,7 +545,7 @@ export interface components {
              * @description A stable machine-readable error code.
              * @enum {string}
              */
-            code: "bad_request" | "validation_failed" | "malformed_json" | "payload_too_large" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "run_closed" | "run_open" | "budget_exhausted" | "delta_too_large" | "unsupported_event" | "idempotency_mismatch" | "reservation_closed" | "reservation_exceeded" | "unsupported_media_type" | "method_not_allowed" | "not_ready" | "internal";
+            code: "bad_request" | "validation_failed" | "malformed_json" | "payload_too_large" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "run_closed" | "run_open" | "budget_exhausted" | "delta_too_large" | "unsupported_event" | "idempotency_mismatch" | "idempotency_expired" | "limit_exceeded" | "reservation_closed" | "reservation_exceeded" | "unsupported_media_type" | "method_not_allowed" | "not_ready" | "internal";
             detail?: string;
             instance?: string;
             /** @description JSON pointer (RFC 6901) of the offending value or sub-event. */
@@ -549,6 +557,8 @@ export interface components {
             epsilon_spent?: number;
             epsilon_requested?: number;
             epsilon_limit?: number;
+            /** @description For `limit_exceeded`, the limit (see "Limits" in the API description) the request went past. */
+            limit?: number;
         };
         Health: {
             /** @enum {string} */
@@ -592,12 +602,17 @@ export interface components {
             delta: number;
             accountant: components["schemas"]["AccountantKind"];
             neighboring_relation: components["schemas"]["NeighboringRelation"];
-            /** @description Epsilon at the budget delta of every committed event of every run. */
+            /**
+             * @description Epsilon at the budget delta of every committed event of every run, and of every reservation that
+             *     expired uncommitted (an expired reservation counts as used in full). Never lower than in an earlier
+             *     answer.
+             */
             epsilon_spent: number;
-            /** @description Epsilon of committed events plus open reservations. */
+            /** @description Epsilon of what is spent plus the live (unexpired) reservations, read at answer time. */
             epsilon_reserved: number;
             /** @description epsilon - epsilon_reserved, never below 0. */
             epsilon_remaining: number;
+            accountants?: components["schemas"]["FigureAccountants"];
             run_count: number;
             /** Format: date-time */
             created_at: string;
@@ -607,6 +622,14 @@ export interface components {
              *     dpledger_budget_overspent_total).
              */
             overspent?: boolean;
+        };
+        /**
+         * @description The accountant that gave each epsilon figure of the answer, by the figure's name (`rdp`: Mironov 2017;
+         *     `pld`: Doroshenko et al. 2022). A `pld` budget shows a PLD figure where PLD was consulted (RDP alone
+         *     would have refused) and RDP elsewhere; `epsilon_remaining` is by the accountant of `epsilon_reserved`.
+         */
+        FigureAccountants: {
+            [key: string]: components["schemas"]["AccountantKind"];
         };
         /**
          * @description How training batches are drawn. `poisson`: every record joins a batch independently with probability
@@ -656,8 +679,9 @@ export interface components {
             status: "open" | "closed";
             /** @description Mechanism invocations logged (records in the event log). */
             event_count: number;
-            /** @description This run's own epsilon at the budget delta. */
+            /** @description This run's own epsilon at the budget delta (RDP), its expired reservations counted as used. */
             epsilon_spent: number;
+            accountants?: components["schemas"]["FigureAccountants"];
             ledger?: components["schemas"]["DpEvent"];
             /** Format: date-time */
             created_at: string;
@@ -668,6 +692,7 @@ export interface components {
             audit?: components["schemas"]["Audit"];
         };
         EventAppend: {
+            /** @description At most 1,000 events, 4,096 event nodes and 256 distinct leaf events (see Limits). */
             events: components["schemas"]["DpEvent"][];
             /** @description The sequence number the first record must get (the run's current event_count), or 409 conflict. */
             first_sequence?: number;
@@ -685,6 +710,7 @@ export interface components {
              *     when it had already been logged at expiry or at its run's close (the commit was then a no-op).
              */
             logged_steps?: number;
+            accountants?: components["schemas"]["FigureAccountants"];
         };
         /** @description One logged invocation; the Merkle leaves are the RFC 8785 canonical JSON of these records. */
         EventRecord: {
@@ -699,6 +725,7 @@ export interface components {
             next_cursor?: string;
         };
         ReservationCreate: {
+            /** @description At most 1,000 (see Limits). */
             steps: number;
             event: components["schemas"]["DpEvent"];
             ttl_seconds?: number;
@@ -719,8 +746,10 @@ export interface components {
              */
             expires_at: string;
             epsilon_remaining: number;
+            accountants?: components["schemas"]["FigureAccountants"];
         };
         ReservationCommit: {
+            /** @description At most 1,000 (see Limits). */
             used: number;
         };
         Digest: {
@@ -822,8 +851,16 @@ export interface components {
     parameters: {
         BudgetId: string;
         RunId: string;
-        /** @description A client-chosen key; a retried request with the same key and body is answered once. */
+        /**
+         * @description A client-chosen key; a retried request with the same key and body is answered once. The answer is kept
+         *     for the retention period (default 7 days, `DPLEDGER_IDEMPOTENCY_RETENTION_DAYS`); a later request with the
+         *     same key is refused with 422 `idempotency_expired` and counts nothing (the key's hash is kept for good).
+         */
         IdempotencyKey: string;
+        /** @description Items per page, minimum 1, maximum 1000, default 100 (0 is a 400). */
+        ListLimit: string;
+        /** @description The `next_cursor` of the previous page (opaque). */
+        Cursor: string;
     };
     requestBodies: never;
     headers: never;
@@ -965,14 +1002,19 @@ export interface operations {
     };
     listBudgets: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Items per page, minimum 1, maximum 1000, default 100 (0 is a 400). */
+                limit?: components["parameters"]["ListLimit"];
+                /** @description The `next_cursor` of the previous page (opaque). */
+                cursor?: components["parameters"]["Cursor"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The tenant's budgets. */
+            /** @description A page of the tenant's budgets, newest first; `next_cursor` is present when more follow. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -980,9 +1022,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         budgets: components["schemas"]["Budget"][];
+                        next_cursor?: string;
                     };
                 };
             };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
         };
     };
@@ -1010,6 +1054,7 @@ export interface operations {
             };
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
         };
     };
     getBudget: {
@@ -1040,6 +1085,10 @@ export interface operations {
         parameters: {
             query?: {
                 budget_id?: string;
+                /** @description Items per page, minimum 1, maximum 1000, default 100 (0 is a 400). */
+                limit?: components["parameters"]["ListLimit"];
+                /** @description The `next_cursor` of the previous page (opaque). */
+                cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
             path?: never;
@@ -1047,7 +1096,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The tenant's runs, newest first. */
+            /** @description A page of the tenant's runs, newest first; `next_cursor` is present when more follow. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1055,9 +1104,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         runs: components["schemas"]["Run"][];
+                        next_cursor?: string;
                     };
                 };
             };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
         };
     };
@@ -1118,7 +1169,7 @@ export interface operations {
             query?: {
                 /** @description The `next_cursor` of the previous page. */
                 cursor?: string;
-                /** @description Page size, 1 to 5000 (default 1000). */
+                /** @description Records per page, minimum 1, maximum 5000, default 1000 (0 is a 400). */
                 limit?: string;
             };
             header?: never;
@@ -1146,7 +1197,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A client-chosen key; a retried request with the same key and body is answered once. */
+                /**
+                 * @description A client-chosen key; a retried request with the same key and body is answered once. The answer is kept
+                 *     for the retention period (default 7 days, `DPLEDGER_IDEMPOTENCY_RETENTION_DAYS`); a later request with the
+                 *     same key is refused with 422 `idempotency_expired` and counts nothing (the key's hash is kept for good).
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
@@ -1181,7 +1236,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A client-chosen key; a retried request with the same key and body is answered once. */
+                /**
+                 * @description A client-chosen key; a retried request with the same key and body is answered once. The answer is kept
+                 *     for the retention period (default 7 days, `DPLEDGER_IDEMPOTENCY_RETENTION_DAYS`); a later request with the
+                 *     same key is refused with 422 `idempotency_expired` and counts nothing (the key's hash is kept for good).
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
@@ -1215,7 +1274,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A client-chosen key; a retried request with the same key and body is answered once. */
+                /**
+                 * @description A client-chosen key; a retried request with the same key and body is answered once. The answer is kept
+                 *     for the retention period (default 7 days, `DPLEDGER_IDEMPOTENCY_RETENTION_DAYS`); a later request with the
+                 *     same key is refused with 422 `idempotency_expired` and counts nothing (the key's hash is kept for good).
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {

@@ -11,27 +11,65 @@ import * as tf from '@tensorflow/tfjs';
 import { fail } from './fail.js';
 import { faults } from './faults.js';
 import { uniform53, uniformInt, type RandomSource } from './random-source.js';
+import type { Clipping } from '../per-sample/index.js';
 
 /** What an audited trainer was asked for. */
 export interface AuditOptions {
   /** m: how many canaries (each included with probability 1/2). */
   canaries: number;
-  /** 'gradient' only, for now: Dirac canaries in gradient space. */
-  kind: 'gradient';
+  /**
+   * 'gradient': Dirac canaries in gradient space (white-box, the strongest). 'input': out-of-distribution examples
+   * with random labels, trained on like records (black-box, weaker; see input-canaries.ts).
+   */
+  kind: 'gradient' | 'input';
 }
 
 /** The canaries' scores and inclusion bits, as the accountant's POST /v1/runs/{id}/audit takes them. */
 export interface AuditSubmission {
-  canary_kind: 'gradient';
+  canary_kind: 'gradient' | 'input';
   scores: number[];
   included: boolean[];
 }
+
+/** What one step tells its canaries: the logged sampling probability and the clipping the records got. */
+export interface CanaryStep {
+  q: number;
+  clipNorm: number;
+  clipping: Clipping;
+  rng: RandomSource;
+}
+
+/** Either kind of canaries, as the trainer's step uses them. */
+export interface Canaries {
+  /** Fixes what the scores are measured from (once, before the first update). */
+  start(vars: readonly tf.Tensor[]): Promise<void>;
+  /** Whether `start` ran, i.e. a step of this trainer moved the canaries (a resumed trainer's earlier steps do not count). */
+  readonly started: boolean;
+  /** Adds the clipped gradients of the included canaries sampled into this step (disposing the sums it replaces). */
+  addSampled(sums: tf.Tensor[], step: CanaryStep): Promise<tf.Tensor[]>;
+  /** Scores and secret inclusion bits, after training. */
+  submission(vars: readonly tf.Tensor[]): Promise<AuditSubmission>;
+}
+
+/**
+ * Refuses an audit option that is not { canaries: integer in [2, 100000], kind: 'gradient' | 'input' }.
+ * @example checkAuditOptions({ canaries: 1000, kind: 'gradient' }) // passes
+ */
+export function checkAuditOptions(options: AuditOptions): void {
+  if (options.kind !== 'gradient' && options.kind !== 'input') fail('invalid_argument', `audit.kind '${String(options.kind)}' is not supported; use 'gradient' or 'input'`);
+  if (!(Number.isSafeInteger(options.canaries) && options.canaries >= 2)) fail('invalid_argument', 'audit.canaries must be an integer >= 2');
+  // refused here, not at close: the accountant's POST /v1/runs/{id}/audit takes at most this many (openapi.yaml AuditSubmit)
+  if (options.canaries > MAX_CANARIES) fail('invalid_argument', `audit.canaries ${options.canaries} exceeds ${MAX_CANARIES}, the most the accountant takes`);
+}
+
+/** The most canaries one audit may have (AuditSubmit's maxItems in openapi.yaml). */
+export const MAX_CANARIES = 100_000;
 
 /** Raw gradient norm of a canary before clipping: far above any clip norm, so clipping is what bounds it. */
 const RAW_NORM_FACTOR = 1e3;
 
 /** Dirac gradient canaries over a model's trainable variables. */
-export class GradientCanaries {
+export class GradientCanaries implements Canaries {
   /** Per canary: the variable index and the flat offset inside it. */
   private readonly where: { v: number; offset: number }[];
   /** Secret inclusion bits. */
@@ -45,8 +83,7 @@ export class GradientCanaries {
   ) {
     const m = options.canaries;
     const total = sizes.reduce((a, b) => a + b, 0);
-    if (options.kind !== 'gradient') fail('invalid_argument', `audit.kind '${String(options.kind)}' is not supported; use 'gradient'`);
-    if (!(Number.isSafeInteger(m) && m >= 2)) fail('invalid_argument', 'audit.canaries must be an integer >= 2');
+    checkAuditOptions(options);
     if (m > total) fail('invalid_argument', `audit.canaries ${m} exceeds the model's ${total} parameters (one coordinate each)`);
     const chosen = new Set<number>();
     while (chosen.size < m) chosen.add(uniformInt(rng, total)); // distinct coordinates, uniformly at random
@@ -64,6 +101,10 @@ export class GradientCanaries {
     return this.where.length;
   }
 
+  get started(): boolean {
+    return this.initial !== null;
+  }
+
   /** Reads the canary coordinates' starting values (once, before the first update). */
   async start(vars: readonly tf.Tensor[]): Promise<void> {
     if (this.initial) return;
@@ -77,22 +118,21 @@ export class GradientCanaries {
 
   /**
    * Adds the clipped gradients of the included canaries that join this step's batch (each with probability `q`,
-   * Poisson, like a record) to the per-variable clipped sums; returns the new sums (disposing the old ones it replaced)
-   * and how many canaries joined.
+   * Poisson, like a record) to the per-variable clipped sums; returns the new sums (disposing the old ones it replaced).
    */
-  addSampled(sums: tf.Tensor[], q: number, clipNorm: number, rng: RandomSource): { sums: tf.Tensor[]; joined: number } {
+  async addSampled(sums: tf.Tensor[], { q, clipNorm, rng }: CanaryStep): Promise<tf.Tensor[]> {
     const raw = RAW_NORM_FACTOR * clipNorm;
     const magnitude = faults.clipping ? raw * Math.min(1, clipNorm / raw) : raw; // per-example clipping of R e_j to C e_j
     const deltas = new Map<number, Float32Array>();
-    let joined = 0;
     this.where.forEach(({ v, offset }, i) => {
-      if (!this.included[i] || !(uniform53(rng) < q)) return;
+      // one draw per canary, in or out: how many words a step uses (a seeded run's stream position) says nothing of the bits
+      const sampled = uniform53(rng) < q;
+      if (!this.included[i] || !sampled) return;
       let d = deltas.get(v);
       if (!d) deltas.set(v, (d = new Float32Array(this.sizes[v]!)));
       d[offset] = d[offset]! + magnitude;
-      joined++;
     });
-    if (deltas.size === 0) return { sums, joined };
+    if (deltas.size === 0) return sums;
     const out = sums.map((s, v) => {
       const d = deltas.get(v);
       if (!d) return s;
@@ -100,7 +140,7 @@ export class GradientCanaries {
       s.dispose();
       return next;
     });
-    return { sums: out, joined };
+    return out;
   }
 
   /**

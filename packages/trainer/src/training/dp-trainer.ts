@@ -20,7 +20,8 @@ import { stepEvent, type BatchOrigin } from './step-events.js';
 import { runRelation } from './neighboring-relation.js';
 import { StepLedger, type RemoteAccountant } from './step-ledger.js';
 import { accuracy } from './accuracy.js';
-import { GradientCanaries, type AuditSubmission } from './canaries.js';
+import type { AuditSubmission, Canaries } from './canaries.js';
+import { makeCanaries } from './make-canaries.js';
 import { faults } from './faults.js';
 import type { FitHistory, FitOptions, StepResult } from './fit-types.js';
 import type { ResumeOptions } from './checkpoint.js';
@@ -60,7 +61,7 @@ export class DPTrainer {
   private readonly clip: ClipChoice;
   private readonly stepLedger: StepLedger;
   private readonly discrete: DiscreteGaussianMechanism | null;
-  private readonly canaries: GradientCanaries | null;
+  private readonly canaries: Canaries | null;
   private auditSent = false;
   private stopReason: 'budget_exhausted' | null = null;
   /** Steps, fits, saves and closes run one at a time, in call order (see `serial`). */
@@ -109,7 +110,7 @@ export class DPTrainer {
     const noise = this.discrete ? null : new GaussianNoiseStream(this.parameterCount(), noiseSource, sampleStd);
     this.internals = { rng, noise, sampler: null, optimizer: new DpOptimizer(options.optimizer), stepCount: 0, adaptive };
     if (options.audit && this.clip.kind !== 'fixed') fail('invalid_argument', 'an audited run needs a fixed clip norm (canaries are clipped to it)');
-    this.canaries = options.audit ? new GradientCanaries(options.audit, this.model.trainableWeights.map((w) => w.shape.reduce<number>((a, b) => a * (b ?? 1), 1)), rng) : null;
+    this.canaries = options.audit ? makeCanaries(options.audit, options, rng) : null;
   }
 
   private calibrated(kind: AccountantKind): number {
@@ -239,7 +240,7 @@ export class DPTrainer {
       }
       tf.dispose([r.norms, r.lossSum]);
     }
-    if (this.canaries) sums = this.canaries.addSampled(sums, this.samplingProbability, clipNorm, this.internals.rng).sums;
+    if (this.canaries) sums = await this.canaries.addSampled(sums, { q: this.samplingProbability, clipNorm, clipping, rng: this.internals.rng });
     // divide by the EXPECTED batch size (Poisson: the realised size is private and may be 0)
     const B = this.options.expectedBatchSize;
     let grads: tf.Tensor[];
@@ -341,11 +342,14 @@ export class DPTrainer {
   }
 
   /**
-   * Saves weights, optimizer state, step, RNG and sampler state and the ledger in `dir`.
+   * Saves weights, optimizer state, step, RNG and sampler state and the ledger in `dir`. An audited run is refused:
+   * its canaries and their secret inclusion bits live only in memory until close (to audit a long run, resume an
+   * unaudited checkpoint with `audit` and the continuation is audited).
    * @example await trainer.save('./ckpt');
    */
   save(dir: string): Promise<{ weightsSha256: string }> {
     return this.serial(async () => {
+      if (this.canaries) fail('invalid_argument', 'an audited run cannot be checkpointed: its canaries and their secret inclusion bits stay in memory until close');
       const { saveCheckpoint } = await import('./checkpoint.js'); // node:fs only when used: DPTrainer stays browser-safe
       return saveCheckpoint(this, dir);
     });
@@ -384,7 +388,7 @@ export class DPTrainer {
     this.internals.noise?.close();
     await this.stepLedger.flush();
     const client = this.stepLedger.remote?.client;
-    if (this.canaries && client?.submitAudit && !this.auditSent && this.stepCount > 0) {
+    if (this.canaries?.started && client?.submitAudit && !this.auditSent) {
       await client.submitAudit(this.stepLedger.remote!.runId, (await this.auditSubmission())!);
       this.auditSent = true;
     }

@@ -53,8 +53,11 @@ export function noisyLossEvent(samplingProbability: number, noiseMultiplier: num
   return { kind: 'poisson_sampled', sampling_probability: samplingProbability, event: { kind: 'gaussian', noise_multiplier: noiseMultiplier } };
 }
 
-/** Whether the model's output is read as logits: as the per-sample planner decides, from the last layer's activation. */
-function outputsLogits(model: tf.LayersModel, fromLogits: boolean | undefined): boolean {
+/**
+ * Whether the model's output is read as logits: as the per-sample planner decides, from the last layer's activation.
+ * @example outputsLogits(model, undefined) // false when the last layer ends in softmax
+ */
+export function outputsLogits(model: tf.LayersModel, fromLogits: boolean | undefined): boolean {
   if (fromLogits !== undefined) return fromLogits;
   const act = (model.layers.at(-1) as unknown as { activation?: { getClassName?: () => string } } | undefined)?.activation?.getClassName?.();
   return !(act === 'softmax' || act === 'sigmoid');

@@ -26,7 +26,7 @@ export interface ReservationClient {
   /** Resume only: appends the checkpoint's steps the run is missing (refused unless the run has `firstSequence`). */
   appendEvents?(runId: string, events: DpEvent[], o?: { idempotencyKey?: string; firstSequence?: number }): Promise<unknown>;
   /** Takes the one-run audit of the run (optional: @dpledger/client has it). */
-  submitAudit?(runId: string, body: { canary_kind: 'gradient'; scores: number[]; included: boolean[] }): Promise<unknown>;
+  submitAudit?(runId: string, body: { canary_kind: 'gradient' | 'input'; scores: number[]; included: boolean[] }): Promise<unknown>;
 }
 
 /** A remote run to account against. */

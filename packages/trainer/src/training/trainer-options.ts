@@ -55,8 +55,11 @@ export interface DPTrainerOptions {
    */
   seed?: Seed;
   /**
-   * A one-run privacy audit (Steinke, Nasr, Jagielski 2023): m Dirac gradient canaries, each included with
-   * probability 1/2, sampled and clipped like records; `auditSubmission()` gives their scores after training.
+   * A one-run privacy audit (Steinke, Nasr, Jagielski 2023): m canaries, each included with probability 1/2 and then
+   * sampled with q and clipped like records; 'gradient' (Dirac canaries in gradient space, white-box) or 'input'
+   * (random inputs with random labels, black-box, scored by their loss). `auditSubmission()` gives their scores after
+   * training; the ledger is that of an unaudited run, and `save()` is refused (the inclusion bits never leave memory
+   * before close).
    */
   audit?: AuditOptions;
 }

@@ -17,27 +17,7 @@ describe('html', () => {
   });
 });
 
-describe('sessions', () => {
-  it('expires idle and old sessions and forgets closed ones', () => {
-    let now = 0;
-    const t = new SessionTable({ idleMs: 100, maxAgeMs: 250, now: () => now });
-    const id = t.open('acme');
-    expect(t.get(id)?.tenant).toBe('acme');
-    now = 90;
-    expect(t.get(id)?.tenant).toBe('acme');
-    now = 180;
-    expect(t.get(id)?.tenant).toBe('acme');
-    now = 260;
-    expect(t.get(id)).toBeUndefined();
-    const idle = t.open('acme');
-    now = 400;
-    expect(t.get(idle)).toBeUndefined();
-    const closed = t.open('acme');
-    t.close(closed);
-    expect(t.get(closed)).toBeUndefined();
-    expect(t.get(undefined)).toBeUndefined();
-  });
-
+describe('cookies', () => {
   it('reads a cookie among others', () => {
     expect(readCookie('a=1; dpl_session=xyz; b=2', 'dpl_session')).toBe('xyz');
     expect(readCookie('xdpl_session=1', 'dpl_session')).toBeUndefined();

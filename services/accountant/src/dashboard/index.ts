@@ -6,19 +6,25 @@
 import express, { type Request, type Response, type NextFunction, type Router } from 'express';
 import { renderReportHtml, renderReportPdf } from '@dpledger/audit';
 import { checkReport } from './report-check.js';
-import { epsilonCurve } from './epsilon-curve.js';
+import { CurveCache } from './curve-cache.js';
 import { loginPage, notFoundPage, overviewPage, runPage } from './pages.js';
+import { LoginLimiter } from './login-limiter.js';
 import { SessionTable, readCookie } from './sessions.js';
 import type { DashboardSource } from './source.js';
 
 export type { DashboardSource } from './source.js';
-export { SessionTable } from './sessions.js';
+export { LoginLimiter, DEFAULT_LOGIN_LIMITS, type LoginLimits } from './login-limiter.js';
+export { SessionTable, MemorySessionStore, type SessionOptions, DEFAULT_SESSION_IDLE_MS, DEFAULT_SESSION_MAX_AGE_MS, DEFAULT_SESSIONS_PER_TENANT } from './sessions.js';
 export { storeSource } from './store-source.js';
 
-/** Dashboard wiring: where it reads from, and (optionally) its session table. */
+/** Dashboard wiring: where it reads from, its session table (default: in memory) and login limits. */
 export interface DashboardOptions {
   source: DashboardSource;
   sessions?: SessionTable;
+  limiter?: LoginLimiter;
+  now?: () => number;
+  /** Each run's epsilon curve, kept between views (a refresh prices only new records). */
+  curves?: CurveCache;
 }
 
 const COOKIE = 'dpl_session';
@@ -42,7 +48,7 @@ function sameOrigin(req: Request): boolean {
   const origin = req.get('origin');
   if (origin === undefined || origin === 'null') return origin === undefined;
   try {
-    return new URL(origin).host === req.get('host');
+    return new URL(origin).host === req.host; // the Host header, or X-Forwarded-Host from a trusted proxy
   } catch {
     return false;
   }
@@ -55,12 +61,15 @@ function sameOrigin(req: Request): boolean {
 export function createDashboardRouter(opts: DashboardOptions): Router {
   const { source } = opts;
   const sessions = opts.sessions ?? new SessionTable();
+  const limiter = opts.limiter ?? new LoginLimiter();
+  const now = opts.now ?? Date.now;
+  const curves = opts.curves ?? new CurveCache();
   const router = express.Router({ caseSensitive: true, strict: true });
   const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 4 });
 
-  const tenantOf = (req: Request): string | undefined => sessions.get(readCookie(req.get('cookie'), COOKIE))?.tenant;
-  const requireLogin = (req: Request, res: Response, next: NextFunction): void => {
-    const tenant = tenantOf(req);
+  const tenantOf = async (req: Request): Promise<string | undefined> => (await sessions.get(readCookie(req.get('cookie'), COOKIE)))?.tenant;
+  const requireLogin = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const tenant = await tenantOf(req);
     if (tenant === undefined) {
       res.status(303).set(SECURITY_HEADERS).location('/').end();
       return;
@@ -73,7 +82,7 @@ export function createDashboardRouter(opts: DashboardOptions): Router {
   };
 
   router.get('/', async (req, res) => {
-    const tenant = tenantOf(req);
+    const tenant = await tenantOf(req);
     if (tenant === undefined) return sendHtml(res, 200, loginPage());
     const [budgets, runs] = await Promise.all([source.listBudgets(tenant), source.listRuns(tenant)]);
     sendHtml(res, 200, overviewPage({ tenant, budgets, runs }));
@@ -81,16 +90,25 @@ export function createDashboardRouter(opts: DashboardOptions): Router {
 
   router.post('/login', form, async (req, res) => {
     if (!sameOrigin(req)) return sendHtml(res, 403, loginPage('Cross-site login refused.'));
+    const tooMany = (wait: number) => {
+      res.set('Retry-After', String(wait));
+      sendHtml(res, 429, loginPage('Too many login attempts; try again later.'));
+    };
+    // req.ip is the client's address only when `trust proxy` names the proxy in front (see http/transport.ts).
+    const ipWait = limiter.attempt(req.ip ?? req.socket.remoteAddress ?? '?', now());
+    if (ipWait > 0) return tooMany(ipWait);
     const key: unknown = (req.body as Record<string, unknown> | undefined)?.['api_key'];
     const tenant = typeof key === 'string' && key.length > 0 && key.length <= 512 ? await source.authenticate(key.trim()) : undefined;
     if (tenant === undefined) return sendHtml(res, 401, loginPage('That API key is not valid.'));
-    sessions.close(readCookie(req.get('cookie'), COOKIE));
-    setCookie(req, res, sessions.open(tenant), sessions.maxAgeSeconds);
+    const tenantWait = limiter.login(tenant, now());
+    if (tenantWait > 0) return tooMany(tenantWait);
+    await sessions.close(readCookie(req.get('cookie'), COOKIE));
+    setCookie(req, res, await sessions.open(tenant), sessions.maxAgeSeconds);
     res.status(303).set(SECURITY_HEADERS).location('/').end();
   });
 
-  router.post('/logout', (req, res) => {
-    if (sameOrigin(req)) sessions.close(readCookie(req.get('cookie'), COOKIE));
+  router.post('/logout', async (req, res) => {
+    if (sameOrigin(req)) await sessions.close(readCookie(req.get('cookie'), COOKIE));
     setCookie(req, res, '', 0);
     res.status(303).set(SECURITY_HEADERS).location('/').end();
   });
@@ -100,14 +118,17 @@ export function createDashboardRouter(opts: DashboardOptions): Router {
     const runId = String(req.params['runId']);
     const run = await source.getRun(tenant, runId);
     if (run === undefined) return sendHtml(res, 404, notFoundPage(tenant));
-    const [budgets, records] = await Promise.all([source.listBudgets(tenant), source.listEvents(tenant, runId)]);
-    const budget = budgets.find((b) => b.id === run.budget_id);
-    const curve = epsilonCurve(records.map((r) => r.event), {
+    const budget = (await source.listBudgets(tenant)).find((b) => b.id === run.budget_id);
+    const pager = source.listEventsAfter !== undefined
+      ? (after: number, limit: number) => source.listEventsAfter!(tenant, runId, after, limit)
+      : async (after: number, limit: number) => (await source.listEvents(tenant, runId)).filter((r) => r.sequence > after).slice(0, limit);
+    const curve = await curves.curve(`${tenant}\u0000${runId}`, {
       delta: budget?.delta ?? 1e-5,
       neighboringRelation: budget?.neighboring_relation ?? 'add_or_remove_one',
-    });
+    }, run.event_count, pager);
     const envelope = run.status === 'closed' ? await source.getReport(tenant, runId) : undefined;
-    const { check, facts } = envelope === undefined ? { check: { state: 'missing' as const }, facts: {} } : checkReport(envelope, await source.listKeys(), records);
+    // Only a closed run's report check reads the whole log (to recompute its Merkle root); it does not refresh.
+    const { check, facts } = envelope === undefined ? { check: { state: 'missing' as const }, facts: {} } : checkReport(envelope, await source.listKeys(), await source.listEvents(tenant, runId));
     sendHtml(res, 200, runPage({ tenant, run, budget, curve, check, facts }));
   });
 

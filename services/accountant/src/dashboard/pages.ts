@@ -123,7 +123,7 @@ export function runPage(p: {
 <tr><th>Empirical audit</th><td>${run.audit === undefined ? html`<span class="muted">none (no canaries)</span>` : html`<span id="audit" class="status ${run.audit.epsilon_lower <= run.epsilon_spent ? 'ok' : 'error'}">epsilon_lower ${fmtNumber(run.audit.epsilon_lower)}</span> <span class="muted">(${run.audit.correct} of ${run.audit.guesses} right on ${run.audit.canaries} ${run.audit.canary_kind} canaries, ${run.audit.method}, ${fmtNumber(100 * run.audit.confidence)}% confidence; a lower bound, compared with the run's epsilon)</span>`}</td></tr>
 </tbody></table></section>
 <section><h2>epsilon versus step</h2>${epsilonCurveSvg(p.curve, { limit: budget?.epsilon })}
-<p class="muted">Recomputed from the event log with the RDP accountant at delta ${fmtNumber(budget?.delta)}.</p></section>
+<p class="muted">Composed from the event log with the RDP accountant (each refresh adds only the new records) at delta ${fmtNumber(budget?.delta)}.</p></section>
 ${reportSection(run, p.check, p.facts)}`,
   });
 }

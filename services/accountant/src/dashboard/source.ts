@@ -21,6 +21,8 @@ export interface DashboardSource {
   getRun(tenant: string, runId: string): Promise<DashboardRun | undefined>;
   /** The run's whole event log in sequence order. */
   listEvents(tenant: string, runId: string): Promise<DashboardEventRecord[]>;
+  /** A page of the run's log: records with sequence > `after`, oldest first (the curve reads only new records). */
+  listEventsAfter?(tenant: string, runId: string, after: number, limit: number): Promise<DashboardEventRecord[]>;
   /** The signed report of a closed run, or undefined while it is open. */
   getReport(tenant: string, runId: string): Promise<DashboardEnvelope | undefined>;
   /** Every public key that has signed or signs reports. */

@@ -2,7 +2,8 @@
 import { sha256Hex } from '../ids.js';
 import { budgetView, runView } from '../http/views.js';
 import type { KeyRing } from '../keys/key-ring.js';
-import type { Store } from '../store/store.js';
+import { liveBudget, liveRun, type LiveDeps } from '../ledger/live-figures.js';
+import type { BudgetRow, RunRow, Store } from '../store/store.js';
 import type { DashboardEnvelope, DashboardEventRecord, DashboardSource } from './source.js';
 
 const PAGE = 5000;
@@ -12,14 +13,18 @@ const PAGE = 5000;
  * checks a bearer key (by hash); every read is scoped to the tenant, and the event log only of a run it owns.
  * @example createDashboardRouter({ source: storeSource(store, keys) })
  */
-export function storeSource(store: Store, keys: KeyRing): DashboardSource {
+export function storeSource(store: Store, keys: KeyRing, live?: Omit<LiveDeps, 'store'>): DashboardSource {
+  // With meters and a clock, figures are read live like the API's (expired holds count as spent).
+  const deps = live === undefined ? undefined : { ...live, store };
+  const budget = async (b: BudgetRow) => budgetView(deps === undefined ? b : await liveBudget(deps, b));
+  const run = async (r: RunRow) => runView(deps === undefined ? r : await liveRun(deps, r));
   return {
     authenticate: (apiKey) => store.tenantForKeyHash(sha256Hex(apiKey)),
-    listBudgets: async (tenant) => (await store.listBudgets(tenant)).map(budgetView),
-    listRuns: async (tenant) => (await store.listRuns(tenant)).map(runView),
+    listBudgets: async (tenant) => Promise.all((await store.listBudgets(tenant)).map(budget)),
+    listRuns: async (tenant) => Promise.all((await store.listRuns(tenant)).map(run)),
     getRun: async (tenant, runId) => {
       const row = await store.getRun(tenant, runId);
-      return row === undefined ? undefined : runView(row);
+      return row === undefined ? undefined : run(row);
     },
     listEvents: async (tenant, runId) => {
       if ((await store.getRun(tenant, runId)) === undefined) return [];
@@ -31,6 +36,7 @@ export function storeSource(store: Store, keys: KeyRing): DashboardSource {
         after = page[page.length - 1]!.sequence;
       }
     },
+    listEventsAfter: async (tenant, runId, after, limit) => ((await store.getRun(tenant, runId)) === undefined ? [] : store.listEvents(runId, after, limit)),
     getReport: async (tenant, runId) => (await store.getReport(tenant, runId))?.envelope as DashboardEnvelope | undefined,
     listKeys: async () => {
       await keys.refresh();

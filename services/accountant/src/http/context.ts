@@ -8,6 +8,7 @@ import type { Meters } from '../ledger/meters.js';
 import type { Store } from '../store/store.js';
 import type { Guards } from './guards.js';
 import type { ServiceMetrics } from './metrics.js';
+import type { TrustProxy } from './transport.js';
 
 export interface AppConfig {
   /** Bearer token of admin routes. */
@@ -20,6 +21,13 @@ export interface AppConfig {
   specPath: string;
   /** Service version written into reports. */
   version: string;
+  /** express `trust proxy` (see http/transport.ts); false unless a proxy is named. */
+  trustProxy: TrustProxy;
+  /** HSTS max-age on HTTPS answers, seconds (0 sends none). */
+  hstsMaxAgeSeconds: number;
+  /** Budgets, and runs, one tenant may hold (422 limit_exceeded beyond). */
+  maxBudgetsPerTenant: number;
+  maxRunsPerTenant: number;
 }
 
 export interface Ctx {

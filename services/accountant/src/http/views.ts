@@ -18,6 +18,11 @@ export function budgetView(b: BudgetRow): S['Budget'] {
     epsilon_spent: b.epsilon_spent,
     epsilon_reserved: b.epsilon_reserved,
     epsilon_remaining: Math.max(0, b.epsilon - b.epsilon_reserved),
+    accountants: {
+      epsilon_spent: b.spent_accountant ?? 'rdp',
+      epsilon_reserved: b.reserved_accountant ?? 'rdp',
+      epsilon_remaining: b.reserved_accountant ?? 'rdp',
+    },
     run_count: b.run_count,
     created_at: b.created_at,
     ...(isOverspent(b) ? { overspent: true } : {}),
@@ -38,6 +43,7 @@ export function runView(r: RunRow): S['Run'] {
     status: r.status,
     event_count: r.event_count,
     epsilon_spent: r.epsilon_spent,
+    accountants: { epsilon_spent: 'rdp' }, // a run's own figure is always by its RDP vector
     ledger: { kind: 'composed', events: r.ledger },
     created_at: r.created_at,
     ...opt('closed_at'),

@@ -1,17 +1,27 @@
 /**
  * The service's Ed25519 signing keys: stored as PKCS#8 PEM, newest signs, every older one stays published so
- * reports it signed still verify after a rotation.
+ * reports it signed still verify after a rotation. The public JWKs are computed once per change of the ring.
  */
 import { exportSigningKey, generateSigningKey, importSigningKey, type Jwk, type SigningKey } from '@dpledger/audit';
-import type { Store } from '../store/store.js';
+import type { SigningKeyRow, Store } from '../store/store.js';
 import { openPrivateKey, sealPrivateKey } from './key-encryption.js';
 
+interface Loaded {
+  key: SigningKey;
+  created_at: string;
+}
+
 export class KeyRing {
+  /** Public JWKs, newest first; rebuilt only when the set of keys changes. */
+  #jwks: Jwk[] = [];
+
   private constructor(
     private readonly store: Store,
-    private keys: { key: SigningKey; created_at: string }[],
+    private keys: Loaded[],
     private readonly kek: Buffer | undefined,
-  ) {}
+  ) {
+    this.#publish();
+  }
 
   /**
    * Loads the stored keys, generating the first one when there is none. With `kek` (key-encryption.ts) new keys are
@@ -20,7 +30,7 @@ export class KeyRing {
    */
   static async open(store: Store, now: () => Date, kek?: Buffer): Promise<KeyRing> {
     const rows = await store.listSigningKeys();
-    const ring = new KeyRing(store, rows.map((r) => ({ key: importSigningKey(openPrivateKey(r.private_pem, r.kid, kek)), created_at: r.created_at })), kek);
+    const ring = new KeyRing(store, rows.map((r) => load(r, kek)), kek);
     if (ring.keys.length === 0) await ring.rotate(now);
     return ring;
   }
@@ -32,9 +42,9 @@ export class KeyRing {
     return k.key;
   }
 
-  /** Public JWKs of every key, newest first. */
+  /** Public JWKs of every key, newest first (the same cached array until the ring changes; do not mutate). */
   jwks(): Jwk[] {
-    return this.keys.map((k) => ({ ...k.key.publicJwk, alg: 'EdDSA', use: 'sig', created_at: k.created_at }));
+    return this.#jwks;
   }
 
   /** Generates, stores and activates a new key; returns its public JWK. */
@@ -43,12 +53,27 @@ export class KeyRing {
     const created_at = now().toISOString();
     await this.store.insertSigningKey({ kid: key.kid, private_pem: sealPrivateKey(exportSigningKey(key), key.kid, this.kek), created_at });
     this.keys = [{ key, created_at }, ...this.keys];
-    return this.jwks()[0]!;
+    this.#publish();
+    return this.#jwks[0]!;
   }
 
-  /** Re-reads the keys (another replica may have rotated). */
+  /**
+   * Re-reads the key list (another replica may have rotated). Keys already loaded are kept as they are: only a
+   * kid not seen before is imported, and the JWKs are rebuilt only when the set of kids changed.
+   */
   async refresh(): Promise<void> {
     const rows = await this.store.listSigningKeys();
-    this.keys = rows.map((r) => ({ key: importSigningKey(openPrivateKey(r.private_pem, r.kid, this.kek)), created_at: r.created_at }));
+    const have = new Map(this.keys.map((k) => [k.key.kid, k]));
+    if (rows.length === have.size && rows.every((r, i) => r.kid === this.keys[i]?.key.kid)) return;
+    this.keys = rows.map((r) => have.get(r.kid) ?? load(r, this.kek));
+    this.#publish();
   }
+
+  #publish(): void {
+    this.#jwks = this.keys.map((k) => Object.freeze({ ...k.key.publicJwk, alg: 'EdDSA', use: 'sig', created_at: k.created_at }) as Jwk);
+  }
+}
+
+function load(r: SigningKeyRow, kek: Buffer | undefined): Loaded {
+  return { key: importSigningKey(openPrivateKey(r.private_pem, r.kid, kek)), created_at: r.created_at };
 }

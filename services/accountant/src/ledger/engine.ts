@@ -6,7 +6,10 @@ import { AccountingError, Ledger, assertDpEvent, stableKey, type DpEvent } from 
 import { ServiceError } from '../errors.js';
 import type { BudgetRow, ReservationRow, RunRow, Store, WriteTx } from '../store/store.js';
 import { LIMITS, assertCount, assertRdpGrows, assertRdpNonNegative, nextBudget } from './invariants.js';
-import { assess, type Meters } from './meters.js';
+import { admit } from './admit.js';
+import { mergeUnordered } from './budget-ledger.js';
+import { checkRunLimits } from './limits.js';
+import { assess, withPld, type Meters } from './meters.js';
 
 export interface EngineDeps {
   store: Store;
@@ -28,6 +31,8 @@ export interface AppendAnswer {
   epsilon_spent: number;
   epsilon_remaining: number;
   run_epsilon_spent: number;
+  /** The accountant of each figure above. */
+  accountants: { epsilon_spent: BudgetRow['accountant']; epsilon_remaining: BudgetRow['accountant']; run_epsilon_spent: 'rdp' };
 }
 
 /** A run of identical consecutive events: `event` `count` times, starting at request index `first`. */
@@ -99,7 +104,7 @@ export function holds(tx: WriteTx, budgetId: string): Promise<ReservationRow[]> 
  * same key comes with another request). Only successful answers are stored; a refusal leaves no trace.
  */
 export function idempotent<T>(store: Store, caller: Caller, now: () => Date, fn: (tx: WriteTx) => Promise<{ status: number; body: T }>) {
-  return store.write(async (tx) => {
+  return withPld(() => store.write(async (tx) => {
     const idem = caller.idempotency;
     if (idem !== undefined) {
       const prior = await tx.getIdempotency(caller.tenant, idem.key);
@@ -109,13 +114,17 @@ export function idempotent<T>(store: Store, caller: Caller, now: () => Date, fn:
         }
         return { status: prior.status, body: prior.body as T, replayed: true };
       }
+      // A purged key's tombstone is kept for good, so a replay after the retention period can never count twice.
+      if (await tx.idempotencyExpired(caller.tenant, idem.key)) {
+        throw new ServiceError('idempotency_expired', 'this Idempotency-Key is older than the retention period; its answer is gone and the request was not applied');
+      }
     }
     const answer = await fn(tx);
     if (idem !== undefined) {
       await tx.putIdempotency({ tenant: caller.tenant, key: idem.key, request_hash: idem.hash, status: answer.status, body: answer.body, created_at: now().toISOString() });
     }
     return { ...answer, replayed: false };
-  });
+  }));
 }
 
 /** Logs `count` invocations of each event as records (one record per invocation) after the budget check. */
@@ -130,7 +139,9 @@ export async function logEvents(deps: EngineDeps, tx: WriteTx, run: RunRow, budg
   const heldRdp = stillHeld.reduce((acc, r) => meter.add(acc, [r.event], r.steps), meter.zero());
   assertRdpGrows(budget.rdp, committedRdp, `budget ${budget.id}`);
   assertRdpNonNegative(heldRdp, `holds of budget ${budget.id}`);
-  const committedLedger = mergeLedger(budget.ledger, runs, times);
+  const committedLedger = mergeUnordered(budget.ledger, runs, times);
+  const runLedger = mergeLedger(run.ledger, runs, times);
+  checkRunLimits({ eventCount: run.event_count, added: times * runs.reduce((n, r) => n + r.count, 0), runLedger, budgetLedger: committedLedger });
   const heldEvents = stillHeld.map((r): DpEvent => ({ kind: 'self_composed', count: r.steps, event: r.event }));
   const eps = assess(deps.meters, budget, { committedRdp, heldRdp, committedLedger, heldEvents });
 
@@ -142,7 +153,7 @@ export async function logEvents(deps: EngineDeps, tx: WriteTx, run: RunRow, budg
   await tx.insertEvents(records);
   const runRdp = meter.addRuns(run.rdp, runs, times);
   assertRdpGrows(run.rdp, runRdp, `run ${run.id}`);
-  const nextRun: RunRow = { ...run, event_count: seq, rdp: runRdp, ledger: mergeLedger(run.ledger, runs, times), epsilon_spent: meter.epsilon(runRdp, budget.delta).epsilon };
+  const nextRun: RunRow = { ...run, event_count: seq, rdp: runRdp, ledger: runLedger, epsilon_spent: meter.epsilon(runRdp, budget.delta).epsilon };
   await tx.updateRun(nextRun);
   const stored = nextBudget(budget, { ...budget, rdp: committedRdp, ledger: committedLedger, ...eps });
   await tx.updateBudget(stored);
@@ -152,6 +163,7 @@ export async function logEvents(deps: EngineDeps, tx: WriteTx, run: RunRow, budg
     epsilon_spent: stored.epsilon_spent,
     epsilon_remaining: Math.max(0, budget.epsilon - stored.epsilon_reserved),
     run_epsilon_spent: nextRun.epsilon_spent,
+    accountants: { epsilon_spent: eps.spent_accountant, epsilon_remaining: eps.reserved_accountant, run_epsilon_spent: 'rdp' },
   };
   return answer;
 }
@@ -161,10 +173,11 @@ export async function logEvents(deps: EngineDeps, tx: WriteTx, run: RunRow, budg
  * when `firstSequence` is given and is not the run's event count (a run's sequence never forks or goes back).
  * @example await appendEvents(deps, { tenant }, runId, [{ kind: 'gaussian', noise_multiplier: 1 }])
  */
-export function appendEvents(deps: EngineDeps, caller: Caller, runId: string, events: readonly unknown[], firstSequence?: number) {
+export async function appendEvents(deps: EngineDeps, caller: Caller, runId: string, events: readonly unknown[], firstSequence?: number) {
   if (!Array.isArray(events)) throw new ServiceError('validation_failed', 'events must be an array', { pointer: '/events' });
   assertCount(events.length, 1, LIMITS.events, '/events', 'the number of events');
   const typed = events.map((e, i) => priced(`/events/${i}`, () => assertDpEvent(e)));
+  await admit(deps, caller.tenant, runId, typed, (i) => `/events/${i}`);
   return idempotent(deps.store, caller, deps.now, async (tx) => {
     const { run, budget } = await openRun(tx, caller.tenant, runId);
     if (firstSequence !== undefined && firstSequence !== run.event_count) {

@@ -9,6 +9,7 @@ import type { DpEvent } from '@dpledger/accounting';
 import { ServiceError } from '../errors.js';
 import type { BudgetRow, ReservationRow, RunRow, WriteTx } from '../store/store.js';
 import { mergeLedger, type AppendAnswer, type EngineDeps, type EventRun } from './engine.js';
+import { mergeUnordered } from './budget-ledger.js';
 import { nextBudget } from './invariants.js';
 import { measure } from './meters.js';
 
@@ -39,7 +40,7 @@ export async function recordHold(deps: EngineDeps, tx: WriteTx, res: Reservation
   const others = (await tx.openReservations(budget.id)).filter((r) => r.id !== res.id);
   const runs: EventRun[] = used > 0 ? [{ event: res.event, count: used, first: 0 }] : [];
   const committedRdp = meter.addRuns(budget.rdp, runs);
-  const committedLedger = mergeLedger(budget.ledger, runs);
+  const committedLedger = mergeUnordered(budget.ledger, runs);
   const heldRdp = others.reduce((acc, r) => meter.add(acc, [r.event], r.steps), meter.zero());
   const heldEvents = others.map((r): DpEvent => ({ kind: 'self_composed', count: r.steps, event: r.event }));
   const eps = measure(deps.meters, budget, { committedRdp, heldRdp, committedLedger, heldEvents });
@@ -66,6 +67,7 @@ export function answerOf(run: RunRow, budget: BudgetRow, logged: number): Commit
     epsilon_spent: budget.epsilon_spent,
     epsilon_remaining: Math.max(0, budget.epsilon - budget.epsilon_reserved),
     run_epsilon_spent: run.epsilon_spent,
+    accountants: { epsilon_spent: budget.spent_accountant ?? 'rdp', epsilon_remaining: budget.reserved_accountant ?? 'rdp', run_epsilon_spent: 'rdp' },
     logged_steps: logged,
   };
 }

@@ -50,8 +50,8 @@ describe('engine entry points refuse counts out of range (400) and write nothing
       expect(err.extras.pointer).toBe('/used');
     }
     expect(dbBytes(s.t).equals(before)).toBe(true);
-    // The rest of the issue: 7,000 more steps against epsilon 1 are refused, not logged.
-    await refused(() => appendEvents(deps, { tenant }, run.id, Array(7000).fill(step(0.01, 0.8))), 'budget_exhausted');
+    // The rest of the issue: 7,000 more steps against epsilon 1 are refused, not logged (in requests of at most 1,000).
+    for (let k = 0; k < 7; k++) await refused(() => appendEvents(deps, { tenant }, run.id, Array(1000).fill(step(0.01, 0.8))), 'budget_exhausted');
     const b = (await request(s.t.app).get(`/v1/budgets/${budget.id}`).set(auth(key))).body;
     expect(b.epsilon_spent).toBeGreaterThan(0);
     expect(b.epsilon_reserved).toBeLessThanOrEqual(1);

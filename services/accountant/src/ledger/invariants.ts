@@ -5,13 +5,14 @@
  */
 import { ServiceError } from '../errors.js';
 import type { BudgetRow } from '../store/store.js';
+import { LIMITS as SERVICE_LIMITS } from './limits.js';
 
 /** The wire's limits (openapi.yaml; invariants.test.ts checks they match). */
 export const LIMITS = Object.freeze({
   /** EventAppend.events maxItems. */
-  events: 10_000,
+  events: SERVICE_LIMITS.recordsPerRequest,
   /** ReservationCreate.steps maximum (ReservationCommit.used has the same). */
-  steps: 100_000_000,
+  steps: SERVICE_LIMITS.stepsPerReservation,
   /** ReservationCreate.ttl_seconds maximum. */
   ttlSeconds: 86_400,
 });
@@ -53,10 +54,16 @@ export function assertRdpGrows(prev: readonly number[], next: readonly number[],
 export function nextBudget(prev: BudgetRow, next: BudgetRow): BudgetRow {
   assertRdpGrows(prev.rdp, next.rdp, `budget ${prev.id}`);
   const pld = prev.accountant === 'pld';
-  const spent = pld ? Math.max(prev.epsilon_spent, next.epsilon_spent) : next.epsilon_spent;
+  const keepPrev = pld && prev.epsilon_spent > next.epsilon_spent;
+  const spent = keepPrev ? prev.epsilon_spent : next.epsilon_spent;
+  const spentBy = keepPrev ? prev.spent_accountant : next.spent_accountant;
   // Raising reserved to spent cannot pass the limit: the old spent was within it when it was stored.
-  const reserved = pld ? Math.max(next.epsilon_reserved, spent) : next.epsilon_reserved;
+  const raise = pld && spent > next.epsilon_reserved;
+  const reserved = raise ? spent : next.epsilon_reserved;
   if (!(spent >= prev.epsilon_spent)) throw new ServiceError('internal', `budget ${prev.id}: spent epsilon would decrease from ${prev.epsilon_spent} to ${spent}`);
   if (!(reserved >= spent)) throw new ServiceError('internal', `budget ${prev.id}: reserved epsilon ${reserved} is below spent ${spent}`);
-  return { ...next, epsilon_spent: spent, epsilon_reserved: reserved };
+  const out: BudgetRow = { ...next, epsilon_spent: spent, epsilon_reserved: reserved };
+  if (spentBy !== undefined) out.spent_accountant = spentBy;
+  if (raise && spentBy !== undefined) out.reserved_accountant = spentBy;
+  return out;
 }

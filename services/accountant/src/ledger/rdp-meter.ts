@@ -1,16 +1,24 @@
 /**
  * Incremental RDP metering of a budget. RDP composes by adding the per-order vectors (Mironov 2017, Prop. 1),
- * so a budget keeps one running vector and an append only prices its own events; identical events (every
- * DP-SGD step logs the same one) are priced once and cached. The math is @dpledger/accounting's RdpAccountant.
+ * so a budget keeps one running vector and an append only prices its own events. Costs are cached per LEAF
+ * event (an event that is not `composed` or `self_composed`): a `composed` event of many sub-events costs one
+ * curve per distinct leaf, and every DP-SGD step logs the same leaf. The math is @dpledger/accounting's
+ * RdpAccountant; `prepare` computes new leaves before a write transaction, yielding to the event loop between
+ * them, so the transaction itself only adds cached vectors.
  */
-import { RdpAccountant, rdpToEpsilon, stableKey, type DpEvent, type NeighboringRelation } from '@dpledger/accounting';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { AccountingError, RdpAccountant, rdpToEpsilon, stableKey, type DpEvent, type NeighboringRelation } from '@dpledger/accounting';
+import { forEachLeaf } from './limits.js';
 
-const CACHE_LIMIT = 1024;
+/** Leaf curves kept (least recently used dropped first); above the per-run and per-request leaf limits. */
+const CACHE_LIMIT = 4096;
 
 export class RdpMeter {
   readonly neighboringRelation: NeighboringRelation;
   readonly orders: readonly number[];
-  private readonly cache = new Map<string, readonly number[]>();
+  private readonly leaves = new Map<string, readonly number[]>();
+  /** Costs of event objects already priced (the objects of a request in flight), by identity. */
+  private readonly byObject = new WeakMap<DpEvent, readonly number[]>();
 
   constructor(neighboringRelation: NeighboringRelation) {
     this.neighboringRelation = neighboringRelation;
@@ -22,18 +30,93 @@ export class RdpMeter {
     return this.orders.map(() => 0);
   }
 
+  /** How many leaf curves are cached (for tests and metrics). */
+  get cachedLeaves(): number {
+    return this.leaves.size;
+  }
+
+  private cachedLeaf(key: string): readonly number[] | undefined {
+    const hit = this.leaves.get(key);
+    if (hit !== undefined) {
+      this.leaves.delete(key); // refresh its place in the LRU order
+      this.leaves.set(key, hit);
+    }
+    return hit;
+  }
+
+  private leafCost(leaf: DpEvent, pointer: string): readonly number[] {
+    const known = this.byObject.get(leaf);
+    if (known !== undefined) return known;
+    const key = stableKey(leaf);
+    let rdp = this.cachedLeaf(key);
+    if (rdp === undefined) {
+      try {
+        rdp = [...new RdpAccountant({ neighboringRelation: this.neighboringRelation }).compose(leaf).rdp];
+      } catch (err) {
+        if (err instanceof AccountingError) throw new AccountingError(err.code, err.message, { pointer: `${pointer}${err.pointer ?? ''}` });
+        throw err;
+      }
+      if (this.leaves.size >= CACHE_LIMIT) this.leaves.delete(this.leaves.keys().next().value as string);
+      this.leaves.set(key, rdp);
+    }
+    this.byObject.set(leaf, rdp);
+    return rdp;
+  }
+
+  private walk(event: DpEvent, pointer: string): readonly number[] {
+    const known = this.byObject.get(event);
+    if (known !== undefined) return known;
+    let out: readonly number[];
+    switch (event.kind) {
+      case 'composed': {
+        // Summed left to right from zero, exactly as RdpAccountant composes (Mironov 2017, Prop. 1).
+        const acc = this.zero();
+        event.events.forEach((e, i) => {
+          const c = this.walk(e, `${pointer}/events/${i}`);
+          for (let k = 0; k < acc.length; k++) acc[k]! += c[k]!;
+        });
+        out = acc;
+        break;
+      }
+      case 'self_composed': {
+        const c = this.walk(event.event, `${pointer}/event`);
+        out = event.count === 0 ? this.zero() : c.map((x) => x * event.count); // count-fold composition adds count times
+        break;
+      }
+      default:
+        return this.leafCost(event, pointer);
+    }
+    this.byObject.set(event, out);
+    return out;
+  }
+
   /**
    * The RDP vector of one event; throws AccountingError (invalid_event, unsupported_event with pointer).
    * @example meter.cost({ kind: 'gaussian', noise_multiplier: 1 }) // [a / 2 for each order a]
    */
   cost(event: DpEvent): readonly number[] {
-    const key = stableKey(event);
-    const hit = this.cache.get(key);
-    if (hit !== undefined) return hit;
-    const rdp = [...new RdpAccountant({ neighboringRelation: this.neighboringRelation }).compose(event).rdp];
-    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(key, rdp);
-    return rdp;
+    return this.walk(event, '');
+  }
+
+  /**
+   * Computes the curves of the leaves of `events` not cached yet, yielding to the event loop after each, so a
+   * request with many new leaves never holds the loop for more than one curve. Throws as `cost` would, with the
+   * pointer under `pointerOf(i)`.
+   * @example await meter.prepare(events, (i) => `/events/${i}`)
+   */
+  async prepare(events: readonly DpEvent[], pointerOf: (i: number) => string): Promise<void> {
+    for (let i = 0; i < events.length; i++) {
+      const fresh: { leaf: DpEvent; pointer: string }[] = [];
+      forEachLeaf(events[i]!, pointerOf(i), (leaf, pointer) => {
+        if (!this.byObject.has(leaf) && !this.leaves.has(stableKey(leaf))) fresh.push({ leaf, pointer });
+      });
+      for (const { leaf, pointer } of fresh) {
+        if (this.leaves.has(stableKey(leaf))) continue; // a repeat of a leaf priced a moment ago
+        this.leafCost(leaf, pointer);
+        await yieldToLoop();
+      }
+      this.walk(events[i]!, pointerOf(i));
+    }
   }
 
   /** `base` plus `times` x the vector of each event (Mironov 2017, Prop. 1: RDP adds under composition). */

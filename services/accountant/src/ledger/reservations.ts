@@ -9,7 +9,9 @@ import { ServiceError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { ReservationRow, RunRow } from '../store/store.js';
 import { assess } from './meters.js';
+import { admit } from './admit.js';
 import { LIMITS, assertCount, assertRdpNonNegative, nextBudget } from './invariants.js';
+import { LIMITS as SERVICE_LIMITS, checkLimit } from './limits.js';
 import { holds, idempotent, openRun, priced, type Caller, type EngineDeps } from './engine.js';
 import { answerOf, logDue, logExpired, recordHold, type CommitAnswer } from './expiry.js';
 
@@ -26,6 +28,7 @@ export async function reserve(deps: EngineDeps, caller: Caller, runId: string, r
   assertCount(req.steps, 1, LIMITS.steps, '/steps');
   if (req.ttl_seconds !== undefined) assertCount(req.ttl_seconds, 1, LIMITS.ttlSeconds, '/ttl_seconds');
   const event = priced('/event', () => assertDpEvent(req.event));
+  await admit(deps, caller.tenant, runId, [event], () => '/event');
   await logDue(deps, caller.tenant);
   return idempotent<Reservation>(deps.store, caller, deps.now, async (tx) => {
     const { run, budget } = await openRun(tx, caller.tenant, runId);
@@ -33,7 +36,10 @@ export async function reserve(deps: EngineDeps, caller: Caller, runId: string, r
     const meter = deps.meters.rdp(budget.neighboring_relation);
     priced('/event', () => meter.cost(event));
     // Every open hold counts, expired or not: one that expired since logDue is logged at the next touch.
-    const all = [...(await holds(tx, budget.id)), { steps: req.steps, event }];
+    const open = await holds(tx, budget.id);
+    checkLimit('open reservations of this budget', open.length + 1, SERVICE_LIMITS.openReservationsPerBudget);
+    checkLimit('records of this run (logged and reserved)', run.event_count + open.filter((r) => r.run_id === run.id).reduce((n, r) => n + r.steps, 0) + req.steps, SERVICE_LIMITS.recordsPerRun, '/steps');
+    const all = [...open, { steps: req.steps, event }];
     const heldRdp = all.reduce((acc, r) => meter.add(acc, [r.event], r.steps), meter.zero());
     assertRdpNonNegative(heldRdp, `holds of budget ${budget.id}`);
     const heldEvents = all.map((r): DpEvent => ({ kind: 'self_composed', count: r.steps, event: r.event }));
@@ -52,7 +58,7 @@ export async function reserve(deps: EngineDeps, caller: Caller, runId: string, r
     await tx.insertReservation(row);
     const stored = nextBudget(budget, { ...budget, ...eps });
     await tx.updateBudget(stored);
-    const body: Reservation = { id: row.id, run_id: run.id, steps: row.steps, event, status: 'open', expires_at: row.expires_at, epsilon_remaining: Math.max(0, budget.epsilon - stored.epsilon_reserved) };
+    const body: Reservation = { id: row.id, run_id: run.id, steps: row.steps, event, status: 'open', expires_at: row.expires_at, epsilon_remaining: Math.max(0, budget.epsilon - stored.epsilon_reserved), accountants: { epsilon_remaining: stored.reserved_accountant ?? 'rdp' } };
     return { status: 201, body };
   });
 }

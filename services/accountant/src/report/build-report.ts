@@ -1,26 +1,17 @@
 /** Builds and signs the report of a closed run (DESIGN.md "Signed report"; predicate per @dpledger/audit). */
-import { buildStatement, eventLogCommitment, signReport, type DsseEnvelope, type PrivacyReportPredicate, type SigningKey } from '@dpledger/audit';
+import { buildStatement, signReport, type DsseEnvelope, type MerkleCommitment, type PrivacyReportPredicate, type SigningKey } from '@dpledger/audit';
 import { AccountingError, type DpEvent } from '@dpledger/accounting';
 import { PLD_INTERVAL } from '../ledger/pld-epsilon.js';
 import type { Meters } from '../ledger/meters.js';
-import type { BudgetRow, EventRecord, RunRow, Store } from '../store/store.js';
+import type { BudgetRow, RunRow } from '../store/store.js';
 
 export const SERVICE_NAME = 'dpledger-accountant';
-
-/** Every event record of a run, in sequence order. */
-export async function allEvents(store: Store, runId: string): Promise<EventRecord[]> {
-  const out: EventRecord[] = [];
-  for (;;) {
-    const page = await store.listEvents(runId, out.length - 1, 10_000);
-    out.push(...page);
-    if (page.length < 10_000) return out;
-  }
-}
 
 export interface ReportInput {
   run: RunRow;
   budget: BudgetRow;
-  records: EventRecord[];
+  /** The RFC 9162 commitment to the run's records (merkle-proof.ts `runCommitment`). */
+  merkle: MerkleCommitment;
   meters: Meters;
   key: SigningKey;
   issuedAt: string;
@@ -29,7 +20,7 @@ export interface ReportInput {
 
 /**
  * The predicate of a closed run: its merged ledger, epsilon by RDP (with order) and PLD, Merkle root.
- * @example const envelope = signRunReport({ run, budget, records, meters, key, issuedAt, version })
+ * @example const envelope = signRunReport({ run, budget, merkle, meters, key, issuedAt, version })
  */
 export function buildPredicate(p: Omit<ReportInput, 'key'>): PrivacyReportPredicate {
   const { run, budget } = p;
@@ -45,7 +36,7 @@ export function buildPredicate(p: Omit<ReportInput, 'key'>): PrivacyReportPredic
     noise_rng: run.noise_rng ?? 'unknown',
     ledger,
     event_count: run.event_count,
-    merkle_root: eventLogCommitment(p.records),
+    merkle_root: p.merkle,
     epsilon: {
       delta: budget.delta,
       rdp: { epsilon: rdp.epsilon, order: rdp.order },

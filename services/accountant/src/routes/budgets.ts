@@ -4,16 +4,21 @@ import type { components } from '@dpledger/accounting/openapi';
 import { ServiceError } from '../errors.js';
 import { newId } from '../ids.js';
 import { tenantOf, type Ctx } from '../http/context.js';
+import { pageAnswer, pageOf } from '../http/pagination.js';
 import { budgetView } from '../http/views.js';
 import { logDue } from '../ledger/expiry.js';
+import { liveBudget } from '../ledger/live-figures.js';
 import type { BudgetRow } from '../store/store.js';
 
 export function budgetRoutes(r: Router, ctx: Ctx): void {
   const { requireTenant } = ctx.guards;
 
-  r.get('/v1/budgets', requireTenant, async (_req, res) => {
+  r.get('/v1/budgets', requireTenant, async (req, res) => {
     await logDue(ctx.engine, tenantOf(res));
-    res.json({ budgets: (await ctx.store.listBudgets(tenantOf(res))).map(budgetView) });
+    const page = pageOf(req);
+    const { items, next_cursor } = pageAnswer(await ctx.store.listBudgets(tenantOf(res), page), page.size);
+    const budgets = await Promise.all(items.map(async (b) => budgetView(await liveBudget(ctx, b))));
+    res.json(next_cursor === undefined ? { budgets } : { budgets, next_cursor });
   });
 
   r.post('/v1/budgets', requireTenant, async (req, res) => {
@@ -35,7 +40,11 @@ export function budgetRoutes(r: Router, ctx: Ctx): void {
       ledger: [],
       run_count: 0,
     };
-    await ctx.store.write(async (tx) => tx.insertBudget(row));
+    await ctx.store.write(async (tx) => {
+      const limit = ctx.config.maxBudgetsPerTenant;
+      if ((await tx.countBudgets(row.tenant)) >= limit) throw new ServiceError('limit_exceeded', `a tenant may hold at most ${limit} budgets`, { limit });
+      await tx.insertBudget(row);
+    });
     res.status(201).json(budgetView(row));
   });
 
@@ -43,6 +52,6 @@ export function budgetRoutes(r: Router, ctx: Ctx): void {
     await logDue(ctx.engine, tenantOf(res));
     const b = await ctx.store.getBudget(tenantOf(res), req.params['budget_id']!);
     if (b === undefined) throw new ServiceError('not_found', `budget ${req.params['budget_id']} not found`);
-    res.json(budgetView(b));
+    res.json(budgetView(await liveBudget(ctx, b)));
   });
 }

@@ -1,9 +1,8 @@
 /** Signed reports and RFC 9162 inclusion proofs of single event records. */
 import type { Router } from 'express';
-import { eventRecordLeaf, inclusionProof, merkleLeafHash, merkleRoot } from '@dpledger/audit';
 import { ServiceError } from '../errors.js';
 import { tenantOf, type Ctx } from '../http/context.js';
-import { allEvents } from '../report/build-report.js';
+import { recordProof } from '../report/merkle-proof.js';
 import { issueReport } from '../report/issue-report.js';
 
 export function reportRoutes(r: Router, ctx: Ctx): void {
@@ -25,17 +24,15 @@ export function reportRoutes(r: Router, ctx: Ctx): void {
     const run = await closedRun(tenantOf(res), req.params['run_id']!);
     const seq = Number(req.params['sequence']);
     if (!(seq < run.event_count)) throw new ServiceError('not_found', `run ${run.id} has no event ${seq}`);
-    const records = await allEvents(ctx.store, run.id);
-    const leaves = records.map(eventRecordLeaf);
     // RFC 9162 section 2.1.3.1: the audit path of leaf `seq` in the tree of all `tree_size` leaves.
-    const proof = inclusionProof(leaves, seq);
+    const proof = await recordProof(ctx.store, run, seq);
     res.json({
       sequence: seq,
-      tree_size: leaves.length,
-      leaf_hash: merkleLeafHash(leaves[seq]!).toString('hex'),
-      audit_path: proof.map((h) => h.toString('hex')),
-      root: merkleRoot(leaves).toString('hex'),
-      record: records[seq],
+      tree_size: proof.treeSize,
+      leaf_hash: proof.leafHash.toString('hex'),
+      audit_path: proof.path.map((h) => h.toString('hex')),
+      root: proof.root.toString('hex'),
+      record: proof.record,
     });
   });
 }

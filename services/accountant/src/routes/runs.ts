@@ -6,10 +6,12 @@ import { ServiceError } from '../errors.js';
 import { newId } from '../ids.js';
 import { callerOf } from '../http/request-hash.js';
 import { tenantOf, type Ctx } from '../http/context.js';
+import { pageAnswer, pageOf } from '../http/pagination.js';
 import { runView } from '../http/views.js';
 import { submitAudit } from '../ledger/audit.js';
 import { logDue } from '../ledger/expiry.js';
 import { nextBudget } from '../ledger/invariants.js';
+import { liveRun } from '../ledger/live-figures.js';
 import { closeRun } from '../ledger/reservations.js';
 import { issueReport } from '../report/issue-report.js';
 import type { RunRow } from '../store/store.js';
@@ -23,7 +25,11 @@ export function runRoutes(r: Router, ctx: Ctx): void {
   r.get('/v1/runs', requireTenant, async (req, res) => {
     const budgetId = req.query['budget_id'];
     await logDue(ctx.engine, tenantOf(res));
-    res.json({ runs: (await ctx.store.listRuns(tenantOf(res), typeof budgetId === 'string' ? budgetId : undefined)).map(runView) });
+    const page = pageOf(req);
+    const rows = await ctx.store.listRuns(tenantOf(res), typeof budgetId === 'string' ? budgetId : undefined, page);
+    const { items, next_cursor } = pageAnswer(rows, page.size);
+    const runs = await Promise.all(items.map(async (r) => runView(await liveRun(ctx, r))));
+    res.json(next_cursor === undefined ? { runs } : { runs, next_cursor });
   });
 
   r.post('/v1/runs', requireTenant, async (req, res) => {
@@ -44,6 +50,8 @@ export function runRoutes(r: Router, ctx: Ctx): void {
       if (tooLarge !== null && body.allow_large_delta !== true) {
         throw new ServiceError('delta_too_large', `budget ${budget.id}: ${tooLarge}; send allow_large_delta: true to accept it`, { pointer: '/sampler/dataset_size' });
       }
+      const limit = ctx.config.maxRunsPerTenant;
+      if ((await tx.countRuns(tenant)) >= limit) throw new ServiceError('limit_exceeded', `a tenant may hold at most ${limit} runs`, { limit });
       const row: RunRow = {
         id: newId('run'),
         tenant,
@@ -71,7 +79,7 @@ export function runRoutes(r: Router, ctx: Ctx): void {
     await logDue(ctx.engine, tenantOf(res));
     const run = await ctx.store.getRun(tenantOf(res), req.params['run_id']!);
     if (run === undefined) throw new ServiceError('not_found', `run ${req.params['run_id']} not found`);
-    res.json(runView(run));
+    res.json(runView(await liveRun(ctx, run)));
   });
 
   r.post('/v1/runs/:run_id/audit', requireTenant, async (req, res) => {

@@ -43,11 +43,20 @@ export function budgetFromRow(r: Raw): BudgetRow {
     rdp: vecFromBlob(r['rdp']),
     ledger: JSON.parse(r['ledger'] as string),
     run_count: r['run_count'] as number,
+    spent_accountant: (r['spent_accountant'] ?? 'rdp') as BudgetRow['accountant'],
+    reserved_accountant: (r['reserved_accountant'] ?? 'rdp') as BudgetRow['accountant'],
   });
 }
 
 export function budgetToRow(b: BudgetRow): Raw {
-  return { ...b, description: b.description ?? null, rdp: vecToBlob(b.rdp), ledger: JSON.stringify(b.ledger) };
+  return {
+    ...b,
+    description: b.description ?? null,
+    rdp: vecToBlob(b.rdp),
+    ledger: JSON.stringify(b.ledger),
+    spent_accountant: b.spent_accountant ?? 'rdp',
+    reserved_accountant: b.reserved_accountant ?? 'rdp',
+  };
 }
 
 export function runFromRow(r: Raw): RunRow {

@@ -2,7 +2,7 @@
  * The SQLite schema: version 1 is SCHEMA_SQL (frozen), then each migration in order. A new database runs them all;
  * an older one runs those above its `user_version`, in one transaction. JSON columns hold wire objects as validated.
  */
-export const MIGRATIONS: readonly { version: number; sql: string }[] = [
+export const MIGRATIONS: readonly { version: number; sql: string; backfill?: 'merkle' }[] = [
   // runs created with allow_large_delta (budget delta not below 1 / dataset_size); open reservations by due time
   { version: 2, sql: 'ALTER TABLE runs ADD COLUMN allow_large_delta INTEGER;\nCREATE INDEX IF NOT EXISTS reservations_due ON reservations (tenant, status, expires_at);' },
   {
@@ -15,6 +15,28 @@ CREATE TABLE IF NOT EXISTS audit_inputs (
   },
   // API key revocation: a revoked key has revoked_at set and is refused by every replica from its next request
   { version: 4, sql: 'ALTER TABLE api_keys ADD COLUMN revoked_at TEXT;' },
+  {
+    // which accountant gave each budget figure; dashboard sessions (cookie hashes); idempotency retention with
+    // tombstones of purged keys, so a replay after the retention is refused, never applied twice
+    version: 5,
+    sql: `ALTER TABLE budgets ADD COLUMN spent_accountant TEXT NOT NULL DEFAULT 'rdp';
+ALTER TABLE budgets ADD COLUMN reserved_accountant TEXT NOT NULL DEFAULT 'rdp';
+CREATE TABLE IF NOT EXISTS sessions (
+  id_hash TEXT PRIMARY KEY, tenant TEXT NOT NULL, created_at INTEGER NOT NULL, last_seen INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS sessions_tenant ON sessions (tenant, created_at);
+CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created_at);
+CREATE TABLE IF NOT EXISTS idempotency_expired (
+  tenant TEXT NOT NULL, key_hash TEXT NOT NULL, PRIMARY KEY (tenant, key_hash)) WITHOUT ROWID;`,
+  },
+  {
+    // the stored inner nodes of each run's RFC 9162 tree (merkle-log.ts): O(log n) roots and inclusion proofs;
+    // an existing database gets the nodes of its runs' records computed once (sqlite-merkle.ts backfillMerkle)
+    version: 6,
+    sql: `CREATE TABLE IF NOT EXISTS merkle_nodes (
+  run_id TEXT NOT NULL REFERENCES runs (id), level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
+  PRIMARY KEY (run_id, level, idx)) WITHOUT ROWID;`,
+    backfill: 'merkle',
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -51,3 +73,4 @@ CREATE TABLE IF NOT EXISTS reports (
   run_id TEXT PRIMARY KEY REFERENCES runs (id), tenant TEXT NOT NULL, kid TEXT NOT NULL, envelope TEXT NOT NULL,
   created_at TEXT NOT NULL);
 `;
+

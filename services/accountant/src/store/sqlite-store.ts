@@ -5,12 +5,16 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
+import { sha256Hex } from '../ids.js';
 import { Mutex } from './mutex.js';
 import { KEY_HASH_SQL, apiKeyStatements } from './sqlite-api-keys.js';
 import { MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION } from './sqlite-schema.js';
+import { appendRecords, type MerkleNodeStore } from './merkle-log.js';
+import { backfillMerkle, merkleNodeOf } from './sqlite-merkle.js';
 import { budgetFromRow, budgetToRow, eventFromRow, reservationFromRow, runFromRow, runToRow } from './sqlite-rows.js';
-import type { ApiKeyInfo, IdempotencyRow, ReportRow, SigningKeyRow, Store, WriteTx } from './store.js';
+import type { ApiKeyInfo, IdempotencyRow, Page, ReportRow, SessionRow, SigningKeyRow, Store, WriteTx } from './store.js';
 
 type Raw = Record<string, unknown>;
 type Db = Database.Database;
@@ -33,15 +37,27 @@ function open(file: string, readonly: boolean, synchronous: SqliteSynchronous = 
   return db;
 }
 
+/** Newest-first page of `table` after (created_at, id): ties on created_at are ordered by rowid, like the full lists. */
+const pageSql = (table: string, where: string) => `SELECT * FROM ${table} WHERE ${where} AND (@created_at IS NULL OR created_at < @created_at
+  OR (created_at = @created_at AND rowid < (SELECT rowid FROM ${table} WHERE tenant = @tenant AND id = @id)))
+  ORDER BY created_at DESC, rowid DESC LIMIT @limit`;
+
 function statements(db: Db) {
   const p = (sql: string) => db.prepare(sql);
   return {
+    budgetsPage: p(pageSql('budgets', 'tenant = @tenant')),
+    runsPage: p(pageSql('runs', 'tenant = @tenant')),
+    runsOfBudgetPage: p(pageSql('runs', 'tenant = @tenant AND budget_id = @budget_id')),
+    openReservations: p("SELECT * FROM reservations WHERE budget_id = ? AND status = 'open' ORDER BY created_at, rowid"),
+    session: p('SELECT * FROM sessions WHERE id_hash = ?'),
     budget: p('SELECT * FROM budgets WHERE tenant = ? AND id = ?'),
     budgets: p('SELECT * FROM budgets WHERE tenant = ? ORDER BY created_at DESC, rowid DESC'),
     run: p('SELECT * FROM runs WHERE tenant = ? AND id = ?'),
     runs: p('SELECT * FROM runs WHERE tenant = ? ORDER BY created_at DESC, rowid DESC'),
     runsOfBudget: p('SELECT * FROM runs WHERE tenant = ? AND budget_id = ? ORDER BY created_at DESC, rowid DESC'),
     events: p('SELECT * FROM events WHERE run_id = ? AND sequence > ? ORDER BY sequence LIMIT ?'),
+    eventAt: p('SELECT * FROM events WHERE run_id = ? AND sequence = ?'),
+    merkleNode: p('SELECT hash FROM merkle_nodes WHERE run_id = ? AND level = ? AND idx = ?'),
     keyHash: p(KEY_HASH_SQL),
     signingKeys: p('SELECT * FROM signing_keys ORDER BY created_at DESC, rowid DESC'),
     report: p('SELECT * FROM reports WHERE tenant = ? AND run_id = ?'),
@@ -56,12 +72,26 @@ function writeStatements(db: Db) {
     reservation: p('SELECT * FROM reservations WHERE tenant = ? AND id = ?'),
     openReservations: p("SELECT * FROM reservations WHERE budget_id = ? AND status = 'open' ORDER BY created_at, rowid"),
     idem: p('SELECT * FROM idempotency WHERE tenant = ? AND key = ?'),
+    idemExpired: p('SELECT 1 FROM idempotency_expired WHERE tenant = ? AND key_hash = ?'),
+    oldIdem: p('SELECT tenant, key FROM idempotency WHERE created_at < ? LIMIT 1000'),
+    tombstone: p('INSERT OR IGNORE INTO idempotency_expired (tenant, key_hash) VALUES (?, ?)'),
+    deleteIdem: p('DELETE FROM idempotency WHERE tenant = ? AND key = ?'),
+    countBudgets: p('SELECT count(*) FROM budgets WHERE tenant = ?').pluck(),
+    countRuns: p('SELECT count(*) FROM runs WHERE tenant = ?').pluck(),
+    insertSession: p('INSERT INTO sessions (id_hash, tenant, created_at, last_seen) VALUES (@id_hash, @tenant, @created_at, @last_seen)'),
+    evictSessions: p(`DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM sessions WHERE tenant = ?
+      ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET ?)`),
+    touchSession: p('UPDATE sessions SET last_seen = ? WHERE id_hash = ?'),
+    closeSession: p('DELETE FROM sessions WHERE id_hash = ?'),
+    purgeSessions: p('DELETE FROM sessions WHERE last_seen < ? OR created_at < ?'),
     putIdem: p('INSERT INTO idempotency (tenant, key, request_hash, status, body, created_at) VALUES (@tenant, @key, @request_hash, @status, @body, @created_at)'),
     insertBudget: p(`INSERT INTO budgets (id, tenant, name, description, epsilon, delta, accountant, neighboring_relation, created_at,
-      epsilon_spent, epsilon_reserved, rdp, ledger, run_count) VALUES (@id, @tenant, @name, @description, @epsilon, @delta,
-      @accountant, @neighboring_relation, @created_at, @epsilon_spent, @epsilon_reserved, @rdp, @ledger, @run_count)`),
+      epsilon_spent, epsilon_reserved, rdp, ledger, run_count, spent_accountant, reserved_accountant) VALUES (@id, @tenant, @name,
+      @description, @epsilon, @delta, @accountant, @neighboring_relation, @created_at, @epsilon_spent, @epsilon_reserved, @rdp,
+      @ledger, @run_count, @spent_accountant, @reserved_accountant)`),
     updateBudget: p(`UPDATE budgets SET epsilon_spent = @epsilon_spent, epsilon_reserved = @epsilon_reserved, rdp = @rdp,
-      ledger = @ledger, run_count = @run_count WHERE id = @id`),
+      ledger = @ledger, run_count = @run_count, spent_accountant = @spent_accountant, reserved_accountant = @reserved_accountant
+      WHERE id = @id`),
     insertRun: p(`INSERT INTO runs (id, tenant, budget_id, name, sampler, noise_rng, metadata, allow_large_delta, status, event_count,
       epsilon_spent, rdp, ledger, created_at, closed_at, model_digest, dataset_digest, audit) VALUES (@id, @tenant, @budget_id, @name,
       @sampler, @noise_rng, @metadata, @allow_large_delta, @status, @event_count, @epsilon_spent, @rdp, @ledger, @created_at,
@@ -71,6 +101,7 @@ function writeStatements(db: Db) {
       WHERE id = @id`),
     insertAuditInput: p('INSERT INTO audit_inputs (run_id, tenant, scores, included, created_at) VALUES (@run_id, @tenant, @scores, @included, @created_at)'),
     insertEvent: p('INSERT INTO events (run_id, sequence, event, recorded_at) VALUES (?, ?, ?, ?)'),
+    putMerkleNode: p('INSERT INTO merkle_nodes (run_id, level, idx, hash) VALUES (?, ?, ?, ?)'),
     insertReservation: p(`INSERT INTO reservations (id, tenant, run_id, budget_id, steps, event, status, created_at, expires_at)
       VALUES (@id, @tenant, @run_id, @budget_id, @steps, @event, @status, @created_at, @expires_at)`),
     reservationStatus: p('UPDATE reservations SET status = ? WHERE id = ?'),
@@ -81,6 +112,8 @@ function writeStatements(db: Db) {
 }
 
 const one = (v: unknown) => v as Raw | undefined;
+/** Records inserted between yields to the event loop inside a write transaction. */
+const INSERT_CHUNK = 200;
 /** Most write transactions committed together (group commit). */
 const MAX_GROUP = 256;
 
@@ -98,7 +131,11 @@ export function openSqliteStore(file: string, options: { synchronous?: SqliteSyn
   if (version < SCHEMA_VERSION) {
     writer.transaction(() => {
       if (version === 0) writer.exec(SCHEMA_SQL);
-      for (const m of MIGRATIONS) if (m.version > Math.max(version, 1)) writer.exec(m.sql);
+      for (const m of MIGRATIONS) {
+        if (m.version <= Math.max(version, 1)) continue;
+        writer.exec(m.sql);
+        if (m.backfill === 'merkle' && version > 0) backfillMerkle(writer); // older versions kept no Merkle nodes
+      }
       writer.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
   }
@@ -125,21 +162,34 @@ export class SqliteStore implements Store {
     const p = (sql: string) => writer.prepare(sql);
     this.s = { begin: p('BEGIN IMMEDIATE'), savepoint: p('SAVEPOINT op'), release: p('RELEASE op'), rollbackTo: p('ROLLBACK TO op'), commit: p('COMMIT') };
     const w = this.w;
+    const nodes: MerkleNodeStore = {
+      node: (runId, level, index) => merkleNodeOf(w, runId, level, index) ?? missingNode(runId, level, index),
+      put: (runId, level, index, hash) => void w.putMerkleNode.run(runId, level, index, hash),
+    };
     this.tx = {
       getBudget: async (t, id) => maybe(one(w.budget.get(t, id)), budgetFromRow),
       getRun: async (t, id) => maybe(one(w.run.get(t, id)), runFromRow),
       getReservation: async (t, id) => maybe(one(w.reservation.get(t, id)), reservationFromRow),
       openReservations: async (budgetId) => (w.openReservations.all(budgetId) as Raw[]).map(reservationFromRow),
       getIdempotency: async (t, key) => maybe(one(w.idem.get(t, key)), (x) => ({ ...(x as unknown as IdempotencyRow), body: JSON.parse(x['body'] as string) })),
+      idempotencyExpired: async (t, key) => w.idemExpired.get(t, sha256Hex(key)) !== undefined,
+      countBudgets: async (t) => w.countBudgets.get(t) as number,
+      countRuns: async (t) => w.countRuns.get(t) as number,
       putIdempotency: async (row) => void w.putIdem.run({ ...row, body: JSON.stringify(row.body) }),
       insertBudget: async (b) => void w.insertBudget.run(budgetToRow(b)),
       insertRun: async (run) => void w.insertRun.run(runToRow(run)),
       insertEvents: async (records) => {
         let last: unknown;
         let text = '';
-        for (const e of records) {
-          if (e.event !== last) text = JSON.stringify((last = e.event));
-          w.insertEvent.run(e.run_id, e.sequence, text, e.recorded_at);
+        for (let from = 0; from < records.length; from += INSERT_CHUNK) {
+          // Yields between chunks: the loop serves reads (the reader sees only committed data) meanwhile.
+          if (from > 0) await yieldToLoop();
+          const chunk = records.slice(from, from + INSERT_CHUNK);
+          for (const e of chunk) {
+            if (e.event !== last) text = JSON.stringify((last = e.event));
+            w.insertEvent.run(e.run_id, e.sequence, text, e.recorded_at);
+          }
+          appendRecords(nodes, chunk);
         }
       },
       insertReservation: async (row) => void w.insertReservation.run({ ...row, event: JSON.stringify(row.event) }),
@@ -198,6 +248,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     await this.mutex.run(async () => {
+      if (this.writer.open) this.writer.pragma('wal_checkpoint(TRUNCATE)');
       this.reader.close();
       this.writer.close();
     });
@@ -223,16 +274,19 @@ export class SqliteStore implements Store {
     return maybe(one(this.r.budget.get(tenant, id)), budgetFromRow);
   }
 
-  async listBudgets(tenant: string) {
-    return (this.r.budgets.all(tenant) as Raw[]).map(budgetFromRow);
+  async listBudgets(tenant: string, page?: Page) {
+    const rows = page === undefined ? this.r.budgets.all(tenant) : this.r.budgetsPage.all(pageArgs(tenant, page));
+    return (rows as Raw[]).map(budgetFromRow);
   }
 
   async getRun(tenant: string, id: string) {
     return maybe(one(this.r.run.get(tenant, id)), runFromRow);
   }
 
-  async listRuns(tenant: string, budgetId?: string) {
-    const rows = budgetId === undefined ? this.r.runs.all(tenant) : this.r.runsOfBudget.all(tenant, budgetId);
+  async listRuns(tenant: string, budgetId?: string, page?: Page) {
+    let rows: unknown[];
+    if (page === undefined) rows = budgetId === undefined ? this.r.runs.all(tenant) : this.r.runsOfBudget.all(tenant, budgetId);
+    else rows = budgetId === undefined ? this.r.runsPage.all(pageArgs(tenant, page)) : this.r.runsOfBudgetPage.all({ ...pageArgs(tenant, page), budget_id: budgetId });
     return (rows as Raw[]).map(runFromRow);
   }
 
@@ -240,8 +294,16 @@ export class SqliteStore implements Store {
     return (this.r.dueBudgets.all(tenant, now) as { budget_id: string }[]).map((x) => x.budget_id);
   }
 
+  async openReservations(budgetId: string) {
+    return (this.r.openReservations.all(budgetId) as Raw[]).map(reservationFromRow);
+  }
+
   async listEvents(runId: string, after: number, limit: number) {
     return (this.r.events.all(runId, after, limit) as Raw[]).map(eventFromRow);
+  }
+
+  async merkleNode(runId: string, level: number, index: number): Promise<Buffer | undefined> {
+    return merkleNodeOf(this.r, runId, level, index);
   }
 
   async listSigningKeys(): Promise<SigningKeyRow[]> {
@@ -262,6 +324,56 @@ export class SqliteStore implements Store {
     if (stored === undefined) throw new Error(`report of run ${row.run_id} was not stored`);
     return stored;
   }
+
+  async openSession(row: SessionRow, maxPerTenant: number): Promise<void> {
+    await this.write(async () => {
+      this.w.insertSession.run(row);
+      this.w.evictSessions.run(row.tenant, maxPerTenant);
+    });
+  }
+
+  async getSession(idHash: string): Promise<SessionRow | undefined> {
+    return this.r.session.get(idHash) as SessionRow | undefined;
+  }
+
+  async touchSession(idHash: string, lastSeen: number): Promise<void> {
+    await this.write(async () => void this.w.touchSession.run(lastSeen, idHash));
+  }
+
+  async closeSession(idHash: string): Promise<void> {
+    await this.write(async () => void this.w.closeSession.run(idHash));
+  }
+
+  async purge(opts: { idempotencyBefore: string; sessionsIdleBefore: number; sessionsCreatedBefore: number }) {
+    let idempotency = 0;
+    // In batches, so one purge never holds the writer for long.
+    for (;;) {
+      const n = await this.write(async () => {
+        const old = this.w.oldIdem.all(opts.idempotencyBefore) as { tenant: string; key: string }[];
+        for (const r of old) {
+          this.w.tombstone.run(r.tenant, sha256Hex(r.key));
+          this.w.deleteIdem.run(r.tenant, r.key);
+        }
+        return old.length;
+      });
+      idempotency += n;
+      if (n === 0) break;
+    }
+    const sessions = await this.write(async () => this.w.purgeSessions.run(opts.sessionsIdleBefore, opts.sessionsCreatedBefore).changes);
+    return { idempotency, sessions };
+  }
+
+  async checkpoint(): Promise<void> {
+    await this.mutex.run(async () => void this.writer.pragma('wal_checkpoint(TRUNCATE)'));
+  }
+}
+
+function pageArgs(tenant: string, page: Page) {
+  return { tenant, limit: page.limit, created_at: page.after?.created_at ?? null, id: page.after?.id ?? null };
+}
+
+function missingNode(runId: string, level: number, index: number): never {
+  throw new Error(`Merkle node ${level}/${index} of run ${runId} is missing`);
 }
 
 function maybe<T>(row: Raw | undefined, map: (r: Raw) => T): T | undefined {

@@ -27,6 +27,31 @@ export interface BudgetRow {
   /** The committed events of all runs, run-length merged (the entries of a `composed` event). */
   ledger: DpEvent[];
   run_count: number;
+  /** Which accountant gave `epsilon_spent` (absent: 'rdp'). */
+  spent_accountant?: S['AccountantKind'];
+  /** Which accountant gave `epsilon_reserved` (absent: 'rdp'). */
+  reserved_accountant?: S['AccountantKind'];
+}
+
+/** Where a page of a newest-first list starts: after the item with this creation time and id. */
+export interface PageAfter {
+  created_at: string;
+  id: string;
+}
+
+/** A page request: at most `limit` items, after `after` when given. */
+export interface Page {
+  limit: number;
+  after?: PageAfter;
+}
+
+/** A dashboard login session; `id_hash` is the SHA-256 of the cookie value (the value itself is never stored). */
+export interface SessionRow {
+  id_hash: string;
+  tenant: string;
+  /** Milliseconds since the epoch. */
+  created_at: number;
+  last_seen: number;
 }
 
 export interface RunRow {
@@ -114,9 +139,15 @@ export interface WriteTx {
   /** Reservations of a budget with status 'open', oldest first (expired ones included until they are logged). */
   openReservations(budgetId: string): Promise<ReservationRow[]>;
   getIdempotency(tenant: string, key: string): Promise<IdempotencyRow | undefined>;
+  /** Whether this key's record was purged after the retention period (its tombstone is kept). */
+  idempotencyExpired(tenant: string, key: string): Promise<boolean>;
+  /** How many budgets, and runs, a tenant has. */
+  countBudgets(tenant: string): Promise<number>;
+  countRuns(tenant: string): Promise<number>;
   putIdempotency(row: IdempotencyRow): Promise<void>;
   insertBudget(row: BudgetRow): Promise<void>;
   insertRun(row: RunRow): Promise<void>;
+  /** Inserts records (consecutive sequences from the run's event_count) and adds them to the run's Merkle tree. */
   insertEvents(records: EventRecord[]): Promise<void>;
   insertReservation(row: ReservationRow): Promise<void>;
   updateBudget(row: BudgetRow): Promise<void>;
@@ -143,15 +174,22 @@ export interface Store {
   revokeApiKey(keyId: string, at: string): Promise<ApiKeyInfo | undefined>;
 
   getBudget(tenant: string, id: string): Promise<BudgetRow | undefined>;
-  /** A tenant's budgets, newest first. */
-  listBudgets(tenant: string): Promise<BudgetRow[]>;
+  /** A tenant's budgets, newest first (all of them, or one page). */
+  listBudgets(tenant: string, page?: Page): Promise<BudgetRow[]>;
   getRun(tenant: string, id: string): Promise<RunRow | undefined>;
-  /** A tenant's runs, newest first, optionally of one budget. */
-  listRuns(tenant: string, budgetId?: string): Promise<RunRow[]>;
+  /** A tenant's runs, newest first, optionally of one budget (all of them, or one page). */
+  listRuns(tenant: string, budgetId?: string, page?: Page): Promise<RunRow[]>;
   /** Budgets of a tenant with an open reservation whose `expires_at` is at or before `now` (ISO 8601). */
   dueBudgets(tenant: string, now: string): Promise<string[]>;
+  /** Reservations of a budget with status 'open', expired ones included (read-time view of holds). */
+  openReservations(budgetId: string): Promise<ReservationRow[]>;
   /** Event records of a run with sequence > `after` (-1 for all), oldest first, at most `limit`. */
   listEvents(runId: string, after: number, limit: number): Promise<EventRecord[]>;
+  /**
+   * A node of the run's RFC 9162 tree: the hash of leaves [index * 2^level, (index + 1) * 2^level), kept as
+   * records are inserted (level 0: the leaf hash of record `index`); undefined when that subtree is incomplete.
+   */
+  merkleNode(runId: string, level: number, index: number): Promise<Buffer | undefined>;
 
   listSigningKeys(): Promise<SigningKeyRow[]>;
   insertSigningKey(row: SigningKeyRow): Promise<void>;
@@ -159,4 +197,19 @@ export interface Store {
   getReport(tenant: string, runId: string): Promise<ReportRow | undefined>;
   /** Stores a run's report unless one exists (reports are immutable); returns the stored one. */
   putReport(row: ReportRow): Promise<ReportRow>;
+
+  /** Stores a session, then deletes the oldest sessions of the same tenant beyond `maxPerTenant`. */
+  openSession(row: SessionRow, maxPerTenant: number): Promise<void>;
+  getSession(idHash: string): Promise<SessionRow | undefined>;
+  touchSession(idHash: string, lastSeen: number): Promise<void>;
+  closeSession(idHash: string): Promise<void>;
+
+  /**
+   * Housekeeping: idempotency records created before `idempotencyBefore` are deleted and leave a tombstone
+   * (tenant, SHA-256 of the key); sessions idle since `sessionsIdleBefore` or created before
+   * `sessionsCreatedBefore` (ms since the epoch) are deleted. Returns how many of each went.
+   */
+  purge(opts: { idempotencyBefore: string; sessionsIdleBefore: number; sessionsCreatedBefore: number }): Promise<{ idempotency: number; sessions: number }>;
+  /** Moves the write-ahead log into the database and truncates it (a no-op where there is none). */
+  checkpoint(): Promise<void>;
 }

@@ -1,0 +1,71 @@
+/**
+ * Each run's epsilon-versus-step curve, kept between page views: a refresh reads and prices only the records
+ * logged since the last one (RDP adds per order, Mironov 2017, Prop. 1), not the whole log. The curve is sampled
+ * every `stride` steps; when the samples pass a bound the stride doubles and every other sample is dropped, so
+ * a run's state stays small however long it grows.
+ */
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { DpEvent, NeighboringRelation } from '@dpledger/accounting';
+import { RdpMeter } from '../ledger/rdp-meter.js';
+import type { CurvePoint } from './svg-curve.js';
+
+/** Records read per page while catching up. */
+const PAGE = 5000;
+/** Most samples kept per curve (between this and half of it are drawn). */
+const MAX_SAMPLES = 120;
+
+interface CurveState {
+  count: number;
+  rdp: number[];
+  stride: number;
+  samples: CurvePoint[];
+}
+
+/** Reads a run's records with sequence > `after`, oldest first, at most `limit`. */
+export type RecordPager = (after: number, limit: number) => Promise<readonly { sequence: number; event: DpEvent }[]>;
+
+export class CurveCache {
+  private readonly states = new Map<string, CurveState>();
+  private readonly meters = new Map<NeighboringRelation, RdpMeter>();
+
+  /** @param limit curves kept (least recently viewed dropped first). */
+  constructor(private readonly limit = 256) {}
+
+  /**
+   * The curve of a run of `eventCount` records, catching up from where the last view of `key` stopped.
+   * @example await curves.curve(`${tenant}/${run.id}`, { delta: 1e-5, neighboringRelation: 'add_or_remove_one' }, run.event_count, pager)
+   */
+  async curve(key: string, opts: { delta: number; neighboringRelation: NeighboringRelation }, eventCount: number, read: RecordPager): Promise<CurvePoint[]> {
+    const k = `${key}\u0000${opts.neighboringRelation}\u0000${opts.delta}`;
+    let meter = this.meters.get(opts.neighboringRelation);
+    if (meter === undefined) this.meters.set(opts.neighboringRelation, (meter = new RdpMeter(opts.neighboringRelation)));
+    let st = this.states.get(k);
+    this.states.delete(k);
+    if (st === undefined || st.count > eventCount) st = { count: 0, rdp: meter.zero(), stride: 1, samples: [] };
+    this.states.set(k, st);
+    if (this.states.size > this.limit) this.states.delete(this.states.keys().next().value as string);
+    while (st.count < eventCount) {
+      const page = await read(st.count - 1, Math.min(PAGE, eventCount - st.count));
+      if (page.length === 0 || page[0]!.sequence !== st.count) break;
+      for (const r of page) {
+        if (r.sequence !== st.count) break;
+        const c = meter.cost(r.event);
+        for (let i = 0; i < st.rdp.length; i++) st.rdp[i]! += c[i]!;
+        st.count++;
+        if (st.count % st.stride === 0) this.sample(st, meter, opts.delta);
+      }
+      await yieldToLoop(); // one page at a time: other requests run between pages
+    }
+    const last = st.samples[st.samples.length - 1];
+    const end = last === undefined || last.step !== st.count ? [{ step: st.count, epsilon: meter.epsilon(st.rdp, opts.delta).epsilon }] : [];
+    return [{ step: 0, epsilon: 0 }, ...st.samples, ...(st.count === 0 ? [] : end)];
+  }
+
+  private sample(st: CurveState, meter: RdpMeter, delta: number): void {
+    st.samples.push({ step: st.count, epsilon: meter.epsilon(st.rdp, delta).epsilon });
+    if (st.samples.length > MAX_SAMPLES) {
+      st.stride *= 2;
+      st.samples = st.samples.filter((p) => p.step % st.stride === 0);
+    }
+  }
+}
