@@ -6,6 +6,7 @@
  * ISO 8601 TEXT), so both stores share their row conversions (sqlite-rows.ts).
  */
 import pg from 'pg';
+import { backfillPgMerkle } from './pg-merkle.js';
 import { MIGRATIONS as SQLITE_MIGRATIONS, SCHEMA_VERSION } from './sqlite-schema.js';
 
 /** Any fixed 64-bit key names the lock; this one is "dpledger" in ASCII. */
@@ -45,7 +46,7 @@ CREATE TABLE IF NOT EXISTS reports (
 `;
 
 /** The PostgreSQL twin of each SQLite migration, by version (sqlite-schema.ts says what each one is for). */
-export const PG_MIGRATIONS: readonly { version: number; sql: string }[] = [
+export const PG_MIGRATIONS: readonly { version: number; sql: string; backfill?: 'merkle' }[] = [
   { version: 2, sql: 'ALTER TABLE runs ADD COLUMN allow_large_delta INTEGER;\nCREATE INDEX IF NOT EXISTS reservations_due ON reservations (tenant, status, expires_at);' },
   {
     version: 3,
@@ -55,6 +56,26 @@ CREATE TABLE IF NOT EXISTS audit_inputs (
   created_at TEXT NOT NULL);`,
   },
   { version: 4, sql: 'ALTER TABLE api_keys ADD COLUMN revoked_at TEXT;' },
+  {
+    // sessions keep `ord` (insertion order) to evict a tenant's oldest beyond the cap as SQLite does by rowid
+    version: 5,
+    sql: `ALTER TABLE budgets ADD COLUMN spent_accountant TEXT NOT NULL DEFAULT 'rdp';
+ALTER TABLE budgets ADD COLUMN reserved_accountant TEXT NOT NULL DEFAULT 'rdp';
+CREATE TABLE IF NOT EXISTS sessions (
+  ord BIGSERIAL, id_hash TEXT PRIMARY KEY, tenant TEXT NOT NULL, created_at BIGINT NOT NULL, last_seen BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS sessions_tenant ON sessions (tenant, created_at);
+CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created_at);
+CREATE TABLE IF NOT EXISTS idempotency_expired (
+  tenant TEXT NOT NULL, key_hash TEXT NOT NULL, PRIMARY KEY (tenant, key_hash));`,
+  },
+  {
+    // an existing database gets the nodes of its runs' records computed once (pg-merkle.ts backfillPgMerkle)
+    version: 6,
+    sql: `CREATE TABLE IF NOT EXISTS merkle_nodes (
+  run_id TEXT NOT NULL REFERENCES runs (id), level INTEGER NOT NULL, idx BIGINT NOT NULL, hash BYTEA NOT NULL,
+  PRIMARY KEY (run_id, level, idx));`,
+    backfill: 'merkle',
+  },
 ];
 
 if (PG_MIGRATIONS.map((m) => m.version).join() !== SQLITE_MIGRATIONS.map((m) => m.version).join()) {
@@ -78,7 +99,7 @@ async function appliedVersion(client: pg.PoolClient): Promise<number> {
 /**
  * Reads (and with `apply`, brings up to SCHEMA_VERSION) the schema version, under pg_advisory_lock.
  * Refuses a database newer than this service.
- * @example const s = await migratePg(pool, { apply: true }) // { from: 0, to: 4, applied: [1, 2, 3, 4] }
+ * @example const s = await migratePg(pool, { apply: true }) // { from: 0, to: 6, applied: [1, 2, 3, 4, 5, 6] }
  */
 export async function migratePg(pool: pg.Pool, opts: { apply: boolean }): Promise<MigrationStatus> {
   const client = await pool.connect();
@@ -88,11 +109,13 @@ export async function migratePg(pool: pg.Pool, opts: { apply: boolean }): Promis
       const from = await appliedVersion(client);
       if (from > SCHEMA_VERSION) throw new Error(`database schema version ${from} is newer than this service (${SCHEMA_VERSION})`);
       if (!opts.apply || from === SCHEMA_VERSION) return { from, to: from, applied: [] };
-      const steps = [{ version: 1, sql: PG_SCHEMA_SQL }, ...PG_MIGRATIONS].filter((m) => m.version > from);
+      const steps: readonly (typeof PG_MIGRATIONS)[number][] = [{ version: 1, sql: PG_SCHEMA_SQL }, ...PG_MIGRATIONS].filter((m) => m.version > from);
       await client.query('BEGIN');
       try {
         for (const m of steps) {
           await client.query(m.sql);
+          // Databases from before version 6 kept no Merkle nodes: build them from the stored records, once.
+          if (m.backfill === 'merkle' && from > 0) await backfillPgMerkle(client);
           await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [m.version, new Date().toISOString()]);
         }
         await client.query('COMMIT');
@@ -111,7 +134,7 @@ export async function migratePg(pool: pg.Pool, opts: { apply: boolean }): Promis
 
 /**
  * `migratePg` on a database URL with a one-connection pool (what `dpledger migrate` runs).
- * @example await migrateDatabase('postgres://dpledger@db/dpledger', { apply: false }) // { from: 4, to: 4, applied: [] }
+ * @example await migrateDatabase('postgres://dpledger@db/dpledger', { apply: false }) // { from: 6, to: 6, applied: [] }
  */
 export async function migrateDatabase(url: string, opts: { apply: boolean }): Promise<MigrationStatus> {
   const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 10_000 });

@@ -2,8 +2,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPgCluster, type PgCluster } from '../testing/pg-cluster.js';
 import { budgetRow, runRow, storeContract } from '../testing/store-contract.js';
-import { PG_SCHEMA_SQL, migratePg } from './pg-schema.js';
-import { openPgStore } from './pg-store.js';
+import { PG_MIGRATIONS, PG_SCHEMA_SQL, migratePg } from './pg-schema.js';
+import { PgStore, openPgStore } from './pg-store.js';
+import { budgetToRow } from './sqlite-rows.js';
 import { SCHEMA_VERSION } from './sqlite-schema.js';
 import { StoreUnavailableError } from './store-unavailable.js';
 
@@ -107,7 +108,7 @@ describe('PgStore migrations', () => {
         VALUES ('b1', 't', 'b1', 1, 1e-5, 'rdp', 'add_or_remove_one', 'x', 0, 0, '\\x', '[]', 1)`);
       expect(await migratePg(pool, { apply: false })).toEqual({ from: 1, to: 1, applied: [] });
       await expect(openPgStore({ url, migrate: false })).rejects.toThrow(/dpledger migrate/);
-      expect(await migratePg(pool, { apply: true })).toEqual({ from: 1, to: SCHEMA_VERSION, applied: [2, 3, 4].filter((v) => v <= SCHEMA_VERSION) });
+      expect(await migratePg(pool, { apply: true })).toEqual({ from: 1, to: SCHEMA_VERSION, applied: Array.from({ length: SCHEMA_VERSION - 1 }, (_, i) => i + 2) });
       const store = await openPgStore({ url, migrate: false });
       expect((await store.getBudget('t', 'b1'))?.run_count).toBe(1);
       await store.write((tx) => tx.insertRun({ ...runRow('r2', 'b1'), allow_large_delta: true }));
@@ -117,6 +118,104 @@ describe('PgStore migrations', () => {
       await expect(openPgStore({ url })).rejects.toThrow(/newer than this service/);
     } finally {
       await pool.end();
+    }
+  });
+});
+
+describe('PgStore migration 6 (Merkle nodes)', () => {
+  it('a version-5 database with records gets the same tree nodes as a store that kept them from the start', async () => {
+    const records = Array.from({ length: 7 }, (_, i) => ({ run_id: 'r1', sequence: i, event: { kind: 'gaussian' as const, noise_multiplier: 1 + i }, recorded_at: '2026-01-01T00:00:02.000Z' }));
+    const fill = (store: PgStore) =>
+      store.write(async (tx) => {
+        await tx.insertBudget(budgetRow('b1'));
+        await tx.insertRun(runRow('r1', 'b1'));
+        await tx.insertEvents(records);
+      });
+    // The reference: a store at the current version, which extends the tree on every insert.
+    const fresh = await openPgStore({ url: await freshDb() });
+    const old = await freshDb();
+    const pool = new pg.Pool({ connectionString: old, max: 1 });
+    try {
+      await fill(fresh);
+      // A version-5 database: rows written as the version-5 store did (no merkle_nodes table at all).
+      await pool.query('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+      await pool.query(PG_SCHEMA_SQL);
+      await pool.query("INSERT INTO schema_migrations VALUES (1, 'x')");
+      for (const m of PG_MIGRATIONS.filter((x) => x.version <= 5)) {
+        await pool.query(m.sql);
+        await pool.query("INSERT INTO schema_migrations VALUES ($1, 'x')", [m.version]);
+      }
+      const b = budgetToRow(budgetRow('b1'));
+      await pool.query("INSERT INTO budgets (id, tenant, name, epsilon, delta, accountant, neighboring_relation, created_at, epsilon_spent, epsilon_reserved, rdp, ledger, run_count) VALUES ('b1', 't', 'b1', 1, 1e-5, 'rdp', 'add_or_remove_one', 'x', 0, 0, $1, '[]', 1)", [b['rdp']]);
+      await pool.query("INSERT INTO runs (id, tenant, budget_id, name, sampler, status, event_count, epsilon_spent, rdp, ledger, created_at) VALUES ('r1', 't', 'b1', 'r1', '{}', 'open', 7, 0, $1, '[]', 'x')", [b['rdp']]);
+      for (const r of records) await pool.query('INSERT INTO events (run_id, sequence, event, recorded_at) VALUES ($1, $2, $3, $4)', [r.run_id, r.sequence, JSON.stringify(r.event), r.recorded_at]);
+      expect(await migratePg(pool, { apply: true })).toEqual({ from: 5, to: SCHEMA_VERSION, applied: [6] });
+      const migrated = await openPgStore({ url: old, migrate: false });
+      try {
+        const nodes = [[1, 0], [1, 1], [1, 2], [2, 0], [0, 6]] as const;
+        for (const [level, index] of nodes) {
+          const want = await fresh.merkleNode('r1', level, index);
+          expect(want).toBeDefined();
+          expect(await migrated.merkleNode('r1', level, index)).toEqual(want);
+        }
+        expect(await migrated.merkleNode('r1', 2, 1)).toBeUndefined();
+        // The migrated tree keeps growing from the backfilled frontier.
+        const next = { ...records[0]!, sequence: 7 };
+        await migrated.write((tx) => tx.insertEvents([next]));
+        await fresh.write((tx) => tx.insertEvents([next]));
+        expect(await migrated.merkleNode('r1', 3, 0)).toEqual(await fresh.merkleNode('r1', 3, 0));
+      } finally {
+        await migrated.close();
+      }
+    } finally {
+      await pool.end();
+      await fresh.close();
+    }
+  });
+});
+
+describe('PgStore per-tenant limits across replicas', () => {
+  it('budgets created at once on three stores never pass the cap: the count is read under a tenant lock', async () => {
+    const url = await freshDb();
+    const stores = await Promise.all([0, 1, 2].map(() => openPgStore({ url, poolSize: 4 })));
+    try {
+      const cap = 5;
+      const results = await Promise.allSettled(
+        Array.from({ length: 15 }, (_, i) =>
+          stores[i % 3]!.write(async (tx) => {
+            const n = await tx.countBudgets('t');
+            await new Promise((ok) => setTimeout(ok, 20));
+            if (n >= cap) throw new Error('limit');
+            await tx.insertBudget(budgetRow(`b${i}`));
+          }),
+        ),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(cap);
+      expect(await stores[0]!.listBudgets('t')).toHaveLength(cap);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('a login while another replica\'s login of the same tenant is uncommitted still keeps the cap', async () => {
+    const url = await freshDb();
+    const store = await openPgStore({ url, poolSize: 2 });
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    try {
+      // Another replica's openSession, caught between its insert and its commit (it holds the tenant's session lock).
+      await other.query('BEGIN');
+      await other.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', ['dpledger:sessions:t']);
+      await other.query("INSERT INTO sessions (id_hash, tenant, created_at, last_seen) VALUES ('a', 't', 1000, 1000)");
+      const login = store.openSession({ id_hash: 'b', tenant: 't', created_at: 2000, last_seen: 2000 }, 1);
+      await new Promise((ok) => setTimeout(ok, 300));
+      await other.query('COMMIT');
+      await login;
+      // Without the lock, 'b' would have counted only itself and both sessions would stay.
+      expect((await other.query("SELECT id_hash FROM sessions WHERE tenant = 't'")).rows).toEqual([{ id_hash: 'b' }]);
+    } finally {
+      await other.end();
+      await store.close();
     }
   });
 });

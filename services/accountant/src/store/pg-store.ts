@@ -11,10 +11,12 @@
 import pg from 'pg';
 import { migratePg } from './pg-schema.js';
 import { SCHEMA_VERSION } from './sqlite-schema.js';
-import { txOf } from './pg-write-tx.js';
-import { budgetFromRow, eventFromRow, runFromRow } from './sqlite-rows.js';
+import { sha256Hex } from '../ids.js';
+import { pgMerkleNode, queryOf } from './pg-merkle.js';
+import { RES_COLS, txOf } from './pg-write-tx.js';
+import { budgetFromRow, eventFromRow, reservationFromRow, runFromRow } from './sqlite-rows.js';
 import { StoreUnavailableError, isUnavailable } from './store-unavailable.js';
-import type { ApiKeyInfo, ReportRow, SigningKeyRow, Store, WriteTx } from './store.js';
+import type { ApiKeyInfo, Page, ReportRow, SessionRow, SigningKeyRow, Store, WriteTx } from './store.js';
 
 type Raw = Record<string, unknown>;
 
@@ -100,6 +102,11 @@ export class PgStore implements Store {
   }
 
   async write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    return this.transaction((client) => fn(txOf(client)));
+  }
+
+  /** Runs `fn` between BEGIN and COMMIT on one connection, again after a retryable failure (see the file comment). */
+  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let client: pg.PoolClient;
       try {
@@ -114,7 +121,7 @@ export class PgStore implements Store {
       client.on('error', onError);
       try {
         await client.query('BEGIN');
-        const value = await fn(txOf(client));
+        const value = await fn(client);
         await client.query('COMMIT');
         return value;
       } catch (err) {
@@ -172,7 +179,8 @@ export class PgStore implements Store {
     return rows[0] === undefined ? undefined : budgetFromRow(rows[0]);
   }
 
-  async listBudgets(tenant: string) {
+  async listBudgets(tenant: string, page?: Page) {
+    if (page !== undefined) return (await this.query(pageSql('budgets', ''), pageArgs(tenant, page))).map(budgetFromRow);
     return (await this.query('SELECT * FROM budgets WHERE tenant = $1 ORDER BY created_at DESC, ord DESC', [tenant])).map(budgetFromRow);
   }
 
@@ -181,7 +189,13 @@ export class PgStore implements Store {
     return rows[0] === undefined ? undefined : runFromRow(rows[0]);
   }
 
-  async listRuns(tenant: string, budgetId?: string) {
+  async listRuns(tenant: string, budgetId?: string, page?: Page) {
+    if (page !== undefined) {
+      const rows = budgetId === undefined
+        ? await this.query(pageSql('runs', ''), pageArgs(tenant, page))
+        : await this.query(pageSql('runs', ' AND budget_id = $5'), [...pageArgs(tenant, page), budgetId]);
+      return rows.map(runFromRow);
+    }
     const rows =
       budgetId === undefined
         ? await this.query('SELECT * FROM runs WHERE tenant = $1 ORDER BY created_at DESC, ord DESC', [tenant])
@@ -194,8 +208,20 @@ export class PgStore implements Store {
     return rows.map((r) => r['budget_id'] as string);
   }
 
+  async openReservations(budgetId: string) {
+    return (await this.query(`SELECT ${RES_COLS.join(', ')} FROM reservations WHERE budget_id = $1 AND status = 'open' ORDER BY created_at, ord`, [budgetId])).map(reservationFromRow);
+  }
+
   async listEvents(runId: string, after: number, limit: number) {
     return (await this.query('SELECT * FROM events WHERE run_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3', [runId, after, limit])).map(eventFromRow);
+  }
+
+  async merkleNode(runId: string, level: number, index: number): Promise<Buffer | undefined> {
+    try {
+      return await pgMerkleNode(queryOf(this.pool), runId, level, index);
+    } catch (err) {
+      throw wrap(err);
+    }
   }
 
   async listSigningKeys(): Promise<SigningKeyRow[]> {
@@ -221,6 +247,63 @@ export class PgStore implements Store {
     if (stored === undefined) throw new Error(`report of run ${row.run_id} was not stored`);
     return stored;
   }
+
+  async openSession(row: SessionRow, maxPerTenant: number): Promise<void> {
+    await this.transaction(async (client) => {
+      // One tenant's logins on several replicas take turns, so the cap holds after all of them commit.
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`dpledger:sessions:${row.tenant}`]);
+      await client.query('INSERT INTO sessions (id_hash, tenant, created_at, last_seen) VALUES ($1, $2, $3, $4)', [row.id_hash, row.tenant, row.created_at, row.last_seen]);
+      await client.query('DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM sessions WHERE tenant = $1 ORDER BY created_at DESC, ord DESC OFFSET $2)', [row.tenant, maxPerTenant]);
+    });
+  }
+
+  async getSession(idHash: string): Promise<SessionRow | undefined> {
+    const r = (await this.query('SELECT id_hash, tenant, created_at, last_seen FROM sessions WHERE id_hash = $1', [idHash]))[0];
+    // BIGINT arrives as a string from node-postgres; milliseconds since the epoch are safe integers.
+    return r === undefined ? undefined : { id_hash: r['id_hash'] as string, tenant: r['tenant'] as string, created_at: Number(r['created_at']), last_seen: Number(r['last_seen']) };
+  }
+
+  async touchSession(idHash: string, lastSeen: number): Promise<void> {
+    await this.query('UPDATE sessions SET last_seen = $1 WHERE id_hash = $2', [lastSeen, idHash]);
+  }
+
+  async closeSession(idHash: string): Promise<void> {
+    await this.query('DELETE FROM sessions WHERE id_hash = $1', [idHash]);
+  }
+
+  async purge(opts: { idempotencyBefore: string; sessionsIdleBefore: number; sessionsCreatedBefore: number }) {
+    let idempotency = 0;
+    // In batches of 1,000, each one transaction: a tombstone is written in the same commit that deletes its record.
+    for (;;) {
+      const n = await this.transaction(async (client) => {
+        const old = (await client.query<{ tenant: string; key: string }>('SELECT tenant, key FROM idempotency WHERE created_at < $1 LIMIT 1000 FOR UPDATE SKIP LOCKED', [opts.idempotencyBefore])).rows;
+        if (old.length === 0) return 0;
+        const tenants = old.map((r) => r.tenant);
+        await client.query('INSERT INTO idempotency_expired (tenant, key_hash) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING', [tenants, old.map((r) => sha256Hex(r.key))]);
+        await client.query('DELETE FROM idempotency WHERE (tenant, key) IN (SELECT * FROM unnest($1::text[], $2::text[]))', [tenants, old.map((r) => r.key)]);
+        return old.length;
+      });
+      idempotency += n;
+      if (n === 0) break;
+    }
+    const sessions = (await this.transaction((client) => client.query('DELETE FROM sessions WHERE last_seen < $1 OR created_at < $2', [opts.sessionsIdleBefore, opts.sessionsCreatedBefore]))).rowCount ?? 0;
+    return { idempotency, sessions };
+  }
+
+  /** PostgreSQL manages its own write-ahead log: nothing to do. */
+  async checkpoint(): Promise<void> {}
+}
+
+/**
+ * Newest-first page of `table` for tenant $1 after ($2 created_at, $3 id), at most $4 rows: ties on created_at are
+ * ordered by `ord` (insertion order), like the full lists.
+ */
+const pageSql = (table: 'budgets' | 'runs', where: string) => `SELECT * FROM ${table} WHERE tenant = $1${where}
+  AND ($2::text IS NULL OR created_at < $2 OR (created_at = $2 AND ord < (SELECT ord FROM ${table} WHERE tenant = $1 AND id = $3::text)))
+  ORDER BY created_at DESC, ord DESC LIMIT $4`;
+
+function pageArgs(tenant: string, page: Page): unknown[] {
+  return [tenant, page.after?.created_at ?? null, page.after?.id ?? null, page.limit];
 }
 
 function wrap(err: unknown): unknown {

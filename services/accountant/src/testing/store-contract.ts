@@ -2,12 +2,14 @@
  * The Store contract, run against every backend (sqlite-store-contract.test.ts, pg-store.test.ts): what the
  * service above relies on, whichever database is underneath. `open` gives a fresh, empty store each call.
  */
+import { eventRecordLeaf, merkleLeafHash, merkleRoot } from '@dpledger/audit';
 import { describe, expect, it } from 'vitest';
 import type { BudgetRow, EventRecord, ReservationRow, RunRow, Store } from '../store/store.js';
 
 export const budgetRow = (id: string, tenant = 't'): BudgetRow => ({
   id, tenant, name: id, epsilon: 1, delta: 1e-5, accountant: 'rdp', neighboring_relation: 'add_or_remove_one',
   created_at: '2026-01-01T00:00:00.000Z', epsilon_spent: 0, epsilon_reserved: 0, rdp: [0, 0.5], ledger: [], run_count: 0,
+  spent_accountant: 'rdp', reserved_accountant: 'rdp',
 });
 
 export const runRow = (id: string, budgetId: string, tenant = 't'): RunRow => ({
@@ -56,9 +58,124 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         const closed: RunRow = { ...run, status: 'closed', closed_at: '2026-01-03T00:00:00.000Z', event_count: 3, epsilon_spent: 0.5, rdp: [1, 2] };
         await store.write((tx) => tx.updateRun(closed));
         expect(await store.getRun('t', 'r1')).toEqual(closed);
-        const spent = { ...b1, epsilon_spent: 0.5, epsilon_reserved: 0.75, rdp: [1, 2], run_count: 1, ledger: [{ kind: 'self_composed', count: 2, event: gaussian }] } as BudgetRow;
+        const spent = {
+          ...b1, epsilon_spent: 0.5, epsilon_reserved: 0.75, rdp: [1, 2], run_count: 1, ledger: [{ kind: 'self_composed', count: 2, event: gaussian }],
+          spent_accountant: 'pld', reserved_accountant: 'pld',
+        } as BudgetRow;
         await store.write((tx) => tx.updateBudget(spent));
         expect(await store.getBudget('t', 'b1')).toEqual(spent);
+        expect(await store.write((tx) => tx.getBudget('t', 'b1'))).toEqual(spent);
+        const pld = { ...budgetRow('b3'), accountant: 'pld', spent_accountant: 'pld', reserved_accountant: 'rdp' } as BudgetRow;
+        await store.write((tx) => tx.insertBudget(pld));
+        expect(await store.getBudget('t', 'b3')).toEqual(pld);
+      }));
+
+    it('pages budgets and runs newest first, ties on created_at in insertion order, per tenant and per budget; counts per tenant', () =>
+      fresh(async (store) => {
+        // Seven budgets, several sharing a created_at; the full list is the order every page sequence must follow.
+        const times = ['2026-01-01', '2026-01-02', '2026-01-02', '2026-01-02', '2026-01-03', '2026-01-01', '2026-01-03'];
+        await store.write(async (tx) => {
+          for (const [i, day] of times.entries()) await tx.insertBudget({ ...budgetRow(`b${i}`), created_at: `${day}T00:00:00.000Z` });
+          await tx.insertBudget(budgetRow('other', 'u'));
+          for (let i = 0; i < 5; i++) await tx.insertRun({ ...runRow(`r${i}`, i % 2 ? 'b1' : 'b2'), created_at: `2026-01-0${1 + (i >> 1)}T00:00:00.000Z` });
+          await tx.insertRun(runRow('ru', 'other', 'u'));
+        });
+        const pages = async <T extends { id: string; created_at: string }>(list: (after?: { created_at: string; id: string }) => Promise<T[]>) => {
+          const ids: string[] = [];
+          let after: { created_at: string; id: string } | undefined;
+          for (;;) {
+            const page = await list(after);
+            ids.push(...page.map((x) => x.id));
+            if (page.length < 2) return ids;
+            const last = page[page.length - 1]!;
+            after = { created_at: last.created_at, id: last.id };
+          }
+        };
+        const all = (await store.listBudgets('t')).map((b) => b.id);
+        expect(all).toHaveLength(7);
+        expect(all.slice(0, 2).sort()).toEqual(['b4', 'b6']);
+        expect(await pages((after) => store.listBudgets('t', { limit: 2, ...(after ? { after } : {}) }))).toEqual(all);
+        expect(await store.listBudgets('t', { limit: 1000 })).toEqual(await store.listBudgets('t'));
+        const runs = (await store.listRuns('t')).map((r) => r.id);
+        expect(await pages((after) => store.listRuns('t', undefined, { limit: 2, ...(after ? { after } : {}) }))).toEqual(runs);
+        const ofB2 = (await store.listRuns('t', 'b2')).map((r) => r.id);
+        expect(ofB2.sort()).toEqual(['r0', 'r2', 'r4']);
+        expect(await pages((after) => store.listRuns('t', 'b2', { limit: 2, ...(after ? { after } : {}) }))).toEqual((await store.listRuns('t', 'b2')).map((r) => r.id));
+        expect((await store.listRuns('u', undefined, { limit: 10 })).map((r) => r.id)).toEqual(['ru']);
+        expect(await store.write((tx) => tx.countBudgets('t'))).toBe(7);
+        expect(await store.write((tx) => tx.countBudgets('u'))).toBe(1);
+        expect(await store.write((tx) => tx.countRuns('t'))).toBe(5);
+        expect(await store.write((tx) => tx.countRuns('nobody'))).toBe(0);
+      }));
+
+    it('dashboard sessions: open, read, touch, close; a tenant over the cap loses its oldest, never another tenant\'s', () =>
+      fresh(async (store) => {
+        const s = (id: string, tenant: string, at: number) => ({ id_hash: id, tenant, created_at: at, last_seen: at });
+        await store.openSession(s('u1', 'u', 1_700_000_000_000), 2);
+        for (let i = 0; i < 4; i++) await store.openSession(s(`t${i}`, 't', 1_700_000_000_001 + i), 2);
+        expect(await store.getSession('t0')).toBeUndefined();
+        expect(await store.getSession('t1')).toBeUndefined();
+        expect(await store.getSession('t3')).toEqual(s('t3', 't', 1_700_000_000_004));
+        expect(await store.getSession('u1')).toEqual(s('u1', 'u', 1_700_000_000_000));
+        await store.touchSession('t2', 1_800_000_000_000);
+        expect(await store.getSession('t2')).toEqual({ ...s('t2', 't', 1_700_000_000_003), last_seen: 1_800_000_000_000 });
+        await store.closeSession('t3');
+        expect(await store.getSession('t3')).toBeUndefined();
+        // Idle since before 1.75e12: u1 goes; created before 1.7e12 + 3: none more.
+        expect((await store.purge({ idempotencyBefore: '2000-01-01T00:00:00.000Z', sessionsIdleBefore: 1_750_000_000_000, sessionsCreatedBefore: 1_700_000_000_003 })).sessions).toBe(1);
+        expect(await store.getSession('u1')).toBeUndefined();
+        expect(await store.getSession('t2')).toBeDefined();
+        expect((await store.purge({ idempotencyBefore: '2000-01-01T00:00:00.000Z', sessionsIdleBefore: 0, sessionsCreatedBefore: 1_700_000_000_004 })).sessions).toBe(1);
+        expect(await store.getSession('t2')).toBeUndefined();
+        await store.checkpoint();
+      }));
+
+    it('purge deletes idempotency records older than the cutoff and leaves a tombstone per tenant and key', () =>
+      fresh(async (store) => {
+        const row = (tenant: string, key: string, created_at: string) => ({ tenant, key, request_hash: 'h', status: 201, body: { key }, created_at });
+        await store.write(async (tx) => {
+          for (let i = 0; i < 3; i++) await tx.putIdempotency(row('t', `old${i}`, '2026-01-01T00:00:00.000Z'));
+          await tx.putIdempotency(row('u', 'old0', '2026-01-01T00:00:00.000Z'));
+          await tx.putIdempotency(row('t', 'new', '2026-01-09T00:00:00.000Z'));
+        });
+        const noSessions = { sessionsIdleBefore: 0, sessionsCreatedBefore: 0 };
+        expect(await store.purge({ idempotencyBefore: '2026-01-08T00:00:00.000Z', ...noSessions })).toEqual({ idempotency: 4, sessions: 0 });
+        expect(await store.write((tx) => tx.getIdempotency('t', 'old1'))).toBeUndefined();
+        expect(await store.write((tx) => tx.idempotencyExpired('t', 'old1'))).toBe(true);
+        expect(await store.write((tx) => tx.idempotencyExpired('u', 'old0'))).toBe(true);
+        expect(await store.write((tx) => tx.idempotencyExpired('u', 'old1'))).toBe(false);
+        expect(await store.write((tx) => tx.idempotencyExpired('t', 'new'))).toBe(false);
+        expect((await store.write((tx) => tx.getIdempotency('t', 'new')))?.body).toEqual({ key: 'new' });
+        // A second purge finds nothing more; a key stored again after its purge is purged again without error.
+        expect((await store.purge({ idempotencyBefore: '2026-01-08T00:00:00.000Z', ...noSessions })).idempotency).toBe(0);
+        await store.write((tx) => tx.putIdempotency(row('t', 'old1', '2026-01-01T00:00:00.000Z')));
+        expect((await store.purge({ idempotencyBefore: '2026-01-08T00:00:00.000Z', ...noSessions })).idempotency).toBe(1);
+      }));
+
+    it('keeps each run\'s RFC 9162 tree as records are inserted: stored nodes equal the hashes of the records', () =>
+      fresh(async (store) => {
+        const rec = (run: string, i: number): EventRecord => ({ run_id: run, sequence: i, event: { kind: 'gaussian', noise_multiplier: 1 + i / 8 }, recorded_at: `2026-01-01T00:00:0${i % 10}.000Z` });
+        const r1 = Array.from({ length: 11 }, (_, i) => rec('r1', i));
+        const r2 = Array.from({ length: 3 }, (_, i) => rec('r2', i));
+        await store.write(async (tx) => {
+          await tx.insertBudget(budgetRow('b1'));
+          await tx.insertRun(runRow('r1', 'b1'));
+          await tx.insertRun(runRow('r2', 'b1'));
+          await tx.insertEvents(r1.slice(0, 5));
+        });
+        // Later appends start from the stored frontier; one call may carry records of two runs.
+        await store.write((tx) => tx.insertEvents([...r1.slice(5, 6), ...r2]));
+        await store.write((tx) => tx.insertEvents(r1.slice(6)));
+        const root = (xs: EventRecord[]) => merkleRoot(xs.map(eventRecordLeaf));
+        expect(await store.merkleNode('r1', 0, 7)).toEqual(merkleLeafHash(eventRecordLeaf(r1[7]!)));
+        expect(await store.merkleNode('r1', 3, 0)).toEqual(root(r1.slice(0, 8)));
+        expect(await store.merkleNode('r1', 1, 4)).toEqual(root(r1.slice(8, 10)));
+        expect(await store.merkleNode('r1', 2, 1)).toEqual(root(r1.slice(4, 8)));
+        expect(await store.merkleNode('r2', 1, 0)).toEqual(root(r2.slice(0, 2)));
+        expect(await store.merkleNode('r1', 2, 2)).toBeUndefined();
+        expect(await store.merkleNode('r1', 0, 11)).toBeUndefined();
+        expect(await store.merkleNode('r2', 2, 0)).toBeUndefined();
+        expect(await store.merkleNode('nope', 0, 0)).toBeUndefined();
       }));
 
     it('a throwing write rolls back everything it wrote and rejects; concurrent ones are independent', () =>
@@ -100,6 +217,8 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await store.dueBudgets('t', '2026-01-01T00:00:30.000Z')).toEqual([]);
         await store.write((tx) => tx.setReservationStatus('x', 'committed'));
         expect((await store.write((tx) => tx.openReservations('b1'))).map((r) => r.id)).toEqual(['yy']);
+        expect(await store.openReservations('b1')).toEqual([res('yy', '2026-01-01T00:09:00.000Z')]);
+        expect(await store.openReservations('nope')).toEqual([]);
         expect(await store.dueBudgets('t', '2026-01-01T00:02:00.000Z')).toEqual([]);
         // A sequence is stored once: a second record with the same (run, sequence) fails the write.
         await expect(store.write((tx) => tx.insertEvents([records[0]!]))).rejects.toThrow();
