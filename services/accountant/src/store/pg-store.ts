@@ -6,7 +6,8 @@
  * committed: the filter before release prices against the budget as it stands, sequence numbers stay gap-free, and a
  * hold is logged once. Serialization failures, deadlocks (two budgets locked in opposite orders) and unique
  * violations (two replicas storing one idempotency key) roll back and run the whole transaction again, which then
- * replays the stored answer. An unreachable database is a StoreUnavailableError.
+ * replays the stored answer. Counts that gate an insert (budgets and runs per tenant, a tenant's sessions) hold a
+ * per-tenant advisory lock until the transaction ends. An unreachable database is a StoreUnavailableError.
  */
 import pg from 'pg';
 import { migratePg } from './pg-schema.js';
