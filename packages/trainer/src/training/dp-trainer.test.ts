@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SecureRandomSource, DPTrainer, accuracy, clippedGradSum, type ReservationClient } from '@dpledger/trainer';
-import { RdpAccountant } from '@dpledger/accounting';
+import { RdpAccountant, stepsForEpochs } from '@dpledger/accounting';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -322,6 +322,33 @@ describe('DPTrainer accounting', () => {
     }
     expect(() => new DPTrainer(base(mlp(4, 3, 2), { noise: 'discrete_gaussian', accountant: 'pld' }))).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
     expect(() => new DPTrainer(base(mlp(4, 3, 2), { noiseMultiplier: undefined }))).toThrow(/noiseMultiplier or target/);
+  });
+
+  it('a target in epochs calibrates for exactly the steps fit({ epochs }) runs; a target in steps likewise (issue 14.4)', async () => {
+    const { xs, ys } = data(64, 4, 2);
+    // 64 / 8 = 8 steps an epoch; 1.05 epochs is round(8.4) = 8 steps (calibrating for ceil(8.4) = 9 left epsilon short)
+    const cases = [
+      { target: { epochs: 1.05 }, fit: { epochs: 1.05 }, steps: 8, extra: {} },
+      { target: { epochs: 1.05 }, fit: { epochs: 1.05 }, steps: 8, extra: { sampler: 'shuffle' } },
+      { target: { steps: 7 }, fit: { steps: 7 }, steps: 7, extra: {} },
+    ];
+    for (const c of cases) {
+      const t = new DPTrainer(base(mlp(4, 3, 2), { noiseMultiplier: undefined, target: { epsilon: 2, delta: 1e-5, ...c.target }, ...c.extra }));
+      await t.fit(xs, ys, c.fit);
+      expect(t.stepCount).toBe(c.steps);
+      expect(t.ledger).toMatchObject({ events: [{ kind: 'self_composed', count: c.steps }] });
+      expect(t.epsilon(1e-5)).toBeLessThanOrEqual(2);
+      expect(t.epsilon(1e-5)).toBeGreaterThan(2 - 0.011); // calibration's tolerance is 0.01
+    }
+    // n = 93, B = 2: an epoch is round(93 / 2) = 47 steps, as `dpledger epsilon --epochs 1` prices it (round(1/q) is 46)
+    const small = data(93, 4, 2);
+    const t = new DPTrainer(base(mlp(4, 3, 2), { datasetSize: 93, expectedBatchSize: 2 }));
+    await t.fit(small.xs, small.ys, { epochs: 1 });
+    expect(t.stepCount).toBe(stepsForEpochs(1, { sampler: 'poisson', datasetSize: 93, expectedBatchSize: 2 }));
+    expect(t.stepCount).toBe(47);
+    for (const target of [{ epsilon: 2, delta: 1e-5 }, { epsilon: 2, delta: 1e-5, epochs: 1, steps: 8 }, { epsilon: 2, delta: 1e-5, steps: 2.5 }]) {
+      expect(() => new DPTrainer(base(mlp(4, 3, 2), { noiseMultiplier: undefined, target }))).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    }
   });
 
   it('leaks no tensors across steps (Gaussian, adaptive, discrete, chunked, Adam)', async () => {
