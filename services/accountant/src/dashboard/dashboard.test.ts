@@ -167,6 +167,8 @@ describe('dashboard', () => {
     expect(page).toContain('40 of 50 right on 1000 gradient canaries');
     tenants['acme']!.runs[1]!.audit = { ...audit, epsilon_lower: 2 };
     expect((await request(app).get('/runs/r-acme').set('Cookie', cookie)).text).toContain('<span id="audit" class="status error">epsilon_lower 2</span>');
+    tenants['acme']!.runs[1]!.audit = { ...audit, epsilon_lower: 0.49999 }; // a lower bound is shown rounded down
+    expect((await request(app).get('/runs/r-acme').set('Cookie', cookie)).text).toContain('epsilon_lower 0.4999</span>');
   });
 
   it('says "verification failed" for a report whose payload was changed', async () => {

@@ -119,7 +119,7 @@ export function runPage(p: {
 <tr><th>Noise RNG</th><td>${run.noise_rng ?? 'not stated'}</td></tr>
 <tr><th>Steps logged</th><td class="num">${run.event_count}</td></tr>
 <tr><th>epsilon spent by this run</th><td class="num">${fmtNumber(run.epsilon_spent)}</td></tr>
-<tr><th>Empirical audit</th><td>${run.audit === undefined ? html`<span class="muted">none (no canaries)</span>` : html`<span id="audit" class="status ${run.audit.epsilon_lower <= run.epsilon_spent ? 'ok' : 'error'}">epsilon_lower ${fmtNumber(run.audit.epsilon_lower)}</span> <span class="muted">(${run.audit.correct} of ${run.audit.guesses} right on ${run.audit.canaries} ${run.audit.canary_kind} canaries, ${run.audit.method}, ${fmtNumber(100 * run.audit.confidence)}% confidence; a lower bound, compared with the run's epsilon)</span>`}</td></tr>
+<tr><th>Empirical audit</th><td>${run.audit === undefined ? html`<span class="muted">none (no canaries)</span>` : html`<span id="audit" class="status ${run.audit.epsilon_lower <= run.epsilon_spent ? 'ok' : 'error'}">epsilon_lower ${fmtNumber(run.audit.epsilon_lower, 'down')}</span> <span class="muted">(${run.audit.correct} of ${run.audit.guesses} right on ${run.audit.canaries} ${run.audit.canary_kind} canaries, ${run.audit.method}, ${fmtNumber(100 * run.audit.confidence)}% confidence; a lower bound, compared with the run's epsilon)</span>`}</td></tr>
 </tbody></table></section>
 <section><h2>epsilon versus step</h2>${epsilonCurveSvg(p.curve, { limit: budget?.epsilon })}
 <p class="muted">Composed from the event log with the RDP accountant (each refresh adds only the new records) at delta ${fmtNumber(budget?.delta)}.</p></section>
