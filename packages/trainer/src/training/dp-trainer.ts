@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DpEvent, NeighboringRelation, PrivacyAccountant } from '@dpledger/accounting';
 import { AdaptiveClipNorm } from './adaptive-clipping.js';
-import { PoissonSampler, ShuffleSampler, type BatchSampler, type SamplerKind, type SamplerState } from './batch-sampler.js';
+import { epochSteps, PoissonSampler, ShuffleSampler, trainerEpoch, type BatchSampler, type SamplerKind, type SamplerState } from './batch-sampler.js';
 import { DiscreteGaussianMechanism, discreteGaussianParameters, rhoFor } from './discrete-gaussian-mechanism.js';
 import { fail } from './fail.js';
 import { addScaledNoise } from './gaussian-mechanism.js';
@@ -115,16 +115,22 @@ export class DPTrainer {
 
   private calibrated(kind: AccountantKind): number {
     const t = this.options.target!;
-    if (!(t.epochs > 0)) fail('invalid_argument', 'target.epochs must be > 0');
     const o = this.options;
-    const perEpoch = this.samplerKind === 'poisson' ? Math.max(1, Math.round(1 / this.samplingProbability)) : Math.floor(o.datasetSize / o.expectedBatchSize);
-    const steps = Math.ceil(t.epochs * perEpoch);
+    if ((t.epochs === undefined) === (t.steps === undefined)) fail('invalid_argument', 'target needs exactly one of epochs or steps');
+    if (t.steps !== undefined && !(Number.isSafeInteger(t.steps) && t.steps >= 1)) fail('invalid_argument', 'target.steps must be an integer >= 1');
+    // exactly the steps fit({ epochs }) or fit({ steps }) runs: one formula (stepsForEpochs) for both
+    const steps = t.steps ?? epochSteps(t.epochs!, this.epoch());
     const clip = this.clip.kind === 'fixed' ? totalClipNorm(this.clip.clipping) : 1;
     const d = this.parameterCount();
     const relation = this.neighboringRelation;
     const mechanism = (sigma: number) =>
       this.noiseKind === 'discrete_gaussian' ? { noise: 'discrete_gaussian' as const, rho: rhoFor(discreteGaussianParameters(sigma, clip, d, o.datasetSize), relation) } : { noise: 'gaussian' as const, noiseMultiplier: sigma };
     return calibrate(t, steps, kind, (sigma) => stepEvent(this.samplerKind, this.samplingProbability, mechanism(sigma), relation), relation);
+  }
+
+  /** The epoch fit() counts in, from n and B (@dpledger/accounting stepsPerEpoch). */
+  private epoch() {
+    return trainerEpoch(this.samplerKind, this.options.datasetSize, this.options.expectedBatchSize);
   }
 
   private parameterCount(): number {
@@ -178,7 +184,7 @@ export class DPTrainer {
       const { rng } = this.internals;
       const o = this.options;
       this.internals.sampler =
-        this.samplerKind === 'poisson' ? new PoissonSampler(rng, o.datasetSize, this.samplingProbability) : new ShuffleSampler(rng, o.datasetSize, o.expectedBatchSize, savedState);
+        this.samplerKind === 'poisson' ? new PoissonSampler(rng, o.datasetSize, this.samplingProbability, o.expectedBatchSize) : new ShuffleSampler(rng, o.datasetSize, o.expectedBatchSize, savedState);
     }
     return this.internals.sampler;
   }
@@ -263,7 +269,8 @@ export class DPTrainer {
   }
 
   /**
-   * Trains for `epochs` (of 1/q steps each) or `steps` logical steps, drawing batches with the sampler.
+   * Trains for `epochs` (round(epochs x stepsPerEpoch) steps, @dpledger/accounting stepsForEpochs, the count a
+   * target in epochs is calibrated for) or `steps` logical steps, drawing batches with the sampler.
    * @example const h = await trainer.fit(xs, ys, { epochs: 2, callbacks: { onStep: (r) => console.log(`loss ${r.private.loss} (private, not DP)`) } });
    */
   fit(xs: tf.Tensor, ys: tf.Tensor, opts: FitOptions): Promise<FitHistory> {
@@ -276,7 +283,7 @@ export class DPTrainer {
     }
     const sampler = this.sampler();
     if ((opts.epochs === undefined) === (opts.steps === undefined)) fail('invalid_argument', 'give exactly one of epochs or steps');
-    const total = opts.steps ?? Math.round(opts.epochs! * sampler.stepsPerEpoch);
+    const total = opts.steps ?? epochSteps(opts.epochs!, this.epoch());
     if (!(Number.isInteger(total) && total >= 0)) fail('invalid_argument', 'steps must be an integer >= 0');
     const noisy = opts.noisyLoss === undefined ? undefined : checkNoisyLoss(opts.noisyLoss, sampler.kind);
     if (noisy && !this.stepLedger.supports(noisyLossEvent(this.samplingProbability, noisy.noiseMultiplier))) fail('invalid_argument', 'the accountant cannot account the noisy loss events');
