@@ -54,10 +54,10 @@ function labels(): tf.Tensor {
   return tf.oneHot(tf.tensor1d(Array.from({ length: BATCH }, (_, i) => (3 * i) % 10), 'int32'), 10);
 }
 
-function runOn(backend: string, model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, clipNorm: number): BackendRun {
-  const norms = Array.from(perSampleGradNorms(model, x, y, { loss: 'categoricalCrossentropy' }));
+async function runOn(backend: string, model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, clipNorm: number): Promise<BackendRun> {
+  const norms = Array.from(await perSampleGradNorms(model, x, y, { loss: 'categoricalCrossentropy' }));
   const sums = clippedGradSum(model, x, y, { loss: 'categoricalCrossentropy', clipNorm });
-  const values = sums.map((s) => Array.from(s.dataSync()));
+  const values = await Promise.all(sums.map(async (s) => Array.from(await s.data())));
   tf.dispose(sums);
   return { backend, norms, sums: values };
 }
@@ -81,19 +81,20 @@ export async function runHarness(): Promise<HarnessResult> {
     { name: 'mlp', model: mlp(), x: inputs([BATCH, 20]), y: labels() },
     { name: 'cnn', model: cnn(), x: inputs([BATCH, 12, 12, 1]), y: labels() },
   ];
-  const partial = cases.map(({ name, model, x, y }) => {
-    const norms = perSampleGradNorms(model, x, y, { loss: 'categoricalCrossentropy' });
+  const partial = await Promise.all(cases.map(async ({ name, model, x, y }) => {
+    const norms = await perSampleGradNorms(model, x, y, { loss: 'categoricalCrossentropy' });
     const clipNorm = Float32Array.from(norms).sort()[Math.floor(norms.length / 2)]!;
     return { name, clipNorm, shapes: model.trainableWeights.map((w) => w.shape as number[]),
-      cpu: runOn('cpu', model, x, y, clipNorm) };
-  });
+      cpu: await runOn('cpu', model, x, y, clipNorm) };
+  }));
   // Small tensors would otherwise be computed by webgl's cpu fallback, not by shaders.
   tf.env().set('WEBGL_CPU_FORWARD', false);
   if (!(await tf.setBackend('webgl'))) throw new Error('webgl backend failed to initialise');
-  const models = partial.map((p, i) => {
+  const models = [];
+  for (const [i, p] of partial.entries()) {
     const { model, x, y } = cases[i]!;
-    return { ...p, webgl: runOn(tf.getBackend(), model, x, y, p.clipNorm) };
-  });
+    models.push({ ...p, webgl: await runOn(tf.getBackend(), model, x, y, p.clipNorm) });
+  }
   return {
     activeBackend: tf.getBackend(),
     float32Textures: tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED'),

@@ -136,7 +136,7 @@ describe('DPTrainer steps', () => {
     expect(ends.map(([e]) => e)).toEqual([1, 2]);
     expect(h.valAccuracy).toEqual(ends.map(([, a]) => a));
     const labels = ys.argMax(1);
-    expect(h.valAccuracy[1]).toBeCloseTo(accuracy(model, xs, labels), 10); // one-hot and index labels agree
+    expect(h.valAccuracy[1]).toBeCloseTo(await accuracy(model, xs, labels), 10); // one-hot and index labels agree
     for (const a of h.valAccuracy) expect(a).toBeGreaterThanOrEqual(0);
     expect(JSON.stringify(t.ledger)).not.toContain('poisson_sampled');
     expect(t.neighboringRelation).toBe('replace_one');
