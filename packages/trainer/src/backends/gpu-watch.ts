@@ -75,8 +75,16 @@ const PASS: GpuWatch = { read: (t) => t.data() as Promise<Float32Array | Int32Ar
  */
 export async function watchGpu(where: string): Promise<GpuWatch> {
   const device = activeDevice();
-  if (!device) return PASS;
+  return device ? watchDevice(device, where) : PASS;
+}
+
+/**
+ * `watchGpu` on a given device.
+ * @example const watch = await watchDevice(device, 'step 3'); await watch.settle();
+ */
+export async function watchDevice(device: GpuDeviceLike, where: string): Promise<GpuWatch> {
   trackDevice(device);
+  await Promise.resolve(); // a loss already settled records its reason first
   const state = states.get(device)!;
   for (; state.open > 0; state.open--) await device.popErrorScope().catch(() => null); // a watch whose work threw
   check(state, where);
