@@ -1,5 +1,8 @@
 // Device-to-host reads of a DP step and of everything fit calls: never synchronous (webgpu in Node has no
 // synchronous read), and one small read per step (the private loss sum and the adaptive-clipping count).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DPTrainer, accuracy, perSampleGradNorms } from '@dpledger/trainer';
@@ -57,5 +60,15 @@ describe('reads of a DP step', () => {
     await accuracy(model, xs, ys);
     await perSampleGradNorms(model, xs, ys, { loss: 'categoricalCrossentropy', fromLogits: true });
     expect(reads.readSync).not.toHaveBeenCalled();
+  });
+
+  it('a checkpoint is saved with asynchronous reads only', async () => {
+    const { xs, ys, trainer } = setup({ optimizer: { kind: 'adam', learningRate: 0.01 } });
+    await trainer.fit(xs, ys, { steps: 1 });
+    const dir = await mkdtemp(join(tmpdir(), 'dpledger-reads-'));
+    const reads = countReads();
+    await trainer.save(dir);
+    expect(reads.readSync).not.toHaveBeenCalled();
+    await rm(dir, { recursive: true, force: true });
   });
 });
