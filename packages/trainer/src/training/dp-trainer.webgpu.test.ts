@@ -70,7 +70,7 @@ describe('DPTrainer on webgpu', () => {
     expect(w.every((a) => a.every(Number.isFinite))).toBe(true);
     const ref = await weights(cpu.model);
     w.forEach((a, i) => a.forEach((v, j) => expect(Math.abs(v - ref[i]![j]!)).toBeLessThan(1e-3)));
-  });
+  }, 180_000); // SwiftShader runs the shaders on CPU cores other test files share
 
   it('a GPU validation error inside a step throws gpu_error before the update and before the step is reported', async () => {
     const { model, xs, ys, trainer } = setup();
