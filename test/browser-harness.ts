@@ -3,7 +3,7 @@
  * Debian Chromium with the given flags, for test/browser-webgl.test.ts and test/browser-webgpu.test.ts.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,12 +17,12 @@ const CHROMIUM = '/usr/bin/chromium';
 const harnessDir = fileURLToPath(new URL('../packages/trainer/browser/', import.meta.url));
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 
-/** Serves the harness page and its bundle (nothing else) on 127.0.0.1 at a free port. */
+/** Serves the harness page and its bundle's chunks (nothing else) on 127.0.0.1 at a free port. */
 async function serveHarness(bundleDir: string): Promise<{ server: Server; url: string }> {
-  const files: Record<string, { path: string; type: string }> = {
-    '/': { path: `${harnessDir}index.html`, type: 'text/html' },
-    '/harness.js': { path: join(bundleDir, 'harness.js'), type: 'text/javascript' },
-  };
+  const files: Record<string, { path: string; type: string }> = { '/': { path: `${harnessDir}index.html`, type: 'text/html' } };
+  for (const name of await readdir(bundleDir)) {
+    if (/^[\w.-]+\.js$/.test(name)) files[`/${name}`] = { path: join(bundleDir, name), type: 'text/javascript' };
+  }
   const server = createServer((req, res) => {
     const file = files[new URL(req.url ?? '/', 'http://127.0.0.1').pathname];
     if (file === undefined) {
@@ -84,7 +84,7 @@ export async function runHarnessInChromium(target: 'webgl' | 'webgpu', flags: st
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(`${served.url}?backend=${target}`);
-    const result = await page.evaluate(() => (window as unknown as { harness: Promise<HarnessResult> }).harness)
+    const result = await page.evaluate(() => (window as unknown as { harness?: Promise<HarnessResult> }).harness ?? Promise.reject(new Error('the harness did not load')))
       .catch((e: unknown) => {
         throw new Error(`harness failed in the page: ${String(e)} ${errors.join('; ')}`);
       });

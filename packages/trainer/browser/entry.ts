@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu'; // registers 'webgpu' where navigator.gpu exists
-import { registerWebGpuFixes } from '../src/backends/webgpu-backend.js';
+import { useBackend } from '../src/backends/use-backend.js';
 import { clippedGradSum, perSampleGradNorms } from '../src/per-sample/index.js';
 
 /** One model's results on one backend. */
@@ -92,8 +92,9 @@ export async function runHarness(target: 'webgl' | 'webgpu' = 'webgl'): Promise<
   }));
   // Small tensors would otherwise be computed by the backend's cpu fallback, not by shaders.
   tf.env().set(target === 'webgl' ? 'WEBGL_CPU_FORWARD' : 'WEBGPU_CPU_FORWARD', false);
-  if (target === 'webgpu') registerWebGpuFixes(); // tfjs 4.22's AddN over >= 8 tensors is silently wrong on webgpu
-  if (!(await tf.setBackend(target))) throw new Error(`${target} backend failed to initialise`);
+  // useBackend('webgpu') finds the adapter and registers the chunked AddN (tfjs 4.22's is silently wrong past 7 inputs)
+  if (target === 'webgpu') await useBackend('webgpu');
+  else if (!(await tf.setBackend(target))) throw new Error(`${target} backend failed to initialise`);
   const models = [];
   for (const [i, p] of partial.entries()) {
     const { model, x, y } = cases[i]!;

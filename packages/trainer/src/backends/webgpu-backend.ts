@@ -14,7 +14,7 @@ export interface WebGpuChoice {
   description: string;
 }
 
-let chosen: (WebGpuChoice & { found: FoundAdapter; factory: () => Promise<tf.KernelBackend> }) | null = null;
+let chosen: (WebGpuChoice & { found: FoundAdapter; factory: (() => Promise<tf.KernelBackend>) | null }) | null = null;
 
 /** Inputs one AddN kernel may take: 7 inputs and the output fill WebGPU's default of 8 storage buffers per stage. */
 export const ADDN_MAX_INPUTS = 7;
@@ -76,7 +76,7 @@ function setNavigatorGpu(found: FoundAdapter): void {
  */
 export async function registerWebGpu(opts: { allowSoftware: boolean }): Promise<{ choice: WebGpuChoice | null; reason: string }> {
   if (chosen && (opts.allowSoftware || !chosen.software)) {
-    if (!tf.engine().backendNames().includes('webgpu')) tf.registerBackend('webgpu', chosen.factory, 3); // removed after a lost device
+    if (chosen.factory && !tf.engine().backendNames().includes('webgpu')) tf.registerBackend('webgpu', chosen.factory, 3); // removed after a lost device
     return { choice: chosen, reason: '' };
   }
   if (chosen && !opts.allowSoftware) return { choice: null, reason: `only a software adapter (${chosen.description})` };
@@ -88,6 +88,12 @@ export async function registerWebGpu(opts: { allowSoftware: boolean }): Promise<
   try {
     mod = (await import(/* @vite-ignore */ pkg)) as typeof mod;
   } catch (e) {
+    if (tf.engine().backendNames().includes('webgpu')) {
+      // a bundled page that imported the package itself: tfjs's own registration stays, with the chunked AddN
+      registerWebGpuFixes();
+      chosen = { software: found.software, description: found.description, found, factory: null };
+      return { choice: chosen, reason: '' };
+    }
     return { choice: null, reason: `@tensorflow/tfjs-backend-webgpu is not installed (${String(e)})` };
   }
   registerWebGpuFixes();
