@@ -14,6 +14,8 @@ export interface WebGpuChoice {
   description: string;
 }
 
+/** Why the last probe for a GPU adapter found none (software not allowed); null before it or after a success. */
+let noGpu: string | null = null;
 let chosen: (WebGpuChoice & { found: FoundAdapter; factory: (() => Promise<tf.KernelBackend>) | null }) | null = null;
 
 /** Inputs one AddN kernel may take: 7 inputs and the output fill WebGPU's default of 8 storage buffers per stage. */
@@ -80,7 +82,9 @@ export async function registerWebGpu(opts: { allowSoftware: boolean }): Promise<
     return { choice: chosen, reason: '' };
   }
   if (chosen && !opts.allowSoftware) return { choice: null, reason: `only a software adapter (${chosen.description})` };
+  if (!opts.allowSoftware && noGpu !== null) return { choice: null, reason: noGpu }; // probed once: Dawn logs each probe
   const { found, reason } = await findAdapter(opts);
+  if (!found || (found.software && !opts.allowSoftware)) noGpu = reason;
   if (!found) return { choice: null, reason };
   setNavigatorGpu(found);
   const pkg = '@tensorflow/tfjs-backend-webgpu'; // an optional peer dependency
