@@ -198,7 +198,7 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
   const out = at(c.output);
   await mkdir(out, { recursive: true });
   const saved = await saveModelFiles(model, join(out, 'model'));
-  const testAccuracy = accuracy(model, testT.xs, testT.ys);
+  const testAccuracy = await accuracy(model, testT.xs, testT.ys);
   if (client && remote && remote.closeRun !== false) {
     await client.closeRun(remote.runId, { model_digest: { sha256: saved.sha256 }, dataset_digest: { sha256: train.manifest.sha256 } });
   }

@@ -141,7 +141,7 @@ describe('DPTrainer steps', () => {
     expect(ends.map(([e]) => e)).toEqual([1, 2]);
     expect(h.valAccuracy).toEqual(ends.map(([, a]) => a));
     const labels = ys.argMax(1);
-    expect(h.valAccuracy[1]).toBeCloseTo(accuracy(model, xs, labels), 10); // one-hot and index labels agree
+    expect(h.valAccuracy[1]).toBeCloseTo(await accuracy(model, xs, labels), 10); // one-hot and index labels agree
     // the last epoch's accuracy, counted by hand from the final model's predictions (not by accuracy())
     const predicted = (model.predict(xs) as tf.Tensor).argMax(-1).arraySync() as number[];
     const truth = labels.arraySync() as number[];

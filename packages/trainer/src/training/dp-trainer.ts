@@ -23,6 +23,7 @@ import { accuracy } from './accuracy.js';
 import type { AuditSubmission, Canaries } from './canaries.js';
 import { makeCanaries } from './make-canaries.js';
 import { faults } from './faults.js';
+import { watchGpu } from '../backends/gpu-watch.js';
 import type { FitHistory, FitOptions, StepResult } from './fit-types.js';
 import type { ResumeOptions } from './checkpoint.js';
 import { checkDelta, checkSizes, resolveClipping, resolveRandomness, totalClipNorm, type ClipChoice, type DPTrainerOptions } from './trainer-options.js';
@@ -220,6 +221,7 @@ export class DPTrainer {
   private async runStep(origin: BatchOrigin, batchSize: number, chunk: (from: number, to: number) => [tf.Tensor, tf.Tensor]): Promise<StepResult> {
     const clipNorm = this.clipNorm;
     const base = { step: this.stepCount, clipNorm };
+    const gpu = await watchGpu(`step ${this.stepCount}`); // throws gpu_error if the device failed since the last step
     if (this.stopReason || !(await this.stepLedger.authorize(this.currentEvent(origin)))) {
       this.stopReason = 'budget_exhausted';
       await this.stepLedger.flush();
@@ -229,8 +231,7 @@ export class DPTrainer {
     const clipping: Clipping = !faults.clipping ? { kind: 'flat', clipNorm: Number.MAX_VALUE } : this.clip.kind === 'fixed' ? this.clip.clipping : { kind: 'flat', clipNorm };
     await this.canaries?.start(vars);
     let sums: tf.Tensor[] = vars.map((v) => tf.zerosLike(v));
-    let lossSum = 0;
-    let atMostC = 0;
+    let stats: tf.Tensor = tf.zeros([2]); // [loss sum, examples with norm <= C]: the step's one read, at the end
     const physical = this.options.maxPhysicalBatchSize ?? Math.max(1, batchSize);
     for (let from = 0; from < batchSize; from += physical) {
       const [x, y] = chunk(from, Math.min(batchSize, from + physical));
@@ -238,20 +239,19 @@ export class DPTrainer {
       const next = sums.map((s, i) => tf.add(s, r.sums[i]!));
       tf.dispose([sums, r.sums, x, y]);
       sums = next;
-      lossSum += (await r.lossSum.data())[0]!;
-      if (this.internals.adaptive) {
-        const below = tf.tidy(() => r.norms.lessEqual(clipNorm).sum());
-        atMostC += (await below.data())[0]!;
-        below.dispose();
-      }
-      tf.dispose([r.norms, r.lossSum]);
+      const adaptive = this.internals.adaptive !== null;
+      const nextStats = tf.tidy(() => stats.add(tf.stack([r.lossSum, adaptive ? r.norms.lessEqual(clipNorm).sum().toFloat() : tf.scalar(0)])));
+      tf.dispose([stats, r.norms, r.lossSum]);
+      stats = nextStats;
     }
+    const [lossSum, atMostC] = Array.from(await gpu.read(stats)) as [number, number];
+    stats.dispose();
     if (this.canaries) sums = await this.canaries.addSampled(sums, { q: this.samplingProbability, clipNorm, clipping, rng: this.internals.rng });
     // divide by the EXPECTED batch size (Poisson: the realised size is private and may be 0)
     const B = this.options.expectedBatchSize;
     let grads: tf.Tensor[];
     if (this.discrete) {
-      const noisy = this.discrete.privatize(sums);
+      const noisy = await this.discrete.privatize(sums);
       grads = noisy.map((g) => tf.div(g, B));
       tf.dispose(noisy);
     } else {
@@ -261,8 +261,14 @@ export class DPTrainer {
       grads = addScaledNoise(sums, z, (adaptive ? (adaptive.gradientNoiseMultiplier * clipNorm) / B : 1) * faults.noiseScale, 1 / B);
     }
     tf.dispose(sums);
+    await gpu.settle().catch((e: unknown) => {
+      tf.dispose(grads);
+      throw e; // a GPU error of this step, thrown before its update is applied
+    });
+    const update = await watchGpu(`step ${this.stepCount} (update)`);
     this.internals.optimizer.apply(vars, grads);
     tf.dispose(grads);
+    await update.settle();
     this.internals.adaptive?.update(atMostC, batchSize, this.internals.rng);
     this.internals.stepCount++;
     return { ...base, applied: true, private: { loss: batchSize > 0 ? lossSum / batchSize : NaN, batchSize } };
@@ -315,7 +321,7 @@ export class DPTrainer {
           await opts.callbacks?.onNoisyLoss?.(released);
         }
         if ((k + 1) % sampler.stepsPerEpoch === 0 || k + 1 === total) {
-          const valAccuracy = opts.validationData ? accuracy(this.model, opts.validationData[0], opts.validationData[1]) : undefined;
+          const valAccuracy = opts.validationData ? await accuracy(this.model, opts.validationData[0], opts.validationData[1]) : undefined;
           if (valAccuracy !== undefined) history.valAccuracy.push(valAccuracy);
           await opts.callbacks?.onEpochEnd?.(Math.ceil((k + 1) / sampler.stepsPerEpoch), { valAccuracy, step: this.stepCount });
         }
