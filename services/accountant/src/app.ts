@@ -28,6 +28,7 @@ import { budgetRoutes } from './routes/budgets.js';
 import { eventRoutes } from './routes/events.js';
 import { opsRoutes } from './routes/ops.js';
 import { reportRoutes } from './routes/reports.js';
+import { runTokenRoutes } from './routes/run-tokens.js';
 import { runRoutes } from './routes/runs.js';
 import type { Store } from './store/store.js';
 
@@ -122,11 +123,12 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   const source = loggingDueFirst(ctx.engine, storeSource(deps.store, keys, { meters, now }), ['listBudgets', 'listRuns', 'getRun', 'listEvents'] as const);
   const sessions = new SessionTable(deps.store, { ...deps.sessions, now: () => now().getTime() });
   app.use(createDashboardRouter({ source, sessions, limiter: new LoginLimiter(deps.loginLimits), now: () => now().getTime() }));
-  app.use('/v1', authenticate(deps.store, config.adminToken));
+  app.use('/v1', authenticate(deps.store, config.adminToken, now));
   const v1 = express.Router(ROUTER_OPTIONS);
   adminRoutes(v1, ctx);
   budgetRoutes(v1, ctx);
   runRoutes(v1, ctx);
+  runTokenRoutes(v1, ctx);
   eventRoutes(v1, ctx);
   reportRoutes(v1, ctx);
   checkRoutes(v1, operations, '/v1/');

@@ -6,6 +6,7 @@ import { ServiceError } from '../errors.js';
 import { newId } from '../ids.js';
 import { callerOf } from '../http/request-hash.js';
 import { tenantOf, type Ctx } from '../http/context.js';
+import { runScopeOf } from '../http/guards.js';
 import { pageAnswer, pageOf } from '../http/pagination.js';
 import { runView } from '../http/views.js';
 import { submitAudit } from '../ledger/audit.js';
@@ -20,7 +21,7 @@ import type { RunRow } from '../store/store.js';
 export const MAX_METADATA_BYTES = 16 * 1024;
 
 export function runRoutes(r: Router, ctx: Ctx): void {
-  const { requireTenant } = ctx.guards;
+  const { requireTenant, requireRunToken } = ctx.guards;
 
   r.get('/v1/runs', requireTenant, async (req, res) => {
     const budgetId = req.query['budget_id'];
@@ -82,14 +83,14 @@ export function runRoutes(r: Router, ctx: Ctx): void {
     res.json(runView(await liveRun(ctx, run)));
   });
 
-  r.post('/v1/runs/:run_id/audit', requireTenant, async (req, res) => {
-    const audit = await submitAudit(ctx.engine, callerOf(req, tenantOf(res)), req.params['run_id']!, req.body as components['schemas']['AuditSubmit']);
+  r.post('/v1/runs/:run_id/audit', requireRunToken, async (req, res) => {
+    const audit = await submitAudit(ctx.engine, callerOf(req, tenantOf(res), runScopeOf(res)), req.params['run_id']!, req.body as components['schemas']['AuditSubmit']);
     res.status(201).json(audit);
   });
 
-  r.post('/v1/runs/:run_id/close', requireTenant, async (req, res) => {
+  r.post('/v1/runs/:run_id/close', requireRunToken, async (req, res) => {
     const body = req.body as components['schemas']['RunClose'];
-    const closed = await closeRun(ctx.engine, callerOf(req, tenantOf(res)), req.params['run_id']!, body);
+    const closed = await closeRun(ctx.engine, callerOf(req, tenantOf(res), runScopeOf(res)), req.params['run_id']!, body);
     await issueReport(ctx, closed);
     res.json(runView(closed));
   });
