@@ -30,6 +30,7 @@ import { opsRoutes } from './routes/ops.js';
 import { reportRoutes } from './routes/reports.js';
 import { runTokenRoutes } from './routes/run-tokens.js';
 import { runRoutes } from './routes/runs.js';
+import { createTrainRouter } from './train/train-router.js';
 import type { Store } from './store/store.js';
 
 /** openapi.yaml at the repository root. */
@@ -52,6 +53,8 @@ export interface AppDeps {
   metrics?: ServiceMetrics;
   /** PLD epsilon of a ledger (default: @dpledger/accounting's PldAccountant in a worker thread with a time limit). */
   pldEpsilon?: PldEpsilon;
+  /** Directory of the `/train` page bundle (default: packages/trainer/browser/train-dist, `npm run build:train`). */
+  trainBundleDir?: string;
   /** Dashboard session lifetimes and per-tenant cap, and login rate limits (defaults in dashboard/). */
   sessions?: Omit<SessionOptions, 'now'>;
   loginLimits?: LoginLimits;
@@ -122,6 +125,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   // Dashboard reads, like API reads, first log reservations that expired uncommitted (ledger/expiry.ts).
   const source = loggingDueFirst(ctx.engine, storeSource(deps.store, keys, { meters, now }), ['listBudgets', 'listRuns', 'getRun', 'listEvents'] as const);
   const sessions = new SessionTable(deps.store, { ...deps.sessions, now: () => now().getTime() });
+  app.use(createTrainRouter({ ctx, sessions, ...(deps.trainBundleDir !== undefined ? { bundleDir: deps.trainBundleDir } : {}) }));
   app.use(createDashboardRouter({ source, sessions, limiter: new LoginLimiter(deps.loginLimits), now: () => now().getTime() }));
   app.use('/v1', authenticate(deps.store, config.adminToken, now));
   const v1 = express.Router(ROUTER_OPTIONS);
