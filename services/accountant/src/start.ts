@@ -22,6 +22,8 @@ export interface StartOptions extends Partial<ServiceSettings> {
   logLevel?: string;
   /** SQLite commit durability (default DPLEDGER_SQLITE_SYNCHRONOUS, else 'full'); see SqliteSynchronous. */
   sqliteSynchronous?: SqliteSynchronous;
+  /** Directory of the `/train` page bundle (default: packages/trainer/browser/train-dist, `npm run build:train`). */
+  trainBundleDir?: string;
 }
 
 export interface RunningAccountant {
@@ -59,7 +61,7 @@ export async function startAccountant(opts: StartOptions = {}): Promise<RunningA
   const store = openSqliteStore(join(dataDir, DATABASE_FILE), { synchronous: sync });
   const logger = pino({ level: opts.logLevel ?? 'info', base: { service: 'dpledger-accountant' } }, pino.destination(2));
   const config = { adminToken: admin.token, trustProxy: settings.trustProxy, maxBudgetsPerTenant: settings.maxBudgetsPerTenant, maxRunsPerTenant: settings.maxRunsPerTenant };
-  const app = await createApp({ store, config, logger, metrics: createMetrics(true) });
+  const app = await createApp({ store, config, logger, metrics: createMetrics(true), ...(opts.trainBundleDir !== undefined ? { trainBundleDir: opts.trainBundleDir } : {}) });
   const server = app.listen(opts.port ?? 8080, opts.host ?? '127.0.0.1');
   // Slow or idle clients cannot hold sockets for ever (node:http defaults: requestTimeout 300 s, no connection cap).
   server.requestTimeout = settings.requestTimeoutSeconds * 1000;
