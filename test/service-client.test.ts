@@ -28,6 +28,20 @@ async function freshRun(epsilon = 10) {
 }
 
 describe('@dpledger/client', () => {
+  it('mints a run token; a client on that token reserves, commits and closes the run and reads nothing', async () => {
+    const { c, run } = await freshRun();
+    const minted = await c.createRunToken(run.id, 600);
+    expect(minted.run_id).toBe(run.id);
+    const scoped = createClient({ baseUrl: svc.url, apiKey: minted.token });
+    const r = await scoped.reserve(run.id, { steps: 3, event: step });
+    await scoped.commit(r.id, 3);
+    await expect(scoped.listBudgets()).rejects.toMatchObject({ status: 401 });
+    await expect(scoped.getRun(run.id)).rejects.toMatchObject({ status: 401 });
+    await expect(scoped.createRunToken(run.id)).rejects.toMatchObject({ status: 401 });
+    const closed = await scoped.closeRun(run.id, { model_digest: { sha256: 'a'.repeat(64) }, dataset_digest: { sha256: 'b'.repeat(64) } });
+    expect(closed).toMatchObject({ status: 'closed', event_count: 3 });
+  });
+
   it('retries a lost response and a 5xx with the same Idempotency-Key, and the service counts once', async () => {
     const { run } = await freshRun();
     const keys: string[] = [];

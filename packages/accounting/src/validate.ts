@@ -1,4 +1,7 @@
-/** Runtime validation of DpEvents (for JS callers and untrusted JSON); mirrors the ranges in openapi.yaml. */
+/**
+ * Runtime validation of DpEvents (for JS callers and untrusted JSON); the ranges are openapi.yaml's, and
+ * services/accountant/src/dp-event-ranges.test.ts walks the spec to prove every bound matches.
+ */
 import type { DpEvent, DpEventKind } from './dp-event.js';
 import { AccountingError } from './errors.js';
 
@@ -16,8 +19,10 @@ const KIND_FIELDS: Record<DpEventKind, readonly string[]> = {
   composed: ['events'],
 };
 
-/** Largest finite parameter the wire format accepts (openapi.yaml `maximum`). */
+/** Largest finite parameter the wire format accepts (openapi.yaml `maximum` of the number fields). */
 export const MAX_PARAMETER = 1e15;
+/** Largest count or size the wire format accepts (openapi.yaml `maximum` of the integer fields). */
+export const MAX_COUNT = 1e12;
 /** Deepest nesting accepted, so a hostile event cannot exhaust the stack. */
 export const MAX_DEPTH = 64;
 
@@ -34,7 +39,7 @@ function num(e: Record<string, unknown>, key: string, p: string, lo: number, hi:
 }
 
 function int(e: Record<string, unknown>, key: string, p: string, lo: number): number {
-  const v = num(e, key, p, lo, MAX_PARAMETER, false);
+  const v = num(e, key, p, lo, MAX_COUNT, false);
   if (!Number.isInteger(v)) fail(`${p}/${key}`, `${key} must be an integer`);
   return v;
 }

@@ -21,7 +21,11 @@ export function formatTable(columns: Column[], rows: string[][]): string {
   return [line(columns.map((c) => c.header)), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
 }
 
-/** A number for humans: up to `digits` significant digits, 'inf' for Infinity. @example formatNumber(1.71177009) // '1.7118' */
+/**
+ * A parameter the user gave (q, sigma, delta, a target) echoed back: up to `digits` significant digits to nearest,
+ * 'inf' for Infinity (plain ASCII for terminals and scripts). Never for a privacy loss: that is formatUp, which is
+ * @dpledger/accounting's formatEpsilon (rounded up). @example formatNumber(1.71177009) // '1.7118'
+ */
 export function formatNumber(x: number, digits = 5): string {
   if (x === Infinity) return 'inf';
   if (!Number.isFinite(x)) return String(x);

@@ -121,6 +121,12 @@ export function createClient(opts: ClientOptions) {
     /** Submits a one-run audit (canary scores and secret inclusion bits) before closing; answers the signed section. */
     submitAudit: (runId: string, body: AuditBody) => unwrap(api.POST('/v1/runs/{run_id}/audit', { ...run(runId), body: body as S['AuditSubmit'] })),
     closeRun: (runId: string, body: S['RunClose']) => unwrap(api.POST('/v1/runs/{run_id}/close', { ...run(runId), body })),
+    /**
+     * Mints a run-scoped token (tenant key only): it can reserve, commit, audit and close `runId`, nothing else,
+     * until `expires_at` (`ttlSeconds` 60 to 86400, default 3600). Hand it, not the API key, to a browser.
+     */
+    createRunToken: (runId: string, ttlSeconds?: number) =>
+      unwrap(api.POST('/v1/runs/{run_id}/tokens', { ...run(runId), body: ttlSeconds === undefined ? {} : { ttl_seconds: ttlSeconds } })),
     getReport: (runId: string) => unwrap(api.GET('/v1/runs/{run_id}/report', run(runId))),
     getProof: (runId: string, sequence: number) =>
       unwrap(api.GET('/v1/runs/{run_id}/proof/{sequence}', { params: { path: { run_id: runId, sequence: String(sequence) } } })),

@@ -34,12 +34,12 @@ const elapsed = () => ((performance.now() - started) / 1000).toFixed(0);
 const history = await trainer.fit(xs, ys, {
   ...(process.env.STEPS ? { steps: env('STEPS') } : { epochs }),
   callbacks: {
-    onEpochEnd: (epoch, logs) => {
-      console.log(`epoch ${epoch}  step ${logs.step}  test accuracy ${(accuracy(model, t.xs, t.ys) * 100).toFixed(2)}%  epsilon ${trainer.epsilon(delta).toFixed(3)} (${trainer.accountantKind}${trainer.noiseRng === 'seeded' ? `; ${SEEDED_RUN_CAVEAT}` : ''})  ${elapsed()} s`);
+    onEpochEnd: async (epoch, logs) => {
+      console.log(`epoch ${epoch}  step ${logs.step}  test accuracy ${((await accuracy(model, t.xs, t.ys)) * 100).toFixed(2)}%  epsilon ${trainer.epsilon(delta).toFixed(3)} (${trainer.accountantKind}${trainer.noiseRng === 'seeded' ? `; ${SEEDED_RUN_CAVEAT}` : ''})  ${elapsed()} s`);
     },
   },
 });
-const acc = accuracy(model, t.xs, t.ys);
+const acc = await accuracy(model, t.xs, t.ys);
 const rdp = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(trainer.ledger).getEpsilon(delta);
 const pld = new PldAccountant().compose(trainer.ledger).getEpsilon(delta);
 console.log(`RESULT test accuracy ${(acc * 100).toFixed(2)}%  epsilon ${rdp.toFixed(3)} (RDP) / ${pld.toFixed(3)} (PLD)${trainer.noiseRng === 'seeded' ? ` (${SEEDED_RUN_CAVEAT})` : ''} at delta ${delta}  steps ${history.steps}  wall ${elapsed()} s`);

@@ -1,22 +1,25 @@
 /**
- * Browser harness for the webgl (GPU) code path: the trainer's clipped gradient sums for a small MLP and a small
- * CNN with fixed weights and inputs, computed on `cpu` and then on `webgl` in the same page. Bundled by
- * `vite.config.ts` and driven by test/browser-webgl.test.ts in headless Chromium.
+ * Browser harness for the GPU code paths: the trainer's clipped gradient sums for a small MLP and a small
+ * CNN with fixed weights and inputs, computed on `cpu` and then on `webgl` or `webgpu` in the same page. Bundled by
+ * `vite.config.ts` and driven by test/browser-webgl.test.ts and test/browser-webgpu.test.ts in headless Chromium.
  */
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu'; // registers 'webgpu' where navigator.gpu exists
+import { useBackend } from '../src/backends/use-backend.js';
 import { clippedGradSum, perSampleGradNorms } from '../src/per-sample/index.js';
 
 /** One model's results on one backend. */
 export interface BackendRun { backend: string; norms: number[]; sums: number[][] }
 
 /** One model's results on both backends. */
-export interface ModelRun { name: string; clipNorm: number; shapes: number[][]; cpu: BackendRun; webgl: BackendRun }
+export interface ModelRun { name: string; clipNorm: number; shapes: number[][]; cpu: BackendRun; gpu: BackendRun }
 
 /** What the page returns to the test. */
 export interface HarnessResult {
   activeBackend: string;
+  /** webgl only (webgpu is always float32). */
   float32Textures: boolean;
-  /** WebGL programs compiled by the webgl backend while the harness ran: > 0 proves shaders did the work. */
+  /** Programs (webgl) or pipelines (webgpu) compiled while the harness ran: > 0 proves shaders did the work. */
   shaderPrograms: number;
   renderer: string;
   models: ModelRun[];
@@ -54,10 +57,10 @@ function labels(): tf.Tensor {
   return tf.oneHot(tf.tensor1d(Array.from({ length: BATCH }, (_, i) => (3 * i) % 10), 'int32'), 10);
 }
 
-function runOn(backend: string, model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, clipNorm: number): BackendRun {
-  const norms = Array.from(perSampleGradNorms(model, x, y, { loss: 'categoricalCrossentropy' }));
+async function runOn(backend: string, model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, clipNorm: number): Promise<BackendRun> {
+  const norms = Array.from(await perSampleGradNorms(model, x, y, { loss: 'categoricalCrossentropy' }));
   const sums = clippedGradSum(model, x, y, { loss: 'categoricalCrossentropy', clipNorm });
-  const values = sums.map((s) => Array.from(s.dataSync()));
+  const values = await Promise.all(sums.map(async (s) => Array.from(await s.data())));
   tf.dispose(sums);
   return { backend, norms, sums: values };
 }
@@ -70,35 +73,39 @@ function rendererName(): string {
 
 /**
  * Runs the comparison: cpu first (which also fixes each model's clip norm at its median per-example norm, so
- * that some examples are clipped and some are not), then webgl, which stays the active backend.
+ * that some examples are clipped and some are not), then `target` (webgl or webgpu), which stays the active backend.
  *
  * @example
- * const result = await runHarness(); // result.activeBackend === 'webgl'
+ * const result = await runHarness('webgl'); // result.activeBackend === 'webgl'
  */
-export async function runHarness(): Promise<HarnessResult> {
+export async function runHarness(target: 'webgl' | 'webgpu' = 'webgl'): Promise<HarnessResult> {
   if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend failed to initialise');
   const cases = [
     { name: 'mlp', model: mlp(), x: inputs([BATCH, 20]), y: labels() },
     { name: 'cnn', model: cnn(), x: inputs([BATCH, 12, 12, 1]), y: labels() },
   ];
-  const partial = cases.map(({ name, model, x, y }) => {
-    const norms = perSampleGradNorms(model, x, y, { loss: 'categoricalCrossentropy' });
+  const partial = await Promise.all(cases.map(async ({ name, model, x, y }) => {
+    const norms = await perSampleGradNorms(model, x, y, { loss: 'categoricalCrossentropy' });
     const clipNorm = Float32Array.from(norms).sort()[Math.floor(norms.length / 2)]!;
     return { name, clipNorm, shapes: model.trainableWeights.map((w) => w.shape as number[]),
-      cpu: runOn('cpu', model, x, y, clipNorm) };
-  });
-  // Small tensors would otherwise be computed by webgl's cpu fallback, not by shaders.
-  tf.env().set('WEBGL_CPU_FORWARD', false);
-  if (!(await tf.setBackend('webgl'))) throw new Error('webgl backend failed to initialise');
-  const models = partial.map((p, i) => {
+      cpu: await runOn('cpu', model, x, y, clipNorm) };
+  }));
+  // Small tensors would otherwise be computed by the backend's cpu fallback, not by shaders.
+  tf.env().set(target === 'webgl' ? 'WEBGL_CPU_FORWARD' : 'WEBGPU_CPU_FORWARD', false);
+  // useBackend('webgpu') finds the adapter and registers the chunked AddN (tfjs 4.22's is silently wrong past 7 inputs)
+  if (target === 'webgpu') await useBackend('webgpu');
+  else if (!(await tf.setBackend(target))) throw new Error(`${target} backend failed to initialise`);
+  const models = [];
+  for (const [i, p] of partial.entries()) {
     const { model, x, y } = cases[i]!;
-    return { ...p, webgl: runOn(tf.getBackend(), model, x, y, p.clipNorm) };
-  });
+    models.push({ ...p, gpu: await runOn(tf.getBackend(), model, x, y, p.clipNorm) });
+  }
+  const b = tf.backend() as unknown as { binaryCache?: object; pipelineCache?: object; adapterInfo?: object };
   return {
     activeBackend: tf.getBackend(),
-    float32Textures: tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED'),
-    shaderPrograms: Object.keys((tf.backend() as unknown as { binaryCache: object }).binaryCache).length,
-    renderer: rendererName(),
+    float32Textures: target === 'webgl' ? tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') : true,
+    shaderPrograms: Object.keys((target === 'webgl' ? b.binaryCache : b.pipelineCache) ?? {}).length,
+    renderer: target === 'webgl' ? rendererName() : JSON.stringify(b.adapterInfo ?? {}),
     models,
   };
 }

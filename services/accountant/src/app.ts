@@ -28,7 +28,9 @@ import { budgetRoutes } from './routes/budgets.js';
 import { eventRoutes } from './routes/events.js';
 import { opsRoutes } from './routes/ops.js';
 import { reportRoutes } from './routes/reports.js';
+import { runTokenRoutes } from './routes/run-tokens.js';
 import { runRoutes } from './routes/runs.js';
+import { createTrainRouter } from './train/train-router.js';
 import type { Store } from './store/store.js';
 
 /** openapi.yaml at the repository root. */
@@ -51,6 +53,8 @@ export interface AppDeps {
   metrics?: ServiceMetrics;
   /** PLD epsilon of a ledger (default: @dpledger/accounting's PldAccountant in a worker thread with a time limit). */
   pldEpsilon?: PldEpsilon;
+  /** Directory of the `/train` page bundle (default: packages/trainer/browser/train-dist, `npm run build:train`). */
+  trainBundleDir?: string;
   /** Dashboard session lifetimes and per-tenant cap, and login rate limits (defaults in dashboard/). */
   sessions?: Omit<SessionOptions, 'now'>;
   loginLimits?: LoginLimits;
@@ -121,12 +125,14 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   // Dashboard reads, like API reads, first log reservations that expired uncommitted (ledger/expiry.ts).
   const source = loggingDueFirst(ctx.engine, storeSource(deps.store, keys, { meters, now }), ['listBudgets', 'listRuns', 'getRun', 'listEvents'] as const);
   const sessions = new SessionTable(deps.store, { ...deps.sessions, now: () => now().getTime() });
+  app.use(createTrainRouter({ ctx, sessions, ...(deps.trainBundleDir !== undefined ? { bundleDir: deps.trainBundleDir } : {}) }));
   app.use(createDashboardRouter({ source, sessions, limiter: new LoginLimiter(deps.loginLimits), now: () => now().getTime() }));
-  app.use('/v1', authenticate(deps.store, config.adminToken));
+  app.use('/v1', authenticate(deps.store, config.adminToken, now));
   const v1 = express.Router(ROUTER_OPTIONS);
   adminRoutes(v1, ctx);
   budgetRoutes(v1, ctx);
   runRoutes(v1, ctx);
+  runTokenRoutes(v1, ctx);
   eventRoutes(v1, ctx);
   reportRoutes(v1, ctx);
   checkRoutes(v1, operations, '/v1/');

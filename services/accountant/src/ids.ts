@@ -1,5 +1,5 @@
 /** Random identifiers and secrets (node:crypto; 96 bits for ids, 256 bits for API key secrets). */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 /**
  * A new random id with a type prefix.
@@ -14,10 +14,5 @@ export function newSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/**
- * SHA-256 hex of a string. API keys carry 256 random bits, so a plain hash is enough to store them safely.
- * @example sha256Hex('abc') // 'ba7816bf...'
- */
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
+/** SHA-256 hex (API keys carry 256 random bits, so a plain hash stores them safely): @dpledger/audit's, the one copy. */
+export { sha256Hex } from '@dpledger/audit';

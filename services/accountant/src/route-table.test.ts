@@ -15,11 +15,12 @@ const s = useTestApp();
 const spec = parseYaml(readFileSync(DEFAULT_SPEC_PATH, 'utf8')) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
 const operations = specOperations(spec as unknown as Record<string, unknown>);
 
-type Credential = 'none' | 'garbage' | 'other tenant' | 'tenant' | 'admin';
-const CREDENTIALS: Credential[] = ['none', 'garbage', 'other tenant', 'tenant', 'admin'];
+type Credential = 'none' | 'garbage' | 'other tenant' | 'tenant' | 'admin' | 'run token';
+const CREDENTIALS: Credential[] = ['none', 'garbage', 'other tenant', 'tenant', 'admin', 'run token'];
 
-/** Whether the spec lets a credential past an operation's guard. */
-const admitted = (op: SpecOperation, c: Credential) => op.access === 'public' || (op.access === 'admin' ? c === 'admin' : c === 'tenant' || c === 'other tenant');
+/** Whether the spec lets a credential past an operation's guard (the run token is of the run the paths name). */
+const admitted = (op: SpecOperation, c: Credential) =>
+  op.access === 'public' || (op.access === 'admin' ? c === 'admin' : c === 'tenant' || c === 'other tenant' || (op.access === 'run' && c === 'run token'));
 
 /** Case variants of a concrete path: each static segment upper-cased in turn (so '/V1/...'), and a trailing slash. */
 function variants(template: string, concrete: string): string[] {
@@ -46,8 +47,10 @@ describe('route table from openapi.yaml', () => {
     expect(reservation.status).toBe(201);
     const other = await s.fresh('other');
     const spare = await request(s.t.app).post('/v1/api-keys').set(auth(ADMIN)).send({ tenant: 'spare' });
+    const runToken = await request(s.t.app).post(`/v1/runs/${run.id}/tokens`).set(auth(s.key)).send({});
+    expect(runToken.status).toBe(201);
     const params: Record<string, string> = { budget_id: budget.id, run_id: run.id, reservation_id: reservation.body.id, sequence: '0', key_id: spare.body.key_id };
-    const headers: Record<Credential, Record<string, string>> = { none: {}, garbage: auth('dpl_garbage'), 'other tenant': auth(other), tenant: auth(s.key), admin: auth(ADMIN) };
+    const headers: Record<Credential, Record<string, string>> = { none: {}, garbage: auth('dpl_garbage'), 'other tenant': auth(other), tenant: auth(s.key), admin: auth(ADMIN), 'run token': auth(runToken.body.token) };
     const concrete = (template: string) => template.replace(/\{([a-z_]+)\}/g, (_, name: string) => params[name]!);
 
     // Variants first: none of them may reach a handler, so none may write.

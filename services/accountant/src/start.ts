@@ -37,6 +37,8 @@ export interface StartOptions extends Partial<ServiceSettings> {
   logLevel?: string;
   /** SQLite commit durability (default DPLEDGER_SQLITE_SYNCHRONOUS, else 'full'); see SqliteSynchronous. */
   sqliteSynchronous?: SqliteSynchronous;
+  /** Directory of the `/train` page bundle (default: packages/trainer/browser/train-dist, `npm run build:train`). */
+  trainBundleDir?: string;
 }
 
 export interface RunningAccountant {
@@ -77,7 +79,7 @@ export async function startAccountant(opts: StartOptions = {}): Promise<RunningA
   if (store instanceof PgStore) registerPoolMetrics(metrics, () => store.poolStats());
   const keys = await KeyRing.open(store, () => new Date(), kek);
   const config = { adminToken: admin.token, trustProxy: settings.trustProxy, maxBudgetsPerTenant: settings.maxBudgetsPerTenant, maxRunsPerTenant: settings.maxRunsPerTenant };
-  const app = await createApp({ store, keys, config, logger, metrics });
+  const app = await createApp({ store, keys, config, logger, metrics, ...(opts.trainBundleDir !== undefined ? { trainBundleDir: opts.trainBundleDir } : {}) });
   // Another replica may rotate the signing key: re-read the ring at this interval (reading /v1/keys also refreshes).
   const refreshMs = opts.keyRefreshMs ?? envInt('DPLEDGER_KEY_REFRESH_MS') ?? 30_000;
   const refresher = setInterval(() => keys.refresh().catch((err: unknown) => logger.warn({ err }, 'signing key refresh failed')), refreshMs);

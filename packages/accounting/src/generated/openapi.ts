@@ -299,6 +299,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/runs/{run_id}/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mint a run-scoped token for one open run (for a browser that trains against the accountant).
+         * @description The token can reserve budget on this run, commit those reservations, submit the run's audit and close
+         *     the run; every other route refuses it (401), and a run route of another run answers 403. It expires
+         *     after `ttl_seconds` (default 3600, at most 86400) and is stored only as its SHA-256. Only a tenant API
+         *     key can mint one (a token cannot mint tokens); the dashboard mints them with its session for `/train`.
+         */
+        post: operations["createRunToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/runs/{run_id}/report": {
         parameters: {
             query?: never;
@@ -798,6 +823,17 @@ export interface components {
             epsilon_lower: number;
             confidence: number;
         };
+        RunTokenCreate: {
+            /** @description Lifetime of the token (default 3600). */
+            ttl_seconds?: number;
+        };
+        RunToken: {
+            /** @description The bearer secret; shown once, stored only as its SHA-256. */
+            token: string;
+            run_id: string;
+            /** Format: date-time */
+            expires_at: string;
+        };
         RunClose: {
             model_digest: components["schemas"]["Digest"];
             dataset_digest: components["schemas"]["Digest"];
@@ -1265,6 +1301,7 @@ export interface operations {
             };
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
@@ -1303,6 +1340,7 @@ export interface operations {
             };
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
@@ -1334,6 +1372,7 @@ export interface operations {
             };
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
         };
@@ -1360,6 +1399,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Run"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+        };
+    };
+    createRunToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: components["parameters"]["RunId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RunTokenCreate"];
+            };
+        };
+        responses: {
+            /** @description The token; shown once. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunToken"];
                 };
             };
             400: components["responses"]["Problem"];

@@ -6,6 +6,9 @@ import { describeAccountantContract } from '../testing/accountant-contract.js';
 import reference from './fixtures/pld-reference.json' with { type: 'json' };
 import { rdpReference } from '../fixtures/reference.js';
 import { normCdf } from './normal.js';
+import { additiveNoisePld, composePld, IDENTITY_PLD, pldDelta, pldEpsilon, selfComposePld } from './pld.js';
+import { MAX_GROUPS } from './pld-cost.js';
+import { deltaForEpsilon, epsilonForDelta } from './pmf.js';
 
 const rdpRef = rdpReference();
 
@@ -69,6 +72,18 @@ describe('PldAccountant behaviour', () => {
     const eps = acc.getEpsilon(1e-5);
     expect(acc.getDelta(eps)).toBeLessThanOrEqual(1e-5 * (1 + 1e-6));
     expect(acc.getDelta(eps * 0.99)).toBeGreaterThan(1e-5);
+    // the directions themselves: the accountant's delta is the larger of the two, whichever slot holds it
+    const step = selfComposePld(additiveNoisePld('gaussian', 0.8, 0.05, 1e-4), 50);
+    const swapped = { remove: step.add, add: step.remove };
+    for (const e of [0.5, 1, 2]) {
+      const [remove, add] = [deltaForEpsilon(step.remove, 1e-4, e), deltaForEpsilon(step.add, 1e-4, e)];
+      expect(remove).toBeGreaterThan(add * 1.5); // the directions differ, so taking the wrong one would show
+      expect(acc.getDelta(e)).toBeCloseTo(remove, 12);
+      expect(pldDelta(step, 1e-4, e)).toBe(remove);
+      expect(pldDelta(swapped, 1e-4, e)).toBe(remove); // the worse direction in the add slot is still found
+    }
+    expect(pldEpsilon(swapped, 1e-4, 1e-5)).toBe(pldEpsilon(step, 1e-4, 1e-5));
+    expect(pldEpsilon(swapped, 1e-4, 1e-5)).toBeGreaterThan(epsilonForDelta(step.add, 1e-4, 1e-5));
   });
 
   it('composes epsilon_delta events pessimistically (basic composition is an upper bound)', () => {
@@ -102,6 +117,10 @@ describe('PldAccountant behaviour', () => {
     for (const e of events) oneByOne.compose(e);
     const eps = together.getEpsilon(1e-6);
     expect(oneByOne.getEpsilon(1e-6)).toBeCloseTo(eps, 9);
+    // both paths above fold (20 leaves > MAX_GROUPS); the reference composes the 20 PLDs directly, with no folding
+    expect(events.length).toBeGreaterThan(MAX_GROUPS);
+    const direct = events.reduce((pld, e) => composePld(pld, additiveNoisePld('laplace', (e as { noise_multiplier: number }).noise_multiplier, 1, 1e-4)), IDENTITY_PLD);
+    expect(eps).toBeCloseTo(pldEpsilon(direct, 1e-4, 1e-6), 9);
     // Pure DP composes at most additively (Dwork & Roth 2014, Thm. 3.16), and PLD is tighter for 20 Laplace releases.
     const basic = events.reduce((s, e) => s + 1 / (e as { noise_multiplier: number }).noise_multiplier, 0);
     expect(eps).toBeLessThan(basic);

@@ -83,10 +83,10 @@ function auditCheck(p: PrivacyReportPredicate): Check {
     return { name, status: 'fail', detail: `the signed audit counts are not valid: ${(err as Error).message}` };
   }
   if (Math.abs(ours - a.epsilon_lower) > 1e-6 * Math.max(1, ours)) {
-    return { name, status: 'fail', detail: `recomputed epsilon_lower ${fmt(ours)} from the signed counts, the report says ${fmt(a.epsilon_lower)}` };
+    return { name, status: 'fail', detail: `recomputed epsilon_lower ${fmtDown(ours)} from the signed counts, the report says ${fmtDown(a.epsilon_lower)}` };
   }
   const eps = chargedEpsilon(p);
-  const detail = `${a.correct} of ${a.guesses} guesses right on ${a.canaries} ${a.canary_kind} canaries (${a.method}, ${a.selection}): epsilon_lower ${fmt(ours)} at ${fmt(100 * a.confidence)}% confidence, run epsilon ${fmt(eps)}`;
+  const detail = `${a.correct} of ${a.guesses} guesses right on ${a.canaries} ${a.canary_kind} canaries (${a.method}, ${a.selection}): epsilon_lower ${fmtDown(ours)} at ${fmt(100 * a.confidence)}% confidence, run epsilon ${fmtUp(eps)}`;
   return { name, status: ours <= eps ? 'pass' : 'fail', detail: ours <= eps ? detail : `${detail}: the measured privacy loss EXCEEDS the claimed epsilon; the noise or clipping did not do what was logged` };
 }
 
@@ -136,7 +136,8 @@ export function fmtUp(x: number): string {
 }
 
 /**
- * A remaining budget for people: 4 significant digits, rounded DOWN, never above what is left.
+ * A remaining budget or a measured lower bound for people: 4 significant digits, rounded DOWN, never above what is
+ * left or what was measured.
  * @example fmtDown(0.79519) // '0.7951'
  */
 export function fmtDown(x: number): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RdpAccountant } from '@dpledger/accounting';
+import { formatEpsilon, RdpAccountant } from '@dpledger/accounting';
 import { assertStatement, buildComplianceModel, buildStatement, epsilonCurve, generateSigningKey, oneRunEpsilonLowerBound, renderReportHtml, renderReportPdf, signReport, type PrivacyReportPredicate } from '@dpledger/audit';
 import { DATASET_DIGEST, MODEL_DIGEST, STEP, sampleRecords, samplePredicate } from '../fixtures/sample-report.js';
 import { chargedEpsilon, fmtUp } from './checks.js';
@@ -69,6 +69,15 @@ describe('checks', () => {
     expect(statusOf(report({ audit: { ...pass, epsilon_lower: pass.epsilon_lower * 0.5 } }), audit)).toBe('fail');
     expect(statusOf(report({ audit: { ...pass, correct: 101 } }), audit)).toBe('fail');
     expect(statusOf(report(), audit)).toBe('skip');
+  });
+
+  it('the audit check prints the run epsilon rounded up and the measured lower bound rounded down (issue 14.6)', () => {
+    const audit = auditOf(75);
+    const epsilon = { delta: 1e-5, rdp: { epsilon: 1.23441, order: truth.order }, pld: null };
+    const model = buildComplianceModel({ envelope: report({ audit, epsilon }), keys: [key.publicJwk], events: records });
+    const detail = model.checks.find((c) => /Empirical audit/.test(c.name))!.detail;
+    expect(detail).toContain('run epsilon 1.235'); // to nearest it read 1.234, below the run's epsilon
+    expect(detail).toContain(`epsilon_lower ${formatEpsilon(audit.epsilon_lower, { significant: 4, direction: 'down' })} at`);
   });
 
   it('a statement with a malformed audit section is refused', () => {

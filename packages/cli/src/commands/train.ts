@@ -5,7 +5,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { createClient } from '@dpledger/client';
-import { AccountingError, deltaTooLarge, formatEpsilon, stepsForEpochs, stepsPerEpoch, type DpEvent, type EpochSpec } from '@dpledger/accounting';
+import { AccountingError, deltaTooLarge, formatEpsilon, stepsForEpochs, type DpEvent, type EpochSpec } from '@dpledger/accounting';
 import {
   DPTrainer, SEEDED_RUN_CAVEAT, TrainerError, accuracy, buildModel, loadIdx, loadModelFile, modelLayout, saveModelFiles, toTensors, useBackend,
   type BackendName, type BuiltinModel, type DPTrainerOptions, type NoisyLossOptions, type OptimizerConfig, type StepResult,
@@ -101,33 +101,23 @@ function duration(seconds: number): string {
 }
 
 /**
- * The steps training will run (training.steps, or training.epochs by @dpledger/accounting stepsForEpochs) and the
- * epoch length. A privacy.target.epochs that prices a different count is refused: the noise must be calibrated
- * for exactly the steps that run.
+ * The steps training will run (training.steps, or training.epochs by @dpledger/accounting stepsForEpochs); the
+ * trainer's target is that step count. A privacy.target.epochs that prices a different count is refused: the noise
+ * must be calibrated for exactly the steps that run.
  */
-function plannedSteps(c: TrainConfig, datasetSize: number): { total: number; perEpoch: number } {
+function plannedSteps(c: TrainConfig, datasetSize: number): { total: number } {
   const epoch: EpochSpec = { sampler: c.privacy.sampler ?? 'poisson', datasetSize, expectedBatchSize: c.privacy.expectedBatchSize };
   try {
-    const perEpoch = stepsPerEpoch(epoch);
     const total = c.training.steps ?? stepsForEpochs(c.training.epochs!, epoch);
     const targetEpochs = c.privacy.target?.epochs;
     if (targetEpochs !== undefined && stepsForEpochs(targetEpochs, epoch) !== total) {
       throw new CliError(`config: "privacy.target.epochs" ${targetEpochs} is ${stepsForEpochs(targetEpochs, epoch)} steps, but training runs ${total}; drop it or make them agree`);
     }
-    return { total, perEpoch };
+    return { total };
   } catch (err) {
     if (err instanceof AccountingError) throw new CliError(`config: ${err.message}`);
     throw err;
   }
-}
-
-/**
- * The trainer's target is given in epochs and it calibrates for ceil(epochs x perEpoch) steps; (total - 1/4) /
- * perEpoch lands that product within 1/4 below `total`, so it calibrates for exactly `total` whether it rounds up
- * or to the nearest step.
- */
-function targetEpochs(total: number, perEpoch: number): number {
-  return (total - 0.25) / perEpoch;
 }
 
 /** Runs the command; resolves to the exit status. */
@@ -169,12 +159,12 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
   }
   // the trainer prices every step under the relation of the budget the run is bound to
   const budgetRelation = client && remote ? (await client.getBudget((await client.getRun(remote.runId)).budget_id)).neighboring_relation : undefined;
-  const { total, perEpoch } = plannedSteps(c, train.count);
+  const { total } = plannedSteps(c, train.count);
   const options: DPTrainerOptions = {
     model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: c.optimizer, clipNorm: c.privacy.clipNorm,
     expectedBatchSize: c.privacy.expectedBatchSize, datasetSize: train.count, sampler: c.privacy.sampler,
     secureMode: c.privacy.secureMode, seed: c.privacy.seed, noise: c.privacy.noise, allowLargeDelta, maxPhysicalBatchSize: c.privacy.maxPhysicalBatchSize,
-    ...(c.privacy.target ? { target: { epsilon: c.privacy.target.epsilon, delta, epochs: targetEpochs(total, perEpoch) } } : { noiseMultiplier: c.privacy.noiseMultiplier }),
+    ...(c.privacy.target ? { target: { epsilon: c.privacy.target.epsilon, delta, steps: total } } : { noiseMultiplier: c.privacy.noiseMultiplier }),
     accountant: client && remote ? { client, runId: remote.runId, reserveSteps: remote.reserveSteps, neighboringRelation: budgetRelation } : ((c.accountant as 'rdp' | 'pld' | undefined) ?? 'rdp'),
   };
   let trainer: DPTrainer;
@@ -208,7 +198,7 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
   const out = at(c.output);
   await mkdir(out, { recursive: true });
   const saved = await saveModelFiles(model, join(out, 'model'));
-  const testAccuracy = accuracy(model, testT.xs, testT.ys);
+  const testAccuracy = await accuracy(model, testT.xs, testT.ys);
   if (client && remote && remote.closeRun !== false) {
     await client.closeRun(remote.runId, { model_digest: { sha256: saved.sha256 }, dataset_digest: { sha256: train.manifest.sha256 } });
   }

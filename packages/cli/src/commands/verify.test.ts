@@ -1,7 +1,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAccountant, type RunningAccountant } from '@dpledger/accountant';
+import { createApiKey, createClient } from '@dpledger/client';
 import { buildStatement, eventLogCommitment, generateSigningKey, signReport, type EventRecord, type PrivacyReportPredicate } from '@dpledger/audit';
 import { CliError } from '../cli-error.js';
 import { run, type VerifyIo } from './verify.js';
@@ -151,5 +153,35 @@ describe('dpledger verify', () => {
       await expect(run(args, sink)).rejects.toSatisfy((e: unknown) => e instanceof CliError && e.exitCode === 2);
     }
     expect(readFileSync(reportPath, 'utf8')).toBe(JSON.stringify(envelope));
+  });
+});
+
+describe('dpledger verify --server against a running accountant', () => {
+  let svc: RunningAccountant;
+  beforeAll(async () => {
+    svc = await startAccountant({ port: 0, host: '127.0.0.1', dataDir: mkdtempSync(join(tmpdir(), 'acct-verify-')), adminToken: 'admin-token-for-tests-0123456789', logLevel: 'silent' });
+  });
+  afterAll(async () => {
+    await svc?.close();
+  });
+
+  it('verifies a report the service signed with the keys it serves, over real HTTP, and its event log', async () => {
+    const { api_key } = await createApiKey(svc.url, svc.adminToken, 'acme-verify');
+    const client = createClient({ baseUrl: svc.url, apiKey: api_key });
+    const budget = await client.createBudget({ name: 'verify', epsilon: 3, delta: 1e-5 });
+    const r = await client.createRun({ budget_id: budget.id, name: 'served', sampler: { kind: 'poisson', dataset_size: 60000, expected_batch_size: 600 }, noise_rng: 'secure' });
+    await client.appendEvents(r.id, [STEP, STEP, STEP]);
+    await client.closeRun(r.id, { model_digest: { sha256: '3'.repeat(64) }, dataset_digest: { sha256: '4'.repeat(64) } });
+    const served = file('served.json', await client.getReport(r.id));
+    const events = file('served-events.json', { events: await client.listEvents(r.id) });
+    const io = { stdout: '', stderr: '' };
+    const real: VerifyIo = { out: (t: string) => void (io.stdout += t), err: (t: string) => void (io.stderr += t), fetch: (...args: Parameters<typeof fetch>) => fetch(...args) };
+    expect(await run([served, '--server', svc.url, '--events', events], real)).toBe(0);
+    const kids = (await client.listKeys()).map((k) => k.kid);
+    expect(io.stdout).toMatch(new RegExp(`VALID: signature verified with key (${kids.join('|')})`));
+    expect(io.stdout).toContain('recomputed from the event log: match');
+    // a key the service does not serve does not verify it
+    const other = capture();
+    expect(await run([served, '--key', keyPath], other.sink)).toBe(1);
   });
 });

@@ -95,7 +95,7 @@ describe('demo summary', () => {
   const result: DemoResult = {
     dataset: 'Fashion-MNIST', accountant: 'x', backend: 'wasm', trainSize: 2000, testSize: 500, steps: 40, stepsTaken: 40, stoppedByBudget: false,
     noiseMultiplier: 0.9, samplingProbability: 0.032, noiseRng: 'secure', epsilonCaveat: null, testAccuracy: 0.6875, budget: { id: 'b', epsilon: 3, delta: 1e-5 }, runId: 'r',
-    epsilonRdp: 2.99943, rdpOrder: 4.9, epsilonPld: 2.3912, keyid: 'KID', audit: { epsilonLower: 0.1234, canaries: 1000, correct: 30, guesses: 50, passed: true },
+    epsilonRdp: 2.99943, rdpOrder: 4.9, epsilonPld: 2.3912, keyid: 'KID', audit: { epsilonLower: 0.12399, canaries: 1000, correct: 30, guesses: 50, passed: true },
     files: { reportJson: '/w/out/report.json', jwk: '/w/out/KID.jwk', events: '/w/out/events.json', html: '/w/out/report.html', pdf: '/w/out/report.pdf', model: '/w/out/model' }, wallSeconds: 14,
   };
 
@@ -105,7 +105,7 @@ describe('demo summary', () => {
     expect(text).toContain('epsilon (RDP)   2.9995 at order 4.9, delta 1e-5'); // 2.99943 rounded up, never to nearest
     expect(text).toContain('epsilon (PLD)   2.3912\n');
     expect(text).not.toContain('seed');
-    expect(text).toContain('audit           epsilon_lower 0.123 from 30 of 50 right guesses on 1000 gradient canaries: PASS');
+    expect(text).toContain('audit           epsilon_lower 0.123 from 30 of 50 right guesses on 1000 gradient canaries: PASS'); // 0.12399 rounded down: a lower bound is never shown above what was measured
     expect(formatSummary({ ...result, audit: null }, '/w')).toContain('audit           none (--canaries 0)');
     expect(verifyCommand(result, '/w')).toBe('npx dpledger verify out/report.json --key out/KID.jwk --events out/events.json');
     expect(verifyCommand(result, '/elsewhere')).toBe('npx dpledger verify /w/out/report.json --key /w/out/KID.jwk --events /w/out/events.json');

@@ -122,7 +122,7 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<DemoResult
     if (stoppedByBudget) say(`the accountant refused step ${stepsTaken + 1}: training stopped at the last allowed step`);
 
     const testSet = toTensors(test, { layout: 'image' });
-    const testAcc = accuracy(model, testSet.xs, testSet.ys);
+    const testAcc = await accuracy(model, testSet.xs, testSet.ys);
     tf.dispose([testSet.xs, testSet.ys]);
     const modelDir = resolve(out, 'model');
     const saved = await saveModelFiles(model, modelDir);

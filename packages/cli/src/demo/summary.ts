@@ -32,7 +32,7 @@ export function formatSummary(r: DemoResult, cwd: string): string {
     `  test accuracy   ${pct(r.testAccuracy)} on ${r.testSize} test images`,
     `  epsilon (RDP)   ${formatEpsilon(r.epsilonRdp, 4)}${r.rdpOrder !== undefined ? ` at order ${r.rdpOrder}` : ''}, delta ${delta}${note}`,
     `  epsilon (PLD)   ${r.epsilonPld === null ? 'not in the report' : `${formatEpsilon(r.epsilonPld, 4)}${note}`}`,
-    `  audit           ${r.audit === null ? 'none (--canaries 0)' : `epsilon_lower ${r.audit.epsilonLower.toFixed(3)} from ${r.audit.correct} of ${r.audit.guesses} right guesses on ${r.audit.canaries} gradient canaries: ${r.audit.passed ? 'PASS (a lower bound at or below the accounted epsilon)' : 'FAIL (measured privacy loss above the accounted epsilon)'}`}`,
+    `  audit           ${r.audit === null ? 'none (--canaries 0)' : `epsilon_lower ${formatEpsilon(r.audit.epsilonLower, { decimals: 3, direction: 'down' })} from ${r.audit.correct} of ${r.audit.guesses} right guesses on ${r.audit.canaries} gradient canaries: ${r.audit.passed ? 'PASS (a lower bound at or below the accounted epsilon)' : 'FAIL (measured privacy loss above the accounted epsilon)'}`}`,
     `  budget          epsilon ${r.budget.epsilon} at delta ${delta} (budget ${r.budget.id}, run ${r.runId})`,
     ...(r.noiseRng === 'seeded' ? ['  randomness      seeded (--seed): anyone who learns the seed can remove the noise; keep it secret'] : []),
     `  report          ${shown(r.files.reportJson, cwd)} (signed by key ${r.keyid}, verified)`,

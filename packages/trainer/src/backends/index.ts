@@ -1,3 +1,4 @@
-/** Backend selection for @dpledger/trainer and the tfjs-backend-wasm 4.22 kernel fixes. */
-export { useBackend, availableBackends, BACKEND_PREFERENCE, type BackendName } from './use-backend.js';
+/** Backend selection for @dpledger/trainer (webgpu in Node through Dawn) and the tfjs 4.22 wasm and webgpu kernel fixes. */
+export { useBackend, availableBackends, backendChoice, BACKEND_PREFERENCE, type BackendName, type BackendChoice } from './use-backend.js';
+export { registerWebGpuFixes } from './webgpu-backend.js';
 export { registerWasmFixes } from './wasm-fixes.js';

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it, vi } from 'vitest';
 import { TrainerError } from '../per-sample/trainer-error.js';
-import { availableBackends, BACKEND_PREFERENCE, useBackend } from './use-backend.js';
+import { availableBackends, BACKEND_PREFERENCE, backendChoice, useBackend } from './use-backend.js';
 import { registerWasmFixes } from './wasm-fixes.js';
 
 describe('useBackend', () => {
@@ -18,6 +18,16 @@ describe('useBackend', () => {
     const active = await useBackend();
     expect(active).toBe((await availableBackends())[0]);
     expect(tf.getBackend()).toBe(active);
+  });
+
+  it("'auto' says which backend it chose and why, and names what it skipped", async () => {
+    const lines: string[] = [];
+    const active = await useBackend('auto', { log: (line) => lines.push(line) });
+    expect(backendChoice()?.backend).toBe(active);
+    expect(lines).toEqual([`@dpledger/trainer backend: ${backendChoice()?.reason}`]);
+    if (active !== 'webgpu') expect(backendChoice()?.reason).toMatch(/webgpu skipped: /); // no GPU adapter here
+    await useBackend('cpu');
+    expect(backendChoice()).toEqual({ backend: 'cpu', reason: 'cpu, as asked' });
   });
 
   it('activates a named backend and reports it', async () => {

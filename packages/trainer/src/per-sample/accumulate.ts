@@ -91,15 +91,18 @@ function accumulate(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, opts: O
 }
 
 /**
- * Per-example L2 norms of the gradient over all trainable weights (no clipping), read back to the CPU.
- * @example perSampleGradNorms(model, xs, ys, { loss: 'meanSquaredError' }) // Float32Array(B)
+ * Per-example L2 norms of the gradient over all trainable weights (no clipping), read back to the CPU
+ * asynchronously (webgpu in Node has no synchronous read).
+ * @example await perSampleGradNorms(model, xs, ys, { loss: 'meanSquaredError' }) // Float32Array(B)
  */
-export function perSampleGradNorms(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor,
-  opts: LossOptions & { rules?: LayerRuleRegistry }): Float32Array {
+export async function perSampleGradNorms(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor,
+  opts: LossOptions & { rules?: LayerRuleRegistry }): Promise<Float32Array> {
   const r = accumulate(model, xs, ys, opts, null);
-  const out = r.norms.dataSync() as Float32Array;
-  tf.dispose([r.norms, r.lossSum]);
-  return Float32Array.from(out);
+  try {
+    return Float32Array.from(await r.norms.data());
+  } finally {
+    tf.dispose([r.norms, r.lossSum]);
+  }
 }
 
 /**

@@ -36,7 +36,7 @@ describe('perExampleLoss matches tfjs-layers metrics and tfjs-core losses, one v
 });
 
 describe('where the loss reads the model output', () => {
-  it('folds a final Activation(softmax) layer into the loss, with the same gradients', () => {
+  it('folds a final Activation(softmax) layer into the loss, with the same gradients', async () => {
     const model = tf.sequential({ layers: [
       tf.layers.dense({ inputShape: [3], units: 5, activation: 'tanh', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
       tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
@@ -44,28 +44,28 @@ describe('where the loss reads the model output', () => {
     ] });
     const xs = tf.randomNormal([4, 3], 0, 1, 'float32', 3);
     const ref = referenceGrads(model, xs, oneHot, (y, p) => tf.metrics.categoricalCrossentropy(y, p));
-    expect(maxNormErr(perSampleGradNorms(model, xs, oneHot, { loss: 'categoricalCrossentropy' }), ref.norms)).toBeLessThan(1e-5);
+    expect(maxNormErr(await perSampleGradNorms(model, xs, oneHot, { loss: 'categoricalCrossentropy' }), ref.norms)).toBeLessThan(1e-5);
     // Explicit fromLogits: true on this model would apply softmax twice: a different (wrong for it) gradient.
-    const twice = perSampleGradNorms(model, xs, oneHot, { loss: 'categoricalCrossentropy', fromLogits: true });
+    const twice = await perSampleGradNorms(model, xs, oneHot, { loss: 'categoricalCrossentropy', fromLogits: true });
     expect(relErr(twice, ref.norms)).toBeGreaterThan(1e-2);
   });
 
-  it('reads a linear output as logits for cross-entropies unless fromLogits is false', () => {
+  it('reads a linear output as logits for cross-entropies unless fromLogits is false', async () => {
     const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) })] });
     const xs = tf.randomNormal([4, 3], 0, 1, 'float32', 5);
     const asLogits = referenceGrads(model, xs, labels, (y, p) => tf.losses.softmaxCrossEntropy(tf.oneHot(y.toInt(), 3), p, undefined, 0, tf.Reduction.NONE));
-    expect(maxNormErr(perSampleGradNorms(model, xs, labels, { loss: 'sparseCategoricalCrossentropy' }), asLogits.norms)).toBeLessThan(1e-5);
+    expect(maxNormErr(await perSampleGradNorms(model, xs, labels, { loss: 'sparseCategoricalCrossentropy' }), asLogits.norms)).toBeLessThan(1e-5);
     const mse = referenceGrads(model, xs, bits, (y, p) => tf.metrics.meanSquaredError(y, p));
-    expect(maxNormErr(perSampleGradNorms(model, xs, bits, { loss: 'meanSquaredError', fromLogits: false }), mse.norms)).toBeLessThan(1e-5);
+    expect(maxNormErr(await perSampleGradNorms(model, xs, bits, { loss: 'meanSquaredError', fromLogits: false }), mse.norms)).toBeLessThan(1e-5);
   });
 
-  it('runs Dropout in training mode (masks differ between calls)', () => {
+  it('runs Dropout in training mode (masks differ between calls)', async () => {
     const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [8], units: 16, activation: 'tanh' }),
       tf.layers.dropout({ rate: 0.5 }), tf.layers.dense({ units: 3, activation: 'softmax' })] });
     const xs = tf.randomNormal([6, 8], 0, 1, 'float32', 6);
     const ys = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'), 3).toFloat();
-    const a = perSampleGradNorms(model, xs, ys, { loss: 'categoricalCrossentropy' });
-    const b = perSampleGradNorms(model, xs, ys, { loss: 'categoricalCrossentropy' });
+    const a = await perSampleGradNorms(model, xs, ys, { loss: 'categoricalCrossentropy' });
+    const b = await perSampleGradNorms(model, xs, ys, { loss: 'categoricalCrossentropy' });
     expect(relErr(a, b)).toBeGreaterThan(1e-3);
   });
 });

@@ -22,7 +22,7 @@ describe.each(['cpu', 'wasm'] as const)('per-example gradients on %s equal a tf.
     const ref = referenceGrads(c.model, c.xs, c.ys, c.ref);
     await tf.setBackend(backend);
     const opts = { loss: c.loss, ...(c.fromLogits === undefined ? {} : { fromLogits: c.fromLogits }) };
-    const norms = perSampleGradNorms(c.model, c.xs, c.ys, opts);
+    const norms = await perSampleGradNorms(c.model, c.xs, c.ys, opts);
     expect(maxNormErr(norms, ref.norms)).toBeLessThan(1e-5);
     // Threshold at the median norm: some examples are clipped, others are not.
     const clipNorm = [...ref.norms].sort((a, b) => a - b)[Math.floor(ref.norms.length / 2)] as number;

@@ -5,7 +5,8 @@ export type TrainerErrorCode =
   | 'bad_input' // tensors, shapes or options that do not fit the model
   | 'invalid_argument' // an argument out of range (clip norms, sizes)
   | 'backend_unavailable' // a named tfjs backend (or a kernel it needs) cannot be loaded or initialised here
-  | 'ledger_mismatch'; // a checkpoint and its remote run disagree on the steps taken (resume would fork the ledger)
+  | 'ledger_mismatch' // a checkpoint and its remote run disagree on the steps taken (resume would fork the ledger)
+  | 'gpu_error'; // the GPU reported an error (validation, out of memory, lost device): the step was not applied
 
 export class TrainerError extends Error {
   override readonly name = 'TrainerError';

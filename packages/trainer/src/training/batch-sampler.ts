@@ -8,10 +8,33 @@
  *   accounts each shuffled step as a plain `gaussian` event at the replace-one sensitivity 2C, under the replace_one
  *   relation only (see step-events.ts), with no amplification claimed.
  */
+import { AccountingError, stepsForEpochs, stepsPerEpoch, type EpochSpec } from '@dpledger/accounting';
 import { uniform53, uniformInt, type RandomSource } from './random-source.js';
 import { fail } from './fail.js';
 
 export type SamplerKind = 'poisson' | 'shuffle';
+
+/**
+ * The epoch the trainer runs, in the terms `dpledger epsilon --batch-size --dataset-size` and `train --config` price
+ * it: from n and B, not from q (round(1 / (B / n)) differs from round(n / B) at halves, e.g. n = 93, B = 2).
+ * @example trainerEpoch('poisson', 60000, 256) // { sampler: 'poisson', datasetSize: 60000, expectedBatchSize: 256 }
+ */
+export function trainerEpoch(kind: SamplerKind, datasetSize: number, expectedBatchSize: number): EpochSpec {
+  return { sampler: kind, datasetSize, expectedBatchSize };
+}
+
+/**
+ * The steps `epochs` epochs are (@dpledger/accounting stepsForEpochs, the one formula), refusals as TrainerErrors.
+ * @example epochSteps(1, trainerEpoch('poisson', 60000, 256)) // 234
+ */
+export function epochSteps(epochs: number, epoch: EpochSpec): number {
+  try {
+    return stepsForEpochs(epochs, epoch);
+  } catch (err) {
+    if (err instanceof AccountingError) fail('invalid_argument', err.message);
+    throw err;
+  }
+}
 
 /** Serializable sampler position (the RNG state is saved separately). */
 export interface SamplerState {
@@ -42,9 +65,12 @@ export class PoissonSampler implements BatchSampler {
     private readonly rng: RandomSource,
     readonly datasetSize: number,
     readonly samplingProbability: number,
+    /** q = expectedBatchSize / datasetSize; when given, the epoch is counted from n and B as the trainer prices it */
+    expectedBatchSize?: number,
   ) {
     if (!(samplingProbability > 0 && samplingProbability <= 1)) fail('invalid_argument', `sampling probability must be in (0, 1], got ${samplingProbability}`);
-    this.stepsPerEpoch = Math.max(1, Math.round(1 / samplingProbability));
+    const epoch: EpochSpec = expectedBatchSize === undefined ? { sampler: 'poisson', samplingProbability } : trainerEpoch('poisson', datasetSize, expectedBatchSize);
+    this.stepsPerEpoch = stepsPerEpoch(epoch);
   }
 
   next(): Int32Array {
@@ -77,7 +103,7 @@ export class ShuffleSampler implements BatchSampler {
     saved?: SamplerState,
   ) {
     if (!(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= datasetSize)) fail('invalid_argument', `batch size must be an integer in [1, ${datasetSize}], got ${batchSize}`);
-    this.stepsPerEpoch = Math.floor(datasetSize / batchSize);
+    this.stepsPerEpoch = stepsPerEpoch(trainerEpoch('shuffle', datasetSize, batchSize));
     if (saved?.permutation && saved.permutation.length === datasetSize) {
       this.permutation = saved.permutation.slice();
       this.cursor = saved.cursor ?? 0;

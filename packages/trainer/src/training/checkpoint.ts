@@ -49,9 +49,10 @@ export type ResumeOptions = Partial<DPTrainerOptions> & { model: tf.LayersModel 
 export async function saveCheckpoint(t: DPTrainer, dir: string): Promise<{ weightsSha256: string }> {
   await t.closeNow();
   await mkdir(dir, { recursive: true });
-  const weights = t.model.getWeights().map((w, i) => ({ name: `${i}`, shape: w.shape.slice(), values: Float32Array.from(w.dataSync()) }));
+  // asynchronous reads: webgpu in Node has no synchronous one
+  const weights = await Promise.all(t.model.getWeights().map(async (w, i) => ({ name: `${i}`, shape: w.shape.slice(), values: Float32Array.from(await w.data()) })));
   const weightsSha256 = await writeTensors(dir, 'weights', weights);
-  const opt = t.internals.optimizer.getState();
+  const opt = await t.internals.optimizer.getState();
   await writeTensors(dir, 'optimizer', opt.slots.flatMap((slot, s) => slot.map((v, w) => ({ name: `${s}/${w}`, shape: v.shape, values: v.values }))));
   const { model: _m, accountant: _a, rules: _r, target: _t, loss, seed: _s, secureMode: _sm, ...rest } = t.options;
   const { rng, noise } = t.internals;

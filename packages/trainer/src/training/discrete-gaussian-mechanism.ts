@@ -93,11 +93,12 @@ export class DiscreteGaussianMechanism {
     this.draw = discreteGaussianSampler(o.rng, this.variance);
   }
 
-  /** g * (round(sum / g) + N_Z(0, S)) per coordinate; inputs are not disposed. */
-  privatize(sums: readonly tf.Tensor[]): tf.Tensor[] {
+  /** g * (round(sum / g) + N_Z(0, S)) per coordinate; inputs are not disposed. Reads the sums asynchronously. */
+  async privatize(sums: readonly tf.Tensor[]): Promise<tf.Tensor[]> {
     const g = this.granularity;
-    return sums.map((s) => {
-      const v = s.dataSync();
+    const all = await Promise.all(sums.map((s) => s.data()));
+    return sums.map((s, k) => {
+      const v = all[k]!;
       const out = new Float32Array(v.length);
       for (let i = 0; i < v.length; i++) out[i] = g * (Math.round(v[i]! / g) + this.draw());
       return tf.tensor(out, s.shape, 'float32');

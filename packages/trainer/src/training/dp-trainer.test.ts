@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SecureRandomSource, DPTrainer, accuracy, clippedGradSum, type ReservationClient } from '@dpledger/trainer';
-import { RdpAccountant } from '@dpledger/accounting';
+import { RdpAccountant, stepsForEpochs } from '@dpledger/accounting';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -103,7 +103,12 @@ describe('DPTrainer steps', () => {
     expect(h.private.batchSizes.filter((b) => b === 0).length).toBeGreaterThan(3); // P(empty) = 0.995^200 = 0.37
     expect(moved.every(Boolean)).toBe(true);
     expect(t.ledger).toEqual({ kind: 'composed', events: [{ kind: 'self_composed', count: 30, event: { kind: 'poisson_sampled', sampling_probability: 0.005, event: { kind: 'gaussian', noise_multiplier: 1 } } }] });
-    expect(t.epsilon(1e-5)).toBe(acc.getEpsilon(1e-5));
+    // against an accountant of its own (acc is the trainer's, so comparing with it would compare a value with itself)
+    const step = { kind: 'poisson_sampled', sampling_probability: 0.005, event: { kind: 'gaussian', noise_multiplier: 1 } } as const;
+    const independent = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step, 30).getEpsilon(1e-5);
+    expect(independent).toBeGreaterThan(0);
+    expect(t.epsilon(1e-5)).toBe(independent);
+    expect(acc.ledger).toEqual(t.ledger); // the accountant handed in is the one that was charged
     await expect(t.fit(xs.slice(0, 10), ys.slice(0, 10), { steps: 1 })).rejects.toMatchObject({ code: 'bad_input' });
   });
 
@@ -136,8 +141,12 @@ describe('DPTrainer steps', () => {
     expect(ends.map(([e]) => e)).toEqual([1, 2]);
     expect(h.valAccuracy).toEqual(ends.map(([, a]) => a));
     const labels = ys.argMax(1);
-    expect(h.valAccuracy[1]).toBeCloseTo(accuracy(model, xs, labels), 10); // one-hot and index labels agree
-    for (const a of h.valAccuracy) expect(a).toBeGreaterThanOrEqual(0);
+    expect(h.valAccuracy[1]).toBeCloseTo(await accuracy(model, xs, labels), 10); // one-hot and index labels agree
+    // the last epoch's accuracy, counted by hand from the final model's predictions (not by accuracy())
+    const predicted = (model.predict(xs) as tf.Tensor).argMax(-1).arraySync() as number[];
+    const truth = labels.arraySync() as number[];
+    expect(h.valAccuracy[1]).toBe(predicted.filter((p, i) => p === truth[i]).length / 40);
+    for (const a of h.valAccuracy) expect(Number.isInteger(a * 40) && a >= 0 && a <= 1).toBe(true); // k of 40 right
     expect(JSON.stringify(t.ledger)).not.toContain('poisson_sampled');
     expect(t.neighboringRelation).toBe('replace_one');
     expect(t.ledger).toEqual({ kind: 'composed', events: [{ kind: 'self_composed', count: 8, event: { kind: 'gaussian', noise_multiplier: 0.5, neighboring_relation: 'replace_one' } }] }); // sensitivity 2C
@@ -322,6 +331,33 @@ describe('DPTrainer accounting', () => {
     }
     expect(() => new DPTrainer(base(mlp(4, 3, 2), { noise: 'discrete_gaussian', accountant: 'pld' }))).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
     expect(() => new DPTrainer(base(mlp(4, 3, 2), { noiseMultiplier: undefined }))).toThrow(/noiseMultiplier or target/);
+  });
+
+  it('a target in epochs calibrates for exactly the steps fit({ epochs }) runs; a target in steps likewise (issue 14.4)', async () => {
+    const { xs, ys } = data(64, 4, 2);
+    // 64 / 8 = 8 steps an epoch; 1.05 epochs is round(8.4) = 8 steps (calibrating for ceil(8.4) = 9 left epsilon short)
+    const cases = [
+      { target: { epochs: 1.05 }, fit: { epochs: 1.05 }, steps: 8, extra: {} },
+      { target: { epochs: 1.05 }, fit: { epochs: 1.05 }, steps: 8, extra: { sampler: 'shuffle' } },
+      { target: { steps: 7 }, fit: { steps: 7 }, steps: 7, extra: {} },
+    ];
+    for (const c of cases) {
+      const t = new DPTrainer(base(mlp(4, 3, 2), { noiseMultiplier: undefined, target: { epsilon: 2, delta: 1e-5, ...c.target }, ...c.extra }));
+      await t.fit(xs, ys, c.fit);
+      expect(t.stepCount).toBe(c.steps);
+      expect(t.ledger).toMatchObject({ events: [{ kind: 'self_composed', count: c.steps }] });
+      expect(t.epsilon(1e-5)).toBeLessThanOrEqual(2);
+      expect(t.epsilon(1e-5)).toBeGreaterThan(2 - 0.011); // calibration's tolerance is 0.01
+    }
+    // n = 93, B = 2: an epoch is round(93 / 2) = 47 steps, as `dpledger epsilon --epochs 1` prices it (round(1/q) is 46)
+    const small = data(93, 4, 2);
+    const t = new DPTrainer(base(mlp(4, 3, 2), { datasetSize: 93, expectedBatchSize: 2 }));
+    await t.fit(small.xs, small.ys, { epochs: 1 });
+    expect(t.stepCount).toBe(stepsForEpochs(1, { sampler: 'poisson', datasetSize: 93, expectedBatchSize: 2 }));
+    expect(t.stepCount).toBe(47);
+    for (const target of [{ epsilon: 2, delta: 1e-5 }, { epsilon: 2, delta: 1e-5, epochs: 1, steps: 8 }, { epsilon: 2, delta: 1e-5, steps: 2.5 }]) {
+      expect(() => new DPTrainer(base(mlp(4, 3, 2), { noiseMultiplier: undefined, target }))).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    }
   });
 
   it('leaks no tensors across steps (Gaussian, adaptive, discrete, chunked, Adam)', async () => {

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DpEvent, NeighboringRelation, PrivacyAccountant } from '@dpledger/accounting';
 import { AdaptiveClipNorm } from './adaptive-clipping.js';
-import { PoissonSampler, ShuffleSampler, type BatchSampler, type SamplerKind, type SamplerState } from './batch-sampler.js';
+import { epochSteps, PoissonSampler, ShuffleSampler, trainerEpoch, type BatchSampler, type SamplerKind, type SamplerState } from './batch-sampler.js';
 import { DiscreteGaussianMechanism, discreteGaussianParameters, rhoFor } from './discrete-gaussian-mechanism.js';
 import { fail } from './fail.js';
 import { addScaledNoise } from './gaussian-mechanism.js';
@@ -23,6 +23,7 @@ import { accuracy } from './accuracy.js';
 import type { AuditSubmission, Canaries } from './canaries.js';
 import { makeCanaries } from './make-canaries.js';
 import { faults } from './faults.js';
+import { watchGpu } from '../backends/gpu-watch.js';
 import type { FitHistory, FitOptions, StepResult } from './fit-types.js';
 import type { ResumeOptions } from './checkpoint.js';
 import { checkDelta, checkSizes, resolveClipping, resolveRandomness, totalClipNorm, type ClipChoice, type DPTrainerOptions } from './trainer-options.js';
@@ -115,16 +116,22 @@ export class DPTrainer {
 
   private calibrated(kind: AccountantKind): number {
     const t = this.options.target!;
-    if (!(t.epochs > 0)) fail('invalid_argument', 'target.epochs must be > 0');
     const o = this.options;
-    const perEpoch = this.samplerKind === 'poisson' ? Math.max(1, Math.round(1 / this.samplingProbability)) : Math.floor(o.datasetSize / o.expectedBatchSize);
-    const steps = Math.ceil(t.epochs * perEpoch);
+    if ((t.epochs === undefined) === (t.steps === undefined)) fail('invalid_argument', 'target needs exactly one of epochs or steps');
+    if (t.steps !== undefined && !(Number.isSafeInteger(t.steps) && t.steps >= 1)) fail('invalid_argument', 'target.steps must be an integer >= 1');
+    // exactly the steps fit({ epochs }) or fit({ steps }) runs: one formula (stepsForEpochs) for both
+    const steps = t.steps ?? epochSteps(t.epochs!, this.epoch());
     const clip = this.clip.kind === 'fixed' ? totalClipNorm(this.clip.clipping) : 1;
     const d = this.parameterCount();
     const relation = this.neighboringRelation;
     const mechanism = (sigma: number) =>
       this.noiseKind === 'discrete_gaussian' ? { noise: 'discrete_gaussian' as const, rho: rhoFor(discreteGaussianParameters(sigma, clip, d, o.datasetSize), relation) } : { noise: 'gaussian' as const, noiseMultiplier: sigma };
     return calibrate(t, steps, kind, (sigma) => stepEvent(this.samplerKind, this.samplingProbability, mechanism(sigma), relation), relation);
+  }
+
+  /** The epoch fit() counts in, from n and B (@dpledger/accounting stepsPerEpoch). */
+  private epoch() {
+    return trainerEpoch(this.samplerKind, this.options.datasetSize, this.options.expectedBatchSize);
   }
 
   private parameterCount(): number {
@@ -178,7 +185,7 @@ export class DPTrainer {
       const { rng } = this.internals;
       const o = this.options;
       this.internals.sampler =
-        this.samplerKind === 'poisson' ? new PoissonSampler(rng, o.datasetSize, this.samplingProbability) : new ShuffleSampler(rng, o.datasetSize, o.expectedBatchSize, savedState);
+        this.samplerKind === 'poisson' ? new PoissonSampler(rng, o.datasetSize, this.samplingProbability, o.expectedBatchSize) : new ShuffleSampler(rng, o.datasetSize, o.expectedBatchSize, savedState);
     }
     return this.internals.sampler;
   }
@@ -214,6 +221,7 @@ export class DPTrainer {
   private async runStep(origin: BatchOrigin, batchSize: number, chunk: (from: number, to: number) => [tf.Tensor, tf.Tensor]): Promise<StepResult> {
     const clipNorm = this.clipNorm;
     const base = { step: this.stepCount, clipNorm };
+    const gpu = await watchGpu(`step ${this.stepCount}`); // throws gpu_error if the device failed since the last step
     if (this.stopReason || !(await this.stepLedger.authorize(this.currentEvent(origin)))) {
       this.stopReason = 'budget_exhausted';
       await this.stepLedger.flush();
@@ -223,8 +231,7 @@ export class DPTrainer {
     const clipping: Clipping = !faults.clipping ? { kind: 'flat', clipNorm: Number.MAX_VALUE } : this.clip.kind === 'fixed' ? this.clip.clipping : { kind: 'flat', clipNorm };
     await this.canaries?.start(vars);
     let sums: tf.Tensor[] = vars.map((v) => tf.zerosLike(v));
-    let lossSum = 0;
-    let atMostC = 0;
+    let stats: tf.Tensor = tf.zeros([2]); // [loss sum, examples with norm <= C]: the step's one read, at the end
     const physical = this.options.maxPhysicalBatchSize ?? Math.max(1, batchSize);
     for (let from = 0; from < batchSize; from += physical) {
       const [x, y] = chunk(from, Math.min(batchSize, from + physical));
@@ -232,20 +239,19 @@ export class DPTrainer {
       const next = sums.map((s, i) => tf.add(s, r.sums[i]!));
       tf.dispose([sums, r.sums, x, y]);
       sums = next;
-      lossSum += (await r.lossSum.data())[0]!;
-      if (this.internals.adaptive) {
-        const below = tf.tidy(() => r.norms.lessEqual(clipNorm).sum());
-        atMostC += (await below.data())[0]!;
-        below.dispose();
-      }
-      tf.dispose([r.norms, r.lossSum]);
+      const adaptive = this.internals.adaptive !== null;
+      const nextStats = tf.tidy(() => stats.add(tf.stack([r.lossSum, adaptive ? r.norms.lessEqual(clipNorm).sum().toFloat() : tf.scalar(0)])));
+      tf.dispose([stats, r.norms, r.lossSum]);
+      stats = nextStats;
     }
+    const [lossSum, atMostC] = Array.from(await gpu.read(stats)) as [number, number];
+    stats.dispose();
     if (this.canaries) sums = await this.canaries.addSampled(sums, { q: this.samplingProbability, clipNorm, clipping, rng: this.internals.rng });
     // divide by the EXPECTED batch size (Poisson: the realised size is private and may be 0)
     const B = this.options.expectedBatchSize;
     let grads: tf.Tensor[];
     if (this.discrete) {
-      const noisy = this.discrete.privatize(sums);
+      const noisy = await this.discrete.privatize(sums);
       grads = noisy.map((g) => tf.div(g, B));
       tf.dispose(noisy);
     } else {
@@ -255,15 +261,22 @@ export class DPTrainer {
       grads = addScaledNoise(sums, z, (adaptive ? (adaptive.gradientNoiseMultiplier * clipNorm) / B : 1) * faults.noiseScale, 1 / B);
     }
     tf.dispose(sums);
+    await gpu.settle().catch((e: unknown) => {
+      tf.dispose(grads);
+      throw e; // a GPU error of this step, thrown before its update is applied
+    });
+    const update = await watchGpu(`step ${this.stepCount} (update)`);
     this.internals.optimizer.apply(vars, grads);
     tf.dispose(grads);
+    await update.settle();
     this.internals.adaptive?.update(atMostC, batchSize, this.internals.rng);
     this.internals.stepCount++;
     return { ...base, applied: true, private: { loss: batchSize > 0 ? lossSum / batchSize : NaN, batchSize } };
   }
 
   /**
-   * Trains for `epochs` (of 1/q steps each) or `steps` logical steps, drawing batches with the sampler.
+   * Trains for `epochs` (round(epochs x stepsPerEpoch) steps, @dpledger/accounting stepsForEpochs, the count a
+   * target in epochs is calibrated for) or `steps` logical steps, drawing batches with the sampler.
    * @example const h = await trainer.fit(xs, ys, { epochs: 2, callbacks: { onStep: (r) => console.log(`loss ${r.private.loss} (private, not DP)`) } });
    */
   fit(xs: tf.Tensor, ys: tf.Tensor, opts: FitOptions): Promise<FitHistory> {
@@ -276,7 +289,7 @@ export class DPTrainer {
     }
     const sampler = this.sampler();
     if ((opts.epochs === undefined) === (opts.steps === undefined)) fail('invalid_argument', 'give exactly one of epochs or steps');
-    const total = opts.steps ?? Math.round(opts.epochs! * sampler.stepsPerEpoch);
+    const total = opts.steps ?? epochSteps(opts.epochs!, this.epoch());
     if (!(Number.isInteger(total) && total >= 0)) fail('invalid_argument', 'steps must be an integer >= 0');
     const noisy = opts.noisyLoss === undefined ? undefined : checkNoisyLoss(opts.noisyLoss, sampler.kind);
     if (noisy && !this.stepLedger.supports(noisyLossEvent(this.samplingProbability, noisy.noiseMultiplier))) fail('invalid_argument', 'the accountant cannot account the noisy loss events');
@@ -308,7 +321,7 @@ export class DPTrainer {
           await opts.callbacks?.onNoisyLoss?.(released);
         }
         if ((k + 1) % sampler.stepsPerEpoch === 0 || k + 1 === total) {
-          const valAccuracy = opts.validationData ? accuracy(this.model, opts.validationData[0], opts.validationData[1]) : undefined;
+          const valAccuracy = opts.validationData ? await accuracy(this.model, opts.validationData[0], opts.validationData[1]) : undefined;
           if (valAccuracy !== undefined) history.valAccuracy.push(valAccuracy);
           await opts.callbacks?.onEpochEnd?.(Math.ceil((k + 1) / sampler.stepsPerEpoch), { valAccuracy, step: this.stepCount });
         }

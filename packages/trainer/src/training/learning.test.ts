@@ -19,7 +19,7 @@ describe('DPTrainer learns', () => {
         tf.layers.dense({ units: 10, kernelInitializer: init(2) }),
       ],
     });
-    const before = accuracy(model, test.xs, test.ys);
+    const before = await accuracy(model, test.xs, test.ys);
     const t = new DPTrainer({
       model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'momentum', learningRate: 0.5, momentum: 0.5 },
       clipNorm: 1, noiseMultiplier: 0.8, expectedBatchSize: 200, datasetSize: 2000, seed: '0707070707070707070707070707070707070707',

@@ -29,16 +29,16 @@ describe('DpOptimizer', () => {
     });
   }
 
-  it('saves and restores its state, and refuses bad settings', () => {
+  it('saves and restores its state, and refuses bad settings', async () => {
     const w = tf.variable(tf.tensor1d([1, 2]));
     const opt = new DpOptimizer({ kind: 'adam', learningRate: 0.01 });
     opt.apply([w], [tf.tensor1d([1, 1])]);
-    const state = opt.getState();
+    const state = await opt.getState();
     expect(state.iterations).toBe(1);
     expect(state.slots).toHaveLength(2);
     const copy = new DpOptimizer({ kind: 'adam', learningRate: 0.01 });
     copy.setState(state, [w]);
-    expect(copy.getState()).toEqual(state);
+    expect(await copy.getState()).toEqual(state);
     expect(() => new DpOptimizer({ kind: 'sgd', learningRate: 0.1 }).setState(state, [w])).toThrow(expect.objectContaining({ code: 'bad_input' }));
     expect(() => new DpOptimizer({ kind: 'sgd', learningRate: 0 })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
     expect(() => new DpOptimizer({ kind: 'rmsprop' as never, learningRate: 1 })).toThrow(/unknown optimizer/);

@@ -79,13 +79,10 @@ export class DpOptimizer {
     });
   }
 
-  /** The state to checkpoint. */
-  getState(): OptimizerState {
-    return {
-      kind: this.config.kind,
-      iterations: this.iterations,
-      slots: this.slots.map((slot) => slot.map((v) => ({ shape: v.shape.slice(), values: Float32Array.from(v.dataSync()) }))),
-    };
+  /** The state to checkpoint (read asynchronously: webgpu in Node has no synchronous read). */
+  async getState(): Promise<OptimizerState> {
+    const slots = await Promise.all(this.slots.map((slot) => Promise.all(slot.map(async (v) => ({ shape: v.shape.slice(), values: Float32Array.from(await v.data()) })))));
+    return { kind: this.config.kind, iterations: this.iterations, slots };
   }
 
   /** Restores a saved state (same kind, same weight shapes). */

@@ -20,9 +20,12 @@ export interface DPTrainerOptions {
   clipNorm?: number;
   clipping?: Clipping;
   adaptiveClipping?: AdaptiveClippingOptions;
-  /** One of noiseMultiplier or target (calibrated with @dpledger/accounting). */
+  /**
+   * One of noiseMultiplier or target (calibrated with @dpledger/accounting). The target names exactly one of
+   * `epochs` (counted as fit({ epochs }) counts them) or `steps`; calibration is for exactly that many steps.
+   */
   noiseMultiplier?: number;
-  target?: { epsilon: number; delta: number; epochs: number };
+  target?: { epsilon: number; delta: number; epochs?: number; steps?: number };
   /**
    * Accept a delta (target.delta, or one asked of epsilon()) that is not below 1 / datasetSize. Such a delta
    * protects nobody (a mechanism publishing each record with probability delta meets it): default false, refused.

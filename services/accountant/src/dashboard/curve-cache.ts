@@ -3,6 +3,11 @@
  * logged since the last one (RDP adds per order, Mironov 2017, Prop. 1), not the whole log. The curve is sampled
  * every `stride` steps; when the samples pass a bound the stride doubles and every other sample is dropped, so
  * a run's state stays small however long it grows.
+ *
+ * Why this is not @dpledger/audit's `epsilonCurve` (which the report draws): that one recomposes the whole log on
+ * every call, and an open run's page refreshes every 5 seconds. The figures are the same code: each leaf is priced
+ * by @dpledger/accounting's RdpAccountant and converted by its rdpToEpsilon (through the service's RdpMeter), and
+ * curve-cache.test.ts checks that the last point equals the report curve's.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { DpEvent, NeighboringRelation } from '@dpledger/accounting';

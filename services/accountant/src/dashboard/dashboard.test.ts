@@ -1,7 +1,7 @@
 import express from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { buildStatement, eventLogCommitment, generateSigningKey, signReport, type PrivacyReportPredicate } from '@dpledger/audit';
+import { buildComplianceModel, buildStatement, eventLogCommitment, generateSigningKey, signReport, type InTotoStatement, type PrivacyReportPredicate } from '@dpledger/audit';
 import { createDashboardRouter } from './index.js';
 import type { DashboardBudget, DashboardEnvelope, DashboardEventRecord, DashboardRun, DashboardSource } from './source.js';
 
@@ -59,7 +59,7 @@ function fixture() {
   };
   const app = express();
   app.use(createDashboardRouter({ source }));
-  return { app, key, reports, tenants };
+  return { app, key, reports, tenants, records };
 }
 
 async function login(app: express.Express, apiKey: string): Promise<string> {
@@ -167,6 +167,8 @@ describe('dashboard', () => {
     expect(page).toContain('40 of 50 right on 1000 gradient canaries');
     tenants['acme']!.runs[1]!.audit = { ...audit, epsilon_lower: 2 };
     expect((await request(app).get('/runs/r-acme').set('Cookie', cookie)).text).toContain('<span id="audit" class="status error">epsilon_lower 2</span>');
+    tenants['acme']!.runs[1]!.audit = { ...audit, epsilon_lower: 0.49999 }; // a lower bound is shown rounded down
+    expect((await request(app).get('/runs/r-acme').set('Cookie', cookie)).text).toContain('epsilon_lower 0.4999</span>');
   });
 
   it('says "verification failed" for a report whose payload was changed', async () => {
@@ -179,6 +181,35 @@ describe('dashboard', () => {
     const page = await request(app).get('/runs/r-acme').set('Cookie', cookie);
     expect(page.text).toContain('verification failed');
     expect(page.text).not.toContain('class="status ok">verified');
+  });
+
+  it('says "verified" exactly when the report (its compliance model) does: a changed log or an over-budget report is not (issue 14.1)', async () => {
+    const { app, reports, records, key } = fixture();
+    const cookie = await login(app, 'key-acme');
+    const verdict = async () => {
+      const page = (await request(app).get('/runs/r-acme').set('Cookie', cookie)).text;
+      const report = (await request(app).get('/runs/r-acme/report.html').set('Cookie', cookie)).text;
+      const model = buildComplianceModel({ envelope: reports['r-acme']!, keys: [key.publicJwk], events: records['r-acme']! });
+      expect(page.includes('class="status ok">verified</span>')).toBe(model.verified);
+      expect(report).toContain(`data-verified="${model.verified}"`);
+      return { page, verified: model.verified };
+    };
+    expect((await verdict()).verified).toBe(true);
+    // a stored record changed after signing: the signature still holds, the Merkle check fails
+    const log = records['r-acme']!;
+    log[3] = { ...log[3]!, event: { ...step, sampling_probability: 0.5 } };
+    const changed = await verdict();
+    expect(changed.verified).toBe(false);
+    expect(changed.page).toContain('verification failed');
+    expect(changed.page).toContain('Merkle root recomputed from the event log');
+    log[3] = { ...log[3]!, event: step };
+    // validly signed, but the report itself says the budget was overdrawn
+    const statement = JSON.parse(Buffer.from(reports['r-acme']!.payload, 'base64').toString('utf8')) as InTotoStatement;
+    const predicate = { ...statement.predicate, budget_remaining: { epsilon: -0.5 } };
+    reports['r-acme'] = signReport(buildStatement({ model_digest: { sha256: 'a'.repeat(64) }, dataset_digest: { sha256: 'b'.repeat(64) }, predicate }), key);
+    const over = await verdict();
+    expect(over.verified).toBe(false);
+    expect(over.page).toContain('Within budget: ');
   });
 
   it('refreshes an open run\'s page and ends the session on logout', async () => {

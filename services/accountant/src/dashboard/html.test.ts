@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, html, raw } from './html.js';
+import { escapeHtml } from '@dpledger/audit';
+import { html, raw } from './html.js';
 import { fmtNumber } from './layout.js';
 import { SessionTable, readCookie } from './sessions.js';
 import { epsilonCurveSvg, gaugeSvg } from './svg-curve.js';
@@ -32,6 +33,8 @@ describe('dashboard figures', () => {
     expect(fmtNumber(1.2341e-5)).toBe('1.24e-5');
     expect(fmtNumber(1e-5)).toBe('1.00e-5');
     expect(fmtNumber(Infinity)).toBe('∞');
+    expect(fmtNumber(1.71109, 'down')).toBe('1.711');
+    expect(fmtNumber(1.2349e-5, 'down')).toBe('1.23e-5');
     expect(String(gaugeSvg({ spent: 1.001, limit: 3 }))).toContain('aria-label="34% of the budget spent"');
   });
 });

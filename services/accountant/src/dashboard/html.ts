@@ -1,4 +1,5 @@
 /** Escaping HTML builder for the dashboard: every interpolated value is escaped unless it is already `SafeHtml`. */
+import { escapeHtml } from '@dpledger/audit';
 
 /** A fragment of HTML that is already escaped (built by `html` or `raw`). */
 export class SafeHtml {
@@ -6,16 +7,6 @@ export class SafeHtml {
   toString(): string {
     return this.value;
   }
-}
-
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
-
-/**
- * Escapes text for an HTML text node or a quoted attribute value.
- * @example escapeHtml('<b a="1">') // '&lt;b a=&quot;1&quot;&gt;'
- */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'`]/g, (c) => ENTITIES[c]!);
 }
 
 type Part = SafeHtml | string | number | boolean | null | undefined | readonly Part[];

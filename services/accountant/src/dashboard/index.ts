@@ -4,10 +4,9 @@
  * each closed run's signed report with its verification status and downloads (JSON, HTML, PDF).
  */
 import express, { type Request, type Response, type NextFunction, type Router } from 'express';
-import { renderReportHtml, renderReportPdf } from '@dpledger/audit';
-import { checkReport } from './report-check.js';
+import { AuditError, buildComplianceModel, renderReportHtml, renderReportPdf } from '@dpledger/audit';
 import { CurveCache } from './curve-cache.js';
-import { loginPage, notFoundPage, overviewPage, runPage } from './pages.js';
+import { loginPage, notFoundPage, overviewPage, runPage, type ReportView } from './pages.js';
 import { LoginLimiter } from './login-limiter.js';
 import { SessionTable, readCookie } from './sessions.js';
 import type { DashboardSource } from './source.js';
@@ -42,6 +41,16 @@ function sendHtml(res: Response, status: number, body: string): void {
 }
 
 /** Refuses a cross-site form post (login CSRF): Sec-Fetch-Site and Origin, when sent, must say this site. */
+/** The report's compliance model (as report.html renders it), or why the report could not be read at all. */
+function complianceView(input: Parameters<typeof buildComplianceModel>[0]): ReportView {
+  try {
+    return { state: 'model', model: buildComplianceModel(input) };
+  } catch (err) {
+    if (err instanceof AuditError) return { state: 'unreadable', reason: err.code };
+    throw err;
+  }
+}
+
 function sameOrigin(req: Request): boolean {
   const site = req.get('sec-fetch-site');
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
@@ -127,9 +136,9 @@ export function createDashboardRouter(opts: DashboardOptions): Router {
       neighboringRelation: budget?.neighboring_relation ?? 'add_or_remove_one',
     }, run.event_count, pager);
     const envelope = run.status === 'closed' ? await source.getReport(tenant, runId) : undefined;
-    // Only a closed run's report check reads the whole log (to recompute its Merkle root); it does not refresh.
-    const { check, facts } = envelope === undefined ? { check: { state: 'missing' as const }, facts: {} } : checkReport(envelope, await source.listKeys(), await source.listEvents(tenant, runId));
-    sendHtml(res, 200, runPage({ tenant, run, budget, curve, check, facts }));
+    // Only a closed run's report reads the whole log (its checks recompute the Merkle root); it does not refresh.
+    const report: ReportView = envelope === undefined ? { state: 'missing' } : complianceView({ envelope, keys: await source.listKeys(), events: await source.listEvents(tenant, runId) });
+    sendHtml(res, 200, runPage({ tenant, run, budget, curve, report }));
   });
 
   router.get('/runs/:runId/report.:format', requireLogin, async (req, res) => {

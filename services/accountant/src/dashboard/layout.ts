@@ -35,13 +35,15 @@ ${p.tenant !== undefined ? html`<span class="who">tenant <strong>${p.tenant}</st
 }
 
 /**
- * Formats an epsilon or delta for display: 4 significant digits rounded UP, never below the true figure
- * (3 in exponent notation far from 1; Infinity as ∞).
+ * Formats an epsilon or delta for display with @dpledger/accounting's formatEpsilon: 4 significant digits rounded UP,
+ * never below the true figure (3 in exponent notation far from 1; Infinity as ∞). A measured lower bound passes
+ * 'down': it is never shown above what was measured.
  * @example fmtNumber(1.71101) // '1.712'
+ * @example fmtNumber(1.71109, 'down') // '1.711'
  */
-export function fmtNumber(n: number | undefined): string {
+export function fmtNumber(n: number | undefined, direction: 'up' | 'down' = 'up'): string {
   if (n === undefined) return '–';
   if (!Number.isFinite(n)) return n > 0 ? '∞' : '–';
-  if (n !== 0 && (Math.abs(n) < 1e-3 || Math.abs(n) >= 1e6)) return formatEpsilon(n, { significant: 3, exponential: true });
-  return formatEpsilon(n, { significant: 4 });
+  if (n !== 0 && (Math.abs(n) < 1e-3 || Math.abs(n) >= 1e6)) return formatEpsilon(n, { significant: 3, exponential: true, direction });
+  return formatEpsilon(n, { significant: 4, direction });
 }

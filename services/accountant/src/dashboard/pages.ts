@@ -1,4 +1,5 @@
 /** The dashboard's pages: login, overview (budgets and runs), and one run with its curve and report. */
+import type { ComplianceModel } from '@dpledger/audit';
 import { fmtNumber, layout } from './layout.js';
 import { html, type SafeHtml } from './html.js';
 import { epsilonCurveSvg, gaugeSvg, type CurvePoint } from './svg-curve.js';
@@ -56,56 +57,54 @@ ${p.runs.map((r) => html`<tr class="run"><td>${runLink(r)}</td><td>${budgetName.
   });
 }
 
-/** The verification outcome of a closed run's report as the dashboard shows it. */
-export type ReportCheck =
-  | { state: 'verified'; keyid: string; merkle: 'match' | 'mismatch' | 'unchecked' }
-  | { state: 'failed'; reason: string }
-  | { state: 'missing' };
+/**
+ * A closed run's report as the dashboard shows it: the compliance model of @dpledger/audit (the same one the HTML
+ * and PDF reports render, so "verified" here and in the report cannot disagree), or why it could not be built.
+ */
+export type ReportView = { state: 'model'; model: ComplianceModel } | { state: 'unreadable'; reason: string } | { state: 'missing' };
 
-/** Facts from the verified statement shown beside the downloads. */
-export interface ReportFacts {
-  epsilonRdp?: number;
-  rdpOrder?: number;
-  epsilonPld?: number | null;
-  delta?: number;
-  modelSha256?: string;
-  datasetSha256?: string;
-  issuedAt?: string;
-}
-
-function reportSection(run: DashboardRun, check: ReportCheck, facts: ReportFacts): SafeHtml {
+function reportSection(run: DashboardRun, report: ReportView): SafeHtml {
   if (run.status !== 'closed') return html`<section><h2>Report</h2><p class="muted">The report is signed when the run is closed. This page refreshes every 5 seconds.</p></section>`;
-  if (check.state === 'missing') return html`<section><h2>Report</h2><p class="error">The run is closed but no report was found.</p></section>`;
+  if (report.state === 'missing') return html`<section><h2>Report</h2><p class="error">The run is closed but no report was found.</p></section>`;
   const base = `/runs/${encodeURIComponent(run.id)}`;
-  const status = check.state === 'verified'
-    ? html`<span id="verification" class="status ok">verified</span> signature valid under key <code>${check.keyid}</code>${check.merkle === 'match' ? html`; Merkle root recomputed from the event log matches` : check.merkle === 'mismatch' ? html`; <span class="error">the event log does NOT match the Merkle root</span>` : ''}`
-    : html`<span id="verification" class="status bad">verification failed</span> ${check.reason}`;
-  return html`<section><h2>Report</h2><p>${status}</p>
-<table><tbody>
-<tr><th>epsilon (RDP)</th><td class="num">${fmtNumber(facts.epsilonRdp)}${facts.rdpOrder !== undefined ? html` <span class="muted">at order ${fmtNumber(facts.rdpOrder)}</span>` : ''}</td></tr>
-<tr><th>epsilon (PLD)</th><td class="num">${facts.epsilonPld === null ? 'not computed' : fmtNumber(facts.epsilonPld)}</td></tr>
-<tr><th>delta</th><td class="num">${fmtNumber(facts.delta)}</td></tr>
-<tr><th>model sha256</th><td><code>${facts.modelSha256 ?? '–'}</code></td></tr>
-<tr><th>dataset manifest sha256</th><td><code>${facts.datasetSha256 ?? '–'}</code></td></tr>
-<tr><th>issued</th><td>${facts.issuedAt ?? '–'}</td></tr>
-</tbody></table>
-<p>Downloads: <a id="download-json" href="${base}/report.json" download>report.json</a> ·
+  const downloads = html`<p>Downloads: <a id="download-json" href="${base}/report.json" download>report.json</a> ·
 <a id="open-html" href="${base}/report.html">report.html</a> ·
 <a id="download-pdf" href="${base}/report.pdf" download>report.pdf</a> ·
-<a href="/v1/keys">public keys (JWK)</a></p></section>`;
+<a href="/v1/keys">public keys (JWK)</a></p>`;
+  if (report.state === 'unreadable') return html`<section><h2>Report</h2><p><span id="verification" class="status bad">verification failed</span> ${report.reason}</p>${downloads}</section>`;
+  const { model } = report;
+  const p = model.predicate;
+  const merkle = model.checks.find((c) => c.name.startsWith('Merkle root'));
+  const failed = model.checks.filter((c) => c.status === 'fail');
+  const status = model.verified
+    ? html`<span id="verification" class="status ok">verified</span> signature valid under key <code>${model.keyid}</code>${merkle?.status === 'pass' ? html`; Merkle root recomputed from the event log matches` : ''}`
+    : html`<span id="verification" class="status bad">verification failed</span> ${failed.map((c, i) => html`${i > 0 ? '; ' : ''}${c.name}: ${c.detail}`)}`;
+  const digest = (name: string): string | undefined => model.statement.subject.find((x) => x.name === name)?.digest['sha256'];
+  return html`<section><h2>Report</h2><p>${status}</p>
+<table><tbody>
+<tr><th>epsilon (RDP)</th><td class="num">${fmtNumber(p.epsilon.rdp.epsilon)} <span class="muted">at order ${fmtNumber(p.epsilon.rdp.order)}</span></td></tr>
+<tr><th>epsilon (PLD)</th><td class="num">${p.epsilon.pld === null ? 'not computed' : fmtNumber(p.epsilon.pld.epsilon)}</td></tr>
+<tr><th>delta</th><td class="num">${fmtNumber(p.epsilon.delta)}</td></tr>
+<tr><th>model sha256</th><td><code>${digest('model') ?? '–'}</code></td></tr>
+<tr><th>dataset manifest sha256</th><td><code>${digest('dataset-manifest') ?? '–'}</code></td></tr>
+<tr><th>issued</th><td>${p.issued_at}</td></tr>
+</tbody></table>
+<table class="checks"><thead><tr><th>The report's checks</th><th>Result</th></tr></thead><tbody>
+${model.checks.map((c) => html`<tr><td>${c.name}</td><td><span class="status ${c.status === 'pass' ? 'ok' : c.status === 'fail' ? 'bad' : 'open'}">${c.status}</span></td></tr>`)}
+</tbody></table>
+${downloads}</section>`;
 }
 
 /**
  * One run: its facts, its epsilon-versus-step curve, and for a closed run the report's verification and downloads.
- * @example runPage({ tenant: 'acme', run, budget, curve: [], check: { state: 'missing' }, facts: {} })
+ * @example runPage({ tenant: 'acme', run, budget, curve: [], report: { state: 'missing' } })
  */
 export function runPage(p: {
   tenant: string;
   run: DashboardRun;
   budget?: DashboardBudget;
   curve: CurvePoint[];
-  check: ReportCheck;
-  facts: ReportFacts;
+  report: ReportView;
 }): string {
   const { run, budget } = p;
   return layout({
@@ -120,11 +119,11 @@ export function runPage(p: {
 <tr><th>Noise RNG</th><td>${run.noise_rng ?? 'not stated'}</td></tr>
 <tr><th>Steps logged</th><td class="num">${run.event_count}</td></tr>
 <tr><th>epsilon spent by this run</th><td class="num">${fmtNumber(run.epsilon_spent)}</td></tr>
-<tr><th>Empirical audit</th><td>${run.audit === undefined ? html`<span class="muted">none (no canaries)</span>` : html`<span id="audit" class="status ${run.audit.epsilon_lower <= run.epsilon_spent ? 'ok' : 'error'}">epsilon_lower ${fmtNumber(run.audit.epsilon_lower)}</span> <span class="muted">(${run.audit.correct} of ${run.audit.guesses} right on ${run.audit.canaries} ${run.audit.canary_kind} canaries, ${run.audit.method}, ${fmtNumber(100 * run.audit.confidence)}% confidence; a lower bound, compared with the run's epsilon)</span>`}</td></tr>
+<tr><th>Empirical audit</th><td>${run.audit === undefined ? html`<span class="muted">none (no canaries)</span>` : html`<span id="audit" class="status ${run.audit.epsilon_lower <= run.epsilon_spent ? 'ok' : 'error'}">epsilon_lower ${fmtNumber(run.audit.epsilon_lower, 'down')}</span> <span class="muted">(${run.audit.correct} of ${run.audit.guesses} right on ${run.audit.canaries} ${run.audit.canary_kind} canaries, ${run.audit.method}, ${fmtNumber(100 * run.audit.confidence)}% confidence; a lower bound, compared with the run's epsilon)</span>`}</td></tr>
 </tbody></table></section>
 <section><h2>epsilon versus step</h2>${epsilonCurveSvg(p.curve, { limit: budget?.epsilon })}
 <p class="muted">Composed from the event log with the RDP accountant (each refresh adds only the new records) at delta ${fmtNumber(budget?.delta)}.</p></section>
-${reportSection(run, p.check, p.facts)}`,
+${reportSection(run, p.report)}`,
   });
 }
 

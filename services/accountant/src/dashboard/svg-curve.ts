@@ -1,5 +1,6 @@
 /** Inline SVG charts for the dashboard: an epsilon-versus-step curve and a spent/limit gauge. */
 import { html, type SafeHtml } from './html.js';
+import { fmtNumber } from './layout.js';
 
 /** One point of an epsilon-versus-step curve. */
 export interface CurvePoint {
@@ -11,7 +12,11 @@ const W = 560;
 const H = 220;
 const PAD = { left: 52, right: 16, top: 14, bottom: 36 };
 
-function fmt(n: number): string {
+/**
+ * An axis tick's label: the position of a gridline, not a privacy figure, so to nearest (3 significant digits). Every
+ * epsilon the dashboard states goes through fmtNumber (formatEpsilon, rounded up).
+ */
+function tick(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toPrecision(3);
 }
 
@@ -31,11 +36,11 @@ export function epsilonCurveSvg(points: readonly CurvePoint[], opts: { limit?: n
   return html`<svg class="curve" role="img" aria-label="${title}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" xmlns="http://www.w3.org/2000/svg">
 <title>${title}</title>
 <rect x="${PAD.left}" y="${PAD.top}" width="${W - PAD.left - PAD.right}" height="${H - PAD.top - PAD.bottom}" fill="#fafafa" stroke="#ccc"/>
-${ticks.map((t) => html`<text x="${PAD.left - 6}" y="${(y(t * top) + 4).toFixed(1)}" text-anchor="end" font-size="11">${fmt(t * top)}</text>
-<text x="${x(t * maxStep).toFixed(1)}" y="${H - PAD.bottom + 16}" text-anchor="middle" font-size="11">${fmt(Math.round(t * maxStep))}</text>
+${ticks.map((t) => html`<text x="${PAD.left - 6}" y="${(y(t * top) + 4).toFixed(1)}" text-anchor="end" font-size="11">${tick(t * top)}</text>
+<text x="${x(t * maxStep).toFixed(1)}" y="${H - PAD.bottom + 16}" text-anchor="middle" font-size="11">${tick(Math.round(t * maxStep))}</text>
 `)}
 ${opts.limit !== undefined ? html`<line class="limit" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(opts.limit).toFixed(1)}" y2="${y(opts.limit).toFixed(1)}" stroke="#c0392b" stroke-dasharray="6 4"/>
-<text x="${W - PAD.right - 4}" y="${(y(opts.limit) - 4).toFixed(1)}" text-anchor="end" font-size="11" fill="#c0392b">budget ${fmt(opts.limit)}</text>` : ''}
+<text x="${W - PAD.right - 4}" y="${(y(opts.limit) - 4).toFixed(1)}" text-anchor="end" font-size="11" fill="#c0392b">budget ${fmtNumber(opts.limit)}</text>` : ''}
 ${finite.length > 0 ? html`<path class="eps" d="${path}" fill="none" stroke="#1f6feb" stroke-width="2"/>` : html`<text x="${W / 2}" y="${H / 2}" text-anchor="middle" font-size="12">no events yet</text>`}
 <text x="${(PAD.left + W - PAD.right) / 2}" y="${H - 4}" text-anchor="middle" font-size="12">step (mechanism invocations)</text>
 <text x="12" y="${(PAD.top + H - PAD.bottom) / 2}" transform="rotate(-90 12 ${(PAD.top + H - PAD.bottom) / 2})" text-anchor="middle" font-size="12">epsilon</text>

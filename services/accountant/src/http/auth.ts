@@ -8,7 +8,13 @@ import { sha256Hex } from '../ids.js';
 import type { Store } from '../store/store.js';
 
 /** Who is calling: set on `res.locals.principal` by `authenticate`. */
-export type Principal = { kind: 'admin' } | { kind: 'tenant'; tenant: string } | { kind: 'anonymous' } | { kind: 'invalid' };
+export type Principal =
+  | { kind: 'admin' }
+  | { kind: 'tenant'; tenant: string }
+  /** A run-scoped token (DESIGN.md "Tokens"): reserve, commit, audit and close `run_id` of `tenant`, nothing else. */
+  | { kind: 'run'; tenant: string; run_id: string }
+  | { kind: 'anonymous' }
+  | { kind: 'invalid' };
 
 function bearer(req: Request): string | undefined | null {
   const h = req.headers.authorization;
@@ -23,10 +29,12 @@ function sameSecret(a: string, b: string): boolean {
 
 /**
  * Sets `res.locals.principal` (and `res.locals.tenant` for a tenant key). A tenant key is looked up in the store
- * on every request and never cached, so a revoked key stops working at once on every replica.
- * @example app.use('/v1', authenticate(store, adminToken))
+ * on every request and never cached, so a revoked key stops working at once on every replica. A run token is
+ * looked up the same way and is `invalid` from its `expires_at` on; it never sets `res.locals.tenant` (only the
+ * run guard does, for its own run's routes).
+ * @example app.use('/v1', authenticate(store, adminToken, () => new Date()))
  */
-export function authenticate(store: Store, adminToken: string) {
+export function authenticate(store: Store, adminToken: string, now: () => Date = () => new Date()) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const token = bearer(req);
     let principal: Principal;
@@ -34,8 +42,13 @@ export function authenticate(store: Store, adminToken: string) {
     else if (token === null) principal = { kind: 'invalid' };
     else if (sameSecret(token, adminToken)) principal = { kind: 'admin' };
     else {
-      const tenant = await store.tenantForKeyHash(sha256Hex(token));
-      principal = tenant === undefined ? { kind: 'invalid' } : { kind: 'tenant', tenant };
+      const hash = sha256Hex(token);
+      const tenant = await store.tenantForKeyHash(hash);
+      if (tenant !== undefined) principal = { kind: 'tenant', tenant };
+      else {
+        const scoped = await store.runTokenForHash(hash);
+        principal = scoped !== undefined && Date.parse(scoped.expires_at) > now().getTime() ? { kind: 'run', tenant: scoped.tenant, run_id: scoped.run_id } : { kind: 'invalid' };
+      }
     }
     res.locals['principal'] = principal;
     if (principal.kind === 'tenant') res.locals['tenant'] = principal.tenant;

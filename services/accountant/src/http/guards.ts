@@ -8,8 +8,11 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ServiceError } from '../errors.js';
 import { principalOf } from './auth.js';
 
-/** Who may call a route (openapi.yaml: `security: []`, the `apiKey` scheme, the `adminToken` scheme). */
-export type Access = 'public' | 'tenant' | 'admin';
+/**
+ * Who may call a route (openapi.yaml: `security: []`, the `apiKey` scheme, the `adminToken` scheme, or `apiKey`
+ * or `runToken`: 'run', a tenant key or a run-scoped token of the run the route names).
+ */
+export type Access = 'public' | 'tenant' | 'admin' | 'run';
 
 /** A guard fits any route's parameter type, so handlers after it keep their typed `req.params`. */
 export type Guard = <P>(req: Request<P>, res: Response, next: NextFunction) => void;
@@ -17,6 +20,8 @@ export type Guard = <P>(req: Request<P>, res: Response, next: NextFunction) => v
 export interface Guards {
   requireAdmin: Guard;
   requireTenant: Guard;
+  /** A tenant key, or a run token whose run is the route's `run_id` (a route without one checks `runScopeOf`). */
+  requireRunToken: Guard;
   publicRoute: Guard;
 }
 
@@ -27,7 +32,26 @@ export function accessOf(handler: unknown): Access | undefined {
   return typeof handler === 'function' ? ACCESS.get(handler) : undefined;
 }
 
-const REFUSAL: Record<Exclude<Access, 'public'>, string> = { admin: 'the admin token is required', tenant: 'a tenant API key is required' };
+const REFUSAL: Record<Exclude<Access, 'public'>, string> = {
+  admin: 'the admin token is required',
+  tenant: 'a tenant API key is required',
+  run: 'a tenant API key or a token of this run is required',
+};
+
+/** The run a run-token caller is limited to; undefined for any other caller. */
+export function runScopeOf(res: Response): string | undefined {
+  const p = principalOf(res);
+  return p.kind === 'run' ? p.run_id : undefined;
+}
+
+function checkRun(req: Request, res: Response): void {
+  const p = principalOf(res);
+  if (p.kind === 'tenant') return;
+  if (p.kind !== 'run') throw new ServiceError('unauthorized', REFUSAL.run);
+  const runId = (req.params as Record<string, string | undefined>)['run_id'];
+  if (runId !== undefined && runId !== p.run_id) throw new ServiceError('forbidden', 'this token is for another run');
+  res.locals['tenant'] = p.tenant;
+}
 
 /** Runs `handlers` in order as one middleware (an error, thrown or passed to `next`, stops the chain). */
 function chain(handlers: readonly RequestHandler[]): RequestHandler {
@@ -49,8 +73,9 @@ function chain(handlers: readonly RequestHandler[]): RequestHandler {
 }
 
 function guard(access: Access, pipeline: readonly RequestHandler[]): Guard {
-  const check = (_req: Request, res: Response, next: NextFunction): void => {
-    if (access !== 'public' && principalOf(res).kind !== access) throw new ServiceError('unauthorized', REFUSAL[access]);
+  const check = (req: Request, res: Response, next: NextFunction): void => {
+    if (access === 'run') checkRun(req, res);
+    else if (access !== 'public' && principalOf(res).kind !== access) throw new ServiceError('unauthorized', REFUSAL[access]);
     next();
   };
   const fn = chain([check, ...pipeline]);
@@ -59,9 +84,14 @@ function guard(access: Access, pipeline: readonly RequestHandler[]): Guard {
 }
 
 /**
- * The three guards, each followed by the request pipeline.
+ * The four guards, each followed by the request pipeline.
  * @example r.post('/v1/api-keys', guards.requireAdmin, handler)
  */
 export function createGuards(pipeline: readonly RequestHandler[]): Guards {
-  return { requireAdmin: guard('admin', pipeline), requireTenant: guard('tenant', pipeline), publicRoute: guard('public', pipeline) };
+  return {
+    requireAdmin: guard('admin', pipeline),
+    requireTenant: guard('tenant', pipeline),
+    requireRunToken: guard('run', pipeline),
+    publicRoute: guard('public', pipeline),
+  };
 }

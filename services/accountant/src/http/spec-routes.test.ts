@@ -22,6 +22,9 @@ describe('specOperations', () => {
       { path: '/v1/things/{id}', method: 'get', access: 'public' },
     ]);
     expect(() => specOperations({ paths: { '/x': { get: { security: [{ apiKey: [] }, { adminToken: [] }] } } } })).toThrow(/mixes schemes/);
+    // a tenant key or a run-scoped token of the route's run
+    expect(specOperations({ paths: { '/x': { post: { security: [{ apiKey: [] }, { runToken: [] }] } } } })).toEqual([{ path: '/x', method: 'post', access: 'run' }]);
+    expect(() => specOperations({ paths: { '/x': { get: { security: [{ adminToken: [] }, { runToken: [] }] } } } })).toThrow(/mixes schemes/);
   });
 });
 

@@ -14,13 +14,15 @@ export interface SpecOperation {
 type Security = Record<string, unknown>[] | undefined;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
 
-/** Access of an operation from its `security` (or the document's): none, the admin token, or a tenant key. */
+/** Access of an operation from its `security` (or the document's): none, the admin token, a tenant key, or a tenant key or run token. */
 function accessFrom(security: Security): Access {
   if (security === undefined || security.length === 0) return 'public';
   const schemes = security.flatMap((s) => Object.keys(s));
   if (schemes.length === 0) return 'public';
   if (schemes.every((s) => s === 'adminToken')) return 'admin';
   if (schemes.every((s) => s === 'apiKey')) return 'tenant';
+  // a tenant key or a run-scoped token of the route's run (DESIGN.md "Tokens")
+  if (schemes.length === 2 && schemes.includes('apiKey') && schemes.includes('runToken')) return 'run';
   throw new Error(`openapi.yaml: security ${JSON.stringify(security)} mixes schemes; a route has exactly one kind of caller`);
 }
 

@@ -23,6 +23,8 @@ export interface EngineDeps {
 export interface Caller {
   tenant: string;
   idempotency?: { key: string; hash: string };
+  /** Set for a run-scoped token: the one run it may touch (http/guards.ts). */
+  run?: string;
 }
 
 export interface AppendAnswer {

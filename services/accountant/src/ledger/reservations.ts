@@ -74,7 +74,8 @@ export async function commitReservation(deps: EngineDeps, caller: Caller, reserv
   await logDue(deps, caller.tenant);
   return idempotent<CommitAnswer>(deps.store, caller, deps.now, async (tx) => {
     const res = await tx.getReservation(caller.tenant, reservationId);
-    if (res === undefined) throw new ServiceError('not_found', `reservation ${reservationId} not found`);
+    // a run token sees only its own run's reservations (as another tenant's, they do not exist for it)
+    if (res === undefined || (caller.run !== undefined && res.run_id !== caller.run)) throw new ServiceError('not_found', `reservation ${reservationId} not found`);
     if (used > res.steps) throw new ServiceError('reservation_exceeded', `used ${used} > reserved steps ${res.steps}`, { pointer: '/used' });
     if (res.status === 'committed') throw new ServiceError('reservation_closed', `reservation ${reservationId} is already committed`);
     if (res.status === 'expired') {

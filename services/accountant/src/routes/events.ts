@@ -3,6 +3,7 @@ import type { Router } from 'express';
 import { ServiceError } from '../errors.js';
 import { callerOf } from '../http/request-hash.js';
 import { tenantOf, type Ctx } from '../http/context.js';
+import { runScopeOf } from '../http/guards.js';
 import { sideEffect } from '../http/metrics.js';
 import { appendEvents } from '../ledger/engine.js';
 import { logDue } from '../ledger/expiry.js';
@@ -13,7 +14,7 @@ export const DEFAULT_PAGE = 1000;
 export const MAX_PAGE = 5000;
 
 export function eventRoutes(r: Router, ctx: Ctx): void {
-  const { requireTenant } = ctx.guards;
+  const { requireTenant, requireRunToken } = ctx.guards;
 
   r.get('/v1/runs/:run_id/events', requireTenant, async (req, res) => {
     await logDue(ctx.engine, tenantOf(res));
@@ -35,15 +36,16 @@ export function eventRoutes(r: Router, ctx: Ctx): void {
     res.status(answer.status).json(answer.body);
   });
 
-  r.post('/v1/runs/:run_id/reservations', requireTenant, async (req, res) => {
+  r.post('/v1/runs/:run_id/reservations', requireRunToken, async (req, res) => {
     const body = req.body as { steps: number; event: unknown; ttl_seconds?: number };
-    const answer = await reserve(ctx.engine, callerOf(req, tenantOf(res)), req.params['run_id']!, body);
+    const answer = await reserve(ctx.engine, callerOf(req, tenantOf(res), runScopeOf(res)), req.params['run_id']!, body);
     res.status(answer.status).json(answer.body);
   });
 
-  r.post('/v1/reservations/:reservation_id/commit', requireTenant, async (req, res) => {
+  r.post('/v1/reservations/:reservation_id/commit', requireRunToken, async (req, res) => {
     const used = (req.body as { used: number }).used;
-    const answer = await commitReservation(ctx.engine, callerOf(req, tenantOf(res)), req.params['reservation_id']!, used);
+    // no run in the path: a run token's caller carries its run, and commitReservation refuses another run's
+    const answer = await commitReservation(ctx.engine, callerOf(req, tenantOf(res), runScopeOf(res)), req.params['reservation_id']!, used);
     if (!answer.replayed) sideEffect(ctx.logger, () => ctx.metrics.appended.inc(used));
     res.status(answer.status).json(answer.body);
   });

@@ -76,6 +76,13 @@ CREATE TABLE IF NOT EXISTS idempotency_expired (
   PRIMARY KEY (run_id, level, idx));`,
     backfill: 'merkle',
   },
+  {
+    // run-scoped tokens (DESIGN.md "Tokens"): only the SHA-256 of each secret is stored
+    version: 7,
+    sql: `CREATE TABLE IF NOT EXISTS run_tokens (
+  hash TEXT PRIMARY KEY, token_id TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL, run_id TEXT NOT NULL REFERENCES runs (id),
+  created_at TEXT NOT NULL, expires_at TEXT NOT NULL);`,
+  },
 ];
 
 if (PG_MIGRATIONS.map((m) => m.version).join() !== SQLITE_MIGRATIONS.map((m) => m.version).join()) {

@@ -17,7 +17,7 @@ import { pgMerkleNode, queryOf } from './pg-merkle.js';
 import { RES_COLS, txOf } from './pg-write-tx.js';
 import { budgetFromRow, eventFromRow, reservationFromRow, runFromRow } from './sqlite-rows.js';
 import { StoreUnavailableError, isUnavailable } from './store-unavailable.js';
-import type { ApiKeyInfo, Page, ReportRow, SessionRow, SigningKeyRow, Store, WriteTx } from './store.js';
+import type { ApiKeyInfo, Page, ReportRow, RunTokenRow, SessionRow, SigningKeyRow, Store, WriteTx } from './store.js';
 
 type Raw = Record<string, unknown>;
 
@@ -163,6 +163,15 @@ export class PgStore implements Store {
   async tenantForKeyHash(hash: string): Promise<string | undefined> {
     const rows = await this.query('SELECT tenant FROM api_keys WHERE hash = $1 AND revoked_at IS NULL', [hash]);
     return rows[0]?.['tenant'] as string | undefined;
+  }
+
+  async insertRunToken(row: RunTokenRow): Promise<void> {
+    await this.query('INSERT INTO run_tokens (hash, token_id, tenant, run_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)', [row.hash, row.token_id, row.tenant, row.run_id, row.created_at, row.expires_at]);
+  }
+
+  async runTokenForHash(hash: string): Promise<RunTokenRow | undefined> {
+    const rows = await this.query('SELECT hash, token_id, tenant, run_id, created_at, expires_at FROM run_tokens WHERE hash = $1', [hash]);
+    return rows[0] as RunTokenRow | undefined;
   }
 
   async listApiKeys(): Promise<ApiKeyInfo[]> {

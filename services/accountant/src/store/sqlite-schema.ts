@@ -37,6 +37,13 @@ CREATE TABLE IF NOT EXISTS idempotency_expired (
   PRIMARY KEY (run_id, level, idx)) WITHOUT ROWID;`,
     backfill: 'merkle',
   },
+  {
+    // run-scoped tokens (DESIGN.md "Tokens"): the SHA-256 of the secret, the one run it may append to, its expiry
+    version: 7,
+    sql: `CREATE TABLE IF NOT EXISTS run_tokens (
+  hash TEXT PRIMARY KEY, token_id TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL, run_id TEXT NOT NULL REFERENCES runs (id),
+  created_at TEXT NOT NULL, expires_at TEXT NOT NULL) WITHOUT ROWID;`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

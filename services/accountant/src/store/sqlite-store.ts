@@ -10,11 +10,12 @@ import Database from 'better-sqlite3';
 import { sha256Hex } from '../ids.js';
 import { Mutex } from './mutex.js';
 import { KEY_HASH_SQL, apiKeyStatements } from './sqlite-api-keys.js';
+import { runTokenStatements } from './sqlite-run-tokens.js';
 import { MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION } from './sqlite-schema.js';
 import { appendRecords, type MerkleNodeStore } from './merkle-log.js';
 import { backfillMerkle, merkleNodeOf } from './sqlite-merkle.js';
 import { budgetFromRow, budgetToRow, eventFromRow, reservationFromRow, runFromRow, runToRow } from './sqlite-rows.js';
-import type { ApiKeyInfo, IdempotencyRow, Page, ReportRow, SessionRow, SigningKeyRow, Store, WriteTx } from './store.js';
+import type { ApiKeyInfo, IdempotencyRow, Page, ReportRow, SessionRow, RunTokenRow, SigningKeyRow, Store, WriteTx } from './store.js';
 
 type Raw = Record<string, unknown>;
 type Db = Database.Database;
@@ -150,6 +151,7 @@ export class SqliteStore implements Store {
   private readonly r: ReturnType<typeof statements>;
   private readonly tx: WriteTx;
   private readonly keys: ReturnType<typeof apiKeyStatements>;
+  private readonly runTokens: ReturnType<typeof runTokenStatements>;
   private readonly s: Record<'begin' | 'savepoint' | 'release' | 'rollbackTo' | 'commit', Database.Statement>;
 
   constructor(
@@ -159,6 +161,7 @@ export class SqliteStore implements Store {
     this.w = writeStatements(writer);
     this.r = statements(reader);
     this.keys = apiKeyStatements(writer);
+    this.runTokens = runTokenStatements(writer, reader);
     const p = (sql: string) => writer.prepare(sql);
     this.s = { begin: p('BEGIN IMMEDIATE'), savepoint: p('SAVEPOINT op'), release: p('RELEASE op'), rollbackTo: p('ROLLBACK TO op'), commit: p('COMMIT') };
     const w = this.w;
@@ -268,6 +271,14 @@ export class SqliteStore implements Store {
 
   async revokeApiKey(keyId: string, at: string): Promise<ApiKeyInfo | undefined> {
     return this.mutex.run(async () => this.keys.revoke(keyId, at));
+  }
+
+  async insertRunToken(row: RunTokenRow): Promise<void> {
+    await this.mutex.run(async () => this.runTokens.insert(row));
+  }
+
+  async runTokenForHash(hash: string): Promise<RunTokenRow | undefined> {
+    return this.runTokens.byHash(hash);
   }
 
   async getBudget(tenant: string, id: string) {

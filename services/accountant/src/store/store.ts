@@ -93,6 +93,16 @@ export type EventRecord = S['EventRecord'];
 /** An API key by id (never the key or its hash). */
 export type ApiKeyInfo = S['ApiKeyInfo'];
 
+/** A run-scoped token (DESIGN.md "Tokens"); `hash` is the SHA-256 of the secret, which is never stored. */
+export interface RunTokenRow {
+  hash: string;
+  token_id: string;
+  tenant: string;
+  run_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface ReservationRow {
   id: string;
   tenant: string;
@@ -172,6 +182,10 @@ export interface Store {
   listApiKeys(): Promise<ApiKeyInfo[]>;
   /** Marks a key revoked (keeping the first revocation time); undefined when there is no such key. */
   revokeApiKey(keyId: string, at: string): Promise<ApiKeyInfo | undefined>;
+
+  insertRunToken(row: RunTokenRow): Promise<void>;
+  /** The run token whose secret hashes to `hash`, expired or not (the caller compares `expires_at`). */
+  runTokenForHash(hash: string): Promise<RunTokenRow | undefined>;
 
   getBudget(tenant: string, id: string): Promise<BudgetRow | undefined>;
   /** A tenant's budgets, newest first (all of them, or one page). */

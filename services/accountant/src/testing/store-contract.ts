@@ -251,6 +251,19 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         await expect(store.insertApiKey({ key_id: 'k3', tenant: 't', hash: 'h2', created_at: 'x' })).rejects.toThrow();
       }));
 
+    it('run tokens: stored by hash, read back whole; an unknown hash and a second token with the same hash are refused', () =>
+      fresh(async (store) => {
+        await store.write(async (tx) => {
+          await tx.insertBudget(budgetRow('b1'));
+          await tx.insertRun(runRow('r1', 'b1'));
+        });
+        const row = { hash: 'h'.repeat(64), token_id: 'rt_1', tenant: 't', run_id: 'r1', created_at: '2026-01-01T00:00:00.000Z', expires_at: '2026-01-01T01:00:00.000Z' };
+        await store.insertRunToken(row);
+        expect(await store.runTokenForHash(row.hash)).toEqual(row);
+        expect(await store.runTokenForHash('x'.repeat(64))).toBeUndefined();
+        await expect(store.insertRunToken({ ...row, token_id: 'rt_2' })).rejects.toThrow();
+      }));
+
     it('signing keys newest first; reports are immutable (first stored wins)', () =>
       fresh(async (store) => {
         await store.insertSigningKey({ kid: 'a', private_pem: 'PEM-A', created_at: '2026-01-01T00:00:00.000Z' });
