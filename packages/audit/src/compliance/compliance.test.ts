@@ -173,6 +173,9 @@ describe('renderReportHtml', () => {
     const html = renderReportHtml({ envelope: report({ audit: auditOf(75) }), keys: [key.publicJwk], events: records });
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('Empirical audit (one run)');
+    // the accounted bound beside the measured one names the accountant that gave it
+    const pldTighter = renderReportHtml({ envelope: report({ audit: auditOf(75), epsilon: { delta: 1e-5, rdp: truth, pld: { epsilon: truth.epsilon * 0.9, value_discretization_interval: 1e-4 } } }), keys: [key.publicJwk] });
+    expect(pldTighter).toContain(`<td>ε upper bound (accounted)</td><td>${fmtUp(truth.epsilon * 0.9)}</td><td>PLD, δ = 0.00001 (the smaller of the RDP and PLD bounds)</td>`);
     expect(html).toContain('75 right of 100');
     expect(html).toContain(`Verified: signed by key ${key.kid}`);
     expect(html).toContain('adding or removing any one record');

@@ -129,7 +129,7 @@ export function reportContent(m: ComplianceModel): Block[] {
           head: ['Empirical audit (one run)', 'Value', 'Detail'],
           rows: [
             ['ε lower bound (measured)', fmtDown(p.audit.epsilon_lower), `${fmt(100 * p.audit.confidence)}% confidence, ${p.audit.method === 'steinke2023' ? 'Steinke, Nasr, Jagielski 2023' : 'Mahloujifar et al. 2024 (f-DP)'}`],
-            ['ε upper bound (accounted)', fmtUp(eps), `${p.budget.accountant.toUpperCase()}, δ = ${delta}`],
+            ['ε upper bound (accounted)', fmtUp(eps), `${accountant.toUpperCase()}, δ = ${delta}${p.epsilon.pld === null ? '' : ' (the smaller of the RDP and PLD bounds)'}`],
             ['Canaries', `${p.audit.canaries} (${p.audit.canary_kind})`, 'each included independently with probability 1/2; inclusion kept secret until the run closed'],
             ['Guesses', `${p.audit.correct} right of ${p.audit.guesses}`, `k+ = ${p.audit.k_plus}, k- = ${p.audit.k_minus}; chosen by ${p.audit.selection} over ${p.audit.hypotheses} hypotheses`],
           ],
