@@ -1,5 +1,6 @@
 /** The in-toto Statement v1 (in-toto/attestation spec/v1/statement.md) carrying the privacy-report predicate. */
 import type { DpEvent, NeighboringRelation } from '@dpledger/accounting';
+import type { components } from '@dpledger/accounting/openapi';
 import type { MerkleCommitment } from './event-log.js';
 
 export const IN_TOTO_STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
@@ -38,29 +39,9 @@ export interface PrivacyReportPredicate {
 /**
  * The one-run audit as signed (Steinke, Nasr, Jagielski 2023; Mahloujifar et al. 2024): the counts the accountant
  * itself derived from the submitted canary scores and inclusion bits, and the lower bound it computed from them.
+ * The wire type (openapi.yaml `Audit`), so the service's answer and the signed section cannot drift.
  */
-export interface AuditSection {
-  method: 'steinke2023' | 'mahloujifar2024';
-  /** 'gradient': Dirac canaries in gradient space (white-box); 'input': canary examples (black-box). */
-  canary_kind: 'gradient' | 'input';
-  selection: 'bonferroni' | 'split';
-  /** m: canaries the bound was computed on. */
-  canaries: number;
-  k_plus: number;
-  k_minus: number;
-  /** k+ + k-. */
-  guesses: number;
-  correct: number;
-  /** The overall significance; the bound is wrong with probability at most this for a correct implementation. */
-  significance: number;
-  /** The level the chosen (k+, k-) was tested at (significance / hypotheses). */
-  test_significance: number;
-  hypotheses: number;
-  delta: number;
-  epsilon_lower: number;
-  /** 1 - significance. */
-  confidence: number;
-}
+export type AuditSection = components['schemas']['Audit'];
 
 export interface Subject {
   name: string;
