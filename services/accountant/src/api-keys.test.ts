@@ -2,10 +2,17 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from './ids.js';
-import { ADMIN, auth, testApp, useTestApp } from './testing/test-deps.js';
+import { ADMIN, auth, budgetAndRun, dbBytes, step, useTestApp } from './testing/test-deps.js';
 import { createApp } from './app.js';
 
 const s = useTestApp();
+
+/** Logs in to the dashboard with `key`; the session cookie. */
+async function login(key: string): Promise<string> {
+  const res = await request(s.t.app).post('/login').type('form').send({ api_key: key });
+  expect(res.status).toBe(303);
+  return String(res.headers['set-cookie']![0]).split(';')[0]!;
+}
 
 const tenantsWithKeys = async () => ((await request(s.t.app).get('/v1/api-keys').set(auth(ADMIN))).body.api_keys as { tenant: string }[]).map((k) => k.tenant);
 
@@ -62,6 +69,62 @@ describe('revocation', () => {
     expect((await request(s.t.app).delete(`/v1/api-keys/${made.body.key_id}`).set(auth(ADMIN))).body.revoked_at).toBe('2026-01-02T00:00:00.000Z');
     expect((await request(replica).get('/v1/budgets').set(auth(s.key))).status).toBe(200);
     s.t.clock.now = new Date('2026-01-01T00:00:00.000Z');
+    await replicaStore.close();
+  });
+
+  it('a dashboard session opened with a key ends with that key, in this app and in a replica; another key\'s session lives on', async () => {
+    const replicaStore = (await import('./store/sqlite-store.js')).openSqliteStore(s.t.file);
+    const replica = await createApp({ store: replicaStore, config: { adminToken: ADMIN }, clock: () => s.t.clock.now });
+    const made = await request(s.t.app).post('/v1/api-keys').set(auth(ADMIN)).send({ tenant: 'session-tenant' });
+    const other = await request(s.t.app).post('/v1/api-keys').set(auth(ADMIN)).send({ tenant: 'session-tenant' });
+    const cookie = await login(made.body.api_key);
+    const otherCookie = await login(other.body.api_key);
+    for (const app of [s.t.app, replica]) {
+      expect((await request(app).get('/train').set('Cookie', cookie)).status).toBe(200);
+      expect((await request(app).get('/').set('Cookie', cookie)).text).not.toContain('name="api_key"');
+    }
+    expect((await request(s.t.app).delete(`/v1/api-keys/${made.body.key_id}`).set(auth(ADMIN))).status).toBe(200);
+    for (const app of [s.t.app, replica]) {
+      const train = await request(app).get('/train').set('Cookie', cookie);
+      expect(train.status).toBe(303);
+      expect(train.headers['location']).toBe('/');
+      expect((await request(app).get('/').set('Cookie', cookie)).text).toContain('name="api_key"');
+      const post = await request(app).post('/train/runs').set('Cookie', cookie).set('Sec-Fetch-Site', 'same-origin').send({ budget_id: 'b', dataset_size: 100, expected_batch_size: 10 });
+      expect(post.status).toBe(401);
+      // The tenant's other key opened its own session, which is untouched.
+      expect((await request(app).get('/train').set('Cookie', otherCookie)).status).toBe(200);
+    }
+    await replicaStore.close();
+  });
+
+  it('a run token minted with a key, directly or by that key\'s dashboard session, is refused once the key is revoked, in every replica', async () => {
+    const replicaStore = (await import('./store/sqlite-store.js')).openSqliteStore(s.t.file);
+    const replica = await createApp({ store: replicaStore, config: { adminToken: ADMIN }, clock: () => s.t.clock.now });
+    const made = await request(s.t.app).post('/v1/api-keys').set(auth(ADMIN)).send({ tenant: 'token-tenant' });
+    const key = made.body.api_key as string;
+    const other = (await request(s.t.app).post('/v1/api-keys').set(auth(ADMIN)).send({ tenant: 'token-tenant' })).body.api_key as string;
+    const { budget, run } = await budgetAndRun(s.t, key, { epsilon: 10 });
+    const direct = (await request(s.t.app).post(`/v1/runs/${run.id}/tokens`).set(auth(key)).send({})).body.token as string;
+    const fromOther = (await request(s.t.app).post(`/v1/runs/${run.id}/tokens`).set(auth(other)).send({})).body.token as string;
+    const viaSession = await request(s.t.app).post('/train/runs').set('Cookie', await login(key)).set('Sec-Fetch-Site', 'same-origin').send({ budget_id: budget.id, dataset_size: 2000, expected_batch_size: 8 });
+    expect(viaSession.status).toBe(201);
+    const tokens = [[direct, run.id], [viaSession.body.token as string, viaSession.body.run_id as string]] as const;
+    const reserve = (app: typeof replica, token: string, runId: string) => request(app).post(`/v1/runs/${runId}/reservations`).set(auth(token)).send({ steps: 1, event: step() });
+    for (const app of [s.t.app, replica]) for (const [token, runId] of tokens) expect((await reserve(app, token, runId)).status).toBe(201);
+
+    expect((await request(s.t.app).delete(`/v1/api-keys/${made.body.key_id}`).set(auth(ADMIN))).status).toBe(200);
+    const before = dbBytes(s.t);
+    for (const app of [s.t.app, replica]) {
+      for (const [token, runId] of tokens) {
+        const res = await reserve(app, token, runId);
+        expect(res.status).toBe(401);
+        expect(res.body.code).toBe('unauthorized');
+        expect((await request(app).post(`/v1/runs/${runId}/close`).set(auth(token)).send({})).status).toBe(401);
+      }
+    }
+    expect(dbBytes(s.t).equals(before)).toBe(true);
+    // A token minted by the tenant's other key still works.
+    expect((await reserve(replica, fromOther, run.id)).status).toBe(201);
     await replicaStore.close();
   });
 

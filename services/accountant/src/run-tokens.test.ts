@@ -120,7 +120,8 @@ describe('run_tokens migration', () => {
     const { run } = await budgetAndRun(own, key, { epsilon: 10 });
     await own.store.close();
     const db = new Database(own.file);
-    db.exec('DROP TABLE run_tokens');
+    // Back to version 6: no run_tokens table, and no sessions.key_id (version 8).
+    db.exec('DROP TABLE run_tokens; ALTER TABLE sessions DROP COLUMN key_id;');
     db.pragma('user_version = 6');
     db.close();
     const { openSqliteStore } = await import('./store/sqlite-store.js');

@@ -1,7 +1,8 @@
 /**
  * Run-scoped tokens (DESIGN.md "Tokens"): a tenant mints one for an open run so that a browser can train against
  * the accountant without the tenant's API key. The token reserves, commits, audits and closes that run only
- * (http/guards.ts `requireRunToken`); it is stored as its SHA-256 and stops working at `expires_at`.
+ * (http/guards.ts `requireRunToken`); it is stored as its SHA-256 and stops working at `expires_at`, or as soon
+ * as the API key that minted it is revoked.
  */
 import { ServiceError } from './errors.js';
 import { newId, newSecret, sha256Hex } from './ids.js';
@@ -20,10 +21,21 @@ export interface MintedRunToken {
 }
 
 /**
- * Mints a token for `runId` of `tenant`; 404 when the tenant has no such run, 409 `run_closed` when it is closed.
- * @example const { token } = await mintRunToken(store, () => new Date(), 'acme', 'run_abc')
+ * Who mints a token: the tenant, and the API key behind the request (the key itself, or the key a dashboard session
+ * was opened with). The token is refused once that key is revoked; without a key (a session from before schema
+ * version 8) it lives until it expires.
  */
-export async function mintRunToken(store: Store, now: () => Date, tenant: string, runId: string, ttlSeconds = DEFAULT_RUN_TOKEN_TTL_SECONDS): Promise<MintedRunToken> {
+export interface RunTokenMinter {
+  tenant: string;
+  keyId?: string;
+}
+
+/**
+ * Mints a token for `runId` of the minter's tenant; 404 when the tenant has no such run, 409 `run_closed` when it is closed.
+ * @example const { token } = await mintRunToken(store, () => new Date(), { tenant: 'acme', keyId: 'key_1' }, 'run_abc')
+ */
+export async function mintRunToken(store: Store, now: () => Date, minter: RunTokenMinter, runId: string, ttlSeconds = DEFAULT_RUN_TOKEN_TTL_SECONDS): Promise<MintedRunToken> {
+  const { tenant } = minter;
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 60 || ttlSeconds > MAX_RUN_TOKEN_TTL_SECONDS) {
     throw new ServiceError('validation_failed', `ttl_seconds must be an integer in [60, ${MAX_RUN_TOKEN_TTL_SECONDS}]`, { pointer: '/ttl_seconds' });
   }
@@ -33,6 +45,6 @@ export async function mintRunToken(store: Store, now: () => Date, tenant: string
   const at = now();
   const token = `${RUN_TOKEN_PREFIX}${newSecret()}`;
   const expiresAt = new Date(at.getTime() + ttlSeconds * 1000).toISOString();
-  await store.insertRunToken({ hash: sha256Hex(token), token_id: newId('rtk'), tenant, run_id: run.id, created_at: at.toISOString(), expires_at: expiresAt });
+  await store.insertRunToken({ hash: sha256Hex(token), token_id: newId('rtk'), tenant, run_id: run.id, created_at: at.toISOString(), expires_at: expiresAt, ...(minter.keyId === undefined ? {} : { key_id: minter.keyId }) });
   return { token, run_id: run.id, expires_at: expiresAt };
 }

@@ -49,7 +49,10 @@ function fixture() {
   const keys = { acme: 'key-acme', other: 'key-other' } as Record<string, string>;
   const owns = (tenant: string, runId: string) => tenants[tenant]?.runs.find((r) => r.id === runId);
   const source: DashboardSource = {
-    authenticate: async (k) => Object.keys(keys).find((t) => keys[t] === k),
+    authenticate: async (k) => {
+      const tenant = Object.keys(keys).find((t) => keys[t] === k);
+      return tenant === undefined ? undefined : { tenant };
+    },
     listBudgets: async (t) => tenants[t]?.budgets ?? [],
     listRuns: async (t) => tenants[t]?.runs ?? [],
     getRun: async (t, id) => owns(t, id),

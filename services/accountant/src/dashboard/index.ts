@@ -11,7 +11,7 @@ import { LoginLimiter } from './login-limiter.js';
 import { SessionTable, readCookie } from './sessions.js';
 import type { DashboardSource } from './source.js';
 
-export type { DashboardSource } from './source.js';
+export type { DashboardLogin, DashboardSource } from './source.js';
 export { LoginLimiter, DEFAULT_LOGIN_LIMITS, type LoginLimits } from './login-limiter.js';
 export { SessionTable, MemorySessionStore, type SessionOptions, DEFAULT_SESSION_IDLE_MS, DEFAULT_SESSION_MAX_AGE_MS, DEFAULT_SESSIONS_PER_TENANT } from './sessions.js';
 export { storeSource } from './store-source.js';
@@ -107,12 +107,14 @@ export function createDashboardRouter(opts: DashboardOptions): Router {
     const ipWait = limiter.attempt(req.ip ?? req.socket.remoteAddress ?? '?', now());
     if (ipWait > 0) return tooMany(ipWait);
     const key: unknown = (req.body as Record<string, unknown> | undefined)?.['api_key'];
-    const tenant = typeof key === 'string' && key.length > 0 && key.length <= 512 ? await source.authenticate(key.trim()) : undefined;
-    if (tenant === undefined) return sendHtml(res, 401, loginPage('That API key is not valid.'));
+    const login = typeof key === 'string' && key.length > 0 && key.length <= 512 ? await source.authenticate(key.trim()) : undefined;
+    if (login === undefined) return sendHtml(res, 401, loginPage('That API key is not valid.'));
+    const { tenant } = login;
     const tenantWait = limiter.login(tenant, now());
     if (tenantWait > 0) return tooMany(tenantWait);
     await sessions.close(readCookie(req.get('cookie'), COOKIE));
-    setCookie(req, res, await sessions.open(tenant), sessions.maxAgeSeconds);
+    // The session remembers the key it was opened with: revoking that key ends it (sessions.ts).
+    setCookie(req, res, await sessions.open(tenant, login.keyId), sessions.maxAgeSeconds);
     res.status(303).set(SECURITY_HEADERS).location('/').end();
   });
 

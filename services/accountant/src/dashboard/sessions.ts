@@ -8,9 +8,15 @@ import { randomBytes } from 'node:crypto';
 import { sha256Hex } from '../ids.js';
 import type { SessionRow, Store } from '../store/store.js';
 
-/** What a session knows: the tenant it was opened for. The raw API key is never kept. */
+/**
+ * What a session knows: the tenant it was opened for and the id of the API key used (never the key itself). A
+ * store-backed session is refused from the next request on once that key is revoked (the store's `getSession`
+ * finds no session of a revoked key); a session with no key id (opened before schema version 8, or by a source
+ * without key ids) lives until it expires.
+ */
 export interface Session {
   tenant: string;
+  keyId?: string;
   createdAt: number;
   lastSeen: number;
 }
@@ -54,11 +60,12 @@ export class SessionTable {
     this.#touchMs = Math.min(60_000, Math.floor(this.#idleMs / 10));
   }
 
-  /** Opens a session for `tenant` and returns its id (the cookie value). */
-  async open(tenant: string): Promise<string> {
+  /** Opens a session for `tenant`, logged in with API key `keyId`, and returns its id (the cookie value). */
+  async open(tenant: string, keyId?: string): Promise<string> {
     const now = this.#now();
     const id = randomBytes(32).toString('base64url');
-    await this.#store.openSession({ id_hash: sha256Hex(id), tenant, created_at: now, last_seen: now }, this.#maxPerTenant);
+    const row: SessionRow = { id_hash: sha256Hex(id), tenant, created_at: now, last_seen: now, ...(keyId === undefined ? {} : { key_id: keyId }) };
+    await this.#store.openSession(row, this.#maxPerTenant);
     return id;
   }
 
@@ -74,7 +81,7 @@ export class SessionTable {
       return undefined;
     }
     if (now - s.last_seen >= this.#touchMs) await this.#store.touchSession(hash, now);
-    return { tenant: s.tenant, createdAt: s.created_at, lastSeen: now };
+    return { tenant: s.tenant, ...(s.key_id === undefined ? {} : { keyId: s.key_id }), createdAt: s.created_at, lastSeen: now };
   }
 
   /** Ends a session (logout). */
@@ -88,7 +95,10 @@ export class SessionTable {
   }
 }
 
-/** Sessions in process memory, for a dashboard used without a store (tests, embedding). Same per-tenant cap. */
+/**
+ * Sessions in process memory, for a dashboard used without a store (tests, embedding). Same per-tenant cap. It
+ * knows no API keys, so it cannot end a session when its key is revoked: the service uses the store's sessions.
+ */
 export class MemorySessionStore implements SessionStore {
   readonly #rows = new Map<string, SessionRow>();
 

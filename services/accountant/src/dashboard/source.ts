@@ -8,13 +8,22 @@ export type DashboardEventRecord = S['EventRecord'];
 export type DashboardEnvelope = S['DsseEnvelope'];
 export type DashboardJwk = S['Jwk'];
 
+/** Who logged in: the tenant, and the id of the API key used (absent where the source has no key ids). */
+export interface DashboardLogin {
+  tenant: string;
+  keyId?: string;
+}
+
 /**
  * Every read is scoped to a tenant: an id that belongs to another tenant reads as absent, exactly as the API's 404.
  * The service builds one from its Store (see `storeSource`); tests may hand in their own.
  */
 export interface DashboardSource {
-  /** The tenant an API key belongs to, or undefined for an unknown or revoked key. */
-  authenticate(apiKey: string): Promise<string | undefined>;
+  /**
+   * The tenant an API key belongs to and the key's id, or undefined for an unknown or revoked key. A session opened
+   * with a `keyId` is refused once that key is revoked (by a store-backed session table).
+   */
+  authenticate(apiKey: string): Promise<DashboardLogin | undefined>;
   listBudgets(tenant: string): Promise<DashboardBudget[]>;
   /** The tenant's runs, newest first. */
   listRuns(tenant: string): Promise<DashboardRun[]>;

@@ -19,7 +19,10 @@ export function storeSource(store: Store, keys: KeyRing, live?: Omit<LiveDeps, '
   const budget = async (b: BudgetRow) => budgetView(deps === undefined ? b : await liveBudget(deps, b));
   const run = async (r: RunRow) => runView(deps === undefined ? r : await liveRun(deps, r));
   return {
-    authenticate: (apiKey) => store.tenantForKeyHash(sha256Hex(apiKey)),
+    authenticate: async (apiKey) => {
+      const key = await store.apiKeyForHash(sha256Hex(apiKey));
+      return key === undefined ? undefined : { tenant: key.tenant, keyId: key.key_id };
+    },
     listBudgets: async (tenant) => Promise.all((await store.listBudgets(tenant)).map(budget)),
     listRuns: async (tenant) => Promise.all((await store.listRuns(tenant)).map(run)),
     getRun: async (tenant, runId) => {

@@ -10,7 +10,8 @@ import type { Store } from '../store/store.js';
 /** Who is calling: set on `res.locals.principal` by `authenticate`. */
 export type Principal =
   | { kind: 'admin' }
-  | { kind: 'tenant'; tenant: string }
+  /** A tenant API key; `key_id` names it, so what it mints (run tokens) dies with it. */
+  | { kind: 'tenant'; tenant: string; key_id: string }
   /** A run-scoped token (DESIGN.md "Tokens"): reserve, commit, audit and close `run_id` of `tenant`, nothing else. */
   | { kind: 'run'; tenant: string; run_id: string }
   | { kind: 'anonymous' }
@@ -30,7 +31,7 @@ function sameSecret(a: string, b: string): boolean {
 /**
  * Sets `res.locals.principal` (and `res.locals.tenant` for a tenant key). A tenant key is looked up in the store
  * on every request and never cached, so a revoked key stops working at once on every replica. A run token is
- * looked up the same way and is `invalid` from its `expires_at` on; it never sets `res.locals.tenant` (only the
+ * looked up the same way and is `invalid` from its `expires_at` on, or from the revocation of the key that minted it; it never sets `res.locals.tenant` (only the
  * run guard does, for its own run's routes).
  * @example app.use('/v1', authenticate(store, adminToken, () => new Date()))
  */
@@ -43,8 +44,8 @@ export function authenticate(store: Store, adminToken: string, now: () => Date =
     else if (sameSecret(token, adminToken)) principal = { kind: 'admin' };
     else {
       const hash = sha256Hex(token);
-      const tenant = await store.tenantForKeyHash(hash);
-      if (tenant !== undefined) principal = { kind: 'tenant', tenant };
+      const key = await store.apiKeyForHash(hash);
+      if (key !== undefined) principal = { kind: 'tenant', tenant: key.tenant, key_id: key.key_id };
       else {
         const scoped = await store.runTokenForHash(hash);
         principal = scoped !== undefined && Date.parse(scoped.expires_at) > now().getTime() ? { kind: 'run', tenant: scoped.tenant, run_id: scoped.run_id } : { kind: 'invalid' };

@@ -83,6 +83,11 @@ CREATE TABLE IF NOT EXISTS idempotency_expired (
   hash TEXT PRIMARY KEY, token_id TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL, run_id TEXT NOT NULL REFERENCES runs (id),
   created_at TEXT NOT NULL, expires_at TEXT NOT NULL);`,
   },
+  {
+    // the API key that opened each session and minted each run token (refused once it is revoked); older rows: NULL
+    version: 8,
+    sql: 'ALTER TABLE sessions ADD COLUMN IF NOT EXISTS key_id TEXT;\nALTER TABLE run_tokens ADD COLUMN IF NOT EXISTS key_id TEXT;',
+  },
 ];
 
 if (PG_MIGRATIONS.map((m) => m.version).join() !== SQLITE_MIGRATIONS.map((m) => m.version).join()) {

@@ -19,6 +19,10 @@ import { budgetFromRow, eventFromRow, reservationFromRow, runFromRow } from './s
 import { StoreUnavailableError, isUnavailable } from './store-unavailable.js';
 import type { ApiKeyInfo, Page, ReportRow, RunTokenRow, SessionRow, SigningKeyRow, Store, WriteTx } from './store.js';
 
+/** The row (session or run token, table alias `alias`) was made by a live key, or by none (before schema version 8). */
+const LIVE_KEY_PG = (alias: string): string =>
+  `(${alias}.key_id IS NULL OR EXISTS (SELECT 1 FROM api_keys k WHERE k.key_id = ${alias}.key_id AND k.revoked_at IS NULL))`;
+
 type Raw = Record<string, unknown>;
 
 export interface PgStoreOptions {
@@ -165,13 +169,23 @@ export class PgStore implements Store {
     return rows[0]?.['tenant'] as string | undefined;
   }
 
+  async apiKeyForHash(hash: string): Promise<{ key_id: string; tenant: string } | undefined> {
+    const r = (await this.query('SELECT key_id, tenant FROM api_keys WHERE hash = $1 AND revoked_at IS NULL', [hash]))[0];
+    return r === undefined ? undefined : { key_id: r['key_id'] as string, tenant: r['tenant'] as string };
+  }
+
   async insertRunToken(row: RunTokenRow): Promise<void> {
-    await this.query('INSERT INTO run_tokens (hash, token_id, tenant, run_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)', [row.hash, row.token_id, row.tenant, row.run_id, row.created_at, row.expires_at]);
+    await this.query('INSERT INTO run_tokens (hash, token_id, tenant, run_id, created_at, expires_at, key_id) VALUES ($1, $2, $3, $4, $5, $6, $7)', [row.hash, row.token_id, row.tenant, row.run_id, row.created_at, row.expires_at, row.key_id ?? null]);
   }
 
   async runTokenForHash(hash: string): Promise<RunTokenRow | undefined> {
-    const rows = await this.query('SELECT hash, token_id, tenant, run_id, created_at, expires_at FROM run_tokens WHERE hash = $1', [hash]);
-    return rows[0] as RunTokenRow | undefined;
+    // A token whose minting key is revoked is not found (schema version 8); one with no key_id lives until it expires.
+    const rows = await this.query(`SELECT t.hash, t.token_id, t.tenant, t.run_id, t.created_at, t.expires_at, t.key_id FROM run_tokens t
+      WHERE t.hash = $1 AND ${LIVE_KEY_PG('t')}`, [hash]);
+    const r = rows[0];
+    if (r === undefined) return undefined;
+    const { key_id, ...rest } = r as unknown as Omit<RunTokenRow, 'key_id'> & { key_id: string | null };
+    return key_id === null ? rest : { ...rest, key_id };
   }
 
   async listApiKeys(): Promise<ApiKeyInfo[]> {
@@ -262,15 +276,18 @@ export class PgStore implements Store {
     await this.transaction(async (client) => {
       // One tenant's logins on several replicas take turns, so the cap holds after all of them commit.
       await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`dpledger:sessions:${row.tenant}`]);
-      await client.query('INSERT INTO sessions (id_hash, tenant, created_at, last_seen) VALUES ($1, $2, $3, $4)', [row.id_hash, row.tenant, row.created_at, row.last_seen]);
+      await client.query('INSERT INTO sessions (id_hash, tenant, created_at, last_seen, key_id) VALUES ($1, $2, $3, $4, $5)', [row.id_hash, row.tenant, row.created_at, row.last_seen, row.key_id ?? null]);
       await client.query('DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM sessions WHERE tenant = $1 ORDER BY created_at DESC, ord DESC OFFSET $2)', [row.tenant, maxPerTenant]);
     });
   }
 
   async getSession(idHash: string): Promise<SessionRow | undefined> {
-    const r = (await this.query('SELECT id_hash, tenant, created_at, last_seen FROM sessions WHERE id_hash = $1', [idHash]))[0];
+    // A session whose key is revoked is not found (schema version 8); one with no key_id lives until it expires.
+    const r = (await this.query(`SELECT id_hash, tenant, created_at, last_seen, key_id FROM sessions s WHERE s.id_hash = $1 AND ${LIVE_KEY_PG('s')}`, [idHash]))[0];
+    if (r === undefined) return undefined;
     // BIGINT arrives as a string from node-postgres; milliseconds since the epoch are safe integers.
-    return r === undefined ? undefined : { id_hash: r['id_hash'] as string, tenant: r['tenant'] as string, created_at: Number(r['created_at']), last_seen: Number(r['last_seen']) };
+    const row: SessionRow = { id_hash: r['id_hash'] as string, tenant: r['tenant'] as string, created_at: Number(r['created_at']), last_seen: Number(r['last_seen']) };
+    return r['key_id'] === null ? row : { ...row, key_id: r['key_id'] as string };
   }
 
   async touchSession(idHash: string, lastSeen: number): Promise<void> {

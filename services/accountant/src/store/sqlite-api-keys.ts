@@ -8,7 +8,15 @@ import type { ApiKeyInfo } from './store.js';
 type Db = Database.Database;
 
 /** The tenant of a live (unrevoked) key by hash. */
-export const KEY_HASH_SQL = 'SELECT tenant FROM api_keys WHERE hash = ? AND revoked_at IS NULL';
+export const KEY_HASH_SQL = 'SELECT key_id, tenant FROM api_keys WHERE hash = ? AND revoked_at IS NULL';
+
+/**
+ * SQL condition: the row (a session or run token) was made by a live key, or by none (a row from before schema
+ * version 8, which lives until it expires). `alias` names the table of the row.
+ * @example `SELECT * FROM sessions s WHERE s.id_hash = ? AND ${LIVE_KEY_SQL('s')}`
+ */
+export const LIVE_KEY_SQL = (alias: string): string =>
+  `(${alias}.key_id IS NULL OR EXISTS (SELECT 1 FROM api_keys k WHERE k.key_id = ${alias}.key_id AND k.revoked_at IS NULL))`;
 
 /**
  * Prepared statements over the `api_keys` table of the writer connection.

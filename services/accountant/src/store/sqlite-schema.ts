@@ -44,6 +44,12 @@ CREATE TABLE IF NOT EXISTS idempotency_expired (
   hash TEXT PRIMARY KEY, token_id TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL, run_id TEXT NOT NULL REFERENCES runs (id),
   created_at TEXT NOT NULL, expires_at TEXT NOT NULL) WITHOUT ROWID;`,
   },
+  {
+    // the API key that opened each dashboard session and minted each run token: both are refused once that key is
+    // revoked; rows from before this version have no key_id and live until they expire
+    version: 8,
+    sql: 'ALTER TABLE sessions ADD COLUMN key_id TEXT;\nALTER TABLE run_tokens ADD COLUMN key_id TEXT;',
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -9,7 +9,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { sha256Hex } from '../ids.js';
 import { Mutex } from './mutex.js';
-import { KEY_HASH_SQL, apiKeyStatements } from './sqlite-api-keys.js';
+import { KEY_HASH_SQL, LIVE_KEY_SQL, apiKeyStatements } from './sqlite-api-keys.js';
 import { runTokenStatements } from './sqlite-run-tokens.js';
 import { MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION } from './sqlite-schema.js';
 import { appendRecords, type MerkleNodeStore } from './merkle-log.js';
@@ -50,7 +50,7 @@ function statements(db: Db) {
     runsPage: p(pageSql('runs', 'tenant = @tenant')),
     runsOfBudgetPage: p(pageSql('runs', 'tenant = @tenant AND budget_id = @budget_id')),
     openReservations: p("SELECT * FROM reservations WHERE budget_id = ? AND status = 'open' ORDER BY created_at, rowid"),
-    session: p('SELECT * FROM sessions WHERE id_hash = ?'),
+    session: p(`SELECT id_hash, tenant, created_at, last_seen, key_id FROM sessions s WHERE s.id_hash = ? AND ${LIVE_KEY_SQL('s')}`),
     budget: p('SELECT * FROM budgets WHERE tenant = ? AND id = ?'),
     budgets: p('SELECT * FROM budgets WHERE tenant = ? ORDER BY created_at DESC, rowid DESC'),
     run: p('SELECT * FROM runs WHERE tenant = ? AND id = ?'),
@@ -79,7 +79,7 @@ function writeStatements(db: Db) {
     deleteIdem: p('DELETE FROM idempotency WHERE tenant = ? AND key = ?'),
     countBudgets: p('SELECT count(*) FROM budgets WHERE tenant = ?').pluck(),
     countRuns: p('SELECT count(*) FROM runs WHERE tenant = ?').pluck(),
-    insertSession: p('INSERT INTO sessions (id_hash, tenant, created_at, last_seen) VALUES (@id_hash, @tenant, @created_at, @last_seen)'),
+    insertSession: p('INSERT INTO sessions (id_hash, tenant, created_at, last_seen, key_id) VALUES (@id_hash, @tenant, @created_at, @last_seen, @key_id)'),
     evictSessions: p(`DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM sessions WHERE tenant = ?
       ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET ?)`),
     touchSession: p('UPDATE sessions SET last_seen = ? WHERE id_hash = ?'),
@@ -265,6 +265,11 @@ export class SqliteStore implements Store {
     return (this.r.keyHash.get(hash) as { tenant: string } | undefined)?.tenant;
   }
 
+  async apiKeyForHash(hash: string): Promise<{ key_id: string; tenant: string } | undefined> {
+    const r = this.r.keyHash.get(hash) as { key_id: string; tenant: string } | undefined;
+    return r === undefined ? undefined : { key_id: r.key_id, tenant: r.tenant };
+  }
+
   async listApiKeys(): Promise<ApiKeyInfo[]> {
     return this.mutex.run(async () => this.keys.list());
   }
@@ -338,13 +343,16 @@ export class SqliteStore implements Store {
 
   async openSession(row: SessionRow, maxPerTenant: number): Promise<void> {
     await this.write(async () => {
-      this.w.insertSession.run(row);
+      this.w.insertSession.run({ ...row, key_id: row.key_id ?? null });
       this.w.evictSessions.run(row.tenant, maxPerTenant);
     });
   }
 
   async getSession(idHash: string): Promise<SessionRow | undefined> {
-    return this.r.session.get(idHash) as SessionRow | undefined;
+    const r = this.r.session.get(idHash) as (Omit<SessionRow, 'key_id'> & { key_id: string | null }) | undefined;
+    if (r === undefined) return undefined;
+    const { key_id, ...rest } = r;
+    return key_id === null ? rest : { ...rest, key_id };
   }
 
   async touchSession(idHash: string, lastSeen: number): Promise<void> {

@@ -52,6 +52,11 @@ export interface SessionRow {
   /** Milliseconds since the epoch. */
   created_at: number;
   last_seen: number;
+  /**
+   * The API key the session was opened with: the session is refused once that key is revoked. Absent for a session
+   * opened before schema version 8 (it lives until it expires).
+   */
+  key_id?: string;
 }
 
 export interface RunRow {
@@ -101,6 +106,11 @@ export interface RunTokenRow {
   run_id: string;
   created_at: string;
   expires_at: string;
+  /**
+   * The API key that minted the token (directly, or behind the dashboard session that did): the token is refused
+   * once that key is revoked. Absent for a token minted before schema version 8 (it lives until `expires_at`).
+   */
+  key_id?: string;
 }
 
 export interface ReservationRow {
@@ -178,13 +188,18 @@ export interface Store {
   insertApiKey(row: { key_id: string; tenant: string; hash: string; created_at: string }): Promise<void>;
   /** The tenant whose live (unrevoked) key hashes to `hash`; asked on every request, so never cache it. */
   tenantForKeyHash(hash: string): Promise<string | undefined>;
+  /** The id and tenant of the live (unrevoked) key that hashes to `hash`; asked on every request, never cached. */
+  apiKeyForHash(hash: string): Promise<{ key_id: string; tenant: string } | undefined>;
   /** Every API key, oldest first. */
   listApiKeys(): Promise<ApiKeyInfo[]>;
   /** Marks a key revoked (keeping the first revocation time); undefined when there is no such key. */
   revokeApiKey(keyId: string, at: string): Promise<ApiKeyInfo | undefined>;
 
   insertRunToken(row: RunTokenRow): Promise<void>;
-  /** The run token whose secret hashes to `hash`, expired or not (the caller compares `expires_at`). */
+  /**
+   * The run token whose secret hashes to `hash`, expired or not (the caller compares `expires_at`); undefined when
+   * the key that minted it is revoked.
+   */
   runTokenForHash(hash: string): Promise<RunTokenRow | undefined>;
 
   getBudget(tenant: string, id: string): Promise<BudgetRow | undefined>;
@@ -214,6 +229,7 @@ export interface Store {
 
   /** Stores a session, then deletes the oldest sessions of the same tenant beyond `maxPerTenant`. */
   openSession(row: SessionRow, maxPerTenant: number): Promise<void>;
+  /** The stored session; undefined when the key that opened it is revoked (expiry is the caller's to check). */
   getSession(idHash: string): Promise<SessionRow | undefined>;
   touchSession(idHash: string, lastSeen: number): Promise<void>;
   closeSession(idHash: string): Promise<void>;

@@ -264,6 +264,37 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         await expect(store.insertRunToken({ ...row, token_id: 'rt_2' })).rejects.toThrow();
       }));
 
+    it('sessions and run tokens die with the API key that made them; rows without a key_id live on', () =>
+      fresh(async (store) => {
+        await store.insertApiKey({ key_id: 'k1', tenant: 't', hash: 'h1', created_at: '2026-01-01T00:00:00.000Z' });
+        await store.insertApiKey({ key_id: 'k2', tenant: 't', hash: 'h2', created_at: '2026-01-01T00:00:00.000Z' });
+        expect(await store.apiKeyForHash('h1')).toEqual({ key_id: 'k1', tenant: 't' });
+        expect(await store.apiKeyForHash('nope')).toBeUndefined();
+        await store.write(async (tx) => {
+          await tx.insertBudget(budgetRow('b1'));
+          await tx.insertRun(runRow('r1', 'b1'));
+        });
+        const session = (id: string, key_id?: string) => ({ id_hash: id, tenant: 't', created_at: 1_700_000_000_000, last_seen: 1_700_000_000_000, ...(key_id === undefined ? {} : { key_id }) });
+        const token = (hash: string, key_id?: string) => ({ hash, token_id: `rt_${hash}`, tenant: 't', run_id: 'r1', created_at: '2026-01-01T00:00:00.000Z', expires_at: '2026-01-01T01:00:00.000Z', ...(key_id === undefined ? {} : { key_id }) });
+        for (const [id, key] of [['s1', 'k1'], ['s2', 'k2'], ['s0', undefined]] as const) {
+          await store.openSession(session(id, key), 10);
+          await store.insertRunToken(token(`t${id}`, key));
+        }
+        expect(await store.getSession('s1')).toEqual(session('s1', 'k1'));
+        expect(await store.getSession('s0')).toEqual(session('s0'));
+        expect(await store.runTokenForHash('ts1')).toEqual(token('ts1', 'k1'));
+        expect(await store.runTokenForHash('ts0')).toEqual(token('ts0'));
+        await store.revokeApiKey('k1', '2026-01-01T00:30:00.000Z');
+        expect(await store.apiKeyForHash('h1')).toBeUndefined();
+        expect(await store.getSession('s1')).toBeUndefined();
+        expect(await store.runTokenForHash('ts1')).toBeUndefined();
+        // The tenant's other key, and rows from before schema version 8 (no key_id), are untouched.
+        expect(await store.getSession('s2')).toEqual(session('s2', 'k2'));
+        expect(await store.runTokenForHash('ts2')).toEqual(token('ts2', 'k2'));
+        expect(await store.getSession('s0')).toEqual(session('s0'));
+        expect(await store.runTokenForHash('ts0')).toEqual(token('ts0'));
+      }));
+
     it('signing keys newest first; reports are immutable (first stored wins)', () =>
       fresh(async (store) => {
         await store.insertSigningKey({ kid: 'a', private_pem: 'PEM-A', created_at: '2026-01-01T00:00:00.000Z' });

@@ -77,13 +77,14 @@ export function createTrainRouter(opts: TrainOptions): Router {
   const json = express.json({ limit: '4kb', strict: true });
 
   const requireSession = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const tenant = (await sessions.get(readCookie(req.get('cookie'), COOKIE)))?.tenant;
-    if (tenant === undefined) {
+    const session = await sessions.get(readCookie(req.get('cookie'), COOKIE));
+    if (session === undefined) {
       if (req.method === 'GET') res.status(303).set(HEADERS).location('/').end();
       else next(new ServiceError('unauthorized', 'log in to the dashboard first'));
       return;
     }
-    res.locals['tenant'] = tenant;
+    res.locals['tenant'] = session.tenant;
+    res.locals['session_key_id'] = session.keyId;
     next();
   };
 
@@ -109,7 +110,8 @@ export function createTrainRouter(opts: TrainOptions): Router {
       noise_rng: 'secure',
       metadata: { source: '/train', model: 'tanh-cnn' },
     });
-    const minted = await mintRunToken(ctx.store, ctx.now, tenant, run.id);
+    // The token dies with the API key the session was opened with (run-tokens.ts RunTokenMinter).
+    const minted = await mintRunToken(ctx.store, ctx.now, { tenant, keyId: res.locals['session_key_id'] as string | undefined }, run.id);
     const budget = await ctx.store.getBudget(tenant, budgetId);
     res.status(201).set(HEADERS).json({ ...minted, delta: budget!.delta, neighboring_relation: budget!.neighboring_relation });
   });
