@@ -85,7 +85,9 @@ export interface paths {
         /**
          * Revoke an API key (admin token required); every replica refuses it from the next request on.
          * @description Revoking is idempotent: revoking a revoked key answers the key with its first `revoked_at`. Keys are
-         *     looked up in the database on every request, so no replica keeps accepting a revoked key.
+         *     looked up in the database on every request, so no replica keeps accepting a revoked key. Run tokens
+         *     minted with the key (directly, or by a dashboard session opened with it) are refused from the next
+         *     request on as well.
          */
         delete: operations["revokeApiKey"];
         options?: never;
@@ -316,6 +318,7 @@ export interface paths {
          *     the run; every other route refuses it (401), and a run route of another run answers 403. It expires
          *     after `ttl_seconds` (default 3600, at most 86400) and is stored only as its SHA-256. Only a tenant API
          *     key can mint one (a token cannot mint tokens); the dashboard mints them with its session for `/train`.
+         *     Revoking the key that minted it (or that the minting dashboard session logged in with) ends the token.
          */
         post: operations["createRunToken"];
         delete?: never;
