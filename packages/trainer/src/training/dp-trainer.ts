@@ -27,6 +27,7 @@ import { watchGpu } from '../backends/gpu-watch.js';
 import type { FitHistory, FitOptions, StepResult } from './fit-types.js';
 import type { ResumeOptions } from './checkpoint.js';
 import { checkDelta, checkSizes, resolveClipping, resolveRandomness, totalClipNorm, type ClipChoice, type DPTrainerOptions } from './trainer-options.js';
+import { SerialQueue } from './serial-queue.js';
 
 /** Internal: the restorable parts a checkpoint sets after construction. */
 export interface TrainerInternals {
@@ -66,7 +67,7 @@ export class DPTrainer {
   private auditSent = false;
   private stopReason: 'budget_exhausted' | null = null;
   /** Steps, fits, saves and closes run one at a time, in call order (see `serial`). */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   /**
    * @example
@@ -196,12 +197,7 @@ export class DPTrainer {
    * A fit callback must therefore not await `step` or `fit` of its own trainer.
    */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const out = this.queue.then(fn);
-    this.queue = out.then(
-      () => undefined,
-      () => undefined,
-    );
-    return out;
+    return this.queue.run(fn);
   }
 
   /**

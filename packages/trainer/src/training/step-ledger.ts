@@ -15,6 +15,7 @@
 import type { DpEvent, NeighboringRelation, PrivacyAccountant } from '@dpledger/accounting';
 import { stableKey } from '@dpledger/accounting';
 import { fail } from './fail.js';
+import { SerialQueue } from './serial-queue.js';
 
 /** The part of the @dpledger/client the trainer needs (structural, so any conforming client works). */
 export interface ReservationClient {
@@ -111,7 +112,7 @@ export class StepLedger {
   private exhausted = false;
   private pending: { event: DpEvent; key: string; count: number } | null = null;
   private readonly supported = new Set<string>();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   constructor(
     private readonly accountant: PrivacyAccountant,
@@ -120,12 +121,7 @@ export class StepLedger {
 
   /** Runs `fn` once every earlier call has finished: one reservation is open at a time, never two. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const out = this.queue.then(fn);
-    this.queue = out.then(
-      () => undefined,
-      () => undefined,
-    );
-    return out;
+    return this.queue.run(fn);
   }
 
   private now(): number {
