@@ -30,7 +30,10 @@ function mutate(body: Json, m: Mutation): Json {
   const parent = path.slice(0, -1).reduce<Json>((o, k) => (o as Record<string, Json>)[k as string] as Json, copy) as Record<string, Json> | Json[];
   const last = path[path.length - 1]!;
   if (m.op === 'set') (parent as Record<string, Json>)[last as string] = m.value;
-  else if (m.op === 'delete') Array.isArray(parent) ? parent.splice(last as number, 1) : delete parent[last as string];
+  else if (m.op === 'delete') {
+    if (Array.isArray(parent)) parent.splice(last as number, 1);
+    else delete parent[last as string];
+  }
   else if (!Array.isArray(parent)) parent[m.name] = m.value;
   else parent.push(m.value);
   return copy;

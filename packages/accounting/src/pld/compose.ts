@@ -140,7 +140,9 @@ export function selfComposePmf(pmf: Pmf, count: number, tau = TAIL_MASS_TRUNCATI
     return withNarrowed({ offset: pmf.offset * count, probs: Float64Array.of(Math.pow(pmf.probs[0]!, count)), infinityMass: composedInfinity }, pmf.narrowed === true);
   }
   const infinityMass = Math.min(1, composedInfinity + tau);
-  let [lower, upper] = selfConvolveBounds(pmf.probs, count, tau);
+  const bounds = selfConvolveBounds(pmf.probs, count, tau);
+  const upper = bounds[1];
+  let lower = bounds[0];
   const cut = upper - lower + 1 > MAX_BINS;
   if (cut) lower = upper - MAX_BINS + 1; // lower mass wraps upward: pessimistic, but loose (marked narrowed)
   const m = upper - lower + 1;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { composePmf, selfComposePmf } from './compose.js';
 import { normCdf } from './normal.js';
 import { additiveNoisePld, epsilonDeltaPld, pldDelta, pldEpsilon, pldNarrowed } from './pld.js';
-import { deltaForEpsilon, epsilonForDelta, finiteMass, MAX_BINS, type Pmf } from './pmf.js';
+import { deltaForEpsilon, epsilonForDelta, finiteMass, type Pmf } from './pmf.js';
 
 const D = 1e-4;
 

@@ -2,7 +2,7 @@
  * The compliance report as a list of blocks (headings, paragraphs, tables, a budget bar, the plot), so the
  * HTML page and the PDF say exactly the same things.
  */
-import { chargedEpsilon, epsilonCaveat, fmt, fmtDown, fmtUp, reportedEpsilon, type CheckStatus } from './checks.js';
+import { epsilonCaveat, fmt, fmtDown, fmtUp, reportedEpsilon, type CheckStatus } from './checks.js';
 import { describeEvent } from './describe-event.js';
 import type { ComplianceModel } from './model.js';
 import { ledgerSegments } from './segments.js';

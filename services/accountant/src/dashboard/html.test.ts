@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { escapeHtml } from '@dpledger/audit';
 import { html, raw } from './html.js';
 import { fmtNumber } from './layout.js';
-import { SessionTable, readCookie } from './sessions.js';
+import { readCookie } from './sessions.js';
 import { epsilonCurveSvg, gaugeSvg } from './svg-curve.js';
 
 describe('html', () => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { AnyLayer, LayerRule } from '../types.js';
+import type { LayerRule } from '../types.js';
 import { biasStat, statsInLayerOrder, weightOf, type LayerWeight, type WeightStat } from './weights.js';
 
 /** Batched A B^T with the transpose materialised first (tfjs-wasm's fast matmul path takes no transpose flags). */
