@@ -24,7 +24,7 @@ const seeded = new GaussianNoiseStream(SIZE, { seeded: { seed: SEED, position: 5
 const got = [await seeded.next(), await seeded.next()];
 const src = new SeededRandomSource(SEED, { stream: 'noise', position: 5 });
 const want = got.map(() => fillGaussian(src, new Float32Array(SIZE), STD));
-const secure = [new GaussianNoiseStream(SIZE, { secure: new SecureRandomSource() }), new GaussianNoiseStream(SIZE, { secure: new SecureRandomSource() })];
+const secure = [0, 1].map(() => new GaussianNoiseStream(SIZE, { secure: new SecureRandomSource() }));
 const [a, b] = [await secure[0].next(), await secure[1].next()];
 const mathRandom = () => new Promise((resolve) => {
   const w = new Worker("require('node:worker_threads').parentPort.postMessage(Math.random())", { eval: true });
@@ -40,15 +40,25 @@ console.log(JSON.stringify({
 for (const s of [seeded, ...secure]) s.close();
 `;
 
-it('the built trainer runs its noise worker: seeded buffers are fillGaussian bit for bit, secure ones are not Math.random', () => {
-  if (!existsSync(fileURLToPath(new URL('noise-worker.js', dist)))) throw new Error('packages/trainer is not built: run `npm run build` (npm test does) before this test');
+interface Result {
+  workers: boolean[];
+  seededEqual: boolean;
+  position: number[];
+  secureDiffer: boolean;
+  mathRandomFixed: boolean;
+}
+
+it('the built trainer runs its noise worker: seeded buffers are fillGaussian, secure ones not Math.random', () => {
+  if (!existsSync(fileURLToPath(new URL('noise-worker.js', dist)))) {
+    throw new Error('packages/trainer is not built: run `npm run build` (npm test does) before this test');
+  }
   const dir = mkdtempSync(join(tmpdir(), 'dpledger-noise-worker-'));
   const script = join(dir, 'check.mjs'); // a file, not -e: a worker cannot inherit --input-type
   writeFileSync(script, SCRIPT);
   const res = spawnSync(process.execPath, ['--random-seed=20240229', script], { encoding: 'utf8', timeout: 60_000 });
   rmSync(dir, { recursive: true, force: true });
   expect(res.status, res.stderr).toBe(0);
-  const r = JSON.parse(res.stdout) as { workers: boolean[]; seededEqual: boolean; position: number[]; secureDiffer: boolean; mathRandomFixed: boolean };
+  const r = JSON.parse(res.stdout) as Result;
   expect(r.workers).toEqual([true, true, true]); // every buffer came from a worker, none inline
   expect(r.seededEqual).toBe(true);
   expect(r.position[0]).toBe(r.position[1]);

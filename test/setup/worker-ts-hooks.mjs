@@ -7,7 +7,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { transformSync } from 'rolldown/utils';
+
+let transformer; // rolldown's oxc transform, loaded on the first .ts file (most workers never load one)
 
 /** Resolves a missing `x.js` to an existing `x.ts` beside it. */
 export async function resolve(specifier, context, nextResolve) {
@@ -25,6 +26,8 @@ export async function resolve(specifier, context, nextResolve) {
 export async function load(url, context, nextLoad) {
   if (!url.startsWith('file:') || !url.endsWith('.ts')) return nextLoad(url, context);
   const file = fileURLToPath(url);
+  transformer ??= import('rolldown/utils');
+  const { transformSync } = await transformer;
   const out = transformSync(file, readFileSync(file, 'utf8'), { lang: 'ts', sourceType: 'module' });
   if (out.errors.length > 0) throw new Error(`${file}: ${out.errors.map((e) => e.message).join('; ')}`);
   return { format: 'module', source: out.code, shortCircuit: true };

@@ -9,7 +9,8 @@ import { Worker } from 'node:worker_threads';
 
 /** Math.random's first draws in a fresh worker thread. */
 export async function mathRandomInFreshWorker(): Promise<number[]> {
-  const worker = new Worker("require('node:worker_threads').parentPort.postMessage([Math.random(), Math.random(), Math.random()])", { eval: true });
+  const code = "require('node:worker_threads').parentPort.postMessage([Math.random(), Math.random(), Math.random()])";
+  const worker = new Worker(code, { eval: true });
   try {
     return await new Promise<number[]>((resolve, reject) => {
       worker.once('message', resolve);
@@ -22,7 +23,7 @@ export async function mathRandomInFreshWorker(): Promise<number[]> {
 
 /**
  * Calls `body` with Math.random fixed in every worker started meanwhile.
- * @example await withFixedWorkerMathRandom(async () => expect(await mathRandomInFreshWorker()).toEqual(await mathRandomInFreshWorker()));
+ * @example await withFixedWorkerMathRandom(mathRandomInFreshWorker) // the same three numbers every time
  */
 export async function withFixedWorkerMathRandom<T>(body: () => Promise<T>): Promise<T> {
   setFlagsFromString('--random-seed=20240229');

@@ -1,7 +1,8 @@
 /**
  * The trainer's Gaussian noise stream: one buffer of Gaussian samples per step, generated one step ahead in a
  * node:worker_threads worker (noise-worker.ts, which runs the same `fillGaussian` on the same random sources) so the
- * Ziggurat fill overlaps the main thread's gradient work (inline in a browser, or after the worker failed). A seeded run's noise is its own ChaCha20 stream (the 'noise' stream of its seed);
+ * Ziggurat fill overlaps the main thread's gradient work (inline in a browser, or after the worker failed). A seeded
+ * run's noise is its own ChaCha20 stream (the 'noise' stream of its seed);
  * `position()` is that stream's position after the last CONSUMED buffer, so a checkpoint resumes it exactly (given
  * the seed again) and the inline fallback continues it bit for bit. A secure stream has no position and nothing of
  * it is ever saved. A prefetched buffer is handed out once and never kept; an unconsumed one is dropped on close.
@@ -107,7 +108,8 @@ export class GaussianNoiseStream {
     try {
       const specifier = 'node:worker_threads'; // loaded only under Node: the package stays importable in browsers
       const { Worker } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
-      const workerData: NoiseWorkerData = { std: this.sampleStd, seeded: this.seed ? { seed: this.seed, position: this.consumed! } : null };
+      const seeded = this.seed ? { seed: this.seed, position: this.consumed! } : null;
+      const workerData: NoiseWorkerData = { std: this.sampleStd, seeded };
       const worker = new Worker(new URL(WORKER_ENTRY, import.meta.url), { workerData });
       worker.unref();
       this.live = worker;

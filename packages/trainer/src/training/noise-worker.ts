@@ -34,7 +34,9 @@ export interface NoiseWorkerReply {
 const port = parentPort;
 if (port) {
   const { std, seeded } = workerData as NoiseWorkerData;
-  const src: RandomSource = seeded ? new SeededRandomSource(seeded.seed, { stream: 'noise', position: seeded.position }) : new SecureRandomSource();
+  const src: RandomSource = seeded
+    ? new SeededRandomSource(seeded.seed, { stream: 'noise', position: seeded.position })
+    : new SecureRandomSource();
   port.on('message', ({ n }: NoiseWorkerRequest) => {
     const buf = new Float32Array(n); // a negative n throws: the worker exits, and the stream continues inline
     fillGaussian(src, buf, std);

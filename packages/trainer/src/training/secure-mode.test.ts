@@ -56,15 +56,15 @@ describe('secure mode', () => {
     expect(tf.randomNormal as unknown as ReturnType<typeof vi.fn>).toHaveBeenCalled();
   });
 
-  it("draws the Gaussian noise in a worker the spies above cannot see, and that worker's noise is not Math.random's", async () => {
+  it('draws the Gaussian noise in a worker the spies above cannot see, and not from Math.random there', async () => {
     // Two trainers from the same zero weights step on the same batch: the noise is the step's only randomness. With
     // Math.random fixed in every new worker, their noise workers would give equal noise if they drew from it (or
     // from any fixed seed), and so equal weights.
     const make = (opts: { seed?: string } = {}) =>
       new DPTrainer({
         model: tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2, kernelInitializer: 'zeros' })] }),
-        loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'sgd', learningRate: 0.1 }, clipNorm: 1, noiseMultiplier: 1,
-        expectedBatchSize: 2, datasetSize: 10, ...opts,
+        loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'sgd', learningRate: 0.1 },
+        clipNorm: 1, noiseMultiplier: 1, expectedBatchSize: 2, datasetSize: 10, ...opts,
       });
     const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
     const y = tf.tensor2d([[1, 0], [0, 1]]);
