@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Tests run on each package's TypeScript source through the "source" export condition (no build needed).
@@ -9,6 +10,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Worker threads started by code under test (the noise prefetch worker) load its TypeScript sources too.
+    execArgv: ['--import', fileURLToPath(new URL('./test/setup/worker-ts.mjs', import.meta.url))],
     // One fast-check seed per run, printed; FC_SEED=random or FC_SEED=<n> changes it (test/setup/fast-check-seed.ts).
     globalSetup: ['test/setup/fast-check-global.ts'],
     setupFiles: ['test/setup/fast-check.ts'],

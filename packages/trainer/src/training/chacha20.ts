@@ -1,6 +1,6 @@
 /**
  * The ChaCha20 block function (Bernstein 2008; RFC 8439 section 2.3) in plain TypeScript: the seeded run's stream on
- * every platform (Node, browsers; noise-worker-source.ts carries a copy for the noise worker).
+ * every platform (Node, browsers, and the noise worker, which imports this same module).
  *
  * State words 12-15 are laid out as in the original ChaCha and in OpenSSL's `chacha20` cipher: a 64-bit block
  * counter (words 12 and 13, low word first) and a 64-bit nonce (words 14 and 15). For counters below 2^32 this is

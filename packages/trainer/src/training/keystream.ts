@@ -1,7 +1,7 @@
 /**
  * Random access into a ChaCha20 keystream (chacha20.ts) as 32-bit words: word w of stream s is word (w mod 16) of
  * block floor(w / 16) under nonce (s, 0). Plain TypeScript on every platform, so Node, browsers and the noise worker
- * (noise-worker-source.ts, a port of the same code) give the same words; randomness.test.ts pins it to the RFC 8439
+ * (noise-worker.ts, which imports this same module) give the same words; randomness.test.ts pins it to the RFC 8439
  * test vectors and to node:crypto's OpenSSL `chacha20`. (In Node, OpenSSL through createCipheriv was measured slower
  * than this for the trainer's many short reads: about 55 MB/s against 140 MB/s on the project's machine.)
  */

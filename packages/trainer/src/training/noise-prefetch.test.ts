@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
@@ -5,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DPTrainer, fillGaussian, SecureRandomSource, SeededRandomSource } from '@dpledger/trainer';
 import { GaussianNoiseStream } from './noise-prefetch.js';
 import { addScaledNoise } from './gaussian-mechanism.js';
+import { mathRandomInFreshWorker, withFixedWorkerMathRandom } from './fixed-math-random.fixture.js';
 
 /** The stream's running worker (private: read here only to end it from outside). */
 const workerOf = async (s: object) => (await (s as { worker?: Promise<Worker> }).worker)!;
@@ -26,6 +28,7 @@ describe('GaussianNoiseStream', () => {
     const want = inlineBuffers(START, 3);
     const got = [await s.next(), await s.next(), await s.next()];
     got.forEach((b, i) => expect(b).toEqual(want[i]));
+    expect(await s.prefetching()).toBe(true); // the worker answered all three (a dead one would have left it inline)
     expect(new Set(got.map((b) => b.buffer)).size).toBe(3); // every buffer is fresh
     const src = new SeededRandomSource(SEED, { stream: 'noise', position: START });
     for (let i = 0; i < 3; i++) fillGaussian(src, new Float32Array(SIZE), STD);
@@ -36,6 +39,24 @@ describe('GaussianNoiseStream', () => {
     await exited; // close terminates the worker
     // after close, a fresh worker continues from the consumed position
     expect(await s.next()).toEqual(inlineBuffers(src.position(), 1)[0]);
+    s.close();
+  });
+
+  it('a seeded worker gives the very buffers of the previous (hand-ported) worker', async () => {
+    // provenance: NOISE_WORKER_SOURCE of commit 74cfcf7 run with workerData { key: deriveSeedKey(SEED), stream: 1,
+    // position: START, std: STD }, two { n: SIZE } requests; SHA-256 of each buffer's bytes and the position after it
+    const want = [
+      [41029, 'd3cdf19ec31138aea37e813717e8fe408128a87feaefe93f2b9c7464b24ef546'],
+      [82053, 'dc18017c0e91b3c3f0cdad1932548855d33f4ef7c1e266a3b160715437cf04ac'],
+    ];
+    const s = new GaussianNoiseStream(SIZE, { seeded: { seed: SEED, position: START } }, STD);
+    const got: (string | number | null)[][] = [];
+    for (let i = 0; i < 2; i++) {
+      const buf = await s.next();
+      got.push([s.position(), createHash('sha256').update(new Uint8Array(buf.buffer)).digest('hex')]);
+    }
+    expect(await s.prefetching()).toBe(true);
+    expect(got).toEqual(want);
     s.close();
   });
 
@@ -55,6 +76,7 @@ describe('GaussianNoiseStream', () => {
     expect(await s.prefetching()).toBe(true);
     const a = await s.next();
     const b = await s.next();
+    expect(await s.prefetching()).toBe(true);
     expect(s.position()).toBeNull();
     expect(a.some((v, i) => v !== b[i])).toBe(true);
     const mean = a.reduce((m, v) => m + v, 0) / SIZE;
@@ -62,6 +84,24 @@ describe('GaussianNoiseStream', () => {
     expect(Math.abs(mean)).toBeLessThan(5 / Math.sqrt(SIZE)); // 5 standard errors
     expect(Math.abs(variance - 1)).toBeLessThan(5 * Math.sqrt(2 / SIZE)); // var of the sample variance: 2/n (normal)
     s.close();
+  });
+
+  it('a secure worker draws from the CSPRNG: with Math.random fixed in every new worker, two still differ', async () => {
+    await withFixedWorkerMathRandom(async () => {
+      // the control: under the fixed seed, two workers drawing from Math.random would repeat each other
+      expect(await mathRandomInFreshWorker()).toEqual(await mathRandomInFreshWorker());
+      const a = new GaussianNoiseStream(SIZE, { secure: new SecureRandomSource() });
+      const b = new GaussianNoiseStream(SIZE, { secure: new SecureRandomSource() });
+      try {
+        const za = [await a.next(), await a.next()];
+        const zb = [await b.next(), await b.next()];
+        expect([await a.prefetching(), await b.prefetching()]).toEqual([true, true]); // all came from the workers
+        za.forEach((z, i) => expect(z.some((v, j) => v !== zb[i]![j])).toBe(true)); // a fixed seed would repeat too
+      } finally {
+        a.close();
+        b.close();
+      }
+    });
   });
 });
 

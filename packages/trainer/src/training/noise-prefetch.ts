@@ -1,7 +1,8 @@
 /**
  * The trainer's Gaussian noise stream: one buffer of Gaussian samples per step, generated one step ahead in a
- * node:worker_threads worker so the Ziggurat fill overlaps the main thread's gradient work (inline in a browser, or
- * after the worker failed). A seeded run's noise is its own ChaCha20 stream (the 'noise' stream of its seed);
+ * node:worker_threads worker (noise-worker.ts, which runs the same `fillGaussian` on the same random sources) so the
+ * Ziggurat fill overlaps the main thread's gradient work (inline in a browser, or after the worker failed). A seeded
+ * run's noise is its own ChaCha20 stream (the 'noise' stream of its seed);
  * `position()` is that stream's position after the last CONSUMED buffer, so a checkpoint resumes it exactly (given
  * the seed again) and the inline fallback continues it bit for bit. A secure stream has no position and nothing of
  * it is ever saved. A prefetched buffer is handed out once and never kept; an unconsumed one is dropped on close.
@@ -9,20 +10,16 @@
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import { fail } from './fail.js';
 import { fillGaussian } from './gaussian-noise.js';
-import { NOISE_WORKER_SOURCE } from './noise-worker-source.js';
-import { SEEDED_STREAM_NONCE, SeededRandomSource, type RandomSource } from './random-source.js';
-import { deriveSeedKey, parseSeed, type Seed } from './seed.js';
-import { buildZigguratTable, ZIGGURAT_R } from './ziggurat-table.js';
-
-interface Reply {
-  buf: Float32Array;
-  position: number | null;
-}
+import type { NoiseWorkerData, NoiseWorkerReply as Reply, NoiseWorkerRequest } from './noise-worker.js';
+import { SeededRandomSource, type RandomSource } from './random-source.js';
+import { parseSeed, type Seed } from './seed.js';
 
 /** Where a stream's samples come from: a seeded run's noise stream from a position, or the platform CSPRNG. */
 export type NoiseSource = { seeded: { seed: Seed; position: number } } | { secure: RandomSource };
 
 const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+/** The worker's compiled entry beside this module's (a variable, so a browser bundler leaves it alone). */
+const WORKER_ENTRY = './noise-worker.js';
 
 /**
  * One step's N(0, sampleStd^2) noise at a time, prefetched in a worker under Node.
@@ -39,7 +36,8 @@ export class GaussianNoiseStream {
   /**
    * @param size samples per buffer
    * @param source `{ seeded: { seed, position } }` for a seeded run's noise stream from word `position`, or
-   *   `{ secure: rng }`: the worker draws from node:crypto's getRandomValues, the inline path from `rng` (the CSPRNG)
+   *   `{ secure: rng }`: the worker draws from its own `SecureRandomSource` (the platform CSPRNG), the inline path
+   *   from `rng` (the CSPRNG)
    * @param sampleStd the samples' standard deviation (exactly `fillGaussian(src, out, sampleStd)`)
    */
   constructor(readonly size: number, private readonly source: NoiseSource, readonly sampleStd = 1) {
@@ -110,11 +108,9 @@ export class GaussianNoiseStream {
     try {
       const specifier = 'node:worker_threads'; // loaded only under Node: the package stays importable in browsers
       const { Worker } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
-      const { x, f } = buildZigguratTable();
-      const xs = x.map((v) => v / 9007199254740992); // x[i] * 2^-53, as gaussian-noise.ts
-      const key = this.seed ? deriveSeedKey(this.seed) : null;
-      const workerData = { x, f, xs, r: ZIGGURAT_R, std: this.sampleStd, key, stream: SEEDED_STREAM_NONCE.noise, position: this.consumed };
-      const worker = new Worker(NOISE_WORKER_SOURCE, { eval: true, workerData });
+      const seeded = this.seed ? { seed: this.seed, position: this.consumed! } : null;
+      const workerData: NoiseWorkerData = { std: this.sampleStd, seeded };
+      const worker = new Worker(new URL(WORKER_ENTRY, import.meta.url), { workerData });
       worker.unref();
       this.live = worker;
       worker.on('exit', () => {
@@ -140,7 +136,8 @@ export class GaussianNoiseStream {
       });
     });
     reply.catch(() => undefined); // an unawaited prefetch of a dead worker is not an unhandled rejection
-    worker.postMessage({ n: this.size });
+    const request: NoiseWorkerRequest = { n: this.size };
+    worker.postMessage(request);
     return reply;
   }
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DPTrainer } from '@dpledger/trainer';
 import { RdpAccountant } from '@dpledger/accounting';
+import { mathRandomInFreshWorker, withFixedWorkerMathRandom } from './fixed-math-random.fixture.js';
 
 // Every tfjs RNG entry point the trainer could reach, wrapped so calls are counted (a namespace cannot be spied on).
 vi.mock('@tensorflow/tfjs', async (importOriginal) => {
@@ -53,5 +54,34 @@ describe('secure mode', () => {
   it('the wrapped tfjs RNG is observable (so the test above can fail)', () => {
     tf.randomNormal([2]).dispose();
     expect(tf.randomNormal as unknown as ReturnType<typeof vi.fn>).toHaveBeenCalled();
+  });
+
+  it('draws the Gaussian noise in a worker the spies above cannot see, and not from Math.random there', async () => {
+    // Two trainers from the same zero weights step on the same batch: the noise is the step's only randomness. With
+    // Math.random fixed in every new worker, their noise workers would give equal noise if they drew from it (or
+    // from any fixed seed), and so equal weights.
+    const make = (opts: { seed?: string } = {}) =>
+      new DPTrainer({
+        model: tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2, kernelInitializer: 'zeros' })] }),
+        loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'sgd', learningRate: 0.1 },
+        clipNorm: 1, noiseMultiplier: 1, expectedBatchSize: 2, datasetSize: 10, ...opts,
+      });
+    const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+    const y = tf.tensor2d([[1, 0], [0, 1]]);
+    const stepped = async (t: DPTrainer) => {
+      expect((await t.step(x, y)).applied).toBe(true);
+      expect(await t.internals.noise!.prefetching()).toBe(true); // the step's noise came from the worker
+      const w = t.model.getWeights().map((v) => Array.from(v.dataSync()));
+      await t.close();
+      return w;
+    };
+    await withFixedWorkerMathRandom(async () => {
+      expect(await mathRandomInFreshWorker()).toEqual(await mathRandomInFreshWorker()); // Math.random is fixed there
+      const SEED = '000102030405060708090a0b0c0d0e0f';
+      expect(await stepped(make({ seed: SEED }))).toEqual(await stepped(make({ seed: SEED }))); // equal noise shows
+      const [a, b] = [await stepped(make()), await stepped(make())];
+      expect(a.flat().some((v, i) => v !== b.flat()[i])).toBe(true);
+    });
+    tf.dispose([x, y]);
   });
 });

@@ -1,0 +1,46 @@
+/**
+ * The noise prefetch worker's entry point: noise-prefetch.ts starts it as a node:worker_threads Worker from this
+ * module's compiled file (`new URL('./noise-worker.js', import.meta.url)`). It draws with the very modules the main
+ * thread uses (`fillGaussian` of gaussian-noise.ts on a `RandomSource` of random-source.ts), so a seeded worker
+ * buffer is by construction the inline fill from the same stream position, and a secure worker draws every word
+ * from the platform CSPRNG (`SecureRandomSource`: `globalThis.crypto.getRandomValues`), never Math.random.
+ *
+ * Protocol: workerData is a `NoiseWorkerData`; each message `{ n }` is answered by a `NoiseWorkerReply`: a fresh
+ * Float32Array of n N(0, std^2) samples (its buffer transferred, never kept) and the seeded stream's position after
+ * it (null in secure mode).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { fillGaussian } from './gaussian-noise.js';
+import { SecureRandomSource, SeededRandomSource, type RandomSource } from './random-source.js';
+
+/** What the worker is started with: the samples' std, and for a seeded run its seed and noise stream position. */
+export interface NoiseWorkerData {
+  std: number;
+  /** null: secure mode (the platform CSPRNG). */
+  seeded: { seed: Uint8Array; position: number } | null;
+}
+
+/** One request: the next buffer of `n` samples. */
+export interface NoiseWorkerRequest {
+  n: number;
+}
+
+/** One answer: the buffer, and the seeded noise stream's position after it (null in secure mode). */
+export interface NoiseWorkerReply {
+  buf: Float32Array;
+  position: number | null;
+}
+
+const port = parentPort;
+if (port) {
+  const { std, seeded } = workerData as NoiseWorkerData;
+  const src: RandomSource = seeded
+    ? new SeededRandomSource(seeded.seed, { stream: 'noise', position: seeded.position })
+    : new SecureRandomSource();
+  port.on('message', ({ n }: NoiseWorkerRequest) => {
+    const buf = new Float32Array(n); // a negative n throws: the worker exits, and the stream continues inline
+    fillGaussian(src, buf, std);
+    const reply: NoiseWorkerReply = { buf, position: src.position() };
+    port.postMessage(reply, [buf.buffer]);
+  });
+}
