@@ -24,6 +24,7 @@ export class StepRead {
   readonly read: HostRead = async (tensors) => {
     const rider = this.values === null ? this.figuresTensor : null;
     const parts = rider ? [rider, ...tensors] : [...tensors];
+    if (parts.length === 0) return [];
     const flat = tf.tidy(() => (parts.length === 1 ? parts[0]!.reshape([-1]) : tf.concat(parts.map((t) => t.reshape([-1])))));
     let all: Float32Array;
     try {
