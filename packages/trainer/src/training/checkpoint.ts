@@ -50,8 +50,9 @@ export type ResumeOptions = Partial<DPTrainerOptions> & { model: tf.LayersModel 
 export async function writeCheckpoint(snapshot: TrainerSnapshot, dir: string): Promise<{ weightsSha256: string }> {
   const { weights, optimizer, ...rest } = snapshot;
   await mkdir(dir, { recursive: true });
-  const weightsSha256 = await writeTensors(dir, 'weights', weights.map((w, i) => ({ name: `${i}`, shape: w.shape, values: w.values })));
-  await writeTensors(dir, 'optimizer', optimizer.slots.flatMap((slot, s) => slot.map((v, w) => ({ name: `${s}/${w}`, shape: v.shape, values: v.values }))));
+  const weightsSha256 = await writeTensors(dir, 'weights', weights.map((w, i) => ({ name: `${i}`, ...w })));
+  // named `${slot}/${weight}`, slot-major
+  await writeTensors(dir, 'optimizer', optimizer.slots.flatMap((slot, s) => slot.map((v, w) => ({ name: `${s}/${w}`, ...v }))));
   const file: CheckpointFile = {
     format: CHECKPOINT_FORMAT,
     stepCount: rest.stepCount,
@@ -84,11 +85,12 @@ export async function readCheckpoint(dir: string): Promise<TrainerSnapshot> {
   // format 1 kept seed and secureMode in its settings (and a null generator state): the mode now comes from `rng`
   // and the seed from the caller
   const { seed: _s, secureMode: _sm, ...settings } = file.settings as TrainerSettings & Pick<DPTrainerOptions, 'seed' | 'secureMode'>;
-  const rng: SnapshotRandomness = file.rng.mode === 'seeded' ? { mode: 'seeded', position: file.rng.position, noisePosition: file.rng.noisePosition } : { mode: 'secure' };
+  const { rng: r } = file;
+  const rng: SnapshotRandomness = r.mode === 'seeded' ? { mode: 'seeded', position: r.position, noisePosition: r.noisePosition } : { mode: 'secure' };
   const weights = (await readTensors(dir, 'weights')).map((w) => ({ shape: w.shape, values: w.values }));
   const entries = await readTensors(dir, 'optimizer');
-  // entries are named `${slot}/${weight}`, slot-major
-  const slots = Array.from({ length: file.optimizer.slotCount }, (_, s) => entries.filter((e) => e.name.startsWith(`${s}/`)).map((e) => ({ shape: e.shape, values: e.values })));
+  const slot = (s: number) => entries.filter((e) => e.name.startsWith(`${s}/`)).map((e) => ({ shape: e.shape, values: e.values }));
+  const slots = Array.from({ length: file.optimizer.slotCount }, (_, s) => slot(s));
   return {
     stepCount: file.stepCount,
     settings,

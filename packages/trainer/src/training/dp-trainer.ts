@@ -360,15 +360,17 @@ export class DPTrainer {
 
   private async snapshotNow(): Promise<TrainerSnapshot> {
     // asynchronous reads: webgpu in Node has no synchronous one
-    const weights = await Promise.all(this.model.getWeights().map(async (w) => ({ shape: w.shape.slice(), values: Float32Array.from(await w.data()) })));
+    const read = async (w: tf.Tensor) => ({ shape: w.shape.slice(), values: Float32Array.from(await w.data()) });
+    const weights = await Promise.all(this.model.getWeights().map(read));
     const optimizer = await this.optimizer.getState();
     const { model: _m, accountant: _a, rules: _r, target: _t, loss, secureMode: _sm, ...rest } = this.options;
-    const { rng, mechanism } = this;
+    const { rng, mechanism, noiseMultiplier, neighboringRelation } = this;
+    const seeded = () => ({ mode: 'seeded' as const, position: rng.position()!, noisePosition: mechanism.stream?.position() ?? null });
     return {
       stepCount: this.steps,
-      settings: { ...rest, loss: typeof loss === 'string' ? loss : null, noiseMultiplier: this.noiseMultiplier, neighboringRelation: this.neighboringRelation, accountant: this.accountantKind },
+      settings: { ...rest, loss: typeof loss === 'string' ? loss : null, noiseMultiplier, neighboringRelation, accountant: this.accountantKind },
       clipNorm: this.clipNorm,
-      rng: rng.mode === 'secure' ? { mode: 'secure' } : { mode: 'seeded', position: rng.position()!, noisePosition: mechanism.stream?.position() ?? null },
+      rng: rng.mode === 'secure' ? { mode: 'secure' } : seeded(),
       sampler: this.batchSampler?.state() ?? null,
       optimizer,
       weights,
@@ -390,22 +392,21 @@ export class DPTrainer {
   }
 
   private async restoreNow(s: TrainerSnapshot): Promise<void> {
-    if (this.used || this.steps > 0) fail('invalid_argument', 'restore needs a fresh trainer: this one has taken steps or been restored already');
+    if (this.used || this.steps > 0) fail('invalid_argument', 'restore needs a fresh trainer: this one has taken steps or been restored');
     if (s.rng?.mode === 'seeded') {
       if (!this.#seed) fail('invalid_argument', 'this snapshot is of a seeded run: pass the same seed again as options.seed (a snapshot never holds it)');
     } else if (s.rng?.mode === 'secure') {
       if (this.#seed) fail('invalid_argument', 'this snapshot is of a secure run: it cannot continue as a seeded one');
     } else fail('bad_input', 'the snapshot has no randomness mode');
     if (!(Number.isSafeInteger(s.stepCount) && s.stepCount >= 0)) fail('bad_input', 'the snapshot step count must be an integer >= 0');
-    const current = this.model.getWeights();
-    const fits = (saved: readonly { shape: readonly number[] }[], want: readonly { shape: readonly number[] }[]) => saved.length === want.length && saved.every((w, i) => w.shape.join() === want[i]!.shape.join());
-    if (!fits(s.weights, current)) fail('bad_input', 'the snapshot weights do not fit this model');
+    if (!sameShapes(s.weights, this.model.getWeights())) fail('bad_input', 'the snapshot weights do not fit this model');
     const vars = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
-    if (s.optimizer.kind !== this.optimizer.config.kind) fail('bad_input', `the snapshot optimizer is '${s.optimizer.kind}', this trainer uses '${this.optimizer.config.kind}'`);
-    if (!s.optimizer.slots.every((slot) => fits(slot, vars))) fail('bad_input', 'the snapshot optimizer state does not fit this model');
+    const { kind } = this.optimizer.config;
+    if (s.optimizer.kind !== kind) fail('bad_input', `the snapshot optimizer is '${s.optimizer.kind}', this trainer uses '${kind}'`);
+    if (!s.optimizer.slots.every((slot) => sameShapes(slot, vars))) fail('bad_input', 'the snapshot optimizer state does not fit this model');
     let fresh: { rng: RandomSource; mechanism: NoiseMechanism } | null = null;
     if (s.rng.mode === 'seeded') {
-      if (this.mechanism.stream && typeof s.rng.noisePosition !== 'number') fail('bad_input', 'the snapshot has no position for the seeded noise stream');
+      if (this.mechanism.stream && typeof s.rng.noisePosition !== 'number') fail('bad_input', 'the snapshot has no seeded noise stream position');
       fresh = this.streams(s.rng);
     }
     // A remote run must hold the snapshot's steps before any new one: the missing ones are appended, a fork refused.
@@ -497,4 +498,9 @@ export class DPTrainer {
       this.auditSent = true;
     }
   }
+}
+
+/** Whether two lists of tensors (or saved ones) have the same shapes in order. */
+function sameShapes(saved: readonly { shape: readonly number[] }[], want: readonly { shape: readonly number[] }[]): boolean {
+  return saved.length === want.length && saved.every((w, i) => w.shape.join() === want[i]!.shape.join());
 }

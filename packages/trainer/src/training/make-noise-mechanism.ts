@@ -25,20 +25,25 @@ export interface NoiseMechanismSettings {
 
 /**
  * The mechanism the settings choose; refuses adaptive clipping with discrete noise.
- * @example makeNoiseMechanism({ noise: 'gaussian', clip: { kind: 'fixed', clipping: { kind: 'flat', clipNorm: 1 } }, noiseMultiplier: 1.1, expectedBatchSize: 256, datasetSize: 60000, dimension: 1000, rng, noiseSource: { secure: rng } })
+ * @example
+ * makeNoiseMechanism({ noise: 'gaussian', clip: { kind: 'fixed', clipping: { kind: 'flat', clipNorm: 1 } },
+ *   noiseMultiplier: 1.1, expectedBatchSize: 256, datasetSize: 60000, dimension: 1000, rng, noiseSource: { secure: rng } })
  */
 export function makeNoiseMechanism(s: NoiseMechanismSettings): NoiseMechanism {
   const { clip } = s;
   if (clip.kind === 'adaptive') {
-    if (s.noise === 'discrete_gaussian') return fail('invalid_argument', 'adaptive clipping is offered with Gaussian noise only');
+    if (s.noise === 'discrete_gaussian') fail('invalid_argument', 'adaptive clipping is offered with Gaussian noise only');
     const adaptive = new AdaptiveClipNorm(clip.options, s.noiseMultiplier, s.expectedBatchSize);
     // unit variance: the std sigma_grad * C / B moves with C, so it is applied per step
-    return new AdaptiveGaussianMechanism(s.noiseMultiplier, adaptive, new GaussianNoiseStream(s.dimension, s.noiseSource, 1));
+    const unit = new GaussianNoiseStream(s.dimension, s.noiseSource, 1);
+    return new AdaptiveGaussianMechanism(s.noiseMultiplier, adaptive, unit);
   }
   if (s.noise === 'discrete_gaussian') {
-    return new DiscreteGaussianMechanism({ noiseMultiplier: s.noiseMultiplier, clipping: clip.clipping, dimension: s.dimension, datasetSize: s.datasetSize, rng: s.rng });
+    const { noiseMultiplier, dimension, datasetSize, rng } = s;
+    return new DiscreteGaussianMechanism({ noiseMultiplier, clipping: clip.clipping, dimension, datasetSize, rng });
   }
   // the samples come already scaled to std sigma * C / B
   const std = (s.noiseMultiplier * totalClipNorm(clip.clipping)) / s.expectedBatchSize;
-  return new GaussianMechanism(s.noiseMultiplier, clip.clipping, s.expectedBatchSize, new GaussianNoiseStream(s.dimension, s.noiseSource, std));
+  const scaled = new GaussianNoiseStream(s.dimension, s.noiseSource, std);
+  return new GaussianMechanism(s.noiseMultiplier, clip.clipping, s.expectedBatchSize, scaled);
 }

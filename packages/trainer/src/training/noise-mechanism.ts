@@ -30,7 +30,10 @@ export interface NoiseMechanism {
   clipping(): Clipping;
   /** Adaptive clipping's moving clip norm (it needs each step's count of norms <= C); null for the others. */
   readonly adaptive: MovingClipNorm | null;
-  /** The Gaussian samples' stream (its seeded position is what a snapshot keeps); null when the noise comes from the sampling stream. */
+  /**
+   * The Gaussian samples' stream (its seeded position is what a snapshot keeps); null when the noise comes from the
+   * sampling stream.
+   */
   readonly stream: GaussianNoiseStream | null;
 }
 

@@ -9,7 +9,10 @@ import type { GpuWatch } from '../backends/gpu-watch.js';
 import type { HostRead } from './noise-mechanism.js';
 
 /**
- * @example const r = new StepRead(gpu, stats); const grads = await mechanism.privatize(sums, B, r.read); const [loss] = (await r.figures())!;
+ * @example
+ * const r = new StepRead(gpu, figures);
+ * const grads = await mechanism.privatize(sums, B, r.read);
+ * const [lossSum, atMostC] = (await r.figures())!;
  */
 export class StepRead {
   private values: Float32Array | null = null;
@@ -25,7 +28,7 @@ export class StepRead {
     const rider = this.values === null ? this.figuresTensor : null;
     const parts = rider ? [rider, ...tensors] : [...tensors];
     if (parts.length === 0) return [];
-    const flat = tf.tidy(() => (parts.length === 1 ? parts[0]!.reshape([-1]) : tf.concat(parts.map((t) => t.reshape([-1])))));
+    const flat = tf.tidy(() => tf.concat(parts.map((t) => t.reshape([-1]))));
     let all: Float32Array;
     try {
       all = Float32Array.from(await this.gpu.read(flat));
@@ -40,7 +43,9 @@ export class StepRead {
 
   /** The step's figures: read now unless they rode with the mechanism's read; null when the step has none. */
   async figures(): Promise<Float32Array | null> {
-    if (this.values === null && this.figuresTensor) this.take(Float32Array.from(await this.gpu.read(this.figuresTensor)));
+    if (this.values === null && this.figuresTensor) {
+      this.take(Float32Array.from(await this.gpu.read(this.figuresTensor)));
+    }
     return this.values;
   }
 

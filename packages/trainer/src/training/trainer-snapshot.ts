@@ -19,7 +19,8 @@ export interface SeededPositions {
 }
 
 /** The serialisable options a run was made with (functions, accountant objects, the seed and the model left out). */
-export type TrainerSettings = Omit<DPTrainerOptions, 'model' | 'accountant' | 'rules' | 'target' | 'loss' | 'seed' | 'secureMode'> & {
+type Unsaved = 'model' | 'accountant' | 'rules' | 'target' | 'loss' | 'seed' | 'secureMode';
+export type TrainerSettings = Omit<DPTrainerOptions, Unsaved> & {
   /** null: a loss function (pass it again). */
   loss: DPTrainerOptions['loss'] | null;
   /** 'rdp' | 'pld', or 'custom' / 'remote' (pass the accountant again). */
