@@ -129,6 +129,7 @@ async function train(): Promise<void> {
     expectedBatchSize: batch,
     datasetSize: data.n,
     neighboringRelation: run.neighboring_relation,
+    privateLoss: true, // shown live, labelled private
     accountant: { client, runId: run.run_id, reserveSteps: Math.min(100, steps), neighboringRelation: run.neighboring_relation },
   });
   status('training');

@@ -164,6 +164,7 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
     model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: c.optimizer, clipNorm: c.privacy.clipNorm,
     expectedBatchSize: c.privacy.expectedBatchSize, datasetSize: train.count, sampler: c.privacy.sampler,
     secureMode: c.privacy.secureMode, seed: c.privacy.seed, noise: c.privacy.noise, allowLargeDelta, maxPhysicalBatchSize: c.privacy.maxPhysicalBatchSize,
+    privateLoss: true, // the progress line shows it, labelled private
     ...(c.privacy.target ? { target: { epsilon: c.privacy.target.epsilon, delta, steps: total } } : { noiseMultiplier: c.privacy.noiseMultiplier }),
     accountant: client && remote ? { client, runId: remote.runId, reserveSteps: remote.reserveSteps, neighboringRelation: budgetRelation } : ((c.accountant as 'rdp' | 'pld' | undefined) ?? 'rdp'),
   };

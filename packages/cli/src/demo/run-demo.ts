@@ -96,6 +96,7 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<DemoResult
       datasetSize: n,
       seed: opts.seed,
       accountant: { client, runId: run.id },
+      privateLoss: true, // the progress bar shows it, labelled private
       ...(opts.canaries > 0 ? { audit: { canaries: opts.canaries, kind: 'gradient' as const } } : {}),
     });
     if (trainer.noiseRng !== run.noise_rng) throw new Error(`the trainer's noise RNG is ${trainer.noiseRng}, the run says ${run.noise_rng}`);

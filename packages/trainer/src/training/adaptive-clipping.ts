@@ -9,9 +9,16 @@
  * and the pair of queries together is exactly one Gaussian mechanism with multiplier sigma, which is what the step
  * is accounted as.
  */
+import type * as tf from '@tensorflow/tfjs';
 import { fillGaussian } from './gaussian-noise.js';
+import { addScaledNoise } from './gaussian-mechanism.js';
+import type { MovingClipNorm, NoiseMechanism } from './noise-mechanism.js';
+import type { GaussianNoiseStream } from './noise-prefetch.js';
 import type { RandomSource } from './random-source.js';
+import type { StepMechanism } from './step-events.js';
 import { fail } from './fail.js';
+import { faults } from './faults.js';
+import type { Clipping } from '../per-sample/index.js';
 
 /** Adaptive clipping settings (defaults from Andrew et al. 2021, Sec. 4). */
 export interface AdaptiveClippingOptions {
@@ -26,7 +33,7 @@ export interface AdaptiveClippingOptions {
 }
 
 /** The moving clip norm and its share of the noise budget. */
-export class AdaptiveClipNorm {
+export class AdaptiveClipNorm implements MovingClipNorm {
   clipNorm: number;
   readonly targetQuantile: number;
   readonly learningRate: number;
@@ -57,5 +64,34 @@ export class AdaptiveClipNorm {
     const fraction = (countAtMostC - batchSize / 2 + noise) / this.expectedBatchSize + 0.5;
     this.clipNorm *= Math.exp(-this.learningRate * (fraction - this.targetQuantile)); // geometric update (Alg. 1)
     return fraction;
+  }
+}
+
+/**
+ * Adaptive clipping's noise: the gradient sum gets N(0, (sigma_grad C)^2) at the step's C, and `adaptive.update`
+ * releases the count with N(0, sigma_b^2); together one Gaussian mechanism of multiplier sigma (see above), which is
+ * the step's event.
+ * @example const m = new AdaptiveGaussianMechanism(1.1, new AdaptiveClipNorm({}, 1.1, 256), new GaussianNoiseStream(d, source, 1));
+ */
+export class AdaptiveGaussianMechanism implements NoiseMechanism {
+  /** @param stream unit-variance samples (the std moves with C) */
+  constructor(
+    private readonly noiseMultiplier: number,
+    readonly adaptive: AdaptiveClipNorm,
+    readonly stream: GaussianNoiseStream,
+  ) {}
+
+  event(): StepMechanism {
+    return { noise: 'gaussian', noiseMultiplier: this.noiseMultiplier };
+  }
+
+  clipping(): Clipping {
+    return { kind: 'flat', clipNorm: this.adaptive.clipNorm };
+  }
+
+  /** sum / B + z sigma_grad C / B, z ~ N(0, 1): (sum + N(0, (sigma_grad C)^2)) / B (Abadi et al. 2016, Algorithm 1). */
+  async privatize(sums: readonly tf.Tensor[], B: number): Promise<tf.Tensor[]> {
+    const z = await this.stream.next();
+    return addScaledNoise(sums, z, ((this.adaptive.gradientNoiseMultiplier * this.adaptive.clipNorm) / B) * faults.noiseScale, 1 / B);
   }
 }

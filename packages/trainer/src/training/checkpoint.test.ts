@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DPTrainer, type DPTrainerOptions } from '@dpledger/trainer';
+import { DPTrainer, type DPTrainerOptions, type TrainerSnapshot } from '@dpledger/trainer';
 import { RdpAccountant } from '@dpledger/accounting';
 
 beforeAll(async () => {
@@ -131,4 +132,115 @@ describe('checkpoint and resume', () => {
     writeFileSync(join(dir, 'trainer.json'), JSON.stringify({ ...file, format: 'x' }));
     await expect(DPTrainer.resume(dir, { model: model(1), seed: SEED, accountant: new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }) })).rejects.toMatchObject({ code: 'bad_input' });
   });
+});
+
+/** Every way a secret could sit in a snapshot: hex (either case), base64, or its bytes as a JSON number list. */
+function secretForms(secret: Buffer): string[] {
+  return [secret.toString('hex'), secret.toString('hex').toUpperCase(), secret.toString('base64'), JSON.stringify(Array.from(secret)).slice(1, -1)];
+}
+const plain = (s: TrainerSnapshot) => JSON.stringify(s, (_k, v: unknown) => (v instanceof Float32Array ? Array.from(v) : v));
+
+describe('snapshot and restore', () => {
+  const configs: [string, Partial<DPTrainerOptions>][] = [
+    ['fixed clip, Adam', {}],
+    ['shuffle, momentum', { sampler: 'shuffle', neighboringRelation: 'replace_one', optimizer: { kind: 'momentum', learningRate: 0.1 } }],
+    ['adaptive clipping', { clipNorm: undefined, adaptiveClipping: { initialClipNorm: 0.2, countNoiseMultiplier: 2 } }],
+    ['discrete Gaussian', { noise: 'discrete_gaussian', optimizer: { kind: 'sgd', learningRate: 0.2 } }],
+  ];
+  for (const [name, extra] of configs) {
+    it(`snapshot -> restore -> training continues the uninterrupted seeded run exactly (${name})`, async () => {
+      const straight = new DPTrainer(options(model(1), extra));
+      const whole = await straight.fit(xs, ys, { steps: 7 });
+
+      const first = new DPTrainer(options(model(1), extra));
+      const before = await first.fit(xs, ys, { steps: 4 });
+      const snap = await first.snapshot();
+      expect(snap.stepCount).toBe(4);
+      const next = new DPTrainer(options(model(42), extra));
+      await next.restore(snap);
+      expect([next.stepCount, next.clipNorm, next.epsilon(1e-5)]).toEqual([4, first.clipNorm, first.epsilon(1e-5)]);
+      expect(weights(next.model)).toEqual(weights(first.model));
+      const after = await next.fit(xs, ys, { steps: 3 });
+
+      expect(next.stepCount).toBe(7);
+      expect(weights(next.model)).toEqual(weights(straight.model)); // bit for bit: the same batches and noise
+      expect(next.ledger).toEqual(straight.ledger);
+      expect(next.epsilon(1e-5)).toBe(straight.epsilon(1e-5));
+      expect(next.clipNorm).toBe(straight.clipNorm);
+      expect([...before.private.batchSizes, ...after.private.batchSizes]).toEqual(whole.private.batchSizes);
+      await Promise.all([straight.close(), first.close(), next.close()]);
+    });
+  }
+
+  it('a snapshot is a plain object without a seed, a key or any stream state beyond positions', async () => {
+    const t = new DPTrainer(options(model(1), { optimizer: { kind: 'sgd', learningRate: 0.1 } }));
+    await t.fit(xs, ys, { steps: 2 });
+    const snap = await t.snapshot();
+    expect(Object.keys(snap).sort()).toEqual(['clipNorm', 'ledger', 'optimizer', 'rng', 'sampler', 'settings', 'stepCount', 'weights']);
+    expect(snap.rng).toEqual({ mode: 'seeded', position: t.internals.rng.position(), noisePosition: t.internals.noise!.position() });
+    expect(structuredClone(snap)).toEqual(snap); // plain data: no class instances, functions or tensors
+    const seedBytes = Buffer.from(SEED, 'hex');
+    const key = createHash('sha256').update('dpledger seeded run v1\0').update(seedBytes).digest();
+    const text = plain(snap);
+    for (const secret of [seedBytes, key]) for (const form of secretForms(secret)) expect(text.includes(form), form).toBe(false);
+    expect(Object.keys(snap.settings)).not.toContain('seed');
+
+    const secure = new DPTrainer(options(model(1), { seed: undefined }));
+    await secure.fit(xs, ys, { steps: 1 });
+    const s2 = await secure.snapshot();
+    expect(s2.rng).toEqual({ mode: 'secure' });
+    expect(plain(s2)).not.toMatch(/state"|position"|noise(State|Position)/i);
+    await Promise.all([t.close(), secure.close()]);
+  });
+
+  it('restore refuses a used trainer, the wrong randomness and a model or optimizer that does not fit, changing nothing', async () => {
+    const t = new DPTrainer(options(model(1)));
+    await t.fit(xs, ys, { steps: 2 });
+    const snap = await t.snapshot();
+    const used = new DPTrainer(options(model(1)));
+    await used.step(xs.slice(0, 4), ys.slice(0, 4));
+    await expect(used.restore(snap)).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringContaining('fresh') });
+    const secure = new DPTrainer(options(model(1), { seed: undefined }));
+    await expect(secure.restore(snap)).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringContaining('seed') });
+    const secureSnap = await secure.snapshot();
+    await expect(new DPTrainer(options(model(1))).restore(secureSnap)).rejects.toMatchObject({ code: 'invalid_argument' });
+    const other = new DPTrainer(options(tf.sequential({ layers: [tf.layers.dense({ inputShape: [5], units: 3 })] })));
+    await expect(other.restore(snap)).rejects.toMatchObject({ code: 'bad_input' });
+    const sgd = new DPTrainer(options(model(3), { optimizer: { kind: 'sgd', learningRate: 0.1 } }));
+    const w = weights(sgd.model);
+    await expect(sgd.restore(snap)).rejects.toMatchObject({ code: 'bad_input' });
+    expect([weights(sgd.model), sgd.stepCount, sgd.epsilon(1e-5)]).toEqual([w, 0, 0]); // nothing changed
+    await sgd.restore({ ...snap, optimizer: { kind: 'sgd', iterations: 2, slots: [] } }); // and it is still fresh
+    expect(sgd.stepCount).toBe(2);
+    await expect(sgd.restore(snap)).rejects.toMatchObject({ code: 'invalid_argument' }); // only once
+    await Promise.all([t.close(), used.close(), secure.close()]);
+  });
+
+  const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/checkpoint-v2');
+  const fixtureRuns: [string, Partial<DPTrainerOptions>][] = [
+    ['gaussian-adam', {}],
+    ['adaptive-momentum', { clipNorm: undefined, adaptiveClipping: { initialClipNorm: 0.2, countNoiseMultiplier: 2 }, optimizer: { kind: 'momentum', learningRate: 0.1 } }],
+  ];
+  for (const [name, extra] of fixtureRuns) {
+    it(`a checkpoint written before snapshot() existed resumes and continues its run (${name}, fixtures/checkpoint-v2)`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ckpt-v2-'));
+      cpSync(join(FIXTURES, name), dir, { recursive: true });
+      const want = JSON.parse(readFileSync(join(dir, 'continued.json'), 'utf8')) as { weights: number[][]; clipNorm: number; ledger: unknown; epsilonAt1e5: number; privateLoss: number[]; batchSizes: number[] };
+      const t = await DPTrainer.resume(dir, { model: model(77), seed: SEED, privateLoss: true });
+      expect(t.stepCount).toBe(5);
+      const h = await t.fit(xs, ys, { steps: 3 });
+      expect(h.private.batchSizes).toEqual(want.batchSizes);
+      h.private.loss.forEach((l, i) => expect(l).toBeCloseTo(want.privateLoss[i]!, 5));
+      expect(t.ledger).toEqual(want.ledger);
+      expect(t.epsilon(1e-5)).toBeCloseTo(want.epsilonAt1e5, 12);
+      expect(t.clipNorm).toBeCloseTo(want.clipNorm, 6);
+      t.model.getWeights().forEach((w, i) => Array.from(w.dataSync()).forEach((v, j) => expect(v).toBeCloseTo(want.weights[i]![j]!, 5)));
+      // saved again by today's code: the same format, the same fields
+      const again = mkdtempSync(join(tmpdir(), 'ckpt-v2-again-'));
+      await t.save(again);
+      const [old, now] = [join(dir, 'trainer.json'), join(again, 'trainer.json')].map((f) => JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>);
+      expect(Object.keys(now!).sort()).toEqual(Object.keys(old!).sort());
+      expect(now!['format']).toBe('dpledger-checkpoint/2');
+    });
+  }
 });

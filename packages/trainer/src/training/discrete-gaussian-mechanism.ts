@@ -16,8 +16,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { discreteGaussianSampler } from './discrete-gaussian.js';
+import type { HostRead, NoiseMechanism } from './noise-mechanism.js';
 import type { RandomSource } from './random-source.js';
+import type { StepMechanism } from './step-events.js';
 import { fail } from './fail.js';
+import { totalClipNorm } from './trainer-options.js';
+import type { Clipping } from '../per-sample/index.js';
 import type { NeighboringRelation } from '@dpledger/accounting';
 
 /** Resolution R: the rounding costs 1/R of the sensitivity. */
@@ -74,18 +78,26 @@ export function rhoFor(p: DiscreteGaussianParameters, relation: NeighboringRelat
   return relation === 'replace_one' ? p.rhoReplaceOne : p.rho;
 }
 
-export class DiscreteGaussianMechanism {
+/** Reads the tensors one by one (a caller without a step to share the read with). */
+const readEach: HostRead = (tensors) => Promise.all(tensors.map(async (t) => Float32Array.from(await t.data())));
+
+export class DiscreteGaussianMechanism implements NoiseMechanism {
   readonly granularity!: number;
   readonly floatMargin!: number;
   readonly sensitivity!: number;
   readonly variance!: number;
   readonly rho!: number;
   readonly rhoReplaceOne!: number;
+  readonly adaptive = null;
+  /** None: the noise is drawn from the sampling stream. */
+  readonly stream = null;
   private readonly draw: () => number;
+  private readonly fixed: Clipping;
 
-  /** @example new DiscreteGaussianMechanism({ noiseMultiplier: 1.1, clipNorm: 1, dimension: 1000, datasetSize: 100, rng }).rho // <= 1/(2*1.1^2) */
-  constructor(o: { noiseMultiplier: number; clipNorm: number; dimension: number; datasetSize: number; rng: RandomSource }) {
-    Object.assign(this, discreteGaussianParameters(o.noiseMultiplier, o.clipNorm, o.dimension, o.datasetSize));
+  /** @example new DiscreteGaussianMechanism({ noiseMultiplier: 1.1, clipping: { kind: 'flat', clipNorm: 1 }, dimension: 1000, datasetSize: 100, rng }).rho // <= 1/(2*1.1^2) */
+  constructor(o: { noiseMultiplier: number; clipping: Clipping; dimension: number; datasetSize: number; rng: RandomSource }) {
+    this.fixed = o.clipping;
+    Object.assign(this, discreteGaussianParameters(o.noiseMultiplier, totalClipNorm(o.clipping), o.dimension, o.datasetSize));
     if (!(this.floatMargin <= MAX_FLOAT_MARGIN)) {
       fail('invalid_argument', `discrete Gaussian: the float32 round-off bound of the clipped sum (${this.floatMargin.toPrecision(3)} C for ${o.datasetSize} records and ${o.dimension} weights) exceeds C; use noise 'gaussian'`);
     }
@@ -93,15 +105,27 @@ export class DiscreteGaussianMechanism {
     this.draw = discreteGaussianSampler(o.rng, this.variance);
   }
 
-  /** g * (round(sum / g) + N_Z(0, S)) per coordinate; inputs are not disposed. Reads the sums asynchronously. */
-  async privatize(sums: readonly tf.Tensor[]): Promise<tf.Tensor[]> {
+  /** zcdp(rho) for the relation's sensitivity, never amplified (module comment). */
+  event(relation: NeighboringRelation): StepMechanism {
+    return { noise: 'discrete_gaussian', rho: rhoFor(this, relation) };
+  }
+
+  clipping(): Clipping {
+    return this.fixed;
+  }
+
+  /**
+   * g * (round(sum / g) + N_Z(0, S)) / B per coordinate, the integer part exact in float64 on the host; inputs are
+   * not disposed. Reads the sums asynchronously, in one read with `read`.
+   */
+  async privatize(sums: readonly tf.Tensor[], B: number, read: HostRead = readEach): Promise<tf.Tensor[]> {
     const g = this.granularity;
-    const all = await Promise.all(sums.map((s) => s.data()));
+    const all = await read(sums);
     return sums.map((s, k) => {
       const v = all[k]!;
       const out = new Float32Array(v.length);
       for (let i = 0; i < v.length; i++) out[i] = g * (Math.round(v[i]! / g) + this.draw());
-      return tf.tensor(out, s.shape, 'float32');
+      return tf.tidy(() => tf.div(tf.tensor(out, s.shape, 'float32'), B)); // divided on the device, as before the interface
     });
   }
 }

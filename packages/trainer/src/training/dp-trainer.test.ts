@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SecureRandomSource, DPTrainer, accuracy, clippedGradSum, type ReservationClient } from '@dpledger/trainer';
+import { SecureRandomSource, SeededRandomSource, DPTrainer, accuracy, clippedGradSum, fillGaussian, perSampleGradNorms, type ReservationClient } from '@dpledger/trainer';
+import { GaussianNoiseStream } from './noise-prefetch.js';
 import { RdpAccountant, stepsForEpochs } from '@dpledger/accounting';
 
 beforeAll(async () => {
@@ -115,7 +116,7 @@ describe('DPTrainer steps', () => {
   it('hands out the un-noised loss and the realised batch size only under `private`, never as ordinary fields', async () => {
     const model = mlp(4, 3, 2);
     const { xs, ys } = data(64, 4, 2);
-    const t = new DPTrainer(base(model));
+    const t = new DPTrainer(base(model, { privateLoss: true }));
     const steps: Record<string, unknown>[] = [];
     const h = await t.fit(xs, ys, { steps: 3, callbacks: { onStep: (r) => void steps.push({ ...r }) } });
     for (const r of steps) {
@@ -253,6 +254,41 @@ describe('DPTrainer accounting', () => {
     expect(t.clipNorm).toBeGreaterThan(1e-4); // every norm exceeds the tiny start: C grows
     expect(t.ledger).toMatchObject({ events: [{ count: 8, event: { sampling_probability: 0.125, event: { noise_multiplier: 1.2 } } }] });
     expect(() => new DPTrainer(base(model, { clipNorm: undefined, adaptiveClipping: { countNoiseMultiplier: 0.5 }, noiseMultiplier: 1.2 }))).toThrow(/countNoiseMultiplier/);
+  });
+
+  it('adaptive clipping adds exactly the noise its event prices: N(0, (sigma_grad C_t)^2) on the sum, N(0, sigma_b^2) on the count', async () => {
+    const model = mlp(4, 3, 2);
+    const { xs, ys } = data(8, 4, 2);
+    const [sigma, sigmaB, B, lr, eta, gamma] = [1.2, 2, 8, 0.5, 0.5, 0.5];
+    const t = new DPTrainer(base(model, { clipNorm: undefined, adaptiveClipping: { initialClipNorm: 0.05, targetQuantile: gamma, learningRate: eta, countNoiseMultiplier: sigmaB }, noiseMultiplier: sigma, expectedBatchSize: B }));
+    const sigmaGrad = t.internals.adaptive!.gradientNoiseMultiplier;
+    // the seed's two streams, read independently: unit Gaussians of the noise stream, the count's noise from sampling
+    const noise = new GaussianNoiseStream(t.internals.noise!.size, { seeded: { seed: SEED, position: 0 } }, 1);
+    const sampling = new SeededRandomSource(SEED, { stream: 'sampling' });
+    const loss = { loss: 'categoricalCrossentropy' as const, fromLogits: true };
+    for (let k = 0; k < 2; k++) {
+      const C = t.clipNorm;
+      const before = weights(model);
+      const sum = clippedGradSum(model, xs, ys, { ...loss, clipNorm: C }).map((g) => Float32Array.from(g.dataSync()));
+      const atMostC = Array.from(await perSampleGradNorms(model, xs, ys, loss)).filter((n) => n <= C).length;
+      const r = await t.step(xs, ys);
+      expect(r.clipNorm).toBe(C);
+      // sgd: w' = w - lr (sum / B + z sigma_grad C / B) (Abadi et al. 2016, Alg. 1; Andrew et al. 2021, Sec. 3.1)
+      const z = await noise.next();
+      let i = 0;
+      weights(model).forEach((w, l) => w.forEach((v, j) => {
+        const measured = (((before[l]![j]! - v) / lr - sum[l]![j]! / B) * B) / (sigmaGrad * C);
+        expect(Math.abs(measured - z[i++]!)).toBeLessThan(1e-3);
+      }));
+      // the count released with N(0, sigma_b^2), then C moves geometrically (Andrew et al. 2021, Alg. 1)
+      const fraction = (atMostC - B / 2 + fillGaussian(sampling, new Float64Array(1), sigmaB)[0]!) / B + 0.5;
+      expect(t.clipNorm).toBeCloseTo(C * Math.exp(-eta * (fraction - gamma)), 10);
+    }
+    noise.close();
+    // two queries, one Gaussian of multiplier sigma: sigma^-2 = sigma_grad^-2 + (2 sigma_b)^-2, and that is what is logged
+    expect(sigmaGrad ** -2 + (2 * sigmaB) ** -2).toBeCloseTo(sigma ** -2, 12);
+    expect(t.ledger).toEqual({ kind: 'composed', events: [{ kind: 'self_composed', count: 2, event: { kind: 'gaussian', noise_multiplier: sigma, neighboring_relation: 'add_or_remove_one' } }] });
+    await t.close();
   });
 
   it('discrete Gaussian noise is accounted as zcdp with rho <= 1/(2 sigma^2), never poisson_sampled', async () => {

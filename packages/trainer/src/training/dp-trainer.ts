@@ -5,12 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DpEvent, NeighboringRelation, PrivacyAccountant } from '@dpledger/accounting';
-import { AdaptiveClipNorm } from './adaptive-clipping.js';
 import { epochSteps, PoissonSampler, ShuffleSampler, trainerEpoch, type BatchSampler, type SamplerKind, type SamplerState } from './batch-sampler.js';
-import { DiscreteGaussianMechanism, discreteGaussianParameters, rhoFor } from './discrete-gaussian-mechanism.js';
+import { discreteGaussianParameters, rhoFor } from './discrete-gaussian-mechanism.js';
 import { fail } from './fail.js';
-import { addScaledNoise } from './gaussian-mechanism.js';
-import { GaussianNoiseStream, type NoiseSource } from './noise-prefetch.js';
+import { makeNoiseMechanism } from './make-noise-mechanism.js';
+import type { NoiseMechanism } from './noise-mechanism.js';
+import type { NoiseSource } from './noise-prefetch.js';
 import { calibrate, makeAccountant, type AccountantKind } from './local-accountant.js';
 import { DpOptimizer } from './optimizer.js';
 import { checkNoisyLoss, noisyLossEstimate, noisyLossEvent, type NoisyLoss, type NoisyLossOptions } from './noisy-loss.js';
@@ -19,6 +19,7 @@ import { SecureRandomSource, SeededRandomSource, type NoiseRngMode, type RandomS
 import { stepEvent, type BatchOrigin } from './step-events.js';
 import { runRelation } from './neighboring-relation.js';
 import { StepLedger, type RemoteAccountant } from './step-ledger.js';
+import { StepRead } from './step-read.js';
 import { accuracy } from './accuracy.js';
 import type { AuditSubmission, Canaries } from './canaries.js';
 import { makeCanaries } from './make-canaries.js';
@@ -26,27 +27,9 @@ import { faults } from './faults.js';
 import { watchGpu } from '../backends/gpu-watch.js';
 import type { FitHistory, FitOptions, StepResult } from './fit-types.js';
 import type { ResumeOptions } from './checkpoint.js';
+import type { SeededPositions, TrainerSnapshot } from './trainer-snapshot.js';
 import { checkDelta, checkSizes, resolveClipping, resolveRandomness, totalClipNorm, type ClipChoice, type DPTrainerOptions } from './trainer-options.js';
 import { SerialQueue } from './serial-queue.js';
-
-/** Internal: the restorable parts a checkpoint sets after construction. */
-export interface TrainerInternals {
-  /** Sampling and every draw besides the Gaussian noise (a seeded run's 'sampling' stream). */
-  rng: RandomSource;
-  /** The Gaussian noise stream (null with discrete Gaussian noise). */
-  noise: GaussianNoiseStream | null;
-  sampler: BatchSampler | null;
-  optimizer: DpOptimizer;
-  stepCount: number;
-  adaptive: AdaptiveClipNorm | null;
-}
-
-/** Where a seeded run's two streams stand (words used): all a checkpoint keeps of its randomness. */
-export interface SeededPositions {
-  position: number;
-  /** null with discrete Gaussian noise, which draws from the sampling stream. */
-  noisePosition: number | null;
-}
 
 /** The DP-SGD trainer. */
 export class DPTrainer {
@@ -59,11 +42,19 @@ export class DPTrainer {
   readonly accountantKind: AccountantKind | 'custom' | 'remote';
   /** The neighbouring relation every step is priced under (that of the accountant or remote budget). */
   readonly neighboringRelation: NeighboringRelation;
-  /** @internal */ readonly internals: TrainerInternals;
+  /** A seeded run's seed: only here and in its streams, never in options, snapshots or checkpoints. */
+  readonly #seed: Uint8Array | null;
   private readonly clip: ClipChoice;
   private readonly stepLedger: StepLedger;
-  private readonly discrete: DiscreteGaussianMechanism | null;
-  private readonly canaries: Canaries | null;
+  private readonly optimizer: DpOptimizer;
+  /** Sampling and every draw besides the Gaussian noise (a seeded run's 'sampling' stream). */
+  private rng: RandomSource;
+  private mechanism: NoiseMechanism;
+  private batchSampler: BatchSampler | null = null;
+  private canaries: Canaries | null;
+  private steps = 0;
+  /** Set once a step or a restore went through: a restore needs a fresh trainer. */
+  private used = false;
   private auditSent = false;
   private stopReason: 'budget_exhausted' | null = null;
   /** Steps, fits, saves and closes run one at a time, in call order (see `serial`). */
@@ -74,13 +65,9 @@ export class DPTrainer {
    * const t = new DPTrainer({ model, loss: 'categoricalCrossentropy', optimizer: { kind: 'sgd', learningRate: 0.1 },
    *   clipNorm: 1, noiseMultiplier: 1.1, expectedBatchSize: 256, datasetSize: 60000 });
    */
-  constructor(
-    options: DPTrainerOptions,
-    /** @internal resume of a seeded run: where its sampling and noise streams continue */ resume?: SeededPositions,
-  ) {
-    const seed = resolveRandomness(options);
-    if (resume && !seed) fail('invalid_argument', 'stream positions resume a seeded run only: pass its seed');
-    const { seed: _seed, ...kept } = options; // the seed lives only in the streams, never in options or checkpoints
+  constructor(options: DPTrainerOptions) {
+    this.#seed = resolveRandomness(options);
+    const { seed: _seed, ...kept } = options; // the seed lives only in the streams, never in options or snapshots
     this.options = Object.freeze(kept);
     this.model = options.model;
     this.clip = resolveClipping(options);
@@ -93,26 +80,27 @@ export class DPTrainer {
     const localKind: AccountantKind = typeof acc === 'string' ? acc : 'rdp';
     this.accountantKind = remote ? 'remote' : custom ? 'custom' : localKind;
     this.neighboringRelation = runRelation(options, custom, remote);
-    const rng = seed ? new SeededRandomSource(seed, { stream: 'sampling', position: resume?.position ?? 0 }) : new SecureRandomSource();
     this.noiseMultiplier = options.noiseMultiplier ?? this.calibrated(localKind);
-    if (this.noiseKind === 'discrete_gaussian' && this.clip.kind === 'adaptive') fail('invalid_argument', 'adaptive clipping is offered with Gaussian noise only');
-    const adaptive = this.clip.kind === 'adaptive' ? new AdaptiveClipNorm(this.clip.options, this.noiseMultiplier, options.expectedBatchSize) : null;
-    this.discrete =
-      this.noiseKind === 'discrete_gaussian'
-        ? new DiscreteGaussianMechanism({ noiseMultiplier: this.noiseMultiplier, clipNorm: totalClipNorm((this.clip as { clipping: Clipping }).clipping), dimension: this.parameterCount(), datasetSize: options.datasetSize, rng })
-        : null;
+    ({ rng: this.rng, mechanism: this.mechanism } = this.streams({ position: 0, noisePosition: 0 }));
     this.stepLedger = new StepLedger(custom ?? makeAccountant(localKind, this.neighboringRelation), remote);
     if (!this.stepLedger.supports(this.currentEvent())) fail('invalid_argument', `the accountant cannot account this trainer's ${this.currentEvent().kind} steps`);
-    // seeded: the noise is the seed's own 'noise' stream, so the worker generates it independently of sampling
-    // fixed clipping: the samples come already scaled to std sigma * C / B; adaptive: unit variance, scaled per step
-    const sampleStd = adaptive ? 1 : (this.noiseMultiplier * totalClipNorm((this.clip as { clipping: Clipping }).clipping)) / options.expectedBatchSize;
-    const noisePosition = resume ? resume.noisePosition : 0;
-    if (seed && !this.discrete && !(typeof noisePosition === 'number')) fail('bad_input', 'the checkpoint has no position for the seeded noise stream');
-    const noiseSource: NoiseSource = seed ? { seeded: { seed, position: noisePosition ?? 0 } } : { secure: rng };
-    const noise = this.discrete ? null : new GaussianNoiseStream(this.parameterCount(), noiseSource, sampleStd);
-    this.internals = { rng, noise, sampler: null, optimizer: new DpOptimizer(options.optimizer), stepCount: 0, adaptive };
+    this.optimizer = new DpOptimizer(options.optimizer);
     if (options.audit && this.clip.kind !== 'fixed') fail('invalid_argument', 'an audited run needs a fixed clip norm (canaries are clipped to it)');
-    this.canaries = options.audit ? makeCanaries(options.audit, options, rng) : null;
+    this.canaries = options.audit ? makeCanaries(options.audit, options, this.rng) : null;
+  }
+
+  /**
+   * The run's randomness from stream positions: the sampling stream and the noise mechanism drawing from it or from
+   * its own stream. Seeded: the seed's 'sampling' and 'noise' streams at `at` (the worker generates the noise
+   * independently of sampling); secure: the CSPRNG, positions ignored.
+   */
+  private streams(at: SeededPositions): { rng: RandomSource; mechanism: NoiseMechanism } {
+    const seed = this.#seed;
+    const rng = seed ? new SeededRandomSource(seed, { stream: 'sampling', position: at.position }) : new SecureRandomSource();
+    const noiseSource: NoiseSource = seed ? { seeded: { seed, position: at.noisePosition ?? 0 } } : { secure: rng };
+    const o = this.options;
+    const mechanism = makeNoiseMechanism({ noise: this.noiseKind, clip: this.clip, noiseMultiplier: this.noiseMultiplier, expectedBatchSize: o.expectedBatchSize, datasetSize: o.datasetSize, dimension: this.parameterCount(), rng, noiseSource });
+    return { rng, mechanism };
   }
 
   private calibrated(kind: AccountantKind): number {
@@ -141,7 +129,12 @@ export class DPTrainer {
 
   /** Steps applied so far (including those before a resume). */
   get stepCount(): number {
-    return this.internals.stepCount;
+    return this.steps;
+  }
+
+  /** @internal For tests: the live sampling stream, Gaussian noise stream and adaptive clip norm (read them, never set). */
+  get internals() {
+    return { rng: this.rng, noise: this.mechanism.stream, adaptive: this.mechanism.adaptive } as const;
   }
 
   /**
@@ -149,12 +142,12 @@ export class DPTrainer {
    * keyed by the seed; every epsilon of such a run holds only while the seed stays secret).
    */
   get noiseRng(): NoiseRngMode {
-    return this.internals.rng.mode;
+    return this.rng.mode;
   }
 
   /** The clip norm the next step uses (moves under adaptive clipping). */
   get clipNorm(): number {
-    return this.internals.adaptive ? this.internals.adaptive.clipNorm : totalClipNorm((this.clip as { clipping: Clipping }).clipping);
+    return totalClipNorm(this.mechanism.clipping());
   }
 
   /** Everything accounted so far, as one composed DpEvent. */
@@ -176,19 +169,18 @@ export class DPTrainer {
   /** The DpEvent one step is logged as: a batch of the trainer's sampler (`fit`) by default, or a caller's (`step`). */
   currentEvent(origin: BatchOrigin = this.samplerKind): DpEvent {
     const relation = this.neighboringRelation;
-    if (this.discrete) return stepEvent(origin, this.samplingProbability, { noise: 'discrete_gaussian', rho: rhoFor(this.discrete, relation) }, relation);
-    return stepEvent(origin, this.samplingProbability, { noise: 'gaussian', noiseMultiplier: this.noiseMultiplier }, relation);
+    return stepEvent(origin, this.samplingProbability, this.mechanism.event(relation), relation);
   }
 
   /** The sampler over `datasetSize` examples (made on first use, restored by resume). */
   sampler(savedState?: SamplerState): BatchSampler {
-    if (!this.internals.sampler) {
-      const { rng } = this.internals;
+    if (!this.batchSampler) {
+      const { rng } = this;
       const o = this.options;
-      this.internals.sampler =
+      this.batchSampler =
         this.samplerKind === 'poisson' ? new PoissonSampler(rng, o.datasetSize, this.samplingProbability, o.expectedBatchSize) : new ShuffleSampler(rng, o.datasetSize, o.expectedBatchSize, savedState);
     }
-    return this.internals.sampler;
+    return this.batchSampler;
   }
 
   /**
@@ -215,6 +207,7 @@ export class DPTrainer {
   }
 
   private async runStep(origin: BatchOrigin, batchSize: number, chunk: (from: number, to: number) => [tf.Tensor, tf.Tensor]): Promise<StepResult> {
+    const { mechanism } = this;
     const clipNorm = this.clipNorm;
     const base = { step: this.stepCount, clipNorm };
     const gpu = await watchGpu(`step ${this.stepCount}`); // throws gpu_error if the device failed since the last step
@@ -223,11 +216,15 @@ export class DPTrainer {
       await this.stepLedger.flush();
       return { ...base, applied: false, stopped: 'budget_exhausted', private: { loss: NaN, batchSize } };
     }
+    this.used = true;
     const vars = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const clipping: Clipping = !faults.clipping ? { kind: 'flat', clipNorm: Number.MAX_VALUE } : this.clip.kind === 'fixed' ? this.clip.clipping : { kind: 'flat', clipNorm };
+    const clipping: Clipping = faults.clipping ? mechanism.clipping() : { kind: 'flat', clipNorm: Number.MAX_VALUE };
     await this.canaries?.start(vars);
+    const { adaptive } = mechanism;
+    const wantLoss = this.options.privateLoss === true;
     let sums: tf.Tensor[] = vars.map((v) => tf.zerosLike(v));
-    let stats: tf.Tensor = tf.zeros([2]); // [loss sum, examples with norm <= C]: the step's one read, at the end
+    // [loss sum, examples with norm <= C], kept only when asked for or needed: read once at most (step-read.ts)
+    let figures: tf.Tensor | null = wantLoss || adaptive ? tf.zeros([2]) : null;
     const physical = this.options.maxPhysicalBatchSize ?? Math.max(1, batchSize);
     for (let from = 0; from < batchSize; from += physical) {
       const [x, y] = chunk(from, Math.min(batchSize, from + physical));
@@ -235,39 +232,39 @@ export class DPTrainer {
       const next = sums.map((s, i) => tf.add(s, r.sums[i]!));
       tf.dispose([sums, r.sums, x, y]);
       sums = next;
-      const adaptive = this.internals.adaptive !== null;
-      const nextStats = tf.tidy(() => stats.add(tf.stack([r.lossSum, adaptive ? r.norms.lessEqual(clipNorm).sum().toFloat() : tf.scalar(0)])));
-      tf.dispose([stats, r.norms, r.lossSum]);
-      stats = nextStats;
+      if (figures) {
+        const f = figures;
+        figures = tf.tidy(() => f.add(tf.stack([wantLoss ? r.lossSum : tf.scalar(0), adaptive ? r.norms.lessEqual(clipNorm).sum().toFloat() : tf.scalar(0)])));
+        f.dispose();
+      }
+      tf.dispose([r.norms, r.lossSum]);
     }
-    const [lossSum, atMostC] = Array.from(await gpu.read(stats)) as [number, number];
-    stats.dispose();
-    if (this.canaries) sums = await this.canaries.addSampled(sums, { q: this.samplingProbability, clipNorm, clipping, rng: this.internals.rng });
-    // divide by the EXPECTED batch size (Poisson: the realised size is private and may be 0)
-    const B = this.options.expectedBatchSize;
+    const reads = new StepRead(gpu, figures);
     let grads: tf.Tensor[];
-    if (this.discrete) {
-      const noisy = await this.discrete.privatize(sums);
-      grads = noisy.map((g) => tf.div(g, B));
-      tf.dispose(noisy);
-    } else {
-      // (sum + N(0, (sigma C)^2)) / B (Abadi et al. 2016, Algorithm 1) as sum / B + z, z ~ N(0, (sigma C / B)^2)
-      const { adaptive } = this.internals;
-      const z = await this.internals.noise!.next(); // fixed clipping: already std sigma * C / B
-      grads = addScaledNoise(sums, z, (adaptive ? (adaptive.gradientNoiseMultiplier * clipNorm) / B : 1) * faults.noiseScale, 1 / B);
+    let lossSum = NaN;
+    let atMostC = NaN;
+    try {
+      if (this.canaries) sums = await this.canaries.addSampled(sums, { q: this.samplingProbability, clipNorm, clipping, rng: this.rng });
+      // divide by the EXPECTED batch size (Poisson: the realised size is private and may be 0)
+      grads = await mechanism.privatize(sums, this.options.expectedBatchSize, reads.read);
+      tf.dispose(sums);
+      try {
+        [lossSum = NaN, atMostC = NaN] = (await reads.figures()) ?? [];
+        await gpu.settle();
+      } catch (e) {
+        tf.dispose(grads);
+        throw e; // a GPU error of this step, thrown before its update is applied
+      }
+    } finally {
+      reads.dispose();
     }
-    tf.dispose(sums);
-    await gpu.settle().catch((e: unknown) => {
-      tf.dispose(grads);
-      throw e; // a GPU error of this step, thrown before its update is applied
-    });
     const update = await watchGpu(`step ${this.stepCount} (update)`);
-    this.internals.optimizer.apply(vars, grads);
+    this.optimizer.apply(vars, grads);
     tf.dispose(grads);
     await update.settle();
-    this.internals.adaptive?.update(atMostC, batchSize, this.internals.rng);
-    this.internals.stepCount++;
-    return { ...base, applied: true, private: { loss: batchSize > 0 ? lossSum / batchSize : NaN, batchSize } };
+    adaptive?.update(atMostC, batchSize, this.rng);
+    this.steps++;
+    return { ...base, applied: true, private: { loss: wantLoss && batchSize > 0 ? lossSum / batchSize : NaN, batchSize } };
   }
 
   /**
@@ -335,13 +332,103 @@ export class DPTrainer {
       this.stopReason = 'budget_exhausted';
       return null;
     }
+    this.used = true;
     const { model, options: t } = this;
-    const loss = await noisyLossEstimate({ model, loss: t.loss, fromLogits: t.fromLogits, xs, ys, idx, clip: o.clip, noiseMultiplier: o.noiseMultiplier, expectedBatchSize: t.expectedBatchSize, rng: this.internals.rng });
+    const loss = await noisyLossEstimate({ model, loss: t.loss, fromLogits: t.fromLogits, xs, ys, idx, clip: o.clip, noiseMultiplier: o.noiseMultiplier, expectedBatchSize: t.expectedBatchSize, rng: this.rng });
     return { step: this.stepCount, loss };
   }
 
-  /** @internal Composes a saved ledger into the accountant (resume): epsilon continues from it. */
-  replayLedger(ledger: DpEvent): void {
+  /**
+   * The trainer's state as a plain object, like a state dict: weights, optimizer state, step count, clip norm,
+   * sampler state, the ledger, the settings, and of its randomness only the mode and a seeded run's stream positions
+   * (never a seed, a key or a secure generator's state). Commits any open remote reservation first, so the remote
+   * run holds every step the snapshot does. An audited run is refused (its canaries' secret inclusion bits stay in
+   * memory until close).
+   * @example const s = await trainer.snapshot(); const next = new DPTrainer(sameOptions); await next.restore(s);
+   */
+  snapshot(): Promise<TrainerSnapshot> {
+    return this.serial(async () => {
+      this.refuseAudited();
+      await this.stepLedger.flush();
+      return this.snapshotNow();
+    });
+  }
+
+  private refuseAudited(): void {
+    if (this.canaries) fail('invalid_argument', 'an audited run cannot be checkpointed: its canaries and their secret inclusion bits stay in memory until close');
+  }
+
+  private async snapshotNow(): Promise<TrainerSnapshot> {
+    // asynchronous reads: webgpu in Node has no synchronous one
+    const read = async (w: tf.Tensor) => ({ shape: w.shape.slice(), values: Float32Array.from(await w.data()) });
+    const weights = await Promise.all(this.model.getWeights().map(read));
+    const optimizer = await this.optimizer.getState();
+    const { model: _m, accountant: _a, rules: _r, target: _t, loss, secureMode: _sm, ...rest } = this.options;
+    const { rng, mechanism, noiseMultiplier, neighboringRelation } = this;
+    const seeded = () => ({ mode: 'seeded' as const, position: rng.position()!, noisePosition: mechanism.stream?.position() ?? null });
+    return {
+      stepCount: this.steps,
+      settings: { ...rest, loss: typeof loss === 'string' ? loss : null, noiseMultiplier, neighboringRelation, accountant: this.accountantKind },
+      clipNorm: this.clipNorm,
+      rng: rng.mode === 'secure' ? { mode: 'secure' } : seeded(),
+      sampler: this.batchSampler?.state() ?? null,
+      optimizer,
+      weights,
+      ledger: this.ledger,
+    };
+  }
+
+  /**
+   * Continues the run a snapshot holds, in this FRESH trainer (no step taken, not restored before; made with the
+   * same model architecture, and with the same seed when the snapshot is of a seeded run, which then continues its
+   * streams where they stood; a secure run continues with fresh randomness). Epsilon continues from the snapshot's
+   * ledger, never from zero; with a remote accountant the run's ledger is first made to match it (missing steps
+   * appended, an older snapshot than the run refused with `ledger_mismatch`). Everything is checked before anything
+   * changes.
+   * @example const t = new DPTrainer(options); await t.restore(await other.snapshot());
+   */
+  restore(snapshot: TrainerSnapshot): Promise<void> {
+    return this.serial(() => this.restoreNow(snapshot));
+  }
+
+  private async restoreNow(s: TrainerSnapshot): Promise<void> {
+    if (this.used || this.steps > 0) fail('invalid_argument', 'restore needs a fresh trainer: this one has taken steps or been restored');
+    if (s.rng?.mode === 'seeded') {
+      if (!this.#seed) fail('invalid_argument', 'this snapshot is of a seeded run: pass the same seed again as options.seed (a snapshot never holds it)');
+    } else if (s.rng?.mode === 'secure') {
+      if (this.#seed) fail('invalid_argument', 'this snapshot is of a secure run: it cannot continue as a seeded one');
+    } else fail('bad_input', 'the snapshot has no randomness mode');
+    if (!(Number.isSafeInteger(s.stepCount) && s.stepCount >= 0)) fail('bad_input', 'the snapshot step count must be an integer >= 0');
+    if (!sameShapes(s.weights, this.model.getWeights())) fail('bad_input', 'the snapshot weights do not fit this model');
+    const vars = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const { kind } = this.optimizer.config;
+    if (s.optimizer.kind !== kind) fail('bad_input', `the snapshot optimizer is '${s.optimizer.kind}', this trainer uses '${kind}'`);
+    if (!s.optimizer.slots.every((slot) => sameShapes(slot, vars))) fail('bad_input', 'the snapshot optimizer state does not fit this model');
+    let fresh: { rng: RandomSource; mechanism: NoiseMechanism } | null = null;
+    if (s.rng.mode === 'seeded') {
+      if (this.mechanism.stream && typeof s.rng.noisePosition !== 'number') fail('bad_input', 'the snapshot has no seeded noise stream position');
+      fresh = this.streams(s.rng);
+    }
+    // A remote run must hold the snapshot's steps before any new one: the missing ones are appended, a fork refused.
+    await this.stepLedger.syncRemote(s.ledger);
+    this.used = true;
+    if (fresh) {
+      this.mechanism.stream?.close();
+      ({ rng: this.rng, mechanism: this.mechanism } = fresh);
+      // audited continuation: its canaries come from the continued stream, before its batches
+      this.canaries = this.options.audit ? makeCanaries(this.options.audit, this.options, this.rng) : null;
+    }
+    tf.tidy(() => this.model.setWeights(s.weights.map((w) => tf.tensor(w.values, w.shape, 'float32'))));
+    this.optimizer.setState(s.optimizer, vars);
+    this.steps = s.stepCount;
+    if (this.mechanism.adaptive) this.mechanism.adaptive.clipNorm = s.clipNorm;
+    this.batchSampler = null;
+    if (s.sampler) this.sampler(s.sampler);
+    this.replayLedger(s.ledger);
+  }
+
+  /** Composes a saved ledger into the accountant: epsilon continues from it. */
+  private replayLedger(ledger: DpEvent): void {
     // entry by entry, so the run-length merged ledger continues exactly as if never interrupted
     const entries = ledger.kind === 'composed' ? ledger.events : [ledger];
     for (const e of entries) {
@@ -351,16 +438,17 @@ export class DPTrainer {
   }
 
   /**
-   * Saves weights, optimizer state, step, RNG and sampler state and the ledger in `dir`. An audited run is refused:
-   * its canaries and their secret inclusion bits live only in memory until close (to audit a long run, resume an
-   * unaudited checkpoint with `audit` and the continuation is audited).
+   * Saves `snapshot()` in `dir` (checkpoint.ts: weights, optimizer state, step, stream positions, sampler state, the
+   * ledger). An audited run is refused: its canaries and their secret inclusion bits live only in memory until close
+   * (to audit a long run, resume an unaudited checkpoint with `audit` and the continuation is audited).
    * @example await trainer.save('./ckpt');
    */
   save(dir: string): Promise<{ weightsSha256: string }> {
     return this.serial(async () => {
-      if (this.canaries) fail('invalid_argument', 'an audited run cannot be checkpointed: its canaries and their secret inclusion bits stay in memory until close');
-      const { saveCheckpoint } = await import('./checkpoint.js'); // node:fs only when used: DPTrainer stays browser-safe
-      return saveCheckpoint(this, dir);
+      this.refuseAudited();
+      await this.closeNow();
+      const { writeCheckpoint } = await import('./checkpoint.js'); // node:fs only when used: DPTrainer stays browser-safe
+      return writeCheckpoint(await this.snapshotNow(), dir);
     });
   }
 
@@ -369,8 +457,16 @@ export class DPTrainer {
    * @example const t = await DPTrainer.resume('./ckpt', { model });
    */
   static async resume(dir: string, options: ResumeOptions): Promise<DPTrainer> {
-    const { resumeCheckpoint } = await import('./checkpoint.js');
-    return resumeCheckpoint(dir, options);
+    const { readCheckpoint, resumeOptions } = await import('./checkpoint.js');
+    const snapshot = await readCheckpoint(dir);
+    const t = new DPTrainer(resumeOptions(snapshot, options));
+    try {
+      await t.restore(snapshot);
+    } catch (err) {
+      t.mechanism.stream?.close();
+      throw err;
+    }
+    return t;
   }
 
   /**
@@ -392,9 +488,9 @@ export class DPTrainer {
     return this.serial(() => this.closeNow());
   }
 
-  /** @internal close() without waiting its turn (for save, which already holds it). */
-  async closeNow(): Promise<void> {
-    this.internals.noise?.close();
+  /** close() without waiting its turn (for save, which already holds it). */
+  private async closeNow(): Promise<void> {
+    this.mechanism.stream?.close();
     await this.stepLedger.flush();
     const client = this.stepLedger.remote?.client;
     if (this.canaries?.started && client?.submitAudit && !this.auditSent) {
@@ -402,9 +498,9 @@ export class DPTrainer {
       this.auditSent = true;
     }
   }
+}
 
-  /** @internal Resume: brings the remote run's ledger up to the checkpoint's before the first new step. */
-  syncRemoteLedger(ledger: DpEvent): Promise<void> {
-    return this.serial(() => this.stepLedger.syncRemote(ledger));
-  }
+/** Whether two lists of tensors (or saved ones) have the same shapes in order. */
+function sameShapes(saved: readonly { shape: readonly number[] }[], want: readonly { shape: readonly number[] }[]): boolean {
+  return saved.length === want.length && saved.every((w, i) => w.shape.join() === want[i]!.shape.join());
 }

@@ -2,11 +2,11 @@
 // A missing adapter fails these tests: they never skip.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DPTrainer, TrainerError, useBackend, type StepResult } from '@dpledger/trainer';
+import { DPTrainer, TrainerError, useBackend, type DPTrainerOptions, type StepResult } from '@dpledger/trainer';
 
 const SEED = '000102030405060708090a0b0c0d0e0f';
 
-function setup() {
+function setup(extra: Partial<DPTrainerOptions> = {}) {
   const init = (seed: number) => tf.initializers.glorotUniform({ seed });
   const model = tf.sequential({ layers: [
     tf.layers.dense({ inputShape: [6], units: 8, activation: 'tanh', kernelInitializer: init(1) }),
@@ -17,7 +17,7 @@ function setup() {
   const ys = tf.oneHot(tf.randomUniform([48], 0, 3, 'int32', 5), 3).toFloat();
   const trainer = new DPTrainer({
     model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'momentum', learningRate: 0.2, momentum: 0.5 },
-    clipNorm: 1, noiseMultiplier: 0.5, expectedBatchSize: 8, datasetSize: 48, seed: SEED,
+    clipNorm: 1, noiseMultiplier: 0.5, expectedBatchSize: 8, datasetSize: 48, seed: SEED, ...extra,
   });
   return { model, xs, ys, trainer };
 }
@@ -53,12 +53,12 @@ describe('DPTrainer on webgpu', () => {
     await useBackend('cpu');
   });
 
-  it('a 20-step fit gives the cpu loss sequence to 1e-3, finite weights, one async read per step', async () => {
+  it('a 20-step fit gives the cpu loss sequence to 1e-3, finite weights, one async read per step (the asked-for private loss)', async () => {
     await tf.setBackend('cpu');
-    const cpu = setup();
+    const cpu = setup({ privateLoss: true });
     const want = await cpu.trainer.fit(cpu.xs, cpu.ys, { steps: 20 });
     await tf.setBackend('webgpu');
-    const gpu = setup();
+    const gpu = setup({ privateLoss: true });
     const read = vi.spyOn(tf.engine(), 'read');
     const readSync = vi.spyOn(tf.engine(), 'readSync');
     const got = await gpu.trainer.fit(gpu.xs, gpu.ys, { steps: 20 });
@@ -71,6 +71,17 @@ describe('DPTrainer on webgpu', () => {
     const ref = await weights(cpu.model);
     w.forEach((a, i) => a.forEach((v, j) => expect(Math.abs(v - ref[i]![j]!)).toBeLessThan(1e-3)));
   }, 180_000); // SwiftShader runs the shaders on CPU cores other test files share
+
+  it('with the default options a step reads nothing back from the device', async () => {
+    const gpu = setup();
+    const read = vi.spyOn(tf.engine(), 'read');
+    const readSync = vi.spyOn(tf.engine(), 'readSync');
+    const got = await gpu.trainer.fit(gpu.xs, gpu.ys, { steps: 3 });
+    expect(got.steps).toBe(3);
+    expect(readSync).not.toHaveBeenCalled();
+    expect(read).not.toHaveBeenCalled();
+    expect((await weights(gpu.model)).every((a) => a.every(Number.isFinite))).toBe(true);
+  }, 120_000);
 
   it('a GPU validation error inside a step throws gpu_error before the update and before the step is reported', async () => {
     const { model, xs, ys, trainer } = setup();

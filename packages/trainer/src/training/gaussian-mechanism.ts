@@ -1,6 +1,11 @@
 /** The Gaussian mechanism on the clipped gradient sum: each coordinate gets N(0, (multiplier * C)^2). */
 import * as tf from '@tensorflow/tfjs';
 import { fail } from './fail.js';
+import { faults } from './faults.js';
+import type { NoiseMechanism } from './noise-mechanism.js';
+import type { GaussianNoiseStream } from './noise-prefetch.js';
+import type { StepMechanism } from './step-events.js';
+import type { Clipping } from '../per-sample/index.js';
 
 /**
  * Returns `sums[i] * scale + zFactor * z_i` for each tensor, where `z` holds Gaussian samples for all of them in order
@@ -20,4 +25,36 @@ export function addScaledNoise(sums: readonly tf.Tensor[], z: Float32Array, zFac
       return tf.add(tf.mul(s, scale), zFactor === 1 ? noise : tf.mul(noise, zFactor));
     });
   });
+}
+
+/**
+ * The Gaussian mechanism at a fixed clipping: a step adds N(0, (sigma C)^2) per coordinate to the clipped sum and is
+ * accounted as gaussian(sigma) (stepEvent adds its sampling and relation).
+ * @example const m = new GaussianMechanism(1.1, { kind: 'flat', clipNorm: 1 }, 256, new GaussianNoiseStream(d, source, (1.1 * 1) / 256));
+ */
+export class GaussianMechanism implements NoiseMechanism {
+  readonly adaptive = null;
+
+  /** @param stream samples already scaled to std noiseMultiplier * C / expectedBatchSize */
+  constructor(
+    private readonly noiseMultiplier: number,
+    private readonly fixed: Clipping,
+    private readonly expectedBatchSize: number,
+    readonly stream: GaussianNoiseStream,
+  ) {}
+
+  event(): StepMechanism {
+    return { noise: 'gaussian', noiseMultiplier: this.noiseMultiplier };
+  }
+
+  clipping(): Clipping {
+    return this.fixed;
+  }
+
+  /** (sum + N(0, (sigma C)^2)) / B (Abadi et al. 2016, Algorithm 1) as sum / B + z, z ~ N(0, (sigma C / B)^2). */
+  async privatize(sums: readonly tf.Tensor[], B: number): Promise<tf.Tensor[]> {
+    if (B !== this.expectedBatchSize) fail('invalid_argument', `the noise was scaled for B = ${this.expectedBatchSize}, not ${B}`);
+    const z = await this.stream.next(); // already std sigma * C / B
+    return addScaledNoise(sums, z, faults.noiseScale, 1 / B);
+  }
 }

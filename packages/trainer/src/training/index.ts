@@ -17,4 +17,5 @@ export { isBudgetRefusal, type ReservationClient, type RemoteAccountant } from '
 export type { AccountantKind } from './local-accountant.js';
 export { buildModel, modelLayout, type BuiltinModel } from './build-model.js';
 export { CHECKPOINT_FORMAT, type CheckpointFile, type ResumeOptions } from './checkpoint.js';
+export type { TrainerSnapshot, TrainerSettings, SnapshotRandomness, SeededPositions } from './trainer-snapshot.js';
 export { loadModelFile, saveModelFiles } from './model-files.js';

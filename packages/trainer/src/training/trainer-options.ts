@@ -50,6 +50,12 @@ export interface DPTrainerOptions {
   accountant?: AccountantKind | PrivacyAccountant | RemoteAccountant;
   /** Largest physical chunk of a logical batch (virtual steps); default: the whole batch at once. */
   maxPhysicalBatchSize?: number;
+  /**
+   * Compute each step's un-noised mean loss (`StepResult.private.loss`, `FitHistory.private.loss`; private, never
+   * released): one small device-to-host read per step. Default false: a step with Gaussian noise and a fixed clip
+   * norm then reads nothing back from the device, and the private loss is NaN.
+   */
+  privateLoss?: boolean;
   /** Per-layer rule registry handed to per-sample clipping. */
   rules?: LayerRuleRegistry;
   /**
@@ -119,6 +125,7 @@ export function checkSizes(o: DPTrainerOptions): number {
   if (o.noiseMultiplier !== undefined) positive('noiseMultiplier', o.noiseMultiplier);
   if (o.target !== undefined) checkDelta(o, o.target.delta);
   if (o.noise !== undefined && o.noise !== 'gaussian' && o.noise !== 'discrete_gaussian') fail('invalid_argument', `noise must be 'gaussian' or 'discrete_gaussian'`);
+  if (o.privateLoss !== undefined && typeof o.privateLoss !== 'boolean') fail('invalid_argument', 'privateLoss must be a boolean');
   return o.expectedBatchSize / o.datasetSize;
 }
 
