@@ -221,7 +221,7 @@ describe('snapshot and restore', () => {
     ['gaussian-adam', {}],
     ['adaptive-momentum', { clipNorm: undefined, adaptiveClipping: { initialClipNorm: 0.2, countNoiseMultiplier: 2 }, optimizer: { kind: 'momentum', learningRate: 0.1 } }],
   ];
-  for (const [name, extra] of fixtureRuns) {
+  for (const [name] of fixtureRuns) {
     it(`a checkpoint written before snapshot() existed resumes and continues its run (${name}, fixtures/checkpoint-v2)`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'ckpt-v2-'));
       cpSync(join(FIXTURES, name), dir, { recursive: true });

@@ -241,8 +241,8 @@ export class DPTrainer {
     }
     const reads = new StepRead(gpu, figures);
     let grads: tf.Tensor[];
-    let lossSum = NaN;
-    let atMostC = NaN;
+    let lossSum: number;
+    let atMostC: number;
     try {
       if (this.canaries) sums = await this.canaries.addSampled(sums, { q: this.samplingProbability, clipNorm, clipping, rng: this.rng });
       // divide by the EXPECTED batch size (Poisson: the realised size is private and may be 0)
