@@ -1,10 +1,10 @@
 /** The Merkle log of a run's event records: leaves are RFC 8785 canonical JSON of each record, in sequence order. */
-import type { components } from '@dpledger/accounting/openapi';
+import type { EventRecord } from '@dpledger/api';
 import { canonicalJson } from './canonical-json.js';
 import { merkleRoot } from './merkle.js';
 
 /** One logged invocation of a run, as served by `GET /v1/runs/{id}/events`. */
-export type EventRecord = components['schemas']['EventRecord'];
+export type { EventRecord };
 
 /** The predicate's commitment to the event log. */
 export interface MerkleCommitment {

@@ -1,13 +1,13 @@
 /** The in-toto Statement v1 (in-toto/attestation spec/v1/statement.md) carrying the privacy-report predicate. */
-import type { DpEvent, NeighboringRelation } from '@dpledger/accounting';
-import type { components } from '@dpledger/accounting/openapi';
+import type { Audit, DpEvent, NeighboringRelation, Sampler, SamplerKind } from '@dpledger/api';
 import type { MerkleCommitment } from './event-log.js';
 
 export const IN_TOTO_STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export const PRIVACY_REPORT_PREDICATE_TYPE = 'https://dpledger.dev/privacy-report/v1';
 
-export type SamplerKind = 'poisson' | 'shuffle' | 'sampled_without_replacement' | 'fixed';
+/** How the run's batches were drawn (the wire's type, openapi.yaml `Sampler.kind`). */
+export type { SamplerKind };
 export type NoiseRng = 'secure' | 'seeded' | 'unknown';
 
 /** The privacy report of one closed run (DESIGN.md "Signed report"); snake_case wire names. */
@@ -15,7 +15,7 @@ export interface PrivacyReportPredicate {
   run: { id: string; name: string; created_at: string; closed_at: string; metadata?: Record<string, unknown> };
   budget: { id: string; name: string; epsilon: number; delta: number; accountant: 'rdp' | 'pld' };
   neighboring_relation: NeighboringRelation;
-  sampler: { kind: SamplerKind; dataset_size: number; expected_batch_size: number };
+  sampler: Sampler;
   /** Present (true) when the run was created with allow_large_delta: delta is not below 1 / sampler.dataset_size. */
   allow_large_delta?: true;
   noise_rng: NoiseRng;
@@ -41,7 +41,7 @@ export interface PrivacyReportPredicate {
  * itself derived from the submitted canary scores and inclusion bits, and the lower bound it computed from them.
  * The wire type (openapi.yaml `Audit`), so the service's answer and the signed section cannot drift.
  */
-export type AuditSection = components['schemas']['Audit'];
+export type AuditSection = Audit;
 
 export interface Subject {
   name: string;
