@@ -22,6 +22,7 @@ export type SelfComposedDpEvent = S['SelfComposedDpEvent'];
 export type ComposedDpEvent = S['ComposedDpEvent'];
 export type DpEventKind = DpEvent['kind'];
 export type NeighboringRelation = S['NeighboringRelation'];
+export type AccountantKind = S['AccountantKind'];
 export type EventRecord = S['EventRecord'];
 export type Sampler = S['Sampler'];
 /** How a run's batches were drawn (openapi.yaml `Sampler.kind`). */
