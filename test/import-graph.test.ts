@@ -38,7 +38,7 @@ describe('workspace package graph', () => {
     expect([...api.dependencies, ...api.devDependencies]).toEqual([]);
   });
 
-  it('gives each package tsconfig references to exactly its workspace dependencies, so tsc -b builds them first', () => {
+  it('gives each package tsconfig references to exactly its workspace dependencies (tsc -b builds them first)', () => {
     for (const p of packages) {
       const expected = p.dependencies.map((d) => byName.get(d)?.dir ?? `unknown package ${d}`).sort();
       expect([...p.references].sort(), p.name).toEqual(expected);
@@ -62,7 +62,8 @@ describe('workspace package graph', () => {
 });
 
 describe('module graph of each package', () => {
-  it.each(packages.map((p) => [p.name, p] as const))('%s has no import cycle, type-only imports included', (name, p) => {
+  const each = packages.map((p) => [p.name, p] as const);
+  it.each(each)('%s has no import cycle, type-only imports included', (name, p) => {
     expect(cycles(moduleGraph(p, { typeImports: true }))).toEqual(KNOWN_MODULE_CYCLES[name] ?? []);
   });
 

@@ -17,7 +17,8 @@ export interface WorkspacePackage {
   references: string[];
 }
 
-const readJson = (file: string): Record<string, unknown> => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+const readJson = (file: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
 
 /** Every workspace of the root package.json, with its @dpledger dependencies and tsconfig project references. */
 export function workspacePackages(): WorkspacePackage[] {
@@ -26,7 +27,9 @@ export function workspacePackages(): WorkspacePackage[] {
     const pkg = readJson(join(ROOT, dir, 'package.json'));
     const ours = (deps: unknown) => Object.keys((deps ?? {}) as object).filter((d) => d.startsWith('@dpledger/'));
     // tsconfig.json allows comments and trailing commas; the TypeScript parser reads it as tsc does.
-    const config = ts.readConfigFile(join(ROOT, dir, 'tsconfig.json'), ts.sys.readFile).config as { references?: { path: string }[] };
+    const config = ts.readConfigFile(join(ROOT, dir, 'tsconfig.json'), ts.sys.readFile).config as {
+      references?: { path: string }[];
+    };
     return {
       name: pkg['name'] as string,
       dir,
@@ -45,6 +48,16 @@ export interface ImportRef {
 
 const parsed = new Map<string, ImportRef[]>();
 
+/** `import { type A, type B }`: every named binding is a type, so the import is erased. */
+const allTypeOnly = (named: ts.NodeArray<ts.ImportSpecifier | ts.ExportSpecifier> | undefined): boolean =>
+  named !== undefined && named.length > 0 && named.every((e) => e.isTypeOnly);
+
+const isDynamicImport = (node: ts.Node): node is ts.CallExpression & { arguments: [ts.StringLiteral] } =>
+  ts.isCallExpression(node) &&
+  node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+  node.arguments[0] !== undefined &&
+  ts.isStringLiteral(node.arguments[0]);
+
 /** The import, export-from and dynamic import() specifiers of a TypeScript file (parsed once per file). */
 export function importsOf(file: string): ImportRef[] {
   const known = parsed.get(file);
@@ -54,13 +67,15 @@ export function importsOf(file: string): ImportRef[] {
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
       const c = node.importClause;
-      const named = c?.namedBindings !== undefined && ts.isNamedImports(c.namedBindings) ? c.namedBindings.elements : undefined;
-      const typeOnly = c !== undefined && (c.isTypeOnly || (c.name === undefined && named !== undefined && named.length > 0 && named.every((e) => e.isTypeOnly)));
+      const bindings = c?.namedBindings;
+      const named = bindings !== undefined && ts.isNamedImports(bindings) ? bindings.elements : undefined;
+      const typeOnly = c !== undefined && (c.isTypeOnly || (c.name === undefined && allTypeOnly(named)));
       refs.push({ specifier: node.moduleSpecifier.text, typeOnly });
-    } else if (ts.isExportDeclaration(node) && node.moduleSpecifier !== undefined && ts.isStringLiteral(node.moduleSpecifier)) {
-      const named = node.exportClause !== undefined && ts.isNamedExports(node.exportClause) ? node.exportClause.elements : undefined;
-      refs.push({ specifier: node.moduleSpecifier.text, typeOnly: node.isTypeOnly || (named !== undefined && named.length > 0 && named.every((e) => e.isTypeOnly)) });
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] !== undefined && ts.isStringLiteral(node.arguments[0])) {
+    } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+      const clause = node.exportClause;
+      const named = clause !== undefined && ts.isNamedExports(clause) ? clause.elements : undefined;
+      refs.push({ specifier: node.moduleSpecifier.text, typeOnly: node.isTypeOnly || allTypeOnly(named) });
+    } else if (isDynamicImport(node)) {
       refs.push({ specifier: node.arguments[0].text, typeOnly: false });
     }
     ts.forEachChild(node, visit);
@@ -84,7 +99,7 @@ export function tsFiles(dir: string): string[] {
 export function resolveRelative(from: string, specifier: string): string | undefined {
   if (!specifier.startsWith('.')) return undefined;
   const base = resolve(dirname(from), specifier);
-  const candidates = [base.replace(/\.js$/, '.ts'), base.replace(/\.mjs$/, '.mts'), `${base}.ts`, join(base, 'index.ts')];
+  const candidates = [base.replace(/\.js$/, '.ts'), `${base}.ts`, join(base, 'index.ts')];
   return candidates.find((c) => existsSync(c) && c.endsWith('.ts'));
 }
 

@@ -5,19 +5,25 @@ const g = { kind: 'gaussian', noise_multiplier: 1 };
 
 describe('dpEventProblem: the one DpEvent validator', () => {
   it('accepts the DP-SGD step of DESIGN.md', () => {
-    const step = { kind: 'self_composed', count: 1000, event: { kind: 'poisson_sampled', sampling_probability: 0.01, event: { kind: 'gaussian', noise_multiplier: 1.1 } } };
+    const gaussian = { kind: 'gaussian', noise_multiplier: 1.1 };
+    const sampled = { kind: 'poisson_sampled', sampling_probability: 0.01, event: gaussian };
+    const step = { kind: 'self_composed', count: 1000, event: sampled };
     expect(dpEventProblem(step)).toBeUndefined();
     expect(isDpEvent(step)).toBe(true);
   });
 
   it('names the offending sub-event by its JSON pointer', () => {
-    const bad = { kind: 'composed', events: [g, { kind: 'poisson_sampled', sampling_probability: 0.1, event: { kind: 'gaussian', noise_multiplier: -1 } }] };
-    expect(dpEventProblem(bad)).toEqual({ pointer: '/events/1/event/noise_multiplier', message: "noise_multiplier must be > 0 at '/events/1/event/noise_multiplier'" });
+    const negative = { kind: 'gaussian', noise_multiplier: -1 };
+    const sampled = { kind: 'poisson_sampled', sampling_probability: 0.1, event: negative };
+    const bad = { kind: 'composed', events: [g, sampled] };
+    const pointer = '/events/1/event/noise_multiplier';
+    expect(dpEventProblem(bad)).toEqual({ pointer, message: `noise_multiplier must be > 0 at '${pointer}'` });
     expect(isDpEvent(bad)).toBe(false);
   });
 
   it('places a sub-document under the pointer it is given', () => {
-    expect(dpEventProblem({ kind: 'nope' }, '/event')).toEqual({ pointer: '/event/kind', message: `unknown event kind "nope" at '/event/kind'` });
+    const message = `unknown event kind "nope" at '/event/kind'`;
+    expect(dpEventProblem({ kind: 'nope' }, '/event')).toEqual({ pointer: '/event/kind', message });
   });
 
   it('refuses unknown fields, non-objects and NaN', () => {

@@ -64,10 +64,13 @@ function check(value: unknown, pointer: string, depth: number): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(pointer, 'event must be an object');
   const e = value as Record<string, unknown>;
   const kind = e['kind'];
-  if (typeof kind !== 'string' || !Object.hasOwn(KIND_FIELDS, kind)) fail(`${pointer}/kind`, `unknown event kind ${JSON.stringify(kind)}`);
+  if (typeof kind !== 'string' || !Object.hasOwn(KIND_FIELDS, kind)) {
+    fail(`${pointer}/kind`, `unknown event kind ${JSON.stringify(kind)}`);
+  }
   const allowed = KIND_FIELDS[kind as DpEventKind];
   for (const key of Object.keys(e)) {
-    if (key !== 'kind' && !allowed.includes(key)) fail(`${pointer}/${key}`, `unexpected field '${key}' for kind '${kind}'`);
+    if (key === 'kind' || allowed.includes(key)) continue;
+    fail(`${pointer}/${key}`, `unexpected field '${key}' for kind '${kind}'`);
   }
   const relation = e['neighboring_relation'];
   if (relation !== undefined && relation !== 'add_or_remove_one' && relation !== 'replace_one') {

@@ -5,7 +5,14 @@
  */
 export type { components, paths, operations } from './generated/openapi.js';
 export type * from './schemas.js';
-export { dpEventProblem, isDpEvent, MAX_COUNT, MAX_DEPTH, MAX_PARAMETER, type DpEventProblem } from './dp-event-check.js';
+export {
+  dpEventProblem,
+  isDpEvent,
+  MAX_COUNT,
+  MAX_DEPTH,
+  MAX_PARAMETER,
+  type DpEventProblem,
+} from './dp-event-check.js';
 export {
   IN_TOTO_PAYLOAD_TYPE,
   IN_TOTO_STATEMENT_TYPE,

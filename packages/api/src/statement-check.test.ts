@@ -48,12 +48,15 @@ const predicate = () => ({
   service: { name: 'dpledger-accountant', version: '0' },
   audit: fromSpec(schemas['Audit']!),
 });
-const statement = (edit: (p: Record<string, Record<string, unknown>>) => void = () => {}) => {
+type Edit = (p: Record<string, Record<string, unknown>>) => void;
+const statement = (edit: Edit = () => {}) => {
   const p = predicate() as unknown as Record<string, Record<string, unknown>>;
   edit(p);
-  return { _type: IN_TOTO_STATEMENT_TYPE, subject: [{ name: 'model', digest: { sha256: hex } }], predicateType: PRIVACY_REPORT_PREDICATE_TYPE, predicate: p };
+  const subject = [{ name: 'model', digest: { sha256: hex } }];
+  return { _type: IN_TOTO_STATEMENT_TYPE, subject, predicateType: PRIVACY_REPORT_PREDICATE_TYPE, predicate: p };
 };
-const accepts = (edit: (p: Record<string, Record<string, unknown>>) => void) => statementProblem(statement(edit)) === undefined;
+const accepts = (edit: Edit) => statementProblem(statement(edit)) === undefined;
+const setRelation = (v: string): Edit => (p) => ((p as Record<string, unknown>)['neighboring_relation'] = v);
 
 describe('statementProblem against openapi.yaml', () => {
   it('accepts a statement whose audit section has exactly the spec\'s Audit fields', () => {
@@ -80,17 +83,19 @@ describe('statementProblem against openapi.yaml', () => {
   });
 
   it('takes the NeighboringRelation and AccountantKind of the spec and no other', () => {
-    for (const v of schemas['NeighboringRelation']!.enum!) expect(accepts((p) => ((p as Record<string, unknown>)['neighboring_relation'] = v)), v).toBe(true);
-    for (const v of schemas['AccountantKind']!.enum!) expect(accepts((p) => (p['budget']!['accountant'] = v)), v).toBe(true);
-    expect(accepts((p) => ((p as Record<string, unknown>)['neighboring_relation'] = 'other'))).toBe(false);
-    expect(accepts((p) => (p['budget']!['accountant'] = 'other'))).toBe(false);
+    for (const v of schemas['NeighboringRelation']!.enum!) expect(accepts(setRelation(v)), v).toBe(true);
+    const setAccountant = (v: string): Edit => (p) => (p['budget']!['accountant'] = v);
+    for (const v of schemas['AccountantKind']!.enum!) expect(accepts(setAccountant(v)), v).toBe(true);
+    expect(accepts(setRelation('other'))).toBe(false);
+    expect(accepts(setAccountant('other'))).toBe(false);
   });
 
   it('holds the sampler sizes to the spec\'s Sampler bounds, integers only', () => {
     for (const [field, p] of Object.entries(schemas['Sampler']!.properties)) {
       if (p.type !== 'integer') continue;
       const at = (v: number) => accepts((q) => (q['sampler']![field] = v));
-      expect([at(p.minimum! - 1), at(p.minimum!), at(p.maximum!), at(p.maximum! + 1), at(p.minimum! + 1.5)], field).toEqual([false, true, true, false, false]);
+      const [lo, hi] = [p.minimum!, p.maximum!];
+      expect([at(lo - 1), at(lo), at(hi), at(hi + 1), at(lo + 1.5)], field).toEqual([false, true, true, false, false]);
     }
   });
 

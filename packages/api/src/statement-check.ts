@@ -51,14 +51,17 @@ export function statementProblem(value: unknown): string | undefined {
   if (!obj(value)) return 'the statement is not a JSON object';
   const s = value as Record<string, unknown>;
   if (s['_type'] !== IN_TOTO_STATEMENT_TYPE) return `_type must be ${IN_TOTO_STATEMENT_TYPE}`;
-  if (s['predicateType'] !== PRIVACY_REPORT_PREDICATE_TYPE) return `predicateType must be ${PRIVACY_REPORT_PREDICATE_TYPE}`;
+  const type = PRIVACY_REPORT_PREDICATE_TYPE;
+  if (s['predicateType'] !== type) return `predicateType must be ${type}`;
   const subject = s['subject'];
   if (!Array.isArray(subject) || subject.length === 0) return 'subject must be a non-empty array';
   const bad = subject.findIndex((sub) => !str(at(sub, 'name')) || !hex64(at(sub, 'digest/sha256')));
   if (bad >= 0) return `subject[${bad}] needs a name and a hex sha256 digest`;
   const predicate = s['predicate'];
   if (!obj(predicate)) return 'predicate must be an object';
-  for (const [pointer, check] of REQUIRED) if (!check(at(predicate, pointer))) return `predicate/${pointer} is missing or malformed`;
+  for (const [pointer, check] of REQUIRED) {
+    if (!check(at(predicate, pointer))) return `predicate/${pointer} is missing or malformed`;
+  }
   const pld = at(predicate, 'epsilon/pld');
   if (pld !== null && !(num(at(pld, 'epsilon')) && num(at(pld, 'value_discretization_interval')))) {
     return 'predicate/epsilon/pld must be null or {epsilon, value_discretization_interval}';
