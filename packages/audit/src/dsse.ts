@@ -4,9 +4,9 @@
  * for security decisions); acceptance depends on a signature verifying under a trusted key, nothing else.
  */
 import { sign, verify } from 'node:crypto';
+import type { DsseEnvelope } from '@dpledger/api';
 import { decodeBase64Strict } from './base64.js';
 import { AuditError } from './errors.js';
-import type { DsseEnvelope } from '@dpledger/api';
 import { assertJwk, publicKeyFromJwk, type Jwk, type SigningKey } from './keys.js';
 
 /** The DSSE JSON envelope (envelope.md; the wire's type, openapi.yaml `DsseEnvelope`); payload and sig are base64. */

@@ -3,8 +3,8 @@
  * JWK thumbprint, so it names the key material itself and cannot be reassigned to another key.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { base64url, decodeBase64Strict } from './base64.js';
 import type { Jwk } from '@dpledger/api';
+import { base64url, decodeBase64Strict } from './base64.js';
 import { AuditError } from './errors.js';
 
 /** A public Ed25519 verification key as served by `GET /v1/keys` (the wire's type, openapi.yaml `Jwk`). */

@@ -1,5 +1,10 @@
 /** The in-toto Statement v1 of a run's report; its types live with the wire contract in @dpledger/api. */
-import { IN_TOTO_STATEMENT_TYPE, PRIVACY_REPORT_PREDICATE_TYPE, type InTotoStatement, type PrivacyReportPredicate } from '@dpledger/api';
+import {
+  IN_TOTO_STATEMENT_TYPE,
+  PRIVACY_REPORT_PREDICATE_TYPE,
+  type InTotoStatement,
+  type PrivacyReportPredicate,
+} from '@dpledger/api';
 
 export {
   IN_TOTO_STATEMENT_TYPE,
