@@ -1,7 +1,7 @@
 /** @dpledger/accounting: DpEvent algebra, RDP and PLD accountants, noise calibration. Pure TypeScript, no I/O. */
 export type * from './dp-event.js';
 export { AccountingError, type AccountingErrorCode } from './errors.js';
-export { assertDpEvent, assertCount, MAX_COUNT, MAX_PARAMETER } from './validate.js';
+export { assertDpEvent, assertCount } from './validate.js';
 export { Ledger, eventsEqual, stableKey } from './ledger.js';
 export { declaredRelation, assertRelation } from './relation.js';
 export { BaseAccountant, unsupported, type PrivacyAccountant, type LeafEvent } from './accountant.js';

@@ -4,16 +4,13 @@
  * for security decisions); acceptance depends on a signature verifying under a trusted key, nothing else.
  */
 import { sign, verify } from 'node:crypto';
+import type { DsseEnvelope } from '@dpledger/api';
 import { decodeBase64Strict } from './base64.js';
 import { AuditError } from './errors.js';
 import { assertJwk, publicKeyFromJwk, type Jwk, type SigningKey } from './keys.js';
 
-/** The DSSE JSON envelope (envelope.md); payload and sig are base64. */
-export interface DsseEnvelope {
-  payloadType: string;
-  payload: string;
-  signatures: { keyid?: string; sig: string }[];
-}
+/** The DSSE JSON envelope (envelope.md; the wire's type, openapi.yaml `DsseEnvelope`); payload and sig are base64. */
+export type { DsseEnvelope };
 
 /** What a verified envelope carries. `keyid` is the kid of the trusted key that verified it. */
 export interface VerifiedEnvelope {

@@ -1,17 +1,13 @@
 /** The Merkle log of a run's event records: leaves are RFC 8785 canonical JSON of each record, in sequence order. */
-import type { components } from '@dpledger/accounting/openapi';
+import type { EventRecord, MerkleCommitment } from '@dpledger/api';
 import { canonicalJson } from './canonical-json.js';
 import { merkleRoot } from './merkle.js';
 
 /** One logged invocation of a run, as served by `GET /v1/runs/{id}/events`. */
-export type EventRecord = components['schemas']['EventRecord'];
+export type { EventRecord };
 
-/** The predicate's commitment to the event log. */
-export interface MerkleCommitment {
-  alg: 'sha256';
-  root: string;
-  tree_size: number;
-}
+/** The predicate's commitment to the event log (the statement's type, in @dpledger/api). */
+export type { MerkleCommitment };
 
 /**
  * The Merkle leaf of one record: the UTF-8 bytes of its RFC 8785 canonical JSON.

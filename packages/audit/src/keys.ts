@@ -3,19 +3,12 @@
  * JWK thumbprint, so it names the key material itself and cannot be reassigned to another key.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import type { Jwk } from '@dpledger/api';
 import { base64url, decodeBase64Strict } from './base64.js';
 import { AuditError } from './errors.js';
 
-/** A public Ed25519 verification key as served by `GET /v1/keys`. */
-export interface Jwk {
-  kty: 'OKP';
-  crv: 'Ed25519';
-  x: string;
-  kid: string;
-  alg?: 'EdDSA';
-  use?: 'sig';
-  created_at?: string;
-}
+/** A public Ed25519 verification key as served by `GET /v1/keys` (the wire's type, openapi.yaml `Jwk`). */
+export type { Jwk };
 
 /** A private signing key with its public JWK. */
 export interface SigningKey {

@@ -1,59 +1,22 @@
-/** The in-toto Statement v1 (in-toto/attestation spec/v1/statement.md) carrying the privacy-report predicate. */
-import type { DpEvent, NeighboringRelation } from '@dpledger/accounting';
-import type { components } from '@dpledger/accounting/openapi';
-import type { MerkleCommitment } from './event-log.js';
+/** The in-toto Statement v1 of a run's report; its types live with the wire contract in @dpledger/api. */
+import {
+  IN_TOTO_STATEMENT_TYPE,
+  PRIVACY_REPORT_PREDICATE_TYPE,
+  type InTotoStatement,
+  type PrivacyReportPredicate,
+} from '@dpledger/api';
 
-export const IN_TOTO_STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
-export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
-export const PRIVACY_REPORT_PREDICATE_TYPE = 'https://dpledger.dev/privacy-report/v1';
-
-export type SamplerKind = 'poisson' | 'shuffle' | 'sampled_without_replacement' | 'fixed';
-export type NoiseRng = 'secure' | 'seeded' | 'unknown';
-
-/** The privacy report of one closed run (DESIGN.md "Signed report"); snake_case wire names. */
-export interface PrivacyReportPredicate {
-  run: { id: string; name: string; created_at: string; closed_at: string; metadata?: Record<string, unknown> };
-  budget: { id: string; name: string; epsilon: number; delta: number; accountant: 'rdp' | 'pld' };
-  neighboring_relation: NeighboringRelation;
-  sampler: { kind: SamplerKind; dataset_size: number; expected_batch_size: number };
-  /** Present (true) when the run was created with allow_large_delta: delta is not below 1 / sampler.dataset_size. */
-  allow_large_delta?: true;
-  noise_rng: NoiseRng;
-  /** The run's composed, run-length merged ledger. */
-  ledger: DpEvent;
-  event_count: number;
-  /** RFC 9162 root over eventRecordLeaf(record) in sequence order. */
-  merkle_root: MerkleCommitment;
-  epsilon: {
-    delta: number;
-    rdp: { epsilon: number; order: number };
-    pld: { epsilon: number; value_discretization_interval: number } | null;
-  };
-  budget_remaining: { epsilon: number };
-  issued_at: string;
-  service: { name: 'dpledger-accountant'; version: string };
-  /** A one-run empirical audit of the run (DESIGN.md "Empirical audit"); absent when the run had no canaries. */
-  audit?: AuditSection;
-}
-
-/**
- * The one-run audit as signed (Steinke, Nasr, Jagielski 2023; Mahloujifar et al. 2024): the counts the accountant
- * itself derived from the submitted canary scores and inclusion bits, and the lower bound it computed from them.
- * The wire type (openapi.yaml `Audit`), so the service's answer and the signed section cannot drift.
- */
-export type AuditSection = components['schemas']['Audit'];
-
-export interface Subject {
-  name: string;
-  digest: { sha256: string };
-}
-
-export interface InTotoStatement {
-  _type: typeof IN_TOTO_STATEMENT_TYPE;
-  subject: Subject[];
-  predicateType: typeof PRIVACY_REPORT_PREDICATE_TYPE;
-  predicate: PrivacyReportPredicate;
-}
+export {
+  IN_TOTO_STATEMENT_TYPE,
+  IN_TOTO_PAYLOAD_TYPE,
+  PRIVACY_REPORT_PREDICATE_TYPE,
+  type AuditSection,
+  type InTotoStatement,
+  type NoiseRng,
+  type PrivacyReportPredicate,
+  type SamplerKind,
+  type Subject,
+} from '@dpledger/api';
 
 /**
  * The statement of a run's report: subjects are the model weights and the dataset manifest.

@@ -1,7 +1,6 @@
 /** The typed client of the accountant service (openapi-fetch over the types generated from openapi.yaml). */
 import createFetchClient from 'openapi-fetch';
-import type { DpEvent } from '@dpledger/accounting';
-import type { components, paths } from '@dpledger/accounting/openapi';
+import type { components, DpEvent, paths } from '@dpledger/api';
 import { DpledgerApiError, errorFromResponse } from './errors.js';
 import { retryingFetch, type Fetch } from './retry-fetch.js';
 

@@ -1,5 +1,5 @@
 /** Errors of @dpledger/client: the service's problem+json answer, typed. */
-import type { components } from '@dpledger/accounting/openapi';
+import type { components } from '@dpledger/api';
 
 export type Problem = components['schemas']['Problem'];
 /** The problem codes of the service, plus the client's own for a transport failure or an unreadable answer. */

@@ -1,5 +1,5 @@
 /** The one error class of the accountant service: a stable `code`, its HTTP status, and problem+json extras. */
-import type { components } from '@dpledger/accounting/openapi';
+import type { components } from '@dpledger/api';
 
 /** Every problem `code` the service answers with (openapi.yaml `Problem.code`). */
 export type ServiceErrorCode = components['schemas']['Problem']['code'];

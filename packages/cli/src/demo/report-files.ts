@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderReportHtml, renderReportPdf, verifyReport, type DsseEnvelope, type Jwk } from '@dpledger/audit';
-import type { components } from '@dpledger/accounting/openapi';
+import type { components } from '@dpledger/api';
 
 type EventRecord = components['schemas']['EventRecord'];
 

@@ -1,5 +1,5 @@
 /** What the dashboard reads: a tenant-scoped view of the service's store, plus API-key login and the public keys. */
-import type { components } from '@dpledger/accounting/openapi';
+import type { components } from '@dpledger/api';
 
 type S = components['schemas'];
 export type DashboardBudget = S['Budget'];

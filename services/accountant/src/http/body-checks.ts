@@ -7,7 +7,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { ServiceError } from '../errors.js';
 
 /**
- * Deepest JSON nesting of a body. A DpEvent may nest 64 deep (@dpledger/accounting MAX_DEPTH), which is at most
+ * Deepest JSON nesting of a body. A DpEvent may nest 64 deep (@dpledger/api MAX_DEPTH), which is at most
  * two JSON levels per event level (`composed.events[i]`) plus the request's own wrapper.
  */
 export const MAX_BODY_DEPTH = 2 * 64 + 8;

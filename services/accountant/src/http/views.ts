@@ -1,5 +1,5 @@
 /** Store rows as wire objects (openapi.yaml `Budget`, `Run`). */
-import type { components } from '@dpledger/accounting/openapi';
+import type { components } from '@dpledger/api';
 import { isOverspent } from '../ledger/expiry.js';
 import type { BudgetRow, RunRow } from '../store/store.js';
 

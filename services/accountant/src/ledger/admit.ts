@@ -5,15 +5,22 @@
  */
 import { AccountingError, type DpEvent } from '@dpledger/accounting';
 import { ServiceError } from '../errors.js';
-import type { EngineDeps } from './engine.js';
+import type { Store } from '../store/store.js';
 import { LIMITS, checkLimit, requestLeaves } from './limits.js';
+import type { Meters } from './meters.js';
+
+/** What admit() reads of engine.ts's EngineDeps (declared here so the two modules do not import each other). */
+export interface AdmitDeps {
+  store: Pick<Store, 'getRun' | 'getBudget'>;
+  meters: Meters;
+}
 
 /**
  * Checks the per-request limits of `events` and prices their new leaves under the relation of `runId`'s budget.
  * An unknown run is left to the transaction (which answers 404).
  * @example await admit(deps, tenant, runId, events, (i) => `/events/${i}`)
  */
-export async function admit(deps: EngineDeps, tenant: string, runId: string, events: readonly DpEvent[], pointerOf: (i: number) => string): Promise<void> {
+export async function admit(deps: AdmitDeps, tenant: string, runId: string, events: readonly DpEvent[], pointerOf: (i: number) => string): Promise<void> {
   checkLimit('event records in this request', events.length, LIMITS.recordsPerRequest);
   requestLeaves(events, pointerOf);
   const run = await deps.store.getRun(tenant, runId);

@@ -4,7 +4,7 @@
  * itself, so the signed figure never rests on the trainer's arithmetic.
  */
 import { auditFromScores } from '@dpledger/audit';
-import type { components } from '@dpledger/accounting/openapi';
+import type { components } from '@dpledger/api';
 import { ServiceError } from '../errors.js';
 import { openRun, type Caller, type EngineDeps } from './engine.js';
 

@@ -1,6 +1,6 @@
 /** Creating a run on a tenant's budget: shared by `POST /v1/runs` and the `/train` page (which uses a session). */
 import { deltaTooLarge } from '@dpledger/accounting';
-import type { components } from '@dpledger/accounting/openapi';
+import type { components } from '@dpledger/api';
 import { ServiceError } from '../errors.js';
 import type { Ctx } from '../http/context.js';
 import { newId } from '../ids.js';

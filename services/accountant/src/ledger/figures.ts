@@ -5,9 +5,24 @@
  * is named, `epsilon_spent` never goes below what an earlier answer showed (the stored figure is a high-water
  * mark), and `epsilon_reserved` is never below `epsilon_spent`.
  */
-import type { DpEvent } from '@dpledger/accounting';
+import type { DpEvent, NeighboringRelation } from '@dpledger/accounting';
 import type { BudgetRow } from '../store/store.js';
-import type { Meters, Proposal } from './meters.js';
+import type { RdpMeter } from './rdp-meter.js';
+
+/** What figures() reads of meters.ts's Meters (declared here so the two modules do not import each other). */
+export interface FigureMeters {
+  rdp(relation: NeighboringRelation): Pick<RdpMeter, 'epsilon'>;
+  pldEpsilon(relation: NeighboringRelation, ledger: readonly DpEvent[], delta: number): number;
+}
+
+/** A proposed budget state: committed events and what open reservations still hold. */
+export interface Proposal {
+  committedRdp: readonly number[];
+  heldRdp: readonly number[];
+  committedLedger: readonly DpEvent[];
+  /** Open reservations as events, for the PLD check. */
+  heldEvents: readonly DpEvent[];
+}
 
 type AccountantKind = BudgetRow['accountant'];
 
@@ -28,7 +43,7 @@ interface Figure {
  * The figures of a proposal, and whether its reserved figure fits the budget (no refusal here; see `assess`).
  * @example figures(meters, budget, { committedRdp, heldRdp, committedLedger, heldEvents }).fits
  */
-export function figures(meters: Meters, budget: BudgetRow, p: Proposal, pldOf?: (ledger: readonly DpEvent[]) => number): Figures & { fits: boolean } {
+export function figures(meters: FigureMeters, budget: BudgetRow, p: Proposal, pldOf?: (ledger: readonly DpEvent[]) => number): Figures & { fits: boolean } {
   const pld = pldOf ?? ((ledger: readonly DpEvent[]) => meters.pldEpsilon(budget.neighboring_relation, ledger, budget.delta));
   const meter = meters.rdp(budget.neighboring_relation);
   const total = p.committedRdp.map((v, i) => v + p.heldRdp[i]!);

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { AccountingError, stableKey, type DpEvent, type NeighboringRelation } from '@dpledger/accounting';
 import { ServiceError } from '../errors.js';
 import type { BudgetRow } from '../store/store.js';
-import { figures, type Figures } from './figures.js';
+import { figures, type Figures, type Proposal } from './figures.js';
 import { RdpMeter } from './rdp-meter.js';
 
 /** Epsilon at `delta` of a ledger by the PLD accountant, computed inline or by a worker. */
@@ -97,15 +97,6 @@ export class Meters {
     const r = this.pldLookup(relation, ledger, delta);
     return 'value' in r ? r.value : r.pending;
   }
-}
-
-/** A proposed budget state: committed events and what open reservations still hold. */
-export interface Proposal {
-  committedRdp: readonly number[];
-  heldRdp: readonly number[];
-  committedLedger: readonly DpEvent[];
-  /** Open reservations as events, for the PLD check. */
-  heldEvents: readonly DpEvent[];
 }
 
 /**

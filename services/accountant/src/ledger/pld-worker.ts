@@ -42,6 +42,21 @@ function accountingModuleUrl(): string {
   }
 }
 
+/**
+ * The parent's Node flags without a `source` export condition (vitest adds `--conditions source` so tests run on
+ * TypeScript): the worker runs built JavaScript, so every package it imports, @dpledger/accounting's own
+ * dependency @dpledger/api included, must resolve to its built "default" export.
+ */
+function builtExecArgv(argv: readonly string[] = process.execArgv): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if ((a === '--conditions' || a === '-C') && argv[i + 1] === 'source') i++;
+    else if (a !== '--conditions=source' && a !== '-C=source') out.push(a);
+  }
+  return out;
+}
+
 /** Why a PLD figure did not come. */
 export class PldUnavailable extends Error {
   override readonly name = 'PldUnavailable';
@@ -80,7 +95,7 @@ export class PldWorker {
   }
 
   private spawn(): NodeWorker {
-    const w = new NodeWorker(PLD_WORKER_SOURCE, { eval: true, workerData: { url: accountingModuleUrl() } });
+    const w = new NodeWorker(PLD_WORKER_SOURCE, { eval: true, execArgv: builtExecArgv(), workerData: { url: accountingModuleUrl() } });
     w.on('message', (m: { id: number; epsilon?: number; error?: string; code?: string }) => {
       const job = this.running;
       if (job === null || job.id !== m.id) return;

@@ -4,7 +4,7 @@
  * that expires or whose run closes uncommitted is logged with all its steps used (expiry.ts), never dropped.
  */
 import { assertDpEvent, type DpEvent } from '@dpledger/accounting';
-import type { components } from '@dpledger/accounting/openapi';
+import type { components } from '@dpledger/api';
 import { ServiceError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { ReservationRow, RunRow } from '../store/store.js';

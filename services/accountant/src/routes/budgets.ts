@@ -1,6 +1,6 @@
 /** Budgets: an (epsilon, delta) limit shared by the runs that train on one dataset. */
 import type { Router } from 'express';
-import type { components } from '@dpledger/accounting/openapi';
+import type { components } from '@dpledger/api';
 import { ServiceError } from '../errors.js';
 import { newId } from '../ids.js';
 import { tenantOf, type Ctx } from '../http/context.js';

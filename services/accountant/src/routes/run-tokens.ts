@@ -1,6 +1,6 @@
 /** Run-scoped tokens: a tenant key mints one for an open run (a token never mints tokens). */
 import type { Router } from 'express';
-import type { components } from '@dpledger/accounting/openapi';
+import type { components } from '@dpledger/api';
 import { ServiceError } from '../errors.js';
 import { principalOf } from '../http/auth.js';
 import { tenantOf, type Ctx } from '../http/context.js';

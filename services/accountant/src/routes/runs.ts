@@ -1,6 +1,6 @@
 /** Runs: one training run's ledger, bound to a budget; closing one signs its report. */
 import type { Router } from 'express';
-import type { components } from '@dpledger/accounting/openapi';
+import type { components } from '@dpledger/api';
 import { ServiceError } from '../errors.js';
 import { createRun } from '../ledger/create-run.js';
 import { callerOf } from '../http/request-hash.js';

@@ -4,7 +4,7 @@
  * inside `write`). Rows use the wire's snake_case names.
  */
 import type { DpEvent } from '@dpledger/accounting';
-import type { components } from '@dpledger/accounting/openapi';
+import type { components } from '@dpledger/api';
 
 type S = components['schemas'];
 
