@@ -1,19 +1,19 @@
 /**
- * `dpledger demo --steps 40` end to end through the built CLI, on the shipped Fashion-MNIST sample. The report is
- * checked here with an independent DSSE + Ed25519 verification written with node:crypto only (no @dpledger/audit).
- * Needs the build (`npm test` builds first).
+ * `dpledger demo --steps 40` end to end through the CLI in a child process, run from source like the unit tests
+ * (test/support/dpledger-from-source.mjs), on the shipped Fashion-MNIST sample. The report is checked here with an
+ * independent DSSE + Ed25519 verification written with node:crypto only (no @dpledger/audit).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, createPublicKey, verify } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModelFile } from '@dpledger/trainer';
+import { BIN as bin } from '../services/accountant/src/testing/child-server.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const bin = join(root, 'packages/cli/bin/dpledger.js');
 const sample = join(root, 'packages/trainer/fixtures/fashion-mnist-sample');
 
 /** DSSE v1 pre-authentication encoding: "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body (DSSE protocol.md). */
@@ -36,7 +36,6 @@ describe('dpledger demo --steps 40', () => {
   let status: number | null = null;
 
   beforeAll(() => {
-    if (!existsSync(join(root, 'packages/cli/dist/bin.js'))) throw new Error('packages/cli is not built: run `npm run build` (npm test does) before this test');
     out = mkdtempSync(join(tmpdir(), 'dpledger-demo-'));
     const res = spawnSync(process.execPath, [bin, 'demo', '--steps', '40', '--out', out, '--data', sample, '--train-size', '2000', '--test-size', '500', '--batch-size', '64'], {
       cwd: root,

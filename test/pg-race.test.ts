@@ -2,7 +2,7 @@
  * Several accountant processes on one PostgreSQL database racing one budget, and surviving faults: 64 clients on 3
  * replicas never overspend and every acknowledged record is logged once, gap-free; a replica killed with SIGKILL
  * mid-stream, and a PostgreSQL restart mid-stream, lose and double nothing when clients retry with the same
- * Idempotency-Keys. A real throwaway PostgreSQL cluster; uses the built CLI.
+ * Idempotency-Keys. A real throwaway PostgreSQL cluster; the CLI runs from source.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -2,7 +2,7 @@
  * The accountant on PostgreSQL, as a team runs it: `dpledger migrate`, two `dpledger serve` replicas started
  * together on one database (the advisory lock serialises their migrations), any replica answering any request,
  * reports verifying across replicas and a key rotation, pool metrics, and 503 not_ready with Retry-After while the
- * database is down, recovering by itself. A real throwaway PostgreSQL cluster; uses the built CLI.
+ * database is down, recovering by itself. A real throwaway PostgreSQL cluster; the CLI runs from source.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

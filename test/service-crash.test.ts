@@ -1,7 +1,7 @@
 /**
  * Faults across processes: a server killed with SIGKILL mid-stream loses no acknowledged event and leaves no
  * half-written batch; two server processes on one SQLite file never overspend a budget 64 clients race for.
- * Uses the built CLI (`npm test` builds first).
+ * Runs the CLI from source (test/support/dpledger-from-source.mjs).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

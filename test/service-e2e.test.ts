@@ -1,7 +1,7 @@
 /**
  * End to end: `dpledger serve` in a child process, driven by @dpledger/client until the budget refuses (409),
  * the run closed, its report downloaded with `dpledger report` and verified offline with `dpledger verify`;
- * one flipped payload byte makes verification fail. Uses the built CLI (`npm test` builds first).
+ * one flipped payload byte makes verification fail. Runs the CLI from source (test/support/dpledger-from-source.mjs).
  */
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

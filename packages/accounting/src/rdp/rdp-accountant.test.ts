@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AccountingError, DEFAULT_RDP_ORDERS, RdpAccountant, type DpEvent } from '@dpledger/accounting';
-import { rdpReference } from '../fixtures/reference.js';
+import { AccountingError, DEFAULT_RDP_ORDERS, RdpAccountant, formatEpsilon, type DpEvent } from '@dpledger/accounting';
+import { readmeExample, rdpReference } from '../fixtures/reference.js';
 import { describeAccountantContract } from '../testing/accountant-contract.js';
 
 const ref = rdpReference();
@@ -26,9 +26,14 @@ describe('RdpAccountant', () => {
     expect(() => new RdpAccountant({ neighboringRelation: 'nope' as never })).toThrow(AccountingError);
   });
 
-  it('prints the DESIGN example: q=0.01, sigma=1.1, 1000 steps, delta=1e-5 -> ~1.7118', () => {
-    const acc = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step(0.01, 1.1), 1000);
-    expect(acc.getEpsilon(1e-5)).toBeCloseTo(1.7118, 4);
+  it("gives the README's 1.7118 for q=0.01, sigma=1.1, 1000 steps, delta=1e-5: mpmath's figure, rounded up", () => {
+    const ex = readmeExample(); // fixtures/readme-example.json: 50-digit quadrature, no code shared with this library
+    const acc = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step(ex.q, ex.sigma), ex.steps);
+    const { epsilon, order } = acc.getEpsilonAndOrder(ex.delta);
+    expect(order).toBe(ex.rdp_mpmath.order);
+    expect(rel(epsilon, ex.rdp_mpmath.eps)).toBeLessThan(1e-9);
+    expect(epsilon).toBeGreaterThanOrEqual(ex.rdp_mpmath.eps * (1 - 1e-12)); // never below the quadrature
+    expect(formatEpsilon(epsilon, 4)).toBe(String(ex.readme.rdp));
   });
 
   describe('rdp_epsilon: within 1e-6 of Opacus on Opacus orders, never above dp_accounting on its orders', () => {

@@ -18,6 +18,7 @@ async function usageError(fn: (argv: string[]) => Promise<number>, argv: string[
 
 describe('dpledger epsilon', () => {
   it('prints RDP ~1.7118 and PLD ~1.5154 for the README example', async () => {
+    // the figures' independent provenance (mpmath quadrature, an FFT bracket): packages/accounting/src/fixtures/readme-example.json
     const { code, out } = await capture(epsilon, ['--sampling-probability', '0.01', '--noise-multiplier', '1.1', '--steps', '1000', '--delta', '1e-5', '--accountant', 'all']);
     expect(code).toBe(0);
     expect(out).toMatch(/^rdp\s+1\.7118\s+optimal order 9\.6$/m);

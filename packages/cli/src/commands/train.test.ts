@@ -112,6 +112,40 @@ describe('dpledger train', () => {
     await expect(run(['--config', mismatch], capture().io)).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('privacy.target.epochs') });
   });
 
+  it('training.epochs with shuffle batches and a target in epochs: floor(n/B) steps an epoch, calibrated under replace_one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-'));
+    const target = 4;
+    const privacy = { clipNorm: 1, target: { epsilon: target, epochs: 2 }, expectedBatchSize: 10, sampler: 'shuffle' as const, delta: 1e-5 };
+    const path = config(dir, { data: { dir: SAMPLE, trainLimit: 25, testLimit: 10 }, privacy, training: { epochs: 2, backend: 'cpu' } });
+    expect(await run(['--config', path, '--quiet'], capture().io)).toBe(0);
+    const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
+    expect(summary).toMatchObject({ steps: 4, planned_steps: 4, privacy: { sampler: 'shuffle', neighboring_relation: 'replace_one', noise: 'gaussian' } }); // 2 x floor(25/10)
+    // a replaced record moves the clipped sum by up to 2C: logged as a gaussian of noise multiplier sigma / 2
+    const step = { kind: 'gaussian', noise_multiplier: summary.privacy.noise_multiplier / 2, neighboring_relation: 'replace_one' } as const;
+    expect(summary.ledger).toEqual({ kind: 'composed', events: [{ kind: 'self_composed', count: 4, event: step }] });
+    const eps = new RdpAccountant({ neighboringRelation: 'replace_one' }).compose(step, 4).getEpsilon(1e-5);
+    expect(summary.privacy.epsilon).toBeCloseTo(eps, 10);
+    expect(eps).toBeLessThanOrEqual(target);
+    expect(eps).toBeGreaterThan(target - 0.05); // calibrated for these 4 steps
+  });
+
+  it('model tanh-cnn trains on image-shaped input; privacy.noise discrete_gaussian (secureMode: true) logs zCDP steps', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'train-'));
+    const privacy = { clipNorm: 1, noiseMultiplier: 2, expectedBatchSize: 5, delta: 1e-5, noise: 'discrete_gaussian' as const, secureMode: true };
+    const path = config(dir, { model: 'tanh-cnn', data: { dir: SAMPLE, trainLimit: 20, testLimit: 10 }, privacy, training: { steps: 2, seed: 3, backend: 'cpu' } });
+    expect(await run(['--config', path, '--quiet'], capture().io)).toBe(0);
+    const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
+    expect(summary).toMatchObject({ model: 'tanh-cnn', steps: 2, privacy: { noise: 'discrete_gaussian', noise_rng: 'secure', epsilon_caveat: null } });
+    const [logged] = summary.ledger.events as { kind: string; count: number; event: { kind: string; rho: number } }[];
+    expect(logged).toMatchObject({ kind: 'self_composed', count: 2, event: { kind: 'zcdp' } });
+    expect(logged!.event.rho).toBeLessThanOrEqual(1 / 8); // rho <= 1 / (2 sigma^2) (Canonne, Kamath, Steinke 2020)
+    expect(logged!.event.rho).toBeGreaterThan(0.99 / 8);
+    const model = await loadModelFile(join(dir, 'out', 'model', 'model.json'));
+    expect(model.inputs[0]!.shape).toEqual([null, 28, 28, 1]);
+    expect(model.countParams()).toBe(26010); // the tanh CNN of Papernot et al. 2020 (build-model.ts)
+    tf.dispose(model.getWeights());
+  });
+
   it('refuses a bad config with exit status 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-'));
     const path = join(dir, 'bad.json');

@@ -167,6 +167,43 @@ describe('DPTrainer steps', () => {
     expect(chunked.ledger).toEqual(whole.ledger);
   });
 
+  it('per-layer clipping: each layer of each example is clipped to its own C_l, and the noise is sized for sqrt(sum C_l^2)', async () => {
+    const clipNorms = [0.03, 0.04]; // one per dense layer (kernel and bias together); sensitivity sqrt(0.03^2 + 0.04^2) = 0.05
+    const { xs, ys } = data(6, 4, 2);
+    const model = mlp(4, 3, 2, 5);
+    const t = new DPTrainer(base(model, { clipNorm: undefined, clipping: { kind: 'per_layer', clipNorms }, noiseMultiplier: 1e-9, expectedBatchSize: 6, optimizer: { kind: 'sgd', learningRate: 1 } }));
+    expect(t.clipNorm).toBeCloseTo(0.05, 12);
+    // the expected update, by hand: each example's gradient from tf.variableGrads, each layer scaled to norm <= C_l
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const want = vars.map((v) => new Float64Array(v.size));
+    let clippedLayers = 0;
+    for (let i = 0; i < 6; i++) {
+      const g = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(ys.slice(i, 1), model.apply(xs.slice(i, 1)) as tf.Tensor) as tf.Scalar, vars);
+      const flat = vars.map((v) => g.grads[v.name]!.dataSync());
+      [[0, 1], [2, 3]].forEach(([kernel, bias], layer) => {
+        const norm = Math.hypot(...flat[kernel!]!, ...flat[bias!]!);
+        const scale = Math.min(1, clipNorms[layer]! / norm);
+        if (scale < 1) clippedLayers++;
+        for (const k of [kernel!, bias!]) flat[k]!.forEach((x, j) => (want[k]![j]! += (x * scale) / 6));
+      });
+      tf.dispose([g.value, ...Object.values(g.grads)]);
+    }
+    expect(clippedLayers).toBe(12); // every layer of every example is over its threshold, so each C_l shows
+    const before = weights(model);
+    await t.step(xs, ys);
+    weights(model).forEach((w, k) => w.forEach((v, j) => expect(before[k]![j]! - v).toBeCloseTo(want[k]![j]!, 6)));
+
+    // the noise of an empty batch: spread lr * sigma * sqrt(sum C_l^2) / B, not a flat C's
+    const wide = mlp(100, 100, 2);
+    const noisy = new DPTrainer(base(wide, { clipNorm: undefined, clipping: { kind: 'per_layer', clipNorms: [3, 4] }, noiseMultiplier: 1.3, expectedBatchSize: 16, datasetSize: 1000, optimizer: { kind: 'sgd', learningRate: 1 } }));
+    const start = weights(wide);
+    await noisy.step(tf.zeros([0, 100]), tf.zeros([0, 2]));
+    const deltas = weights(wide).flatMap((w, i) => Array.from(w, (v, j) => v - start[i]![j]!));
+    const sd = Math.sqrt(deltas.reduce((a, b) => a + b * b, 0) / deltas.length);
+    expect(Math.abs(sd / ((1.3 * 5) / 16) - 1)).toBeLessThan(6 / Math.sqrt(2 * deltas.length) + 1e-3);
+    expect(noisy.ledger).toEqual({ kind: 'composed', events: [{ kind: 'gaussian', noise_multiplier: 1.3, neighboring_relation: 'add_or_remove_one' }] }); // caller-drawn
+  });
+
 });
 
 describe('DPTrainer randomness', () => {

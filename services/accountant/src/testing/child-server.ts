@@ -1,10 +1,13 @@
-/** Test support: `dpledger serve` as a child process (the built CLI; `npm test` builds before vitest). */
+/**
+ * Test support: `dpledger serve` and other commands as child processes, run from the TypeScript sources (through
+ * test/support/dpledger-from-source.mjs, with vitest's "source" resolution), so they run the code the unit tests run.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
-export const BIN = `${REPO}packages/cli/dist/bin.js`;
+export const BIN = `${REPO}test/support/dpledger-from-source.mjs`;
 
 export interface ChildServer {
   url: string;
@@ -18,7 +21,7 @@ export interface ChildServer {
 
 /** Starts `dpledger serve --port 0` on `dataDir` and waits for its URL line. */
 export async function startChildServer(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<ChildServer> {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build first (npm test builds, or npx tsc -b packages/cli)`);
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing`);
   const base = { ...process.env };
   delete base['DPLEDGER_ADMIN_TOKEN'];
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -27,7 +30,7 @@ export async function startChildServer(dataDir: string, env: NodeJS.ProcessEnv =
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const url = await new Promise<string>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`serve did not start: ${err}`)), 20_000);
+    const timer = setTimeout(() => fail(new Error(`serve did not start: ${err}`)), 60_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening on (http:\/\/\S+)\n[\s\S]*admin token: .*\n/.exec(out);
@@ -42,7 +45,7 @@ export async function startChildServer(dataDir: string, env: NodeJS.ProcessEnv =
   return { url, adminTokenPath: path, child, exited, stderr: () => err };
 }
 
-/** Runs the built CLI to completion. */
+/** Runs the CLI (from source) to completion. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((ok) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,10 +1,15 @@
-/** @dpledger/client against a real in-process accountant: typed errors, idempotent retries, paging. */
+/**
+ * @dpledger/client's own suite, against a real accountant started in-process on port 0 (no fake server): typed errors,
+ * idempotent retries, paging, run tokens, admin calls.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RdpAccountant } from '@dpledger/accounting';
 import { startAccountant, type RunningAccountant } from '@dpledger/accountant';
-import { BudgetExhaustedError, DpledgerApiError, createApiKey, createClient, listApiKeys, revokeApiKey } from '@dpledger/client';
+import { BudgetExhaustedError, DpledgerApiError, createApiKey, createClient, fetchKeys, listApiKeys, revokeApiKey, retryingFetch } from '@dpledger/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorFromResponse } from './errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dpledger-client-'));
 let svc: RunningAccountant;
@@ -63,6 +68,26 @@ describe('@dpledger/client', () => {
     expect((await c.getRun(run.id)).event_count).toBe(2);
   });
 
+  it('a reservation retried after its answer was lost holds the budget once; a replayed key gets the first answer', async () => {
+    const { budget, run } = await freshRun();
+    let calls = 0;
+    const lossy = async (req: Request) => {
+      const res = await fetch(req);
+      if (++calls === 1) throw new TypeError('socket hang up (response lost after the server stored it)');
+      return res;
+    };
+    const c = createClient({ baseUrl: svc.url, apiKey, fetch: lossy });
+    const first = await c.reserve(run.id, { steps: 40, event: step });
+    expect(calls).toBe(2);
+    const epsilonOf = (steps: number) => new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step, steps).getEpsilon(1e-5);
+    expect((await c.getBudget(budget.id)).epsilon_reserved).toBeCloseTo(epsilonOf(40), 12); // not epsilonOf(80)
+    expect(await c.commit(first.id, 40)).toMatchObject({ event_count: 40 });
+    // an explicit idempotencyKey replays too, and the same key with another body is refused
+    const again = await c.reserve(run.id, { steps: 5, event: step }, { idempotencyKey: 'res-key-1' });
+    expect(await c.reserve(run.id, { steps: 5, event: step }, { idempotencyKey: 'res-key-1' })).toEqual(again);
+    expect(await c.reserve(run.id, { steps: 6, event: step }, { idempotencyKey: 'res-key-1' }).catch((e: unknown) => e)).toMatchObject({ status: 422, code: 'idempotency_mismatch' });
+  });
+
   it('gives up after `retries` and throws a network_error', async () => {
     const c = createClient({ baseUrl: svc.url, apiKey, retries: 1, fetch: async () => Promise.reject(new TypeError('refused')) });
     const err = await c.listBudgets().catch((e: unknown) => e);
@@ -98,6 +123,7 @@ describe('@dpledger/client', () => {
     const proof = await c.getProof(run.id, 1234);
     expect(proof).toMatchObject({ sequence: 1234, tree_size: 2500 });
     expect((await c.listKeys())[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519' });
+    expect(await fetchKeys(svc.url)).toEqual(await c.listKeys()); // the public keys need no API key
     expect((await c.listRuns()).some((r) => r.id === run.id)).toBe(true);
   });
 
@@ -130,5 +156,36 @@ describe('@dpledger/client', () => {
     const zero = await c.listBudgetsPage({ limit: 0 }).catch((e: unknown) => e);
     expect(zero).toBeInstanceOf(DpledgerApiError);
     expect((zero as DpledgerApiError).status).toBe(400);
+  });
+});
+
+describe('retryingFetch and errorFromResponse (no server needed)', () => {
+  const counting = (statuses: number[]) => {
+    const bodies: string[] = [];
+    const f = async (req: Request) => {
+      bodies.push(await req.text());
+      return new Response(null, { status: statuses[bodies.length - 1] ?? 200 });
+    };
+    return { f, bodies };
+  };
+  const post = () => new Request('http://127.0.0.1:1/v1/x', { method: 'POST', body: '{"a":1}' });
+
+  it('retries a 5xx up to `retries` times, resending the same body, and returns the last answer', async () => {
+    const { f, bodies } = counting([503, 502, 500, 200]);
+    expect((await retryingFetch(f, 2, 0)(post())).status).toBe(500);
+    expect(bodies).toEqual(['{"a":1}', '{"a":1}', '{"a":1}']);
+  });
+
+  it('never retries a 4xx answer', async () => {
+    const { f, bodies } = counting([409, 200]);
+    expect((await retryingFetch(f, 3, 0)(post())).status).toBe(409);
+    expect(bodies).toHaveLength(1);
+  });
+
+  it('an answer without a problem body is a bad_response error, a problem is typed by its code', () => {
+    expect(errorFromResponse(502, '<html>bad gateway</html>')).toMatchObject({ status: 502, code: 'bad_response' });
+    const exhausted = errorFromResponse(409, { type: 'about:blank', title: 'Conflict', status: 409, code: 'budget_exhausted', detail: 'over' });
+    expect(exhausted).toBeInstanceOf(BudgetExhaustedError);
+    expect(exhausted.message).toBe('409 budget_exhausted: over');
   });
 });
