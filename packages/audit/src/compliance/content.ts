@@ -2,6 +2,7 @@
  * The compliance report as a list of blocks (headings, paragraphs, tables, a budget bar, the plot), so the
  * HTML page and the PDF say exactly the same things.
  */
+import { withCount } from '@dpledger/accounting';
 import { chargedEpsilon, epsilonCaveat, fmt, fmtDown, fmtUp, reportedEpsilon, type CheckStatus } from './checks.js';
 import { describeEvent } from './describe-event.js';
 import type { ComplianceModel } from './model.js';
@@ -153,7 +154,7 @@ export function reportContent(m: ComplianceModel): Block[] {
         ['Noise randomness', p.noise_rng === 'secure' ? 'secure (platform CSPRNG)' : p.noise_rng === 'seeded' ? `seeded (ChaCha20 keyed by a seed): ${caveat}` : p.noise_rng],
         ['Neighboring relation', p.neighboring_relation],
         ['Budget accountant', p.budget.accountant.toUpperCase()],
-        ['Ledger', ledgerSegments(p.ledger).map((s) => describeEvent(s.count === 1 ? s.event : { kind: 'self_composed', count: s.count, event: s.event })).join(' ; ') || 'empty'],
+        ['Ledger', ledgerSegments(p.ledger).map((s) => describeEvent(withCount(s))).join(' ; ') || 'empty'],
       ],
     },
     { kind: 'heading', text: 'Hyper-parameters' },

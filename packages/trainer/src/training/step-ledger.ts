@@ -13,7 +13,7 @@
  * costs ~0.1 s per call, which per step would rival the step itself.
  */
 import type { DpEvent, NeighboringRelation, PrivacyAccountant } from '@dpledger/accounting';
-import { stableKey } from '@dpledger/accounting';
+import { Ledger, stableKey } from '@dpledger/accounting';
 import { fail } from './fail.js';
 import { SerialQueue } from './serial-queue.js';
 
@@ -82,22 +82,9 @@ interface Reservation {
   closing: boolean;
 }
 
-/** A ledger as runs of one step event: composed([e1, self_composed(e2, n)]) -> [(e1, 1), (e2, n)]. */
+/** A ledger as runs of one step event (@dpledger/accounting's Ledger): composed([e1, self_composed(e2, n)]) -> [(e1, 1), (e2, n)]. */
 function stepRuns(ledger: DpEvent | undefined): { event: DpEvent; key: string; count: number }[] {
-  const entries = ledger === undefined ? [] : ledger.kind === 'composed' ? ledger.events : [ledger];
-  const out: { event: DpEvent; key: string; count: number }[] = [];
-  for (let e of entries) {
-    let count = 1;
-    while (e.kind === 'self_composed') {
-      count *= e.count;
-      e = e.event;
-    }
-    const key = stableKey(e);
-    const last = out[out.length - 1];
-    if (last && last.key === key) last.count += count;
-    else if (count > 0) out.push({ event: e, key, count });
-  }
-  return out;
+  return Ledger.of(ledger).runs().map((r) => ({ ...r, key: stableKey(r.event) }));
 }
 
 /** `logged_steps` of a commit answer, when it carries one. */

@@ -45,8 +45,9 @@ export interface EventRun {
 }
 
 /**
- * Groups consecutive identical events (a batch of DP-SGD steps is one run), so pricing and ledger merging cost
- * per distinct run, not per event.
+ * Groups consecutive identical events of one request (a batch of DP-SGD steps is one run), so pricing and ledger
+ * merging cost per distinct run, not per event. Unlike the ledger's merging (`Ledger`), it keeps each event as
+ * sent (a self_composed is not unwrapped) and its request index, so a refusal points into the event as sent.
  * @example runsOf([a, a, b]) // [{ event: a, count: 2, first: 0 }, { event: b, count: 1, first: 2 }]
  */
 export function runsOf(events: readonly DpEvent[]): EventRun[] {
