@@ -2,6 +2,7 @@
 import createFetchClient from 'openapi-fetch';
 import type { DpEvent } from '@dpledger/accounting';
 import type { components, paths } from '@dpledger/accounting/openapi';
+import { allPages } from './all-pages.js';
 import { DpledgerApiError, errorFromResponse } from './errors.js';
 import { retryingFetch, type Fetch } from './retry-fetch.js';
 
@@ -73,47 +74,34 @@ export function createClient(opts: ClientOptions) {
     /** One page of budgets, newest first (`limit` 1 to 1000, default 100); pass `next_cursor` for the next. */
     listBudgetsPage: (page: PageOptions = {}) => unwrap(api.GET('/v1/budgets', { params: { query: pageQuery(page) } })),
     /** Every budget, following `next_cursor` through all pages. */
-    listBudgets: async () => {
-      const out: S['Budget'][] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await unwrap(api.GET('/v1/budgets', { params: { query: pageQuery({ limit: MAX_PAGE, cursor }) } }));
-        out.push(...page.budgets);
-        cursor = page.next_cursor;
-      } while (cursor !== undefined);
-      return out;
-    },
+    listBudgets: () =>
+      allPages(
+        (cursor) => unwrap(api.GET('/v1/budgets', { params: { query: pageQuery({ limit: MAX_PAGE, cursor }) } })),
+        (page) => page.budgets,
+      ),
     createRun: (body: S['RunCreate']) => unwrap(api.POST('/v1/runs', { body })),
     getRun: (runId: string) => unwrap(api.GET('/v1/runs/{run_id}', run(runId))),
     /** One page of runs, newest first, optionally of one budget; pass `next_cursor` for the next. */
     listRunsPage: (page: PageOptions & { budgetId?: string } = {}) =>
       unwrap(api.GET('/v1/runs', { params: { query: { ...pageQuery(page), ...(page.budgetId === undefined ? {} : { budget_id: page.budgetId }) } } })),
     /** Every run (of one budget when given), following `next_cursor` through all pages. */
-    listRuns: async (budgetId?: string) => {
-      const out: S['Run'][] = [];
-      let cursor: string | undefined;
-      do {
-        const query = { ...pageQuery({ limit: MAX_PAGE, cursor }), ...(budgetId === undefined ? {} : { budget_id: budgetId }) };
-        const page = await unwrap(api.GET('/v1/runs', { params: { query } }));
-        out.push(...page.runs);
-        cursor = page.next_cursor;
-      } while (cursor !== undefined);
-      return out;
-    },
+    listRuns: (budgetId?: string) =>
+      allPages(
+        (cursor) => {
+          const budget = budgetId === undefined ? {} : { budget_id: budgetId };
+          return unwrap(api.GET('/v1/runs', { params: { query: { ...pageQuery({ limit: MAX_PAGE, cursor }), ...budget } } }));
+        },
+        (page) => page.runs,
+      ),
     /** `firstSequence`: refused (409 conflict) unless the run has exactly that many records (never forks a run). */
     appendEvents: (runId: string, events: DpEvent[], o?: IdempotencyOption & { firstSequence?: number }) =>
       unwrap(api.POST('/v1/runs/{run_id}/events', { params: { path: { run_id: runId }, header: idem(o) }, body: o?.firstSequence === undefined ? { events } : { events, first_sequence: o.firstSequence } })),
     /** Every event record of a run, following `next_cursor` through all pages. */
-    listEvents: async (runId: string) => {
-      const out: S['EventRecord'][] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await unwrap(api.GET('/v1/runs/{run_id}/events', { params: { path: { run_id: runId }, query: cursor === undefined ? {} : { cursor } } }));
-        out.push(...page.events);
-        cursor = page.next_cursor;
-      } while (cursor !== undefined);
-      return out;
-    },
+    listEvents: (runId: string) =>
+      allPages(
+        (cursor) => unwrap(api.GET('/v1/runs/{run_id}/events', { params: { path: { run_id: runId }, query: pageQuery({ cursor }) } })),
+        (page) => page.events,
+      ),
     reserve: (runId: string, body: { steps: number; event: DpEvent; ttl_seconds?: number }, o?: IdempotencyOption) =>
       unwrap(api.POST('/v1/runs/{run_id}/reservations', { params: { path: { run_id: runId }, header: idem(o) }, body })),
     commit: (reservationId: string, used: number, o?: IdempotencyOption) =>

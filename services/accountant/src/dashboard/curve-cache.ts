@@ -12,6 +12,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { DpEvent, NeighboringRelation } from '@dpledger/accounting';
 import { RdpMeter } from '../ledger/rdp-meter.js';
+import { recordPages, type RecordReader } from '../store/record-pages.js';
 import type { CurvePoint } from './svg-curve.js';
 
 /** Records read per page while catching up. */
@@ -27,7 +28,7 @@ interface CurveState {
 }
 
 /** Reads a run's records with sequence > `after`, oldest first, at most `limit`. */
-export type RecordPager = (after: number, limit: number) => Promise<readonly { sequence: number; event: DpEvent }[]>;
+export type RecordPager = RecordReader<{ sequence: number; event: DpEvent }>;
 
 export class CurveCache {
   private readonly states = new Map<string, CurveState>();
@@ -49,11 +50,9 @@ export class CurveCache {
     if (st === undefined || st.count > eventCount) st = { count: 0, rdp: meter.zero(), stride: 1, samples: [] };
     this.states.set(k, st);
     if (this.states.size > this.limit) this.states.delete(this.states.keys().next().value as string);
-    while (st.count < eventCount) {
-      const page = await read(st.count - 1, Math.min(PAGE, eventCount - st.count));
-      if (page.length === 0 || page[0]!.sequence !== st.count) break;
+    pages: for await (const page of recordPages(read, { after: st.count - 1, limit: PAGE, end: eventCount })) {
       for (const r of page) {
-        if (r.sequence !== st.count) break;
+        if (r.sequence !== st.count) break pages; // a gap in the log: the curve stops at what is known
         const c = meter.cost(r.event);
         for (let i = 0; i < st.rdp.length; i++) st.rdp[i]! += c[i]!;
         st.count++;

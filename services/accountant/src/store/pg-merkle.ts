@@ -7,6 +7,7 @@
 import type pg from 'pg';
 import { frontierOf } from '@dpledger/audit';
 import { appendRecords, recordLeafHashes, type MerkleNodeStore } from './merkle-log.js';
+import { recordPages } from './record-pages.js';
 import { eventFromRow } from './sqlite-rows.js';
 import type { EventRecord } from './store.js';
 
@@ -77,11 +78,8 @@ export async function appendPgRecords(q: Query, records: readonly EventRecord[])
 export async function backfillPgMerkle(client: pg.PoolClient): Promise<void> {
   const q = queryOf(client);
   for (const { id } of (await q('SELECT id FROM runs', [])) as { id: string }[]) {
-    for (let after = -1; ; ) {
-      const records = (await q('SELECT * FROM events WHERE run_id = $1 AND sequence > $2 ORDER BY sequence LIMIT 10000', [id, after])).map(eventFromRow);
-      if (records.length === 0) break;
-      await appendPgRecords(q, records);
-      after = records[records.length - 1]!.sequence;
-    }
+    const sql = 'SELECT * FROM events WHERE run_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3';
+    const read = async (after: number, limit: number) => (await q(sql, [id, after, limit])).map(eventFromRow);
+    for await (const records of recordPages(read, { limit: 10_000 })) await appendPgRecords(q, records);
   }
 }
