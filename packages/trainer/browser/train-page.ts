@@ -7,11 +7,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { createClient } from '@dpledger/client';
+import { DpledgerApiError, createClient, type Problem } from '@dpledger/client';
 import { parseIdx } from '../src/data/idx.js';
 import { registerWasmFixes } from '../src/backends/wasm-fixes.js';
 import { buildModel } from '../src/training/build-model.js';
 import { DPTrainer } from '../src/training/dp-trainer.js';
+import { fail } from '../src/training/fail.js';
 
 /** What the server's `POST /train/runs` answers. */
 interface TrainRun {
@@ -56,8 +57,10 @@ async function loadData(images: Blob, labels: Blob): Promise<Data> {
   const img = parseIdx(await bytesOf(images), 'images');
   const lab = parseIdx(await bytesOf(labels), 'labels');
   const n = img.shape[0]!;
-  if (img.shape.length !== 3 || img.shape[1] !== 28 || img.shape[2] !== 28) throw new Error(`images must be n x 28 x 28, got ${img.shape.join(' x ')}`);
-  if (lab.shape.length !== 1 || lab.shape[0] !== n) throw new Error(`labels must be ${n} long, got ${lab.shape.join(' x ')}`);
+  if (img.shape.length !== 3 || img.shape[1] !== 28 || img.shape[2] !== 28) {
+    fail('bad_input', `images must be n x 28 x 28, got ${img.shape.join(' x ')}`);
+  }
+  if (lab.shape.length !== 1 || lab.shape[0] !== n) fail('bad_input', `labels must be ${n} long, got ${lab.shape.join(' x ')}`);
   const x = tf.tidy(() => tf.tensor4d(Float32Array.from(img.data, (v) => v / 255), [n, 28, 28, 1]));
   const y = tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(lab.data), 'int32'), 10));
   return { x, y, n, digest: await sha256Hex([img.data, lab.data]) };
@@ -81,7 +84,7 @@ async function pickBackend(forced: string | null): Promise<string> {
       // this backend cannot start here: try the next one
     }
   }
-  throw new Error(`no tfjs backend among ${order.join(', ')} starts in this browser`);
+  fail('backend_unavailable', `no tfjs backend among ${order.join(', ')} starts in this browser`);
 }
 
 async function startRun(budgetId: string, n: number, batch: number): Promise<TrainRun> {
@@ -91,8 +94,11 @@ async function startRun(budgetId: string, n: number, batch: number): Promise<Tra
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ budget_id: budgetId, dataset_size: n, expected_batch_size: batch }),
   });
-  const body = (await res.json()) as TrainRun & { detail?: string };
-  if (!res.ok) throw new Error(`the accountant refused the run: ${body.detail ?? res.status}`);
+  const body = (await res.json()) as TrainRun & Partial<Problem>;
+  if (!res.ok) {
+    const code = body.code ?? 'bad_response';
+    throw new DpledgerApiError(res.status, code, `the accountant refused the run: ${res.status} ${code}: ${body.detail ?? ''}`);
+  }
   return body;
 }
 

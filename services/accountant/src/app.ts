@@ -32,6 +32,7 @@ import { runTokenRoutes } from './routes/run-tokens.js';
 import { runRoutes } from './routes/runs.js';
 import { createTrainRouter } from './train/train-router.js';
 import type { Store } from './store/store.js';
+import { StartupError } from './errors.js';
 
 /** openapi.yaml at the repository root. */
 export const DEFAULT_SPEC_PATH = fileURLToPath(new URL('../../../openapi.yaml', import.meta.url));
@@ -76,7 +77,7 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
     maxRunsPerTenant: DEFAULT_MAX_RUNS,
     ...deps.config,
   });
-  if (config.adminToken.length < 16) throw new Error('the admin token must have at least 16 characters');
+  if (config.adminToken.length < 16) throw new StartupError('invalid_config', 'the admin token must have at least 16 characters');
   const apiSpec = parseYaml(await readFile(config.specPath, 'utf8')) as Record<string, unknown>;
   // Resolves every $ref and validates the document against the OpenAPI 3 schema now, not on the first request.
   await new OpenApiSpecLoader({ apiDoc: structuredClone(apiSpec) as never, validateApiSpec: true }).load();

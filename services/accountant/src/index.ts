@@ -5,7 +5,7 @@
 export { createApp, DEFAULT_SPEC_PATH, SERVICE_VERSION, type AppDeps } from './app.js';
 export { startAccountant, DEFAULT_DATA_DIR, DATABASE_FILE, type StartOptions, type RunningAccountant } from './start.js';
 export { resolveAdminToken, ADMIN_TOKEN_FILE } from './admin-token.js';
-export { ServiceError, STATUS, type ServiceErrorCode } from './errors.js';
+export { ServiceError, StartupError, STATUS, type ServiceErrorCode, type StartupErrorCode } from './errors.js';
 export { openSqliteStore, SqliteStore, type SqliteSynchronous } from './store/sqlite-store.js';
 export { openPgStore, PgStore, type PgStoreOptions, type PoolStats } from './store/pg-store.js';
 export { migratePg, migrateDatabase, type MigrationStatus } from './store/pg-schema.js';

@@ -22,6 +22,8 @@ describe('service settings', () => {
     expect(() => resolveSettings({}, { DPLEDGER_REQUEST_TIMEOUT_S: 'soon' })).toThrow(/DPLEDGER_REQUEST_TIMEOUT_S/);
     expect(() => resolveSettings({}, { DPLEDGER_MAX_RUNS: '0' })).toThrow(/DPLEDGER_MAX_RUNS/);
     expect(() => resolveSettings({ requestTimeoutSeconds: 5, headersTimeoutSeconds: 10 }, {})).toThrow(/headers timeout/);
+    // a typed StartupError, so `dpledger serve` prints it as one line with exit 2
+    expect(() => resolveSettings({}, { DPLEDGER_MAX_RUNS: '0' })).toThrow(expect.objectContaining({ name: 'StartupError', code: 'invalid_config' }));
   });
 
   it('startAccountant sets the server timeouts and connection cap, and trusts the proxy it is told to', async () => {

@@ -5,6 +5,7 @@
 import { DEFAULT_MAX_BUDGETS, DEFAULT_MAX_RUNS } from './app.js';
 import { parseTrustProxy, type TrustProxy } from './http/transport.js';
 import { DEFAULT_IDEMPOTENCY_RETENTION_DAYS } from './maintenance.js';
+import { StartupError } from './errors.js';
 
 export interface ServiceSettings {
   /** express `trust proxy` (DPLEDGER_TRUST_PROXY). */
@@ -44,9 +45,9 @@ export function resolveSettings(opts: Partial<ServiceSettings>, env: Record<stri
   for (const [key, [name, dflt, min, max]] of Object.entries(ENV) as [keyof typeof ENV, (typeof ENV)[keyof typeof ENV]][]) {
     const raw = env[name];
     const v = opts[key] ?? (raw === undefined || raw === '' ? dflt : Number(raw));
-    if (!Number.isSafeInteger(v) || v < min || v > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got '${opts[key] ?? raw}'`);
+    if (!Number.isSafeInteger(v) || v < min || v > max) throw new StartupError('invalid_config', `${name} must be an integer from ${min} to ${max}, got '${opts[key] ?? raw}'`);
     out[key] = v;
   }
-  if (out.headersTimeoutSeconds > out.requestTimeoutSeconds) throw new Error('the headers timeout must not exceed the request timeout');
+  if (out.headersTimeoutSeconds > out.requestTimeoutSeconds) throw new StartupError('invalid_config', 'the headers timeout must not exceed the request timeout');
   return out;
 }

@@ -18,6 +18,7 @@ import { resolveSettings, type ServiceSettings } from './settings.js';
 import { PgStore, openPgStore } from './store/pg-store.js';
 import { openSqliteStore, type SqliteSynchronous } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
+import { StartupError } from './errors.js';
 
 export interface StartOptions extends Partial<ServiceSettings> {
   port?: number;
@@ -69,7 +70,7 @@ export async function startAccountant(opts: StartOptions = {}): Promise<RunningA
   const dataDir = resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
   const envToken = opts.adminToken ?? process.env['DPLEDGER_ADMIN_TOKEN'];
   // Replicas on one database must share the admin token: a token generated into one replica's data dir would not be.
-  if (postgres && (envToken === undefined || envToken === '')) throw new Error('with PostgreSQL (DPLEDGER_DATABASE_URL) the admin token must come from DPLEDGER_ADMIN_TOKEN, shared by every replica');
+  if (postgres && (envToken === undefined || envToken === '')) throw new StartupError('invalid_config', 'with PostgreSQL (DPLEDGER_DATABASE_URL) the admin token must come from DPLEDGER_ADMIN_TOKEN, shared by every replica');
   const settings = resolveSettings(opts, process.env);
   if (!postgres) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const admin = postgres ? { token: envToken!, path: undefined } : resolveAdminToken(dataDir, envToken);
@@ -128,7 +129,7 @@ function envInt(name: string): number | undefined {
   const v = process.env[name];
   if (v === undefined || v === '') return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got '${v}'`);
+  if (!Number.isInteger(n) || n < 1) throw new StartupError('invalid_config', `${name} must be a positive integer, got '${v}'`);
   return n;
 }
 
@@ -141,6 +142,6 @@ function pgOptions(opts: StartOptions) {
 
 function openSqlite(dataDir: string, opts: StartOptions) {
   const sync = opts.sqliteSynchronous ?? process.env['DPLEDGER_SQLITE_SYNCHRONOUS'] ?? 'full';
-  if (sync !== 'full' && sync !== 'normal') throw new Error(`DPLEDGER_SQLITE_SYNCHRONOUS must be 'full' or 'normal', got '${sync}'`);
+  if (sync !== 'full' && sync !== 'normal') throw new StartupError('invalid_config', `DPLEDGER_SQLITE_SYNCHRONOUS must be 'full' or 'normal', got '${sync}'`);
   return openSqliteStore(join(dataDir, DATABASE_FILE), { synchronous: sync });
 }

@@ -148,6 +148,7 @@ export function fft(re: Float64Array, im: Float64Array, inverse: boolean): void 
   const n = re.length;
   const pow2 = (n & (n - 1)) === 0;
   const radix3 = n % 3 === 0 && ((n / 3) & (n / 3 - 1)) === 0;
+  // internal assertion: the PLD code sizes every transform itself (never from user input)
   if (n !== im.length || n === 0 || !(pow2 || radix3)) throw new RangeError(`fft length ${n} is not 2^a or 3 * 2^a`);
   const sign = inverse ? 1 : -1;
   if (pow2) fftPow2(re, im, sign);

@@ -98,7 +98,9 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<DemoResult
       accountant: { client, runId: run.id },
       ...(opts.canaries > 0 ? { audit: { canaries: opts.canaries, kind: 'gradient' as const } } : {}),
     });
-    if (trainer.noiseRng !== run.noise_rng) throw new Error(`the trainer's noise RNG is ${trainer.noiseRng}, the run says ${run.noise_rng}`);
+    if (trainer.noiseRng !== run.noise_rng) {
+      throw new CliError(`the trainer's noise RNG is ${trainer.noiseRng}, the run says ${run.noise_rng}`, 1);
+    }
 
     const bar = new ProgressBar(io.err);
     const t0 = Date.now();

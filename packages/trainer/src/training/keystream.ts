@@ -18,6 +18,7 @@ export class Keystream {
   private readonly block = new Uint32Array(16);
 
   constructor(key: Uint8Array, readonly stream: number) {
+    // internal assertions: keys, stream ids and positions come from the trainer's seed derivation, never from a user
     if (key.length !== 32) throw new RangeError('a ChaCha20 key has 32 bytes');
     if (!(Number.isInteger(stream) && stream >= 0 && stream < TWO_POW_32)) throw new RangeError('a stream id is a 32-bit unsigned integer');
     this.key = keyWords(key);

@@ -23,6 +23,7 @@ function accessFrom(security: Security): Access {
   if (schemes.every((s) => s === 'apiKey')) return 'tenant';
   // a tenant key or a run-scoped token of the route's run (DESIGN.md "Tokens")
   if (schemes.length === 2 && schemes.includes('apiKey') && schemes.includes('runToken')) return 'run';
+  // internal assertion on the checked-in spec (fails at boot and in tests, never on a request)
   throw new Error(`openapi.yaml: security ${JSON.stringify(security)} mixes schemes; a route has exactly one kind of caller`);
 }
 
@@ -83,6 +84,7 @@ interface RouteLayer {
 export function checkRoutes(router: Router, operations: readonly SpecOperation[], prefix: string): void {
   const wanted = new Map(operations.filter((o) => o.path.startsWith(prefix)).map((o) => [`${o.method} ${o.path}`, o.access]));
   for (const layer of (router as unknown as { stack: RouteLayer[] }).stack) {
+    // internal assertions: the route table matches the checked-in spec (fails at boot and in tests, never on a request)
     if (layer.route === undefined) throw new Error(`a middleware is mounted on the ${prefix} router; put it in the route guards`);
     const path = toTemplate(layer.route.path);
     const access = accessOf(layer.route.stack[0]?.handle);

@@ -38,6 +38,7 @@ export class KeyRing {
   /** The key that signs new reports (the newest). */
   get active(): SigningKey {
     const k = this.keys[0];
+    // internal assertion: KeyRing.open makes a key when the store has none
     if (k === undefined) throw new Error('no signing key');
     return k.key;
   }

@@ -61,6 +61,7 @@ function pldOrNull(fn: () => number): number | null {
 
 /** The signed DSSE envelope of a closed run. */
 export function signRunReport(p: ReportInput): DsseEnvelope {
+  // internal assertion: closeRun stores both digests (the close request requires them), and only a closed run signs
   if (p.run.model_digest === undefined || p.run.dataset_digest === undefined) throw new Error(`run ${p.run.id} has no digests`);
   const statement = buildStatement({ model_digest: p.run.model_digest, dataset_digest: p.run.dataset_digest, predicate: buildPredicate(p) });
   return signReport(statement, p.key);

@@ -42,6 +42,7 @@ export async function appendPgRecords(q: Query, records: readonly EventRecord[])
   const nodes: MerkleNodeStore = {
     node: (runId, level, index) => {
       const h = known.get(key(runId, level, index));
+      // internal assertion: appendRecords asks only for frontier nodes, all read below before it runs
       if (h === undefined) throw new Error(`Merkle node ${level}/${index} of run ${runId} is missing`);
       return h;
     },
@@ -59,6 +60,7 @@ export async function appendPgRecords(q: Query, records: readonly EventRecord[])
     for (const { level, index } of frontierOf(batch[0]!.sequence)) {
       if (known.has(key(runId, level, index))) continue;
       const h = await pgMerkleNode(q, runId, level, index);
+      // internal assertion: every frontier node of a stored tree is stored (nodes are written on insert)
       if (h === undefined) throw new Error(`Merkle node ${level}/${index} of run ${runId} is missing`);
       known.set(key(runId, level, index), h);
     }

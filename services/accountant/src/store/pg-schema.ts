@@ -8,6 +8,7 @@
 import pg from 'pg';
 import { backfillPgMerkle } from './pg-merkle.js';
 import { MIGRATIONS as SQLITE_MIGRATIONS, SCHEMA_VERSION } from './sqlite-schema.js';
+import { StartupError } from '../errors.js';
 
 /** Any fixed 64-bit key names the lock; this one is "dpledger" in ASCII. */
 export const MIGRATION_LOCK_KEY = '7237403783916381554';
@@ -91,7 +92,7 @@ CREATE TABLE IF NOT EXISTS idempotency_expired (
 ];
 
 if (PG_MIGRATIONS.map((m) => m.version).join() !== SQLITE_MIGRATIONS.map((m) => m.version).join()) {
-  throw new Error('PostgreSQL and SQLite migrations differ in their versions');
+  throw new Error('PostgreSQL and SQLite migrations differ in their versions'); // internal assertion: a build defect
 }
 
 export interface MigrationStatus {
@@ -119,7 +120,7 @@ export async function migratePg(pool: pg.Pool, opts: { apply: boolean }): Promis
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
       const from = await appliedVersion(client);
-      if (from > SCHEMA_VERSION) throw new Error(`database schema version ${from} is newer than this service (${SCHEMA_VERSION})`);
+      if (from > SCHEMA_VERSION) throw new StartupError('schema_mismatch', `database schema version ${from} is newer than this service (${SCHEMA_VERSION})`);
       if (!opts.apply || from === SCHEMA_VERSION) return { from, to: from, applied: [] };
       const steps: readonly (typeof PG_MIGRATIONS)[number][] = [{ version: 1, sql: PG_SCHEMA_SQL }, ...PG_MIGRATIONS].filter((m) => m.version > from);
       await client.query('BEGIN');

@@ -18,6 +18,7 @@ import { RES_COLS, txOf } from './pg-write-tx.js';
 import { budgetFromRow, eventFromRow, reservationFromRow, runFromRow } from './sqlite-rows.js';
 import { StoreUnavailableError, isUnavailable } from './store-unavailable.js';
 import type { ApiKeyInfo, Page, ReportRow, RunTokenRow, SessionRow, SigningKeyRow, Store, WriteTx } from './store.js';
+import { StartupError } from '../errors.js';
 
 /** The row (session or run token, table alias `alias`) was made by a live key, or by none (before schema version 8). */
 const LIVE_KEY_PG = (alias: string): string =>
@@ -77,7 +78,7 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
   pool.on('error', () => undefined);
   try {
     const status = await migratePg(pool, { apply: opts.migrate ?? true });
-    if (status.to !== SCHEMA_VERSION) throw new Error(`database schema version ${status.to} is not ${SCHEMA_VERSION}: run dpledger migrate`);
+    if (status.to !== SCHEMA_VERSION) throw new StartupError('schema_mismatch', `database schema version ${status.to} is not ${SCHEMA_VERSION}: run dpledger migrate`);
   } catch (err) {
     await pool.end();
     throw err;
@@ -268,6 +269,7 @@ export class PgStore implements Store {
       row.run_id, row.tenant, row.kid, JSON.stringify(row.envelope), row.created_at,
     ]);
     const stored = await this.getReport(row.tenant, row.run_id);
+    // internal assertion: the insert above either stored the row or threw
     if (stored === undefined) throw new Error(`report of run ${row.run_id} was not stored`);
     return stored;
   }

@@ -16,6 +16,7 @@ import { appendRecords, type MerkleNodeStore } from './merkle-log.js';
 import { backfillMerkle, merkleNodeOf } from './sqlite-merkle.js';
 import { budgetFromRow, budgetToRow, eventFromRow, reservationFromRow, runFromRow, runToRow } from './sqlite-rows.js';
 import type { ApiKeyInfo, IdempotencyRow, Page, ReportRow, SessionRow, RunTokenRow, SigningKeyRow, Store, WriteTx } from './store.js';
+import { StartupError } from '../errors.js';
 
 type Raw = Record<string, unknown>;
 type Db = Database.Database;
@@ -128,7 +129,7 @@ export function openSqliteStore(file: string, options: { synchronous?: SqliteSyn
   if (!existsSync(file)) writeFileSync(file, '', { mode: 0o600, flag: 'wx' });
   const writer = open(file, false, options.synchronous);
   const version = writer.pragma('user_version', { simple: true }) as number;
-  if (version > SCHEMA_VERSION) throw new Error(`database schema version ${version} is newer than this service (${SCHEMA_VERSION})`);
+  if (version > SCHEMA_VERSION) throw new StartupError('schema_mismatch', `database schema version ${version} is newer than this service (${SCHEMA_VERSION})`);
   if (version < SCHEMA_VERSION) {
     writer.transaction(() => {
       if (version === 0) writer.exec(SCHEMA_SQL);
@@ -337,6 +338,7 @@ export class SqliteStore implements Store {
   async putReport(row: ReportRow): Promise<ReportRow> {
     await this.mutex.run(async () => void this.w.insertReport.run({ ...row, envelope: JSON.stringify(row.envelope) }));
     const stored = await this.getReport(row.tenant, row.run_id);
+    // internal assertion: the insert above either stored the row or threw
     if (stored === undefined) throw new Error(`report of run ${row.run_id} was not stored`);
     return stored;
   }
@@ -391,6 +393,7 @@ function pageArgs(tenant: string, page: Page) {
   return { tenant, limit: page.limit, created_at: page.after?.created_at ?? null, id: page.after?.id ?? null };
 }
 
+// internal assertion: every frontier node of a stored tree is stored (nodes are written on insert)
 function missingNode(runId: string, level: number, index: number): never {
   throw new Error(`Merkle node ${level}/${index} of run ${runId} is missing`);
 }
