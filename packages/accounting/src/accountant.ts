@@ -9,7 +9,7 @@ import { Ledger } from './ledger.js';
 import { assertRelation } from './relation.js';
 import { assertCount, assertDpEvent } from './validate.js';
 
-/** What every accountant offers (DESIGN.md "Accounting contract"). */
+/** What every accountant offers (docs/design.md "Accounting contract"). */
 export interface PrivacyAccountant {
   readonly neighboringRelation: NeighboringRelation;
   /** True when `event` is well formed and this accountant can compose it. Pure. */

@@ -1,7 +1,7 @@
 /**
  * Which neighbouring relation an event was priced under. A mechanism's cost depends on the relation (a clipped sum
  * has L2 sensitivity C under add_or_remove_one and 2C under replace_one), so an event tagged with one relation may
- * enter only a ledger of that relation (DESIGN.md: every event is priced under the relation of the ledger it enters).
+ * enter only a ledger of that relation (docs/design.md "Neighbouring relation").
  */
 import type { DpEvent, NeighboringRelation } from './dp-event.js';
 import { AccountingError } from './errors.js';

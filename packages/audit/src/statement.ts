@@ -10,7 +10,7 @@ export const PRIVACY_REPORT_PREDICATE_TYPE = 'https://dpledger.dev/privacy-repor
 export type SamplerKind = 'poisson' | 'shuffle' | 'sampled_without_replacement' | 'fixed';
 export type NoiseRng = 'secure' | 'seeded' | 'unknown';
 
-/** The privacy report of one closed run (DESIGN.md "Signed report"); snake_case wire names. */
+/** The privacy report of one closed run (docs/design.md "Signed report"); snake_case wire names. */
 export interface PrivacyReportPredicate {
   run: { id: string; name: string; created_at: string; closed_at: string; metadata?: Record<string, unknown> };
   budget: { id: string; name: string; epsilon: number; delta: number; accountant: 'rdp' | 'pld' };
@@ -32,7 +32,7 @@ export interface PrivacyReportPredicate {
   budget_remaining: { epsilon: number };
   issued_at: string;
   service: { name: 'dpledger-accountant'; version: string };
-  /** A one-run empirical audit of the run (DESIGN.md "Empirical audit"); absent when the run had no canaries. */
+  /** A one-run empirical audit of the run (docs/design.md "Empirical audit"); absent when the run had no canaries. */
   audit?: AuditSection;
 }
 

@@ -1,4 +1,4 @@
-/** Run-scoped tokens (DESIGN.md "Tokens"): reserve, commit, audit and close one run, nothing else. */
+/** Run-scoped tokens (docs/design.md "Tokens"): reserve, commit, audit and close one run, nothing else. */
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, auth, budgetAndRun, dbBytes, SAMPLER, step, useTestApp } from './testing/test-deps.js';

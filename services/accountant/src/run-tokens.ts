@@ -1,5 +1,5 @@
 /**
- * Run-scoped tokens (DESIGN.md "Tokens"): a tenant mints one for an open run so that a browser can train against
+ * Run-scoped tokens (docs/design.md "Tokens"): a tenant mints one for an open run so that a browser can train against
  * the accountant without the tenant's API key. The token reserves, commits, audits and closes that run only
  * (http/guards.ts `requireRunToken`); it is stored as its SHA-256 and stops working at `expires_at`, or as soon
  * as the API key that minted it is revoked.

@@ -27,7 +27,7 @@ export function accountantFactory(kind: AccountantKind, neighboringRelation: Nei
 }
 
 /**
- * `steps` DP-SGD steps: self_composed(poisson_sampled(q, gaussian(sigma)), steps) (DESIGN.md).
+ * `steps` DP-SGD steps: self_composed(poisson_sampled(q, gaussian(sigma)), steps) (docs/design.md "DpEvent").
  * @example dpSgdEvent(0.01, 1.1, 1000)
  */
 export function dpSgdEvent(samplingProbability: number, noiseMultiplier: number, steps: number): DpEvent {

@@ -39,7 +39,7 @@ function samplerCheck(p: PrivacyReportPredicate, records: readonly EventRecord[]
       : { name, status: 'fail', detail: 'shuffle sampler under add_or_remove_one: the per-step bound holds only under replace_one (the epochs of neighbouring datasets misalign)' };
   }
   if (p.sampler.kind === 'poisson') {
-    const q = p.sampler.expected_batch_size / p.sampler.dataset_size; // DESIGN.md: q = expected batch / dataset size
+    const q = p.sampler.expected_batch_size / p.sampler.dataset_size; // docs/design.md "DpEvent": q = expected batch / dataset size
     const qs = poissonProbabilities(p.ledger);
     records?.forEach((r) => poissonProbabilities(r.event, qs));
     const off = qs.filter((x) => Math.abs(x - q) > 1e-9 * Math.max(1, q));

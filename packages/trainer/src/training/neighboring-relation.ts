@@ -1,4 +1,4 @@
-/** The one neighbouring relation a trainer prices its steps under (DESIGN.md: every event is priced under the relation of the ledger it enters). */
+/** The one neighbouring relation a trainer prices its steps under (docs/design.md "Neighbouring relation"). */
 import type { NeighboringRelation, PrivacyAccountant } from '@dpledger/accounting';
 import type { SamplerKind } from './batch-sampler.js';
 import { fail } from './fail.js';

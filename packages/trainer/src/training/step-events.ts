@@ -1,5 +1,5 @@
 /**
- * The DpEvent one training step logs, chosen by what the step actually did (DESIGN.md "Honest sampling and noise")
+ * The DpEvent one training step logs, chosen by what the step actually did (docs/design.md "Honest sampling and noise")
  * and priced under the neighbouring relation of the ledger it enters.
  */
 import type { DpEvent, NeighboringRelation } from '@dpledger/accounting';

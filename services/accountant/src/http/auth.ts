@@ -12,7 +12,7 @@ export type Principal =
   | { kind: 'admin' }
   /** A tenant API key; `key_id` names it, so what it mints (run tokens) dies with it. */
   | { kind: 'tenant'; tenant: string; key_id: string }
-  /** A run-scoped token (DESIGN.md "Tokens"): reserve, commit, audit and close `run_id` of `tenant`, nothing else. */
+  /** A run-scoped token (docs/design.md "Tokens"): reserve, commit, audit and close `run_id` of `tenant`, nothing else. */
   | { kind: 'run'; tenant: string; run_id: string }
   | { kind: 'anonymous' }
   | { kind: 'invalid' };

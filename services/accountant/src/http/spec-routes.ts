@@ -21,7 +21,7 @@ function accessFrom(security: Security): Access {
   if (schemes.length === 0) return 'public';
   if (schemes.every((s) => s === 'adminToken')) return 'admin';
   if (schemes.every((s) => s === 'apiKey')) return 'tenant';
-  // a tenant key or a run-scoped token of the route's run (DESIGN.md "Tokens")
+  // a tenant key or a run-scoped token of the route's run (docs/design.md "Tokens")
   if (schemes.length === 2 && schemes.includes('apiKey') && schemes.includes('runToken')) return 'run';
   // internal assertion on the checked-in spec (fails at boot and in tests, never on a request)
   throw new Error(`openapi.yaml: security ${JSON.stringify(security)} mixes schemes; a route has exactly one kind of caller`);

@@ -1,4 +1,4 @@
-/** Builds and signs the report of a closed run (DESIGN.md "Signed report"; predicate per @dpledger/audit). */
+/** Builds and signs the report of a closed run (docs/design.md "Signed report"; predicate per @dpledger/audit). */
 import { buildStatement, signReport, type DsseEnvelope, type MerkleCommitment, type PrivacyReportPredicate, type SigningKey } from '@dpledger/audit';
 import { AccountingError, type DpEvent } from '@dpledger/accounting';
 import { PLD_INTERVAL } from '../ledger/pld-epsilon.js';

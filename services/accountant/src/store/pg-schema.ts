@@ -78,7 +78,7 @@ CREATE TABLE IF NOT EXISTS idempotency_expired (
     backfill: 'merkle',
   },
   {
-    // run-scoped tokens (DESIGN.md "Tokens"): only the SHA-256 of each secret is stored
+    // run-scoped tokens (docs/design.md "Tokens"): only the SHA-256 of each secret is stored
     version: 7,
     sql: `CREATE TABLE IF NOT EXISTS run_tokens (
   hash TEXT PRIMARY KEY, token_id TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL, run_id TEXT NOT NULL REFERENCES runs (id),

@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS idempotency_expired (
     backfill: 'merkle',
   },
   {
-    // run-scoped tokens (DESIGN.md "Tokens"): the SHA-256 of the secret, the one run it may append to, its expiry
+    // run-scoped tokens (docs/design.md "Tokens"): the SHA-256 of the secret, the one run it may append to, its expiry
     version: 7,
     sql: `CREATE TABLE IF NOT EXISTS run_tokens (
   hash TEXT PRIMARY KEY, token_id TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL, run_id TEXT NOT NULL REFERENCES runs (id),

@@ -98,7 +98,7 @@ export type EventRecord = S['EventRecord'];
 /** An API key by id (never the key or its hash). */
 export type ApiKeyInfo = S['ApiKeyInfo'];
 
-/** A run-scoped token (DESIGN.md "Tokens"); `hash` is the SHA-256 of the secret, which is never stored. */
+/** A run-scoped token (docs/design.md "Tokens"); `hash` is the SHA-256 of the secret, which is never stored. */
 export interface RunTokenRow {
   hash: string;
   token_id: string;

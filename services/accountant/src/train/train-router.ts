@@ -1,7 +1,7 @@
 /**
  * `/train` (issue 12, item 4): a logged-in tenant trains the tanh CNN with DP-SGD in the browser. The server side
  * only renders the page, serves its bundle, the tfjs wasm binaries and the shipped Fashion-MNIST sample, and, with
- * the dashboard session, creates a run and mints its run-scoped token (DESIGN.md "Tokens"): the page never holds
+ * the dashboard session, creates a run and mints its run-scoped token (docs/design.md "Tokens"): the page never holds
  * the tenant's API key, and the data the user picks is never sent here.
  */
 import { existsSync, readdirSync } from 'node:fs';
