@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { formatEpsilon } from '@dpledger/accounting';
 import { DpledgerApiError, createClient, type Problem } from '@dpledger/client';
 import { parseIdx } from '../src/data/idx.js';
 import { registerWasmFixes } from '../src/backends/wasm-fixes.js';
@@ -144,7 +145,7 @@ async function train(): Promise<void> {
       onStep: (r) => {
         el('progress').textContent = `${r.step + 1} / ${steps}`;
         el<HTMLProgressElement>('bar').value = (r.step + 1) / steps;
-        el('epsilon').textContent = trainer.epsilon(run.delta).toFixed(4);
+        el('epsilon').textContent = formatEpsilon(trainer.epsilon(run.delta), 4); // rounded up, never below the spend
         el('loss').textContent = Number.isFinite(r.private.loss) ? r.private.loss.toFixed(4) : 'n/a';
       },
     },
