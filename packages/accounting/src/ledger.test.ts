@@ -32,7 +32,10 @@ describe('Ledger (the one run-length merging of events)', () => {
     fc.assert(
       fc.property(fc.array(appended, { maxLength: 12 }), (appends) => {
         const l = new Ledger();
-        for (const a of appends) l.append(a.wrapped === undefined ? a.leaf : { kind: 'self_composed', count: a.wrapped, event: a.leaf }, a.count);
+        for (const a of appends) {
+          const event: DpEvent = a.wrapped === undefined ? a.leaf : { kind: 'self_composed', count: a.wrapped, event: a.leaf };
+          l.append(event, a.count);
+        }
         const expected = naiveRuns(appends);
         expect(l.runs()).toEqual(expected);
         expect(l.invocations).toBe(expected.reduce((n, r) => n + r.count, 0));

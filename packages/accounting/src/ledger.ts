@@ -45,7 +45,11 @@ export function withCount(run: EventRun): DpEvent {
 
 /**
  * Run-length merged list of composed events, in the order they were appended.
- * @example const l = new Ledger(); l.append(step, 2); l.append(step, 1); l.toEvent() // composed([self_composed(step, 3)])
+ * @example
+ * const l = new Ledger();
+ * l.append(step, 2);
+ * l.append(step, 1);
+ * l.toEvent() // composed([self_composed(step, 3)])
  */
 export class Ledger {
   private readonly entries: (EventRun & { key: string })[] = [];
@@ -79,7 +83,8 @@ export class Ledger {
 
   /** A deep copy of the ledger as one composed DpEvent. */
   toEvent(): ComposedDpEvent {
-    return { kind: 'composed', events: this.entries.map((r) => structuredClone(withCount({ event: r.event, count: r.count }))) };
+    const events = this.entries.map((r) => structuredClone(withCount({ event: r.event, count: r.count })));
+    return { kind: 'composed', events };
   }
 
   /** Number of runs (entries of `toEvent().events`). */

@@ -28,7 +28,11 @@ function oneLine(text: string): string {
  * @dpledger/trainer or @dpledger/accountant here would load tfjs or express for every command (`dpledger --version`
  * included), and their `name` and `code` are part of their stable surface.
  */
-const BY_NAME: Record<string, string> = { TrainerError: 'trainer', StartupError: 'accountant', ServiceError: 'accountant' };
+const BY_NAME: Record<string, string> = {
+  TrainerError: 'trainer',
+  StartupError: 'accountant',
+  ServiceError: 'accountant',
+};
 
 function namedCoded(err: unknown): (Error & { code: string }) | undefined {
   if (!(err instanceof Error) || BY_NAME[err.name] === undefined) return undefined;
@@ -37,7 +41,9 @@ function namedCoded(err: unknown): (Error & { code: string }) | undefined {
 
 /**
  * Maps a thrown value to one line and an exit code.
- * @example errorLine(new CliError('missing --config <file.json>')) // { line: 'dpledger: missing --config <file.json>', exitCode: 2 }
+ * @example
+ * errorLine(new CliError('missing --config <file.json>'))
+ * // { line: 'dpledger: missing --config <file.json>', exitCode: 2 }
  */
 export function errorLine(err: unknown, debug = false): ErrorLine {
   const line = (text: string) => `dpledger: ${oneLine(text)}`;
@@ -48,9 +54,12 @@ export function errorLine(err: unknown, debug = false): ErrorLine {
   }
   const coded = err instanceof AuditError || err instanceof AccountingError ? err : namedCoded(err);
   if (coded !== undefined) {
-    const where = coded instanceof AuditError ? 'report' : coded instanceof AccountingError ? 'accounting' : BY_NAME[coded.name]!;
+    const where =
+      coded instanceof AuditError ? 'report' : coded instanceof AccountingError ? 'accounting' : BY_NAME[coded.name]!;
     return { line: line(`${where}: ${coded.code}: ${coded.message}`), exitCode: USAGE_CODES.has(coded.code) ? 2 : 1 };
   }
-  if (err instanceof Error) return { line: debug ? `dpledger: ${err.stack ?? err.message}` : line(`${err.name}: ${err.message}`), exitCode: 1 };
+  if (err instanceof Error) {
+    return { line: debug ? `dpledger: ${err.stack ?? err.message}` : line(`${err.name}: ${err.message}`), exitCode: 1 };
+  }
   return { line: line(String(err)), exitCode: 1 };
 }

@@ -8,7 +8,9 @@ export type Segment = EventRun;
 
 /**
  * Segments of a composed ledger (its top-level events in order) or of one event.
- * @example ledgerSegments({ kind: 'composed', events: [{ kind: 'self_composed', count: 3, event: e }] }) // [{ event: e, count: 3 }]
+ * @example
+ * ledgerSegments({ kind: 'composed', events: [{ kind: 'self_composed', count: 3, event: e }] })
+ * // [{ event: e, count: 3 }]
  */
 export function ledgerSegments(ledger: DpEvent): Segment[] {
   return Ledger.of(ledger).runs();

@@ -25,7 +25,10 @@ export interface ReportFiles {
  * `report.pdf` into `out`.
  * @example const files = await writeReportFiles('./dpledger-out', { envelope, keys, events });
  */
-export async function writeReportFiles(out: string, input: { envelope: DsseEnvelope; keys: Jwk[]; events: EventRecord[] }): Promise<ReportFiles> {
+export async function writeReportFiles(
+  out: string,
+  input: { envelope: DsseEnvelope; keys: Jwk[]; events: EventRecord[] },
+): Promise<ReportFiles> {
   const verified = verifyReport(input.envelope, input.keys);
   const key = input.keys.find((k) => k.kid === verified.keyid);
   if (key === undefined) throw new CliError(`the service listed no key ${verified.keyid}`, 1);

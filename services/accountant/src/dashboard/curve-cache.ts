@@ -39,12 +39,22 @@ export class CurveCache {
 
   /**
    * The curve of a run of `eventCount` records, catching up from where the last view of `key` stopped.
-   * @example await curves.curve(`${tenant}/${run.id}`, { delta: 1e-5, neighboringRelation: 'add_or_remove_one' }, run.event_count, pager)
+   * @example
+   * const opts = { delta: 1e-5, neighboringRelation: 'add_or_remove_one' };
+   * await curves.curve(`${tenant}/${run.id}`, opts, run.event_count, pager)
    */
-  async curve(key: string, opts: { delta: number; neighboringRelation: NeighboringRelation }, eventCount: number, read: RecordPager): Promise<CurvePoint[]> {
+  async curve(
+    key: string,
+    opts: { delta: number; neighboringRelation: NeighboringRelation },
+    eventCount: number,
+    read: RecordPager,
+  ): Promise<CurvePoint[]> {
     const k = `${key}\u0000${opts.neighboringRelation}\u0000${opts.delta}`;
     let meter = this.meters.get(opts.neighboringRelation);
-    if (meter === undefined) this.meters.set(opts.neighboringRelation, (meter = new RdpMeter(opts.neighboringRelation)));
+    if (meter === undefined) {
+      meter = new RdpMeter(opts.neighboringRelation);
+      this.meters.set(opts.neighboringRelation, meter);
+    }
     let st = this.states.get(k);
     this.states.delete(k);
     if (st === undefined || st.count > eventCount) st = { count: 0, rdp: meter.zero(), stride: 1, samples: [] };
@@ -61,7 +71,8 @@ export class CurveCache {
       await yieldToLoop(); // one page at a time: other requests run between pages
     }
     const last = st.samples[st.samples.length - 1];
-    const end = last === undefined || last.step !== st.count ? [{ step: st.count, epsilon: meter.epsilon(st.rdp, opts.delta).epsilon }] : [];
+    const final = { step: st.count, epsilon: meter.epsilon(st.rdp, opts.delta).epsilon };
+    const end = last === undefined || last.step !== st.count ? [final] : [];
     return [{ step: 0, epsilon: 0 }, ...st.samples, ...(st.count === 0 ? [] : end)];
   }
 

@@ -34,8 +34,10 @@ export function storeSource(store: Store, keys: KeyRing, live?: Omit<LiveDeps, '
       if ((await store.getRun(tenant, runId)) === undefined) return [];
       return allRecords<DashboardEventRecord>((after, limit) => store.listEvents(runId, after, limit), { limit: PAGE });
     },
-    listEventsAfter: async (tenant, runId, after, limit) => ((await store.getRun(tenant, runId)) === undefined ? [] : store.listEvents(runId, after, limit)),
-    getReport: async (tenant, runId) => (await store.getReport(tenant, runId))?.envelope as DashboardEnvelope | undefined,
+    listEventsAfter: async (tenant, runId, after, limit) =>
+      (await store.getRun(tenant, runId)) === undefined ? [] : store.listEvents(runId, after, limit),
+    getReport: async (tenant, runId) =>
+      (await store.getReport(tenant, runId))?.envelope as DashboardEnvelope | undefined,
     listKeys: async () => {
       await keys.refresh();
       return keys.jwks();

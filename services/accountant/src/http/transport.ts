@@ -21,7 +21,9 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
   if (v === '' || v === 'false') return false;
   if (v === 'true') return true;
   if (/^\d{1,3}$/.test(v)) return Number(v);
-  if (!/^[0-9A-Za-z.:/,\s]+$/.test(v)) throw new StartupError('invalid_config', `trust proxy must be true, false, a hop count or addresses/subnets, got '${v}'`);
+  if (!/^[0-9A-Za-z.:/,\s]+$/.test(v)) {
+    throw new StartupError('invalid_config', `trust proxy must be true, false, a hop count or addresses/subnets, got '${v}'`);
+  }
   return v;
 }
 

@@ -52,7 +52,8 @@ export function appendRecords(nodes: MerkleNodeStore, records: readonly EventRec
       if (r.sequence !== size + i) throw new Error(`records of run ${runId} are not consecutive at ${r.sequence}`);
     });
     const frontier = frontierOf(size).map(({ level, index }) => nodes.node(runId, level, index));
-    appendToFrontier(size, frontier, recordLeafHashes(batch), (level, index, hash) => nodes.put(runId, level, index, hash));
+    const put = (level: number, index: number, hash: Buffer) => nodes.put(runId, level, index, hash);
+    appendToFrontier(size, frontier, recordLeafHashes(batch), put);
     from = to;
   }
 }

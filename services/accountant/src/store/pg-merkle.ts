@@ -15,7 +15,10 @@ type Raw = Record<string, unknown>;
 type Query = (sql: string, params: unknown[]) => Promise<Raw[]>;
 
 /** A client's (or pool's) query as a function returning rows. */
-export const queryOf = (c: pg.PoolClient | pg.Pool): Query => async (sql, params) => (await c.query(sql, params)).rows as Raw[];
+export const queryOf =
+  (c: pg.PoolClient | pg.Pool): Query =>
+  async (sql, params) =>
+    (await c.query(sql, params)).rows as Raw[];
 
 /**
  * A node of a run's tree: level 0 hashes record `index`; higher levels are stored rows; undefined when absent.
@@ -26,7 +29,8 @@ export async function pgMerkleNode(q: Query, runId: string, level: number, index
     const row = (await q('SELECT * FROM events WHERE run_id = $1 AND sequence = $2', [runId, index]))[0];
     return row === undefined ? undefined : recordLeafHashes([eventFromRow(row)])[0];
   }
-  const row = (await q('SELECT hash FROM merkle_nodes WHERE run_id = $1 AND level = $2 AND idx = $3', [runId, level, index]))[0];
+  const sql = 'SELECT hash FROM merkle_nodes WHERE run_id = $1 AND level = $2 AND idx = $3';
+  const row = (await q(sql, [runId, level, index]))[0];
   return row === undefined ? undefined : (row['hash'] as Buffer);
 }
 
@@ -68,7 +72,8 @@ export async function appendPgRecords(q: Query, records: readonly EventRecord[])
     from = to;
   }
   if (puts.length === 0) return;
-  await q('INSERT INTO merkle_nodes (run_id, level, idx, hash) SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bytea[])', [
+  const insert = 'INSERT INTO merkle_nodes (run_id, level, idx, hash)';
+  await q(`${insert} SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bytea[])`, [
     puts.map((p) => p.runId), puts.map((p) => p.level), puts.map((p) => p.index), puts.map((p) => p.hash),
   ]);
 }

@@ -26,12 +26,13 @@ describe('record pages (the one walk through a run event log)', () => {
         const l = log(n);
         const expected = l.records.filter((r) => r.sequence > after && (end === undefined || r.sequence < end));
         const pages: (readonly { sequence: number }[])[] = [];
-        for await (const p of recordPages(l.read, { after, limit, ...(end === undefined ? {} : { end }) })) pages.push(p);
+        const r = { after, limit, ...(end === undefined ? {} : { end }) };
+        for await (const p of recordPages(l.read, r)) pages.push(p);
         expect(pages.flat()).toEqual(expected);
         expect(pages.every((p) => p.length > 0 && p.length <= limit)).toBe(true);
         expect(l.reads.length).toBeLessThanOrEqual(Math.floor(expected.length / limit) + 1);
         const s = log(n);
-        expect([...recordPagesSync(s.readSync, { after, limit, ...(end === undefined ? {} : { end }) })].flat()).toEqual(expected);
+        expect([...recordPagesSync(s.readSync, r)].flat()).toEqual(expected);
       }),
     );
   });
@@ -41,7 +42,8 @@ describe('record pages (the one walk through a run event log)', () => {
     expect(await allRecords(l.read, { limit: 4 })).toHaveLength(10);
     expect(l.reads).toEqual([[-1, 4], [3, 4], [7, 4]]);
     const e = log(10);
-    expect(await allRecords(e.read, { limit: 4, after: 1, end: 7 })).toEqual([2, 3, 4, 5, 6].map((sequence) => ({ sequence })));
+    const middle = [2, 3, 4, 5, 6].map((sequence) => ({ sequence }));
+    expect(await allRecords(e.read, { limit: 4, after: 1, end: 7 })).toEqual(middle);
     expect(e.reads).toEqual([[1, 4], [5, 1]]);
     expect(nextAfter([], 4)).toBeUndefined();
   });

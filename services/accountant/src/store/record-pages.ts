@@ -67,7 +67,10 @@ export function* recordPagesSync<R extends { sequence: number }>(
  * Every record of the log from `after`, in order.
  * @example await allRecords((a, n) => store.listEvents(runId, a, n), { limit: 5000 })
  */
-export async function allRecords<R extends { sequence: number }>(read: RecordReader<R>, range: PageRange): Promise<R[]> {
+export async function allRecords<R extends { sequence: number }>(
+  read: RecordReader<R>,
+  range: PageRange,
+): Promise<R[]> {
   const out: R[] = [];
   for await (const page of recordPages(read, range)) out.push(...page);
   return out;

@@ -27,7 +27,10 @@ export function merkleNodeOf(s: MerkleStatements, runId: string, level: number, 
 /** Builds every run's stored nodes from its records (inside the schema upgrade transaction). */
 export function backfillMerkle(db: Database.Database): void {
   const page = db.prepare('SELECT * FROM events WHERE run_id = ? AND sequence > ? ORDER BY sequence LIMIT ?');
-  const s = { merkleNode: db.prepare('SELECT hash FROM merkle_nodes WHERE run_id = ? AND level = ? AND idx = ?'), eventAt: db.prepare('SELECT * FROM events WHERE run_id = ? AND sequence = ?') };
+  const s = {
+    merkleNode: db.prepare('SELECT hash FROM merkle_nodes WHERE run_id = ? AND level = ? AND idx = ?'),
+    eventAt: db.prepare('SELECT * FROM events WHERE run_id = ? AND sequence = ?'),
+  };
   const put = db.prepare('INSERT INTO merkle_nodes (run_id, level, idx, hash) VALUES (?, ?, ?, ?)');
   const nodes = {
     node: (runId: string, level: number, index: number) => merkleNodeOf(s, runId, level, index)!,

@@ -4,7 +4,12 @@
  */
 export const MIGRATIONS: readonly { version: number; sql: string; backfill?: 'merkle' }[] = [
   // runs created with allow_large_delta (budget delta not below 1 / dataset_size); open reservations by due time
-  { version: 2, sql: 'ALTER TABLE runs ADD COLUMN allow_large_delta INTEGER;\nCREATE INDEX IF NOT EXISTS reservations_due ON reservations (tenant, status, expires_at);' },
+  {
+    version: 2,
+    sql:
+      'ALTER TABLE runs ADD COLUMN allow_large_delta INTEGER;\n' +
+      'CREATE INDEX IF NOT EXISTS reservations_due ON reservations (tenant, status, expires_at);',
+  },
   {
     // one-run audits: the computed section on the run, the raw canary scores and bits beside it
     version: 3,

@@ -239,7 +239,11 @@ export interface Store {
    * (tenant, SHA-256 of the key); sessions idle since `sessionsIdleBefore` or created before
    * `sessionsCreatedBefore` (ms since the epoch) are deleted. Returns how many of each went.
    */
-  purge(opts: { idempotencyBefore: string; sessionsIdleBefore: number; sessionsCreatedBefore: number }): Promise<{ idempotency: number; sessions: number }>;
+  purge(opts: {
+    idempotencyBefore: string;
+    sessionsIdleBefore: number;
+    sessionsCreatedBefore: number;
+  }): Promise<{ idempotency: number; sessions: number }>;
   /** Moves the write-ahead log into the database and truncates it (a no-op where there is none). */
   checkpoint(): Promise<void>;
 }
