@@ -27,7 +27,11 @@ export function assertRelation(event: DpEvent, relation: NeighboringRelation, po
   const declared = declaredRelation(event);
   if (declared !== undefined && declared !== relation) {
     const at = pointer || '/';
-    throw new AccountingError('unsupported_event', `event kind '${event.kind}' is not supported: it was priced under ${declared} but this ledger is ${relation} at '${at}'`, { pointer });
+    const why = `it was priced under ${declared} but this ledger is ${relation}`;
+    const message = `event kind '${event.kind}' is not supported: ${why} at '${at}'`;
+    throw new AccountingError('unsupported_event', message, { pointer });
   }
-  if (event.kind === 'poisson_sampled' || event.kind === 'sampled_without_replacement') assertRelation(event.event, relation, `${pointer}/event`);
+  if (event.kind === 'poisson_sampled' || event.kind === 'sampled_without_replacement') {
+    assertRelation(event.event, relation, `${pointer}/event`);
+  }
 }

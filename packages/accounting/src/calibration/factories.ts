@@ -19,10 +19,17 @@ const MAKERS: Record<AccountantKind, ((relation: NeighboringRelation) => Privacy
  * A factory of fresh accountants of `kind` (default orders / discretisation).
  * @example const make = accountantFactory('rdp'); make().compose(event).getEpsilon(1e-5)
  */
-export function accountantFactory(kind: AccountantKind, neighboringRelation: NeighboringRelation = 'add_or_remove_one'): AccountantFactory {
-  if (!Object.hasOwn(MAKERS, kind)) throw new AccountingError('invalid_argument', `unknown accountant '${String(kind)}' (expected rdp or pld)`);
+export function accountantFactory(
+  kind: AccountantKind,
+  neighboringRelation: NeighboringRelation = 'add_or_remove_one',
+): AccountantFactory {
+  if (!Object.hasOwn(MAKERS, kind)) {
+    throw new AccountingError('invalid_argument', `unknown accountant '${String(kind)}' (expected rdp or pld)`);
+  }
   const make = MAKERS[kind];
-  if (make === undefined) throw new AccountingError('invalid_argument', `the '${kind}' accountant is not available in this build`);
+  if (make === undefined) {
+    throw new AccountingError('invalid_argument', `the '${kind}' accountant is not available in this build`);
+  }
   return () => make(neighboringRelation);
 }
 
@@ -34,6 +41,10 @@ export function dpSgdEvent(samplingProbability: number, noiseMultiplier: number,
   return {
     kind: 'self_composed',
     count: steps,
-    event: { kind: 'poisson_sampled', sampling_probability: samplingProbability, event: { kind: 'gaussian', noise_multiplier: noiseMultiplier } },
+    event: {
+      kind: 'poisson_sampled',
+      sampling_probability: samplingProbability,
+      event: { kind: 'gaussian', noise_multiplier: noiseMultiplier },
+    },
   };
 }
