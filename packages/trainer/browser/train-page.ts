@@ -50,7 +50,8 @@ async function sha256Hex(parts: readonly Uint8Array[]): Promise<string> {
 async function bytesOf(blob: Blob): Promise<Uint8Array> {
   const raw = new Uint8Array(await blob.arrayBuffer());
   if (!(raw[0] === 0x1f && raw[1] === 0x8b)) return raw;
-  return new Uint8Array(await new Response(new Blob([raw]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+  const inflated = new Blob([raw]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(inflated).arrayBuffer());
 }
 
 /** Images [n, 28, 28, 1] scaled to [0, 1] and one-hot labels, from IDX image and label files. */
@@ -61,7 +62,9 @@ async function loadData(images: Blob, labels: Blob): Promise<Data> {
   if (img.shape.length !== 3 || img.shape[1] !== 28 || img.shape[2] !== 28) {
     fail('bad_input', `images must be n x 28 x 28, got ${img.shape.join(' x ')}`);
   }
-  if (lab.shape.length !== 1 || lab.shape[0] !== n) fail('bad_input', `labels must be ${n} long, got ${lab.shape.join(' x ')}`);
+  if (lab.shape.length !== 1 || lab.shape[0] !== n) {
+    fail('bad_input', `labels must be ${n} long, got ${lab.shape.join(' x ')}`);
+  }
   const x = tf.tidy(() => tf.tensor4d(Float32Array.from(img.data, (v) => v / 255), [n, 28, 28, 1]));
   const y = tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(lab.data), 'int32'), 10));
   return { x, y, n, digest: await sha256Hex([img.data, lab.data]) };
@@ -98,7 +101,8 @@ async function startRun(budgetId: string, n: number, batch: number): Promise<Tra
   const body = (await res.json()) as TrainRun & Partial<Problem>;
   if (!res.ok) {
     const code = body.code ?? 'bad_response';
-    throw new DpledgerApiError(res.status, code, `the accountant refused the run: ${res.status} ${code}: ${body.detail ?? ''}`);
+    const message = `the accountant refused the run: ${res.status} ${code}: ${body.detail ?? ''}`;
+    throw new DpledgerApiError(res.status, code, message);
   }
   return body;
 }
@@ -116,9 +120,13 @@ async function train(): Promise<void> {
   const backend = await pickBackend(params.get('backend'));
   el('backend').textContent = backend;
   status('reading the data (it stays in this page)');
-  const files = (el<HTMLInputElement>('images').files?.[0] !== undefined && el<HTMLInputElement>('labels').files?.[0] !== undefined)
-    ? [el<HTMLInputElement>('images').files![0]!, el<HTMLInputElement>('labels').files![0]!]
-    : await Promise.all(['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'].map(async (f) => (await fetch(`/train/sample/${f}`)).blob()));
+  const images = el<HTMLInputElement>('images').files?.[0];
+  const labels = el<HTMLInputElement>('labels').files?.[0];
+  const sample = async (f: string) => (await fetch(`/train/sample/${f}`)).blob();
+  const files =
+    images !== undefined && labels !== undefined
+      ? [images, labels]
+      : await Promise.all(['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'].map(sample));
   const data = await loadData(files[0]!, files[1]!);
   const steps = Number(field('steps'));
   const batch = Number(field('batch'));
@@ -136,7 +144,12 @@ async function train(): Promise<void> {
     expectedBatchSize: batch,
     datasetSize: data.n,
     neighboringRelation: run.neighboring_relation,
-    accountant: { client, runId: run.run_id, reserveSteps: Math.min(100, steps), neighboringRelation: run.neighboring_relation },
+    accountant: {
+      client,
+      runId: run.run_id,
+      reserveSteps: Math.min(100, steps),
+      neighboringRelation: run.neighboring_relation,
+    },
   });
   status('training');
   const history = await trainer.fit(data.x, data.y, {
@@ -152,13 +165,16 @@ async function train(): Promise<void> {
   });
   status('closing the run');
   await trainer.close();
-  await client.closeRun(run.run_id, { model_digest: { sha256: await modelDigest(model) }, dataset_digest: { sha256: data.digest } });
+  const digests = { model_digest: { sha256: await modelDigest(model) }, dataset_digest: { sha256: data.digest } };
+  await client.closeRun(run.run_id, digests);
   tf.dispose([data.x, data.y]);
   const link = el<HTMLAnchorElement>('report');
   link.href = `/runs/${encodeURIComponent(run.run_id)}`;
   link.hidden = false;
   el('steps-done').textContent = String(history.steps);
-  status(history.stopped !== undefined ? `stopped at step ${history.stopped.atStep}: the budget is spent; run closed` : 'done; run closed');
+  const stopped = history.stopped;
+  const end = stopped === undefined ? 'done' : `stopped at step ${stopped.atStep}: the budget is spent`;
+  status(`${end}; run closed`);
   document.body.dataset['state'] = 'done';
 }
 
