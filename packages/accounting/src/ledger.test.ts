@@ -33,7 +33,8 @@ describe('Ledger (the one run-length merging of events)', () => {
       fc.property(fc.array(appended, { maxLength: 12 }), (appends) => {
         const l = new Ledger();
         for (const a of appends) {
-          const event: DpEvent = a.wrapped === undefined ? a.leaf : { kind: 'self_composed', count: a.wrapped, event: a.leaf };
+          const event: DpEvent =
+            a.wrapped === undefined ? a.leaf : { kind: 'self_composed', count: a.wrapped, event: a.leaf };
           l.append(event, a.count);
         }
         const expected = naiveRuns(appends);

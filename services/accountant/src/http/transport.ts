@@ -22,7 +22,8 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
   if (v === 'true') return true;
   if (/^\d{1,3}$/.test(v)) return Number(v);
   if (!/^[0-9A-Za-z.:/,\s]+$/.test(v)) {
-    throw new StartupError('invalid_config', `trust proxy must be true, false, a hop count or addresses/subnets, got '${v}'`);
+    const want = 'trust proxy must be true, false, a hop count or addresses/subnets';
+    throw new StartupError('invalid_config', `${want}, got '${v}'`);
   }
   return v;
 }
