@@ -9,7 +9,7 @@ import { Ledger } from './ledger.js';
 import { assertRelation } from './relation.js';
 import { assertCount, assertDpEvent } from './validate.js';
 
-/** What every accountant offers (DESIGN.md "Accounting contract"). */
+/** What every accountant offers (docs/design.md "Accounting contract"). */
 export interface PrivacyAccountant {
   readonly neighboringRelation: NeighboringRelation;
   /** True when `event` is well formed and this accountant can compose it. Pure. */
@@ -33,7 +33,8 @@ export abstract class BaseAccountant<Cost> implements PrivacyAccountant {
 
   protected constructor(neighboringRelation: NeighboringRelation) {
     if (neighboringRelation !== 'add_or_remove_one' && neighboringRelation !== 'replace_one') {
-      throw new AccountingError('invalid_argument', `unknown neighboring relation ${JSON.stringify(neighboringRelation)}`);
+      const got = JSON.stringify(neighboringRelation);
+      throw new AccountingError('invalid_argument', `unknown neighboring relation ${got}`);
     }
     this.neighboringRelation = neighboringRelation;
   }
@@ -55,7 +56,10 @@ export abstract class BaseAccountant<Cost> implements PrivacyAccountant {
   protected costOf(event: DpEvent, pointer = ''): Cost {
     switch (event.kind) {
       case 'composed':
-        return event.events.reduce<Cost>((acc, e, i) => this.combine(acc, this.costOf(e, `${pointer}/events/${i}`)), this.zeroCost());
+        return event.events.reduce<Cost>(
+          (acc, e, i) => this.combine(acc, this.costOf(e, `${pointer}/events/${i}`)),
+          this.zeroCost(),
+        );
       case 'self_composed':
         return this.repeat(this.costOf(event.event, `${pointer}/event`), event.count);
       default:
@@ -91,5 +95,7 @@ export abstract class BaseAccountant<Cost> implements PrivacyAccountant {
 
 /** Throws the standard refusal for an event an accountant cannot analyse. */
 export function unsupported(event: DpEvent, pointer: string, why = ''): never {
-  throw new AccountingError('unsupported_event', `event kind '${event.kind}' is not supported${why ? `: ${why}` : ''} at '${pointer || '/'}'`, { pointer });
+  const reason = why ? `: ${why}` : '';
+  const message = `event kind '${event.kind}' is not supported${reason} at '${pointer || '/'}'`;
+  throw new AccountingError('unsupported_event', message, { pointer });
 }

@@ -2,7 +2,7 @@
 export type * from './dp-event.js';
 export { AccountingError, type AccountingErrorCode } from './errors.js';
 export { assertDpEvent, assertCount } from './validate.js';
-export { Ledger, eventsEqual, stableKey } from './ledger.js';
+export { Ledger, eventsEqual, stableKey, unwrapCount, withCount, type EventRun } from './ledger.js';
 export { declaredRelation, assertRelation } from './relation.js';
 export { BaseAccountant, unsupported, type PrivacyAccountant, type LeafEvent } from './accountant.js';
 export * from './rdp/index.js';

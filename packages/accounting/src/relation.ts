@@ -1,7 +1,7 @@
 /**
  * Which neighbouring relation an event was priced under. A mechanism's cost depends on the relation (a clipped sum
  * has L2 sensitivity C under add_or_remove_one and 2C under replace_one), so an event tagged with one relation may
- * enter only a ledger of that relation (DESIGN.md: every event is priced under the relation of the ledger it enters).
+ * enter only a ledger of that relation (docs/design.md "Neighbouring relation").
  */
 import type { DpEvent, NeighboringRelation } from './dp-event.js';
 import { AccountingError } from './errors.js';
@@ -27,7 +27,11 @@ export function assertRelation(event: DpEvent, relation: NeighboringRelation, po
   const declared = declaredRelation(event);
   if (declared !== undefined && declared !== relation) {
     const at = pointer || '/';
-    throw new AccountingError('unsupported_event', `event kind '${event.kind}' is not supported: it was priced under ${declared} but this ledger is ${relation} at '${at}'`, { pointer });
+    const why = `it was priced under ${declared} but this ledger is ${relation}`;
+    const message = `event kind '${event.kind}' is not supported: ${why} at '${at}'`;
+    throw new AccountingError('unsupported_event', message, { pointer });
   }
-  if (event.kind === 'poisson_sampled' || event.kind === 'sampled_without_replacement') assertRelation(event.event, relation, `${pointer}/event`);
+  if (event.kind === 'poisson_sampled' || event.kind === 'sampled_without_replacement') {
+    assertRelation(event.event, relation, `${pointer}/event`);
+  }
 }

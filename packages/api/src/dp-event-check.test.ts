@@ -4,7 +4,7 @@ import { dpEventProblem, isDpEvent, MAX_DEPTH } from '@dpledger/api';
 const g = { kind: 'gaussian', noise_multiplier: 1 };
 
 describe('dpEventProblem: the one DpEvent validator', () => {
-  it('accepts the DP-SGD step of DESIGN.md', () => {
+  it('accepts the DP-SGD step of docs/design.md', () => {
     const gaussian = { kind: 'gaussian', noise_multiplier: 1.1 };
     const sampled = { kind: 'poisson_sampled', sampling_probability: 0.01, event: gaussian };
     const step = { kind: 'self_composed', count: 1000, event: sampled };

@@ -1,6 +1,6 @@
 /**
  * The signed report's payload: an in-toto Statement v1 (in-toto/attestation spec/v1/statement.md) carrying the
- * privacy-report predicate (DESIGN.md "Signed report"). It travels base64 inside a DSSE envelope, so openapi.yaml
+ * privacy-report predicate (docs/design.md "Signed report"). It travels base64 inside a DSSE envelope, so openapi.yaml
  * does not spell it out; its parts that are wire schemas (Sampler, DpEvent, Audit) are the generated types.
  */
 import type { AccountantKind, Audit, DpEvent, NeighboringRelation, Sampler } from './schemas.js';
@@ -18,7 +18,7 @@ export interface MerkleCommitment {
 
 export type NoiseRng = 'secure' | 'seeded' | 'unknown';
 
-/** The privacy report of one closed run (DESIGN.md "Signed report"); snake_case wire names. */
+/** The privacy report of one closed run (docs/design.md "Signed report"); snake_case wire names. */
 export interface PrivacyReportPredicate {
   run: { id: string; name: string; created_at: string; closed_at: string; metadata?: Record<string, unknown> };
   budget: { id: string; name: string; epsilon: number; delta: number; accountant: AccountantKind };
@@ -40,7 +40,7 @@ export interface PrivacyReportPredicate {
   budget_remaining: { epsilon: number };
   issued_at: string;
   service: { name: 'dpledger-accountant'; version: string };
-  /** A one-run empirical audit of the run (DESIGN.md "Empirical audit"); absent when the run had no canaries. */
+  /** A one-run empirical audit of the run (docs/design.md "Empirical audit"); absent when the run had no canaries. */
   audit?: AuditSection;
 }
 

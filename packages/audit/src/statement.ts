@@ -22,7 +22,11 @@ export {
  * The statement of a run's report: subjects are the model weights and the dataset manifest.
  * @example buildStatement({ model_digest: { sha256: m }, dataset_digest: { sha256: d }, predicate })
  */
-export function buildStatement(p: { model_digest: { sha256: string }; dataset_digest: { sha256: string }; predicate: PrivacyReportPredicate }): InTotoStatement {
+export function buildStatement(p: {
+  model_digest: { sha256: string };
+  dataset_digest: { sha256: string };
+  predicate: PrivacyReportPredicate;
+}): InTotoStatement {
   return {
     _type: IN_TOTO_STATEMENT_TYPE,
     subject: [

@@ -7,11 +7,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { createClient } from '@dpledger/client';
+import { formatEpsilon } from '@dpledger/accounting';
+import { DpledgerApiError, createClient, type Problem } from '@dpledger/client';
 import { parseIdx } from '../src/data/idx.js';
 import { registerWasmFixes } from '../src/backends/wasm-fixes.js';
 import { buildModel } from '../src/training/build-model.js';
 import { DPTrainer } from '../src/training/dp-trainer.js';
+import { fail } from '../src/training/fail.js';
 
 /** What the server's `POST /train/runs` answers. */
 interface TrainRun {
@@ -48,7 +50,8 @@ async function sha256Hex(parts: readonly Uint8Array[]): Promise<string> {
 async function bytesOf(blob: Blob): Promise<Uint8Array> {
   const raw = new Uint8Array(await blob.arrayBuffer());
   if (!(raw[0] === 0x1f && raw[1] === 0x8b)) return raw;
-  return new Uint8Array(await new Response(new Blob([raw]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+  const inflated = new Blob([raw]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(inflated).arrayBuffer());
 }
 
 /** Images [n, 28, 28, 1] scaled to [0, 1] and one-hot labels, from IDX image and label files. */
@@ -56,8 +59,12 @@ async function loadData(images: Blob, labels: Blob): Promise<Data> {
   const img = parseIdx(await bytesOf(images), 'images');
   const lab = parseIdx(await bytesOf(labels), 'labels');
   const n = img.shape[0]!;
-  if (img.shape.length !== 3 || img.shape[1] !== 28 || img.shape[2] !== 28) throw new Error(`images must be n x 28 x 28, got ${img.shape.join(' x ')}`);
-  if (lab.shape.length !== 1 || lab.shape[0] !== n) throw new Error(`labels must be ${n} long, got ${lab.shape.join(' x ')}`);
+  if (img.shape.length !== 3 || img.shape[1] !== 28 || img.shape[2] !== 28) {
+    fail('bad_input', `images must be n x 28 x 28, got ${img.shape.join(' x ')}`);
+  }
+  if (lab.shape.length !== 1 || lab.shape[0] !== n) {
+    fail('bad_input', `labels must be ${n} long, got ${lab.shape.join(' x ')}`);
+  }
   const x = tf.tidy(() => tf.tensor4d(Float32Array.from(img.data, (v) => v / 255), [n, 28, 28, 1]));
   const y = tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(lab.data), 'int32'), 10));
   return { x, y, n, digest: await sha256Hex([img.data, lab.data]) };
@@ -81,7 +88,7 @@ async function pickBackend(forced: string | null): Promise<string> {
       // this backend cannot start here: try the next one
     }
   }
-  throw new Error(`no tfjs backend among ${order.join(', ')} starts in this browser`);
+  fail('backend_unavailable', `no tfjs backend among ${order.join(', ')} starts in this browser`);
 }
 
 async function startRun(budgetId: string, n: number, batch: number): Promise<TrainRun> {
@@ -91,8 +98,12 @@ async function startRun(budgetId: string, n: number, batch: number): Promise<Tra
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ budget_id: budgetId, dataset_size: n, expected_batch_size: batch }),
   });
-  const body = (await res.json()) as TrainRun & { detail?: string };
-  if (!res.ok) throw new Error(`the accountant refused the run: ${body.detail ?? res.status}`);
+  const body = (await res.json()) as TrainRun & Partial<Problem>;
+  if (!res.ok) {
+    const code = body.code ?? 'bad_response';
+    const message = `the accountant refused the run: ${res.status} ${code}: ${body.detail ?? ''}`;
+    throw new DpledgerApiError(res.status, code, message);
+  }
   return body;
 }
 
@@ -109,9 +120,13 @@ async function train(): Promise<void> {
   const backend = await pickBackend(params.get('backend'));
   el('backend').textContent = backend;
   status('reading the data (it stays in this page)');
-  const files = (el<HTMLInputElement>('images').files?.[0] !== undefined && el<HTMLInputElement>('labels').files?.[0] !== undefined)
-    ? [el<HTMLInputElement>('images').files![0]!, el<HTMLInputElement>('labels').files![0]!]
-    : await Promise.all(['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'].map(async (f) => (await fetch(`/train/sample/${f}`)).blob()));
+  const images = el<HTMLInputElement>('images').files?.[0];
+  const labels = el<HTMLInputElement>('labels').files?.[0];
+  const sample = async (f: string) => (await fetch(`/train/sample/${f}`)).blob();
+  const files =
+    images !== undefined && labels !== undefined
+      ? [images, labels]
+      : await Promise.all(['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'].map(sample));
   const data = await loadData(files[0]!, files[1]!);
   const steps = Number(field('steps'));
   const batch = Number(field('batch'));
@@ -130,7 +145,12 @@ async function train(): Promise<void> {
     datasetSize: data.n,
     neighboringRelation: run.neighboring_relation,
     privateLoss: true, // shown live, labelled private
-    accountant: { client, runId: run.run_id, reserveSteps: Math.min(100, steps), neighboringRelation: run.neighboring_relation },
+    accountant: {
+      client,
+      runId: run.run_id,
+      reserveSteps: Math.min(100, steps),
+      neighboringRelation: run.neighboring_relation,
+    },
   });
   status('training');
   const history = await trainer.fit(data.x, data.y, {
@@ -139,20 +159,23 @@ async function train(): Promise<void> {
       onStep: (r) => {
         el('progress').textContent = `${r.step + 1} / ${steps}`;
         el<HTMLProgressElement>('bar').value = (r.step + 1) / steps;
-        el('epsilon').textContent = trainer.epsilon(run.delta).toFixed(4);
+        el('epsilon').textContent = formatEpsilon(trainer.epsilon(run.delta), 4); // rounded up, never below the spend
         el('loss').textContent = Number.isFinite(r.private.loss) ? r.private.loss.toFixed(4) : 'n/a';
       },
     },
   });
   status('closing the run');
   await trainer.close();
-  await client.closeRun(run.run_id, { model_digest: { sha256: await modelDigest(model) }, dataset_digest: { sha256: data.digest } });
+  const digests = { model_digest: { sha256: await modelDigest(model) }, dataset_digest: { sha256: data.digest } };
+  await client.closeRun(run.run_id, digests);
   tf.dispose([data.x, data.y]);
   const link = el<HTMLAnchorElement>('report');
   link.href = `/runs/${encodeURIComponent(run.run_id)}`;
   link.hidden = false;
   el('steps-done').textContent = String(history.steps);
-  status(history.stopped !== undefined ? `stopped at step ${history.stopped.atStep}: the budget is spent; run closed` : 'done; run closed');
+  const stopped = history.stopped;
+  const end = stopped === undefined ? 'done' : `stopped at step ${stopped.atStep}: the budget is spent`;
+  status(`${end}; run closed`);
   document.body.dataset['state'] = 'done';
 }
 

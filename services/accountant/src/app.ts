@@ -9,7 +9,14 @@ import * as OpenApiValidator from 'express-openapi-validator';
 import { OpenApiSpecLoader } from 'express-openapi-validator/dist/framework/openapi.spec.loader.js';
 import { pino, type Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
-import { LoginLimiter, SessionTable, createDashboardRouter, storeSource, type LoginLimits, type SessionOptions } from './dashboard/index.js';
+import {
+  LoginLimiter,
+  SessionTable,
+  createDashboardRouter,
+  storeSource,
+  type LoginLimits,
+  type SessionOptions,
+} from './dashboard/index.js';
 import { authenticate } from './http/auth.js';
 import { checkBody, requireUtf8 } from './http/body-checks.js';
 import type { AppConfig, Ctx } from './http/context.js';
@@ -32,6 +39,7 @@ import { runTokenRoutes } from './routes/run-tokens.js';
 import { runRoutes } from './routes/runs.js';
 import { createTrainRouter } from './train/train-router.js';
 import type { Store } from './store/store.js';
+import { StartupError } from './errors.js';
 
 /** openapi.yaml at the repository root. */
 export const DEFAULT_SPEC_PATH = fileURLToPath(new URL('../../../openapi.yaml', import.meta.url));
@@ -76,7 +84,9 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
     maxRunsPerTenant: DEFAULT_MAX_RUNS,
     ...deps.config,
   });
-  if (config.adminToken.length < 16) throw new Error('the admin token must have at least 16 characters');
+  if (config.adminToken.length < 16) {
+    throw new StartupError('invalid_config', 'the admin token must have at least 16 characters');
+  }
   const apiSpec = parseYaml(await readFile(config.specPath, 'utf8')) as Record<string, unknown>;
   // Resolves every $ref and validates the document against the OpenAPI 3 schema now, not on the first request.
   await new OpenApiSpecLoader({ apiDoc: structuredClone(apiSpec) as never, validateApiSpec: true }).load();
@@ -89,7 +99,8 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   const onOverspend = (b: { id: string; tenant: string; epsilon: number; epsilon_spent: number }) => {
     sideEffect(logger, () => {
       metrics.overspent.inc();
-      logger.error({ budget_id: b.id, tenant: b.tenant, epsilon_spent: b.epsilon_spent, epsilon_limit: b.epsilon }, 'budget overspent: steps already taken were recorded beyond its limit');
+      const fields = { budget_id: b.id, tenant: b.tenant, epsilon_spent: b.epsilon_spent, epsilon_limit: b.epsilon };
+      logger.error(fields, 'budget overspent: steps already taken were recorded beyond its limit');
     });
   };
   const pipeline = [
@@ -106,7 +117,8 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
     }) as express.RequestHandler[]),
   ];
   const guards = createGuards(pipeline);
-  const ctx: Ctx = { store: deps.store, meters, keys, now, metrics, logger, config, engine: { store: deps.store, meters, now, onOverspend }, guards };
+  const engine = { store: deps.store, meters, now, onOverspend };
+  const ctx: Ctx = { store: deps.store, meters, keys, now, metrics, logger, config, engine, guards };
   const operations = specOperations(apiSpec);
 
   const app = express();
@@ -123,10 +135,13 @@ export async function createApp(deps: AppDeps): Promise<express.Express> {
   opsRoutes(ops, ctx);
   app.use(ops);
   // Dashboard reads, like API reads, first log reservations that expired uncommitted (ledger/expiry.ts).
-  const source = loggingDueFirst(ctx.engine, storeSource(deps.store, keys, { meters, now }), ['listBudgets', 'listRuns', 'getRun', 'listEvents'] as const);
+  const reads = ['listBudgets', 'listRuns', 'getRun', 'listEvents'] as const;
+  const source = loggingDueFirst(ctx.engine, storeSource(deps.store, keys, { meters, now }), reads);
   const sessions = new SessionTable(deps.store, { ...deps.sessions, now: () => now().getTime() });
-  app.use(createTrainRouter({ ctx, sessions, ...(deps.trainBundleDir !== undefined ? { bundleDir: deps.trainBundleDir } : {}) }));
-  app.use(createDashboardRouter({ source, sessions, limiter: new LoginLimiter(deps.loginLimits), now: () => now().getTime() }));
+  const bundle = deps.trainBundleDir !== undefined ? { bundleDir: deps.trainBundleDir } : {};
+  app.use(createTrainRouter({ ctx, sessions, ...bundle }));
+  const limiter = new LoginLimiter(deps.loginLimits);
+  app.use(createDashboardRouter({ source, sessions, limiter, now: () => now().getTime() }));
   app.use('/v1', authenticate(deps.store, config.adminToken, now));
   const v1 = express.Router(ROUTER_OPTIONS);
   adminRoutes(v1, ctx);

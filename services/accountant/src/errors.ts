@@ -60,3 +60,24 @@ export class ServiceError extends Error {
     return STATUS[this.code];
   }
 }
+
+/** Why the service cannot start: a setting or key it was given is wrong, or the database schema is not its own. */
+export type StartupErrorCode = 'invalid_config' | 'schema_mismatch';
+
+/**
+ * An error raised before the service serves (settings, environment, signing-key encryption, database schema). It is
+ * never an HTTP answer, so its codes are not problem codes; `dpledger serve` and `dpledger migrate` print it as one
+ * line (exit 2 for `invalid_config`).
+ * @example throw new StartupError('invalid_config', 'DPLEDGER_SQLITE_SYNCHRONOUS must be full or normal')
+ */
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+
+  constructor(
+    readonly code: StartupErrorCode,
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  }
+}

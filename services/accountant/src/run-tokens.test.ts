@@ -1,4 +1,4 @@
-/** Run-scoped tokens (DESIGN.md "Tokens"): reserve, commit, audit and close one run, nothing else. */
+/** Run-scoped tokens (docs/design.md "Tokens"): reserve, commit, audit and close one run, nothing else. */
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, auth, budgetAndRun, dbBytes, SAMPLER, step, useTestApp } from './testing/test-deps.js';
@@ -20,7 +20,10 @@ describe('run-scoped tokens', () => {
     expect(Date.parse(minted.body.expires_at)).toBe(s.t.clock.now.getTime() + 3600_000);
     const token = minted.body.token as string;
     for (let i = 0; i < 3; i++) {
-      const r = await request(s.t.app).post(`/v1/runs/${run.id}/reservations`).set(auth(token)).send({ steps: 1, event: step() });
+      const r = await request(s.t.app)
+        .post(`/v1/runs/${run.id}/reservations`)
+        .set(auth(token))
+        .send({ steps: 1, event: step() });
       expect(r.status).toBe(201);
       const c = await request(s.t.app).post(`/v1/reservations/${r.body.id}/commit`).set(auth(token)).send({ used: 1 });
       expect(c.status).toBe(200);
@@ -62,20 +65,37 @@ describe('run-scoped tokens', () => {
     const { run } = await budgetAndRun(s.t, s.key, { epsilon: 10 });
     const { run: other } = await budgetAndRun(s.t, s.key, { epsilon: 10 });
     const token = (await mint(run.id)).body.token as string;
-    const held = await request(s.t.app).post(`/v1/runs/${other.id}/reservations`).set(auth(s.key)).send({ steps: 2, event: step() });
+    const held = await request(s.t.app)
+      .post(`/v1/runs/${other.id}/reservations`)
+      .set(auth(s.key))
+      .send({ steps: 2, event: step() });
     expect(held.status).toBe(201);
     const before = dbBytes(s.t);
-    const reserve = await request(s.t.app).post(`/v1/runs/${other.id}/reservations`).set(auth(token)).send({ steps: 1, event: step() });
+    const reserve = await request(s.t.app)
+      .post(`/v1/runs/${other.id}/reservations`)
+      .set(auth(token))
+      .send({ steps: 1, event: step() });
     expect(reserve.status).toBe(403);
     expect(reserve.body.code).toBe('forbidden');
     expect((await request(s.t.app).post(`/v1/runs/${other.id}/close`).set(auth(token)).send(DIGESTS)).status).toBe(403);
-    expect((await request(s.t.app).post(`/v1/runs/${other.id}/audit`).set(auth(token)).send({ scores: [0.1], included: [true] })).status).toBe(403);
-    const commit = await request(s.t.app).post(`/v1/reservations/${held.body.id}/commit`).set(auth(token)).send({ used: 1 });
+    const audit = await request(s.t.app)
+      .post(`/v1/runs/${other.id}/audit`)
+      .set(auth(token))
+      .send({ scores: [0.1], included: [true] });
+    expect(audit.status).toBe(403);
+    const commit = await request(s.t.app)
+      .post(`/v1/reservations/${held.body.id}/commit`)
+      .set(auth(token))
+      .send({ used: 1 });
     expect(commit.status).toBe(404);
     expect(commit.body.code).toBe('not_found');
     expect(dbBytes(s.t).equals(before)).toBe(true);
     // the tenant's key still commits it
-    expect((await request(s.t.app).post(`/v1/reservations/${held.body.id}/commit`).set(auth(s.key)).send({ used: 1 })).status).toBe(200);
+    const byKey = await request(s.t.app)
+      .post(`/v1/reservations/${held.body.id}/commit`)
+      .set(auth(s.key))
+      .send({ used: 1 });
+    expect(byKey.status).toBe(200);
   });
 
   it('is refused once expired, and a token of another tenant’s run cannot be minted', async () => {
@@ -84,9 +104,16 @@ describe('run-scoped tokens', () => {
     const start = s.t.clock.now;
     try {
       s.t.clock.now = new Date(start.getTime() + 59_000);
-      expect((await request(s.t.app).post(`/v1/runs/${run.id}/reservations`).set(auth(token)).send({ steps: 1, event: step() })).status).toBe(201);
+      const answer = await request(s.t.app)
+        .post(`/v1/runs/${run.id}/reservations`)
+        .set(auth(token))
+        .send({ steps: 1, event: step() });
+      expect(answer.status).toBe(201);
       s.t.clock.now = new Date(start.getTime() + 60_000);
-      const late = await request(s.t.app).post(`/v1/runs/${run.id}/reservations`).set(auth(token)).send({ steps: 1, event: step() });
+      const late = await request(s.t.app)
+        .post(`/v1/runs/${run.id}/reservations`)
+        .set(auth(token))
+        .send({ steps: 1, event: step() });
       expect(late.status).toBe(401);
       expect(late.body.code).toBe('unauthorized');
     } finally {
@@ -107,7 +134,11 @@ describe('run-scoped tokens', () => {
     expect(late.status).toBe(409);
     expect(late.body.code).toBe('run_closed');
     // the old token now meets a closed run
-    expect((await request(s.t.app).post(`/v1/runs/${run.id}/reservations`).set(auth(token)).send({ steps: 1, event: step() })).status).toBe(409);
+    const answer = await request(s.t.app)
+      .post(`/v1/runs/${run.id}/reservations`)
+      .set(auth(token))
+      .send({ steps: 1, event: step() });
+    expect(answer.status).toBe(409);
   });
 });
 
@@ -131,7 +162,11 @@ describe('run_tokens migration', () => {
       const app = await createApp({ store, config: { adminToken: ADMIN } });
       const minted = await request(app).post(`/v1/runs/${run.id}/tokens`).set(auth(key)).send({});
       expect(minted.status).toBe(201);
-      expect((await request(app).post(`/v1/runs/${run.id}/reservations`).set(auth(minted.body.token)).send({ steps: 1, event: step() })).status).toBe(201);
+      const answer = await request(app)
+        .post(`/v1/runs/${run.id}/reservations`)
+        .set(auth(minted.body.token))
+        .send({ steps: 1, event: step() });
+      expect(answer.status).toBe(201);
     } finally {
       await store.close();
       (await import('node:fs')).rmSync(own.dir, { recursive: true, force: true });

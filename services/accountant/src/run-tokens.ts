@@ -1,5 +1,5 @@
 /**
- * Run-scoped tokens (DESIGN.md "Tokens"): a tenant mints one for an open run so that a browser can train against
+ * Run-scoped tokens (docs/design.md "Tokens"): a tenant mints one for an open run so that a browser can train against
  * the accountant without the tenant's API key. The token reserves, commits, audits and closes that run only
  * (http/guards.ts `requireRunToken`); it is stored as its SHA-256 and stops working at `expires_at`, or as soon
  * as the API key that minted it is revoked.
@@ -31,13 +31,21 @@ export interface RunTokenMinter {
 }
 
 /**
- * Mints a token for `runId` of the minter's tenant; 404 when the tenant has no such run, 409 `run_closed` when it is closed.
+ * Mints a token for `runId` of the minter's tenant; 404 when the tenant has no such run, 409 `run_closed` when it
+ * is closed.
  * @example const { token } = await mintRunToken(store, () => new Date(), { tenant: 'acme', keyId: 'key_1' }, 'run_abc')
  */
-export async function mintRunToken(store: Store, now: () => Date, minter: RunTokenMinter, runId: string, ttlSeconds = DEFAULT_RUN_TOKEN_TTL_SECONDS): Promise<MintedRunToken> {
+export async function mintRunToken(
+  store: Store,
+  now: () => Date,
+  minter: RunTokenMinter,
+  runId: string,
+  ttlSeconds = DEFAULT_RUN_TOKEN_TTL_SECONDS,
+): Promise<MintedRunToken> {
   const { tenant } = minter;
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 60 || ttlSeconds > MAX_RUN_TOKEN_TTL_SECONDS) {
-    throw new ServiceError('validation_failed', `ttl_seconds must be an integer in [60, ${MAX_RUN_TOKEN_TTL_SECONDS}]`, { pointer: '/ttl_seconds' });
+    const why = `ttl_seconds must be an integer in [60, ${MAX_RUN_TOKEN_TTL_SECONDS}]`;
+    throw new ServiceError('validation_failed', why, { pointer: '/ttl_seconds' });
   }
   const run = await store.getRun(tenant, runId);
   if (run === undefined) throw new ServiceError('not_found', `run ${runId} not found`);
@@ -45,6 +53,14 @@ export async function mintRunToken(store: Store, now: () => Date, minter: RunTok
   const at = now();
   const token = `${RUN_TOKEN_PREFIX}${newSecret()}`;
   const expiresAt = new Date(at.getTime() + ttlSeconds * 1000).toISOString();
-  await store.insertRunToken({ hash: sha256Hex(token), token_id: newId('rtk'), tenant, run_id: run.id, created_at: at.toISOString(), expires_at: expiresAt, ...(minter.keyId === undefined ? {} : { key_id: minter.keyId }) });
+  await store.insertRunToken({
+    hash: sha256Hex(token),
+    token_id: newId('rtk'),
+    tenant,
+    run_id: run.id,
+    created_at: at.toISOString(),
+    expires_at: expiresAt,
+    ...(minter.keyId === undefined ? {} : { key_id: minter.keyId }),
+  });
   return { token, run_id: run.id, expires_at: expiresAt };
 }

@@ -17,17 +17,35 @@ describe('service settings', () => {
       maxBudgetsPerTenant: 1000,
       maxRunsPerTenant: 100_000,
     });
-    const env = { DPLEDGER_TRUST_PROXY: 'loopback', DPLEDGER_MAX_CONNECTIONS: '50', DPLEDGER_IDEMPOTENCY_RETENTION_DAYS: '30' };
-    expect(resolveSettings({ maxConnections: 10 }, env)).toMatchObject({ trustProxy: 'loopback', maxConnections: 10, idempotencyRetentionDays: 30 });
+    const env = {
+      DPLEDGER_TRUST_PROXY: 'loopback',
+      DPLEDGER_MAX_CONNECTIONS: '50',
+      DPLEDGER_IDEMPOTENCY_RETENTION_DAYS: '30',
+    };
+    const want = { trustProxy: 'loopback', maxConnections: 10, idempotencyRetentionDays: 30 };
+    expect(resolveSettings({ maxConnections: 10 }, env)).toMatchObject(want);
     expect(() => resolveSettings({}, { DPLEDGER_REQUEST_TIMEOUT_S: 'soon' })).toThrow(/DPLEDGER_REQUEST_TIMEOUT_S/);
     expect(() => resolveSettings({}, { DPLEDGER_MAX_RUNS: '0' })).toThrow(/DPLEDGER_MAX_RUNS/);
-    expect(() => resolveSettings({ requestTimeoutSeconds: 5, headersTimeoutSeconds: 10 }, {})).toThrow(/headers timeout/);
+    const slowHeaders = { requestTimeoutSeconds: 5, headersTimeoutSeconds: 10 };
+    expect(() => resolveSettings(slowHeaders, {})).toThrow(/headers timeout/);
+    // a typed StartupError, so `dpledger serve` prints it as one line with exit 2
+    const typed = expect.objectContaining({ name: 'StartupError', code: 'invalid_config' });
+    expect(() => resolveSettings({}, { DPLEDGER_MAX_RUNS: '0' })).toThrow(typed);
   });
 
   it('startAccountant sets the server timeouts and connection cap, and trusts the proxy it is told to', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dpledger-start-'));
     try {
-      const svc = await startAccountant({ port: 0, dataDir: dir, logLevel: 'silent', requestTimeoutSeconds: 30, headersTimeoutSeconds: 10, keepAliveTimeoutSeconds: 5, maxConnections: 7, trustProxy: 1 });
+      const svc = await startAccountant({
+        port: 0,
+        dataDir: dir,
+        logLevel: 'silent',
+        requestTimeoutSeconds: 30,
+        headersTimeoutSeconds: 10,
+        keepAliveTimeoutSeconds: 5,
+        maxConnections: 7,
+        trustProxy: 1,
+      });
       expect(svc.server.requestTimeout).toBe(30_000);
       expect(svc.server.headersTimeout).toBe(10_000);
       expect(svc.server.keepAliveTimeout).toBe(5_000);

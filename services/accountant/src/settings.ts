@@ -5,15 +5,16 @@
 import { DEFAULT_MAX_BUDGETS, DEFAULT_MAX_RUNS } from './app.js';
 import { parseTrustProxy, type TrustProxy } from './http/transport.js';
 import { DEFAULT_IDEMPOTENCY_RETENTION_DAYS } from './maintenance.js';
+import { StartupError } from './errors.js';
 
 export interface ServiceSettings {
   /** express `trust proxy` (DPLEDGER_TRUST_PROXY). */
   trustProxy: TrustProxy;
   /** Most seconds a whole request may take to arrive (DPLEDGER_REQUEST_TIMEOUT_S, default 60). */
   requestTimeoutSeconds: number;
-  /** Most seconds the request headers may take (DPLEDGER_HEADERS_TIMEOUT_S, default 20; at most the request timeout). */
+  /** Most seconds the request headers may take (DPLEDGER_HEADERS_TIMEOUT_S, default 20; at most the request timeout) */
   headersTimeoutSeconds: number;
-  /** Seconds an idle keep-alive connection stays open (DPLEDGER_KEEP_ALIVE_TIMEOUT_S, default 65: above a proxy's 60). */
+  /** Seconds an idle keep-alive connection stays open (DPLEDGER_KEEP_ALIVE_TIMEOUT_S; default 65, over a proxy 60). */
   keepAliveTimeoutSeconds: number;
   /** Most concurrent connections (DPLEDGER_MAX_CONNECTIONS, default 1024); more are dropped at accept. */
   maxConnections: number;
@@ -39,14 +40,23 @@ const ENV: Record<Exclude<keyof ServiceSettings, 'trustProxy'>, [string, number,
  * Resolves every setting; throws naming the variable when one is out of range.
  * @example resolveSettings({ maxConnections: 200 }, process.env).requestTimeoutSeconds // 60
  */
-export function resolveSettings(opts: Partial<ServiceSettings>, env: Record<string, string | undefined>): ServiceSettings {
+export function resolveSettings(
+  opts: Partial<ServiceSettings>,
+  env: Record<string, string | undefined>,
+): ServiceSettings {
   const out = { trustProxy: opts.trustProxy ?? parseTrustProxy(env['DPLEDGER_TRUST_PROXY']) } as ServiceSettings;
-  for (const [key, [name, dflt, min, max]] of Object.entries(ENV) as [keyof typeof ENV, (typeof ENV)[keyof typeof ENV]][]) {
+  type Entry = [keyof typeof ENV, (typeof ENV)[keyof typeof ENV]];
+  for (const [key, [name, dflt, min, max]] of Object.entries(ENV) as Entry[]) {
     const raw = env[name];
     const v = opts[key] ?? (raw === undefined || raw === '' ? dflt : Number(raw));
-    if (!Number.isSafeInteger(v) || v < min || v > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got '${opts[key] ?? raw}'`);
+    if (!Number.isSafeInteger(v) || v < min || v > max) {
+      const got = opts[key] ?? raw;
+      throw new StartupError('invalid_config', `${name} must be an integer from ${min} to ${max}, got '${got}'`);
+    }
     out[key] = v;
   }
-  if (out.headersTimeoutSeconds > out.requestTimeoutSeconds) throw new Error('the headers timeout must not exceed the request timeout');
+  if (out.headersTimeoutSeconds > out.requestTimeoutSeconds) {
+    throw new StartupError('invalid_config', 'the headers timeout must not exceed the request timeout');
+  }
   return out;
 }

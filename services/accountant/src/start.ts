@@ -18,13 +18,14 @@ import { resolveSettings, type ServiceSettings } from './settings.js';
 import { PgStore, openPgStore } from './store/pg-store.js';
 import { openSqliteStore, type SqliteSynchronous } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
+import { StartupError } from './errors.js';
 
 export interface StartOptions extends Partial<ServiceSettings> {
   port?: number;
   host?: string;
   dataDir?: string;
   adminToken?: string;
-  /** postgres://... (default DPLEDGER_DATABASE_URL): PostgreSQL instead of SQLite; needs the admin token from the option or env. */
+  /** postgres://... (default DPLEDGER_DATABASE_URL): PostgreSQL, not SQLite; needs the admin token (option or env). */
   databaseUrl?: string;
   /** PostgreSQL connections per replica (default DPLEDGER_PG_POOL_SIZE, else 10). */
   pgPoolSize?: number;
@@ -69,20 +70,31 @@ export async function startAccountant(opts: StartOptions = {}): Promise<RunningA
   const dataDir = resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
   const envToken = opts.adminToken ?? process.env['DPLEDGER_ADMIN_TOKEN'];
   // Replicas on one database must share the admin token: a token generated into one replica's data dir would not be.
-  if (postgres && (envToken === undefined || envToken === '')) throw new Error('with PostgreSQL (DPLEDGER_DATABASE_URL) the admin token must come from DPLEDGER_ADMIN_TOKEN, shared by every replica');
+  if (postgres && (envToken === undefined || envToken === '')) {
+    const why = 'with PostgreSQL (DPLEDGER_DATABASE_URL) the admin token must come from DPLEDGER_ADMIN_TOKEN';
+    throw new StartupError('invalid_config', `${why}, shared by every replica`);
+  }
   const settings = resolveSettings(opts, process.env);
   if (!postgres) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const admin = postgres ? { token: envToken!, path: undefined } : resolveAdminToken(dataDir, envToken);
   const store = postgres ? await openPgStore({ url: databaseUrl, ...pgOptions(opts) }) : openSqlite(dataDir, opts);
-  const logger = pino({ level: opts.logLevel ?? 'info', base: { service: 'dpledger-accountant' } }, pino.destination(2));
+  const logOptions = { level: opts.logLevel ?? 'info', base: { service: 'dpledger-accountant' } };
+  const logger = pino(logOptions, pino.destination(2));
   const metrics = createMetrics(true);
   if (store instanceof PgStore) registerPoolMetrics(metrics, () => store.poolStats());
   const keys = await KeyRing.open(store, () => new Date(), kek);
-  const config = { adminToken: admin.token, trustProxy: settings.trustProxy, maxBudgetsPerTenant: settings.maxBudgetsPerTenant, maxRunsPerTenant: settings.maxRunsPerTenant };
-  const app = await createApp({ store, keys, config, logger, metrics, ...(opts.trainBundleDir !== undefined ? { trainBundleDir: opts.trainBundleDir } : {}) });
+  const config = {
+    adminToken: admin.token,
+    trustProxy: settings.trustProxy,
+    maxBudgetsPerTenant: settings.maxBudgetsPerTenant,
+    maxRunsPerTenant: settings.maxRunsPerTenant,
+  };
+  const bundle = opts.trainBundleDir !== undefined ? { trainBundleDir: opts.trainBundleDir } : {};
+  const app = await createApp({ store, keys, config, logger, metrics, ...bundle });
   // Another replica may rotate the signing key: re-read the ring at this interval (reading /v1/keys also refreshes).
   const refreshMs = opts.keyRefreshMs ?? envInt('DPLEDGER_KEY_REFRESH_MS') ?? 30_000;
-  const refresher = setInterval(() => keys.refresh().catch((err: unknown) => logger.warn({ err }, 'signing key refresh failed')), refreshMs);
+  const refresh = () => keys.refresh().catch((err: unknown) => logger.warn({ err }, 'signing key refresh failed'));
+  const refresher = setInterval(refresh, refreshMs);
   refresher.unref();
   const server = app.listen(opts.port ?? 8080, opts.host ?? '127.0.0.1');
   // Slow or idle clients cannot hold sockets for ever (node:http defaults: requestTimeout 300 s, no connection cap).
@@ -103,7 +115,8 @@ export async function startAccountant(opts: StartOptions = {}): Promise<RunningA
   void maintenance.runOnce().catch((err: unknown) => logger.error({ err }, 'maintenance failed'));
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  logger.info({ url: `http://${host}:${addr.port}`, store: store.kind, ...(postgres ? {} : { data_dir: dataDir }) }, 'listening');
+  const where = { url: `http://${host}:${addr.port}`, store: store.kind, ...(postgres ? {} : { data_dir: dataDir }) };
+  logger.info(where, 'listening');
   return {
     url: `http://${host}:${addr.port}`,
     server,
@@ -128,7 +141,9 @@ function envInt(name: string): number | undefined {
   const v = process.env[name];
   if (v === undefined || v === '') return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got '${v}'`);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new StartupError('invalid_config', `${name} must be a positive integer, got '${v}'`);
+  }
   return n;
 }
 
@@ -136,11 +151,17 @@ function pgOptions(opts: StartOptions) {
   const migrate = opts.migrate ?? process.env['DPLEDGER_MIGRATE'] !== 'off';
   const poolSize = opts.pgPoolSize ?? envInt('DPLEDGER_PG_POOL_SIZE');
   const statementTimeoutMs = opts.pgStatementTimeoutMs ?? envInt('DPLEDGER_PG_STATEMENT_TIMEOUT_MS');
-  return { migrate, ...(poolSize !== undefined ? { poolSize } : {}), ...(statementTimeoutMs !== undefined ? { statementTimeoutMs } : {}) };
+  return {
+    migrate,
+    ...(poolSize !== undefined ? { poolSize } : {}),
+    ...(statementTimeoutMs !== undefined ? { statementTimeoutMs } : {}),
+  };
 }
 
 function openSqlite(dataDir: string, opts: StartOptions) {
   const sync = opts.sqliteSynchronous ?? process.env['DPLEDGER_SQLITE_SYNCHRONOUS'] ?? 'full';
-  if (sync !== 'full' && sync !== 'normal') throw new Error(`DPLEDGER_SQLITE_SYNCHRONOUS must be 'full' or 'normal', got '${sync}'`);
+  if (sync !== 'full' && sync !== 'normal') {
+    throw new StartupError('invalid_config', `DPLEDGER_SQLITE_SYNCHRONOUS must be 'full' or 'normal', got '${sync}'`);
+  }
   return openSqliteStore(join(dataDir, DATABASE_FILE), { synchronous: sync });
 }

@@ -19,21 +19,32 @@ const MAKERS: Record<AccountantKind, ((relation: NeighboringRelation) => Privacy
  * A factory of fresh accountants of `kind` (default orders / discretisation).
  * @example const make = accountantFactory('rdp'); make().compose(event).getEpsilon(1e-5)
  */
-export function accountantFactory(kind: AccountantKind, neighboringRelation: NeighboringRelation = 'add_or_remove_one'): AccountantFactory {
-  if (!Object.hasOwn(MAKERS, kind)) throw new AccountingError('invalid_argument', `unknown accountant '${String(kind)}' (expected rdp or pld)`);
+export function accountantFactory(
+  kind: AccountantKind,
+  neighboringRelation: NeighboringRelation = 'add_or_remove_one',
+): AccountantFactory {
+  if (!Object.hasOwn(MAKERS, kind)) {
+    throw new AccountingError('invalid_argument', `unknown accountant '${String(kind)}' (expected rdp or pld)`);
+  }
   const make = MAKERS[kind];
-  if (make === undefined) throw new AccountingError('invalid_argument', `the '${kind}' accountant is not available in this build`);
+  if (make === undefined) {
+    throw new AccountingError('invalid_argument', `the '${kind}' accountant is not available in this build`);
+  }
   return () => make(neighboringRelation);
 }
 
 /**
- * `steps` DP-SGD steps: self_composed(poisson_sampled(q, gaussian(sigma)), steps) (DESIGN.md).
+ * `steps` DP-SGD steps: self_composed(poisson_sampled(q, gaussian(sigma)), steps) (docs/design.md "DpEvent").
  * @example dpSgdEvent(0.01, 1.1, 1000)
  */
 export function dpSgdEvent(samplingProbability: number, noiseMultiplier: number, steps: number): DpEvent {
   return {
     kind: 'self_composed',
     count: steps,
-    event: { kind: 'poisson_sampled', sampling_probability: samplingProbability, event: { kind: 'gaussian', noise_multiplier: noiseMultiplier } },
+    event: {
+      kind: 'poisson_sampled',
+      sampling_probability: samplingProbability,
+      event: { kind: 'gaussian', noise_multiplier: noiseMultiplier },
+    },
   };
 }

@@ -96,7 +96,8 @@ function fftPow2(re: Float64Array, im: Float64Array, sign: number): void {
 }
 
 /**
- * One radix-3 step over three radix-2 transforms (length 3P): with F_r the transforms of x_{3j+r} and w = e^{sign 2 pi i/3P},
+ * One radix-3 step over three radix-2 transforms (length 3P): with F_r the transforms of x_{3j+r} and
+ * w = e^{sign 2 pi i/3P},
  * X_{k+sP} = F0_k + w^{k+sP} F1_k + w^{2(k+sP)} F2_k, s = 0, 1, 2 (Cooley & Tukey 1965, mixed radix).
  */
 function fftRadix3(re: Float64Array, im: Float64Array, sign: number): void {
@@ -112,7 +113,8 @@ function fftRadix3(re: Float64Array, im: Float64Array, sign: number): void {
     fftPow2(pr, pi, sign);
     return [pr, pi] as const;
   });
-  const [[f0r, f0i], [f1r, f1i], [f2r, f2i]] = parts as [readonly [Float64Array, Float64Array], readonly [Float64Array, Float64Array], readonly [Float64Array, Float64Array]];
+  type Part = readonly [Float64Array, Float64Array];
+  const [[f0r, f0i], [f1r, f1i], [f2r, f2i]] = parts as [Part, Part, Part];
   const { cos, sin } = twiddles(n);
   const c3 = -0.5; // omega = e^{sign 2 pi i/3} = -1/2 + sign i sqrt(3)/2
   const s3 = sign * 0.8660254037844386;
@@ -148,6 +150,7 @@ export function fft(re: Float64Array, im: Float64Array, inverse: boolean): void 
   const n = re.length;
   const pow2 = (n & (n - 1)) === 0;
   const radix3 = n % 3 === 0 && ((n / 3) & (n / 3 - 1)) === 0;
+  // internal assertion: the PLD code sizes every transform itself (never from user input)
   if (n !== im.length || n === 0 || !(pow2 || radix3)) throw new RangeError(`fft length ${n} is not 2^a or 3 * 2^a`);
   const sign = inverse ? 1 : -1;
   if (pow2) fftPow2(re, im, sign);

@@ -1,50 +1,29 @@
 /** A ledger or an event log as a run-length list of (event, count) segments in the order they happened. */
-import type { DpEvent } from '@dpledger/accounting';
-import { canonicalJson } from '../canonical-json.js';
+import { Ledger, type DpEvent, type EventRun } from '@dpledger/accounting';
 import type { EventRecord } from '../event-log.js';
 import { inSequenceOrder } from '../event-log.js';
 
-export interface Segment {
-  event: DpEvent;
-  count: number;
-}
-
-function append(out: Segment[], keys: string[], event: DpEvent, count: number): void {
-  if (count === 0) return;
-  const key = canonicalJson(event);
-  if (keys.at(-1) === key) out[out.length - 1]!.count += count;
-  else {
-    out.push({ event, count });
-    keys.push(key);
-  }
-}
-
-function pushUnwrapped(out: Segment[], keys: string[], event: DpEvent): void {
-  // A top-level self_composed is `count` invocations of its event, as the ledger's run-length merging writes it.
-  if (event.kind === 'self_composed') append(out, keys, event.event, event.count);
-  else append(out, keys, event, 1);
-}
+/** One run of the ledger: `event` `count` times in a row (@dpledger/accounting's run-length merging). */
+export type Segment = EventRun;
 
 /**
  * Segments of a composed ledger (its top-level events in order) or of one event.
- * @example ledgerSegments({ kind: 'composed', events: [{ kind: 'self_composed', count: 3, event: e }] }) // [{ event: e, count: 3 }]
+ * @example
+ * ledgerSegments({ kind: 'composed', events: [{ kind: 'self_composed', count: 3, event: e }] })
+ * // [{ event: e, count: 3 }]
  */
 export function ledgerSegments(ledger: DpEvent): Segment[] {
-  const out: Segment[] = [];
-  const keys: string[] = [];
-  for (const e of ledger.kind === 'composed' ? ledger.events : [ledger]) pushUnwrapped(out, keys, e);
-  return out;
+  return Ledger.of(ledger).runs();
 }
 
 /**
- * Segments of an event log, in sequence order.
+ * Segments of an event log, in sequence order, merged exactly as the service merges the run's ledger.
  * @example recordSegments(records).reduce((n, s) => n + s.count, 0) // invocations logged
  */
 export function recordSegments(records: readonly EventRecord[]): Segment[] {
-  const out: Segment[] = [];
-  const keys: string[] = [];
-  for (const r of inSequenceOrder(records)) pushUnwrapped(out, keys, r.event);
-  return out;
+  const l = new Ledger();
+  for (const r of inSequenceOrder(records)) l.append(r.event);
+  return l.runs();
 }
 
 /**

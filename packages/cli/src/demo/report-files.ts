@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderReportHtml, renderReportPdf, verifyReport, type DsseEnvelope, type Jwk } from '@dpledger/audit';
 import type { components } from '@dpledger/api';
+import { CliError } from '../cli-error.js';
 
 type EventRecord = components['schemas']['EventRecord'];
 
@@ -24,10 +25,13 @@ export interface ReportFiles {
  * `report.pdf` into `out`.
  * @example const files = await writeReportFiles('./dpledger-out', { envelope, keys, events });
  */
-export async function writeReportFiles(out: string, input: { envelope: DsseEnvelope; keys: Jwk[]; events: EventRecord[] }): Promise<ReportFiles> {
+export async function writeReportFiles(
+  out: string,
+  input: { envelope: DsseEnvelope; keys: Jwk[]; events: EventRecord[] },
+): Promise<ReportFiles> {
   const verified = verifyReport(input.envelope, input.keys);
   const key = input.keys.find((k) => k.kid === verified.keyid);
-  if (key === undefined) throw new Error(`the service listed no key ${verified.keyid}`);
+  if (key === undefined) throw new CliError(`the service listed no key ${verified.keyid}`, 1);
   await mkdir(out, { recursive: true });
   const files = {
     reportJson: join(out, 'report.json'),

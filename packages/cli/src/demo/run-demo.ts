@@ -5,13 +5,25 @@
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { calibrateNoiseMultiplier, deltaTooLarge, stepsForEpochs } from '@dpledger/accounting';
-import { DPTrainer, SEEDED_RUN_CAVEAT, accuracy, buildModel, loadIdx, saveModelFiles, toTensors, useBackend } from '@dpledger/trainer';
+import {
+  DPTrainer,
+  SEEDED_RUN_CAVEAT,
+  accuracy,
+  buildModel,
+  loadIdx,
+  saveModelFiles,
+  toTensors,
+  useBackend,
+} from '@dpledger/trainer';
 import { CliError } from '../cli-error.js';
 import { openAccountant } from './accountant-session.js';
 import { chooseDataset } from './dataset.js';
 import type { DemoOptions } from './options.js';
 import { ProgressBar } from './progress.js';
 import { writeReportFiles } from './report-files.js';
+
+/** The dataset named in the run's metadata when the demo trains on the shipped sample. */
+const SAMPLE_DATASET = 'Fashion-MNIST sample shipped with @dpledger/trainer';
 
 /** What the demo did, for the summary. */
 export interface DemoResult {
@@ -64,19 +76,49 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<DemoResult
   if (tooLarge !== null) throw new CliError(`--delta: ${tooLarge}`);
   const batch = Math.min(opts.batchSize, n);
   const q = batch / n;
-  const steps = opts.steps ?? stepsForEpochs(opts.epochs ?? 1, { sampler: 'poisson', datasetSize: n, expectedBatchSize: batch }); // the trainer's epoch
+  // the trainer's epoch
+  const sampling = { sampler: 'poisson' as const, datasetSize: n, expectedBatchSize: batch };
+  const steps = opts.steps ?? stepsForEpochs(opts.epochs ?? 1, sampling);
   const noiseRng = opts.seed === undefined ? 'secure' : 'seeded';
   const caveat = opts.seed === undefined ? null : SEEDED_RUN_CAVEAT;
   const note = caveat === null ? '' : ` (${caveat})`;
-  const { noiseMultiplier } = calibrateNoiseMultiplier({ targetEpsilon: opts.targetEpsilon, targetDelta: opts.delta, samplingProbability: q, steps, accountant: 'rdp' });
-  say(`training: ${n} images, expected batch ${batch} (q = ${q.toPrecision(3)}), ${steps} steps, sigma ${noiseMultiplier.toFixed(3)} calibrated to epsilon ${opts.targetEpsilon}${note} at delta ${opts.delta.toExponential()}, backend ${backend}`);
+  const { noiseMultiplier } = calibrateNoiseMultiplier({
+    targetEpsilon: opts.targetEpsilon,
+    targetDelta: opts.delta,
+    samplingProbability: q,
+    steps,
+    accountant: 'rdp',
+  });
+  const plan = `${steps} steps, sigma ${noiseMultiplier.toFixed(3)} calibrated to epsilon ${opts.targetEpsilon}${note}`;
+  say(
+    `training: ${n} images, expected batch ${batch} (q = ${q.toPrecision(3)}), ${plan} ` +
+      `at delta ${opts.delta.toExponential()}, backend ${backend}`,
+  );
 
   const session = await openAccountant(opts);
   try {
     say(`accountant: ${session.label}`);
     const { client } = session;
-    const budget = await client.createBudget({ name: 'Fashion-MNIST (dpledger demo)', epsilon: opts.targetEpsilon, delta: opts.delta, accountant: 'rdp', neighboring_relation: 'add_or_remove_one' });
-    const metadata = { model: 'tanh-cnn (Papernot et al. 2020)', optimizer: 'momentum', learning_rate: opts.learningRate, momentum: 0.9, clip_norm: opts.clipNorm, noise_multiplier: noiseMultiplier, expected_batch_size: batch, steps, train_images: n, dataset: data.source === 'sample' ? 'Fashion-MNIST sample shipped with @dpledger/trainer' : `Fashion-MNIST from ${data.dir}`, backend };
+    const budget = await client.createBudget({
+      name: 'Fashion-MNIST (dpledger demo)',
+      epsilon: opts.targetEpsilon,
+      delta: opts.delta,
+      accountant: 'rdp',
+      neighboring_relation: 'add_or_remove_one',
+    });
+    const metadata = {
+      model: 'tanh-cnn (Papernot et al. 2020)',
+      optimizer: 'momentum',
+      learning_rate: opts.learningRate,
+      momentum: 0.9,
+      clip_norm: opts.clipNorm,
+      noise_multiplier: noiseMultiplier,
+      expected_batch_size: batch,
+      steps,
+      train_images: n,
+      dataset: data.source === 'sample' ? SAMPLE_DATASET : `Fashion-MNIST from ${data.dir}`,
+      backend,
+    };
     const run = await client.createRun({
       budget_id: budget.id,
       name: `demo ${new Date().toISOString()}`,
@@ -99,7 +141,9 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<DemoResult
       privateLoss: true, // the progress bar shows it, labelled private
       ...(opts.canaries > 0 ? { audit: { canaries: opts.canaries, kind: 'gradient' as const } } : {}),
     });
-    if (trainer.noiseRng !== run.noise_rng) throw new Error(`the trainer's noise RNG is ${trainer.noiseRng}, the run says ${run.noise_rng}`);
+    if (trainer.noiseRng !== run.noise_rng) {
+      throw new CliError(`the trainer's noise RNG is ${trainer.noiseRng}, the run says ${run.noise_rng}`, 1);
+    }
 
     const bar = new ProgressBar(io.err);
     const t0 = Date.now();
@@ -109,7 +153,15 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<DemoResult
         steps,
         callbacks: {
           onStep: (s) => {
-            bar.update({ step: s.step + 1, totalSteps: steps, epsilonSpent: trainer.epsilon(opts.delta), epsilonBudget: opts.targetEpsilon, privateLoss: s.private.loss, elapsedMs: Date.now() - t0, epsilonNote: caveat ?? undefined });
+            bar.update({
+              step: s.step + 1,
+              totalSteps: steps,
+              epsilonSpent: trainer.epsilon(opts.delta),
+              epsilonBudget: opts.targetEpsilon,
+              privateLoss: s.private.loss,
+              elapsedMs: Date.now() - t0,
+              epsilonNote: caveat ?? undefined,
+            });
           },
         },
       });
@@ -120,14 +172,17 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<DemoResult
     }
     const stepsTaken = trainer.stepCount;
     const stoppedByBudget = stepsTaken < steps;
-    if (stoppedByBudget) say(`the accountant refused step ${stepsTaken + 1}: training stopped at the last allowed step`);
+    if (stoppedByBudget) {
+      say(`the accountant refused step ${stepsTaken + 1}: training stopped at the last allowed step`);
+    }
 
     const testSet = toTensors(test, { layout: 'image' });
     const testAcc = await accuracy(model, testSet.xs, testSet.ys);
     tf.dispose([testSet.xs, testSet.ys]);
     const modelDir = resolve(out, 'model');
     const saved = await saveModelFiles(model, modelDir);
-    await client.closeRun(run.id, { model_digest: { sha256: saved.sha256 }, dataset_digest: { sha256: train.manifest.sha256 } });
+    const digests = { model_digest: { sha256: saved.sha256 }, dataset_digest: { sha256: train.manifest.sha256 } };
+    await client.closeRun(run.id, digests);
     const envelope = await client.getReport(run.id);
     const keys = await client.listKeys();
     const events = await client.listEvents(run.id);
@@ -155,9 +210,25 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<DemoResult
       epsilonRdp: eps.rdp.epsilon,
       rdpOrder: eps.rdp.order,
       epsilonPld: eps.pld === null ? null : eps.pld.epsilon,
-      audit: signedAudit === undefined ? null : { epsilonLower: signedAudit.epsilon_lower, canaries: signedAudit.canaries, correct: signedAudit.correct, guesses: signedAudit.guesses, passed: signedAudit.epsilon_lower <= charged },
+      audit:
+        signedAudit === undefined
+          ? null
+          : {
+              epsilonLower: signedAudit.epsilon_lower,
+              canaries: signedAudit.canaries,
+              correct: signedAudit.correct,
+              guesses: signedAudit.guesses,
+              passed: signedAudit.epsilon_lower <= charged,
+            },
       keyid: files.keyid,
-      files: { reportJson: files.reportJson, jwk: files.jwk, events: files.events, html: files.html, pdf: files.pdf, model: modelDir },
+      files: {
+        reportJson: files.reportJson,
+        jwk: files.jwk,
+        events: files.events,
+        html: files.html,
+        pdf: files.pdf,
+        model: modelDir,
+      },
       wallSeconds: (Date.now() - started) / 1000,
     };
   } finally {

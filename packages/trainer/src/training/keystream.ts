@@ -18,8 +18,11 @@ export class Keystream {
   private readonly block = new Uint32Array(16);
 
   constructor(key: Uint8Array, readonly stream: number) {
+    // internal assertions: keys, stream ids and positions come from the trainer's seed derivation, never from a user
     if (key.length !== 32) throw new RangeError('a ChaCha20 key has 32 bytes');
-    if (!(Number.isInteger(stream) && stream >= 0 && stream < TWO_POW_32)) throw new RangeError('a stream id is a 32-bit unsigned integer');
+    if (!(Number.isInteger(stream) && stream >= 0 && stream < TWO_POW_32)) {
+      throw new RangeError('a stream id is a 32-bit unsigned integer');
+    }
     this.key = keyWords(key);
   }
 
@@ -33,11 +36,13 @@ export class Keystream {
       const block = (pos - off) / 16;
       const whole = Math.floor((out.length - i) / 16);
       if (off === 0 && whole > 0) {
-        chacha20Blocks(this.key, block % TWO_POW_32, Math.floor(block / TWO_POW_32), this.stream, 0, out, i, whole); // straight into out
+        // straight into out
+        chacha20Blocks(this.key, block % TWO_POW_32, Math.floor(block / TWO_POW_32), this.stream, 0, out, i, whole);
         i += 16 * whole;
         pos += 16 * whole;
       } else {
-        chacha20Blocks(this.key, block % TWO_POW_32, Math.floor(block / TWO_POW_32), this.stream, 0, this.block, 0, 1); // a partial block
+        // a partial block
+        chacha20Blocks(this.key, block % TWO_POW_32, Math.floor(block / TWO_POW_32), this.stream, 0, this.block, 0, 1);
         const take = Math.min(16 - off, out.length - i);
         out.set(this.block.subarray(off, off + take), i);
         i += take;

@@ -1,4 +1,4 @@
-/** The one neighbouring relation a trainer prices its steps under (DESIGN.md: every event is priced under the relation of the ledger it enters). */
+/** The one neighbouring relation a trainer prices its steps under (docs/design.md "Neighbouring relation"). */
 import type { NeighboringRelation, PrivacyAccountant } from '@dpledger/accounting';
 import type { SamplerKind } from './batch-sampler.js';
 import { fail } from './fail.js';
@@ -18,12 +18,19 @@ export function runRelation(
   if (custom) declared.push(['the custom accountant', custom.neighboringRelation]);
   if (remote?.neighboringRelation !== undefined) declared.push(['the remote run', remote.neighboringRelation]);
   for (const [who, r] of declared.slice(1)) {
-    if (r !== 'add_or_remove_one' && r !== 'replace_one') fail('invalid_argument', `${who} must expose neighboringRelation 'add_or_remove_one' or 'replace_one', got ${String(r)}`);
+    if (r !== 'add_or_remove_one' && r !== 'replace_one') {
+      const want = "neighboringRelation 'add_or_remove_one' or 'replace_one'";
+      fail('invalid_argument', `${who} must expose ${want}, got ${String(r)}`);
+    }
   }
   const given = declared.filter(([, r]) => r !== undefined);
   const first = given[0];
   for (const [who, r] of given) {
-    if (r !== first![1]) fail('invalid_argument', `${first![0]} is ${String(first![1])} but ${who} is ${String(r)}: every step must be priced under the relation of the ledger it enters`);
+    if (r !== first![1]) {
+      const clash = `${first![0]} is ${String(first![1])} but ${who} is ${String(r)}`;
+      fail('invalid_argument', `${clash}: every step must be priced under the relation of the ledger it enters`);
+    }
   }
-  return (first?.[1] as NeighboringRelation | undefined) ?? (o.sampler === 'shuffle' ? 'replace_one' : 'add_or_remove_one');
+  const agreed = first?.[1] as NeighboringRelation | undefined;
+  return agreed ?? (o.sampler === 'shuffle' ? 'replace_one' : 'add_or_remove_one');
 }

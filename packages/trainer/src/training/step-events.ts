@@ -1,5 +1,5 @@
 /**
- * The DpEvent one training step logs, chosen by what the step actually did (DESIGN.md "Honest sampling and noise")
+ * The DpEvent one training step logs, chosen by what the step actually did (docs/design.md "Honest sampling and noise")
  * and priced under the neighbouring relation of the ledger it enters.
  */
 import type { DpEvent, NeighboringRelation } from '@dpledger/accounting';
@@ -28,15 +28,27 @@ export type StepMechanism =
  *   add_or_remove_one the argument fails (floor(n/b) can differ between neighbours and the epochs misalign; Chua
  *   et al. 2024, "How private are DP-SGD implementations?"), so that pairing is refused.
  * - discrete Gaussian: zcdp(rho) tagged with the relation rho was sized for, never amplified here.
- * @example stepEvent('poisson', 0.01, { noise: 'gaussian', noiseMultiplier: 1.1 }) // poisson_sampled(0.01, gaussian(1.1))
+ * @example
+ * stepEvent('poisson', 0.01, { noise: 'gaussian', noiseMultiplier: 1.1 }) // poisson_sampled(0.01, gaussian(1.1))
  */
-export function stepEvent(origin: BatchOrigin, samplingProbability: number, mech: StepMechanism, relation: NeighboringRelation = 'add_or_remove_one'): DpEvent {
+export function stepEvent(
+  origin: BatchOrigin,
+  samplingProbability: number,
+  mech: StepMechanism,
+  relation: NeighboringRelation = 'add_or_remove_one',
+): DpEvent {
   if (origin === 'shuffle' && relation !== 'replace_one') {
-    fail('invalid_argument', "shuffle batching is accounted under the replace_one relation only (the add_or_remove_one bound fails when the epochs of neighbouring datasets misalign): use neighboringRelation 'replace_one' (and a replace_one accountant or budget), or the Poisson sampler");
+    fail(
+      'invalid_argument',
+      'shuffle batching is accounted under the replace_one relation only (the add_or_remove_one bound fails when ' +
+        "the epochs of neighbouring datasets misalign): use neighboringRelation 'replace_one' (and a replace_one " +
+        'accountant or budget), or the Poisson sampler',
+    );
   }
   if (mech.noise === 'discrete_gaussian') return { kind: 'zcdp', rho: mech.rho, xi: 0, neighboring_relation: relation };
   if (origin === 'poisson' && relation === 'add_or_remove_one') {
-    return { kind: 'poisson_sampled', sampling_probability: samplingProbability, event: { kind: 'gaussian', noise_multiplier: mech.noiseMultiplier } };
+    const gaussian = { kind: 'gaussian', noise_multiplier: mech.noiseMultiplier } as const;
+    return { kind: 'poisson_sampled', sampling_probability: samplingProbability, event: gaussian };
   }
   const sensitivityInC = relation === 'replace_one' ? 2 : 1; // replace-one moves a sum of norm-C terms by 2C
   return { kind: 'gaussian', noise_multiplier: mech.noiseMultiplier / sensitivityInC, neighboring_relation: relation };

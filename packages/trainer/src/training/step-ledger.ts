@@ -13,21 +13,31 @@
  * costs ~0.1 s per call, which per step would rival the step itself.
  */
 import type { DpEvent, NeighboringRelation, PrivacyAccountant } from '@dpledger/accounting';
-import { stableKey } from '@dpledger/accounting';
+import { Ledger, stableKey } from '@dpledger/accounting';
 import { fail } from './fail.js';
 import { SerialQueue } from './serial-queue.js';
 
 /** The part of the @dpledger/client the trainer needs (structural, so any conforming client works). */
 export interface ReservationClient {
-  reserve(runId: string, body: { steps: number; event: DpEvent; ttl_seconds?: number }): Promise<{ id: string; steps: number; expires_at: string }>;
+  reserve(
+    runId: string,
+    body: { steps: number; event: DpEvent; ttl_seconds?: number },
+  ): Promise<{ id: string; steps: number; expires_at: string }>;
   /** Answers `logged_steps` (the reservation's steps in the service's ledger) when the service reports it. */
   commit(reservationId: string, used: number, o?: { idempotencyKey?: string }): Promise<unknown>;
   /** Resume only: the run's record count and run-length merged ledger. */
   getRun?(runId: string): Promise<{ status: string; event_count: number; ledger?: DpEvent }>;
   /** Resume only: appends the checkpoint's steps the run is missing (refused unless the run has `firstSequence`). */
-  appendEvents?(runId: string, events: DpEvent[], o?: { idempotencyKey?: string; firstSequence?: number }): Promise<unknown>;
+  appendEvents?(
+    runId: string,
+    events: DpEvent[],
+    o?: { idempotencyKey?: string; firstSequence?: number },
+  ): Promise<unknown>;
   /** Takes the one-run audit of the run (optional: @dpledger/client has it). */
-  submitAudit?(runId: string, body: { canary_kind: 'gradient' | 'input'; scores: number[]; included: boolean[] }): Promise<unknown>;
+  submitAudit?(
+    runId: string,
+    body: { canary_kind: 'gradient' | 'input'; scores: number[]; included: boolean[] },
+  ): Promise<unknown>;
 }
 
 /** A remote run to account against. */
@@ -82,22 +92,9 @@ interface Reservation {
   closing: boolean;
 }
 
-/** A ledger as runs of one step event: composed([e1, self_composed(e2, n)]) -> [(e1, 1), (e2, n)]. */
+/** A ledger as runs of one step event (Ledger.of): composed([e1, self_composed(e2, n)]) -> [(e1, 1), (e2, n)]. */
 function stepRuns(ledger: DpEvent | undefined): { event: DpEvent; key: string; count: number }[] {
-  const entries = ledger === undefined ? [] : ledger.kind === 'composed' ? ledger.events : [ledger];
-  const out: { event: DpEvent; key: string; count: number }[] = [];
-  for (let e of entries) {
-    let count = 1;
-    while (e.kind === 'self_composed') {
-      count *= e.count;
-      e = e.event;
-    }
-    const key = stableKey(e);
-    const last = out[out.length - 1];
-    if (last && last.key === key) last.count += count;
-    else if (count > 0) out.push({ event: e, key, count });
-  }
-  return out;
+  return Ledger.of(ledger).runs().map((r) => ({ ...r, key: stableKey(r.event) }));
 }
 
 /** `logged_steps` of a commit answer, when it carries one. */
@@ -176,7 +173,8 @@ export class StepLedger {
     if (this.remote) {
       if (this.exhausted) return false;
       const c = this.current;
-      if (c && (c.closing || c.eventKey !== key || c.used >= c.steps || this.now() >= c.renewAt)) await this.commitCurrent();
+      const done = c !== null && (c.closing || c.eventKey !== key || c.used >= c.steps || this.now() >= c.renewAt);
+      if (done) await this.commitCurrent();
       if (!this.current) {
         this.current = await this.reserve(event, key);
         if (!this.current) {
@@ -199,7 +197,8 @@ export class StepLedger {
         const r = await remote.client.reserve(remote.runId, { steps, event, ttl_seconds: ttl });
         // The earlier of our own clock's bound and the service's expires_at (either clock may run ahead).
         const expires = Math.min(sentAt + ttl * 1000, Date.parse(r.expires_at) || Infinity);
-        return { id: r.id, steps: Math.min(steps, r.steps), used: 0, event, eventKey, renewAt: expires - renewMarginMs(ttl), closing: false };
+        const renewAt = expires - renewMarginMs(ttl);
+        return { id: r.id, steps: Math.min(steps, r.steps), used: 0, event, eventKey, renewAt, closing: false };
       } catch (err) {
         if (!isBudgetRefusal(err)) throw err;
       }
@@ -247,16 +246,26 @@ export class StepLedger {
   private async syncRemoteNow(ledger: DpEvent): Promise<void> {
     if (!this.remote) return;
     const { client, runId } = this.remote;
-    if (!client.getRun || !client.appendEvents) fail('invalid_argument', 'resuming into a remote run needs a client with getRun and appendEvents (@dpledger/client has both)');
+    if (!client.getRun || !client.appendEvents) {
+      const msg = 'resuming into a remote run needs a client with getRun and appendEvents';
+      fail('invalid_argument', `${msg} (@dpledger/client has both)`);
+    }
     const run = await client.getRun(runId);
     if (run.status !== 'open') fail('ledger_mismatch', `run ${runId} is ${run.status}: resume into an open run`);
     const mine = stepRuns(ledger);
     const theirs = stepRuns(run.ledger);
     const count = (rs: { count: number }[]) => rs.reduce((n, r) => n + r.count, 0);
     const need = count(mine);
-    if (count(theirs) !== run.event_count) fail('ledger_mismatch', `run ${runId} has ${run.event_count} records that are not one step each: it cannot continue this checkpoint`);
+    if (count(theirs) !== run.event_count) {
+      const what = `run ${runId} has ${run.event_count} records that are not one step each`;
+      fail('ledger_mismatch', `${what}: it cannot continue this checkpoint`);
+    }
     if (run.event_count > need) {
-      fail('ledger_mismatch', `run ${runId} already has ${run.event_count} steps but the checkpoint has ${need}: the checkpoint is older than the run (or was resumed before); resuming would fork its ledger`);
+      fail(
+        'ledger_mismatch',
+        `run ${runId} already has ${run.event_count} steps but the checkpoint has ${need}: the checkpoint is older ` +
+          'than the run (or was resumed before); resuming would fork its ledger',
+      );
     }
     // Walk the run's steps along the checkpoint's; what is left of the checkpoint is missing from the run.
     const missing = mine.map((r) => ({ ...r }));
@@ -264,7 +273,11 @@ export class StepLedger {
       let left = t.count;
       while (left > 0) {
         const m = missing[0]!;
-        if (m.key !== t.key) fail('ledger_mismatch', `run ${runId}'s ledger is not a prefix of the checkpoint's: they differ at step ${need - count(missing)}`);
+        if (m.key !== t.key) {
+          const at = need - count(missing);
+          const why = `run ${runId}'s ledger is not a prefix of the checkpoint's`;
+          fail('ledger_mismatch', `${why}: they differ at step ${at}`);
+        }
         const n = Math.min(left, m.count);
         m.count -= n;
         left -= n;
@@ -276,9 +289,13 @@ export class StepLedger {
       for (let done = 0; done < m.count; ) {
         const n = Math.min(BACKFILL_CHUNK, m.count - done);
         try {
-          await client.appendEvents(runId, Array.from({ length: n }, () => m.event), { firstSequence: seq, idempotencyKey: `${runId}:backfill:${seq}:${n}` });
+          const events = Array.from({ length: n }, () => m.event);
+          const idempotencyKey = `${runId}:backfill:${seq}:${n}`;
+          await client.appendEvents(runId, events, { firstSequence: seq, idempotencyKey });
         } catch (err) {
-          fail('ledger_mismatch', `run ${runId} refused the checkpoint's steps ${seq}..${seq + n - 1} (${String((err as Error).message ?? err)}): resume refused`, err);
+          const why = String((err as Error).message ?? err);
+          const steps = `${seq}..${seq + n - 1}`;
+          fail('ledger_mismatch', `run ${runId} refused the checkpoint's steps ${steps} (${why}): resume refused`, err);
         }
         seq += n;
         done += n;

@@ -12,6 +12,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { DpEvent, NeighboringRelation } from '@dpledger/accounting';
 import { RdpMeter } from '../ledger/rdp-meter.js';
+import { recordPages, type RecordReader } from '../store/record-pages.js';
 import type { CurvePoint } from './svg-curve.js';
 
 /** Records read per page while catching up. */
@@ -27,7 +28,7 @@ interface CurveState {
 }
 
 /** Reads a run's records with sequence > `after`, oldest first, at most `limit`. */
-export type RecordPager = (after: number, limit: number) => Promise<readonly { sequence: number; event: DpEvent }[]>;
+export type RecordPager = RecordReader<{ sequence: number; event: DpEvent }>;
 
 export class CurveCache {
   private readonly states = new Map<string, CurveState>();
@@ -38,22 +39,30 @@ export class CurveCache {
 
   /**
    * The curve of a run of `eventCount` records, catching up from where the last view of `key` stopped.
-   * @example await curves.curve(`${tenant}/${run.id}`, { delta: 1e-5, neighboringRelation: 'add_or_remove_one' }, run.event_count, pager)
+   * @example
+   * const opts = { delta: 1e-5, neighboringRelation: 'add_or_remove_one' };
+   * await curves.curve(`${tenant}/${run.id}`, opts, run.event_count, pager)
    */
-  async curve(key: string, opts: { delta: number; neighboringRelation: NeighboringRelation }, eventCount: number, read: RecordPager): Promise<CurvePoint[]> {
+  async curve(
+    key: string,
+    opts: { delta: number; neighboringRelation: NeighboringRelation },
+    eventCount: number,
+    read: RecordPager,
+  ): Promise<CurvePoint[]> {
     const k = `${key}\u0000${opts.neighboringRelation}\u0000${opts.delta}`;
     let meter = this.meters.get(opts.neighboringRelation);
-    if (meter === undefined) this.meters.set(opts.neighboringRelation, (meter = new RdpMeter(opts.neighboringRelation)));
+    if (meter === undefined) {
+      meter = new RdpMeter(opts.neighboringRelation);
+      this.meters.set(opts.neighboringRelation, meter);
+    }
     let st = this.states.get(k);
     this.states.delete(k);
     if (st === undefined || st.count > eventCount) st = { count: 0, rdp: meter.zero(), stride: 1, samples: [] };
     this.states.set(k, st);
     if (this.states.size > this.limit) this.states.delete(this.states.keys().next().value as string);
-    while (st.count < eventCount) {
-      const page = await read(st.count - 1, Math.min(PAGE, eventCount - st.count));
-      if (page.length === 0 || page[0]!.sequence !== st.count) break;
+    pages: for await (const page of recordPages(read, { after: st.count - 1, limit: PAGE, end: eventCount })) {
       for (const r of page) {
-        if (r.sequence !== st.count) break;
+        if (r.sequence !== st.count) break pages; // a gap in the log: the curve stops at what is known
         const c = meter.cost(r.event);
         for (let i = 0; i < st.rdp.length; i++) st.rdp[i]! += c[i]!;
         st.count++;
@@ -62,7 +71,8 @@ export class CurveCache {
       await yieldToLoop(); // one page at a time: other requests run between pages
     }
     const last = st.samples[st.samples.length - 1];
-    const end = last === undefined || last.step !== st.count ? [{ step: st.count, epsilon: meter.epsilon(st.rdp, opts.delta).epsilon }] : [];
+    const final = { step: st.count, epsilon: meter.epsilon(st.rdp, opts.delta).epsilon };
+    const end = last === undefined || last.step !== st.count ? [final] : [];
     return [{ step: 0, epsilon: 0 }, ...st.samples, ...(st.count === 0 ? [] : end)];
   }
 

@@ -3,6 +3,7 @@ import { sha256Hex } from '../ids.js';
 import { budgetView, runView } from '../http/views.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { liveBudget, liveRun, type LiveDeps } from '../ledger/live-figures.js';
+import { allRecords } from '../store/record-pages.js';
 import type { BudgetRow, RunRow, Store } from '../store/store.js';
 import type { DashboardEnvelope, DashboardEventRecord, DashboardSource } from './source.js';
 
@@ -31,16 +32,12 @@ export function storeSource(store: Store, keys: KeyRing, live?: Omit<LiveDeps, '
     },
     listEvents: async (tenant, runId) => {
       if ((await store.getRun(tenant, runId)) === undefined) return [];
-      const all: DashboardEventRecord[] = [];
-      for (let after = -1; ; ) {
-        const page = await store.listEvents(runId, after, PAGE);
-        all.push(...page);
-        if (page.length < PAGE) return all;
-        after = page[page.length - 1]!.sequence;
-      }
+      return allRecords<DashboardEventRecord>((after, limit) => store.listEvents(runId, after, limit), { limit: PAGE });
     },
-    listEventsAfter: async (tenant, runId, after, limit) => ((await store.getRun(tenant, runId)) === undefined ? [] : store.listEvents(runId, after, limit)),
-    getReport: async (tenant, runId) => (await store.getReport(tenant, runId))?.envelope as DashboardEnvelope | undefined,
+    listEventsAfter: async (tenant, runId, after, limit) =>
+      (await store.getRun(tenant, runId)) === undefined ? [] : store.listEvents(runId, after, limit),
+    getReport: async (tenant, runId) =>
+      (await store.getReport(tenant, runId))?.envelope as DashboardEnvelope | undefined,
     listKeys: async () => {
       await keys.refresh();
       return keys.jwks();

@@ -12,7 +12,7 @@ export type Principal =
   | { kind: 'admin' }
   /** A tenant API key; `key_id` names it, so what it mints (run tokens) dies with it. */
   | { kind: 'tenant'; tenant: string; key_id: string }
-  /** A run-scoped token (DESIGN.md "Tokens"): reserve, commit, audit and close `run_id` of `tenant`, nothing else. */
+  /** A run-scoped token (docs/design.md "Tokens"): reserve, commit, audit and close `run_id` of `tenant`, no more. */
   | { kind: 'run'; tenant: string; run_id: string }
   | { kind: 'anonymous' }
   | { kind: 'invalid' };
@@ -31,8 +31,8 @@ function sameSecret(a: string, b: string): boolean {
 /**
  * Sets `res.locals.principal` (and `res.locals.tenant` for a tenant key). A tenant key is looked up in the store
  * on every request and never cached, so a revoked key stops working at once on every replica. A run token is
- * looked up the same way and is `invalid` from its `expires_at` on, or from the revocation of the key that minted it; it never sets `res.locals.tenant` (only the
- * run guard does, for its own run's routes).
+ * looked up the same way and is `invalid` from its `expires_at` on, or from the revocation of the key that minted
+ * it; it never sets `res.locals.tenant` (only the run guard does, for its own run's routes).
  * @example app.use('/v1', authenticate(store, adminToken, () => new Date()))
  */
 export function authenticate(store: Store, adminToken: string, now: () => Date = () => new Date()) {
@@ -48,7 +48,8 @@ export function authenticate(store: Store, adminToken: string, now: () => Date =
       if (key !== undefined) principal = { kind: 'tenant', tenant: key.tenant, key_id: key.key_id };
       else {
         const scoped = await store.runTokenForHash(hash);
-        principal = scoped !== undefined && Date.parse(scoped.expires_at) > now().getTime() ? { kind: 'run', tenant: scoped.tenant, run_id: scoped.run_id } : { kind: 'invalid' };
+        const live = scoped !== undefined && Date.parse(scoped.expires_at) > now().getTime();
+        principal = live ? { kind: 'run', tenant: scoped.tenant, run_id: scoped.run_id } : { kind: 'invalid' };
       }
     }
     res.locals['principal'] = principal;

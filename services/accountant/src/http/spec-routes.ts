@@ -14,16 +14,21 @@ export interface SpecOperation {
 type Security = Record<string, unknown>[] | undefined;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
 
-/** Access of an operation from its `security` (or the document's): none, the admin token, a tenant key, or a tenant key or run token. */
+/**
+ * Access of an operation from its `security` (or the document's): none, the admin token, a tenant key, or a tenant
+ * key or run token.
+ */
 function accessFrom(security: Security): Access {
   if (security === undefined || security.length === 0) return 'public';
   const schemes = security.flatMap((s) => Object.keys(s));
   if (schemes.length === 0) return 'public';
   if (schemes.every((s) => s === 'adminToken')) return 'admin';
   if (schemes.every((s) => s === 'apiKey')) return 'tenant';
-  // a tenant key or a run-scoped token of the route's run (DESIGN.md "Tokens")
+  // a tenant key or a run-scoped token of the route's run (docs/design.md "Tokens")
   if (schemes.length === 2 && schemes.includes('apiKey') && schemes.includes('runToken')) return 'run';
-  throw new Error(`openapi.yaml: security ${JSON.stringify(security)} mixes schemes; a route has exactly one kind of caller`);
+  // internal assertion on the checked-in spec (fails at boot and in tests, never on a request)
+  const schemesText = JSON.stringify(security);
+  throw new Error(`openapi.yaml: security ${schemesText} mixes schemes; a route has exactly one kind of caller`);
 }
 
 /**
@@ -34,13 +39,18 @@ export function specOperations(apiSpec: Record<string, unknown>): SpecOperation[
   const root = apiSpec['security'] as Security;
   const paths = (apiSpec['paths'] ?? {}) as Record<string, Record<string, { security?: Security }>>;
   return Object.entries(paths).flatMap(([path, item]) =>
-    METHODS.filter((m) => item[m] !== undefined).map((method) => ({ path, method, access: accessFrom(item[method]!.security ?? root) })),
+    METHODS.filter((m) => item[m] !== undefined).map((method) => ({
+      path,
+      method,
+      access: accessFrom(item[method]!.security ?? root),
+    })),
   );
 }
 
 /** A case-sensitive, exact matcher of a spec path template ('{x}' is one non-empty segment). */
 function matcher(template: string): RegExp {
-  const src = template.split(/(\{[^}]+\})/).map((part) => (part.startsWith('{') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  const literal = (part: string) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const src = template.split(/(\{[^}]+\})/).map((part) => (part.startsWith('{') ? '[^/]+' : literal(part)));
   return new RegExp(`^${src.join('')}$`);
 }
 
@@ -81,15 +91,21 @@ interface RouteLayer {
  * @example checkRoutes(v1, specOperations(spec), '/v1/')
  */
 export function checkRoutes(router: Router, operations: readonly SpecOperation[], prefix: string): void {
-  const wanted = new Map(operations.filter((o) => o.path.startsWith(prefix)).map((o) => [`${o.method} ${o.path}`, o.access]));
+  const mine = operations.filter((o) => o.path.startsWith(prefix));
+  const wanted = new Map(mine.map((o) => [`${o.method} ${o.path}`, o.access]));
   for (const layer of (router as unknown as { stack: RouteLayer[] }).stack) {
-    if (layer.route === undefined) throw new Error(`a middleware is mounted on the ${prefix} router; put it in the route guards`);
+    // internal assertions: the route table matches the checked-in spec (fails at boot and in tests, never on a request)
+    if (layer.route === undefined) {
+      throw new Error(`a middleware is mounted on the ${prefix} router; put it in the route guards`);
+    }
     const path = toTemplate(layer.route.path);
     const access = accessOf(layer.route.stack[0]?.handle);
     for (const method of Object.keys(layer.route.methods).filter((m) => layer.route!.methods[m])) {
       const key = `${method} ${path}`;
       if (!wanted.has(key)) throw new Error(`route ${key} is not in openapi.yaml`);
-      if (access !== wanted.get(key)) throw new Error(`route ${key} is guarded as ${access ?? 'nothing'}; openapi.yaml says ${wanted.get(key)}`);
+      if (access !== wanted.get(key)) {
+        throw new Error(`route ${key} is guarded as ${access ?? 'nothing'}; openapi.yaml says ${wanted.get(key)}`);
+      }
       wanted.delete(key);
     }
   }

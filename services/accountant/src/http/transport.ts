@@ -3,6 +3,7 @@
  * X-Forwarded-* (so `req.secure` and `req.ip` are right), and HSTS on answers that arrived over HTTPS.
  */
 import type { NextFunction, Request, Response } from 'express';
+import { StartupError } from '../errors.js';
 
 /** express's `trust proxy` setting: false, true, a hop count, or proxy-addr names/subnets ('loopback, 10.0.0.0/8'). */
 export type TrustProxy = boolean | number | string;
@@ -20,7 +21,10 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
   if (v === '' || v === 'false') return false;
   if (v === 'true') return true;
   if (/^\d{1,3}$/.test(v)) return Number(v);
-  if (!/^[0-9A-Za-z.:/,\s]+$/.test(v)) throw new Error(`trust proxy must be true, false, a hop count or addresses/subnets, got '${v}'`);
+  if (!/^[0-9A-Za-z.:/,\s]+$/.test(v)) {
+    const want = 'trust proxy must be true, false, a hop count or addresses/subnets';
+    throw new StartupError('invalid_config', `${want}, got '${v}'`);
+  }
   return v;
 }
 

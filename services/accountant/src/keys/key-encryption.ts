@@ -4,6 +4,7 @@
  * as associated data, so a sealed key cannot be moved to another row. Without it, keys are stored as PKCS#8 PEM.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { StartupError } from '../errors.js';
 
 const PREFIX = 'dpledger-sealed:v1:';
 
@@ -15,7 +16,10 @@ export function parseKeyEncryptionKey(value: string | undefined): Buffer | undef
   if (value === undefined || value === '') return undefined;
   const bytes = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
   if (bytes.length !== 32 || (!/^[0-9a-fA-F]{64}$/.test(value) && bytes.toString('base64') !== value)) {
-    throw new Error('DPLEDGER_KEY_ENCRYPTION_KEY must be 32 bytes: 64 hex digits or 44 base64 characters (e.g. openssl rand -hex 32)');
+    throw new StartupError(
+      'invalid_config',
+      'DPLEDGER_KEY_ENCRYPTION_KEY must be 32 bytes: 64 hex digits or 44 base64 characters (e.g. openssl rand -hex 32)',
+    );
   }
   return bytes;
 }
@@ -40,7 +44,9 @@ export function sealPrivateKey(pem: string, kid: string, kek: Buffer | undefined
  */
 export function openPrivateKey(stored: string, kid: string, kek: Buffer | undefined): string {
   if (!stored.startsWith(PREFIX)) return stored;
-  if (kek === undefined) throw new Error(`signing key ${kid} is encrypted: set DPLEDGER_KEY_ENCRYPTION_KEY`);
+  if (kek === undefined) {
+    throw new StartupError('invalid_config', `signing key ${kid} is encrypted: set DPLEDGER_KEY_ENCRYPTION_KEY`);
+  }
   const raw = Buffer.from(stored.slice(PREFIX.length), 'base64');
   const decipher = createDecipheriv('aes-256-gcm', kek, raw.subarray(0, 12));
   decipher.setAAD(Buffer.from(kid, 'utf8'));
@@ -48,7 +54,7 @@ export function openPrivateKey(stored: string, kid: string, kek: Buffer | undefi
   try {
     return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
   } catch {
-    throw new Error(`signing key ${kid} does not open with this DPLEDGER_KEY_ENCRYPTION_KEY`);
+    throw new StartupError('invalid_config', `signing key ${kid} does not open with this DPLEDGER_KEY_ENCRYPTION_KEY`);
   }
 }
 

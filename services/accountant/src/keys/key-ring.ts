@@ -38,6 +38,7 @@ export class KeyRing {
   /** The key that signs new reports (the newest). */
   get active(): SigningKey {
     const k = this.keys[0];
+    // internal assertion: KeyRing.open makes a key when the store has none
     if (k === undefined) throw new Error('no signing key');
     return k.key;
   }
@@ -51,7 +52,8 @@ export class KeyRing {
   async rotate(now: () => Date): Promise<Jwk> {
     const key = generateSigningKey();
     const created_at = now().toISOString();
-    await this.store.insertSigningKey({ kid: key.kid, private_pem: sealPrivateKey(exportSigningKey(key), key.kid, this.kek), created_at });
+    const private_pem = sealPrivateKey(exportSigningKey(key), key.kid, this.kek);
+    await this.store.insertSigningKey({ kid: key.kid, private_pem, created_at });
     this.keys = [{ key, created_at }, ...this.keys];
     this.#publish();
     return this.#jwks[0]!;
@@ -70,7 +72,9 @@ export class KeyRing {
   }
 
   #publish(): void {
-    this.#jwks = this.keys.map((k) => Object.freeze({ ...k.key.publicJwk, alg: 'EdDSA', use: 'sig', created_at: k.created_at }) as Jwk);
+    this.#jwks = this.keys.map(
+      (k) => Object.freeze({ ...k.key.publicJwk, alg: 'EdDSA', use: 'sig', created_at: k.created_at }) as Jwk,
+    );
   }
 }
 

@@ -34,7 +34,11 @@ export interface AppendAnswer {
   epsilon_remaining: number;
   run_epsilon_spent: number;
   /** The accountant of each figure above. */
-  accountants: { epsilon_spent: BudgetRow['accountant']; epsilon_remaining: BudgetRow['accountant']; run_epsilon_spent: 'rdp' };
+  accountants: {
+    epsilon_spent: BudgetRow['accountant'];
+    epsilon_remaining: BudgetRow['accountant'];
+    run_epsilon_spent: 'rdp';
+  };
 }
 
 /** A run of identical consecutive events: `event` `count` times, starting at request index `first`. */
@@ -45,8 +49,9 @@ export interface EventRun {
 }
 
 /**
- * Groups consecutive identical events (a batch of DP-SGD steps is one run), so pricing and ledger merging cost
- * per distinct run, not per event.
+ * Groups consecutive identical events of one request (a batch of DP-SGD steps is one run), so pricing and ledger
+ * merging cost per distinct run, not per event. Unlike the ledger's merging (`Ledger`), it keeps each event as
+ * sent (a self_composed is not unwrapped) and its request index, so a refusal points into the event as sent.
  * @example runsOf([a, a, b]) // [{ event: a, count: 2, first: 0 }, { event: b, count: 1, first: 2 }]
  */
 export function runsOf(events: readonly DpEvent[]): EventRun[] {
@@ -105,7 +110,12 @@ export function holds(tx: WriteTx, budgetId: string): Promise<ReservationRow[]> 
  * Runs `fn` in one transaction, answering a repeated idempotency key with the stored answer (422 when the
  * same key comes with another request). Only successful answers are stored; a refusal leaves no trace.
  */
-export function idempotent<T>(store: Store, caller: Caller, now: () => Date, fn: (tx: WriteTx) => Promise<{ status: number; body: T }>) {
+export function idempotent<T>(
+  store: Store,
+  caller: Caller,
+  now: () => Date,
+  fn: (tx: WriteTx) => Promise<{ status: number; body: T }>,
+) {
   return withPld(() => store.write(async (tx) => {
     const idem = caller.idempotency;
     if (idem !== undefined) {
@@ -118,19 +128,37 @@ export function idempotent<T>(store: Store, caller: Caller, now: () => Date, fn:
       }
       // A purged key's tombstone is kept for good, so a replay after the retention period can never count twice.
       if (await tx.idempotencyExpired(caller.tenant, idem.key)) {
-        throw new ServiceError('idempotency_expired', 'this Idempotency-Key is older than the retention period; its answer is gone and the request was not applied');
+        throw new ServiceError(
+          'idempotency_expired',
+          'this Idempotency-Key is older than the retention period; its answer is gone and the request was not applied',
+        );
       }
     }
     const answer = await fn(tx);
     if (idem !== undefined) {
-      await tx.putIdempotency({ tenant: caller.tenant, key: idem.key, request_hash: idem.hash, status: answer.status, body: answer.body, created_at: now().toISOString() });
+      await tx.putIdempotency({
+        tenant: caller.tenant,
+        key: idem.key,
+        request_hash: idem.hash,
+        status: answer.status,
+        body: answer.body,
+        created_at: now().toISOString(),
+      });
     }
     return { ...answer, replayed: false };
   }));
 }
 
 /** Logs `count` invocations of each event as records (one record per invocation) after the budget check. */
-export async function logEvents(deps: EngineDeps, tx: WriteTx, run: RunRow, budget: BudgetRow, events: readonly DpEvent[], times: number, pointerOf: (i: number) => string) {
+export async function logEvents(
+  deps: EngineDeps,
+  tx: WriteTx,
+  run: RunRow,
+  budget: BudgetRow,
+  events: readonly DpEvent[],
+  times: number,
+  pointerOf: (i: number) => string,
+) {
   assertCount(times, 0, LIMITS.steps, '/used');
   const now = deps.now();
   const meter = deps.meters.rdp(budget.neighboring_relation);
@@ -143,7 +171,8 @@ export async function logEvents(deps: EngineDeps, tx: WriteTx, run: RunRow, budg
   assertRdpNonNegative(heldRdp, `holds of budget ${budget.id}`);
   const committedLedger = mergeUnordered(budget.ledger, runs, times);
   const runLedger = mergeLedger(run.ledger, runs, times);
-  checkRunLimits({ eventCount: run.event_count, added: times * runs.reduce((n, r) => n + r.count, 0), runLedger, budgetLedger: committedLedger });
+  const added = times * runs.reduce((n, r) => n + r.count, 0);
+  checkRunLimits({ eventCount: run.event_count, added, runLedger, budgetLedger: committedLedger });
   const heldEvents = stillHeld.map((r): DpEvent => ({ kind: 'self_composed', count: r.steps, event: r.event }));
   const eps = assess(deps.meters, budget, { committedRdp, heldRdp, committedLedger, heldEvents });
 
@@ -151,11 +180,18 @@ export async function logEvents(deps: EngineDeps, tx: WriteTx, run: RunRow, budg
   const records = [];
   let seq = run.event_count;
   // Records of one run share its event object, so the store serializes it once.
-  for (let k = 0; k < times; k++) for (const r of runs) for (let j = 0; j < r.count; j++) records.push({ sequence: seq++, run_id: run.id, event: r.event, recorded_at: recordedAt });
+  for (let k = 0; k < times; k++) {
+    for (const r of runs) {
+      for (let j = 0; j < r.count; j++) {
+        records.push({ sequence: seq++, run_id: run.id, event: r.event, recorded_at: recordedAt });
+      }
+    }
+  }
   await tx.insertEvents(records);
   const runRdp = meter.addRuns(run.rdp, runs, times);
   assertRdpGrows(run.rdp, runRdp, `run ${run.id}`);
-  const nextRun: RunRow = { ...run, event_count: seq, rdp: runRdp, ledger: runLedger, epsilon_spent: meter.epsilon(runRdp, budget.delta).epsilon };
+  const epsilon_spent = meter.epsilon(runRdp, budget.delta).epsilon;
+  const nextRun: RunRow = { ...run, event_count: seq, rdp: runRdp, ledger: runLedger, epsilon_spent };
   await tx.updateRun(nextRun);
   const stored = nextBudget(budget, { ...budget, rdp: committedRdp, ledger: committedLedger, ...eps });
   await tx.updateBudget(stored);
@@ -165,7 +201,11 @@ export async function logEvents(deps: EngineDeps, tx: WriteTx, run: RunRow, budg
     epsilon_spent: stored.epsilon_spent,
     epsilon_remaining: Math.max(0, budget.epsilon - stored.epsilon_reserved),
     run_epsilon_spent: nextRun.epsilon_spent,
-    accountants: { epsilon_spent: eps.spent_accountant, epsilon_remaining: eps.reserved_accountant, run_epsilon_spent: 'rdp' },
+    accountants: {
+      epsilon_spent: eps.spent_accountant,
+      epsilon_remaining: eps.reserved_accountant,
+      run_epsilon_spent: 'rdp',
+    },
   };
   return answer;
 }
@@ -175,15 +215,25 @@ export async function logEvents(deps: EngineDeps, tx: WriteTx, run: RunRow, budg
  * when `firstSequence` is given and is not the run's event count (a run's sequence never forks or goes back).
  * @example await appendEvents(deps, { tenant }, runId, [{ kind: 'gaussian', noise_multiplier: 1 }])
  */
-export async function appendEvents(deps: EngineDeps, caller: Caller, runId: string, events: readonly unknown[], firstSequence?: number) {
-  if (!Array.isArray(events)) throw new ServiceError('validation_failed', 'events must be an array', { pointer: '/events' });
+export async function appendEvents(
+  deps: EngineDeps,
+  caller: Caller,
+  runId: string,
+  events: readonly unknown[],
+  firstSequence?: number,
+) {
+  if (!Array.isArray(events)) {
+    throw new ServiceError('validation_failed', 'events must be an array', { pointer: '/events' });
+  }
   assertCount(events.length, 1, LIMITS.events, '/events', 'the number of events');
   const typed = events.map((e, i) => priced(`/events/${i}`, () => assertDpEvent(e)));
   await admit(deps, caller.tenant, runId, typed, (i) => `/events/${i}`);
   return idempotent(deps.store, caller, deps.now, async (tx) => {
     const { run, budget } = await openRun(tx, caller.tenant, runId);
     if (firstSequence !== undefined && firstSequence !== run.event_count) {
-      throw new ServiceError('conflict', `run ${runId} has ${run.event_count} event records; this append expected first_sequence ${firstSequence}`, { pointer: '/first_sequence' });
+      const have = `run ${runId} has ${run.event_count} event records`;
+      const why = `${have}; this append expected first_sequence ${firstSequence}`;
+      throw new ServiceError('conflict', why, { pointer: '/first_sequence' });
     }
     return { status: 200, body: await logEvents(deps, tx, run, budget, typed, 1, (i) => `/events/${i}`) };
   });

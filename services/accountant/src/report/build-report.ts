@@ -1,5 +1,12 @@
-/** Builds and signs the report of a closed run (DESIGN.md "Signed report"; predicate per @dpledger/audit). */
-import { buildStatement, signReport, type DsseEnvelope, type MerkleCommitment, type PrivacyReportPredicate, type SigningKey } from '@dpledger/audit';
+/** Builds and signs the report of a closed run (docs/design.md "Signed report"; predicate per @dpledger/audit). */
+import {
+  buildStatement,
+  signReport,
+  type DsseEnvelope,
+  type MerkleCommitment,
+  type PrivacyReportPredicate,
+  type SigningKey,
+} from '@dpledger/audit';
 import { AccountingError, type DpEvent } from '@dpledger/accounting';
 import { PLD_INTERVAL } from '../ledger/pld-epsilon.js';
 import type { Meters } from '../ledger/meters.js';
@@ -28,8 +35,20 @@ export function buildPredicate(p: Omit<ReportInput, 'key'>): PrivacyReportPredic
   const rdp = p.meters.rdp(budget.neighboring_relation).epsilon(run.rdp, budget.delta);
   const pld = pldOrNull(() => p.meters.pldEpsilon(budget.neighboring_relation, run.ledger, budget.delta));
   return {
-    run: { id: run.id, name: run.name, created_at: run.created_at, closed_at: run.closed_at ?? p.issuedAt, ...(run.metadata ? { metadata: run.metadata } : {}) },
-    budget: { id: budget.id, name: budget.name, epsilon: budget.epsilon, delta: budget.delta, accountant: budget.accountant },
+    run: {
+      id: run.id,
+      name: run.name,
+      created_at: run.created_at,
+      closed_at: run.closed_at ?? p.issuedAt,
+      ...(run.metadata ? { metadata: run.metadata } : {}),
+    },
+    budget: {
+      id: budget.id,
+      name: budget.name,
+      epsilon: budget.epsilon,
+      delta: budget.delta,
+      accountant: budget.accountant,
+    },
     neighboring_relation: budget.neighboring_relation,
     sampler: run.sampler,
     ...(run.allow_large_delta === true ? { allow_large_delta: true as const } : {}),
@@ -61,7 +80,9 @@ function pldOrNull(fn: () => number): number | null {
 
 /** The signed DSSE envelope of a closed run. */
 export function signRunReport(p: ReportInput): DsseEnvelope {
-  if (p.run.model_digest === undefined || p.run.dataset_digest === undefined) throw new Error(`run ${p.run.id} has no digests`);
-  const statement = buildStatement({ model_digest: p.run.model_digest, dataset_digest: p.run.dataset_digest, predicate: buildPredicate(p) });
+  // internal assertion: closeRun stores both digests (the close request requires them), and only a closed run signs
+  const { model_digest, dataset_digest } = p.run;
+  if (model_digest === undefined || dataset_digest === undefined) throw new Error(`run ${p.run.id} has no digests`);
+  const statement = buildStatement({ model_digest, dataset_digest, predicate: buildPredicate(p) });
   return signReport(statement, p.key);
 }

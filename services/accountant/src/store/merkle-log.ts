@@ -23,6 +23,7 @@ export function recordLeafHashes(records: readonly EventRecord[]): Buffer[] {
       lastHead = tail;
       head = `,"recorded_at":${canonicalJson(r.recorded_at)},"run_id":${canonicalJson(r.run_id)},"sequence":`;
     }
+    // internal assertion: the store hands only its own validated records to the Merkle log
     if (!Number.isSafeInteger(r.sequence) || r.sequence < 0) throw new Error(`bad sequence ${r.sequence}`);
     return merkleLeafHash(Buffer.from(`{"event":${event}${head}${r.sequence}}`, 'utf8'));
   });
@@ -47,10 +48,12 @@ export function appendRecords(nodes: MerkleNodeStore, records: readonly EventRec
     const batch = records.slice(from, to);
     const size = batch[0]!.sequence;
     batch.forEach((r, i) => {
+      // internal assertion: insertEvents writes a run's records consecutively
       if (r.sequence !== size + i) throw new Error(`records of run ${runId} are not consecutive at ${r.sequence}`);
     });
     const frontier = frontierOf(size).map(({ level, index }) => nodes.node(runId, level, index));
-    appendToFrontier(size, frontier, recordLeafHashes(batch), (level, index, hash) => nodes.put(runId, level, index, hash));
+    const put = (level: number, index: number, hash: Buffer) => nodes.put(runId, level, index, hash);
+    appendToFrontier(size, frontier, recordLeafHashes(batch), put);
     from = to;
   }
 }

@@ -7,6 +7,7 @@
 import type pg from 'pg';
 import { frontierOf } from '@dpledger/audit';
 import { appendRecords, recordLeafHashes, type MerkleNodeStore } from './merkle-log.js';
+import { recordPages } from './record-pages.js';
 import { eventFromRow } from './sqlite-rows.js';
 import type { EventRecord } from './store.js';
 
@@ -14,7 +15,10 @@ type Raw = Record<string, unknown>;
 type Query = (sql: string, params: unknown[]) => Promise<Raw[]>;
 
 /** A client's (or pool's) query as a function returning rows. */
-export const queryOf = (c: pg.PoolClient | pg.Pool): Query => async (sql, params) => (await c.query(sql, params)).rows as Raw[];
+export const queryOf =
+  (c: pg.PoolClient | pg.Pool): Query =>
+  async (sql, params) =>
+    (await c.query(sql, params)).rows as Raw[];
 
 /**
  * A node of a run's tree: level 0 hashes record `index`; higher levels are stored rows; undefined when absent.
@@ -25,7 +29,8 @@ export async function pgMerkleNode(q: Query, runId: string, level: number, index
     const row = (await q('SELECT * FROM events WHERE run_id = $1 AND sequence = $2', [runId, index]))[0];
     return row === undefined ? undefined : recordLeafHashes([eventFromRow(row)])[0];
   }
-  const row = (await q('SELECT hash FROM merkle_nodes WHERE run_id = $1 AND level = $2 AND idx = $3', [runId, level, index]))[0];
+  const sql = 'SELECT hash FROM merkle_nodes WHERE run_id = $1 AND level = $2 AND idx = $3';
+  const row = (await q(sql, [runId, level, index]))[0];
   return row === undefined ? undefined : (row['hash'] as Buffer);
 }
 
@@ -41,6 +46,7 @@ export async function appendPgRecords(q: Query, records: readonly EventRecord[])
   const nodes: MerkleNodeStore = {
     node: (runId, level, index) => {
       const h = known.get(key(runId, level, index));
+      // internal assertion: appendRecords asks only for frontier nodes, all read below before it runs
       if (h === undefined) throw new Error(`Merkle node ${level}/${index} of run ${runId} is missing`);
       return h;
     },
@@ -58,6 +64,7 @@ export async function appendPgRecords(q: Query, records: readonly EventRecord[])
     for (const { level, index } of frontierOf(batch[0]!.sequence)) {
       if (known.has(key(runId, level, index))) continue;
       const h = await pgMerkleNode(q, runId, level, index);
+      // internal assertion: every frontier node of a stored tree is stored (nodes are written on insert)
       if (h === undefined) throw new Error(`Merkle node ${level}/${index} of run ${runId} is missing`);
       known.set(key(runId, level, index), h);
     }
@@ -65,7 +72,8 @@ export async function appendPgRecords(q: Query, records: readonly EventRecord[])
     from = to;
   }
   if (puts.length === 0) return;
-  await q('INSERT INTO merkle_nodes (run_id, level, idx, hash) SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bytea[])', [
+  const insert = 'INSERT INTO merkle_nodes (run_id, level, idx, hash)';
+  await q(`${insert} SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bytea[])`, [
     puts.map((p) => p.runId), puts.map((p) => p.level), puts.map((p) => p.index), puts.map((p) => p.hash),
   ]);
 }
@@ -77,11 +85,8 @@ export async function appendPgRecords(q: Query, records: readonly EventRecord[])
 export async function backfillPgMerkle(client: pg.PoolClient): Promise<void> {
   const q = queryOf(client);
   for (const { id } of (await q('SELECT id FROM runs', [])) as { id: string }[]) {
-    for (let after = -1; ; ) {
-      const records = (await q('SELECT * FROM events WHERE run_id = $1 AND sequence > $2 ORDER BY sequence LIMIT 10000', [id, after])).map(eventFromRow);
-      if (records.length === 0) break;
-      await appendPgRecords(q, records);
-      after = records[records.length - 1]!.sequence;
-    }
+    const sql = 'SELECT * FROM events WHERE run_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3';
+    const read = async (after: number, limit: number) => (await q(sql, [id, after, limit])).map(eventFromRow);
+    for await (const records of recordPages(read, { limit: 10_000 })) await appendPgRecords(q, records);
   }
 }

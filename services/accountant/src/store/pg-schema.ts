@@ -8,6 +8,7 @@
 import pg from 'pg';
 import { backfillPgMerkle } from './pg-merkle.js';
 import { MIGRATIONS as SQLITE_MIGRATIONS, SCHEMA_VERSION } from './sqlite-schema.js';
+import { StartupError } from '../errors.js';
 
 /** Any fixed 64-bit key names the lock; this one is "dpledger" in ASCII. */
 export const MIGRATION_LOCK_KEY = '7237403783916381554';
@@ -47,7 +48,12 @@ CREATE TABLE IF NOT EXISTS reports (
 
 /** The PostgreSQL twin of each SQLite migration, by version (sqlite-schema.ts says what each one is for). */
 export const PG_MIGRATIONS: readonly { version: number; sql: string; backfill?: 'merkle' }[] = [
-  { version: 2, sql: 'ALTER TABLE runs ADD COLUMN allow_large_delta INTEGER;\nCREATE INDEX IF NOT EXISTS reservations_due ON reservations (tenant, status, expires_at);' },
+  {
+    version: 2,
+    sql:
+      'ALTER TABLE runs ADD COLUMN allow_large_delta INTEGER;\n' +
+      'CREATE INDEX IF NOT EXISTS reservations_due ON reservations (tenant, status, expires_at);',
+  },
   {
     version: 3,
     sql: `ALTER TABLE runs ADD COLUMN audit TEXT;
@@ -77,7 +83,7 @@ CREATE TABLE IF NOT EXISTS idempotency_expired (
     backfill: 'merkle',
   },
   {
-    // run-scoped tokens (DESIGN.md "Tokens"): only the SHA-256 of each secret is stored
+    // run-scoped tokens (docs/design.md "Tokens"): only the SHA-256 of each secret is stored
     version: 7,
     sql: `CREATE TABLE IF NOT EXISTS run_tokens (
   hash TEXT PRIMARY KEY, token_id TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL, run_id TEXT NOT NULL REFERENCES runs (id),
@@ -86,12 +92,14 @@ CREATE TABLE IF NOT EXISTS idempotency_expired (
   {
     // the API key that opened each session and minted each run token (refused once it is revoked); older rows: NULL
     version: 8,
-    sql: 'ALTER TABLE sessions ADD COLUMN IF NOT EXISTS key_id TEXT;\nALTER TABLE run_tokens ADD COLUMN IF NOT EXISTS key_id TEXT;',
+    sql:
+      'ALTER TABLE sessions ADD COLUMN IF NOT EXISTS key_id TEXT;\n' +
+      'ALTER TABLE run_tokens ADD COLUMN IF NOT EXISTS key_id TEXT;',
   },
 ];
 
 if (PG_MIGRATIONS.map((m) => m.version).join() !== SQLITE_MIGRATIONS.map((m) => m.version).join()) {
-  throw new Error('PostgreSQL and SQLite migrations differ in their versions');
+  throw new Error('PostgreSQL and SQLite migrations differ in their versions'); // internal assertion: a build defect
 }
 
 export interface MigrationStatus {
@@ -103,7 +111,9 @@ export interface MigrationStatus {
 }
 
 async function appliedVersion(client: pg.PoolClient): Promise<number> {
-  await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+  await client.query(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
+  );
   const r = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
   return r.rows[0]?.v ?? 0;
 }
@@ -119,16 +129,21 @@ export async function migratePg(pool: pg.Pool, opts: { apply: boolean }): Promis
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
       const from = await appliedVersion(client);
-      if (from > SCHEMA_VERSION) throw new Error(`database schema version ${from} is newer than this service (${SCHEMA_VERSION})`);
+      if (from > SCHEMA_VERSION) {
+        const why = `database schema version ${from} is newer than this service (${SCHEMA_VERSION})`;
+        throw new StartupError('schema_mismatch', why);
+      }
       if (!opts.apply || from === SCHEMA_VERSION) return { from, to: from, applied: [] };
-      const steps: readonly (typeof PG_MIGRATIONS)[number][] = [{ version: 1, sql: PG_SCHEMA_SQL }, ...PG_MIGRATIONS].filter((m) => m.version > from);
+      const all: readonly (typeof PG_MIGRATIONS)[number][] = [{ version: 1, sql: PG_SCHEMA_SQL }, ...PG_MIGRATIONS];
+      const steps = all.filter((m) => m.version > from);
       await client.query('BEGIN');
       try {
         for (const m of steps) {
           await client.query(m.sql);
           // Databases from before version 6 kept no Merkle nodes: build them from the stored records, once.
           if (m.backfill === 'merkle' && from > 0) await backfillPgMerkle(client);
-          await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [m.version, new Date().toISOString()]);
+          const insert = 'INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)';
+          await client.query(insert, [m.version, new Date().toISOString()]);
         }
         await client.query('COMMIT');
       } catch (err) {
@@ -146,7 +161,8 @@ export async function migratePg(pool: pg.Pool, opts: { apply: boolean }): Promis
 
 /**
  * `migratePg` on a database URL with a one-connection pool (what `dpledger migrate` runs).
- * @example await migrateDatabase('postgres://dpledger@db/dpledger', { apply: false }) // { from: 6, to: 6, applied: [] }
+ * @example
+ * await migrateDatabase('postgres://dpledger@db/dpledger', { apply: false }) // { from: 6, to: 6, applied: [] }
  */
 export async function migrateDatabase(url: string, opts: { apply: boolean }): Promise<MigrationStatus> {
   const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 10_000 });

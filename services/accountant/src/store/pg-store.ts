@@ -18,10 +18,12 @@ import { RES_COLS, txOf } from './pg-write-tx.js';
 import { budgetFromRow, eventFromRow, reservationFromRow, runFromRow } from './sqlite-rows.js';
 import { StoreUnavailableError, isUnavailable } from './store-unavailable.js';
 import type { ApiKeyInfo, Page, ReportRow, RunTokenRow, SessionRow, SigningKeyRow, Store, WriteTx } from './store.js';
+import { StartupError } from '../errors.js';
 
 /** The row (session or run token, table alias `alias`) was made by a live key, or by none (before schema version 8). */
 const LIVE_KEY_PG = (alias: string): string =>
-  `(${alias}.key_id IS NULL OR EXISTS (SELECT 1 FROM api_keys k WHERE k.key_id = ${alias}.key_id AND k.revoked_at IS NULL))`;
+  `(${alias}.key_id IS NULL OR EXISTS (SELECT 1 FROM api_keys k WHERE k.key_id = ${alias}.key_id ` +
+  'AND k.revoked_at IS NULL))';
 
 type Raw = Record<string, unknown>;
 
@@ -44,7 +46,7 @@ export interface PoolStats {
   max: number;
 }
 
-/** SQLSTATEs after which the whole transaction is run again: serialization_failure, deadlock_detected, unique_violation. */
+/** SQLSTATEs that run the whole transaction again: serialization_failure, deadlock_detected, unique_violation. */
 const RETRY = new Set(['40001', '40P01', '23505']);
 const MAX_ATTEMPTS = 12;
 
@@ -77,7 +79,10 @@ export async function openPgStore(opts: PgStoreOptions): Promise<PgStore> {
   pool.on('error', () => undefined);
   try {
     const status = await migratePg(pool, { apply: opts.migrate ?? true });
-    if (status.to !== SCHEMA_VERSION) throw new Error(`database schema version ${status.to} is not ${SCHEMA_VERSION}: run dpledger migrate`);
+    if (status.to !== SCHEMA_VERSION) {
+      const why = `database schema version ${status.to} is not ${SCHEMA_VERSION}: run dpledger migrate`;
+      throw new StartupError('schema_mismatch', why);
+    }
   } catch (err) {
     await pool.end();
     throw err;
@@ -161,7 +166,8 @@ export class PgStore implements Store {
   }
 
   async insertApiKey(row: { key_id: string; tenant: string; hash: string; created_at: string }): Promise<void> {
-    await this.query('INSERT INTO api_keys (key_id, tenant, hash, created_at) VALUES ($1, $2, $3, $4)', [row.key_id, row.tenant, row.hash, row.created_at]);
+    const sql = 'INSERT INTO api_keys (key_id, tenant, hash, created_at) VALUES ($1, $2, $3, $4)';
+    await this.query(sql, [row.key_id, row.tenant, row.hash, row.created_at]);
   }
 
   async tenantForKeyHash(hash: string): Promise<string | undefined> {
@@ -170,18 +176,24 @@ export class PgStore implements Store {
   }
 
   async apiKeyForHash(hash: string): Promise<{ key_id: string; tenant: string } | undefined> {
-    const r = (await this.query('SELECT key_id, tenant FROM api_keys WHERE hash = $1 AND revoked_at IS NULL', [hash]))[0];
+    const sql = 'SELECT key_id, tenant FROM api_keys WHERE hash = $1 AND revoked_at IS NULL';
+    const r = (await this.query(sql, [hash]))[0];
     return r === undefined ? undefined : { key_id: r['key_id'] as string, tenant: r['tenant'] as string };
   }
 
   async insertRunToken(row: RunTokenRow): Promise<void> {
-    await this.query('INSERT INTO run_tokens (hash, token_id, tenant, run_id, created_at, expires_at, key_id) VALUES ($1, $2, $3, $4, $5, $6, $7)', [row.hash, row.token_id, row.tenant, row.run_id, row.created_at, row.expires_at, row.key_id ?? null]);
+    const sql =
+      'INSERT INTO run_tokens (hash, token_id, tenant, run_id, created_at, expires_at, key_id) VALUES ($1, $2, $3, ' +
+      '$4, $5, $6, $7)';
+    const args = [row.hash, row.token_id, row.tenant, row.run_id, row.created_at, row.expires_at, row.key_id ?? null];
+    await this.query(sql, args);
   }
 
   async runTokenForHash(hash: string): Promise<RunTokenRow | undefined> {
     // A token whose minting key is revoked is not found (schema version 8); one with no key_id lives until it expires.
-    const rows = await this.query(`SELECT t.hash, t.token_id, t.tenant, t.run_id, t.created_at, t.expires_at, t.key_id FROM run_tokens t
-      WHERE t.hash = $1 AND ${LIVE_KEY_PG('t')}`, [hash]);
+    const sql = `SELECT t.hash, t.token_id, t.tenant, t.run_id, t.created_at, t.expires_at, t.key_id FROM run_tokens t
+      WHERE t.hash = $1 AND ${LIVE_KEY_PG('t')}`;
+    const rows = await this.query(sql, [hash]);
     const r = rows[0];
     if (r === undefined) return undefined;
     const { key_id, ...rest } = r as unknown as Omit<RunTokenRow, 'key_id'> & { key_id: string | null };
@@ -189,12 +201,16 @@ export class PgStore implements Store {
   }
 
   async listApiKeys(): Promise<ApiKeyInfo[]> {
-    return (await this.query('SELECT key_id, tenant, created_at, revoked_at FROM api_keys ORDER BY created_at, ord')).map(apiKeyInfo);
+    const sql = 'SELECT key_id, tenant, created_at, revoked_at FROM api_keys ORDER BY created_at, ord';
+    return (await this.query(sql)).map(apiKeyInfo);
   }
 
   async revokeApiKey(keyId: string, at: string): Promise<ApiKeyInfo | undefined> {
     // The first revocation time is kept: revoking twice changes nothing.
-    const rows = await this.query('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE key_id = $2 RETURNING key_id, tenant, created_at, revoked_at', [at, keyId]);
+    const sql =
+      'UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE key_id = $2 RETURNING key_id, tenant, ' +
+      'created_at, revoked_at';
+    const rows = await this.query(sql, [at, keyId]);
     return rows[0] === undefined ? undefined : apiKeyInfo(rows[0]);
   }
 
@@ -204,8 +220,11 @@ export class PgStore implements Store {
   }
 
   async listBudgets(tenant: string, page?: Page) {
-    if (page !== undefined) return (await this.query(pageSql('budgets', ''), pageArgs(tenant, page))).map(budgetFromRow);
-    return (await this.query('SELECT * FROM budgets WHERE tenant = $1 ORDER BY created_at DESC, ord DESC', [tenant])).map(budgetFromRow);
+    if (page !== undefined) {
+      return (await this.query(pageSql('budgets', ''), pageArgs(tenant, page))).map(budgetFromRow);
+    }
+    const sql = 'SELECT * FROM budgets WHERE tenant = $1 ORDER BY created_at DESC, ord DESC';
+    return (await this.query(sql, [tenant])).map(budgetFromRow);
   }
 
   async getRun(tenant: string, id: string) {
@@ -220,24 +239,31 @@ export class PgStore implements Store {
         : await this.query(pageSql('runs', ' AND budget_id = $5'), [...pageArgs(tenant, page), budgetId]);
       return rows.map(runFromRow);
     }
+    const ofBudget = 'SELECT * FROM runs WHERE tenant = $1 AND budget_id = $2 ORDER BY created_at DESC, ord DESC';
     const rows =
       budgetId === undefined
         ? await this.query('SELECT * FROM runs WHERE tenant = $1 ORDER BY created_at DESC, ord DESC', [tenant])
-        : await this.query('SELECT * FROM runs WHERE tenant = $1 AND budget_id = $2 ORDER BY created_at DESC, ord DESC', [tenant, budgetId]);
+        : await this.query(ofBudget, [tenant, budgetId]);
     return rows.map(runFromRow);
   }
 
   async dueBudgets(tenant: string, now: string): Promise<string[]> {
-    const rows = await this.query("SELECT DISTINCT budget_id FROM reservations WHERE tenant = $1 AND status = 'open' AND expires_at <= $2", [tenant, now]);
+    const sql =
+      "SELECT DISTINCT budget_id FROM reservations WHERE tenant = $1 AND status = 'open' AND expires_at <= $2";
+    const rows = await this.query(sql, [tenant, now]);
     return rows.map((r) => r['budget_id'] as string);
   }
 
   async openReservations(budgetId: string) {
-    return (await this.query(`SELECT ${RES_COLS.join(', ')} FROM reservations WHERE budget_id = $1 AND status = 'open' ORDER BY created_at, ord`, [budgetId])).map(reservationFromRow);
+    const sql =
+      `SELECT ${RES_COLS.join(', ')} FROM reservations ` +
+      "WHERE budget_id = $1 AND status = 'open' ORDER BY created_at, ord";
+    return (await this.query(sql, [budgetId])).map(reservationFromRow);
   }
 
   async listEvents(runId: string, after: number, limit: number) {
-    return (await this.query('SELECT * FROM events WHERE run_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3', [runId, after, limit])).map(eventFromRow);
+    const sql = 'SELECT * FROM events WHERE run_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3';
+    return (await this.query(sql, [runId, after, limit])).map(eventFromRow);
   }
 
   async merkleNode(runId: string, level: number, index: number): Promise<Buffer | undefined> {
@@ -249,25 +275,33 @@ export class PgStore implements Store {
   }
 
   async listSigningKeys(): Promise<SigningKeyRow[]> {
-    return (await this.query('SELECT kid, private_pem, created_at FROM signing_keys ORDER BY created_at DESC, ord DESC')) as unknown as SigningKeyRow[];
+    const sql = 'SELECT kid, private_pem, created_at FROM signing_keys ORDER BY created_at DESC, ord DESC';
+    return (await this.query(sql)) as unknown as SigningKeyRow[];
   }
 
   async insertSigningKey(row: SigningKeyRow): Promise<void> {
-    await this.query('INSERT INTO signing_keys (kid, private_pem, created_at) VALUES ($1, $2, $3)', [row.kid, row.private_pem, row.created_at]);
+    const sql = 'INSERT INTO signing_keys (kid, private_pem, created_at) VALUES ($1, $2, $3)';
+    await this.query(sql, [row.kid, row.private_pem, row.created_at]);
   }
 
   async getReport(tenant: string, runId: string): Promise<ReportRow | undefined> {
-    const rows = await this.query('SELECT run_id, tenant, kid, envelope, created_at FROM reports WHERE tenant = $1 AND run_id = $2', [tenant, runId]);
+    const sql = 'SELECT run_id, tenant, kid, envelope, created_at FROM reports WHERE tenant = $1 AND run_id = $2';
+    const rows = await this.query(sql, [tenant, runId]);
     const r = rows[0];
-    return r === undefined ? undefined : { ...(r as unknown as ReportRow), envelope: JSON.parse(r['envelope'] as string) };
+    if (r === undefined) return undefined;
+    return { ...(r as unknown as ReportRow), envelope: JSON.parse(r['envelope'] as string) };
   }
 
   async putReport(row: ReportRow): Promise<ReportRow> {
     // Reports are immutable: the first stored one wins, whichever replica stored it.
-    await this.query('INSERT INTO reports (run_id, tenant, kid, envelope, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (run_id) DO NOTHING', [
+    const sql =
+      'INSERT INTO reports (run_id, tenant, kid, envelope, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT ' +
+      '(run_id) DO NOTHING';
+    await this.query(sql, [
       row.run_id, row.tenant, row.kid, JSON.stringify(row.envelope), row.created_at,
     ]);
     const stored = await this.getReport(row.tenant, row.run_id);
+    // internal assertion: the insert above either stored the row or threw
     if (stored === undefined) throw new Error(`report of run ${row.run_id} was not stored`);
     return stored;
   }
@@ -276,17 +310,30 @@ export class PgStore implements Store {
     await this.transaction(async (client) => {
       // One tenant's logins on several replicas take turns, so the cap holds after all of them commit.
       await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`dpledger:sessions:${row.tenant}`]);
-      await client.query('INSERT INTO sessions (id_hash, tenant, created_at, last_seen, key_id) VALUES ($1, $2, $3, $4, $5)', [row.id_hash, row.tenant, row.created_at, row.last_seen, row.key_id ?? null]);
-      await client.query('DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM sessions WHERE tenant = $1 ORDER BY created_at DESC, ord DESC OFFSET $2)', [row.tenant, maxPerTenant]);
+      const insert =
+        'INSERT INTO sessions (id_hash, tenant, created_at, last_seen, key_id) VALUES ($1, $2, $3, $4, $5)';
+      await client.query(insert, [row.id_hash, row.tenant, row.created_at, row.last_seen, row.key_id ?? null]);
+      const evict =
+        'DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM sessions WHERE tenant = $1 ORDER BY created_at ' +
+        'DESC, ord DESC OFFSET $2)';
+      await client.query(evict, [row.tenant, maxPerTenant]);
     });
   }
 
   async getSession(idHash: string): Promise<SessionRow | undefined> {
     // A session whose key is revoked is not found (schema version 8); one with no key_id lives until it expires.
-    const r = (await this.query(`SELECT id_hash, tenant, created_at, last_seen, key_id FROM sessions s WHERE s.id_hash = $1 AND ${LIVE_KEY_PG('s')}`, [idHash]))[0];
+    const sql =
+      `SELECT id_hash, tenant, created_at, last_seen, key_id FROM sessions s WHERE s.id_hash = $1 AND ` +
+      `${LIVE_KEY_PG('s')}`;
+    const r = (await this.query(sql, [idHash]))[0];
     if (r === undefined) return undefined;
     // BIGINT arrives as a string from node-postgres; milliseconds since the epoch are safe integers.
-    const row: SessionRow = { id_hash: r['id_hash'] as string, tenant: r['tenant'] as string, created_at: Number(r['created_at']), last_seen: Number(r['last_seen']) };
+    const row: SessionRow = {
+      id_hash: r['id_hash'] as string,
+      tenant: r['tenant'] as string,
+      created_at: Number(r['created_at']),
+      last_seen: Number(r['last_seen']),
+    };
     return r['key_id'] === null ? row : { ...row, key_id: r['key_id'] as string };
   }
 
@@ -303,17 +350,24 @@ export class PgStore implements Store {
     // In batches of 1,000, each one transaction: a tombstone is written in the same commit that deletes its record.
     for (;;) {
       const n = await this.transaction(async (client) => {
-        const old = (await client.query<{ tenant: string; key: string }>('SELECT tenant, key FROM idempotency WHERE created_at < $1 LIMIT 1000 FOR UPDATE SKIP LOCKED', [opts.idempotencyBefore])).rows;
+        const due = 'SELECT tenant, key FROM idempotency WHERE created_at < $1 LIMIT 1000 FOR UPDATE SKIP LOCKED';
+        const old = (await client.query<{ tenant: string; key: string }>(due, [opts.idempotencyBefore])).rows;
         if (old.length === 0) return 0;
         const tenants = old.map((r) => r.tenant);
-        await client.query('INSERT INTO idempotency_expired (tenant, key_hash) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING', [tenants, old.map((r) => sha256Hex(r.key))]);
-        await client.query('DELETE FROM idempotency WHERE (tenant, key) IN (SELECT * FROM unnest($1::text[], $2::text[]))', [tenants, old.map((r) => r.key)]);
+        const tombstone =
+          'INSERT INTO idempotency_expired (tenant, key_hash) SELECT * FROM unnest($1::text[], $2::text[]) ON ' +
+          'CONFLICT DO NOTHING';
+        await client.query(tombstone, [tenants, old.map((r) => sha256Hex(r.key))]);
+        const remove = 'DELETE FROM idempotency WHERE (tenant, key) IN (SELECT * FROM unnest($1::text[], $2::text[]))';
+        await client.query(remove, [tenants, old.map((r) => r.key)]);
         return old.length;
       });
       idempotency += n;
       if (n === 0) break;
     }
-    const sessions = (await this.transaction((client) => client.query('DELETE FROM sessions WHERE last_seen < $1 OR created_at < $2', [opts.sessionsIdleBefore, opts.sessionsCreatedBefore]))).rowCount ?? 0;
+    const sql = 'DELETE FROM sessions WHERE last_seen < $1 OR created_at < $2';
+    const args = [opts.sessionsIdleBefore, opts.sessionsCreatedBefore];
+    const sessions = (await this.transaction((client) => client.query(sql, args))).rowCount ?? 0;
     return { idempotency, sessions };
   }
 
@@ -326,7 +380,8 @@ export class PgStore implements Store {
  * ordered by `ord` (insertion order), like the full lists.
  */
 const pageSql = (table: 'budgets' | 'runs', where: string) => `SELECT * FROM ${table} WHERE tenant = $1${where}
-  AND ($2::text IS NULL OR created_at < $2 OR (created_at = $2 AND ord < (SELECT ord FROM ${table} WHERE tenant = $1 AND id = $3::text)))
+  AND ($2::text IS NULL OR created_at < $2
+    OR (created_at = $2 AND ord < (SELECT ord FROM ${table} WHERE tenant = $1 AND id = $3::text)))
   ORDER BY created_at DESC, ord DESC LIMIT $4`;
 
 function pageArgs(tenant: string, page: Page): unknown[] {
@@ -335,5 +390,6 @@ function pageArgs(tenant: string, page: Page): unknown[] {
 
 function wrap(err: unknown): unknown {
   if (err instanceof StoreUnavailableError || !isUnavailable(err)) return err;
-  return new StoreUnavailableError(`the database does not answer: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  const why = err instanceof Error ? err.message : String(err);
+  return new StoreUnavailableError(`the database does not answer: ${why}`, { cause: err });
 }

@@ -1,6 +1,7 @@
 /** Merkle node reads of the SQLite store, and the one-time build of the trees of a version 1 database. */
 import type Database from 'better-sqlite3';
 import { recordLeafHashes, appendRecords } from './merkle-log.js';
+import { recordPagesSync } from './record-pages.js';
 import { eventFromRow } from './sqlite-rows.js';
 
 type Raw = Record<string, unknown>;
@@ -25,19 +26,18 @@ export function merkleNodeOf(s: MerkleStatements, runId: string, level: number, 
 
 /** Builds every run's stored nodes from its records (inside the schema upgrade transaction). */
 export function backfillMerkle(db: Database.Database): void {
-  const page = db.prepare('SELECT * FROM events WHERE run_id = ? AND sequence > ? ORDER BY sequence LIMIT 10000');
-  const s = { merkleNode: db.prepare('SELECT hash FROM merkle_nodes WHERE run_id = ? AND level = ? AND idx = ?'), eventAt: db.prepare('SELECT * FROM events WHERE run_id = ? AND sequence = ?') };
+  const page = db.prepare('SELECT * FROM events WHERE run_id = ? AND sequence > ? ORDER BY sequence LIMIT ?');
+  const s = {
+    merkleNode: db.prepare('SELECT hash FROM merkle_nodes WHERE run_id = ? AND level = ? AND idx = ?'),
+    eventAt: db.prepare('SELECT * FROM events WHERE run_id = ? AND sequence = ?'),
+  };
   const put = db.prepare('INSERT INTO merkle_nodes (run_id, level, idx, hash) VALUES (?, ?, ?, ?)');
   const nodes = {
     node: (runId: string, level: number, index: number) => merkleNodeOf(s, runId, level, index)!,
     put: (runId: string, level: number, index: number, hash: Buffer) => void put.run(runId, level, index, hash),
   };
   for (const { id } of db.prepare('SELECT id FROM runs').all() as { id: string }[]) {
-    for (let after = -1; ; ) {
-      const records = (page.all(id, after) as Raw[]).map(eventFromRow);
-      if (records.length === 0) break;
-      appendRecords(nodes, records);
-      after = records[records.length - 1]!.sequence;
-    }
+    const read = (after: number, limit: number) => (page.all(id, after, limit) as Raw[]).map(eventFromRow);
+    for (const records of recordPagesSync(read, { limit: 10_000 })) appendRecords(nodes, records);
   }
 }

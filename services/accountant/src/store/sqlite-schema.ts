@@ -4,7 +4,12 @@
  */
 export const MIGRATIONS: readonly { version: number; sql: string; backfill?: 'merkle' }[] = [
   // runs created with allow_large_delta (budget delta not below 1 / dataset_size); open reservations by due time
-  { version: 2, sql: 'ALTER TABLE runs ADD COLUMN allow_large_delta INTEGER;\nCREATE INDEX IF NOT EXISTS reservations_due ON reservations (tenant, status, expires_at);' },
+  {
+    version: 2,
+    sql:
+      'ALTER TABLE runs ADD COLUMN allow_large_delta INTEGER;\n' +
+      'CREATE INDEX IF NOT EXISTS reservations_due ON reservations (tenant, status, expires_at);',
+  },
   {
     // one-run audits: the computed section on the run, the raw canary scores and bits beside it
     version: 3,
@@ -38,7 +43,7 @@ CREATE TABLE IF NOT EXISTS idempotency_expired (
     backfill: 'merkle',
   },
   {
-    // run-scoped tokens (DESIGN.md "Tokens"): the SHA-256 of the secret, the one run it may append to, its expiry
+    // run-scoped tokens (docs/design.md "Tokens"): the SHA-256 of the secret, the one run it may append to, its expiry
     version: 7,
     sql: `CREATE TABLE IF NOT EXISTS run_tokens (
   hash TEXT PRIMARY KEY, token_id TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL, run_id TEXT NOT NULL REFERENCES runs (id),

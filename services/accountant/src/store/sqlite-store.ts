@@ -15,7 +15,18 @@ import { MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION } from './sqlite-schema.js';
 import { appendRecords, type MerkleNodeStore } from './merkle-log.js';
 import { backfillMerkle, merkleNodeOf } from './sqlite-merkle.js';
 import { budgetFromRow, budgetToRow, eventFromRow, reservationFromRow, runFromRow, runToRow } from './sqlite-rows.js';
-import type { ApiKeyInfo, IdempotencyRow, Page, ReportRow, SessionRow, RunTokenRow, SigningKeyRow, Store, WriteTx } from './store.js';
+import type {
+  ApiKeyInfo,
+  IdempotencyRow,
+  Page,
+  ReportRow,
+  SessionRow,
+  RunTokenRow,
+  SigningKeyRow,
+  Store,
+  WriteTx,
+} from './store.js';
+import { StartupError } from '../errors.js';
 
 type Raw = Record<string, unknown>;
 type Db = Database.Database;
@@ -38,8 +49,9 @@ function open(file: string, readonly: boolean, synchronous: SqliteSynchronous = 
   return db;
 }
 
-/** Newest-first page of `table` after (created_at, id): ties on created_at are ordered by rowid, like the full lists. */
-const pageSql = (table: string, where: string) => `SELECT * FROM ${table} WHERE ${where} AND (@created_at IS NULL OR created_at < @created_at
+/** Newest-first page of `table` after (created_at, id): ties on created_at are ordered by rowid, like the full lists */
+const pageSql = (table: string, where: string) => `SELECT * FROM ${table} WHERE ${where}
+  AND (@created_at IS NULL OR created_at < @created_at
   OR (created_at = @created_at AND rowid < (SELECT rowid FROM ${table} WHERE tenant = @tenant AND id = @id)))
   ORDER BY created_at DESC, rowid DESC LIMIT @limit`;
 
@@ -49,8 +61,13 @@ function statements(db: Db) {
     budgetsPage: p(pageSql('budgets', 'tenant = @tenant')),
     runsPage: p(pageSql('runs', 'tenant = @tenant')),
     runsOfBudgetPage: p(pageSql('runs', 'tenant = @tenant AND budget_id = @budget_id')),
-    openReservations: p("SELECT * FROM reservations WHERE budget_id = ? AND status = 'open' ORDER BY created_at, rowid"),
-    session: p(`SELECT id_hash, tenant, created_at, last_seen, key_id FROM sessions s WHERE s.id_hash = ? AND ${LIVE_KEY_SQL('s')}`),
+    openReservations: p(
+      "SELECT * FROM reservations WHERE budget_id = ? AND status = 'open' ORDER BY created_at, rowid",
+    ),
+    session: p(
+      `SELECT id_hash, tenant, created_at, last_seen, key_id FROM sessions s WHERE s.id_hash = ? AND
+        ${LIVE_KEY_SQL('s')}`,
+    ),
     budget: p('SELECT * FROM budgets WHERE tenant = ? AND id = ?'),
     budgets: p('SELECT * FROM budgets WHERE tenant = ? ORDER BY created_at DESC, rowid DESC'),
     run: p('SELECT * FROM runs WHERE tenant = ? AND id = ?'),
@@ -62,7 +79,9 @@ function statements(db: Db) {
     keyHash: p(KEY_HASH_SQL),
     signingKeys: p('SELECT * FROM signing_keys ORDER BY created_at DESC, rowid DESC'),
     report: p('SELECT * FROM reports WHERE tenant = ? AND run_id = ?'),
-    dueBudgets: p("SELECT DISTINCT budget_id FROM reservations WHERE tenant = ? AND status = 'open' AND expires_at <= ?"),
+    dueBudgets: p(
+      "SELECT DISTINCT budget_id FROM reservations WHERE tenant = ? AND status = 'open' AND expires_at <= ?",
+    ),
   };
 }
 
@@ -71,7 +90,9 @@ function writeStatements(db: Db) {
   return {
     ...statements(db),
     reservation: p('SELECT * FROM reservations WHERE tenant = ? AND id = ?'),
-    openReservations: p("SELECT * FROM reservations WHERE budget_id = ? AND status = 'open' ORDER BY created_at, rowid"),
+    openReservations: p(
+      "SELECT * FROM reservations WHERE budget_id = ? AND status = 'open' ORDER BY created_at, rowid",
+    ),
     idem: p('SELECT * FROM idempotency WHERE tenant = ? AND key = ?'),
     idemExpired: p('SELECT 1 FROM idempotency_expired WHERE tenant = ? AND key_hash = ?'),
     oldIdem: p('SELECT tenant, key FROM idempotency WHERE created_at < ? LIMIT 1000'),
@@ -79,36 +100,62 @@ function writeStatements(db: Db) {
     deleteIdem: p('DELETE FROM idempotency WHERE tenant = ? AND key = ?'),
     countBudgets: p('SELECT count(*) FROM budgets WHERE tenant = ?').pluck(),
     countRuns: p('SELECT count(*) FROM runs WHERE tenant = ?').pluck(),
-    insertSession: p('INSERT INTO sessions (id_hash, tenant, created_at, last_seen, key_id) VALUES (@id_hash, @tenant, @created_at, @last_seen, @key_id)'),
+    insertSession: p(
+      `INSERT INTO sessions (id_hash, tenant, created_at, last_seen, key_id) VALUES (@id_hash, @tenant, @created_at,
+        @last_seen, @key_id)`,
+    ),
     evictSessions: p(`DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM sessions WHERE tenant = ?
       ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET ?)`),
     touchSession: p('UPDATE sessions SET last_seen = ? WHERE id_hash = ?'),
     closeSession: p('DELETE FROM sessions WHERE id_hash = ?'),
     purgeSessions: p('DELETE FROM sessions WHERE last_seen < ? OR created_at < ?'),
-    putIdem: p('INSERT INTO idempotency (tenant, key, request_hash, status, body, created_at) VALUES (@tenant, @key, @request_hash, @status, @body, @created_at)'),
-    insertBudget: p(`INSERT INTO budgets (id, tenant, name, description, epsilon, delta, accountant, neighboring_relation, created_at,
-      epsilon_spent, epsilon_reserved, rdp, ledger, run_count, spent_accountant, reserved_accountant) VALUES (@id, @tenant, @name,
-      @description, @epsilon, @delta, @accountant, @neighboring_relation, @created_at, @epsilon_spent, @epsilon_reserved, @rdp,
-      @ledger, @run_count, @spent_accountant, @reserved_accountant)`),
-    updateBudget: p(`UPDATE budgets SET epsilon_spent = @epsilon_spent, epsilon_reserved = @epsilon_reserved, rdp = @rdp,
-      ledger = @ledger, run_count = @run_count, spent_accountant = @spent_accountant, reserved_accountant = @reserved_accountant
-      WHERE id = @id`),
-    insertRun: p(`INSERT INTO runs (id, tenant, budget_id, name, sampler, noise_rng, metadata, allow_large_delta, status, event_count,
-      epsilon_spent, rdp, ledger, created_at, closed_at, model_digest, dataset_digest, audit) VALUES (@id, @tenant, @budget_id, @name,
-      @sampler, @noise_rng, @metadata, @allow_large_delta, @status, @event_count, @epsilon_spent, @rdp, @ledger, @created_at,
-      @closed_at, @model_digest, @dataset_digest, @audit)`),
-    updateRun: p(`UPDATE runs SET status = @status, event_count = @event_count, epsilon_spent = @epsilon_spent, rdp = @rdp,
-      ledger = @ledger, closed_at = @closed_at, model_digest = @model_digest, dataset_digest = @dataset_digest, audit = @audit
-      WHERE id = @id`),
-    insertAuditInput: p('INSERT INTO audit_inputs (run_id, tenant, scores, included, created_at) VALUES (@run_id, @tenant, @scores, @included, @created_at)'),
+    putIdem: p(
+      `INSERT INTO idempotency (tenant, key, request_hash, status, body, created_at) VALUES (@tenant, @key,
+        @request_hash, @status, @body, @created_at)`,
+    ),
+    insertBudget: p(
+      `INSERT INTO budgets (id, tenant, name, description, epsilon, delta, accountant, neighboring_relation,
+        created_at, epsilon_spent, epsilon_reserved, rdp, ledger, run_count, spent_accountant, reserved_accountant)
+        VALUES (@id, @tenant, @name, @description, @epsilon, @delta, @accountant, @neighboring_relation, @created_at,
+        @epsilon_spent, @epsilon_reserved, @rdp, @ledger, @run_count, @spent_accountant, @reserved_accountant)`,
+    ),
+    updateBudget: p(
+      `UPDATE budgets SET epsilon_spent = @epsilon_spent, epsilon_reserved = @epsilon_reserved, rdp = @rdp, ledger =
+        @ledger, run_count = @run_count, spent_accountant = @spent_accountant, reserved_accountant =
+        @reserved_accountant WHERE id = @id`,
+    ),
+    insertRun: p(
+      `INSERT INTO runs (id, tenant, budget_id, name, sampler, noise_rng, metadata, allow_large_delta, status,
+        event_count, epsilon_spent, rdp, ledger, created_at, closed_at, model_digest, dataset_digest, audit) VALUES
+        (@id, @tenant, @budget_id, @name, @sampler, @noise_rng, @metadata, @allow_large_delta, @status, @event_count,
+        @epsilon_spent, @rdp, @ledger, @created_at, @closed_at, @model_digest, @dataset_digest, @audit)`,
+    ),
+    updateRun: p(
+      `UPDATE runs SET status = @status, event_count = @event_count, epsilon_spent = @epsilon_spent, rdp = @rdp, ledger
+        = @ledger, closed_at = @closed_at, model_digest = @model_digest, dataset_digest = @dataset_digest, audit =
+        @audit WHERE id = @id`,
+    ),
+    insertAuditInput: p(
+      `INSERT INTO audit_inputs (run_id, tenant, scores, included, created_at) VALUES (@run_id, @tenant, @scores,
+        @included, @created_at)`,
+    ),
     insertEvent: p('INSERT INTO events (run_id, sequence, event, recorded_at) VALUES (?, ?, ?, ?)'),
     putMerkleNode: p('INSERT INTO merkle_nodes (run_id, level, idx, hash) VALUES (?, ?, ?, ?)'),
-    insertReservation: p(`INSERT INTO reservations (id, tenant, run_id, budget_id, steps, event, status, created_at, expires_at)
-      VALUES (@id, @tenant, @run_id, @budget_id, @steps, @event, @status, @created_at, @expires_at)`),
+    insertReservation: p(
+      `INSERT INTO reservations (id, tenant, run_id, budget_id, steps, event, status, created_at, expires_at) VALUES
+        (@id, @tenant, @run_id, @budget_id, @steps, @event, @status, @created_at, @expires_at)`,
+    ),
     reservationStatus: p('UPDATE reservations SET status = ? WHERE id = ?'),
-    insertKey: p('INSERT INTO api_keys (key_id, tenant, hash, created_at) VALUES (@key_id, @tenant, @hash, @created_at)'),
-    insertSigningKey: p('INSERT INTO signing_keys (kid, private_pem, created_at) VALUES (@kid, @private_pem, @created_at)'),
-    insertReport: p('INSERT OR IGNORE INTO reports (run_id, tenant, kid, envelope, created_at) VALUES (@run_id, @tenant, @kid, @envelope, @created_at)'),
+    insertKey: p(
+      `INSERT INTO api_keys (key_id, tenant, hash, created_at) VALUES (@key_id, @tenant, @hash, @created_at)`,
+    ),
+    insertSigningKey: p(
+      `INSERT INTO signing_keys (kid, private_pem, created_at) VALUES (@kid, @private_pem, @created_at)`,
+    ),
+    insertReport: p(
+      `INSERT OR IGNORE INTO reports (run_id, tenant, kid, envelope, created_at) VALUES (@run_id, @tenant, @kid,
+        @envelope, @created_at)`,
+    ),
   };
 }
 
@@ -128,7 +175,10 @@ export function openSqliteStore(file: string, options: { synchronous?: SqliteSyn
   if (!existsSync(file)) writeFileSync(file, '', { mode: 0o600, flag: 'wx' });
   const writer = open(file, false, options.synchronous);
   const version = writer.pragma('user_version', { simple: true }) as number;
-  if (version > SCHEMA_VERSION) throw new Error(`database schema version ${version} is newer than this service (${SCHEMA_VERSION})`);
+  if (version > SCHEMA_VERSION) {
+    const why = `database schema version ${version} is newer than this service (${SCHEMA_VERSION})`;
+    throw new StartupError('schema_mismatch', why);
+  }
   if (version < SCHEMA_VERSION) {
     writer.transaction(() => {
       if (version === 0) writer.exec(SCHEMA_SQL);
@@ -146,7 +196,11 @@ export function openSqliteStore(file: string, options: { synchronous?: SqliteSyn
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   private readonly mutex = new Mutex();
-  private readonly queue: { fn: (tx: WriteTx) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  private readonly queue: {
+    fn: (tx: WriteTx) => Promise<unknown>;
+    resolve: (v: unknown) => void;
+    reject: (e: unknown) => void;
+  }[] = [];
   private readonly w: ReturnType<typeof writeStatements>;
   private readonly r: ReturnType<typeof statements>;
   private readonly tx: WriteTx;
@@ -163,7 +217,13 @@ export class SqliteStore implements Store {
     this.keys = apiKeyStatements(writer);
     this.runTokens = runTokenStatements(writer, reader);
     const p = (sql: string) => writer.prepare(sql);
-    this.s = { begin: p('BEGIN IMMEDIATE'), savepoint: p('SAVEPOINT op'), release: p('RELEASE op'), rollbackTo: p('ROLLBACK TO op'), commit: p('COMMIT') };
+    this.s = {
+      begin: p('BEGIN IMMEDIATE'),
+      savepoint: p('SAVEPOINT op'),
+      release: p('RELEASE op'),
+      rollbackTo: p('ROLLBACK TO op'),
+      commit: p('COMMIT'),
+    };
     const w = this.w;
     const nodes: MerkleNodeStore = {
       node: (runId, level, index) => merkleNodeOf(w, runId, level, index) ?? missingNode(runId, level, index),
@@ -174,7 +234,11 @@ export class SqliteStore implements Store {
       getRun: async (t, id) => maybe(one(w.run.get(t, id)), runFromRow),
       getReservation: async (t, id) => maybe(one(w.reservation.get(t, id)), reservationFromRow),
       openReservations: async (budgetId) => (w.openReservations.all(budgetId) as Raw[]).map(reservationFromRow),
-      getIdempotency: async (t, key) => maybe(one(w.idem.get(t, key)), (x) => ({ ...(x as unknown as IdempotencyRow), body: JSON.parse(x['body'] as string) })),
+      getIdempotency: async (t, key) =>
+        maybe(one(w.idem.get(t, key)), (x) => ({
+          ...(x as unknown as IdempotencyRow),
+          body: JSON.parse(x['body'] as string),
+        })),
       idempotencyExpired: async (t, key) => w.idemExpired.get(t, sha256Hex(key)) !== undefined,
       countBudgets: async (t) => w.countBudgets.get(t) as number,
       countRuns: async (t) => w.countRuns.get(t) as number,
@@ -199,7 +263,12 @@ export class SqliteStore implements Store {
       updateBudget: async (b) => void w.updateBudget.run(budgetToRow(b)),
       updateRun: async (run) => void w.updateRun.run(runToRow(run)),
       setReservationStatus: async (id, status) => void w.reservationStatus.run(status, id),
-      insertAuditInput: async (row) => void w.insertAuditInput.run({ ...row, scores: JSON.stringify(row.scores), included: JSON.stringify(row.included) }),
+      insertAuditInput: async (row) =>
+        void w.insertAuditInput.run({
+          ...row,
+          scores: JSON.stringify(row.scores),
+          included: JSON.stringify(row.included),
+        }),
     };
   }
 
@@ -210,7 +279,8 @@ export class SqliteStore implements Store {
    */
   write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn: fn as (tx: WriteTx) => Promise<unknown>, resolve: resolve as (v: unknown) => void, reject });
+      const job = { fn: fn as (tx: WriteTx) => Promise<unknown>, resolve: resolve as (v: unknown) => void, reject };
+      this.queue.push(job);
       if (this.queue.length === 1) void this.mutex.run(() => this.flush());
     });
   }
@@ -301,8 +371,13 @@ export class SqliteStore implements Store {
 
   async listRuns(tenant: string, budgetId?: string, page?: Page) {
     let rows: unknown[];
-    if (page === undefined) rows = budgetId === undefined ? this.r.runs.all(tenant) : this.r.runsOfBudget.all(tenant, budgetId);
-    else rows = budgetId === undefined ? this.r.runsPage.all(pageArgs(tenant, page)) : this.r.runsOfBudgetPage.all({ ...pageArgs(tenant, page), budget_id: budgetId });
+    if (page === undefined) {
+      rows = budgetId === undefined ? this.r.runs.all(tenant) : this.r.runsOfBudget.all(tenant, budgetId);
+    } else {
+      const args = pageArgs(tenant, page);
+      const ofBudget = () => this.r.runsOfBudgetPage.all({ ...args, budget_id: budgetId });
+      rows = budgetId === undefined ? this.r.runsPage.all(args) : ofBudget();
+    }
     return (rows as Raw[]).map(runFromRow);
   }
 
@@ -331,12 +406,14 @@ export class SqliteStore implements Store {
   }
 
   async getReport(tenant: string, runId: string): Promise<ReportRow | undefined> {
-    return maybe(one(this.r.report.get(tenant, runId)), (x) => ({ ...(x as unknown as ReportRow), envelope: JSON.parse(x['envelope'] as string) }));
+    const row = one(this.r.report.get(tenant, runId));
+    return maybe(row, (x) => ({ ...(x as unknown as ReportRow), envelope: JSON.parse(x['envelope'] as string) }));
   }
 
   async putReport(row: ReportRow): Promise<ReportRow> {
     await this.mutex.run(async () => void this.w.insertReport.run({ ...row, envelope: JSON.stringify(row.envelope) }));
     const stored = await this.getReport(row.tenant, row.run_id);
+    // internal assertion: the insert above either stored the row or threw
     if (stored === undefined) throw new Error(`report of run ${row.run_id} was not stored`);
     return stored;
   }
@@ -378,7 +455,8 @@ export class SqliteStore implements Store {
       idempotency += n;
       if (n === 0) break;
     }
-    const sessions = await this.write(async () => this.w.purgeSessions.run(opts.sessionsIdleBefore, opts.sessionsCreatedBefore).changes);
+    const purge = () => this.w.purgeSessions.run(opts.sessionsIdleBefore, opts.sessionsCreatedBefore).changes;
+    const sessions = await this.write(async () => purge());
     return { idempotency, sessions };
   }
 
@@ -391,6 +469,7 @@ function pageArgs(tenant: string, page: Page) {
   return { tenant, limit: page.limit, created_at: page.after?.created_at ?? null, id: page.after?.id ?? null };
 }
 
+// internal assertion: every frontier node of a stored tree is stored (nodes are written on insert)
 function missingNode(runId: string, level: number, index: number): never {
   throw new Error(`Merkle node ${level}/${index} of run ${runId} is missing`);
 }

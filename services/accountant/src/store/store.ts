@@ -98,7 +98,7 @@ export type EventRecord = S['EventRecord'];
 /** An API key by id (never the key or its hash). */
 export type ApiKeyInfo = S['ApiKeyInfo'];
 
-/** A run-scoped token (DESIGN.md "Tokens"); `hash` is the SHA-256 of the secret, which is never stored. */
+/** A run-scoped token (docs/design.md "Tokens"); `hash` is the SHA-256 of the secret, which is never stored. */
 export interface RunTokenRow {
   hash: string;
   token_id: string;
@@ -239,7 +239,11 @@ export interface Store {
    * (tenant, SHA-256 of the key); sessions idle since `sessionsIdleBefore` or created before
    * `sessionsCreatedBefore` (ms since the epoch) are deleted. Returns how many of each went.
    */
-  purge(opts: { idempotencyBefore: string; sessionsIdleBefore: number; sessionsCreatedBefore: number }): Promise<{ idempotency: number; sessions: number }>;
+  purge(opts: {
+    idempotencyBefore: string;
+    sessionsIdleBefore: number;
+    sessionsCreatedBefore: number;
+  }): Promise<{ idempotency: number; sessions: number }>;
   /** Moves the write-ahead log into the database and truncates it (a no-op where there is none). */
   checkpoint(): Promise<void>;
 }

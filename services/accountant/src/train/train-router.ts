@@ -1,7 +1,7 @@
 /**
  * `/train` (issue 12, item 4): a logged-in tenant trains the tanh CNN with DP-SGD in the browser. The server side
  * only renders the page, serves its bundle, the tfjs wasm binaries and the shipped Fashion-MNIST sample, and, with
- * the dashboard session, creates a run and mints its run-scoped token (DESIGN.md "Tokens"): the page never holds
+ * the dashboard session, creates a run and mints its run-scoped token (docs/design.md "Tokens"): the page never holds
  * the tenant's API key, and the data the user picks is never sent here.
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -17,15 +17,25 @@ import { readCookie, type SessionTable } from '../dashboard/sessions.js';
 import { trainPage } from './train-page.js';
 
 /** Where `npm run build:train` writes the page bundle. */
-export const DEFAULT_TRAIN_BUNDLE_DIR = fileURLToPath(new URL('../../../../packages/trainer/browser/train-dist/', import.meta.url));
-const SAMPLE_DIR = fileURLToPath(new URL('../../../../packages/trainer/fixtures/fashion-mnist-sample/', import.meta.url));
-const SAMPLE_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+export const DEFAULT_TRAIN_BUNDLE_DIR = fileURLToPath(
+  new URL('../../../../packages/trainer/browser/train-dist/', import.meta.url),
+);
+const SAMPLE_DIR = fileURLToPath(
+  new URL('../../../../packages/trainer/fixtures/fashion-mnist-sample/', import.meta.url),
+);
+const SAMPLE_FILES = [
+  'train-images-idx3-ubyte.gz',
+  'train-labels-idx1-ubyte.gz',
+  't10k-images-idx3-ubyte.gz',
+  't10k-labels-idx1-ubyte.gz',
+];
 const COOKIE = 'dpl_session';
 
 /** The page runs only its own scripts and wasm, and talks only to this origin. */
 const HEADERS: Record<string, string> = {
   'Content-Security-Policy':
-    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; worker-src 'self' blob:; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; worker-src 'self' blob:; " +
+    "style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'same-origin',
@@ -61,7 +71,9 @@ function wasmDir(): string | undefined {
 }
 
 function positiveInt(v: unknown, name: string, max: number): number {
-  if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 1 && v <= max)) throw new ServiceError('validation_failed', `${name} must be an integer in [1, ${max}]`, { pointer: `/${name}` });
+  if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 1 && v <= max)) {
+    throw new ServiceError('validation_failed', `${name} must be an integer in [1, ${max}]`, { pointer: `/${name}` });
+  }
   return v;
 }
 
@@ -91,16 +103,21 @@ export function createTrainRouter(opts: TrainOptions): Router {
   router.get('/train', requireSession, async (_req, res) => {
     const tenant = res.locals['tenant'] as string;
     const budgets = await ctx.store.listBudgets(tenant);
-    res.status(200).set(HEADERS).type('text/html; charset=utf-8').send(trainPage({ tenant, budgets, bundleReady: existsSync(join(bundleDir, 'train.js')) }));
+    const page = trainPage({ tenant, budgets, bundleReady: existsSync(join(bundleDir, 'train.js')) });
+    res.status(200).set(HEADERS).type('text/html; charset=utf-8').send(page);
   });
 
   // A run of the session's tenant on the budget it picked, with a token that can reserve, commit and close it.
   router.post('/train/runs', requireSession, json, async (req, res) => {
-    if (!sameOrigin(req) || !req.is('application/json')) throw new ServiceError('forbidden', 'cross-site request refused');
+    if (!sameOrigin(req) || !req.is('application/json')) {
+      throw new ServiceError('forbidden', 'cross-site request refused');
+    }
     const tenant = res.locals['tenant'] as string;
     const body = (req.body ?? {}) as Record<string, unknown>;
     const budgetId = body['budget_id'];
-    if (typeof budgetId !== 'string' || budgetId.length === 0 || budgetId.length > 64) throw new ServiceError('validation_failed', 'budget_id is required', { pointer: '/budget_id' });
+    if (typeof budgetId !== 'string' || budgetId.length === 0 || budgetId.length > 64) {
+      throw new ServiceError('validation_failed', 'budget_id is required', { pointer: '/budget_id' });
+    }
     const datasetSize = positiveInt(body['dataset_size'], 'dataset_size', 1e9);
     const batch = positiveInt(body['expected_batch_size'], 'expected_batch_size', datasetSize);
     const run = await createRun(ctx, tenant, {
@@ -111,9 +128,13 @@ export function createTrainRouter(opts: TrainOptions): Router {
       metadata: { source: '/train', model: 'tanh-cnn' },
     });
     // The token dies with the API key the session was opened with (run-tokens.ts RunTokenMinter).
-    const minted = await mintRunToken(ctx.store, ctx.now, { tenant, keyId: res.locals['session_key_id'] as string | undefined }, run.id);
+    const minter = { tenant, keyId: res.locals['session_key_id'] as string | undefined };
+    const minted = await mintRunToken(ctx.store, ctx.now, minter, run.id);
     const budget = await ctx.store.getBudget(tenant, budgetId);
-    res.status(201).set(HEADERS).json({ ...minted, delta: budget!.delta, neighboring_relation: budget!.neighboring_relation });
+    res
+      .status(201)
+      .set(HEADERS)
+      .json({ ...minted, delta: budget!.delta, neighboring_relation: budget!.neighboring_relation });
   });
 
   router.get('/train/:file', (req, res, next) => {
@@ -124,7 +145,8 @@ export function createTrainRouter(opts: TrainOptions): Router {
 
   router.get('/train/wasm/:file', (req, res, next) => {
     const file = String(req.params['file']);
-    if (wasm === undefined || !/^tfjs-backend-wasm[a-z-]*\.wasm$/.test(file) || !readdirSafe(wasm).includes(file)) return next();
+    const wasmFile = /^tfjs-backend-wasm[a-z-]*\.wasm$/.test(file);
+    if (wasm === undefined || !wasmFile || !readdirSafe(wasm).includes(file)) return next();
     res.set(HEADERS).type('application/wasm').sendFile(join(wasm, file));
   });
 
