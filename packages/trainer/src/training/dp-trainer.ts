@@ -14,7 +14,7 @@ import { GaussianNoiseStream, type NoiseSource } from './noise-prefetch.js';
 import { calibrate, makeAccountant, type AccountantKind } from './local-accountant.js';
 import { DpOptimizer } from './optimizer.js';
 import { checkNoisyLoss, noisyLossEstimate, noisyLossEvent, type NoisyLoss, type NoisyLossOptions } from './noisy-loss.js';
-import { clipAndAccumulate, type Clipping } from '../per-sample/index.js';
+import type { Clipping } from '../per-sample/index.js';
 import { SecureRandomSource, SeededRandomSource, type NoiseRngMode, type RandomSource } from './random-source.js';
 import { stepEvent, type BatchOrigin } from './step-events.js';
 import { runRelation } from './neighboring-relation.js';
@@ -28,6 +28,7 @@ import type { FitHistory, FitOptions, StepResult } from './fit-types.js';
 import type { ResumeOptions } from './checkpoint.js';
 import { checkDelta, checkSizes, resolveClipping, resolveRandomness, totalClipNorm, type ClipChoice, type DPTrainerOptions } from './trainer-options.js';
 import { SerialQueue } from './serial-queue.js';
+import { ShardedSteps } from '../parallel/index.js';
 
 /** Internal: the restorable parts a checkpoint sets after construction. */
 export interface TrainerInternals {
@@ -68,6 +69,8 @@ export class DPTrainer {
   private stopReason: 'budget_exhausted' | null = null;
   /** Steps, fits, saves and closes run one at a time, in call order (see `serial`). */
   private readonly queue = new SerialQueue();
+  /** The threads each step's per-example work runs on (option `threads`). */
+  private readonly shards: ShardedSteps;
 
   /**
    * @example
@@ -113,6 +116,7 @@ export class DPTrainer {
     this.internals = { rng, noise, sampler: null, optimizer: new DpOptimizer(options.optimizer), stepCount: 0, adaptive };
     if (options.audit && this.clip.kind !== 'fixed') fail('invalid_argument', 'an audited run needs a fixed clip norm (canaries are clipped to it)');
     this.canaries = options.audit ? makeCanaries(options.audit, options, rng) : null;
+    this.shards = new ShardedSteps(options.model, options);
   }
 
   private calibrated(kind: AccountantKind): number {
@@ -218,6 +222,7 @@ export class DPTrainer {
     const clipNorm = this.clipNorm;
     const base = { step: this.stepCount, clipNorm };
     const gpu = await watchGpu(`step ${this.stepCount}`); // throws gpu_error if the device failed since the last step
+    await this.shards.prepare(`step ${this.stepCount}`); // throws worker_error if a shard worker died since the last step
     if (this.stopReason || !(await this.stepLedger.authorize(this.currentEvent(origin)))) {
       this.stopReason = 'budget_exhausted';
       await this.stepLedger.flush();
@@ -228,18 +233,19 @@ export class DPTrainer {
     await this.canaries?.start(vars);
     let sums: tf.Tensor[] = vars.map((v) => tf.zerosLike(v));
     let stats: tf.Tensor = tf.zeros([2]); // [loss sum, examples with norm <= C]: the step's one read, at the end
-    const physical = this.options.maxPhysicalBatchSize ?? Math.max(1, batchSize);
-    for (let from = 0; from < batchSize; from += physical) {
-      const [x, y] = chunk(from, Math.min(batchSize, from + physical));
-      const r = await clipAndAccumulate(this.model, x, y, { loss: this.options.loss, fromLogits: this.options.fromLogits, clipping, rules: this.options.rules });
+    // chunks of maxPhysicalBatchSize, spread over the step's threads; their results come back in chunk order
+    await this.shards.forEachChunk(batchSize, chunk, { loss: this.options.loss, fromLogits: this.options.fromLogits, clipping, rules: this.options.rules }, (r) => {
       const next = sums.map((s, i) => tf.add(s, r.sums[i]!));
-      tf.dispose([sums, r.sums, x, y]);
+      tf.dispose([sums, r.sums]);
       sums = next;
       const adaptive = this.internals.adaptive !== null;
       const nextStats = tf.tidy(() => stats.add(tf.stack([r.lossSum, adaptive ? r.norms.lessEqual(clipNorm).sum().toFloat() : tf.scalar(0)])));
       tf.dispose([stats, r.norms, r.lossSum]);
       stats = nextStats;
-    }
+    }).catch((e: unknown) => {
+      tf.dispose([sums, stats]);
+      throw e; // nothing of this step is applied
+    });
     const [lossSum, atMostC] = Array.from(await gpu.read(stats)) as [number, number];
     stats.dispose();
     if (this.canaries) sums = await this.canaries.addSampled(sums, { q: this.samplingProbability, clipNorm, clipping, rng: this.internals.rng });
@@ -395,6 +401,7 @@ export class DPTrainer {
   /** @internal close() without waiting its turn (for save, which already holds it). */
   async closeNow(): Promise<void> {
     this.internals.noise?.close();
+    this.shards.close();
     await this.stepLedger.flush();
     const client = this.stepLedger.remote?.client;
     if (this.canaries?.started && client?.submitAudit && !this.auditSent) {
