@@ -1,17 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DPTrainer, TrainerError, useBackend } from '@dpledger/trainer';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DPTrainer, TrainerError, buildModel, useBackend } from '@dpledger/trainer';
 import * as fixtures from '../per-sample/models.fixture.js';
 import { referenceClippedSum, referenceGrads, relErr } from '../per-sample/reference-loop.fixture.js';
 import { planChunks } from './chunk-plan.js';
 import { ShardedSteps, shardFaults } from './sharded-steps.js';
-import { checkThreads, stepThreads } from './thread-count.js';
+import { checkThreads, stepThreads, weightReuse } from './thread-count.js';
 
 const SEED = '000102030405060708090a0b0c0d0e0f';
 const weights = (m: tf.LayersModel) => m.trainableWeights.map((w) => Float32Array.from(w.read().dataSync()));
 const bits = (ws: Float32Array[]) => ws.map((w) => Array.from(new Uint32Array(w.buffer)));
 const code = (e: unknown) => (e instanceof TrainerError ? e.code : String(e));
 const open: DPTrainer[] = [];
+// Each test starts fresh worker threads (a tfjs load each): give them room on a busy 2-core machine.
+vi.setConfig({ testTimeout: 240_000 });
 
 function model(): tf.LayersModel {
   const init = (seed: number) => tf.initializers.glorotUniform({ seed });
@@ -54,15 +56,25 @@ describe('planChunks', () => {
 
 describe('threads option', () => {
   const base = { loss: 'categoricalCrossentropy' as const, expectedBatchSize: 256 };
-  it("'auto' shards on wasm and cpu under Node, one thread per core and per 32 expected examples; never on other backends", () => {
-    expect(stepThreads(base, 'wasm', 2)).toBe(2);
-    expect(stepThreads(base, 'cpu', 4)).toBe(4);
-    expect(stepThreads({ ...base, expectedBatchSize: 64 }, 'wasm', 8)).toBe(2);
-    expect(stepThreads({ ...base, expectedBatchSize: 63 }, 'wasm', 2)).toBe(1);
-    expect(stepThreads(base, 'wasm', 1)).toBe(1);
-    for (const b of ['webgpu', 'webgl', 'tensorflow']) expect(stepThreads(base, b, 8)).toBe(1);
-    expect(stepThreads({ ...base, loss: { perExample: (y) => y.sum(1) as tf.Tensor1D } }, 'wasm', 2)).toBe(1);
+  it("'auto' shards on wasm and cpu under Node: one thread per core, each with >= 32 examples and >= 400 examples x weight reuse", () => {
+    const cnn = { ...base, reuse: 16 };
+    expect(stepThreads(cnn, 'wasm', 2)).toBe(2);
+    expect(stepThreads(cnn, 'cpu', 4)).toBe(4);
+    expect(stepThreads({ ...cnn, expectedBatchSize: 64 }, 'wasm', 8)).toBe(2);
+    expect(stepThreads({ ...cnn, expectedBatchSize: 63 }, 'wasm', 2)).toBe(1);
+    expect(stepThreads(cnn, 'wasm', 1)).toBe(1);
+    expect(stepThreads(base, 'wasm', 2)).toBe(1); // an MLP (reuse 1) at 256: the fixed cost per thread outweighs the gain
+    expect(stepThreads({ ...base, expectedBatchSize: 1024 }, 'wasm', 2)).toBe(2);
+    for (const b of ['webgpu', 'webgl', 'tensorflow']) expect(stepThreads(cnn, b, 8)).toBe(1);
+    expect(stepThreads({ ...cnn, loss: { perExample: (y) => y.sum(1) as tf.Tensor1D } }, 'wasm', 2)).toBe(1);
   });
+
+  it('weight reuse: multiply-adds per example per parameter, 1 for an MLP, h x w positions for a convolution', () => {
+    expect(weightReuse(buildModel('mlp'))).toBe(1);
+    // tanh CNN: conv 1040 params at 14 x 14, conv 8224 at 5 x 5, dense 16416 and 330 at 1
+    expect(weightReuse(buildModel('tanh-cnn'))).toBeCloseTo((1040 * 196 + 8224 * 25 + 16416 + 330) / 26010, 10);
+  });
+
   it('an explicit count is used as given, refused when invalid, on a GPU backend, or with a loss function or custom rules', () => {
     expect(stepThreads({ ...base, threads: 3, expectedBatchSize: 4 }, 'cpu', 2)).toBe(3);
     for (const threads of [0, 1.5, -1, Number.NaN]) expect(() => checkThreads({ ...base, threads })).toThrow(/threads must be/);
@@ -105,8 +117,11 @@ describe('sharded steps on wasm', () => {
     shardFaults.exitInStep = false;
   });
 
-  it('threads: 2 gives the bits of one thread with the same chunks (step, with and without maxPhysicalBatchSize)', async () => {
+  it('threads: 2 gives the bits of one thread with the same chunks', async () => {
     await sameBits({ threads: 2 }, { threads: 1, maxPhysicalBatchSize: 12 });
+  });
+
+  it('threads: 2 with maxPhysicalBatchSize gives the bits of one thread with that maxPhysicalBatchSize', async () => {
     await sameBits({ threads: 2, maxPhysicalBatchSize: 5 }, { threads: 1, maxPhysicalBatchSize: 5 });
   });
 

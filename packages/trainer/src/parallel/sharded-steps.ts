@@ -12,7 +12,7 @@ import { fail } from '../training/fail.js';
 import { planChunks } from './chunk-plan.js';
 import type { ChunkResult, TensorData } from './shard-protocol.js';
 import { ShardPool } from './shard-pool.js';
-import { checkThreads, stepThreads, type ShardSettings } from './thread-count.js';
+import { checkThreads, stepThreads, weightReuse, type ShardSettings } from './thread-count.js';
 
 /** Test-only switches (not exported from the package). */
 export const shardFaults = {
@@ -43,9 +43,12 @@ export class ShardedSteps {
   private fallback = false;
   private threadsNow = 1;
 
+  private readonly settings: ShardedStepOptions;
+
   /** @example const s = new ShardedSteps(model, { threads: 'auto', loss: 'categoricalCrossentropy', expectedBatchSize: 256 }); */
-  constructor(private readonly model: tf.LayersModel, private readonly settings: ShardedStepOptions) {
+  constructor(private readonly model: tf.LayersModel, settings: ShardedStepOptions) {
     checkThreads(settings);
+    this.settings = { ...settings, reuse: settings.reuse ?? weightReuse(model) };
   }
 
   /** The threads the current step uses (1 before the first step and on a single-thread path). */
