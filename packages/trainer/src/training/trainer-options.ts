@@ -53,8 +53,9 @@ export interface DPTrainerOptions {
   maxPhysicalBatchSize?: number;
   /**
    * Threads for each step's per-example work (gradients, clipping, clipped sums): 'auto' (default) uses one per core
-   * on the wasm and cpu backends under Node when the expected batch has at least 32 examples per thread, else 1; a
-   * number asks for exactly that many (the main thread and threads - 1 workers, each with its own tfjs instance).
+   * on the wasm and cpu backends under Node when each thread gets at least 32 expected examples and 400 examples x
+   * weight reuse (parallel/thread-count.ts), else 1; never on a GPU backend or in a browser. A number asks for
+   * exactly that many (the main thread and threads - 1 workers, each with its own tfjs instance).
    * The batch is cut into chunks of min(maxPhysicalBatchSize, ceil(b / threads)) whose sums are added in order, so a
    * run gives the same bits as one thread with those chunks. Needs a named loss and the default layer rules.
    */
