@@ -24,9 +24,13 @@ interface Slot {
 /** Where the worker entry lives beside this file (.ts when run from source, .js when built), and how to load it. */
 async function entryOf(): Promise<Pick<ShardInit, 'entry' | 'hooks'>> {
   const here = import.meta.url;
+  // bundled into another file, the worker entry is not beside us: never start a worker on some other module
+  if (!/^file:.*\/shard-pool\.(ts|js)$/.test(here)) fail('worker_error', 'the shard worker module is not beside shard-pool (a bundled build?)');
   const entry = here.replace(/shard-pool\.(ts|js)$/, 'shard-worker.$1');
   if (!entry.endsWith('.ts')) return { entry, hooks: null };
-  const [{ createRequire }, { pathToFileURL }] = await Promise.all([import('node:module'), import('node:url')]);
+  const [moduleSpecifier, urlSpecifier] = ['node:module', 'node:url']; // Node only: kept out of browser bundles
+  const { createRequire } = (await import(/* @vite-ignore */ moduleSpecifier)) as typeof import('node:module');
+  const { pathToFileURL } = (await import(/* @vite-ignore */ urlSpecifier)) as typeof import('node:url');
   return { entry, hooks: { source: TS_SOURCE_HOOKS, typescript: pathToFileURL(createRequire(here).resolve('typescript')).href } };
 }
 

@@ -189,6 +189,30 @@ describe('sharded steps on wasm', () => {
     tf.dispose([xs, ys]);
   });
 
+  it("a model the workers cannot rebuild (a custom layer class): 'auto' trains on one thread, threads: 2 throws worker_error unaccounted", async () => {
+    class Doubler extends tf.layers.Layer {
+      static className = 'DoublerOnlyOnTheMainThread';
+      override call(x: tf.Tensor | tf.Tensor[]): tf.Tensor {
+        return tf.mul(Array.isArray(x) ? x[0]! : x, 2);
+      }
+    }
+    tf.serialization.registerClass(Doubler);
+    const custom = () => {
+      const m = model();
+      return tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: [6, 6, 1] }), new Doubler({}), ...m.layers] });
+    };
+    const { xs, ys } = data(24);
+    const auto = trainer({ expectedBatchSize: 800, datasetSize: 8000 }, custom()); // 'auto' asks for 2 threads at B = 800
+    expect((await auto.step(xs, ys)).applied).toBe(true);
+    expect((auto as unknown as { shards: ShardedSteps }).shards.threads).toBe(1);
+    const two = trainer({ threads: 2 }, custom());
+    const ledger = JSON.stringify(two.ledger);
+    expect(code(await two.step(xs, ys).catch((x: unknown) => x))).toBe('worker_error');
+    expect(JSON.stringify(two.ledger)).toBe(ledger);
+    expect(two.stepCount).toBe(0);
+    tf.dispose([xs, ys]);
+  });
+
   it('close() terminates the workers (a later step would start new ones)', async () => {
     const { xs, ys } = data(24);
     const t = trainer({ threads: 2 });

@@ -75,7 +75,9 @@ export class ShardedSteps {
     try {
       this.pool = await ShardPool.start(this.model, backend, t - 1, { loss: this.settings.loss as Exclude<ShardSettings['loss'], object>, fromLogits: this.settings.fromLogits });
     } catch (e) {
-      if ((this.settings.threads ?? 'auto') !== 'auto') throw e;
+      if ((this.settings.threads ?? 'auto') !== 'auto') {
+        throw e instanceof TrainerError ? e : new TrainerError('worker_error', `${where}: the shard workers could not start (${(e as Error).message})`, { cause: e });
+      }
       this.fallback = true;
       this.threadsNow = 1;
     }
