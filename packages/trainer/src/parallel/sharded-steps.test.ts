@@ -135,6 +135,22 @@ describe('sharded steps on wasm', () => {
     tf.dispose([xs, ys]);
   });
 
+  it('adaptive clipping: the per-example norms from the workers move the clip norm exactly as on one thread', async () => {
+    const { xs, ys } = data(240);
+    const adaptive = { clipNorm: undefined, adaptiveClipping: { initialClipNorm: 0.05, targetQuantile: 0.5 }, maxPhysicalBatchSize: 4 };
+    const [a, b] = [trainer({ ...adaptive, threads: 2 }), trainer({ ...adaptive, threads: 1 })];
+    const norms = async (t: DPTrainer) => {
+      const out: number[] = [];
+      await t.fit(xs, ys, { steps: 3, callbacks: { onStep: () => void out.push(t.clipNorm) } });
+      return out;
+    };
+    const [na, nb] = [await norms(a), await norms(b)];
+    expect(na).toEqual(nb);
+    expect(new Set(na).size).toBeGreaterThan(1); // the clip norm moved
+    expect(bits(weights(a.model))).toEqual(bits(weights(b.model)));
+    tf.dispose([xs, ys]);
+  });
+
   it("the sum of the shards' clipped sums, norms and losses equal the cpu per-example reference loop (1e-5 relative)", async () => {
     for (const c of [fixtures.mlp(9), fixtures.tanhCnn(5)]) {
       await tf.setBackend('cpu');
