@@ -6,7 +6,8 @@ export type TrainerErrorCode =
   | 'invalid_argument' // an argument out of range (clip norms, sizes)
   | 'backend_unavailable' // a named tfjs backend (or a kernel it needs) cannot be loaded or initialised here
   | 'ledger_mismatch' // a checkpoint and its remote run disagree on the steps taken (resume would fork the ledger)
-  | 'gpu_error'; // the GPU reported an error (validation, out of memory, lost device): the step was not applied
+  | 'gpu_error' // the GPU reported an error (validation, out of memory, lost device): the step was not applied
+  | 'worker_error'; // a shard worker thread could not start or died: the step was not applied
 
 export class TrainerError extends Error {
   override readonly name = 'TrainerError';

@@ -14,7 +14,7 @@ import type { NoiseSource } from './noise-prefetch.js';
 import { calibrate, makeAccountant, type AccountantKind } from './local-accountant.js';
 import { DpOptimizer } from './optimizer.js';
 import { checkNoisyLoss, noisyLossEstimate, noisyLossEvent, type NoisyLoss, type NoisyLossOptions } from './noisy-loss.js';
-import { clipAndAccumulate, type Clipping } from '../per-sample/index.js';
+import type { Clipping } from '../per-sample/index.js';
 import { SecureRandomSource, SeededRandomSource, type NoiseRngMode, type RandomSource } from './random-source.js';
 import { stepEvent, type BatchOrigin } from './step-events.js';
 import { runRelation } from './neighboring-relation.js';
@@ -30,6 +30,7 @@ import type { ResumeOptions } from './checkpoint.js';
 import type { SeededPositions, TrainerSnapshot } from './trainer-snapshot.js';
 import { checkDelta, checkSizes, resolveClipping, resolveRandomness, totalClipNorm, type ClipChoice, type DPTrainerOptions } from './trainer-options.js';
 import { SerialQueue } from './serial-queue.js';
+import { ShardedSteps } from '../parallel/index.js';
 
 /** The DP-SGD trainer. */
 export class DPTrainer {
@@ -59,6 +60,8 @@ export class DPTrainer {
   private stopReason: 'budget_exhausted' | null = null;
   /** Steps, fits, saves and closes run one at a time, in call order (see `serial`). */
   private readonly queue = new SerialQueue();
+  /** The threads each step's per-example work runs on (option `threads`). */
+  private readonly shards: ShardedSteps;
 
   /**
    * @example
@@ -87,6 +90,7 @@ export class DPTrainer {
     this.optimizer = new DpOptimizer(options.optimizer);
     if (options.audit && this.clip.kind !== 'fixed') fail('invalid_argument', 'an audited run needs a fixed clip norm (canaries are clipped to it)');
     this.canaries = options.audit ? makeCanaries(options.audit, options, this.rng) : null;
+    this.shards = new ShardedSteps(options.model, options);
   }
 
   /**
@@ -211,6 +215,7 @@ export class DPTrainer {
     const clipNorm = this.clipNorm;
     const base = { step: this.stepCount, clipNorm };
     const gpu = await watchGpu(`step ${this.stepCount}`); // throws gpu_error if the device failed since the last step
+    await this.shards.prepare(`step ${this.stepCount}`); // throws worker_error if a shard worker died since the last step
     if (this.stopReason || !(await this.stepLedger.authorize(this.currentEvent(origin)))) {
       this.stopReason = 'budget_exhausted';
       await this.stepLedger.flush();
@@ -225,12 +230,11 @@ export class DPTrainer {
     let sums: tf.Tensor[] = vars.map((v) => tf.zerosLike(v));
     // [loss sum, examples with norm <= C], kept only when asked for or needed: read once at most (step-read.ts)
     let figures: tf.Tensor | null = wantLoss || adaptive ? tf.zeros([2]) : null;
-    const physical = this.options.maxPhysicalBatchSize ?? Math.max(1, batchSize);
-    for (let from = 0; from < batchSize; from += physical) {
-      const [x, y] = chunk(from, Math.min(batchSize, from + physical));
-      const r = await clipAndAccumulate(this.model, x, y, { loss: this.options.loss, fromLogits: this.options.fromLogits, clipping, rules: this.options.rules });
+    // chunks of maxPhysicalBatchSize, spread over the step's threads; their results come back in chunk order
+    const clipOptions = { loss: this.options.loss, fromLogits: this.options.fromLogits, clipping, rules: this.options.rules };
+    await this.shards.forEachChunk(batchSize, chunk, clipOptions, (r) => {
       const next = sums.map((s, i) => tf.add(s, r.sums[i]!));
-      tf.dispose([sums, r.sums, x, y]);
+      tf.dispose([sums, r.sums]);
       sums = next;
       if (figures) {
         const f = figures;
@@ -238,7 +242,11 @@ export class DPTrainer {
         f.dispose();
       }
       tf.dispose([r.norms, r.lossSum]);
-    }
+    }).catch((e: unknown) => {
+      tf.dispose(sums);
+      figures?.dispose();
+      throw e; // nothing of this step is applied
+    });
     const reads = new StepRead(gpu, figures);
     let grads: tf.Tensor[];
     let lossSum: number;
@@ -491,6 +499,7 @@ export class DPTrainer {
   /** close() without waiting its turn (for save, which already holds it). */
   private async closeNow(): Promise<void> {
     this.mechanism.stream?.close();
+    this.shards.close();
     await this.stepLedger.flush();
     const client = this.stepLedger.remote?.client;
     if (this.canaries?.started && client?.submitAudit && !this.auditSent) {

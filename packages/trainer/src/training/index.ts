@@ -5,6 +5,7 @@ export { accuracy } from './accuracy.js';
 export type { StepResult, FitOptions, FitCallbacks, FitHistory, PrivateStepStats } from './fit-types.js';
 export type { NoisyLoss, NoisyLossOptions } from './noisy-loss.js';
 export type { DPTrainerOptions } from './trainer-options.js';
+export type { ThreadsOption } from '../parallel/thread-count.js';
 export type { OptimizerConfig, OptimizerState } from './optimizer.js';
 export type { AdaptiveClippingOptions } from './adaptive-clipping.js';
 export { PoissonSampler, ShuffleSampler, type BatchSampler, type SamplerKind, type SamplerState } from './batch-sampler.js';

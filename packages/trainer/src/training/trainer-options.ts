@@ -10,6 +10,7 @@ import type { OptimizerConfig } from './optimizer.js';
 import type { Clipping, LayerRuleRegistry, LossSpec } from '../per-sample/index.js';
 import type { RemoteAccountant } from './step-ledger.js';
 import { parseSeed, type Seed } from './seed.js';
+import type { ThreadsOption } from '../parallel/thread-count.js';
 
 export interface DPTrainerOptions {
   model: tf.LayersModel;
@@ -56,6 +57,15 @@ export interface DPTrainerOptions {
    * norm then reads nothing back from the device, and the private loss is NaN.
    */
   privateLoss?: boolean;
+  /**
+   * Threads for each step's per-example work (gradients, clipping, clipped sums): 'auto' (default) uses one per core
+   * on the wasm and cpu backends under Node when each thread gets at least 32 expected examples and 400 examples x
+   * weight reuse (parallel/thread-count.ts), else 1; never on a GPU backend or in a browser. A number asks for
+   * exactly that many (the main thread and threads - 1 workers, each with its own tfjs instance).
+   * The batch is cut into chunks of min(maxPhysicalBatchSize, ceil(b / threads)) whose sums are added in order, so a
+   * run gives the same bits as one thread with those chunks. Needs a named loss and the default layer rules.
+   */
+  threads?: ThreadsOption;
   /** Per-layer rule registry handed to per-sample clipping. */
   rules?: LayerRuleRegistry;
   /**

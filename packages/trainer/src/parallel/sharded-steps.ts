@@ -1,0 +1,156 @@
+/**
+ * Runs each DP-SGD step's per-example work (per-example gradients, clipping, clipped sums) over several threads:
+ * the main thread computes the first chunks of the batch, shard workers the rest, and every chunk's result is
+ * handed to the caller in chunk order, so the caller's float32 sum is the one a single thread gets with the same
+ * chunks (bit for bit on the same backend). Per-example clipping is per example, so the sum of the chunks' clipped
+ * sums is exactly the batch's. Sampling, noise, accounting and the update stay with the caller on the main thread.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { clipAndAccumulate, type Accumulated, type AccumulateOptions } from '../per-sample/index.js';
+import { TrainerError } from '../per-sample/trainer-error.js';
+import { fail } from '../training/fail.js';
+import { planChunks } from './chunk-plan.js';
+import type { ChunkResult, TensorData } from './shard-protocol.js';
+import { ShardPool } from './shard-pool.js';
+import { checkThreads, stepThreads, weightReuse, type ShardSettings } from './thread-count.js';
+
+/** Test-only switches (not exported from the package). */
+export const shardFaults = {
+  /** The first worker of the next step exits on receiving its work, as a crash in the middle of a step. */
+  exitInStep: false,
+};
+
+let coreCount: number | null = null;
+async function cores(): Promise<number> {
+  if (coreCount === null) {
+    const specifier = 'node:os';
+    const os = (await import(/* @vite-ignore */ specifier)) as typeof import('node:os');
+    coreCount = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  }
+  return coreCount;
+}
+
+function dataOf(t: tf.Tensor): TensorData {
+  return { values: t.dataSync() as TensorData['values'], shape: t.shape, dtype: t.dtype as TensorData['dtype'] };
+}
+
+/** What sharded steps need from the trainer's options. */
+export type ShardedStepOptions = ShardSettings & { fromLogits?: boolean; maxPhysicalBatchSize?: number };
+
+/** One trainer's threads: resolved per step, workers started on first need and kept until `close`. */
+export class ShardedSteps {
+  private pool: ShardPool | null = null;
+  private fallback = false;
+  private threadsNow = 1;
+
+  private readonly settings: ShardedStepOptions;
+
+  /** @example const s = new ShardedSteps(model, { threads: 'auto', loss: 'categoricalCrossentropy', expectedBatchSize: 256 }); */
+  constructor(private readonly model: tf.LayersModel, settings: ShardedStepOptions) {
+    checkThreads(settings);
+    this.settings = { ...settings, reuse: settings.reuse ?? weightReuse(model) };
+  }
+
+  /** The threads the current step uses (1 before the first step and on a single-thread path). */
+  get threads(): number {
+    return this.threadsNow;
+  }
+
+  /**
+   * Call before the step is accounted: throws TrainerError `worker_error` if a worker died since the last step (the
+   * next call starts fresh ones), and starts the workers this step needs. Under 'auto' a model the workers cannot
+   * rebuild (a custom layer class) makes this and every later step single-threaded.
+   */
+  async prepare(where: string): Promise<void> {
+    if (this.pool?.failure) {
+      const why = this.pool.failure;
+      this.close();
+      fail('worker_error', `${where}: ${why} since the last step; nothing of this step was done (the next step starts new workers)`);
+    }
+    const backend = tf.getBackend();
+    const t = this.fallback ? 1 : stepThreads(this.settings, backend, await cores());
+    this.threadsNow = t;
+    if (t === 1 || (this.pool && this.pool.size === t - 1 && this.pool.backend === backend)) return;
+    this.close();
+    try {
+      this.pool = await ShardPool.start(this.model, backend, t - 1, { loss: this.settings.loss as Exclude<ShardSettings['loss'], object>, fromLogits: this.settings.fromLogits });
+    } catch (e) {
+      if ((this.settings.threads ?? 'auto') !== 'auto') {
+        throw e instanceof TrainerError ? e : new TrainerError('worker_error', `${where}: the shard workers could not start (${(e as Error).message})`, { cause: e });
+      }
+      this.fallback = true;
+      this.threadsNow = 1;
+    }
+  }
+
+  /**
+   * Computes the clipped sums of examples [0, batchSize) (`chunk(from, to)` gives their inputs and targets, the
+   * caller's to give and ours to dispose) and hands each chunk's result to `consume`, in chunk order; `consume`
+   * owns (disposes) the tensors. A failed worker throws TrainerError `worker_error` before its chunks are consumed.
+   */
+  async forEachChunk(batchSize: number, chunk: (from: number, to: number) => [tf.Tensor, tf.Tensor], opts: AccumulateOptions,
+    consume: (r: Accumulated) => void): Promise<void> {
+    const t = this.threadsNow;
+    const plan = planChunks(batchSize, t, this.settings.maxPhysicalBatchSize);
+    const requests = t > 1 ? this.dispatch(plan, chunk, opts) : [];
+    try {
+      plan.chunks.forEach(([from, to], j) => {
+        if (plan.owner[j] !== 0) return;
+        const [x, y] = chunk(from, to);
+        let r: Accumulated;
+        try {
+          r = clipAndAccumulate(this.model, x, y, opts);
+        } finally {
+          tf.dispose([x, y]);
+        }
+        consume(r);
+      });
+      const results = await Promise.all(requests).catch((e: unknown) => {
+        const why = this.pool?.failure ?? (e as Error).message;
+        this.close();
+        throw new TrainerError('worker_error', `a shard worker failed in this step (${why}); the step was not applied`, { cause: e });
+      });
+      for (const r of results.flat()) consume(this.tensorsOf(r));
+    } finally {
+      await Promise.allSettled(requests);
+    }
+  }
+
+  /** Publishes the weights and sends each worker its contiguous range of the batch. */
+  private dispatch(plan: ReturnType<typeof planChunks>, chunk: (from: number, to: number) => [tf.Tensor, tf.Tensor], opts: AccumulateOptions): Promise<ChunkResult[]>[] {
+    const pool = this.pool!;
+    pool.publishWeights(this.model);
+    const out: Promise<ChunkResult[]>[] = [];
+    for (let w = 1; w <= pool.size; w++) {
+      const mine = plan.chunks.filter((_, j) => plan.owner[j] === w);
+      if (mine.length === 0) continue;
+      const from = mine[0]![0];
+      const [x, y] = chunk(from, mine.at(-1)![1]);
+      const req = { x: dataOf(x), y: dataOf(y), chunks: mine.map(([a, b]): [number, number] => [a - from, b - from]), clipping: opts.clipping };
+      tf.dispose([x, y]);
+      const exit = w === 1 && shardFaults.exitInStep;
+      const p = pool.request(w - 1, exit ? { ...req, exit } : req);
+      p.catch(() => undefined); // awaited below; a rejection while the main thread computes is not unhandled
+      out.push(p);
+    }
+    return out;
+  }
+
+  private tensorsOf(r: ChunkResult): Accumulated {
+    let at = 0;
+    const sums = this.model.trainableWeights.map((w) => {
+      const shape = w.shape as number[];
+      const n = shape.reduce((a, b) => a * b, 1);
+      const s = tf.tensor(r.sums.subarray(at, at + n), shape, 'float32');
+      at += n;
+      return s;
+    });
+    return { sums, norms: tf.tensor1d(r.norms, 'float32'), lossSum: tf.scalar(r.lossSum, 'float32') };
+  }
+
+  /** Terminates the workers (idempotent); a later step starts new ones. */
+  close(): void {
+    this.pool?.terminate();
+    this.pool = null;
+  }
+}

@@ -1,0 +1,93 @@
+/** The `threads` option of DPTrainer: checked once, and resolved per step against the backend and the batch. */
+import type * as tf from '@tensorflow/tfjs';
+import { fail } from '../training/fail.js';
+import type { LayerRuleRegistry, LossSpec } from '../per-sample/index.js';
+
+/** `threads` as a user writes it: a count (1 = no workers) or 'auto'. */
+export type ThreadsOption = number | 'auto';
+
+/** Backends whose per-example work runs on the CPU in this thread, so that worker threads add cores. */
+export const SHARDED_BACKENDS: readonly string[] = ['wasm', 'cpu'];
+
+/** The fewest examples per thread for which 'auto' shards. */
+export const MIN_EXAMPLES_PER_THREAD = 32;
+
+/**
+ * The least work per thread, in examples x weight reuse (see `weightReuse`), for which 'auto' shards. Each thread
+ * pays a fixed cost in proportion to the parameter count (weights in, clipped sums out, the per-weight parts of
+ * the clipped sum), and the per-example work is about reuse x parameters per example. Measured on 2 cores
+ * (bench/threads.bench.mjs, CPU time per thread): the MLP 784-512-10 (reuse 1) loses at 128 examples per thread
+ * and gains at 512; the tanh CNN (reuse 16) gains from 32.
+ */
+export const MIN_WORK_PER_THREAD = 400;
+
+/**
+ * Multiply-adds per example per trainable parameter: each weighted layer's parameters times the positions it is
+ * applied at (its output's size over its last axis: 1 for a dense layer, h x w for a 2-D convolution), over all
+ * parameters. 1 for an MLP; about 16 for the tanh CNN.
+ * @example weightReuse(buildModel('mlp')) // 1
+ */
+export function weightReuse(model: tf.LayersModel): number {
+  let params = 0;
+  let macs = 0;
+  for (const layer of model.layers) {
+    const n = layer.trainableWeights.reduce((a, w) => a + w.shape.reduce<number>((p, d) => p * (d ?? 1), 1), 0);
+    if (n === 0) continue;
+    const shape = (Array.isArray(layer.outputShape[0]) ? layer.outputShape[0] : layer.outputShape) as (number | null)[];
+    const positions = shape.slice(1, -1).reduce<number>((p, d) => p * (d ?? 1), 1);
+    params += n;
+    macs += n * positions;
+  }
+  return params === 0 ? 1 : macs / params;
+}
+
+/** What decides whether and how wide a trainer shards. */
+export interface ShardSettings {
+  threads?: ThreadsOption;
+  loss: LossSpec;
+  rules?: LayerRuleRegistry;
+  expectedBatchSize: number;
+  /** weightReuse of the model (default 1, the least). */
+  reuse?: number;
+}
+
+const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+
+/** Why the per-example work cannot move to workers (a function-valued option), or null when it can. */
+export function unshardable(s: ShardSettings): string | null {
+  if (!isNode) return 'worker threads exist only under Node';
+  if (typeof s.loss !== 'string') return 'a loss function cannot be sent to a worker thread (use a named loss)';
+  if (s.rules !== undefined) return 'custom layer rules cannot be sent to a worker thread';
+  return null;
+}
+
+/**
+ * Checks the option when the trainer is made: an integer >= 1 or 'auto'; more than one thread only where it can
+ * run (Node, a named loss, the default layer rules).
+ * @example checkThreads({ threads: 0, loss: 'meanSquaredError', expectedBatchSize: 8 }) // throws invalid_argument
+ */
+export function checkThreads(s: ShardSettings): void {
+  const t = s.threads;
+  if (t === undefined || t === 'auto') return;
+  if (!(Number.isSafeInteger(t) && t >= 1)) fail('invalid_argument', `threads must be an integer >= 1 or 'auto', got ${String(t)}`);
+  const why = t > 1 ? unshardable(s) : null;
+  if (why !== null) fail('invalid_argument', `threads: ${t} is not possible here: ${why}`);
+}
+
+/**
+ * The threads a step uses (1 = the single-thread path, no workers). 'auto' (the default): one per core, at most one
+ * per max(MIN_EXAMPLES_PER_THREAD, MIN_WORK_PER_THREAD / reuse) expected examples, and only on a CPU backend (wasm,
+ * cpu) under Node; a GPU or tfjs-node backend already uses the hardware it has. An explicit count on another
+ * backend is refused.
+ * @example stepThreads({ threads: 'auto', loss: 'meanSquaredError', expectedBatchSize: 256, reuse: 16 }, 'wasm', 2) // 2
+ */
+export function stepThreads(s: ShardSettings, backend: string, cores: number): number {
+  const t = s.threads ?? 'auto';
+  if (t !== 'auto') {
+    if (t > 1 && !SHARDED_BACKENDS.includes(backend)) fail('invalid_argument', `threads: ${t} shards on the wasm or cpu backend only, not on '${backend}'`);
+    return t;
+  }
+  if (unshardable(s) !== null || !SHARDED_BACKENDS.includes(backend)) return 1;
+  const perThread = Math.max(MIN_EXAMPLES_PER_THREAD, MIN_WORK_PER_THREAD / (s.reuse ?? 1));
+  return Math.max(1, Math.min(cores, Math.floor(s.expectedBatchSize / perThread)));
+}
