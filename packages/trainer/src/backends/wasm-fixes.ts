@@ -3,6 +3,7 @@ import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import { TrainerError } from '../per-sample/trainer-error.js';
 import { makeBatchMatMul } from './batch-mat-mul.js';
 import { makeConv2DBackpropFilter } from './conv2d-backprop-filter.js';
+import { makeConv2DBackpropInput } from './conv2d-backprop-input.js';
 import { delegateToCpu } from './cpu-delegate.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 
@@ -13,7 +14,8 @@ const OURS = Symbol.for('@dpledger/trainer/wasm-fix');
 const DELEGATED = ['UnsortedSegmentSum', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'];
 
 /**
- * Registers the wasm kernel fixes for TensorFlow.js 4.22: Conv2DBackpropFilter (missing), MaxPoolGrad and
+ * Registers the wasm kernel fixes for TensorFlow.js 4.22: Conv2DBackpropFilter (missing), Conv2DBackpropInput
+ * (a scalar loop, replaced by a matMul and col2im), MaxPoolGrad and
  * MaxPool3DGrad (wrong when a window's maximum is <= 0), BatchMatMul (slow with transpose flags or a large batch), and cpu-backed
  * UnsortedSegmentSum and DepthwiseConv2dNative backprops (missing). Idempotent; `useBackend('wasm')` calls it.
  * Needs tfjs-backend-wasm loaded (imported) first.
@@ -35,6 +37,8 @@ export function registerWasmFixes(): void {
   replace('MaxPool3DGrad', () => delegateToCpu('MaxPool3DGrad')); // the same wrong running maximum as MaxPoolGrad
   replace('Conv2DBackpropFilter', () =>
     makeConv2DBackpropFilter(stockMatMul.kernelFunc, delegateToCpu('Conv2DBackpropFilter')));
+  replace('Conv2DBackpropInput', (old) =>
+    makeConv2DBackpropInput(stockMatMul.kernelFunc, old?.kernelFunc ?? delegateToCpu('Conv2DBackpropInput')));
   for (const name of DELEGATED) if (kernel(name) === undefined) replace(name, () => delegateToCpu(name));
 }
 
