@@ -51,10 +51,15 @@ export function padSame(x: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
 /**
  * Per-example filter gradients of a whole batch as one depthwise convolution: channel c of `x` is correlated with
  * filter channel c of `dy`, whose spatial size is the forward output; stride and dilation trade places.
- * Returns [N, kh, kw, C * M] for x [N, H, W, C] and dy [Ho, Wo, C, M].
+ * Returns [N, kh, kw, C * M] for x [N, H, W, C] and dy [Ho, Wo, C, M]. Rows and columns of `x` that no window
+ * reaches are cut first, beyond (k - 1) d + (o - 1) s + 1, so the convolution yields exactly kh x kw positions.
  */
 export function filterGradsByDepthwise(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
-  const out = tf.depthwiseConv2d(x, dy, g.dilations, 'valid', 'NHWC', g.strides);
+  const reach = [0, 1].map((i) => ((g.kernel[i] ?? 1) - 1) * (g.dilations[i] ?? 1) + ((dy.shape[i] ?? 1) - 1) * (g.strides[i] ?? 1) + 1);
+  const [h, w] = [Math.min(x.shape[1], reach[0] ?? 0), Math.min(x.shape[2], reach[1] ?? 0)];
+  const cut = h === x.shape[1] && w === x.shape[2] ? x : x.slice([0, 0, 0, 0], [x.shape[0], h, w, x.shape[3]]);
+  const out = tf.depthwiseConv2d(cut, dy, g.dilations, 'valid', 'NHWC', g.strides);
+  if (out.shape[1] === g.kernel[0] && out.shape[2] === g.kernel[1]) return out;
   return out.slice([0, 0, 0, 0], [out.shape[0], g.kernel[0], g.kernel[1], out.shape[3]]);
 }
 
