@@ -5,6 +5,7 @@ import { makeBatchMatMul } from './batch-mat-mul.js';
 import { makeConv2DBackpropFilter } from './conv2d-backprop-filter.js';
 import { makeConv2DBackpropInput } from './conv2d-backprop-input.js';
 import { delegateToCpu } from './cpu-delegate.js';
+import { makeIdentity } from './identity.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 import { makeSlice } from './slice.js';
 import { makeTanh } from './tanh.js';
@@ -18,7 +19,8 @@ const DELEGATED = ['UnsortedSegmentSum', 'DepthwiseConv2dNativeBackpropFilter', 
 /**
  * Registers the wasm kernel fixes for TensorFlow.js 4.22: Conv2DBackpropFilter (missing), Conv2DBackpropInput
  * (a scalar loop, replaced by a matMul and col2im), Tanh (scalar libm, replaced by XNNPACK's sigmoid), Slice (copied
- * element by element off the heap, replaced by contiguous runs), MaxPoolGrad and
+ * element by element off the heap, replaced by contiguous runs), Identity (a copy, replaced by a shared
+ * reference), MaxPoolGrad and
  * MaxPool3DGrad (wrong when a window's maximum is <= 0), BatchMatMul (slow with transpose flags or a large batch), and cpu-backed
  * UnsortedSegmentSum and DepthwiseConv2dNative backprops (missing). Idempotent; `useBackend('wasm')` calls it.
  * Needs tfjs-backend-wasm loaded (imported) first.
@@ -46,6 +48,7 @@ export function registerWasmFixes(): void {
   replace('Tanh', (old) => makeTanh({ sigmoid: sigmoid.kernelFunc, multiply: multiply.kernelFunc, sub: sub.kernelFunc },
     old?.kernelFunc ?? delegateToCpu('Tanh')));
   replace('Slice', (old) => makeSlice(old?.kernelFunc ?? delegateToCpu('Slice')));
+  replace('Identity', (old) => makeIdentity(old?.kernelFunc ?? delegateToCpu('Identity')));
   for (const name of DELEGATED) if (kernel(name) === undefined) replace(name, () => delegateToCpu(name));
 }
 
