@@ -17,12 +17,11 @@ const OURS = Symbol.for('@dpledger/trainer/wasm-fix');
 const DELEGATED = ['UnsortedSegmentSum', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'];
 
 /**
- * Registers the wasm kernel fixes for TensorFlow.js 4.22: Conv2DBackpropFilter (missing), Conv2DBackpropInput
- * (a scalar loop, replaced by a matMul and col2im), Tanh (scalar libm, replaced by XNNPACK's sigmoid), Slice (copied
- * element by element off the heap, replaced by contiguous runs), Identity (a copy, replaced by a shared
- * reference), MaxPoolGrad and
- * MaxPool3DGrad (wrong when a window's maximum is <= 0), BatchMatMul (slow with transpose flags or a large batch), and cpu-backed
- * UnsortedSegmentSum and DepthwiseConv2dNative backprops (missing). Idempotent; `useBackend('wasm')` calls it.
+ * Registers the wasm kernel fixes for TensorFlow.js 4.22: Conv2DBackpropFilter (missing), MaxPoolGrad and
+ * MaxPool3DGrad (wrong when a window's maximum is <= 0), BatchMatMul (slow with transpose flags or a large batch),
+ * cpu-backed UnsortedSegmentSum and DepthwiseConv2dNative backprops (missing), and faster Conv2DBackpropInput (a
+ * scalar loop, replaced by a matMul and col2im), Tanh (scalar libm, replaced by XNNPACK's sigmoid), Slice (copied
+ * element by element off the heap, replaced by contiguous runs) and Identity (a copy, replaced by a shared reference). Idempotent; `useBackend('wasm')` calls it.
  * Needs tfjs-backend-wasm loaded (imported) first.
  *
  * @example
