@@ -59,6 +59,16 @@ const a3 = tf.tidy(() => tf.randomNormal([8, 256, 256], 0, 1, 'float32', 4));
 const b3 = tf.tidy(() => tf.randomNormal([8, 256, 256], 0, 1, 'float32', 5));
 const batched = () => [tf.matMul(a3, b3)];
 const pooled = tf.tidy(() => tf.randomNormal([B, 14, 14, 16], 0, 1, 'float32', 6));
+// Papernot conv2's input gradient (4x4 s2 'valid', 16 -> 32 on 13x13), a tanh over conv1's output, and the crop of
+// conv2's per-example filter gradients ([Cin, 5, 5, B * Cout] -> [Cin, 4, 4, B * Cout]).
+const dy2 = tf.tidy(() => tf.randomNormal([B, 5, 5, 32], 0, 1, 'float32', 7));
+const w2 = tf.tidy(() => tf.randomNormal([4, 4, 16, 32], 0, 1, 'float32', 8));
+// Each read back as a sum: reading millions of values off the wasm heap would outweigh the kernels.
+const conv2Input = () => [tf.engine().runKernel('Conv2DBackpropInput', { dy: dy2, filter: w2 },
+  { strides: [2, 2], pad: 'valid', dataFormat: 'NHWC', inputShape: [B, 13, 13, 16] }).sum()];
+const tanh = () => [tf.tanh(pooled).sum()];
+const perExample = tf.tidy(() => tf.randomNormal([16, 5, 5, B * 32], 0, 1, 'float32', 9));
+const crop = () => [perExample.slice([0, 0, 0, 0], [16, 4, 4, B * 32]).sum()];
 const poolGrad = () => [tf.grad((v) => tf.maxPool(tf.tanh(v), 2, 1, 'valid').sum())(pooled)];
 
 // Baselines: the stock wasm kernels (and cpu for Conv2DBackpropFilter, which stock wasm lacks).
@@ -69,17 +79,26 @@ await tf.setBackend('wasm');
 const stockStep = time(gradStep(model, x, y), 5);
 const stockBatched = time(batched, 3);
 const stockPool = tf.tidy(() => poolGrad()[0].dataSync().slice());
+const stockConv2Input = time(conv2Input, 3);
+const stockTanh = time(tanh, 3);
+const stockCrop = time(crop, 3);
 
 trainer.registerWasmFixes();
 const fixedStep = time(gradStep(model, x, y), 5);
 const fixedBatched = time(batched, 3);
 const fixedConv = time(conv1Grad, 3);
 const fixedPool = tf.tidy(() => poolGrad()[0].dataSync().slice());
+const fixedConv2Input = time(conv2Input, 3);
+const fixedTanh = time(tanh, 3);
+const fixedCrop = time(crop, 3);
 
 const line = (what, base, baseMs, fixedMs) => console.log(
   `${what}: ${base} ${baseMs.toFixed(1)} ms, fixed wasm ${fixedMs.toFixed(1)} ms, speed-up ${(baseMs / fixedMs).toFixed(1)}x`);
 line(`MLP 784-512-10 gradient step (transposed matMuls), B=${B}`, 'stock wasm', stockStep, fixedStep);
 line('batched matMul 8 x 256x256x256', 'stock wasm', stockBatched, fixedBatched);
 line(`Conv2DBackpropFilter, Papernot conv1 (8x8 s2 same, 1->16), B=${BC}`, 'cpu (missing on stock wasm)', cpuConv, fixedConv);
+line(`Conv2DBackpropInput, Papernot conv2 (4x4 s2 valid, 16->32), B=${B}`, 'stock wasm', stockConv2Input, fixedConv2Input);
+line(`Tanh over [${B}, 14, 14, 16]`, 'stock wasm', stockTanh, fixedTanh);
+line(`Slice [16, 5, 5, ${B * 32}] -> [16, 4, 4, ${B * 32}]`, 'stock wasm', stockCrop, fixedCrop);
 console.log(`MaxPoolGrad after tanh, B=${B}: relative error vs cpu, stock wasm ${relErr(stockPool, cpuPool).toFixed(3)}, ` +
   `fixed wasm ${relErr(fixedPool, cpuPool).toExponential(1)}`);

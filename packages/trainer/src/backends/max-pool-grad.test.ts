@@ -49,6 +49,18 @@ describe('MaxPoolGrad on wasm', () => {
     expect(Array.from(wasm!)).toEqual(Array.from(cpu!));
   });
 
+  it('treats -Infinity and NaN in a 2x2 window as cpu does', async () => {
+    const v = [-Infinity, -Infinity, NaN, -Infinity, -Infinity, -Infinity, -Infinity, 2, -Infinity, NaN, NaN, 1, -Infinity, -Infinity, 3, NaN];
+    const f = () => {
+      const x = tf.tensor4d(v, [1, 4, 4, 1]);
+      const w = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1]);
+      return [tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 2, 1, 'valid'), w)))(x)];
+    };
+    const [cpu] = await valuesOn('cpu', f);
+    const [wasm] = await valuesOn('wasm', f);
+    expect(Array.from(wasm!)).toEqual(Array.from(cpu!));
+  });
+
   it('MaxPool3DGrad (MaxPooling3D) equals cpu when windows are all negative', async () => {
     const xv = normals(2 * 6 * 6 * 4 * 2, 77);
     const f = () => {

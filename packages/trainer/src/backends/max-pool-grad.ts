@@ -26,22 +26,46 @@ export const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }: {
   const xs = heapF32(wasm, input);
   const grads = heapF32(wasm, dy);
   out.fill(0);
+  const pos = new Int32Array(filterHeight * filterWidth); // the window's positions inside the input, row-major
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < outHeight; oh++) {
       const h0 = oh * strideHeight - info.padInfo.top;
       for (let ow = 0; ow < outWidth; ow++) {
         const w0 = ow * strideWidth - info.padInfo.left;
+        let cells = 0;
+        for (let h = Math.max(0, h0); h < Math.min(inHeight, h0 + filterHeight); h++) {
+          for (let w = Math.max(0, w0); w < Math.min(inWidth, w0 + filterWidth); w++) pos[cells++] = ((b * inHeight + h) * inWidth + w) * channels;
+        }
         const dyBase = ((b * outHeight + oh) * outWidth + ow) * channels;
+        if (cells === 4 && filterHeight === 2 && filterWidth === 2) {
+          // The common 2x2 window, unrolled: the same strict comparisons in the same row-major order.
+          const p0 = pos[0]!;
+          const p1 = pos[1]!;
+          const p2 = pos[2]!;
+          const p3 = pos[3]!;
+          for (let c = 0; c < channels; c++) {
+            let best = xs[p0 + c]!;
+            let at = best > Number.NEGATIVE_INFINITY ? p0 + c : -1;
+            if (at < 0) best = Number.NEGATIVE_INFINITY;
+            let v = xs[p1 + c]!;
+            if (v > best) { best = v; at = p1 + c; }
+            v = xs[p2 + c]!;
+            if (v > best) { best = v; at = p2 + c; }
+            v = xs[p3 + c]!;
+            if (v > best) at = p3 + c;
+            if (at >= 0) out[at] = out[at]! + grads[dyBase + c]!;
+          }
+          continue;
+        }
         for (let c = 0; c < channels; c++) {
           let best = Number.NEGATIVE_INFINITY;
           let at = -1;
-          for (let h = Math.max(0, h0); h < Math.min(inHeight, h0 + filterHeight); h++) {
-            for (let w = Math.max(0, w0); w < Math.min(inWidth, w0 + filterWidth); w++) {
-              const i = ((b * inHeight + h) * inWidth + w) * channels + c;
-              if (xs[i]! > best) {
-                best = xs[i]!;
-                at = i;
-              }
+          for (let k = 0; k < cells; k++) {
+            const i = pos[k]! + c;
+            const v = xs[i]!;
+            if (v > best) {
+              best = v;
+              at = i;
             }
           }
           if (at >= 0) out[at] = out[at]! + grads[dyBase + c]!;

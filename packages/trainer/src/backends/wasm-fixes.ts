@@ -3,8 +3,12 @@ import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import { TrainerError } from '../per-sample/trainer-error.js';
 import { makeBatchMatMul } from './batch-mat-mul.js';
 import { makeConv2DBackpropFilter } from './conv2d-backprop-filter.js';
+import { makeConv2DBackpropInput } from './conv2d-backprop-input.js';
 import { delegateToCpu } from './cpu-delegate.js';
+import { makeIdentity } from './identity.js';
 import { maxPoolGrad } from './max-pool-grad.js';
+import { makeSlice } from './slice.js';
+import { makeTanh } from './tanh.js';
 
 /** Marks a kernel function as ours, so that registering twice changes nothing. */
 const OURS = Symbol.for('@dpledger/trainer/wasm-fix');
@@ -14,8 +18,10 @@ const DELEGATED = ['UnsortedSegmentSum', 'DepthwiseConv2dNativeBackpropFilter', 
 
 /**
  * Registers the wasm kernel fixes for TensorFlow.js 4.22: Conv2DBackpropFilter (missing), MaxPoolGrad and
- * MaxPool3DGrad (wrong when a window's maximum is <= 0), BatchMatMul (slow with transpose flags or a large batch), and cpu-backed
- * UnsortedSegmentSum and DepthwiseConv2dNative backprops (missing). Idempotent; `useBackend('wasm')` calls it.
+ * MaxPool3DGrad (wrong when a window's maximum is <= 0), BatchMatMul (slow with transpose flags or a large batch),
+ * cpu-backed UnsortedSegmentSum and DepthwiseConv2dNative backprops (missing), and faster Conv2DBackpropInput (a
+ * scalar loop, replaced by a matMul and col2im), Tanh (scalar libm, replaced by XNNPACK's sigmoid), Slice (copied
+ * element by element off the heap, replaced by contiguous runs) and Identity (a copy, replaced by a shared reference). Idempotent; `useBackend('wasm')` calls it.
  * Needs tfjs-backend-wasm loaded (imported) first.
  *
  * @example
@@ -26,7 +32,8 @@ const DELEGATED = ['UnsortedSegmentSum', 'DepthwiseConv2dNativeBackpropFilter', 
 export function registerWasmFixes(): void {
   const stockMatMul = kernel('BatchMatMul');
   const transpose = kernel('Transpose');
-  if (stockMatMul === undefined || transpose === undefined) {
+  const [sigmoid, multiply, sub] = ['Sigmoid', 'Multiply', 'Sub'].map(kernel);
+  if (stockMatMul === undefined || transpose === undefined || sigmoid === undefined || multiply === undefined || sub === undefined) {
     throw new TrainerError('backend_unavailable',
       "tfjs-backend-wasm is not loaded: import '@tensorflow/tfjs-backend-wasm' first, or call useBackend('wasm')");
   }
@@ -35,6 +42,12 @@ export function registerWasmFixes(): void {
   replace('MaxPool3DGrad', () => delegateToCpu('MaxPool3DGrad')); // the same wrong running maximum as MaxPoolGrad
   replace('Conv2DBackpropFilter', () =>
     makeConv2DBackpropFilter(stockMatMul.kernelFunc, delegateToCpu('Conv2DBackpropFilter')));
+  replace('Conv2DBackpropInput', (old) =>
+    makeConv2DBackpropInput(stockMatMul.kernelFunc, old?.kernelFunc ?? delegateToCpu('Conv2DBackpropInput')));
+  replace('Tanh', (old) => makeTanh({ sigmoid: sigmoid.kernelFunc, multiply: multiply.kernelFunc, sub: sub.kernelFunc },
+    old?.kernelFunc ?? delegateToCpu('Tanh')));
+  replace('Slice', (old) => makeSlice(old?.kernelFunc ?? delegateToCpu('Slice')));
+  replace('Identity', (old) => makeIdentity(old?.kernelFunc ?? delegateToCpu('Identity')));
   for (const name of DELEGATED) if (kernel(name) === undefined) replace(name, () => delegateToCpu(name));
 }
 

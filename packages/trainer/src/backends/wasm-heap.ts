@@ -10,6 +10,8 @@ export interface WasmBackendLike {
   typedArrayFromHeap(info: TensorInfo): backend_util.TypedArray;
   readSync(dataId: object): backend_util.BackendValues;
   disposeData(dataId: object, force?: boolean): boolean;
+  /** One more holder of `dataId`'s bytes (a view such as Reshape's); `disposeData` frees them when the last goes. */
+  incRef(dataId: object): void;
 }
 
 /**

@@ -20,7 +20,8 @@ export interface BatchStats {
 export function batchStats(model: tf.LayersModel, plan: ModelPlan, x: tf.Tensor, y: tf.Tensor, loss: LossSpec,
   kept: tf.Tensor[]): BatchStats {
   const b = x.shape[0] ?? 0;
-  const probes = probeShapes(plan, x.shape).map((s) => tf.zeros([b, ...s.slice(1)]));
+  // tf.fill runs the backend's Fill kernel; tf.zeros builds the zeros in JS and copies them over (slow on wasm).
+  const probes = probeShapes(plan, x.shape).map((s) => tf.fill([b, ...s.slice(1)], 0));
   const inputs: tf.Tensor[] = [];
   const lossOf = (...p: tf.Tensor[]): tf.Scalar => {
     // Cloned inside the taped function, so every input reported below is ours to keep and dispose.

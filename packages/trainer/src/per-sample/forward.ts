@@ -53,6 +53,10 @@ export function forwardPass(plan: ModelPlan, x: tf.Tensor, hooks: ProbeHooks | n
       }
       k += 1;
       out = node.skipActivation ? z : activate(node.layer, z);
+    } else if (node.mode === 'plain' && node.rule !== null) {
+      // A frozen layer, by its rule's unfused ops: the tape then computes no gradient for its weights.
+      const z = node.rule.preActivation(node.layer, inputs[0] as tf.Tensor);
+      out = node.skipActivation ? z : activate(node.layer, z);
     } else {
       out = applyLayer(node, single ? (inputs[0] as tf.Tensor) : inputs, mask);
     }

@@ -10,6 +10,7 @@ export type NodeMode = 'vectorized' | 'microbatch' | 'plain';
 export interface PlanNode {
   layer: AnyLayer;
   mode: NodeMode;
+  /** The node's rule: vectorized nodes, and frozen layers (weights, none trainable) run by its unfused preActivation. */
   rule: LayerRule | null;
   inputIds: number[];
   outputId: number;
@@ -55,11 +56,12 @@ export function planModel(model: tf.LayersModel, rules: LayerRuleRegistry, loss:
     const cls = layer.getClassName();
     const rule = rules.vectorized.get(cls) ?? null;
     let mode: NodeMode = 'plain';
-    if (layer.trainableWeights.length > 0) {
-      mode = rule !== null && (rule.supports?.(layer) ?? true) && uses.get(layer) === 1 ? 'vectorized' : 'microbatch';
-    }
+    const supported = rule !== null && (rule.supports?.(layer) ?? true);
+    if (layer.trainableWeights.length > 0) mode = supported && uses.get(layer) === 1 ? 'vectorized' : 'microbatch';
     if (mode === 'microbatch') microbatchLayers.add(layer);
-    return { layer, mode, rule: mode === 'vectorized' ? rule : null, inputIds: n.inputIds, outputId: n.outputId,
+    // A frozen layer's fused tfjs-layers ops would compute its weight gradients eagerly; its rule's ops do not.
+    const frozen = mode === 'plain' && layer.weights.length > 0 && supported;
+    return { layer, mode, rule: mode === 'vectorized' || frozen ? rule : null, inputIds: n.inputIds, outputId: n.outputId,
       skipActivation: false };
   });
   for (const layer of microbatchLayers) {

@@ -109,6 +109,19 @@ export function conv1d(b = 4): Case {
     ref: (y, p) => tf.losses.softmaxCrossEntropy(y, p, undefined, 0, tf.Reduction.NONE) };
 }
 
+/**
+ * Conv2D 'valid' with strides [3, 2] on a 12x10 map (a row and a column no window reaches, cut before the per-example
+ * filter convolution), then a 'same' Conv2D, whose input gradient goes through the first layer.
+ */
+export function convCrop(b = 4): Case {
+  const model = tf.sequential({ layers: [
+    tf.layers.conv2d({ inputShape: [12, 10, 2], filters: 3, kernelSize: [2, 3], strides: [3, 2], activation: 'tanh', kernelInitializer: init(121), biasInitializer: biasInit(122) }),
+    tf.layers.conv2d({ filters: 4, kernelSize: 2, padding: 'same', activation: 'tanh', kernelInitializer: init(123), biasInitializer: biasInit(124) }),
+    tf.layers.flatten(), dense(3, 125, { activation: 'softmax' }),
+  ] });
+  return { name: 'Conv2D with unreached rows and columns', model, xs: x([b, 12, 10, 2], 126), ys: labels(b, 3, 127), loss: 'categoricalCrossentropy', ref: cce };
+}
+
 /** Conv2D on a 3x3 map ('same', stride 2: 4 positions), where ghost norms are cheaper than per-example filters. */
 export function convGhost(b = 4): Case {
   const model = tf.sequential({ layers: [

@@ -1,19 +1,20 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerRule } from '../types.js';
-import { convGeometry, filterGradsByDepthwise, padSame, plainConvLayer, rowMajorSqNorms, type ConvGeometry } from './conv-geometry.js';
+import { convGeometry, filterGradsByDepthwise, padSame, plainConvLayer, rowMajorSqNorms, rowMajorWeightedSum, samePads, type ConvGeometry } from './conv-geometry.js';
 import { ghostConvStat, ghostIsCheaper } from './conv-ghost.js';
 import { biasStat, statsInLayerOrder, weightOf, type LayerWeight, type WeightStat } from './weights.js';
 
-/** Per-example filter gradients materialised by one depthwise convolution, then reduced. */
+/** Per-example filter gradients materialised by one depthwise convolution, then reduced; `x` not yet padded. */
 function depthwiseConvStat(x: tf.Tensor4D, dy: tf.Tensor4D, geo: ConvGeometry, kernelShape: number[]): WeightStat {
-  const [b, , , cin] = x.shape;
+  const [b, h, w, cin] = x.shape;
   const cout = dy.shape[3];
+  const k = cin * geo.kernel[0] * geo.kernel[1];
   // x as [Cin, H, W, B] and dy as the filter [Ho, Wo, B, Cout]: output channel b * Cout + o.
-  const grads = filterGradsByDepthwise(x.transpose([3, 1, 2, 0]), dy.transpose([1, 2, 0, 3]), geo)
-    .reshape([cin, geo.kernel[0], geo.kernel[1], b, cout]);
+  const grads = filterGradsByDepthwise(x.transpose([3, 1, 2, 0]), dy.transpose([1, 2, 0, 3]), geo, samePads(h, w, geo));
   return {
-    sqNorm: rowMajorSqNorms(grads, cin * geo.kernel[0] * geo.kernel[1], b),
-    sum: (c) => grads.mul(c.reshape([1, 1, 1, b, 1])).sum(3).transpose([1, 2, 0, 3]).reshape(kernelShape),
+    sqNorm: rowMajorSqNorms(grads, k, b),
+    sum: (c) => rowMajorWeightedSum(grads, k, c).reshape([cin, geo.kernel[0], geo.kernel[1], cout])
+      .transpose([1, 2, 0, 3]).reshape(kernelShape),
   };
 }
 
@@ -43,11 +44,11 @@ export function convRule(rank: 1 | 2): LayerRule {
     perSample(layer, input, gradPre) {
       const kernelW = weightOf(layer, 'kernel') as LayerWeight;
       const geo = convGeometry(layer, rank, kernelW.shape);
-      const x = padSame(lift(input), geo);
+      const x = lift(input);
       const dy = lift(gradPre);
       const [, ho, wo, cout] = dy.shape;
       const kernelStat = ghostIsCheaper(ho * wo, geo.kernel[0] * geo.kernel[1] * x.shape[3], cout)
-        ? ghostConvStat(x, dy, geo, kernelW.shape)
+        ? ghostConvStat(padSame(x, geo), dy, geo, kernelW.shape)
         : depthwiseConvStat(x, dy, geo, kernelW.shape);
       const stats = new Map<LayerWeight | null, WeightStat>([[kernelW, kernelStat]]);
       stats.set(weightOf(layer, 'bias'), biasStat(gradPre));

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerRule } from '../types.js';
-import { convGeometry, filterGradsByDepthwise, padSame, plainConvLayer, rowMajorSqNorms } from './conv-geometry.js';
+import { convGeometry, filterGradsByDepthwise, plainConvLayer, rowMajorSqNorms, rowMajorWeightedSum, samePads } from './conv-geometry.js';
 import { biasStat, statsInLayerOrder, weightOf, type LayerWeight, type WeightStat } from './weights.js';
 
 /**
@@ -22,15 +22,15 @@ export function depthwiseConvRule(): LayerRule {
       const kernelW = weightOf(layer, 'depthwiseKernel') as LayerWeight;
       const [kh, kw, cin, mult] = kernelW.shape as [number, number, number, number];
       const geo = { ...convGeometry(layer, 2, kernelW.shape), dilations: [1, 1] as [number, number] };
-      const x = padSame(input as tf.Tensor4D, geo);
+      const x = input as tf.Tensor4D;
       const [b, h, w] = x.shape;
       const [, ho, wo] = gradPre.shape as [number, number, number, number];
       const xs = x.transpose([1, 2, 0, 3]).reshape([1, h, w, b * cin]) as tf.Tensor4D;
       const dy = gradPre.transpose([1, 2, 0, 3]).reshape([ho, wo, b * cin, mult]) as tf.Tensor4D;
-      const grads = filterGradsByDepthwise(xs, dy, geo).reshape([kh, kw, b, cin, mult]);
+      const grads = filterGradsByDepthwise(xs, dy, geo, samePads(h, w, geo)).reshape([kh, kw, b, cin, mult]);
       const kernelStat: WeightStat = {
         sqNorm: rowMajorSqNorms(grads, kh * kw, b),
-        sum: (c) => grads.mul(c.reshape([1, 1, b, 1, 1])).sum(2),
+        sum: (c) => rowMajorWeightedSum(grads, kh * kw, c).reshape([kh, kw, cin, mult]),
       };
       const stats = new Map<LayerWeight | null, WeightStat>([[kernelW, kernelStat]]);
       stats.set(weightOf(layer, 'bias'), biasStat(gradPre));
