@@ -102,10 +102,11 @@ export function holds(tx: WriteTx, budgetId: string): Promise<ReservationRow[]> 
 }
 
 /**
- * Runs `fn` in one transaction, answering a repeated idempotency key with the stored answer (422 when the
- * same key comes with another request). Only successful answers are stored; a refusal leaves no trace.
+ * Runs `fn` in one transaction of the caller's tenant that writes at most `records` event records, answering a
+ * repeated idempotency key with the stored answer (422 when the same key comes with another request). Only
+ * successful answers are stored; a refusal leaves no trace.
  */
-export function idempotent<T>(store: Store, caller: Caller, now: () => Date, fn: (tx: WriteTx) => Promise<{ status: number; body: T }>) {
+export function idempotent<T>(store: Store, caller: Caller, now: () => Date, fn: (tx: WriteTx) => Promise<{ status: number; body: T }>, records = 0) {
   return withPld(() => store.write(async (tx) => {
     const idem = caller.idempotency;
     if (idem !== undefined) {
@@ -126,7 +127,7 @@ export function idempotent<T>(store: Store, caller: Caller, now: () => Date, fn:
       await tx.putIdempotency({ tenant: caller.tenant, key: idem.key, request_hash: idem.hash, status: answer.status, body: answer.body, created_at: now().toISOString() });
     }
     return { ...answer, replayed: false };
-  }));
+  }, { tenant: caller.tenant, records }));
 }
 
 /** Logs `count` invocations of each event as records (one record per invocation) after the budget check. */
@@ -186,6 +187,6 @@ export async function appendEvents(deps: EngineDeps, caller: Caller, runId: stri
       throw new ServiceError('conflict', `run ${runId} has ${run.event_count} event records; this append expected first_sequence ${firstSequence}`, { pointer: '/first_sequence' });
     }
     return { status: 200, body: await logEvents(deps, tx, run, budget, typed, 1, (i) => `/events/${i}`) };
-  });
+  }, typed.length);
 }
 

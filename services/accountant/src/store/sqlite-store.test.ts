@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SCHEMA_SQL } from './sqlite-schema.js';
 import { openSqliteStore, type SqliteStore } from './sqlite-store.js';
-import type { BudgetRow } from './store.js';
+import type { BudgetRow, EventRecord, RunRow, WriteTx } from './store.js';
 
 let dir: string;
 let store: SqliteStore;
@@ -46,6 +46,72 @@ describe('SqliteStore group commit', () => {
     // A duplicate id fails alone (constraint error) and leaves the first row as it was.
     await expect(store.write(async (tx) => tx.insertBudget({ ...budget('x'), name: 'dup' }))).rejects.toThrow();
     expect((await store.getBudget('t', 'x'))?.name).toBe('x');
+  });
+});
+
+describe('SqliteStore fair write scheduling', () => {
+  const run = (id: string, tenant: string): RunRow => ({
+    id, tenant, budget_id: `b_${tenant}`, name: id, sampler: { kind: 'poisson', dataset_size: 100, expected_batch_size: 10 },
+    status: 'open', event_count: 0, epsilon_spent: 0, rdp: [0], ledger: [], created_at: '2026-01-01T00:00:01.000Z',
+  });
+  const step = { kind: 'gaussian', noise_multiplier: 1 } as const;
+  const records = (runId: string, from: number, n: number): EventRecord[] =>
+    Array.from({ length: n }, (_, i) => ({ run_id: runId, sequence: from + i, event: step, recorded_at: '2026-01-01T00:00:02.000Z' }));
+
+  async function twoTenants(): Promise<void> {
+    dir = mkdtempSync(join(tmpdir(), 'dpledger-store-'));
+    store = openSqliteStore(join(dir, 'db.sqlite'));
+    await store.write(async (tx) => {
+      for (const t of ['a', 'b']) {
+        await tx.insertBudget({ ...budget(`b_${t}`), tenant: t });
+        await tx.insertRun(run(`r_${t}`, t));
+      }
+    });
+  }
+
+  it('a small write of tenant b waits for one of tenant a\'s 1,000-record writes, not for all of them', async () => {
+    await twoTenants();
+    const log: string[] = [];
+    const heavy = (i: number) => store.write(async (tx) => {
+      log.push(`a${i} starts`);
+      await tx.insertEvents(records('r_a', 1000 * i, 1000));
+    }, { tenant: 'a', records: 1000 }).then(() => log.push(`a${i} committed`));
+    const writes = [0, 1, 2, 3].map(heavy);
+    writes.push(store.write(async (tx) => {
+      log.push('b starts');
+      await tx.insertEvents(records('r_b', 0, 1));
+    }, { tenant: 'b', records: 1 }).then(() => log.push('b committed')));
+    await Promise.all(writes);
+    // b queued after all four of a's writes, yet runs right after the first (tenants in turn) and is committed
+    // before a's second starts (a group never holds more than one request's records).
+    expect(log.indexOf('b starts')).toBeLessThan(log.indexOf('a1 starts'));
+    expect(log.indexOf('b committed')).toBeLessThan(log.indexOf('a1 starts'));
+    expect(log.filter((l) => l.endsWith('starts'))).toEqual(['a0 starts', 'b starts', 'a1 starts', 'a2 starts', 'a3 starts']);
+    expect((await store.listEvents('r_a', -1, 5000)).length).toBe(4000);
+  });
+
+  it('writes one request\'s records without yielding to the event loop; a larger transaction yields between them', async () => {
+    await twoTenants();
+    const order: string[] = [];
+    const during = async (n: number, write: (tx: WriteTx) => Promise<void>) => {
+      order.length = 0;
+      await store.write(async (tx) => {
+        setImmediate(() => order.push('event loop'));
+        await write(tx);
+        order.push(`${n} records written`);
+      }, { tenant: 'a', records: n });
+      await new Promise((r) => setImmediate(r));
+    };
+    // The writer is held only for the transaction's own work: nothing else runs in the middle of a request's records.
+    await during(1000, (tx) => tx.insertEvents(records('r_a', 0, 1000)));
+    expect(order).toEqual(['1000 records written', 'event loop']);
+    // Logging several reservations (a run's close) writes more than a request may: the loop runs between them.
+    await during(2000, async (tx) => {
+      await tx.insertEvents(records('r_a', 1000, 1000));
+      await tx.insertEvents(records('r_a', 2000, 1000));
+    });
+    expect(order).toEqual(['event loop', '2000 records written']);
+    expect((await store.listEvents('r_a', -1, 5000)).length).toBe(3000);
   });
 });
 

@@ -1,13 +1,16 @@
 /**
  * The embedded store: SQLite through better-sqlite3 in WAL mode. One connection writes (BEGIN IMMEDIATE, one
  * write transaction at a time behind a mutex), another reads committed snapshots, so a reader never sees a
- * write that is still in progress.
+ * write that is still in progress. The one writer is shared fairly: queued writes are grouped tenant by tenant
+ * in turn (fair-queue.ts), a group is bounded in records and time, and the event loop runs between groups, not
+ * inside them, so a transaction holds the writer only for its own work.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { sha256Hex } from '../ids.js';
+import { FairQueue } from './fair-queue.js';
 import { Mutex } from './mutex.js';
 import { KEY_HASH_SQL, LIVE_KEY_SQL, apiKeyStatements } from './sqlite-api-keys.js';
 import { runTokenStatements } from './sqlite-run-tokens.js';
@@ -15,7 +18,7 @@ import { MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION } from './sqlite-schema.js';
 import { appendRecords, type MerkleNodeStore } from './merkle-log.js';
 import { backfillMerkle, merkleNodeOf } from './sqlite-merkle.js';
 import { budgetFromRow, budgetToRow, eventFromRow, reservationFromRow, runFromRow, runToRow } from './sqlite-rows.js';
-import type { ApiKeyInfo, IdempotencyRow, Page, ReportRow, SessionRow, RunTokenRow, SigningKeyRow, Store, WriteTx } from './store.js';
+import type { ApiKeyInfo, IdempotencyRow, Page, ReportRow, SessionRow, RunTokenRow, SigningKeyRow, Store, WriteOptions, WriteTx } from './store.js';
 
 type Raw = Record<string, unknown>;
 type Db = Database.Database;
@@ -113,10 +116,25 @@ function writeStatements(db: Db) {
 }
 
 const one = (v: unknown) => v as Raw | undefined;
-/** Records inserted between yields to the event loop inside a write transaction. */
-const INSERT_CHUNK = 200;
+/**
+ * Records one transaction writes before it yields to the event loop: the records of the largest request
+ * (LIMITS.recordsPerRequest), so a request is written in one go and only a transaction that logs several
+ * reservations (a run's close, expiry) yields, between them. A yield holds the writer while other work runs.
+ */
+const YIELD_RECORDS = 1_000;
 /** Most write transactions committed together (group commit). */
 const MAX_GROUP = 256;
+/** Most records a group writes: a write larger than what is left in a group waits for the next one (or runs alone). */
+const GROUP_RECORDS = 1_000;
+/** A group takes no further write after this long (ms since its BEGIN), so its callers are answered soon. */
+const GROUP_MS = 5;
+
+/** A queued write transaction and its caller's promise. */
+interface QueuedWrite {
+  fn: (tx: WriteTx) => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
 
 /**
  * Opens (creating if needed) the SQLite database at `file`.
@@ -146,7 +164,11 @@ export function openSqliteStore(file: string, options: { synchronous?: SqliteSyn
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   private readonly mutex = new Mutex();
-  private readonly queue: { fn: (tx: WriteTx) => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  private readonly queue = new FairQueue<QueuedWrite>();
+  /** A flush is running or scheduled; a write queued meanwhile is taken by a later group. */
+  private flushing = false;
+  /** Records inserted by the open transaction since it last yielded to the event loop. */
+  private sinceYield = 0;
   private readonly w: ReturnType<typeof writeStatements>;
   private readonly r: ReturnType<typeof statements>;
   private readonly tx: WriteTx;
@@ -184,10 +206,14 @@ export class SqliteStore implements Store {
       insertEvents: async (records) => {
         let last: unknown;
         let text = '';
-        for (let from = 0; from < records.length; from += INSERT_CHUNK) {
-          // Yields between chunks: the loop serves reads (the reader sees only committed data) meanwhile.
-          if (from > 0) await yieldToLoop();
-          const chunk = records.slice(from, from + INSERT_CHUNK);
+        for (let from = 0; from < records.length; from += YIELD_RECORDS) {
+          const chunk = records.slice(from, from + YIELD_RECORDS);
+          // Past one request's worth of records, yields before the next chunk: the loop serves reads meanwhile.
+          if (this.sinceYield > 0 && this.sinceYield + chunk.length > YIELD_RECORDS) {
+            await yieldToLoop();
+            this.sinceYield = 0;
+          }
+          this.sinceYield += chunk.length;
           for (const e of chunk) {
             if (e.event !== last) text = JSON.stringify((last = e.event));
             w.insertEvent.run(e.run_id, e.sequence, text, e.recorded_at);
@@ -204,33 +230,44 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Group commit: write transactions that arrive while one is running are run together in the next
-   * BEGIN IMMEDIATE ... COMMIT, each inside its own SAVEPOINT, so a refused one rolls back alone and one
-   * fsync covers the whole group. No caller is answered before the COMMIT that holds its writes.
+   * Group commit: write transactions queued while one runs are run together in the next BEGIN IMMEDIATE ...
+   * COMMIT, each inside its own SAVEPOINT, so a refused one rolls back alone and one fsync covers the whole
+   * group. No caller is answered before the COMMIT that holds its writes. A group takes writes tenant by tenant
+   * in turn, at most GROUP_RECORDS records (a heavier write is committed alone) and GROUP_MS of work, so a small
+   * write of one tenant waits for at most one group, never for all of another tenant's queued writes.
    */
-  write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+  write<T>(fn: (tx: WriteTx) => Promise<T>, options: WriteOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn: fn as (tx: WriteTx) => Promise<unknown>, resolve: resolve as (v: unknown) => void, reject });
-      if (this.queue.length === 1) void this.mutex.run(() => this.flush());
+      const weight = Math.max(1, options.records ?? 1);
+      this.queue.push(options.tenant ?? '', { fn: fn as (tx: WriteTx) => Promise<unknown>, resolve: resolve as (v: unknown) => void, reject }, weight);
+      // An idle writer starts at once; a busy one takes this write in a later group.
+      if (!this.flushing) {
+        this.flushing = true;
+        void this.mutex.run(() => this.flush());
+      }
     });
   }
 
   private async flush(): Promise<void> {
-    const group = this.queue.splice(0, MAX_GROUP);
-    if (group.length === 0) return;
-    if (this.queue.length > 0) void this.mutex.run(() => this.flush());
+    const group: QueuedWrite[] = [];
     const outcomes: { ok: boolean; value: unknown }[] = [];
     try {
       this.s.begin.run();
-      // A group of one needs no savepoint: its failure rolls back the whole transaction.
-      const savepoints = group.length > 1;
-      for (const op of group) {
-        if (savepoints) this.s.savepoint.run();
+      this.sinceYield = 0;
+      const started = performance.now();
+      let records = 0;
+      // Savepoints always: which writes join the group is known only as it runs.
+      while (group.length < MAX_GROUP && (group.length === 0 || performance.now() - started < GROUP_MS)) {
+        const weight = this.queue.peekWeight();
+        if (weight === undefined || (group.length > 0 && records + weight > GROUP_RECORDS)) break;
+        const op = this.queue.take()!;
+        records += weight;
+        group.push(op);
+        this.s.savepoint.run();
         try {
           outcomes.push({ ok: true, value: await op.fn(this.tx) });
-          if (savepoints) this.s.release.run();
+          this.s.release.run();
         } catch (err) {
-          if (!savepoints) throw err;
           this.s.rollbackTo.run();
           this.s.release.run();
           outcomes.push({ ok: false, value: err });
@@ -241,6 +278,10 @@ export class SqliteStore implements Store {
       if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
       for (const op of group) op.reject(err);
       return;
+    } finally {
+      // The next group starts after the event loop has run (reads, new requests), not in this turn.
+      if (this.queue.length > 0) setImmediate(() => void this.mutex.run(() => this.flush()));
+      else this.flushing = false;
     }
     group.forEach((op, i) => (outcomes[i]!.ok ? op.resolve(outcomes[i]!.value) : op.reject(outcomes[i]!.value)));
   }
@@ -345,7 +386,7 @@ export class SqliteStore implements Store {
     await this.write(async () => {
       this.w.insertSession.run({ ...row, key_id: row.key_id ?? null });
       this.w.evictSessions.run(row.tenant, maxPerTenant);
-    });
+    }, { tenant: row.tenant });
   }
 
   async getSession(idHash: string): Promise<SessionRow | undefined> {
