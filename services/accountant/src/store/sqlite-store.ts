@@ -127,7 +127,7 @@ const MAX_GROUP = 256;
 /** Most records a group writes: a write larger than what is left in a group waits for the next one (or runs alone). */
 const GROUP_RECORDS = 1_000;
 /** A group takes no further write after this long (ms since its BEGIN), so its callers are answered soon. */
-const GROUP_MS = 5;
+const GROUP_MS = 10;
 
 /** A queued write transaction and its caller's promise. */
 interface QueuedWrite {
