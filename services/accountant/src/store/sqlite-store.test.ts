@@ -90,28 +90,32 @@ describe('SqliteStore fair write scheduling', () => {
     expect((await store.listEvents('r_a', -1, 5000)).length).toBe(4000);
   });
 
-  it('writes one request\'s records without yielding to the event loop; a larger transaction yields between them', async () => {
+  it('yields inside a request\'s records only while no other write waits for the writer; past one request\'s records, always', async () => {
     await twoTenants();
     const order: string[] = [];
-    const during = async (n: number, write: (tx: WriteTx) => Promise<void>) => {
+    let next = 0;
+    const heavy = async (n: number, waiting: boolean) => {
       order.length = 0;
-      await store.write(async (tx) => {
+      const first = store.write(async (tx) => {
         setImmediate(() => order.push('event loop'));
-        await write(tx);
+        // At most a request's records per call, as the engine writes them (a run's close: one call per reservation).
+        for (let k = 0; k < n; k += 1000) await tx.insertEvents(records('r_a', next + k, Math.min(1000, n - k)));
         order.push(`${n} records written`);
       }, { tenant: 'a', records: n });
-      await new Promise((r) => setImmediate(r));
+      const other = waiting ? store.write(async () => void order.push('b writes'), { tenant: 'b' }) : undefined;
+      await Promise.all([first, other]);
+      next += n;
     };
-    // The writer is held only for the transaction's own work: nothing else runs in the middle of a request's records.
-    await during(1000, (tx) => tx.insertEvents(records('r_a', 0, 1000)));
-    expect(order).toEqual(['1000 records written', 'event loop']);
-    // Logging several reservations (a run's close) writes more than a request may: the loop runs between them.
-    await during(2000, async (tx) => {
-      await tx.insertEvents(records('r_a', 1000, 1000));
-      await tx.insertEvents(records('r_a', 2000, 1000));
-    });
-    expect(order).toEqual(['event loop', '2000 records written']);
-    expect((await store.listEvents('r_a', -1, 5000)).length).toBe(3000);
+    // Another tenant's write is waiting: the transaction finishes its records first, the loop runs after it.
+    await heavy(1000, true);
+    expect(order).toEqual(['1000 records written', 'event loop', 'b writes']);
+    // Nobody waits for the writer: the loop (reads) runs between chunks of the records.
+    await heavy(1000, false);
+    expect(order).toEqual(['event loop', '1000 records written']);
+    // More than a request's records (logging several reservations): the loop runs in between even with a writer waiting.
+    await heavy(2000, true);
+    expect(order).toEqual(['event loop', '2000 records written', 'b writes']);
+    expect((await store.listEvents('r_a', -1, 5000)).length).toBe(4000);
   });
 });
 

@@ -2,8 +2,8 @@
  * The embedded store: SQLite through better-sqlite3 in WAL mode. One connection writes (BEGIN IMMEDIATE, one
  * write transaction at a time behind a mutex), another reads committed snapshots, so a reader never sees a
  * write that is still in progress. The one writer is shared fairly: queued writes are grouped tenant by tenant
- * in turn (fair-queue.ts), a group is bounded in records and time, and the event loop runs between groups, not
- * inside them, so a transaction holds the writer only for its own work.
+ * in turn (fair-queue.ts), a group is bounded in records and time, the event loop runs between groups, and
+ * inside a transaction only while no other write waits, so a waiting write waits for the work of one group.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -116,10 +116,12 @@ function writeStatements(db: Db) {
 }
 
 const one = (v: unknown) => v as Raw | undefined;
+/** Records written (and hashed into the run's Merkle tree) between two chances to yield to the event loop. */
+const INSERT_CHUNK = 200;
 /**
- * Records one transaction writes before it yields to the event loop: the records of the largest request
- * (LIMITS.recordsPerRequest), so a request is written in one go and only a transaction that logs several
- * reservations (a run's close, expiry) yields, between them. A yield holds the writer while other work runs.
+ * Most records a transaction writes without yielding (the largest request's, LIMITS.recordsPerRequest). Below
+ * that it yields between chunks only while no other write waits: a yield keeps reads flowing, but holds the
+ * writer while the loop runs other work, so with a write waiting the transaction finishes its records first.
  */
 const YIELD_RECORDS = 1_000;
 /** Most write transactions committed together (group commit). */
@@ -206,10 +208,9 @@ export class SqliteStore implements Store {
       insertEvents: async (records) => {
         let last: unknown;
         let text = '';
-        for (let from = 0; from < records.length; from += YIELD_RECORDS) {
-          const chunk = records.slice(from, from + YIELD_RECORDS);
-          // Past one request's worth of records, yields before the next chunk: the loop serves reads meanwhile.
-          if (this.sinceYield > 0 && this.sinceYield + chunk.length > YIELD_RECORDS) {
+        for (let from = 0; from < records.length; from += INSERT_CHUNK) {
+          const chunk = records.slice(from, from + INSERT_CHUNK);
+          if (this.sinceYield > 0 && (this.queue.length === 0 || this.sinceYield + chunk.length > YIELD_RECORDS)) {
             await yieldToLoop();
             this.sinceYield = 0;
           }
