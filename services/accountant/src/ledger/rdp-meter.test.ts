@@ -29,7 +29,7 @@ describe('RdpMeter', () => {
   });
 
   it('prepare computes a new leaf a slice of orders at a time, yielding between slices, to the same vector', async () => {
-    const leaves: DpEvent[] = [step(1.7), { kind: 'gaussian', noise_multiplier: 2.5 }, { kind: 'laplace', noise_multiplier: 3 }, { kind: 'zcdp', rho: 0.02 }];
+    const leaves: DpEvent[] = [step(1.7), { kind: 'gaussian', noise_multiplier: 2.5 }, { kind: 'laplace', noise_multiplier: 3 }, { kind: 'zcdp', rho: 0.02, xi: 0.1 }];
     const meter = new RdpMeter('add_or_remove_one');
     let turns = 0;
     let pricing = true;
