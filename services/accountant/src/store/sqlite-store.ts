@@ -253,17 +253,17 @@ export class SqliteStore implements Store {
     const group: QueuedWrite[] = [];
     const outcomes: { ok: boolean; value: unknown }[] = [];
     try {
+      // The first write is taken before BEGIN, so a BEGIN that fails (busy, I/O) rejects it rather than retrying forever.
+      let records = this.queue.peekWeight() ?? 0;
+      const first = this.queue.take();
+      if (first === undefined) return;
+      group.push(first);
       this.s.begin.run();
       this.sinceYield = 0;
       const started = performance.now();
-      let records = 0;
       // Savepoints always: which writes join the group is known only as it runs.
-      while (group.length < MAX_GROUP && (group.length === 0 || performance.now() - started < GROUP_MS)) {
-        const weight = this.queue.peekWeight();
-        if (weight === undefined || (group.length > 0 && records + weight > GROUP_RECORDS)) break;
-        const op = this.queue.take()!;
-        records += weight;
-        group.push(op);
+      for (let i = 0; i < group.length; i++) {
+        const op = group[i]!;
         this.s.savepoint.run();
         try {
           outcomes.push({ ok: true, value: await op.fn(this.tx) });
@@ -273,6 +273,11 @@ export class SqliteStore implements Store {
           this.s.release.run();
           outcomes.push({ ok: false, value: err });
         }
+        // The next write in turn joins while the group has room in records and time; else it waits for the next group.
+        const weight = this.queue.peekWeight();
+        if (weight === undefined || group.length >= MAX_GROUP || performance.now() - started >= GROUP_MS || records + weight > GROUP_RECORDS) break;
+        records += weight;
+        group.push(this.queue.take()!);
       }
       this.s.commit.run();
     } catch (err) {
