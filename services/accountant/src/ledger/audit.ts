@@ -49,5 +49,5 @@ export function submitAudit(deps: EngineDeps, caller: Caller, runId: string, bod
     await tx.insertAuditInput({ run_id: run.id, tenant: caller.tenant, scores: [...scores], included: [...included], created_at: now });
     await tx.updateRun({ ...run, audit });
     return audit;
-  });
+  }, { tenant: caller.tenant });
 }

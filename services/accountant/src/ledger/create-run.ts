@@ -51,5 +51,5 @@ export async function createRun(ctx: Pick<Ctx, 'store' | 'meters' | 'now' | 'con
     await tx.insertRun(row);
     await tx.updateBudget(nextBudget(budget, { ...budget, run_count: budget.run_count + 1 }));
     return row;
-  });
+  }, { tenant });
 }

@@ -107,14 +107,16 @@ export function holds(tx: WriteTx, budgetId: string): Promise<ReservationRow[]> 
 }
 
 /**
- * Runs `fn` in one transaction, answering a repeated idempotency key with the stored answer (422 when the
- * same key comes with another request). Only successful answers are stored; a refusal leaves no trace.
+ * Runs `fn` in one transaction of the caller's tenant that writes at most `records` event records, answering a
+ * repeated idempotency key with the stored answer (422 when the same key comes with another request). Only
+ * successful answers are stored; a refusal leaves no trace.
  */
 export function idempotent<T>(
   store: Store,
   caller: Caller,
   now: () => Date,
   fn: (tx: WriteTx) => Promise<{ status: number; body: T }>,
+  records = 0,
 ) {
   return withPld(() => store.write(async (tx) => {
     const idem = caller.idempotency;
@@ -146,7 +148,7 @@ export function idempotent<T>(
       });
     }
     return { ...answer, replayed: false };
-  }));
+  }, { tenant: caller.tenant, records }));
 }
 
 /** Logs `count` invocations of each event as records (one record per invocation) after the budget check. */
@@ -236,6 +238,6 @@ export async function appendEvents(
       throw new ServiceError('conflict', why, { pointer: '/first_sequence' });
     }
     return { status: 200, body: await logEvents(deps, tx, run, budget, typed, 1, (i) => `/events/${i}`) };
-  });
+  }, typed.length);
 }
 

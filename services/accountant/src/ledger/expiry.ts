@@ -91,9 +91,10 @@ export async function logDue(deps: EngineDeps, tenant: string): Promise<void> {
   const now = deps.now();
   const budgets = await deps.store.dueBudgets(tenant, now.toISOString());
   if (budgets.length === 0) return;
+  // As many records as the due reservations hold: heavier than any group's room, so it is committed alone.
   await deps.store.write(async (tx) => {
     for (const id of budgets) await logExpired(deps, tx, id, now);
-  });
+  }, { tenant, records: Infinity });
 }
 
 /**

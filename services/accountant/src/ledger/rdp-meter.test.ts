@@ -28,6 +28,26 @@ describe('RdpMeter', () => {
     expect(ticks).toBeGreaterThan(0);
   });
 
+  it('prepare computes a new leaf a slice of orders at a time, yielding between slices, to the same vector', async () => {
+    const leaves: DpEvent[] = [step(1.7), { kind: 'gaussian', noise_multiplier: 2.5 }, { kind: 'laplace', noise_multiplier: 3 }, { kind: 'zcdp', rho: 0.02, xi: 0.1 }];
+    const meter = new RdpMeter('add_or_remove_one');
+    let turns = 0;
+    let pricing = true;
+    const loop = (async () => {
+      while (pricing) {
+        await new Promise((r) => setImmediate(r));
+        turns++;
+      }
+    })();
+    await meter.prepare(leaves, (i) => `/events/${i}`);
+    pricing = false;
+    await loop;
+    // The event loop ran at least once per 16 orders of each new leaf (156 default orders: 10 slices per leaf).
+    expect(turns).toBeGreaterThanOrEqual(leaves.length * Math.ceil(meter.orders.length / 16) - 1);
+    for (const leaf of leaves) expect(meter.cost(leaf)).toEqual(new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(leaf).rdp);
+    expect(meter.cachedLeaves).toBe(leaves.length);
+  });
+
   it('a leaf the accountant cannot analyse is refused with the pointer of that leaf', async () => {
     const meter = new RdpMeter('add_or_remove_one');
     const bad: DpEvent = { kind: 'composed', events: [step(1), { kind: 'self_composed', count: 2, event: { kind: 'poisson_sampled', sampling_probability: 0.1, event: { kind: 'laplace', noise_multiplier: 1 } } }] };

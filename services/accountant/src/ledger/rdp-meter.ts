@@ -3,8 +3,8 @@
  * so a budget keeps one running vector and an append only prices its own events. Costs are cached per LEAF
  * event (an event that is not `composed` or `self_composed`): a `composed` event of many sub-events costs one
  * curve per distinct leaf, and every DP-SGD step logs the same leaf. The math is @dpledger/accounting's
- * RdpAccountant; `prepare` computes new leaves before a write transaction, yielding to the event loop between
- * them, so the transaction itself only adds cached vectors.
+ * RdpAccountant; `prepare` computes new leaves before a write transaction a few orders at a time, yielding to the
+ * event loop in between, so neither the loop nor the transaction (which only adds cached vectors) is held long.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { AccountingError, RdpAccountant, rdpToEpsilon, stableKey, type DpEvent, type NeighboringRelation } from '@dpledger/accounting';
@@ -12,6 +12,8 @@ import { forEachLeaf } from './limits.js';
 
 /** Leaf curves kept (least recently used dropped first); above the per-run and per-request leaf limits. */
 const CACHE_LIMIT = 4096;
+/** Orders of a new leaf's curve computed between two yields in `prepare` (one order of a sampled Gaussian is ~30 us). */
+const ORDERS_PER_SLICE = 16;
 
 export class RdpMeter {
   readonly neighboringRelation: NeighboringRelation;
@@ -44,23 +46,49 @@ export class RdpMeter {
     return hit;
   }
 
+  /** The curve of one leaf at `orders` (a fresh accountant composes it once, so each entry is that order's RDP). */
+  private curve(leaf: DpEvent, pointer: string, orders: readonly number[]): number[] {
+    try {
+      return [...new RdpAccountant({ neighboringRelation: this.neighboringRelation, orders }).compose(leaf).rdp];
+    } catch (err) {
+      if (err instanceof AccountingError) throw new AccountingError(err.code, err.message, { pointer: `${pointer}${err.pointer ?? ''}` });
+      throw err;
+    }
+  }
+
+  private remember(key: string, leaf: DpEvent, rdp: readonly number[]): readonly number[] {
+    if (this.leaves.size >= CACHE_LIMIT) this.leaves.delete(this.leaves.keys().next().value as string);
+    this.leaves.set(key, rdp);
+    this.byObject.set(leaf, rdp);
+    return rdp;
+  }
+
   private leafCost(leaf: DpEvent, pointer: string): readonly number[] {
     const known = this.byObject.get(leaf);
     if (known !== undefined) return known;
     const key = stableKey(leaf);
-    let rdp = this.cachedLeaf(key);
-    if (rdp === undefined) {
-      try {
-        rdp = [...new RdpAccountant({ neighboringRelation: this.neighboringRelation }).compose(leaf).rdp];
-      } catch (err) {
-        if (err instanceof AccountingError) throw new AccountingError(err.code, err.message, { pointer: `${pointer}${err.pointer ?? ''}` });
-        throw err;
-      }
-      if (this.leaves.size >= CACHE_LIMIT) this.leaves.delete(this.leaves.keys().next().value as string);
-      this.leaves.set(key, rdp);
+    const hit = this.cachedLeaf(key);
+    if (hit !== undefined) {
+      this.byObject.set(leaf, hit);
+      return hit;
     }
-    this.byObject.set(leaf, rdp);
-    return rdp;
+    return this.remember(key, leaf, this.curve(leaf, pointer, this.orders));
+  }
+
+  /**
+   * `leafCost` in slices of orders with a yield to the event loop after each. The RDP of a leaf is computed
+   * order by order (each entry depends on its own order only), so the slices put together are the same vector.
+   */
+  private async leafCostSliced(leaf: DpEvent, pointer: string): Promise<void> {
+    const key = stableKey(leaf);
+    const rdp: number[] = [];
+    for (let from = 0; from < this.orders.length; from += ORDERS_PER_SLICE) {
+      rdp.push(...this.curve(leaf, pointer, this.orders.slice(from, from + ORDERS_PER_SLICE)));
+      await yieldToLoop();
+    }
+    // Priced meanwhile by another request: keep the first vector (they are equal).
+    if (this.leaves.has(key)) this.leafCost(leaf, pointer);
+    else this.remember(key, leaf, rdp);
   }
 
   private walk(event: DpEvent, pointer: string): readonly number[] {
@@ -99,9 +127,9 @@ export class RdpMeter {
   }
 
   /**
-   * Computes the curves of the leaves of `events` not cached yet, yielding to the event loop after each, so a
-   * request with many new leaves never holds the loop for more than one curve. Throws as `cost` would, with the
-   * pointer under `pointerOf(i)`.
+   * Computes the curves of the leaves of `events` not cached yet, a slice of orders at a time with a yield to the
+   * event loop after each, so a request with many new leaves never holds the loop for more than one slice.
+   * Throws as `cost` would, with the pointer under `pointerOf(i)`.
    * @example await meter.prepare(events, (i) => `/events/${i}`)
    */
   async prepare(events: readonly DpEvent[], pointerOf: (i: number) => string): Promise<void> {
@@ -112,8 +140,7 @@ export class RdpMeter {
       });
       for (const { leaf, pointer } of fresh) {
         if (this.leaves.has(stableKey(leaf))) continue; // a repeat of a leaf priced a moment ago
-        this.leafCost(leaf, pointer);
-        await yieldToLoop();
+        await this.leafCostSliced(leaf, pointer);
       }
       this.walk(events[i]!, pointerOf(i));
     }

@@ -86,7 +86,7 @@ export async function commitReservation(deps: EngineDeps, caller: Caller, reserv
     }
     await openRun(tx, caller.tenant, res.run_id);
     return { status: 200, body: await recordHold(deps, tx, res, used, 'committed') };
-  });
+  }, used);
 }
 
 /**
@@ -104,5 +104,5 @@ export function closeRun(deps: EngineDeps, caller: Caller, runId: string, digest
     const closed: RunRow = { ...run, status: 'closed', closed_at: now.toISOString(), model_digest: digests.model_digest, dataset_digest: digests.dataset_digest };
     await tx.updateRun(closed);
     return closed;
-  });
+  }, { tenant: caller.tenant, records: Infinity }); // logs every open hold of the run: committed alone
 }

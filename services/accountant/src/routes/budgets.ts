@@ -44,7 +44,7 @@ export function budgetRoutes(r: Router, ctx: Ctx): void {
       const limit = ctx.config.maxBudgetsPerTenant;
       if ((await tx.countBudgets(row.tenant)) >= limit) throw new ServiceError('limit_exceeded', `a tenant may hold at most ${limit} budgets`, { limit });
       await tx.insertBudget(row);
-    });
+    }, { tenant: row.tenant });
     res.status(201).json(budgetView(row));
   });
 

@@ -17,7 +17,7 @@ import { pgMerkleNode, queryOf } from './pg-merkle.js';
 import { RES_COLS, txOf } from './pg-write-tx.js';
 import { budgetFromRow, eventFromRow, reservationFromRow, runFromRow } from './sqlite-rows.js';
 import { StoreUnavailableError, isUnavailable } from './store-unavailable.js';
-import type { ApiKeyInfo, Page, ReportRow, RunTokenRow, SessionRow, SigningKeyRow, Store, WriteTx } from './store.js';
+import type { ApiKeyInfo, Page, ReportRow, RunTokenRow, SessionRow, SigningKeyRow, Store, WriteOptions, WriteTx } from './store.js';
 import { StartupError } from '../errors.js';
 
 /** The row (session or run token, table alias `alias`) was made by a live key, or by none (before schema version 8). */
@@ -111,7 +111,8 @@ export class PgStore implements Store {
     }
   }
 
-  async write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+  /** Each write is its own transaction on a pooled connection (they run side by side); `_options` are not needed. */
+  async write<T>(fn: (tx: WriteTx) => Promise<T>, _options?: WriteOptions): Promise<T> {
     return this.transaction((client) => fn(txOf(client)));
   }
 

@@ -1,13 +1,16 @@
 /**
  * The embedded store: SQLite through better-sqlite3 in WAL mode. One connection writes (BEGIN IMMEDIATE, one
  * write transaction at a time behind a mutex), another reads committed snapshots, so a reader never sees a
- * write that is still in progress.
+ * write that is still in progress. The one writer is shared fairly: queued writes are grouped tenant by tenant
+ * in turn (fair-queue.ts), a group is bounded in records and time, the event loop runs between groups, and
+ * inside a transaction only while no other write waits, so a waiting write waits for the work of one group.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { sha256Hex } from '../ids.js';
+import { FairQueue } from './fair-queue.js';
 import { Mutex } from './mutex.js';
 import { KEY_HASH_SQL, LIVE_KEY_SQL, apiKeyStatements } from './sqlite-api-keys.js';
 import { runTokenStatements } from './sqlite-run-tokens.js';
@@ -24,6 +27,7 @@ import type {
   RunTokenRow,
   SigningKeyRow,
   Store,
+  WriteOptions,
   WriteTx,
 } from './store.js';
 import { StartupError } from '../errors.js';
@@ -160,10 +164,27 @@ function writeStatements(db: Db) {
 }
 
 const one = (v: unknown) => v as Raw | undefined;
-/** Records inserted between yields to the event loop inside a write transaction. */
+/** Records written (and hashed into the run's Merkle tree) between two chances to yield to the event loop. */
 const INSERT_CHUNK = 200;
+/**
+ * Most records a transaction writes without yielding (the largest request's, LIMITS.recordsPerRequest). Below
+ * that it yields between chunks only while no other write waits: a yield keeps reads flowing, but holds the
+ * writer while the loop runs other work, so with a write waiting the transaction finishes its records first.
+ */
+const YIELD_RECORDS = 1_000;
 /** Most write transactions committed together (group commit). */
 const MAX_GROUP = 256;
+/** Most records a group writes: a write larger than what is left in a group waits for the next one (or runs alone). */
+const GROUP_RECORDS = 1_000;
+/** A group takes no further write after this long (ms since its BEGIN), so its callers are answered soon. */
+const GROUP_MS = 10;
+
+/** A queued write transaction and its caller's promise. */
+interface QueuedWrite {
+  fn: (tx: WriteTx) => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
 
 /**
  * Opens (creating if needed) the SQLite database at `file`.
@@ -196,11 +217,11 @@ export function openSqliteStore(file: string, options: { synchronous?: SqliteSyn
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   private readonly mutex = new Mutex();
-  private readonly queue: {
-    fn: (tx: WriteTx) => Promise<unknown>;
-    resolve: (v: unknown) => void;
-    reject: (e: unknown) => void;
-  }[] = [];
+  private readonly queue = new FairQueue<QueuedWrite>();
+  /** A flush is running or scheduled; a write queued meanwhile is taken by a later group. */
+  private flushing = false;
+  /** Records inserted by the open transaction since it last yielded to the event loop. */
+  private sinceYield = 0;
   private readonly w: ReturnType<typeof writeStatements>;
   private readonly r: ReturnType<typeof statements>;
   private readonly tx: WriteTx;
@@ -249,9 +270,12 @@ export class SqliteStore implements Store {
         let last: unknown;
         let text = '';
         for (let from = 0; from < records.length; from += INSERT_CHUNK) {
-          // Yields between chunks: the loop serves reads (the reader sees only committed data) meanwhile.
-          if (from > 0) await yieldToLoop();
           const chunk = records.slice(from, from + INSERT_CHUNK);
+          if (this.sinceYield > 0 && (this.queue.length === 0 || this.sinceYield + chunk.length > YIELD_RECORDS)) {
+            await yieldToLoop();
+            this.sinceYield = 0;
+          }
+          this.sinceYield += chunk.length;
           for (const e of chunk) {
             if (e.event !== last) text = JSON.stringify((last = e.event));
             w.insertEvent.run(e.run_id, e.sequence, text, e.recorded_at);
@@ -273,44 +297,63 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Group commit: write transactions that arrive while one is running are run together in the next
-   * BEGIN IMMEDIATE ... COMMIT, each inside its own SAVEPOINT, so a refused one rolls back alone and one
-   * fsync covers the whole group. No caller is answered before the COMMIT that holds its writes.
+   * Group commit: write transactions queued while one runs are run together in the next BEGIN IMMEDIATE ...
+   * COMMIT, each inside its own SAVEPOINT, so a refused one rolls back alone and one fsync covers the whole
+   * group. No caller is answered before the COMMIT that holds its writes. A group takes writes tenant by tenant
+   * in turn, at most GROUP_RECORDS records (a heavier write is committed alone) and GROUP_MS of work, so a small
+   * write of one tenant waits for at most one group, never for all of another tenant's queued writes.
    */
-  write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+  write<T>(fn: (tx: WriteTx) => Promise<T>, options: WriteOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const job = { fn: fn as (tx: WriteTx) => Promise<unknown>, resolve: resolve as (v: unknown) => void, reject };
-      this.queue.push(job);
-      if (this.queue.length === 1) void this.mutex.run(() => this.flush());
+      const weight = Math.max(1, options.records ?? 1);
+      this.queue.push(options.tenant ?? '', { fn: fn as (tx: WriteTx) => Promise<unknown>, resolve: resolve as (v: unknown) => void, reject }, weight);
+      // An idle writer starts at once; a busy one takes this write in a later group.
+      if (!this.flushing) {
+        this.flushing = true;
+        void this.mutex.run(() => this.flush());
+      }
     });
   }
 
   private async flush(): Promise<void> {
-    const group = this.queue.splice(0, MAX_GROUP);
-    if (group.length === 0) return;
-    if (this.queue.length > 0) void this.mutex.run(() => this.flush());
+    const group: QueuedWrite[] = [];
     const outcomes: { ok: boolean; value: unknown }[] = [];
     try {
+      // The first write is taken before BEGIN, so a BEGIN that fails (busy, I/O) rejects it rather than retrying forever.
+      let records = this.queue.peekWeight() ?? 0;
+      const first = this.queue.take();
+      if (first === undefined) return;
+      group.push(first);
       this.s.begin.run();
-      // A group of one needs no savepoint: its failure rolls back the whole transaction.
-      const savepoints = group.length > 1;
-      for (const op of group) {
-        if (savepoints) this.s.savepoint.run();
+      this.sinceYield = 0;
+      const started = performance.now();
+      // Savepoints always: which writes join the group is known only as it runs.
+      for (let i = 0; i < group.length; i++) {
+        const op = group[i]!;
+        this.s.savepoint.run();
         try {
           outcomes.push({ ok: true, value: await op.fn(this.tx) });
-          if (savepoints) this.s.release.run();
+          this.s.release.run();
         } catch (err) {
-          if (!savepoints) throw err;
           this.s.rollbackTo.run();
           this.s.release.run();
           outcomes.push({ ok: false, value: err });
         }
+        // The next write in turn joins while the group has room in records and time; else it waits for the next group.
+        const weight = this.queue.peekWeight();
+        if (weight === undefined || group.length >= MAX_GROUP || performance.now() - started >= GROUP_MS || records + weight > GROUP_RECORDS) break;
+        records += weight;
+        group.push(this.queue.take()!);
       }
       this.s.commit.run();
     } catch (err) {
       if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
       for (const op of group) op.reject(err);
       return;
+    } finally {
+      // The next group starts after the event loop has run (reads, new requests), not in this turn.
+      if (this.queue.length > 0) setImmediate(() => void this.mutex.run(() => this.flush()));
+      else this.flushing = false;
     }
     group.forEach((op, i) => (outcomes[i]!.ok ? op.resolve(outcomes[i]!.value) : op.reject(outcomes[i]!.value)));
   }
@@ -422,7 +465,7 @@ export class SqliteStore implements Store {
     await this.write(async () => {
       this.w.insertSession.run({ ...row, key_id: row.key_id ?? null });
       this.w.evictSessions.run(row.tenant, maxPerTenant);
-    });
+    }, { tenant: row.tenant });
   }
 
   async getSession(idHash: string): Promise<SessionRow | undefined> {

@@ -176,11 +176,23 @@ export interface WriteTx {
   insertAuditInput(row: AuditInputRow): Promise<void>;
 }
 
+/** Who a write transaction is for, and its size, for the store's scheduling (sqlite-store.ts). */
+export interface WriteOptions {
+  /** The tenant the write is for; writes of different tenants are served in turn. Default: a shared system lane. */
+  tenant?: string;
+  /** Most event records the write may insert (default 1); a write heavier than a group's room is committed alone. */
+  records?: number;
+}
+
 export interface Store {
   /** A short name of the backend, e.g. 'sqlite'. */
   readonly kind: string;
-  /** Runs `fn` in one serializable write transaction; commits when it resolves, rolls back when it throws. */
-  write<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one serializable write transaction; commits when it resolves, rolls back when it throws.
+   * `options` say whose write it is and how much it may write, so one tenant's heavy writes cannot hold up
+   * another tenant's (a scheduling hint only: it never changes what the transaction does).
+   */
+  write<T>(fn: (tx: WriteTx) => Promise<T>, options?: WriteOptions): Promise<T>;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;
