@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SCHEMA_SQL } from './sqlite-schema.js';
 import { openSqliteStore, type SqliteStore } from './sqlite-store.js';
-import type { BudgetRow, EventRecord, RunRow, WriteTx } from './store.js';
+import type { BudgetRow, EventRecord, RunRow } from './store.js';
 
 let dir: string;
 let store: SqliteStore;
