@@ -15,7 +15,11 @@ import { createApiKey, createClient } from '@dpledger/client';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
-const step = { kind: 'poisson_sampled', sampling_probability: 0.01, event: { kind: 'gaussian', noise_multiplier: 1.1 } } as const;
+const step = {
+  kind: 'poisson_sampled',
+  sampling_probability: 0.01,
+  event: { kind: 'gaussian', noise_multiplier: 1.1 },
+} as const;
 
 describe('dashboard in headless chromium', () => {
   let dataDir: string;
@@ -25,23 +29,48 @@ describe('dashboard in headless chromium', () => {
   let runId: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM}: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(
+        `chromium not found at ${CHROMIUM}: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH`,
+      );
     dataDir = mkdtempSync(join(tmpdir(), 'dpledger-dash-'));
     service = await startAccountant({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' });
     apiKey = (await createApiKey(service.url, service.adminToken, 'browser-test')).api_key;
     const client = createClient({ baseUrl: service.url, apiKey });
-    const budget = await client.createBudget({ name: 'Fashion-MNIST <b>prod</b>', epsilon: 3, delta: 1e-5, accountant: 'rdp', neighboring_relation: 'add_or_remove_one' });
-    const run = await client.createRun({ budget_id: budget.id, name: 'browser-test run', sampler: { kind: 'poisson', dataset_size: 10_000, expected_batch_size: 100 }, noise_rng: 'secure' });
+    const budget = await client.createBudget({
+      name: 'Fashion-MNIST <b>prod</b>',
+      epsilon: 3,
+      delta: 1e-5,
+      accountant: 'rdp',
+      neighboring_relation: 'add_or_remove_one',
+    });
+    const run = await client.createRun({
+      budget_id: budget.id,
+      name: 'browser-test run',
+      sampler: { kind: 'poisson', dataset_size: 10_000, expected_batch_size: 100 },
+      noise_rng: 'secure',
+    });
     runId = run.id;
     for (let i = 0; i < 3; i++) {
       const r = await client.reserve(run.id, { steps: 100, event: step });
       await client.commit(r.id, 100);
     }
-    await client.closeRun(run.id, { model_digest: { sha256: 'a'.repeat(64) }, dataset_digest: { sha256: 'b'.repeat(64) } });
+    await client.closeRun(run.id, {
+      model_digest: { sha256: 'a'.repeat(64) },
+      dataset_digest: { sha256: 'b'.repeat(64) },
+    });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
     });
   }, 120_000);
 
@@ -56,7 +85,10 @@ describe('dashboard in headless chromium', () => {
     const page = await context.newPage();
     await page.goto(`${service.url}/`);
     await page.fill('#api_key', apiKey);
-    await Promise.all([page.waitForResponse((r) => r.url() === `${service.url}/login`), page.click('button[type=submit]')]);
+    await Promise.all([
+      page.waitForResponse((r) => r.url() === `${service.url}/login`),
+      page.click('button[type=submit]'),
+    ]);
     await page.waitForSelector('h1:text("Overview")');
     expect(page.url()).not.toContain(apiKey);
 
@@ -81,7 +113,9 @@ describe('dashboard in headless chromium', () => {
     const file = join(artifacts, 'browser-dashboard-report.json');
     await download.saveAs(file);
     const envelope = JSON.parse(readFileSync(file, 'utf8'));
-    const { keys } = await (await fetch(`${service.url}/v1/keys`)).json() as { keys: Parameters<typeof verifyReport>[1] & unknown[] };
+    const { keys } = (await (await fetch(`${service.url}/v1/keys`)).json()) as {
+      keys: Parameters<typeof verifyReport>[1] & unknown[];
+    };
     const verified = verifyReport(envelope, keys);
     expect(verified.predicate.run.id).toBe(runId);
     expect(verified.predicate.event_count).toBe(300);

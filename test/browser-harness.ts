@@ -19,7 +19,9 @@ const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 
 /** Serves the harness page and its bundle's chunks (nothing else) on 127.0.0.1 at a free port. */
 async function serveHarness(bundleDir: string): Promise<{ server: Server; url: string }> {
-  const files: Record<string, { path: string; type: string }> = { '/': { path: `${harnessDir}index.html`, type: 'text/html' } };
+  const files: Record<string, { path: string; type: string }> = {
+    '/': { path: `${harnessDir}index.html`, type: 'text/html' },
+  };
   for (const name of await readdir(bundleDir)) {
     if (/^[\w.-]+\.js$/.test(name)) files[`/${name}`] = { path: join(bundleDir, name), type: 'text/javascript' };
   }
@@ -62,7 +64,8 @@ export interface HarnessSession {
  * @example const s = await runHarnessInChromium('webgl', ['--use-angle=swiftshader', '--enable-unsafe-swiftshader']);
  */
 export async function runHarnessInChromium(target: 'webgl' | 'webgpu', flags: string[]): Promise<HarnessSession> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: this test needs Debian's chromium (apt-get install chromium)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} not found: this test needs Debian's chromium (apt-get install chromium)`);
   const bundleDir = await mkdtemp(join(tmpdir(), `dpledger-${target}-`)); // a private dir: runs may overlap
   let browser: Browser | undefined;
   let server: Server | undefined;
@@ -78,13 +81,25 @@ export async function runHarnessInChromium(target: 'webgl' | 'webgpu', flags: st
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...flags],
+      args: [
+        '--no-sandbox',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        ...flags,
+      ],
     });
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(`${served.url}?backend=${target}`);
-    const result = await page.evaluate(() => (window as unknown as { harness?: Promise<HarnessResult> }).harness ?? Promise.reject(new Error('the harness did not load')))
+    const result = await page
+      .evaluate(
+        () =>
+          (window as unknown as { harness?: Promise<HarnessResult> }).harness ??
+          Promise.reject(new Error('the harness did not load')),
+      )
       .catch((e: unknown) => {
         throw new Error(`harness failed in the page: ${String(e)} ${errors.join('; ')}`);
       });

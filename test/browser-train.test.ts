@@ -33,19 +33,42 @@ describe('/train in headless chromium', () => {
   let budgetId: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM}: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(
+        `chromium not found at ${CHROMIUM}: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH`,
+      );
     dataDir = mkdtempSync(join(tmpdir(), 'dpledger-train-'));
     bundleDir = mkdtempSync(join(tmpdir(), 'dpledger-train-bundle-')); // a private dir: runs may overlap
     await build({ configFile: viteConfig, logLevel: 'error', build: { outDir: bundleDir } });
-    service = await startAccountant({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', trainBundleDir: bundleDir });
+    service = await startAccountant({
+      port: 0,
+      host: '127.0.0.1',
+      dataDir,
+      logLevel: 'silent',
+      trainBundleDir: bundleDir,
+    });
     apiKey = (await createApiKey(service.url, service.adminToken, 'train-test')).api_key;
-    const budget = await createClient({ baseUrl: service.url, apiKey }).createBudget({ name: 'browser budget', epsilon: 8, delta: 1e-5, accountant: 'rdp', neighboring_relation: 'add_or_remove_one' });
+    const budget = await createClient({ baseUrl: service.url, apiKey }).createBudget({
+      name: 'browser budget',
+      epsilon: 8,
+      delta: 1e-5,
+      accountant: 'rdp',
+      neighboring_relation: 'add_or_remove_one',
+    });
     budgetId = budget.id;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
-        '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+      args: [
+        '--no-sandbox',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+        '--use-angle=swiftshader',
+        '--enable-unsafe-swiftshader',
+      ],
     });
   }, 180_000);
 
@@ -63,13 +86,21 @@ describe('/train in headless chromium', () => {
     const sent: { method: string; path: string; authorization?: string; body: string }[] = [];
     page.on('request', (r) => {
       const headers = r.headers();
-      sent.push({ method: r.method(), path: new URL(r.url()).pathname, ...(headers['authorization'] !== undefined ? { authorization: headers['authorization'] } : {}), body: r.postData() ?? '' });
+      sent.push({
+        method: r.method(),
+        path: new URL(r.url()).pathname,
+        ...(headers['authorization'] !== undefined ? { authorization: headers['authorization'] } : {}),
+        body: r.postData() ?? '',
+      });
     });
     // without a session, /train goes to the login page
     await page.goto(`${service.url}/train`);
     expect(new URL(page.url()).pathname).toBe('/');
     await page.fill('#api_key', apiKey);
-    await Promise.all([page.waitForResponse((r) => r.url() === `${service.url}/login`), page.click('button[type=submit]')]);
+    await Promise.all([
+      page.waitForResponse((r) => r.url() === `${service.url}/login`),
+      page.click('button[type=submit]'),
+    ]);
     await page.waitForSelector('h1:text("Overview")');
 
     await page.goto(`${service.url}/train?backend=wasm`);
@@ -93,7 +124,8 @@ describe('/train in headless chromium', () => {
     expect(api.length).toBeGreaterThanOrEqual(3);
     for (const r of api) expect(r.authorization, `${r.method} ${r.path}`).toMatch(/^Bearer dprt_/);
     expect(new Set(api.map((r) => `${r.method} ${r.path.replace(/(run|res)_[A-Za-z0-9_-]+/g, '$1_*')}`))).toEqual(
-      new Set(['POST /v1/runs/run_*/reservations', 'POST /v1/reservations/res_*/commit', 'POST /v1/runs/run_*/close']));
+      new Set(['POST /v1/runs/run_*/reservations', 'POST /v1/reservations/res_*/commit', 'POST /v1/runs/run_*/close']),
+    );
     for (const r of sent.filter((x) => x.path !== '/login')) expect(r.body.includes(apiKey)).toBe(false);
     expect(Math.max(...sent.map((r) => r.body.length))).toBeLessThan(2000);
 
@@ -115,8 +147,12 @@ describe('/train in headless chromium', () => {
     writeFileSync(eventsFile, JSON.stringify(await client.listEvents(runId)));
     // asynchronously: the accountant answering the CLI's key fetch runs in this process
     const cli = await new Promise<{ code: number; out: string }>((resolve) => {
-      execFile(process.execPath, [dpledgerBin, 'verify', reportFile, '--server', service.url, '--events', eventsFile, '--strict'], (err, stdout, stderr) =>
-        resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, out: stdout + stderr }));
+      execFile(
+        process.execPath,
+        [dpledgerBin, 'verify', reportFile, '--server', service.url, '--events', eventsFile, '--strict'],
+        (err, stdout, stderr) =>
+          resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, out: stdout + stderr }),
+      );
     });
     expect(cli.code, cli.out).toBe(0);
     expect(cli.out).toContain('VALID');

@@ -25,8 +25,13 @@ describe('clipped gradient sums on webgl in headless Chromium', () => {
     expect(result.activeBackend).toBe('webgl');
     expect(result.shaderPrograms).toBeGreaterThan(10);
     expect(result.float32Textures).toBe(true);
-    expect(await page.evaluate(() => (window as unknown as { harness: Promise<HarnessResult> }).harness
-      .then((r) => r.models.map((m) => m.gpu.backend)))).toEqual(['webgl', 'webgl']);
+    expect(
+      await page.evaluate(() =>
+        (window as unknown as { harness: Promise<HarnessResult> }).harness.then((r) =>
+          r.models.map((m) => m.gpu.backend),
+        ),
+      ),
+    ).toEqual(['webgl', 'webgl']);
   });
 
   it.each(['mlp', 'cnn'])('%s: webgl clipped sums equal cpu to 1e-4 relative, weight by weight', (name) => {

@@ -9,7 +9,12 @@ import type { HarnessResult } from '../packages/trainer/browser/entry.js';
 import { relativeError, runHarnessInChromium, type HarnessSession } from './browser-harness.js';
 
 // Without the Vulkan + SwiftShader flags, WebGPU in headless Chromium reads back zeros and loses its device.
-const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-angle=swiftshader'];
+const WEBGPU_FLAGS = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-angle=swiftshader',
+];
 
 describe('per-example norms and clipped sums on webgpu in headless Chromium', () => {
   let session: HarnessSession | undefined;

@@ -23,7 +23,10 @@ function pae(payloadType: string, body: Buffer): Buffer {
 }
 
 /** Verifies one DSSE envelope signature with an Ed25519 JWK (RFC 8037) using node:crypto alone. */
-function dsseVerify(envelope: { payloadType: string; payload: string; signatures: { keyid?: string; sig: string }[] }, jwk: { kty: string; crv: string; x: string }): boolean {
+function dsseVerify(
+  envelope: { payloadType: string; payload: string; signatures: { keyid?: string; sig: string }[] },
+  jwk: { kty: string; crv: string; x: string },
+): boolean {
   const key = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x }, format: 'jwk' });
   const message = pae(envelope.payloadType, Buffer.from(envelope.payload, 'base64'));
   return envelope.signatures.some((s) => verify(null, message, key, Buffer.from(s.sig, 'base64')));
@@ -37,12 +40,31 @@ describe('dpledger demo --steps 40', () => {
 
   beforeAll(() => {
     out = mkdtempSync(join(tmpdir(), 'dpledger-demo-'));
-    const res = spawnSync(process.execPath, [bin, 'demo', '--steps', '40', '--out', out, '--data', sample, '--train-size', '2000', '--test-size', '500', '--batch-size', '64'], {
-      cwd: root,
-      encoding: 'utf8',
-      timeout: 240_000,
-      env: { ...process.env, NO_COLOR: '1' },
-    });
+    const res = spawnSync(
+      process.execPath,
+      [
+        bin,
+        'demo',
+        '--steps',
+        '40',
+        '--out',
+        out,
+        '--data',
+        sample,
+        '--train-size',
+        '2000',
+        '--test-size',
+        '500',
+        '--batch-size',
+        '64',
+      ],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 240_000,
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    );
     stdout = res.stdout;
     stderr = res.stderr;
     status = res.status;
@@ -57,12 +79,17 @@ describe('dpledger demo --steps 40', () => {
     expect(stderr).toContain(`dataset: Fashion-MNIST from ${sample}`);
     expect(stderr).toMatch(/step +40\/40 \[#+\] +eps \d\.\d{3} \/ 3 +loss \S+ \(private, not DP\)/);
     // the un-noised loss and the realised batch sizes never reach a file meant to leave the machine
-    const payload = Buffer.from(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).payload, 'base64').toString('utf8');
-    for (const text of [payload, readFileSync(join(out, 'events.json'), 'utf8'), stdout]) expect(text).not.toMatch(/loss|batch_sizes/);
+    const payload = Buffer.from(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).payload, 'base64').toString(
+      'utf8',
+    );
+    for (const text of [payload, readFileSync(join(out, 'events.json'), 'utf8'), stdout])
+      expect(text).not.toMatch(/loss|batch_sizes/);
     expect(stdout).toMatch(/test accuracy +\d+\.\d%/);
     expect(stdout).toMatch(/epsilon \(RDP\) +\d\.\d{4}/);
     expect(stdout).toMatch(/epsilon \(PLD\) +\d\.\d{4}/);
-    expect(stdout).toMatch(/audit +epsilon_lower \d+\.\d{3} from \d+ of \d+ right guesses on 1000 gradient canaries: PASS/);
+    expect(stdout).toMatch(
+      /audit +epsilon_lower \d+\.\d{3} from \d+ of \d+ right guesses on 1000 gradient canaries: PASS/,
+    );
     expect(stdout).toMatch(/npx dpledger verify \S*report\.json --key \S+\.jwk --events \S+events\.json/);
   });
 
@@ -87,12 +114,19 @@ describe('dpledger demo --steps 40', () => {
     const statement = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8'));
     expect(statement._type).toBe('https://in-toto.io/Statement/v1');
     expect(statement.predicateType).toBe('https://dpledger.dev/privacy-report/v1');
-    const weights = createHash('sha256').update(readFileSync(join(out, 'model', 'weights.bin'))).digest('hex');
+    const weights = createHash('sha256')
+      .update(readFileSync(join(out, 'model', 'weights.bin')))
+      .digest('hex');
     expect(statement.subject).toContainEqual({ name: 'model', digest: { sha256: weights } });
     // The manifest digest of @dpledger/trainer's loadIdx: sha256sum lines of the files read, then `count <n>`.
-    const sha = (f: string) => createHash('sha256').update(readFileSync(join(sample, f))).digest('hex');
+    const sha = (f: string) =>
+      createHash('sha256')
+        .update(readFileSync(join(sample, f)))
+        .digest('hex');
     const files = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'];
-    const manifest = createHash('sha256').update(`${files.map((f) => `${sha(f)}  ${f}\n`).join('')}count 2000\n`).digest('hex');
+    const manifest = createHash('sha256')
+      .update(`${files.map((f) => `${sha(f)}  ${f}\n`).join('')}count 2000\n`)
+      .digest('hex');
     expect(statement.subject).toContainEqual({ name: 'dataset-manifest', digest: { sha256: manifest } });
     const p = statement.predicate;
     expect(p.event_count).toBe(40);
@@ -101,7 +135,13 @@ describe('dpledger demo --steps 40', () => {
     expect(p.epsilon.rdp.epsilon).toBeGreaterThan(0);
     expect(p.epsilon.rdp.epsilon).toBeLessThanOrEqual(3);
     // the one-run audit the accountant computed from the 1000 gradient canaries the trainer submitted
-    expect(p.audit).toMatchObject({ method: 'steinke2023', canary_kind: 'gradient', canaries: 1000, k_minus: 0, significance: 0.05 });
+    expect(p.audit).toMatchObject({
+      method: 'steinke2023',
+      canary_kind: 'gradient',
+      canaries: 1000,
+      k_minus: 0,
+      significance: 0.05,
+    });
     expect(p.audit.epsilon_lower).toBeLessThanOrEqual(p.epsilon.rdp.epsilon);
   });
 
@@ -121,7 +161,11 @@ describe('dpledger demo --steps 40', () => {
   it('re-verifies with the printed command, event log included', () => {
     const cmd = /npx dpledger verify (\S+) --key (\S+) --events (\S+)/.exec(stdout);
     expect(cmd).not.toBeNull();
-    const res = spawnSync(process.execPath, [bin, 'verify', cmd![1]!, '--key', cmd![2]!, '--events', cmd![3]!, '--strict'], { cwd: root, encoding: 'utf8' });
+    const res = spawnSync(
+      process.execPath,
+      [bin, 'verify', cmd![1]!, '--key', cmd![2]!, '--events', cmd![3]!, '--strict'],
+      { cwd: root, encoding: 'utf8' },
+    );
     expect(res.status, res.stdout + res.stderr).toBe(0);
     expect(res.stdout).toContain('VALID');
   });

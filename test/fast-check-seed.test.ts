@@ -14,7 +14,11 @@ describe('fast-check runs under one fixed seed per run (issue 8.12)', () => {
     const draw = () => fc.sample(fc.double({ noNaN: true }), { numRuns: 5, seed: inject('fcSeed') });
     expect(draw()).toEqual(draw());
     const seen: number[][] = [[], []];
-    for (const run of seen) fc.assert(fc.property(fc.integer(), (x) => void run.push(x)), { numRuns: 10 });
+    for (const run of seen)
+      fc.assert(
+        fc.property(fc.integer(), (x) => void run.push(x)),
+        { numRuns: 10 },
+      );
     expect(seen[0]).toEqual(seen[1]);
   });
 
@@ -25,7 +29,8 @@ describe('fast-check runs under one fixed seed per run (issue 8.12)', () => {
     expect(resolveFcSeed('RANDOM', () => 5)).toBe(5);
     expect(resolveFcSeed(' 1234 ')).toBe(1234);
     expect(resolveFcSeed('-7')).toBe(-7);
-    for (const bad of ['0x10', '1.5', 'abc', '1e3', '99999999999999999999']) expect(() => resolveFcSeed(bad)).toThrow(/FC_SEED/);
+    for (const bad of ['0x10', '1.5', 'abc', '1e3', '99999999999999999999'])
+      expect(() => resolveFcSeed(bad)).toThrow(/FC_SEED/);
     expect(seedBanner(424242)).toBe('fast-check seed 424242 (set FC_SEED=random or a number to change)');
   });
 });

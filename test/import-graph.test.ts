@@ -25,7 +25,10 @@ describe('workspace package graph', () => {
   it('lists the workspaces in a build order: each after every package it depends on', () => {
     const seen = new Set<string>();
     for (const p of packages) {
-      expect(p.dependencies.filter((d) => !seen.has(d)), `${p.name} is listed before its dependencies`).toEqual([]);
+      expect(
+        p.dependencies.filter((d) => !seen.has(d)),
+        `${p.name} is listed before its dependencies`,
+      ).toEqual([]);
       seen.add(p.name);
     }
   });
@@ -65,7 +68,13 @@ describe('module graph of each package', () => {
   });
 
   it('finds a cycle where there is one (the checker itself)', () => {
-    const graph = new Map([['a', ['b']], ['b', ['c']], ['c', ['a', 'd']], ['d', []], ['e', ['e']]]);
+    const graph = new Map([
+      ['a', ['b']],
+      ['b', ['c']],
+      ['c', ['a', 'd']],
+      ['d', []],
+      ['e', ['e']],
+    ]);
     expect(cycles(graph)).toEqual([['a', 'b', 'c'], ['e']]);
   });
 });

@@ -15,7 +15,11 @@ import { startPgCluster, type PgCluster } from '../services/accountant/src/testi
 
 const ADMIN = 'pg-race-admin-token-0123456789abcdef';
 const sampler = { kind: 'poisson', dataset_size: 60000, expected_batch_size: 600 } as const;
-const step = (i: number): DpEvent => ({ kind: 'poisson_sampled', sampling_probability: 0.01, event: { kind: 'gaussian', noise_multiplier: 1 + (i % 7) / 10 } });
+const step = (i: number): DpEvent => ({
+  kind: 'poisson_sampled',
+  sampling_probability: 0.01,
+  event: { kind: 'gaussian', noise_multiplier: 1 + (i % 7) / 10 },
+});
 
 let cluster: PgCluster;
 let db = 0;
@@ -41,7 +45,14 @@ async function replicas(count: number, env: NodeJS.ProcessEnv = {}): Promise<Chi
   await c.end();
   const url = cluster.url.replace(/\/postgres$/, `/${name}`);
   const started = await Promise.all(
-    Array.from({ length: count }, (_, k) => startChildServer(join(dir, `${name}-${k}`), { DPLEDGER_DATABASE_URL: url, DPLEDGER_ADMIN_TOKEN: ADMIN, DPLEDGER_PG_POOL_SIZE: '8', ...env })),
+    Array.from({ length: count }, (_, k) =>
+      startChildServer(join(dir, `${name}-${k}`), {
+        DPLEDGER_DATABASE_URL: url,
+        DPLEDGER_ADMIN_TOKEN: ADMIN,
+        DPLEDGER_PG_POOL_SIZE: '8',
+        ...env,
+      }),
+    ),
   );
   servers.push(...started);
   return started;
@@ -62,7 +73,14 @@ function epsilonOf(events: DpEvent[]): number {
  * Appends `events` with one Idempotency-Key, retrying on the next replica after a transport error or a 503 until one
  * answers; returns the acknowledged last sequence and how many tries met a 503.
  */
-async function appendUntilAcked(urls: () => string[], start: number, apiKey: string, runId: string, events: DpEvent[], key: string) {
+async function appendUntilAcked(
+  urls: () => string[],
+  start: number,
+  apiKey: string,
+  runId: string,
+  events: DpEvent[],
+  key: string,
+) {
   let unavailable = 0;
   for (let attempt = 0; attempt < 400; attempt++) {
     const list = urls();
@@ -100,7 +118,9 @@ describe('replicas on PostgreSQL racing one budget', () => {
       const admin = createClient({ baseUrl: b!.url, apiKey });
       const limit = 1.0;
       const budget = await admin.createBudget({ name: 'shared', epsilon: limit, delta: 1e-5 });
-      const runs = await Promise.all([0, 1, 2, 3].map((k) => admin.createRun({ budget_id: budget.id, name: `r${k}`, sampler })));
+      const runs = await Promise.all(
+        [0, 1, 2, 3].map((k) => admin.createRun({ budget_id: budget.id, name: `r${k}`, sampler })),
+      );
       let acknowledged = 0;
       await Promise.all(
         Array.from({ length: 64 }, async (_, k) => {
@@ -146,15 +166,26 @@ describe('replicas on PostgreSQL racing one budget', () => {
       const clients = list.map((s) => createClient({ baseUrl: s.url, apiKey }));
       const budget = await clients[0]!.createBudget({ name: 'b', epsilon: 1000, delta: 1e-5 });
       const run = await clients[1]!.createRun({ budget_id: budget.id, name: 'r', sampler });
-      await Promise.all(Array.from({ length: 12 }, (_, k) => clients[k % 3]!.reserve(run.id, { steps: 2, event: step(k), ttl_seconds: 1 })));
+      await Promise.all(
+        Array.from({ length: 12 }, (_, k) =>
+          clients[k % 3]!.reserve(run.id, { steps: 2, event: step(k), ttl_seconds: 1 }),
+        ),
+      );
       await new Promise((ok) => setTimeout(ok, 1500));
       // Every read of the tenant's runs and events logs the due holds first: 30 of them race on 3 replicas.
-      await Promise.all(Array.from({ length: 30 }, (_, k) => (k % 2 ? clients[k % 3]!.getRun(run.id) : clients[k % 3]!.listEvents(run.id))));
+      await Promise.all(
+        Array.from({ length: 30 }, (_, k) =>
+          k % 2 ? clients[k % 3]!.getRun(run.id) : clients[k % 3]!.listEvents(run.id),
+        ),
+      );
       const records = await clients[2]!.listEvents(run.id);
       expect(records.length).toBe(12 * 2);
       expect(records.map((r) => r.sequence)).toEqual(records.map((_, i) => i));
       expect((await clients[0]!.getRun(run.id)).event_count).toBe(24);
-      expect((await clients[0]!.getBudget(budget.id)).epsilon_spent).toBeCloseTo(epsilonOf(records.map((r) => r.event)), 9);
+      expect((await clients[0]!.getBudget(budget.id)).epsilon_spent).toBeCloseTo(
+        epsilonOf(records.map((r) => r.event)),
+        9,
+      );
     } finally {
       await stop(list);
     }
@@ -189,7 +220,8 @@ describe('replicas on PostgreSQL racing one budget', () => {
       expect(acked.size).toBe(12 * 15);
       expect(records.length).toBe(acked.size * 4);
       expect(records.map((r) => r.sequence)).toEqual(records.map((_, i) => i));
-      for (const a of acked.values()) expect(records.slice(a.sequence - 3, a.sequence + 1).map((r) => r.event)).toEqual(a.events);
+      for (const a of acked.values())
+        expect(records.slice(a.sequence - 3, a.sequence + 1).map((r) => r.event)).toEqual(a.events);
       expect((await admin.getRun(run.id)).event_count).toBe(records.length);
     } finally {
       await stop(list.slice(1));
@@ -229,7 +261,8 @@ describe('replicas on PostgreSQL racing one budget', () => {
       expect(acked.size).toBe(8 * 15);
       expect(records.length).toBe(acked.size * 3);
       expect(records.map((r) => r.sequence)).toEqual(records.map((_, i) => i));
-      for (const a of acked.values()) expect(records.slice(a.sequence - 2, a.sequence + 1).map((r) => r.event)).toEqual(a.events);
+      for (const a of acked.values())
+        expect(records.slice(a.sequence - 2, a.sequence + 1).map((r) => r.event)).toEqual(a.events);
       for (const s of list) expect((await fetch(`${s.url}/readyz`)).status, s.stderr()).toBe(200);
     } finally {
       await stop(list);

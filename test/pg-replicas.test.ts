@@ -17,7 +17,11 @@ import { startPgCluster, type PgCluster } from '../services/accountant/src/testi
 const ADMIN = 'pg-replicas-admin-token-0123456789';
 const KEK = 'ab'.repeat(32);
 const sampler = { kind: 'poisson', dataset_size: 60000, expected_batch_size: 600 } as const;
-const step = { kind: 'poisson_sampled', sampling_probability: 0.01, event: { kind: 'gaussian', noise_multiplier: 1.1 } } as const;
+const step = {
+  kind: 'poisson_sampled',
+  sampling_probability: 0.01,
+  event: { kind: 'gaussian', noise_multiplier: 1.1 },
+} as const;
 const digest = { sha256: 'c'.repeat(64) };
 
 let cluster: PgCluster;
@@ -34,7 +38,12 @@ afterAll(async () => {
 });
 
 async function serve(name: string, env: NodeJS.ProcessEnv = {}): Promise<ChildServer> {
-  const s = await startChildServer(join(dir, name), { DPLEDGER_DATABASE_URL: cluster.url, DPLEDGER_ADMIN_TOKEN: ADMIN, DPLEDGER_KEY_ENCRYPTION_KEY: KEK, ...env });
+  const s = await startChildServer(join(dir, name), {
+    DPLEDGER_DATABASE_URL: cluster.url,
+    DPLEDGER_ADMIN_TOKEN: ADMIN,
+    DPLEDGER_KEY_ENCRYPTION_KEY: KEK,
+    ...env,
+  });
   servers.push(s);
   return s;
 }
@@ -59,7 +68,10 @@ describe('accountant replicas on PostgreSQL', () => {
   }, 30_000);
 
   it('two replicas share every record; a report from one verifies with the keys of the other, across a rotation', async () => {
-    const [a, b] = await Promise.all([serve('a', { DPLEDGER_KEY_REFRESH_MS: '200' }), serve('b', { DPLEDGER_KEY_REFRESH_MS: '200' })]);
+    const [a, b] = await Promise.all([
+      serve('a', { DPLEDGER_KEY_REFRESH_MS: '200' }),
+      serve('b', { DPLEDGER_KEY_REFRESH_MS: '200' }),
+    ]);
     for (const s of [a, b]) {
       const ready = await fetch(`${s.url}/readyz`);
       expect(ready.status).toBe(200);
@@ -80,7 +92,10 @@ describe('accountant replicas on PostgreSQL', () => {
     const report1 = await ca.getReport(run1.id);
     expect(verifyReport(report1, await cb.listKeys()).predicate).toMatchObject({ run: { id: run1.id } });
 
-    const rotated = await fetch(`${a.url}/v1/keys/rotate`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN}` } });
+    const rotated = await fetch(`${a.url}/v1/keys/rotate`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${ADMIN}` },
+    });
     expect(rotated.status).toBe(201);
     const newKid = ((await rotated.json()) as { kid: string }).kid;
     await new Promise((ok) => setTimeout(ok, 600)); // more than b's refresh interval

@@ -1,4 +1,7 @@
-/** Trainer -> client -> in-process accountant: every step is priced under the relation of the budget it enters (issue 8 items 3, 5). */
+/**
+ * Trainer -> client -> in-process accountant: every step is priced under the relation of the budget it enters (issue 8
+ * items 3, 5).
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +17,12 @@ let svc: RunningAccountant;
 let apiKey: string;
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  svc = await startAccountant({ port: 0, dataDir: dir, adminToken: 'relation-test-admin-token-0123', logLevel: 'silent' });
+  svc = await startAccountant({
+    port: 0,
+    dataDir: dir,
+    adminToken: 'relation-test-admin-token-0123',
+    logLevel: 'silent',
+  });
   apiKey = (await createApiKey(svc.url, svc.adminToken, 'relation')).api_key;
 });
 afterAll(async () => {
@@ -28,15 +36,38 @@ const xs = () => tf.randomUniform([n, 4], -1, 1, 'float32', 5);
 const ys = () => tf.oneHot(tf.randomUniform([n], 0, 2, 'int32', 6), 2).toFloat();
 
 function trainer(extra: Record<string, unknown>) {
-  const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 7 }) })] });
-  return new DPTrainer({ model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'sgd', learningRate: 0.1 }, clipNorm: 1,
-    noiseMultiplier: 2, expectedBatchSize: b, datasetSize: n, ...extra });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [4], units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 7 }) }),
+    ],
+  });
+  return new DPTrainer({
+    model,
+    loss: 'categoricalCrossentropy',
+    fromLogits: true,
+    optimizer: { kind: 'sgd', learningRate: 0.1 },
+    clipNorm: 1,
+    noiseMultiplier: 2,
+    expectedBatchSize: b,
+    datasetSize: n,
+    ...extra,
+  });
 }
 
 async function budgetAndRun(relation: 'add_or_remove_one' | 'replace_one', sampler: 'poisson' | 'shuffle') {
   const c = createClient({ baseUrl: svc.url, apiKey });
-  const budget = await c.createBudget({ name: `b-${relation}`, epsilon: 50, delta: 1e-5, neighboring_relation: relation });
-  const run = await c.createRun({ budget_id: budget.id, name: 'r', sampler: { kind: sampler, dataset_size: n, expected_batch_size: b }, noise_rng: 'secure' });
+  const budget = await c.createBudget({
+    name: `b-${relation}`,
+    epsilon: 50,
+    delta: 1e-5,
+    neighboring_relation: relation,
+  });
+  const run = await c.createRun({
+    budget_id: budget.id,
+    name: 'r',
+    sampler: { kind: sampler, dataset_size: n, expected_batch_size: b },
+    noise_rng: 'secure',
+  });
   return { c, budget, run };
 }
 
@@ -52,18 +83,33 @@ describe('relation end to end', () => {
     const envelope = await c.getReport(run.id);
     const model = buildComplianceModel({ envelope: envelope as never, keys: await c.listKeys() });
     expect(model.predicate.neighboring_relation).toBe('replace_one');
-    expect(model.predicate.ledger).toEqual({ kind: 'composed', events: [{ kind: 'self_composed', count: 2, event: { kind: 'gaussian', noise_multiplier: 1, neighboring_relation: 'replace_one' } }] });
+    expect(model.predicate.ledger).toEqual({
+      kind: 'composed',
+      events: [
+        {
+          kind: 'self_composed',
+          count: 2,
+          event: { kind: 'gaussian', noise_multiplier: 1, neighboring_relation: 'replace_one' },
+        },
+      ],
+    });
     expect(model.checks.find((x) => /sampler/.test(x.name))?.status).toBe('pass');
     expect(model.predicate.epsilon.rdp.epsilon).toBeCloseTo(t.epsilon(1e-5), 9);
   });
 
   it('a discrete Gaussian step priced for replace_one is refused by an add_or_remove_one budget, which stores nothing', async () => {
     const { c, run } = await budgetAndRun('add_or_remove_one', 'poisson');
-    const t = trainer({ noise: 'discrete_gaussian', accountant: { client: c, runId: run.id, neighboringRelation: 'replace_one' } });
+    const t = trainer({
+      noise: 'discrete_gaussian',
+      accountant: { client: c, runId: run.id, neighboringRelation: 'replace_one' },
+    });
     await expect(t.fit(xs(), ys(), { steps: 1 })).rejects.toMatchObject({ code: 'unsupported_event' });
     expect((await c.getRun(run.id)).event_count).toBe(0);
     // priced for the budget's own relation it is accepted
-    const ok = trainer({ noise: 'discrete_gaussian', accountant: { client: c, runId: run.id, neighboringRelation: 'add_or_remove_one' } });
+    const ok = trainer({
+      noise: 'discrete_gaussian',
+      accountant: { client: c, runId: run.id, neighboringRelation: 'add_or_remove_one' },
+    });
     await ok.fit(xs(), ys(), { steps: 1 });
     await ok.close();
     expect((await c.getRun(run.id)).event_count).toBe(1);

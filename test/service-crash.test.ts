@@ -14,7 +14,11 @@ import { startChildServer, type ChildServer } from '../services/accountant/src/t
 const dir = mkdtempSync(join(tmpdir(), 'dpledger-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const step = (i: number): DpEvent => ({ kind: 'poisson_sampled', sampling_probability: 0.01, event: { kind: 'gaussian', noise_multiplier: 1 + (i % 7) / 10 } });
+const step = (i: number): DpEvent => ({
+  kind: 'poisson_sampled',
+  sampling_probability: 0.01,
+  event: { kind: 'gaussian', noise_multiplier: 1 + (i % 7) / 10 },
+});
 const sampler = { kind: 'poisson', dataset_size: 60000, expected_batch_size: 600 } as const;
 
 async function keyFor(server: ChildServer, tenant: string) {
@@ -72,7 +76,9 @@ describe('accountant processes under faults', () => {
       const admin = createClient({ baseUrl: a.url, apiKey });
       const limit = 1.0;
       const budget = await admin.createBudget({ name: 'shared', epsilon: limit, delta: 1e-5 });
-      const runs = await Promise.all([0, 1].map((k) => admin.createRun({ budget_id: budget.id, name: `r${k}`, sampler })));
+      const runs = await Promise.all(
+        [0, 1].map((k) => admin.createRun({ budget_id: budget.id, name: `r${k}`, sampler })),
+      );
       let ok = 0;
       await Promise.all(
         Array.from({ length: 64 }, async (_, k) => {

@@ -13,7 +13,11 @@ import { runCli, startChildServer } from '../services/accountant/src/testing/chi
 const dir = mkdtempSync(join(tmpdir(), 'dpledger-e2e-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const step = { kind: 'poisson_sampled', sampling_probability: 0.01, event: { kind: 'gaussian', noise_multiplier: 1.1 } } as const;
+const step = {
+  kind: 'poisson_sampled',
+  sampling_probability: 0.01,
+  event: { kind: 'gaussian', noise_multiplier: 1.1 },
+} as const;
 
 describe('dpledger serve end to end', () => {
   it('filters before release, signs a report that verifies offline, and a flipped byte fails', async () => {
@@ -25,7 +29,12 @@ describe('dpledger serve end to end', () => {
       const { api_key } = await createApiKey(server.url, adminToken, 'e2e');
       const c = createClient({ baseUrl: server.url, apiKey: api_key });
       const budget = await c.createBudget({ name: 'fashion-mnist', epsilon: 2, delta: 1e-5 });
-      const run = await c.createRun({ budget_id: budget.id, name: 'e2e', sampler: { kind: 'poisson', dataset_size: 60000, expected_batch_size: 600 }, noise_rng: 'secure' });
+      const run = await c.createRun({
+        budget_id: budget.id,
+        name: 'e2e',
+        sampler: { kind: 'poisson', dataset_size: 60000, expected_batch_size: 600 },
+        noise_rng: 'secure',
+      });
       let logged = 0;
       let refused: unknown;
       while (refused === undefined) {
@@ -50,7 +59,16 @@ describe('dpledger serve end to end', () => {
       const reportFile = join(dir, 'report.json');
       const dl = await runCli(['report', run.id, '--server', server.url, '--out', reportFile, '--api-key', api_key]);
       expect(dl.code, dl.stderr).toBe(0);
-      const open = await runCli(['report', 'run_missing', '--server', server.url, '--out', join(dir, 'x.json'), '--api-key', api_key]);
+      const open = await runCli([
+        'report',
+        'run_missing',
+        '--server',
+        server.url,
+        '--out',
+        join(dir, 'x.json'),
+        '--api-key',
+        api_key,
+      ]);
       expect(open.code).toBe(1);
       expect(open.stderr).toContain('404 not_found');
       const keyFile = join(dir, 'keys.jwk');

@@ -27,7 +27,11 @@ let apiKey: string;
 beforeAll(async () => {
   await tf.setBackend('cpu');
   store = openSqliteStore(join(dir, 'db.sqlite'));
-  const app = await createApp({ store, config: { adminToken: ADMIN, validateResponses: true }, clock: () => clock.now });
+  const app = await createApp({
+    store,
+    config: { adminToken: ADMIN, validateResponses: true },
+    clock: () => clock.now,
+  });
   server = app.listen(0, '127.0.0.1');
   await new Promise((ok) => server.once('listening', ok));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -40,26 +44,55 @@ afterAll(async () => {
 });
 
 const N = 32;
-const xs = tf.tensor2d(Array.from({ length: N * 4 }, (_, i) => Math.sin(i * 0.37)), [N, 4]);
-const ys = tf.oneHot(tf.tensor1d(Array.from({ length: N }, (_, i) => i % 2), 'int32'), 2).toFloat();
-const model = () => tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 2, kernelInitializer: 'zeros' })] });
+const xs = tf.tensor2d(
+  Array.from({ length: N * 4 }, (_, i) => Math.sin(i * 0.37)),
+  [N, 4],
+);
+const ys = tf
+  .oneHot(
+    tf.tensor1d(
+      Array.from({ length: N }, (_, i) => i % 2),
+      'int32',
+    ),
+    2,
+  )
+  .toFloat();
+const model = () =>
+  tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 2, kernelInitializer: 'zeros' })] });
 const options = (accountant: DPTrainerOptions['accountant'], m = model()): DPTrainerOptions => ({
-  model: m, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'sgd', learningRate: 0.1 }, clipNorm: 1,
-  noiseMultiplier: 1.1, expectedBatchSize: 4, datasetSize: N, accountant,
+  model: m,
+  loss: 'categoricalCrossentropy',
+  fromLogits: true,
+  optimizer: { kind: 'sgd', learningRate: 0.1 },
+  clipNorm: 1,
+  noiseMultiplier: 1.1,
+  expectedBatchSize: 4,
+  datasetSize: N,
+  accountant,
 });
 // step(x, y) is a caller-drawn batch: logged unamplified (issue 8 item 2), tagged with its relation
 const STEP: DpEvent = { kind: 'gaussian', noise_multiplier: 1.1, neighboring_relation: 'add_or_remove_one' };
-const epsilonOf = (steps: number) => new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(STEP, steps).getEpsilon(1e-5);
+const epsilonOf = (steps: number) =>
+  new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(STEP, steps).getEpsilon(1e-5);
 const digest = { sha256: 'f'.repeat(64) };
 const sampler = { kind: 'poisson', dataset_size: N, expected_batch_size: 4 } as const;
 
-async function budgetWithRuns(epsilon: number, runs: number, c: DpledgerClient = createClient({ baseUrl: url, apiKey })) {
+async function budgetWithRuns(
+  epsilon: number,
+  runs: number,
+  c: DpledgerClient = createClient({ baseUrl: url, apiKey }),
+) {
   const budget = await c.createBudget({ name: 'b', epsilon, delta: 1e-5 });
   const ids: string[] = [];
   for (let i = 0; i < runs; i++) ids.push((await c.createRun({ budget_id: budget.id, name: `r${i}`, sampler })).id);
   return { c, budget, runs: ids };
 }
-const remote = (c: DpledgerClient, runId: string, extra: Partial<RemoteAccountant> = {}): RemoteAccountant => ({ client: c, runId, clock: () => clock.now.getTime(), ...extra });
+const remote = (c: DpledgerClient, runId: string, extra: Partial<RemoteAccountant> = {}): RemoteAccountant => ({
+  client: c,
+  runId,
+  clock: () => clock.now.getTime(),
+  ...extra,
+});
 const batch = () => [xs.slice(0, 4), ys.slice(0, 4)] as const;
 
 describe('the trainer keeps every step in the remote ledger', () => {
@@ -93,7 +126,10 @@ describe('the trainer keeps every step in the remote ledger', () => {
     const t = new DPTrainer(options(remote(c, runs[0]!, { reserveSteps: 5 })));
     const [x, y] = batch();
     const results = await Promise.all([t.step(x, y), t.step(x, y)]);
-    expect(results.map((r) => [r.applied, r.step])).toEqual([[true, 0], [true, 1]]);
+    expect(results.map((r) => [r.applied, r.step])).toEqual([
+      [true, 0],
+      [true, 1],
+    ]);
     await t.close();
     expect((await c.getRun(runs[0]!)).event_count).toBe(2);
     const got = await c.getBudget(budget.id);
@@ -135,8 +171,12 @@ describe('the trainer keeps every step in the remote ledger', () => {
     await resumed.fit(xs, ys, { steps: 5 });
     expect(resumed.stepCount).toBe(65);
     // An older checkpoint (or one resumed twice) would fork the run: refused, nothing written.
-    await expect(DPTrainer.resume(c60, { model: model(), accountant: remote(c, runId) })).rejects.toMatchObject({ code: 'ledger_mismatch' });
-    await expect(DPTrainer.resume(c10, { model: model(), accountant: remote(c, runId) })).rejects.toMatchObject({ code: 'ledger_mismatch' });
+    await expect(DPTrainer.resume(c60, { model: model(), accountant: remote(c, runId) })).rejects.toMatchObject({
+      code: 'ledger_mismatch',
+    });
+    await expect(DPTrainer.resume(c10, { model: model(), accountant: remote(c, runId) })).rejects.toMatchObject({
+      code: 'ledger_mismatch',
+    });
     expect((await c.getRun(runId)).event_count).toBe(65);
 
     await c.closeRun(runId, { model_digest: digest, dataset_digest: digest });

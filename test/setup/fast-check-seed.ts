@@ -12,11 +12,15 @@ export const DEFAULT_FC_SEED = 424242;
  * Reads FC_SEED: unset or empty gives the default, `random` a fresh 31-bit seed, an integer itself.
  * @example resolveFcSeed('7') // 7
  */
-export function resolveFcSeed(value: string | undefined, random: () => number = () => randomInt(0, 2 ** 31 - 1)): number {
+export function resolveFcSeed(
+  value: string | undefined,
+  random: () => number = () => randomInt(0, 2 ** 31 - 1),
+): number {
   const v = (value ?? '').trim();
   if (v === '') return DEFAULT_FC_SEED;
   if (v.toLowerCase() === 'random') return random();
-  if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new Error(`FC_SEED must be an integer or "random", got ${JSON.stringify(value)}`);
+  if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(Number(v)))
+    throw new Error(`FC_SEED must be an integer or "random", got ${JSON.stringify(value)}`);
   return Number(v);
 }
 

@@ -16,7 +16,10 @@ function time(fn, runs = 15) {
 }
 
 const fmt = (ms) => (ms < 1 ? `${(ms * 1000).toFixed(1)} us` : `${ms.toFixed(2)} ms`);
-const line = (label, ms, baselineLabel, baseMs) => console.log(`${label.padEnd(58)} ${fmt(ms).padStart(10)}   ${baselineLabel}: ${fmt(baseMs)} (x${(baseMs / ms).toFixed(1)} faster)`);
+const line = (label, ms, baselineLabel, baseMs) =>
+  console.log(
+    `${label.padEnd(58)} ${fmt(ms).padStart(10)}   ${baselineLabel}: ${fmt(baseMs)} (x${(baseMs / ms).toFixed(1)} faster)`,
+  );
 
 const q = 0.004267;
 const sigma = 1.1;
@@ -30,7 +33,15 @@ export function rdpFigures() {
   console.log(`${'one-step RDP vector (exact, all orders)'.padEnd(58)} ${fmt(build).padStart(10)}`);
   const acc = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step); // builds and caches the vector
   const one = acc.rdp;
-  const fast = time(() => rdpToEpsilon(acc.orders, one.map((r) => r * steps), delta).value, 51);
+  const fast = time(
+    () =>
+      rdpToEpsilon(
+        acc.orders,
+        one.map((r) => r * steps),
+        delta,
+      ).value,
+    51,
+  );
   // Naive baseline: compose the 1e5 steps one at a time (the vector is cached after the first), then convert.
   const naive = time(() => {
     const a = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' });
@@ -38,9 +49,13 @@ export function rdpFigures() {
     return a.getEpsilon(delta);
   }, 3);
   line('epsilon of 1e5 DP-SGD steps after the vector is built', fast, 'naive 1e5 composes', naive);
-  const calib = time(() => calibrateNoiseMultiplier({ targetEpsilon: 1, targetDelta: delta, samplingProbability: q, steps: 10_000 }), 5);
+  const calib = time(
+    () => calibrateNoiseMultiplier({ targetEpsilon: 1, targetDelta: delta, samplingProbability: q, steps: 10_000 }),
+    5,
+  );
   // Naive baseline: Opacus-style doubling then bisection on sigma to the same 0.01 epsilon tolerance.
-  const eps = (s) => new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(dpSgdEvent(q, s, 10_000)).getEpsilon(delta);
+  const eps = (s) =>
+    new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(dpSgdEvent(q, s, 10_000)).getEpsilon(delta);
   const bisect = time(() => {
     let lo = 0;
     let hi = 10;
@@ -58,7 +73,9 @@ export function rdpFigures() {
 
 /** Slot for the PLD figures: helper B's src/pld/pld.bench.ts runs right after this script (see package.json). */
 export function pldFigures() {
-  console.log('PLD: figures follow from `vitest bench` on src/pld/pld.bench.ts (1e4 steps, interval 1e-4, vs a naive baseline)');
+  console.log(
+    'PLD: figures follow from `vitest bench` on src/pld/pld.bench.ts (1e4 steps, interval 1e-4, vs a naive baseline)',
+  );
 }
 
 rdpFigures();

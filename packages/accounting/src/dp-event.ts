@@ -2,7 +2,8 @@
  * DpEvent: the unit of the ledger, and this library's design document for it, as dp_event.py is dp_accounting's
  * (google/differential-privacy python/dp_accounting/dp_event.py: same kinds, same field names). The shapes are the
  * wire's, generated from openapi.yaml into @dpledger/api, so trainer, client, service and accountants cannot drift;
- * this file says what each kind means to an accountant. Evolution rules (docs/design.md "DpEvent"): never remove a kind or a field,
+ * this file says what each kind means to an accountant. Evolution rules (docs/design.md "DpEvent"): never remove a kind
+ * or a field,
  * new fields optional, never change a kind's meaning.
  */
 import type * as Api from '@dpledger/api';

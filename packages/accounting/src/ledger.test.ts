@@ -52,7 +52,10 @@ describe('Ledger (the one run-length merging of events)', () => {
     expect(Ledger.of(undefined).runs()).toEqual([]);
     expect(Ledger.of(g).runs()).toEqual([{ event: g, count: 1 }]);
     const composed: DpEvent = { kind: 'composed', events: [g, { kind: 'self_composed', count: 2, event: g }, p] };
-    expect(Ledger.of(composed).runs()).toEqual([{ event: g, count: 3 }, { event: p, count: 1 }]);
+    expect(Ledger.of(composed).runs()).toEqual([
+      { event: g, count: 3 },
+      { event: p, count: 1 },
+    ]);
   });
 
   it('unwraps one level of self_composed only (the form the ledger writes)', () => {

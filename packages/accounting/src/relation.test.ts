@@ -29,8 +29,13 @@ describe('events are priced under the relation of the ledger they enter (issue 8
   it('a tagged zcdp event enters only a ledger of its relation, and is priced as given there', () => {
     const replace: DpEvent = { kind: 'zcdp', rho: 0.1, xi: 0, neighboring_relation: 'replace_one' };
     expect(rdp('add_or_remove_one').supports(replace)).toBe(false);
-    expect(rdp('replace_one').compose(replace, 2).getEpsilon(1e-5)).toBeCloseTo(rdp('add_or_remove_one').compose({ kind: 'zcdp', rho: 0.2, xi: 0 }).getEpsilon(1e-5), 12);
-    expect(rdp('replace_one').supports({ kind: 'zcdp', rho: 0.1, xi: 0, neighboring_relation: 'add_or_remove_one' })).toBe(false);
+    expect(rdp('replace_one').compose(replace, 2).getEpsilon(1e-5)).toBeCloseTo(
+      rdp('add_or_remove_one').compose({ kind: 'zcdp', rho: 0.2, xi: 0 }).getEpsilon(1e-5),
+      12,
+    );
+    expect(
+      rdp('replace_one').supports({ kind: 'zcdp', rho: 0.1, xi: 0, neighboring_relation: 'add_or_remove_one' }),
+    ).toBe(false);
   });
 
   it('a tagged gaussian (or laplace) is refused under the other relation by RDP and PLD, with the pointer; untagged ones are relative', () => {
@@ -38,7 +43,10 @@ describe('events are priced under the relation of the ledger they enter (issue 8
     for (const acc of [rdp('add_or_remove_one'), pld('add_or_remove_one')]) {
       expect(acc.supports(ev)).toBe(false);
       expect(acc.supports({ kind: 'laplace', noise_multiplier: 2, neighboring_relation: 'replace_one' })).toBe(false);
-      const nested: DpEvent = { kind: 'composed', events: [{ kind: 'no_op' }, { kind: 'self_composed', count: 4, event: ev }] };
+      const nested: DpEvent = {
+        kind: 'composed',
+        events: [{ kind: 'no_op' }, { kind: 'self_composed', count: 4, event: ev }],
+      };
       expect(refusal(() => acc.compose(nested)).pointer).toBe('/events/1/event');
       expect(acc.supports({ kind: 'gaussian', noise_multiplier: 2 })).toBe(true);
       expect(acc.supports({ ...ev, neighboring_relation: 'add_or_remove_one' })).toBe(true);
@@ -48,7 +56,11 @@ describe('events are priced under the relation of the ledger they enter (issue 8
   });
 
   it('the mechanism inside a sampled event is checked too', () => {
-    const ev: DpEvent = { kind: 'poisson_sampled', sampling_probability: 0.1, event: { kind: 'gaussian', noise_multiplier: 1, neighboring_relation: 'replace_one' } };
+    const ev: DpEvent = {
+      kind: 'poisson_sampled',
+      sampling_probability: 0.1,
+      event: { kind: 'gaussian', noise_multiplier: 1, neighboring_relation: 'replace_one' },
+    };
     expect(refusal(() => rdp('add_or_remove_one').compose(ev)).pointer).toBe('/event');
     expect(pld('add_or_remove_one').supports(ev)).toBe(false);
   });

@@ -23,7 +23,10 @@ describe('tightestEpsilon (issue 8.13: report the smaller of the valid bounds)',
     const event = dpSgdEvent(0.01, 1.1, 1000);
     const rdp = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(event).getEpsilon(1e-5);
     const pld = new PldAccountant().compose(event).getEpsilon(1e-5);
-    expect(tightestEpsilon({ rdp, pld })).toEqual({ epsilon: Math.min(rdp, pld), accountant: pld < rdp ? 'pld' : 'rdp' });
+    expect(tightestEpsilon({ rdp, pld })).toEqual({
+      epsilon: Math.min(rdp, pld),
+      accountant: pld < rdp ? 'pld' : 'rdp',
+    });
     expect(tightestEpsilon({ rdp, pld }).accountant).toBe('pld'); // 1.5154 < 1.7118 (fixtures/readme-example.json)
   });
 });

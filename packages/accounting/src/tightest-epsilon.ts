@@ -34,6 +34,7 @@ export function tightestEpsilon(bounds: EpsilonBounds): TightestEpsilon {
     if (!(epsilon >= 0)) continue; // NaN or negative: a fault in that accountant
     if (best === undefined || epsilon < best.epsilon) best = { epsilon, accountant };
   }
-  if (first === undefined) throw new AccountingError('invalid_argument', 'tightestEpsilon needs at least one bound (rdp or pld)');
+  if (first === undefined)
+    throw new AccountingError('invalid_argument', 'tightestEpsilon needs at least one bound (rdp or pld)');
   return best ?? { epsilon: Infinity, accountant: first };
 }

@@ -4,8 +4,8 @@ import { dpEventProblem } from '@dpledger/api';
 
 const bad = { kind: 'poisson_sampled', sampling_probability: 1.5, event: { kind: 'gaussian', noise_multiplier: 1 } };
 
-describe('assertDpEvent: the accountants guard with @dpledger/api\'s validator', () => {
-  it('throws AccountingError(invalid_event) carrying the validator\'s pointer and message', () => {
+describe("assertDpEvent: the accountants guard with @dpledger/api's validator", () => {
+  it("throws AccountingError(invalid_event) carrying the validator's pointer and message", () => {
     const problem = dpEventProblem(bad)!;
     expect(problem.pointer).toBe('/sampling_probability');
     let thrown: unknown;

@@ -15,9 +15,14 @@ interface NumberSchema {
   exclusiveMinimum?: boolean;
   exclusiveMaximum?: boolean;
 }
-type Schemas = Record<string, { properties?: Record<string, { type?: string; $ref?: string } & Partial<NumberSchema>> }>;
+type Schemas = Record<
+  string,
+  { properties?: Record<string, { type?: string; $ref?: string } & Partial<NumberSchema>> }
+>;
 
-const spec = parseYaml(readFileSync(new URL('../../../openapi.yaml', import.meta.url), 'utf8')) as { components: { schemas: Schemas & { DpEvent: { oneOf: { $ref: string }[] } } } };
+const spec = parseYaml(readFileSync(new URL('../../../openapi.yaml', import.meta.url), 'utf8')) as {
+  components: { schemas: Schemas & { DpEvent: { oneOf: { $ref: string }[] } } };
+};
 const schemas = spec.components.schemas;
 const inner = { kind: 'gaussian', noise_multiplier: 1 };
 /** A valid event of each kind; one field at a time is moved to a bound. */
@@ -27,7 +32,12 @@ const BASE: Record<string, Record<string, unknown>> = {
   epsilon_delta: { kind: 'epsilon_delta', epsilon: 1, delta: 0.5 },
   zcdp: { kind: 'zcdp', rho: 1, xi: 0 },
   poisson_sampled: { kind: 'poisson_sampled', sampling_probability: 0.5, event: inner },
-  sampled_without_replacement: { kind: 'sampled_without_replacement', source_dataset_size: 1e12, sample_size: 1, event: inner },
+  sampled_without_replacement: {
+    kind: 'sampled_without_replacement',
+    source_dataset_size: 1e12,
+    sample_size: 1,
+    event: inner,
+  },
   self_composed: { kind: 'self_composed', count: 1, event: inner },
 };
 
@@ -36,7 +46,7 @@ function nextDouble(x: number, up: boolean): number {
   if (x === 0) return up ? Number.MIN_VALUE : -Number.MIN_VALUE;
   const f = new Float64Array([x]);
   const b = new BigInt64Array(f.buffer);
-  b[0] = b[0]! + ((x > 0) === up ? 1n : -1n);
+  b[0] = b[0]! + (x > 0 === up ? 1n : -1n);
   return f[0]!;
 }
 
@@ -54,9 +64,16 @@ describe('DpEvent ranges: dpEventProblem against openapi.yaml', () => {
 
   it('finds every numeric field the validator checks', () => {
     expect(fields.map((f) => `${f.kind}.${f.field}`).sort()).toEqual([
-      'epsilon_delta.delta', 'epsilon_delta.epsilon', 'gaussian.noise_multiplier', 'laplace.noise_multiplier',
-      'poisson_sampled.sampling_probability', 'sampled_without_replacement.sample_size',
-      'sampled_without_replacement.source_dataset_size', 'self_composed.count', 'zcdp.rho', 'zcdp.xi',
+      'epsilon_delta.delta',
+      'epsilon_delta.epsilon',
+      'gaussian.noise_multiplier',
+      'laplace.noise_multiplier',
+      'poisson_sampled.sampling_probability',
+      'sampled_without_replacement.sample_size',
+      'sampled_without_replacement.source_dataset_size',
+      'self_composed.count',
+      'zcdp.rho',
+      'zcdp.xi',
     ]);
   });
 

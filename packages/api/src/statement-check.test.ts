@@ -56,41 +56,60 @@ const statement = (edit: Edit = () => {}) => {
   return { _type: IN_TOTO_STATEMENT_TYPE, subject, predicateType: PRIVACY_REPORT_PREDICATE_TYPE, predicate: p };
 };
 const accepts = (edit: Edit) => statementProblem(statement(edit)) === undefined;
-const setRelation = (v: string): Edit => (p) => ((p as Record<string, unknown>)['neighboring_relation'] = v);
+const setRelation =
+  (v: string): Edit =>
+  (p) =>
+    ((p as Record<string, unknown>)['neighboring_relation'] = v);
 
 describe('statementProblem against openapi.yaml', () => {
-  it('accepts a statement whose audit section has exactly the spec\'s Audit fields', () => {
+  it("accepts a statement whose audit section has exactly the spec's Audit fields", () => {
     expect(statementProblem(statement())).toBeUndefined();
   });
 
-  it('requires every field the spec\'s Audit requires, and only those', () => {
+  it("requires every field the spec's Audit requires, and only those", () => {
     const audit = schemas['Audit']!;
     expect(audit.required?.sort()).toEqual(Object.keys(audit.properties).sort());
     for (const field of audit.required!) {
-      expect(accepts((p) => delete p['audit']![field]), field).toBe(false);
+      expect(
+        accepts((p) => delete p['audit']![field]),
+        field,
+      ).toBe(false);
     }
   });
 
   it('takes each enum value of Audit and Sampler and refuses any other', () => {
-    const enums: [string, ObjectSchema][] = [['audit', schemas['Audit']!], ['sampler', schemas['Sampler']!]];
+    const enums: [string, ObjectSchema][] = [
+      ['audit', schemas['Audit']!],
+      ['sampler', schemas['Sampler']!],
+    ];
     for (const [section, schema] of enums) {
       for (const [field, p] of Object.entries(schema.properties)) {
         if (p.enum === undefined) continue;
-        for (const v of p.enum) expect(accepts((q) => (q[section]![field] = v)), `${section}.${field}=${v}`).toBe(true);
-        expect(accepts((q) => (q[section]![field] = 'not-in-the-spec')), `${section}.${field}`).toBe(false);
+        for (const v of p.enum)
+          expect(
+            accepts((q) => (q[section]![field] = v)),
+            `${section}.${field}=${v}`,
+          ).toBe(true);
+        expect(
+          accepts((q) => (q[section]![field] = 'not-in-the-spec')),
+          `${section}.${field}`,
+        ).toBe(false);
       }
     }
   });
 
   it('takes the NeighboringRelation and AccountantKind of the spec and no other', () => {
     for (const v of schemas['NeighboringRelation']!.enum!) expect(accepts(setRelation(v)), v).toBe(true);
-    const setAccountant = (v: string): Edit => (p) => (p['budget']!['accountant'] = v);
+    const setAccountant =
+      (v: string): Edit =>
+      (p) =>
+        (p['budget']!['accountant'] = v);
     for (const v of schemas['AccountantKind']!.enum!) expect(accepts(setAccountant(v)), v).toBe(true);
     expect(accepts(setRelation('other'))).toBe(false);
     expect(accepts(setAccountant('other'))).toBe(false);
   });
 
-  it('holds the sampler sizes to the spec\'s Sampler bounds, integers only', () => {
+  it("holds the sampler sizes to the spec's Sampler bounds, integers only", () => {
     for (const [field, p] of Object.entries(schemas['Sampler']!.properties)) {
       if (p.type !== 'integer') continue;
       const at = (v: number) => accepts((q) => (q['sampler']![field] = v));
@@ -101,7 +120,11 @@ describe('statementProblem against openapi.yaml', () => {
 
   it('refuses an integer Audit count that is not an integer', () => {
     for (const [field, p] of Object.entries(schemas['Audit']!.properties)) {
-      if (p.type === 'integer') expect(accepts((q) => (q['audit']![field] = 1.5)), field).toBe(false);
+      if (p.type === 'integer')
+        expect(
+          accepts((q) => (q['audit']![field] = 1.5)),
+          field,
+        ).toBe(false);
     }
   });
 });

@@ -14,28 +14,60 @@ const int: Check = (v) => Number.isSafeInteger(v) && (v as number) >= 0;
 // A record count (openapi.yaml Sampler: integer, minimum 1, maximum 1e12).
 const size: Check = (v) => Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_COUNT;
 const hex64: Check = (v) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
-const oneOf = (...xs: unknown[]): Check => (v) => xs.includes(v);
+const oneOf =
+  (...xs: unknown[]): Check =>
+  (v) =>
+    xs.includes(v);
 const obj: Check = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-// Required leaf fields of the predicate by JSON pointer; the optional ones (run.metadata, epsilon.pld) are checked below.
+// Required leaf fields of the predicate by JSON pointer; the optional ones (run.metadata, epsilon.pld) are checked
+// below.
 const REQUIRED: [string, Check][] = [
-  ['run/id', str], ['run/name', str], ['run/created_at', str], ['run/closed_at', str],
-  ['budget/id', str], ['budget/name', str], ['budget/epsilon', num], ['budget/delta', num], ['budget/accountant', oneOf('rdp', 'pld')],
+  ['run/id', str],
+  ['run/name', str],
+  ['run/created_at', str],
+  ['run/closed_at', str],
+  ['budget/id', str],
+  ['budget/name', str],
+  ['budget/epsilon', num],
+  ['budget/delta', num],
+  ['budget/accountant', oneOf('rdp', 'pld')],
   ['neighboring_relation', oneOf('add_or_remove_one', 'replace_one')],
   ['sampler/kind', oneOf('poisson', 'shuffle', 'sampled_without_replacement', 'fixed')],
-  ['sampler/dataset_size', size], ['sampler/expected_batch_size', size],
+  ['sampler/dataset_size', size],
+  ['sampler/expected_batch_size', size],
   ['noise_rng', oneOf('secure', 'seeded', 'unknown')],
-  ['ledger', obj], ['ledger/kind', str], ['event_count', int],
-  ['merkle_root/alg', oneOf('sha256')], ['merkle_root/root', hex64], ['merkle_root/tree_size', int],
-  ['epsilon/delta', num], ['epsilon/rdp/epsilon', num], ['epsilon/rdp/order', num],
-  ['budget_remaining/epsilon', num], ['issued_at', str], ['service/name', str], ['service/version', str],
+  ['ledger', obj],
+  ['ledger/kind', str],
+  ['event_count', int],
+  ['merkle_root/alg', oneOf('sha256')],
+  ['merkle_root/root', hex64],
+  ['merkle_root/tree_size', int],
+  ['epsilon/delta', num],
+  ['epsilon/rdp/epsilon', num],
+  ['epsilon/rdp/order', num],
+  ['budget_remaining/epsilon', num],
+  ['issued_at', str],
+  ['service/name', str],
+  ['service/version', str],
 ];
 
 // The fields of the predicate's `audit` section (openapi.yaml `Audit`, all required).
 const AUDIT: [string, Check][] = [
-  ['method', oneOf('steinke2023', 'mahloujifar2024')], ['canary_kind', oneOf('gradient', 'input')], ['selection', oneOf('bonferroni', 'split')],
-  ['canaries', int], ['k_plus', int], ['k_minus', int], ['guesses', int], ['correct', int], ['hypotheses', int],
-  ['significance', num], ['test_significance', num], ['delta', num], ['epsilon_lower', num], ['confidence', num],
+  ['method', oneOf('steinke2023', 'mahloujifar2024')],
+  ['canary_kind', oneOf('gradient', 'input')],
+  ['selection', oneOf('bonferroni', 'split')],
+  ['canaries', int],
+  ['k_plus', int],
+  ['k_minus', int],
+  ['guesses', int],
+  ['correct', int],
+  ['hypotheses', int],
+  ['significance', num],
+  ['test_significance', num],
+  ['delta', num],
+  ['epsilon_lower', num],
+  ['confidence', num],
 ];
 
 function at(root: unknown, pointer: string): unknown {

@@ -62,4 +62,3 @@ export interface InTotoStatement {
   predicateType: typeof PRIVACY_REPORT_PREDICATE_TYPE;
   predicate: PrivacyReportPredicate;
 }
-

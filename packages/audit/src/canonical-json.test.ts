@@ -62,7 +62,15 @@ describe('canonicalJson (RFC 8785)', () => {
     };
     // Read the member order from the text (Object.keys would list the integer-like "1" first).
     const values = [...canonicalJson(input).matchAll(/:"([^"]*)"/g)].map((m) => m[1]);
-    expect(values).toEqual(['Carriage Return', 'One', 'Control', 'Latin Small Letter O With Diaeresis', 'Euro Sign', 'Emoji: Grinning Face', 'Hebrew Letter Dalet With Dagesh']);
+    expect(values).toEqual([
+      'Carriage Return',
+      'One',
+      'Control',
+      'Latin Small Letter O With Diaeresis',
+      'Euro Sign',
+      'Emoji: Grinning Face',
+      'Hebrew Letter Dalet With Dagesh',
+    ]);
     expect(canonicalJson(input).startsWith('{"\\r":"Carriage Return","1":"One","\u0080":"Control"')).toBe(true);
   });
 

@@ -16,7 +16,8 @@ export function canonicalJson(value: unknown): string {
 }
 
 // The JSON pointer (RFC 6901) of the value being written; built only for an error message.
-const pointerOf = (path: (string | number)[]): string => (path.length === 0 ? '/' : path.map((k) => `/${String(k).replace(/~/g, '~0').replace(/\//g, '~1')}`).join(''));
+const pointerOf = (path: (string | number)[]): string =>
+  path.length === 0 ? '/' : path.map((k) => `/${String(k).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
 
 // A lone surrogate cannot be encoded as UTF-8; I-JSON (RFC 7493 2.1) forbids it.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -45,12 +46,19 @@ function write(value: unknown, out: string[], path: (string | number)[]): void {
       path.pop();
     });
     out.push(']');
-  } else if (typeof value === 'object' && Object.getPrototypeOf(value) !== null && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+  } else if (
+    typeof value === 'object' &&
+    Object.getPrototypeOf(value) !== null &&
+    typeof (value as { toJSON?: unknown }).toJSON === 'function'
+  ) {
     write((value as { toJSON: () => unknown }).toJSON(), out, path);
   } else if (typeof value === 'object') {
     const obj = value as Record<string, unknown>;
-    // Default sort compares UTF-16 code units, exactly RFC 8785 3.2.3's order; undefined members are omitted as in JSON.
-    const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+    // Default sort compares UTF-16 code units, exactly RFC 8785 3.2.3's order; undefined members are omitted as in
+    // JSON.
+    const keys = Object.keys(obj)
+      .filter((k) => obj[k] !== undefined)
+      .sort();
     out.push('{');
     keys.forEach((k, i) => {
       if (i > 0) out.push(',');

@@ -1,6 +1,16 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { AuditError, generateSigningKey, importSigningKey, jwkThumbprint, pae, signEnvelope, verifyEnvelope, type DsseEnvelope, type Jwk } from '@dpledger/audit';
+import {
+  AuditError,
+  generateSigningKey,
+  importSigningKey,
+  jwkThumbprint,
+  pae,
+  signEnvelope,
+  verifyEnvelope,
+  type DsseEnvelope,
+  type Jwk,
+} from '@dpledger/audit';
 import { codeOf } from './fixtures/error-code.js';
 import vectors from './fixtures/dsse-vectors.json' with { type: 'json' };
 
@@ -8,7 +18,9 @@ const b64u = (hex: string): string => Buffer.from(hex, 'hex').toString('base64ur
 const jwkOf = (name: 'A' | 'B'): Jwk => ({ kty: 'OKP', crv: 'Ed25519', x: b64u(vectors.keys[name].public), kid: name });
 // PKCS#8 (RFC 8410 section 7) wrapping of a raw Ed25519 seed, so the RFC 8032 test keys can sign.
 const keyFromSeed = (seedHex: string) =>
-  importSigningKey(`-----BEGIN PRIVATE KEY-----\n${Buffer.from(`302e020100300506032b657004220420${seedHex}`, 'hex').toString('base64')}\n-----END PRIVATE KEY-----\n`);
+  importSigningKey(
+    `-----BEGIN PRIVATE KEY-----\n${Buffer.from(`302e020100300506032b657004220420${seedHex}`, 'hex').toString('base64')}\n-----END PRIVATE KEY-----\n`,
+  );
 
 describe('DSSE PAE and the spec test vectors', () => {
   it('PAE of the protocol.md example', () => {
@@ -29,7 +41,10 @@ describe('DSSE PAE and the spec test vectors', () => {
   });
 
   it.each(vectors.vectors)('vector $id: PAE bytes and $expect', (v) => {
-    const payload = Buffer.from(v.envelope.payload, v.envelope.payload.includes('-') || v.envelope.payload.includes('_') ? 'base64url' : 'base64');
+    const payload = Buffer.from(
+      v.envelope.payload,
+      v.envelope.payload.includes('-') || v.envelope.payload.includes('_') ? 'base64url' : 'base64',
+    );
     // The swapped vector's `pae` is what its signature covers, which is exactly not the envelope's own PAE.
     const ours = pae(v.envelope.payloadType, payload).toString('hex');
     if (v.id === 'payload-type-swapped') expect(ours).not.toBe(v.pae);
@@ -89,7 +104,10 @@ describe('verifyEnvelope rejects every tampering', () => {
         const changed = Buffer.from(body);
         changed[i] = (changed[i] ?? 0) ^ flip;
         const e = { ...clone(), payload: changed.toString('base64') };
-        expect(codeOf(() => verifyEnvelope(e, key.publicJwk)), `byte ${i}`).toBe('bad_signature');
+        expect(
+          codeOf(() => verifyEnvelope(e, key.publicJwk)),
+          `byte ${i}`,
+        ).toBe('bad_signature');
       }
     }
   });
@@ -100,9 +118,14 @@ describe('verifyEnvelope rejects every tampering', () => {
       const changed = Buffer.from(type);
       changed[i] = (changed[i] ?? 0) ^ 0x01;
       const e = { ...clone(), payloadType: changed.toString('latin1') };
-      expect(codeOf(() => verifyEnvelope(e, key.publicJwk)), `byte ${i}`).toBe('bad_signature');
+      expect(
+        codeOf(() => verifyEnvelope(e, key.publicJwk)),
+        `byte ${i}`,
+      ).toBe('bad_signature');
     }
-    expect(codeOf(() => verifyEnvelope({ ...clone(), payloadType: `${payloadType} ` }, key.publicJwk))).toBe('bad_signature');
+    expect(codeOf(() => verifyEnvelope({ ...clone(), payloadType: `${payloadType} ` }, key.publicJwk))).toBe(
+      'bad_signature',
+    );
   });
 
   it('any changed character of the base64 payload fails (no second encoding of the same bytes)', () => {
@@ -121,33 +144,64 @@ describe('verifyEnvelope rejects every tampering', () => {
     expect(codeOf(() => verifyEnvelope(noSignatures, key.publicJwk))).toBe('bad_envelope');
     const garbage = { keyid: key.kid, sig: Buffer.alloc(64, 7).toString('base64') };
     expect(codeOf(() => verifyEnvelope({ ...clone(), signatures: [garbage] }, key.publicJwk))).toBe('bad_signature');
-    expect(codeOf(() => verifyEnvelope({ ...clone(), signatures: [{ sig: Buffer.alloc(3).toString('base64') }] }, key.publicJwk))).toBe('bad_signature');
+    expect(
+      codeOf(() =>
+        verifyEnvelope({ ...clone(), signatures: [{ sig: Buffer.alloc(3).toString('base64') }] }, key.publicJwk),
+      ),
+    ).toBe('bad_signature');
     const sig = Buffer.from(env.signatures[0]!.sig, 'base64');
     for (let i = 0; i < sig.length; i += 7) {
       const changed = Buffer.from(sig);
       changed[i] = (changed[i] ?? 0) ^ 0x04;
-      expect(codeOf(() => verifyEnvelope({ ...clone(), signatures: [{ keyid: key.kid, sig: changed.toString('base64') }] }, key.publicJwk))).toBe('bad_signature');
+      expect(
+        codeOf(() =>
+          verifyEnvelope(
+            { ...clone(), signatures: [{ keyid: key.kid, sig: changed.toString('base64') }] },
+            key.publicJwk,
+          ),
+        ),
+      ).toBe('bad_signature');
     }
   });
 
   it('a valid signature next to a garbage one is accepted (DSSE threshold 1), with or without key ids', () => {
     const garbage = { sig: Buffer.alloc(64, 9).toString('base64') };
     expect(verifyEnvelope({ ...clone(), signatures: [garbage, ...env.signatures] }, key.publicJwk).keyid).toBe(key.kid);
-    expect(verifyEnvelope({ ...clone(), signatures: [{ sig: env.signatures[0]!.sig }] }, [other.publicJwk, key.publicJwk]).keyid).toBe(key.kid);
+    expect(
+      verifyEnvelope({ ...clone(), signatures: [{ sig: env.signatures[0]!.sig }] }, [other.publicJwk, key.publicJwk])
+        .keyid,
+    ).toBe(key.kid);
   });
 
   it('malformed base64 and malformed envelopes are bad_envelope', () => {
     for (const payload of ['@@@@', 'abd', 'ab=c', 'a', 'aGVsbG8gd29ybGQ==', 'aGVsbG8gd29ybGR=', 'a+b_']) {
-      expect(codeOf(() => verifyEnvelope({ ...clone(), payload }, key.publicJwk)), payload).toBe('bad_envelope');
+      expect(
+        codeOf(() => verifyEnvelope({ ...clone(), payload }, key.publicJwk)),
+        payload,
+      ).toBe('bad_envelope');
     }
-    expect(codeOf(() => verifyEnvelope({ ...clone(), signatures: [{ sig: `${env.signatures[0]!.sig}!` }] }, key.publicJwk))).toBe('bad_envelope');
-    for (const bad of [null, 'x', [], { ...clone(), payloadType: 3 }, { ...clone(), payload: null }, { ...clone(), signatures: [{}] }, { ...clone(), signatures: [{ sig: env.signatures[0]!.sig, keyid: 5 }] }]) {
+    expect(
+      codeOf(() => verifyEnvelope({ ...clone(), signatures: [{ sig: `${env.signatures[0]!.sig}!` }] }, key.publicJwk)),
+    ).toBe('bad_envelope');
+    for (const bad of [
+      null,
+      'x',
+      [],
+      { ...clone(), payloadType: 3 },
+      { ...clone(), payload: null },
+      { ...clone(), signatures: [{}] },
+      { ...clone(), signatures: [{ sig: env.signatures[0]!.sig, keyid: 5 }] },
+    ]) {
       expect(codeOf(() => verifyEnvelope(bad, key.publicJwk))).toBe('bad_envelope');
     }
   });
 
   it('URL-safe base64 of the same bytes is accepted (DSSE: verifiers MUST accept either)', () => {
-    const e = { ...clone(), payload: body.toString('base64url'), signatures: [{ sig: Buffer.from(env.signatures[0]!.sig, 'base64').toString('base64url') }] };
+    const e = {
+      ...clone(),
+      payload: body.toString('base64url'),
+      signatures: [{ sig: Buffer.from(env.signatures[0]!.sig, 'base64').toString('base64url') }],
+    };
     expect(verifyEnvelope(e, key.publicJwk).payload.equals(body)).toBe(true);
   });
 

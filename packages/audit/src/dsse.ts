@@ -27,7 +27,12 @@ export interface VerifiedEnvelope {
  */
 export function pae(payloadType: string, payload: Uint8Array): Buffer {
   const type = Buffer.from(payloadType, 'utf8');
-  return Buffer.concat([Buffer.from(`DSSEv1 ${type.length} `, 'ascii'), type, Buffer.from(` ${payload.length} `, 'ascii'), payload]);
+  return Buffer.concat([
+    Buffer.from(`DSSEv1 ${type.length} `, 'ascii'),
+    type,
+    Buffer.from(` ${payload.length} `, 'ascii'),
+    payload,
+  ]);
 }
 
 /**
@@ -36,20 +41,35 @@ export function pae(payloadType: string, payload: Uint8Array): Buffer {
  */
 export function signEnvelope(payload: Uint8Array, payloadType: string, key: SigningKey): DsseEnvelope {
   const sig = sign(null, pae(payloadType, payload), key.privateKey);
-  return { payloadType, payload: Buffer.from(payload).toString('base64'), signatures: [{ keyid: key.kid, sig: sig.toString('base64') }] };
+  return {
+    payloadType,
+    payload: Buffer.from(payload).toString('base64'),
+    signatures: [{ keyid: key.kid, sig: sig.toString('base64') }],
+  };
 }
 
-function parseEnvelope(envelope: unknown): { payloadType: string; payload: Buffer; signatures: { keyid?: string; sig: Buffer }[] } {
+function parseEnvelope(envelope: unknown): {
+  payloadType: string;
+  payload: Buffer;
+  signatures: { keyid?: string; sig: Buffer }[];
+} {
   const e = envelope as Partial<Record<keyof DsseEnvelope, unknown>> | null;
-  if (e === null || typeof e !== 'object' || Array.isArray(e)) throw new AuditError('bad_envelope', 'the envelope is not a JSON object');
+  if (e === null || typeof e !== 'object' || Array.isArray(e))
+    throw new AuditError('bad_envelope', 'the envelope is not a JSON object');
   if (typeof e.payloadType !== 'string') throw new AuditError('bad_envelope', 'payloadType must be a string');
   if (typeof e.payload !== 'string') throw new AuditError('bad_envelope', 'payload must be a base64 string');
-  if (!Array.isArray(e.signatures) || e.signatures.length === 0) throw new AuditError('bad_envelope', 'the envelope has no signatures');
+  if (!Array.isArray(e.signatures) || e.signatures.length === 0)
+    throw new AuditError('bad_envelope', 'the envelope has no signatures');
   const signatures = e.signatures.map((s: unknown, i) => {
     const sig = s as { keyid?: unknown; sig?: unknown } | null;
-    if (sig === null || typeof sig !== 'object' || typeof sig.sig !== 'string') throw new AuditError('bad_envelope', `signatures[${i}].sig must be a base64 string`);
-    if (sig.keyid !== undefined && typeof sig.keyid !== 'string') throw new AuditError('bad_envelope', `signatures[${i}].keyid must be a string`);
-    return { ...(sig.keyid === undefined ? {} : { keyid: sig.keyid }), sig: decodeBase64Strict(sig.sig, `signatures[${i}].sig`) };
+    if (sig === null || typeof sig !== 'object' || typeof sig.sig !== 'string')
+      throw new AuditError('bad_envelope', `signatures[${i}].sig must be a base64 string`);
+    if (sig.keyid !== undefined && typeof sig.keyid !== 'string')
+      throw new AuditError('bad_envelope', `signatures[${i}].keyid must be a string`);
+    return {
+      ...(sig.keyid === undefined ? {} : { keyid: sig.keyid }),
+      sig: decodeBase64Strict(sig.sig, `signatures[${i}].sig`),
+    };
   });
   return { payloadType: e.payloadType, payload: decodeBase64Strict(e.payload, 'payload'), signatures };
 }
@@ -72,9 +92,14 @@ export function verifyEnvelope(envelope: unknown, keys: Jwk | Jwk[]): VerifiedEn
     anyNamedKey ||= named.length > 0 || keyid === undefined;
     for (const key of named.length > 0 ? named : trusted) {
       // Ed25519 signatures are 64 bytes (RFC 8032 5.1.6); node throws on other lengths, so skip them.
-      if (sig.length === 64 && verify(null, message, publicKeys.get(key)!, sig)) return { payload, payloadType, keyid: key.kid };
+      if (sig.length === 64 && verify(null, message, publicKeys.get(key)!, sig))
+        return { payload, payloadType, keyid: key.kid };
     }
   }
-  if (!anyNamedKey) throw new AuditError('unknown_key', `no trusted key matches key id ${signatures.map((s) => JSON.stringify(s.keyid)).join(', ')}`);
+  if (!anyNamedKey)
+    throw new AuditError(
+      'unknown_key',
+      `no trusted key matches key id ${signatures.map((s) => JSON.stringify(s.keyid)).join(', ')}`,
+    );
   throw new AuditError('bad_signature', 'no signature verifies under the trusted keys');
 }

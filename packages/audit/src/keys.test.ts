@@ -1,6 +1,15 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { AuditError, assertJwk, exportSigningKey, generateSigningKey, importSigningKey, jwkThumbprint, signEnvelope, verifyEnvelope } from '@dpledger/audit';
+import {
+  AuditError,
+  assertJwk,
+  exportSigningKey,
+  generateSigningKey,
+  importSigningKey,
+  jwkThumbprint,
+  signEnvelope,
+  verifyEnvelope,
+} from '@dpledger/audit';
 
 describe('signing keys', () => {
   it('export and import keep the key: same kid, and old signatures verify under the re-imported JWK', () => {

@@ -28,7 +28,8 @@ export function jwkThumbprint(x: string): string {
 }
 
 function fromPrivateKey(privateKey: KeyObject): SigningKey {
-  if (privateKey.asymmetricKeyType !== 'ed25519') throw new AuditError('bad_key', `expected an Ed25519 key, got ${privateKey.asymmetricKeyType ?? 'a secret key'}`);
+  if (privateKey.asymmetricKeyType !== 'ed25519')
+    throw new AuditError('bad_key', `expected an Ed25519 key, got ${privateKey.asymmetricKeyType ?? 'a secret key'}`);
   const { x } = createPublicKey(privateKey).export({ format: 'jwk' });
   if (typeof x !== 'string') throw new AuditError('bad_key', 'the public key has no x coordinate');
   const kid = jwkThumbprint(x);
@@ -71,10 +72,12 @@ export function importSigningKey(pem: string): SigningKey {
  */
 export function assertJwk(value: unknown): Jwk {
   const v = value as Partial<Record<keyof Jwk, unknown>> | null;
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new AuditError('bad_key', 'a JWK must be a JSON object');
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw new AuditError('bad_key', 'a JWK must be a JSON object');
   if (v.kty !== 'OKP' || v.crv !== 'Ed25519') throw new AuditError('bad_key', 'only OKP Ed25519 JWKs are accepted');
   if (typeof v.kid !== 'string' || v.kid === '') throw new AuditError('bad_key', 'the JWK has no kid');
-  if (typeof v.x !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(v.x)) throw new AuditError('bad_key', `JWK ${v.kid}: x is not a 32-byte base64url value`);
+  if (typeof v.x !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(v.x))
+    throw new AuditError('bad_key', `JWK ${v.kid}: x is not a 32-byte base64url value`);
   try {
     decodeBase64Strict(v.x, 'JWK x'); // rejects non-zero trailing bits
   } catch (err) {

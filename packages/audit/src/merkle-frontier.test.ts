@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { appendToFrontier, frontierOf, inclusionFromNodes, rootFromNodes, inclusionProof, merkleLeafHash, merkleRoot, verifyInclusion } from '@dpledger/audit';
+import {
+  appendToFrontier,
+  frontierOf,
+  inclusionFromNodes,
+  rootFromNodes,
+  inclusionProof,
+  merkleLeafHash,
+  merkleRoot,
+  verifyInclusion,
+} from '@dpledger/audit';
 
 /** A log stored as its nodes, appended in batches of the given sizes. */
 function storedLog(batches: number[]) {
@@ -8,10 +17,16 @@ function storedLog(batches: number[]) {
   let frontier: Buffer[] = [];
   for (const b of batches) {
     const fresh = Array.from({ length: b }, (_, i) => Buffer.from(`record ${leaves.length + i}`));
-    frontier = appendToFrontier(leaves.length, frontier, fresh.map(merkleLeafHash), (l, i, h) => nodes.set(`${l}/${i}`, h));
+    frontier = appendToFrontier(leaves.length, frontier, fresh.map(merkleLeafHash), (l, i, h) =>
+      nodes.set(`${l}/${i}`, h),
+    );
     leaves.push(...fresh);
     // The returned frontier is exactly the stored nodes of frontierOf(size).
-    expect(frontier).toEqual(frontierOf(leaves.length).map(({ level, index }) => (level === 0 ? merkleLeafHash(leaves[index]!) : nodes.get(`${level}/${index}`))));
+    expect(frontier).toEqual(
+      frontierOf(leaves.length).map(({ level, index }) =>
+        level === 0 ? merkleLeafHash(leaves[index]!) : nodes.get(`${level}/${index}`),
+      ),
+    );
   }
   let reads = 0;
   const read = async (level: number, index: number) => {
@@ -27,13 +42,23 @@ describe('Merkle tree from stored perfect subtrees (RFC 9162)', () => {
   it('frontierOf lists the perfect subtrees of a size', () => {
     expect(frontierOf(0)).toEqual([]);
     expect(frontierOf(1)).toEqual([{ level: 0, index: 0 }]);
-    expect(frontierOf(6)).toEqual([{ level: 2, index: 0 }, { level: 1, index: 2 }]);
-    expect(frontierOf(7)).toEqual([{ level: 2, index: 0 }, { level: 1, index: 2 }, { level: 0, index: 6 }]);
+    expect(frontierOf(6)).toEqual([
+      { level: 2, index: 0 },
+      { level: 1, index: 2 },
+    ]);
+    expect(frontierOf(7)).toEqual([
+      { level: 2, index: 0 },
+      { level: 1, index: 2 },
+      { level: 0, index: 6 },
+    ]);
   });
 
   it('root and every audit path equal the whole-tree computation, for sizes 0 to 33 and around 64, in any batching', async () => {
     for (const size of [...Array.from({ length: 34 }, (_, i) => i), 63, 64, 65, 70]) {
-      const batches = size === 0 ? [] : [Math.ceil(size / 3), Math.floor(size / 3), size - Math.ceil(size / 3) - Math.floor(size / 3)];
+      const batches =
+        size === 0
+          ? []
+          : [Math.ceil(size / 3), Math.floor(size / 3), size - Math.ceil(size / 3) - Math.floor(size / 3)];
       const log = storedLog(batches);
       expect(await rootFromNodes(log.read, size)).toEqual(merkleRoot(log.leaves));
       for (let m = 0; m < size; m++) {

@@ -39,7 +39,12 @@ export function frontierOf(size: number): MerkleNodeRef[] {
  * inner node that becomes complete through `emit` (level >= 1; leaves are the records themselves).
  * @example appendToFrontier(0, [], [h0, h1], (l, i, h) => put(l, i, h)) // emits (1, 0, H(h0, h1))
  */
-export function appendToFrontier(size: number, frontier: readonly Buffer[], leafHashes: readonly Buffer[], emit: (level: number, index: number, hash: Buffer) => void): Buffer[] {
+export function appendToFrontier(
+  size: number,
+  frontier: readonly Buffer[],
+  leafHashes: readonly Buffer[],
+  emit: (level: number, index: number, hash: Buffer) => void,
+): Buffer[] {
   const stack = [...frontier]; // hashes of frontierOf(n), smallest last
   let n = size;
   for (const leaf of leafHashes) {
@@ -66,7 +71,12 @@ function largestPowerOfTwoBelow(n: number): number {
 }
 
 /** MTH of leaves [start, start + n) (RFC 9162 2.1.1), from stored perfect subtrees, reads memoized in `cache`. */
-async function subtreeHash(read: MerkleNodeReader, cache: Map<string, Promise<Buffer>>, start: number, n: number): Promise<Buffer> {
+async function subtreeHash(
+  read: MerkleNodeReader,
+  cache: Map<string, Promise<Buffer>>,
+  start: number,
+  n: number,
+): Promise<Buffer> {
   if ((n & (n - 1)) === 0) {
     const level = Math.log2(n);
     const key = `${level}/${start / n}`;
@@ -92,7 +102,11 @@ export async function rootFromNodes(read: MerkleNodeReader, size: number): Promi
  * reads in all (the right-edge subtrees share the frontier's reads).
  * @example const { path, root } = await inclusionFromNodes(read, 3, 7) // verifyInclusion(leafHash, 3, 7, path, root)
  */
-export async function inclusionFromNodes(read: MerkleNodeReader, m: number, size: number): Promise<{ path: Buffer[]; root: Buffer }> {
+export async function inclusionFromNodes(
+  read: MerkleNodeReader,
+  m: number,
+  size: number,
+): Promise<{ path: Buffer[]; root: Buffer }> {
   const cache = new Map<string, Promise<Buffer>>();
   const path: Buffer[] = [];
   const walk = async (index: number, start: number, n: number): Promise<void> => {

@@ -26,7 +26,16 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 // RFC 6962 reference leaves and tree heads for sizes 0..8, as published by transparency-dev/merkle
 // (testonly/constants.go) and google/certificate-transparency (merkle_tree_test); copied as data.
-const CT_LEAVES = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map((h) => Buffer.from(h, 'hex'));
+const CT_LEAVES = [
+  '',
+  '00',
+  '10',
+  '2021',
+  '3031',
+  '40414243',
+  '5051525354555657',
+  '606162636465666768696a6b6c6d6e6f',
+].map((h) => Buffer.from(h, 'hex'));
 const CT_ROOTS = [
   'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
   '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
@@ -40,8 +49,22 @@ const CT_ROOTS = [
 ];
 // Same source: inclusion proofs of leaf 0 and leaf 5 in the 8-leaf tree.
 const CT_PROOFS = [
-  { index: 0, proof: ['96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4'] },
-  { index: 5, proof: ['bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7'] },
+  {
+    index: 0,
+    proof: [
+      '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
+    ],
+  },
+  {
+    index: 5,
+    proof: [
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+      'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  },
 ];
 
 describe('Merkle tree (RFC 9162 2.1)', () => {
@@ -52,7 +75,15 @@ describe('Merkle tree (RFC 9162 2.1)', () => {
   it('matches the reference inclusion proofs in the 8-leaf tree', () => {
     for (const { index, proof } of CT_PROOFS) {
       expect(inclusionProof(CT_LEAVES, index).map(hex)).toEqual(proof);
-      expect(verifyInclusion(merkleLeafHash(CT_LEAVES[index]!), index, 8, proof.map((p) => Buffer.from(p, 'hex')), Buffer.from(CT_ROOTS[8]!, 'hex'))).toBe(true);
+      expect(
+        verifyInclusion(
+          merkleLeafHash(CT_LEAVES[index]!),
+          index,
+          8,
+          proof.map((p) => Buffer.from(p, 'hex')),
+          Buffer.from(CT_ROOTS[8]!, 'hex'),
+        ),
+      ).toBe(true);
     }
   });
 
@@ -65,7 +96,8 @@ describe('Merkle tree (RFC 9162 2.1)', () => {
     for (let n = 0; n <= 33; n++) {
       const leaves = leavesOf(n);
       expect(hex(merkleRoot(leaves)), `root of ${n}`).toBe(hex(mth(leaves)));
-      for (let m = 0; m < n; m++) expect(inclusionProof(leaves, m).map(hex), `path ${m} of ${n}`).toEqual(path(m, leaves).map(hex));
+      for (let m = 0; m < n; m++)
+        expect(inclusionProof(leaves, m).map(hex), `path ${m} of ${n}`).toEqual(path(m, leaves).map(hex));
     }
   });
 

@@ -35,7 +35,8 @@ function levels(leafHashes: Buffer[]): Buffer[][] {
   let level = leafHashes;
   while (level.length > 1) {
     const next: Buffer[] = [];
-    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? merkleNodeHash(level[i]!, level[i + 1]!) : level[i]!);
+    for (let i = 0; i < level.length; i += 2)
+      next.push(i + 1 < level.length ? merkleNodeHash(level[i]!, level[i + 1]!) : level[i]!);
     out.push(next);
     level = next;
   }
@@ -75,7 +76,13 @@ export function inclusionProof(leaves: Uint8Array[], index: number): Buffer[] {
  * in a tree of `treeSize` leaves. Malformed arguments give false, never a throw.
  * @example verifyInclusion(merkleLeafHash(leaf), 3, 7, inclusionProof(leaves, 3), merkleRoot(leaves)) // true
  */
-export function verifyInclusion(leafHash: Uint8Array, index: number, treeSize: number, proof: Uint8Array[], root: Uint8Array): boolean {
+export function verifyInclusion(
+  leafHash: Uint8Array,
+  index: number,
+  treeSize: number,
+  proof: Uint8Array[],
+  root: Uint8Array,
+): boolean {
   if (!Number.isSafeInteger(index) || !Number.isSafeInteger(treeSize) || index < 0 || index >= treeSize) return false;
   if (leafHash.length !== 32 || root.length !== 32 || proof.some((p) => p.length !== 32)) return false;
   // fn, sn as in RFC 9162 2.1.3.2 step 2; BigInt-free since sizes stay below 2^53.

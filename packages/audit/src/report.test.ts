@@ -18,11 +18,14 @@ import {
 import { codeOf } from './fixtures/error-code.js';
 import { DATASET_DIGEST, MODEL_DIGEST, sampleRecords, samplePredicate } from './fixtures/sample-report.js';
 
-
 describe('signed privacy reports', () => {
   const key = generateSigningKey();
   const records = sampleRecords(10);
-  const statement = buildStatement({ model_digest: MODEL_DIGEST, dataset_digest: DATASET_DIGEST, predicate: samplePredicate(records) });
+  const statement = buildStatement({
+    model_digest: MODEL_DIGEST,
+    dataset_digest: DATASET_DIGEST,
+    predicate: samplePredicate(records),
+  });
 
   it('builds an in-toto Statement v1 with the model and dataset-manifest subjects', () => {
     expect(statement._type).toBe('https://in-toto.io/Statement/v1');
@@ -61,9 +64,21 @@ describe('signed privacy reports', () => {
       { ...statement, predicateType: 'https://slsa.dev/provenance/v1' },
       { ...statement, subject: [] },
       { ...statement, subject: [{ name: 'model', digest: { sha256: 'xyz' } }] },
-      { ...statement, predicate: { ...statement.predicate, epsilon: { ...statement.predicate.epsilon, rdp: { epsilon: 'big', order: 2 } } } },
-      { ...statement, predicate: { ...statement.predicate, sampler: { ...statement.predicate.sampler, kind: 'magic' } } },
-      { ...statement, predicate: { ...statement.predicate, merkle_root: { ...statement.predicate.merkle_root, root: 'nope' } } },
+      {
+        ...statement,
+        predicate: {
+          ...statement.predicate,
+          epsilon: { ...statement.predicate.epsilon, rdp: { epsilon: 'big', order: 2 } },
+        },
+      },
+      {
+        ...statement,
+        predicate: { ...statement.predicate, sampler: { ...statement.predicate.sampler, kind: 'magic' } },
+      },
+      {
+        ...statement,
+        predicate: { ...statement.predicate, merkle_root: { ...statement.predicate.merkle_root, root: 'nope' } },
+      },
       { ...statement, predicate: { ...statement.predicate, ledger: { kind: 'composed' } } },
       { ...statement, predicate: { ...statement.predicate, ledger: { kind: 'gaussian', noise_multiplier: -1 } } },
     ]) {
@@ -73,7 +88,9 @@ describe('signed privacy reports', () => {
   });
 
   it('signReport refuses to sign a malformed statement', () => {
-    expect(codeOf(() => signReport({ ...statement, predicate: { ...statement.predicate, event_count: -1 } }, key))).toBe('bad_statement');
+    expect(
+      codeOf(() => signReport({ ...statement, predicate: { ...statement.predicate, event_count: -1 } }, key)),
+    ).toBe('bad_statement');
   });
 });
 
@@ -81,7 +98,11 @@ describe('event log commitment', () => {
   it('is the RFC 9162 root over canonical records in sequence order, whatever order they come in', () => {
     const records = sampleRecords(7);
     const commitment = eventLogCommitment([...records].reverse());
-    expect(commitment).toEqual({ alg: 'sha256', root: merkleRoot(records.map(eventRecordLeaf)).toString('hex'), tree_size: 7 });
+    expect(commitment).toEqual({
+      alg: 'sha256',
+      root: merkleRoot(records.map(eventRecordLeaf)).toString('hex'),
+      tree_size: 7,
+    });
     const leaf = eventRecordLeaf(records[3]!);
     expect(Buffer.from(leaf).toString('utf8')).toBe(
       '{"event":{"event":{"kind":"gaussian","noise_multiplier":1.1},"kind":"poisson_sampled","sampling_probability":0.01},"recorded_at":"2026-11-28T12:00:03.000Z","run_id":"run_1","sequence":4}',

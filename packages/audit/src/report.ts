@@ -28,7 +28,8 @@ export function signReport(statement: InTotoStatement, key: SigningKey): DsseEnv
  */
 export function decodeStatement(payloadType: string, payload: Buffer): InTotoStatement {
   // DSSE protocol.md: reject an unsupported payload type, then parse the body by it.
-  if (payloadType !== IN_TOTO_PAYLOAD_TYPE) throw new AuditError('bad_payload', `payloadType ${JSON.stringify(payloadType)} is not ${IN_TOTO_PAYLOAD_TYPE}`);
+  if (payloadType !== IN_TOTO_PAYLOAD_TYPE)
+    throw new AuditError('bad_payload', `payloadType ${JSON.stringify(payloadType)} is not ${IN_TOTO_PAYLOAD_TYPE}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));

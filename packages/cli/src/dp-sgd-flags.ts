@@ -43,11 +43,13 @@ export function readDpSgdFlags(flags: ParsedFlags): DpSgdFlags {
   let q: number;
   let epoch: EpochSpec;
   if (q0 !== undefined) {
-    if (batch !== undefined || dataset !== undefined) throw new CliError('give either --sampling-probability or --batch-size with --dataset-size, not both');
+    if (batch !== undefined || dataset !== undefined)
+      throw new CliError('give either --sampling-probability or --batch-size with --dataset-size, not both');
     q = q0;
     epoch = { sampler: 'poisson', samplingProbability: q };
   } else {
-    if (batch === undefined || dataset === undefined) throw new CliError('missing --sampling-probability (or --batch-size with --dataset-size)');
+    if (batch === undefined || dataset === undefined)
+      throw new CliError('missing --sampling-probability (or --batch-size with --dataset-size)');
     if (batch > dataset) throw new CliError('--batch-size must be <= --dataset-size');
     q = batch / dataset;
     epoch = { sampler: 'poisson', datasetSize: dataset, expectedBatchSize: batch };
@@ -60,7 +62,8 @@ export function readDpSgdFlags(flags: ParsedFlags): DpSgdFlags {
   const delta = numberFlag('delta', str(flags, 'delta'), { min: 0, minOpen: true, max: 1 }) ?? 1e-5;
   if (delta >= 1) throw new CliError(`--delta must be < 1, got '${delta}'`);
   const which = str(flags, 'accountant') ?? 'all';
-  if (which !== 'rdp' && which !== 'pld' && which !== 'all') throw new CliError(`--accountant must be rdp, pld or all, got '${which}'`);
+  if (which !== 'rdp' && which !== 'pld' && which !== 'all')
+    throw new CliError(`--accountant must be rdp, pld or all, got '${which}'`);
   const accountants: AccountantKind[] = which === 'all' ? ['rdp', 'pld'] : [which];
   return { samplingProbability: q, steps, delta, accountants, json: flags.values['json'] === true };
 }

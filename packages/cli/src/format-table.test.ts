@@ -3,7 +3,15 @@ import { formatNumber, formatTable, formatUp } from './format-table.js';
 
 describe('format-table', () => {
   it('aligns columns', () => {
-    expect(formatTable([{ header: 'name' }, { header: 'v', align: 'right' }], [['a', '1.5'], ['bbbbb', '10']])).toBe('name     v\n-----  ---\na      1.5\nbbbbb   10\n');
+    expect(
+      formatTable(
+        [{ header: 'name' }, { header: 'v', align: 'right' }],
+        [
+          ['a', '1.5'],
+          ['bbbbb', '10'],
+        ],
+      ),
+    ).toBe('name     v\n-----  ---\na      1.5\nbbbbb   10\n');
   });
   it('rounds figures up, never down', () => {
     expect(formatUp(1.51537)).toBe('1.5154');

@@ -62,7 +62,7 @@ describe('dpledger (the dispatcher)', () => {
     }
   });
 
-  it('a command\'s usage error is one line and its exit code, not a stack trace', async () => {
+  it("a command's usage error is one line and its exit code, not a stack trace", async () => {
     const r = await cli(['epsilon', '--noise-multiplier', '1', '--steps', '10']);
     expect(r.code).toBe(2);
     expectOneLine(r.err);
@@ -126,7 +126,7 @@ describe('errorLine (the one error mapper)', () => {
     for (const [err, line, exitCode] of cases) expect(errorLine(err)).toEqual({ line, exitCode });
   });
 
-  it('shows an unexpected error\'s stack only when asked (DPLEDGER_DEBUG=1)', () => {
+  it("shows an unexpected error's stack only when asked (DPLEDGER_DEBUG=1)", () => {
     const err = new RangeError('boom');
     expect(errorLine(err).line).not.toContain('\n');
     expect(errorLine(err, true).line).toContain(err.stack!);

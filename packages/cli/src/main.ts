@@ -36,7 +36,10 @@ function version(): string {
 async function usage(): Promise<string> {
   const lines = ['usage: dpledger <command> [flags]   (dpledger <command> --help for its flags)', '', 'commands:'];
   for (const [name, load] of Object.entries(COMMANDS)) {
-    const summary = await load().then((m) => m.summary, () => '(unavailable)');
+    const summary = await load().then(
+      (m) => m.summary,
+      () => '(unavailable)',
+    );
     lines.push(`  ${name.padEnd(10)} ${summary}`);
   }
   return lines.join('\n');

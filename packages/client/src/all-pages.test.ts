@@ -27,6 +27,11 @@ describe('allPages (the one walk through a paged list)', () => {
 
   it('passes a page error through, with nothing returned', async () => {
     const err = new Error('HTTP 500');
-    await expect(allPages(async () => Promise.reject(err), () => [])).rejects.toBe(err);
+    await expect(
+      allPages(
+        async () => Promise.reject(err),
+        () => [],
+      ),
+    ).rejects.toBe(err);
   });
 });

@@ -7,7 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RdpAccountant } from '@dpledger/accounting';
 import { startAccountant, type RunningAccountant } from '@dpledger/accountant';
-import { BudgetExhaustedError, DpledgerApiError, createApiKey, createClient, fetchKeys, listApiKeys, revokeApiKey, retryingFetch } from '@dpledger/client';
+import {
+  BudgetExhaustedError,
+  DpledgerApiError,
+  createApiKey,
+  createClient,
+  fetchKeys,
+  listApiKeys,
+  revokeApiKey,
+  retryingFetch,
+} from '@dpledger/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorFromResponse } from './errors.js';
 
@@ -15,7 +24,12 @@ const dir = mkdtempSync(join(tmpdir(), 'dpledger-client-'));
 let svc: RunningAccountant;
 let apiKey: string;
 beforeAll(async () => {
-  svc = await startAccountant({ port: 0, dataDir: dir, adminToken: 'client-test-admin-token-0123', logLevel: 'silent' });
+  svc = await startAccountant({
+    port: 0,
+    dataDir: dir,
+    adminToken: 'client-test-admin-token-0123',
+    logLevel: 'silent',
+  });
   apiKey = (await createApiKey(svc.url, svc.adminToken, 'client')).api_key;
 });
 afterAll(async () => {
@@ -23,7 +37,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const step = { kind: 'poisson_sampled', sampling_probability: 0.01, event: { kind: 'gaussian', noise_multiplier: 1.1 } } as const;
+const step = {
+  kind: 'poisson_sampled',
+  sampling_probability: 0.01,
+  event: { kind: 'gaussian', noise_multiplier: 1.1 },
+} as const;
 const sampler = { kind: 'poisson', dataset_size: 60000, expected_batch_size: 600 } as const;
 
 async function freshRun(epsilon = 10) {
@@ -43,7 +61,10 @@ describe('@dpledger/client', () => {
     await expect(scoped.listBudgets()).rejects.toMatchObject({ status: 401 });
     await expect(scoped.getRun(run.id)).rejects.toMatchObject({ status: 401 });
     await expect(scoped.createRunToken(run.id)).rejects.toMatchObject({ status: 401 });
-    const closed = await scoped.closeRun(run.id, { model_digest: { sha256: 'a'.repeat(64) }, dataset_digest: { sha256: 'b'.repeat(64) } });
+    const closed = await scoped.closeRun(run.id, {
+      model_digest: { sha256: 'a'.repeat(64) },
+      dataset_digest: { sha256: 'b'.repeat(64) },
+    });
     expect(closed).toMatchObject({ status: 'closed', event_count: 3 });
   });
 
@@ -79,17 +100,25 @@ describe('@dpledger/client', () => {
     const c = createClient({ baseUrl: svc.url, apiKey, fetch: lossy });
     const first = await c.reserve(run.id, { steps: 40, event: step });
     expect(calls).toBe(2);
-    const epsilonOf = (steps: number) => new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step, steps).getEpsilon(1e-5);
+    const epsilonOf = (steps: number) =>
+      new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step, steps).getEpsilon(1e-5);
     expect((await c.getBudget(budget.id)).epsilon_reserved).toBeCloseTo(epsilonOf(40), 12); // not epsilonOf(80)
     expect(await c.commit(first.id, 40)).toMatchObject({ event_count: 40 });
     // an explicit idempotencyKey replays too, and the same key with another body is refused
     const again = await c.reserve(run.id, { steps: 5, event: step }, { idempotencyKey: 'res-key-1' });
     expect(await c.reserve(run.id, { steps: 5, event: step }, { idempotencyKey: 'res-key-1' })).toEqual(again);
-    expect(await c.reserve(run.id, { steps: 6, event: step }, { idempotencyKey: 'res-key-1' }).catch((e: unknown) => e)).toMatchObject({ status: 422, code: 'idempotency_mismatch' });
+    expect(
+      await c.reserve(run.id, { steps: 6, event: step }, { idempotencyKey: 'res-key-1' }).catch((e: unknown) => e),
+    ).toMatchObject({ status: 422, code: 'idempotency_mismatch' });
   });
 
   it('gives up after `retries` and throws a network_error', async () => {
-    const c = createClient({ baseUrl: svc.url, apiKey, retries: 1, fetch: async () => Promise.reject(new TypeError('refused')) });
+    const c = createClient({
+      baseUrl: svc.url,
+      apiKey,
+      retries: 1,
+      fetch: async () => Promise.reject(new TypeError('refused')),
+    });
     const err = await c.listBudgets().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DpledgerApiError);
     expect(err).toMatchObject({ status: 0, code: 'network_error' });
@@ -97,14 +126,18 @@ describe('@dpledger/client', () => {
 
   it('throws BudgetExhaustedError on 409 budget_exhausted and DpledgerApiError with the problem otherwise', async () => {
     const { c, run } = await freshRun(1);
-    const refused = await c.appendEvents(run.id, [{ kind: 'self_composed', count: 100_000, event: step }]).catch((e: unknown) => e);
+    const refused = await c
+      .appendEvents(run.id, [{ kind: 'self_composed', count: 100_000, event: step }])
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(BudgetExhaustedError);
     expect(refused).toMatchObject({ status: 409, code: 'budget_exhausted', problem: { epsilon_limit: 1 } });
     const missing = await c.getRun('run_missing').catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(DpledgerApiError);
     expect(missing).not.toBeInstanceOf(BudgetExhaustedError);
     expect(missing).toMatchObject({ status: 404, code: 'not_found' });
-    const wrongKey = await createClient({ baseUrl: svc.url, apiKey: 'dpl_nope' }).listRuns().catch((e: unknown) => e);
+    const wrongKey = await createClient({ baseUrl: svc.url, apiKey: 'dpl_nope' })
+      .listRuns()
+      .catch((e: unknown) => e);
     expect(wrongKey).toMatchObject({ status: 401, code: 'unauthorized' });
   });
 
@@ -147,7 +180,10 @@ describe('@dpledger/client', () => {
     for (let i = 0; i < 3; i++) made.push(await c.createBudget({ name: `b${i}`, epsilon: 1, delta: 1e-5 }));
     const first = await c.listBudgetsPage({ limit: 2 });
     expect(first.budgets.map((b) => b.id)).toEqual([made[2]!.id, made[1]!.id]);
-    const second = await c.listBudgetsPage({ limit: 2, ...(first.next_cursor === undefined ? {} : { cursor: first.next_cursor }) });
+    const second = await c.listBudgetsPage({
+      limit: 2,
+      ...(first.next_cursor === undefined ? {} : { cursor: first.next_cursor }),
+    });
     expect(second.budgets.map((b) => b.id)).toEqual([made[0]!.id]);
     expect(second.next_cursor).toBeUndefined();
     expect((await c.listBudgets()).map((b) => b.id)).toEqual(made.map((b) => b.id).reverse());
@@ -184,7 +220,13 @@ describe('retryingFetch and errorFromResponse (no server needed)', () => {
 
   it('an answer without a problem body is a bad_response error, a problem is typed by its code', () => {
     expect(errorFromResponse(502, '<html>bad gateway</html>')).toMatchObject({ status: 502, code: 'bad_response' });
-    const exhausted = errorFromResponse(409, { type: 'about:blank', title: 'Conflict', status: 409, code: 'budget_exhausted', detail: 'over' });
+    const exhausted = errorFromResponse(409, {
+      type: 'about:blank',
+      title: 'Conflict',
+      status: 409,
+      code: 'budget_exhausted',
+      detail: 'over',
+    });
     expect(exhausted).toBeInstanceOf(BudgetExhaustedError);
     expect(exhausted.message).toBe('409 budget_exhausted: over');
   });

@@ -15,7 +15,13 @@ export class DpledgerApiError extends Error {
   readonly code: DpledgerErrorCode;
   readonly problem: Problem | undefined;
 
-  constructor(status: number, code: DpledgerErrorCode, message: string, problem?: Problem, options: { cause?: unknown } = {}) {
+  constructor(
+    status: number,
+    code: DpledgerErrorCode,
+    message: string,
+    problem?: Problem,
+    options: { cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.status = status;
     this.code = code;
@@ -33,7 +39,9 @@ export function errorFromResponse(status: number, body: unknown): DpledgerApiErr
   const p = body as Partial<Problem> | undefined;
   if (p !== undefined && p !== null && typeof p.code === 'string') {
     const message = `${status} ${p.code}: ${p.detail ?? p.title ?? ''}`;
-    return p.code === 'budget_exhausted' ? new BudgetExhaustedError(status, p.code, message, p as Problem) : new DpledgerApiError(status, p.code, message, p as Problem);
+    return p.code === 'budget_exhausted'
+      ? new BudgetExhaustedError(status, p.code, message, p as Problem)
+      : new DpledgerApiError(status, p.code, message, p as Problem);
   }
   return new DpledgerApiError(status, 'bad_response', `HTTP ${status} without a problem body`);
 }

@@ -32,29 +32,50 @@ function relErr(a, b) {
 }
 
 const seeded = (seed) => tf.initializers.glorotNormal({ seed });
-const mlp = () => tf.sequential({ layers: [
-  tf.layers.dense({ inputShape: [784], units: 512, activation: 'relu', kernelInitializer: seeded(1) }),
-  tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: seeded(2) })] });
+const mlp = () =>
+  tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [784], units: 512, activation: 'relu', kernelInitializer: seeded(1) }),
+      tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: seeded(2) }),
+    ],
+  });
 
 /** A plain (non-private) gradient step of `model` on fixed inputs: the work a training step asks of the kernels. */
 function gradStep(model, x, y) {
   return () => {
     const { grads } = tf.variableGrads(
-      () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true })), model.trainableWeights.map((w) => w.read()));
+      () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true })),
+      model.trainableWeights.map((w) => w.read()),
+    );
     return Object.values(grads);
   };
 }
 
 await tf.setBackend('cpu');
 const x = tf.tidy(() => tf.randomNormal([B, 784], 0, 1, 'float32', 1));
-const y = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: B }, (_, i) => i % 10), 'int32'), 10));
+const y = tf.tidy(() =>
+  tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: B }, (_, i) => i % 10),
+      'int32',
+    ),
+    10,
+  ),
+);
 const model = mlp();
 // cpu's stock Conv2DBackpropFilter takes seconds per call: both sides run at a smaller batch.
 const BC = Math.max(1, B >> 3);
 const xConv = tf.tidy(() => tf.randomNormal([BC, 28, 28, 1], 0, 1, 'float32', 2));
 const dyConv = tf.tidy(() => tf.randomNormal([BC, 14, 14, 16], 0, 1, 'float32', 3));
-const conv1Grad = () => [tf.engine().runKernel('Conv2DBackpropFilter', { x: xConv, dy: dyConv },
-  { strides: [2, 2], pad: 'same', dataFormat: 'NHWC', filterShape: [8, 8, 1, 16] })];
+const conv1Grad = () => [
+  tf
+    .engine()
+    .runKernel(
+      'Conv2DBackpropFilter',
+      { x: xConv, dy: dyConv },
+      { strides: [2, 2], pad: 'same', dataFormat: 'NHWC', filterShape: [8, 8, 1, 16] },
+    ),
+];
 const a3 = tf.tidy(() => tf.randomNormal([8, 256, 256], 0, 1, 'float32', 4));
 const b3 = tf.tidy(() => tf.randomNormal([8, 256, 256], 0, 1, 'float32', 5));
 const batched = () => [tf.matMul(a3, b3)];
@@ -64,8 +85,16 @@ const pooled = tf.tidy(() => tf.randomNormal([B, 14, 14, 16], 0, 1, 'float32', 6
 const dy2 = tf.tidy(() => tf.randomNormal([B, 5, 5, 32], 0, 1, 'float32', 7));
 const w2 = tf.tidy(() => tf.randomNormal([4, 4, 16, 32], 0, 1, 'float32', 8));
 // Each read back as a sum: reading millions of values off the wasm heap would outweigh the kernels.
-const conv2Input = () => [tf.engine().runKernel('Conv2DBackpropInput', { dy: dy2, filter: w2 },
-  { strides: [2, 2], pad: 'valid', dataFormat: 'NHWC', inputShape: [B, 13, 13, 16] }).sum()];
+const conv2Input = () => [
+  tf
+    .engine()
+    .runKernel(
+      'Conv2DBackpropInput',
+      { dy: dy2, filter: w2 },
+      { strides: [2, 2], pad: 'valid', dataFormat: 'NHWC', inputShape: [B, 13, 13, 16] },
+    )
+    .sum(),
+];
 const tanh = () => [tf.tanh(pooled).sum()];
 const perExample = tf.tidy(() => tf.randomNormal([16, 5, 5, B * 32], 0, 1, 'float32', 9));
 const crop = () => [perExample.slice([0, 0, 0, 0], [16, 4, 4, B * 32]).sum()];
@@ -92,13 +121,27 @@ const fixedConv2Input = time(conv2Input, 3);
 const fixedTanh = time(tanh, 3);
 const fixedCrop = time(crop, 3);
 
-const line = (what, base, baseMs, fixedMs) => console.log(
-  `${what}: ${base} ${baseMs.toFixed(1)} ms, fixed wasm ${fixedMs.toFixed(1)} ms, speed-up ${(baseMs / fixedMs).toFixed(1)}x`);
+const line = (what, base, baseMs, fixedMs) =>
+  console.log(
+    `${what}: ${base} ${baseMs.toFixed(1)} ms, fixed wasm ${fixedMs.toFixed(1)} ms, speed-up ${(baseMs / fixedMs).toFixed(1)}x`,
+  );
 line(`MLP 784-512-10 gradient step (transposed matMuls), B=${B}`, 'stock wasm', stockStep, fixedStep);
 line('batched matMul 8 x 256x256x256', 'stock wasm', stockBatched, fixedBatched);
-line(`Conv2DBackpropFilter, Papernot conv1 (8x8 s2 same, 1->16), B=${BC}`, 'cpu (missing on stock wasm)', cpuConv, fixedConv);
-line(`Conv2DBackpropInput, Papernot conv2 (4x4 s2 valid, 16->32), B=${B}`, 'stock wasm', stockConv2Input, fixedConv2Input);
+line(
+  `Conv2DBackpropFilter, Papernot conv1 (8x8 s2 same, 1->16), B=${BC}`,
+  'cpu (missing on stock wasm)',
+  cpuConv,
+  fixedConv,
+);
+line(
+  `Conv2DBackpropInput, Papernot conv2 (4x4 s2 valid, 16->32), B=${B}`,
+  'stock wasm',
+  stockConv2Input,
+  fixedConv2Input,
+);
 line(`Tanh over [${B}, 14, 14, 16]`, 'stock wasm', stockTanh, fixedTanh);
 line(`Slice [16, 5, 5, ${B * 32}] -> [16, 4, 4, ${B * 32}]`, 'stock wasm', stockCrop, fixedCrop);
-console.log(`MaxPoolGrad after tanh, B=${B}: relative error vs cpu, stock wasm ${relErr(stockPool, cpuPool).toFixed(3)}, ` +
-  `fixed wasm ${relErr(fixedPool, cpuPool).toExponential(1)}`);
+console.log(
+  `MaxPoolGrad after tanh, B=${B}: relative error vs cpu, stock wasm ${relErr(stockPool, cpuPool).toFixed(3)}, ` +
+    `fixed wasm ${relErr(fixedPool, cpuPool).toExponential(1)}`,
+);

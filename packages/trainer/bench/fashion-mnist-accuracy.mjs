@@ -3,7 +3,8 @@
 // epsilon after each epoch and the wall time. Hyper-parameters default to the Opacus anchor of issue 4 (expected batch
 // 2048, lr 4, momentum 0.9, C 0.1, 40 epochs, Poisson sampling); sigma is calibrated to the target epsilon.
 //   npx tsc -b packages/trainer && node packages/trainer/bench/fashion-mnist-accuracy.mjs
-// Environment overrides: DATA, EPOCHS, BATCH, LR, MOMENTUM, CLIP, TARGET_EPS, DELTA, PHYSICAL, SEED=<32+ hex digits> (a seeded run; default secure), BACKEND,
+// Environment overrides: DATA, EPOCHS, BATCH, LR, MOMENTUM, CLIP, TARGET_EPS, DELTA, PHYSICAL, SEED=<32+ hex digits> (a
+// seeded run; default secure), BACKEND,
 // ACCOUNTANT=pld (calibrates sigma by the tighter PLD accountant: 1.80 instead of 1.92 for the defaults),
 // TRAIN_LIMIT / TEST_LIMIT and STEPS (smoke runs only).
 import { DPTrainer, SEEDED_RUN_CAVEAT, accuracy, buildModel, loadIdx, toTensors, useBackend } from '../dist/index.js';
@@ -24,22 +25,35 @@ const { xs, ys } = toTensors(train, { layout: 'image' });
 const t = toTensors(test, { layout: 'image' });
 const model = buildModel('tanh-cnn');
 const trainer = new DPTrainer({
-  model, loss: 'categoricalCrossentropy', fromLogits: true,
+  model,
+  loss: 'categoricalCrossentropy',
+  fromLogits: true,
   optimizer: { kind: 'momentum', learningRate: env('LR', 4), momentum: env('MOMENTUM', 0.9) },
-  clipNorm: env('CLIP', 0.1), target: { epsilon: targetEps, delta, epochs }, expectedBatchSize: batch, datasetSize: train.count,
-  seed: process.env.SEED, maxPhysicalBatchSize: env('PHYSICAL', 512), accountant: process.env.ACCOUNTANT ?? 'rdp',
+  clipNorm: env('CLIP', 0.1),
+  target: { epsilon: targetEps, delta, epochs },
+  expectedBatchSize: batch,
+  datasetSize: train.count,
+  seed: process.env.SEED,
+  maxPhysicalBatchSize: env('PHYSICAL', 512),
+  accountant: process.env.ACCOUNTANT ?? 'rdp',
 });
-console.log(`backend ${backend}; ${train.count} train / ${test.count} test (manifest ${train.manifest.sha256.slice(0, 16)}); q = ${trainer.samplingProbability.toFixed(5)}, sigma = ${trainer.noiseMultiplier.toFixed(4)} (calibrated for epsilon ${targetEps} over ${epochs} epochs), noise RNG ${trainer.noiseRng}`);
+console.log(
+  `backend ${backend}; ${train.count} train / ${test.count} test (manifest ${train.manifest.sha256.slice(0, 16)}); q = ${trainer.samplingProbability.toFixed(5)}, sigma = ${trainer.noiseMultiplier.toFixed(4)} (calibrated for epsilon ${targetEps} over ${epochs} epochs), noise RNG ${trainer.noiseRng}`,
+);
 const elapsed = () => ((performance.now() - started) / 1000).toFixed(0);
 const history = await trainer.fit(xs, ys, {
   ...(process.env.STEPS ? { steps: env('STEPS') } : { epochs }),
   callbacks: {
     onEpochEnd: async (epoch, logs) => {
-      console.log(`epoch ${epoch}  step ${logs.step}  test accuracy ${((await accuracy(model, t.xs, t.ys)) * 100).toFixed(2)}%  epsilon ${trainer.epsilon(delta).toFixed(3)} (${trainer.accountantKind}${trainer.noiseRng === 'seeded' ? `; ${SEEDED_RUN_CAVEAT}` : ''})  ${elapsed()} s`);
+      console.log(
+        `epoch ${epoch}  step ${logs.step}  test accuracy ${((await accuracy(model, t.xs, t.ys)) * 100).toFixed(2)}%  epsilon ${trainer.epsilon(delta).toFixed(3)} (${trainer.accountantKind}${trainer.noiseRng === 'seeded' ? `; ${SEEDED_RUN_CAVEAT}` : ''})  ${elapsed()} s`,
+      );
     },
   },
 });
 const acc = await accuracy(model, t.xs, t.ys);
 const rdp = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(trainer.ledger).getEpsilon(delta);
 const pld = new PldAccountant().compose(trainer.ledger).getEpsilon(delta);
-console.log(`RESULT test accuracy ${(acc * 100).toFixed(2)}%  epsilon ${rdp.toFixed(3)} (RDP) / ${pld.toFixed(3)} (PLD)${trainer.noiseRng === 'seeded' ? ` (${SEEDED_RUN_CAVEAT})` : ''} at delta ${delta}  steps ${history.steps}  wall ${elapsed()} s`);
+console.log(
+  `RESULT test accuracy ${(acc * 100).toFixed(2)}%  epsilon ${rdp.toFixed(3)} (RDP) / ${pld.toFixed(3)} (PLD)${trainer.noiseRng === 'seeded' ? ` (${SEEDED_RUN_CAVEAT})` : ''} at delta ${delta}  steps ${history.steps}  wall ${elapsed()} s`,
+);

@@ -3,7 +3,8 @@
 // non-private SGD step of the same model, their ratio, and samples/s. Each timed step ends with a read of the last
 // weight, so the GPU work is finished inside the timing. Exits 0, saying so, when no GPU adapter exists here.
 // BENCH_GPU_BATCHES=64,128 changes the batch sizes; BENCH_REPS the paired repetitions (default 5);
-// BENCH_GPU_ALLOW_SOFTWARE=1 runs on a software adapter (SwiftShader, lavapipe) to try the script on a CPU-only machine.
+// BENCH_GPU_ALLOW_SOFTWARE=1 runs on a software adapter (SwiftShader, lavapipe) to try the script on a CPU-only
+// machine.
 import * as tf from '@tensorflow/tfjs';
 import { DPTrainer, backendChoice, buildModel, useBackend } from '../dist/index.js';
 
@@ -16,8 +17,12 @@ const allowSoftware = process.env.BENCH_GPU_ALLOW_SOFTWARE === '1';
 const backend = await useBackend(allowSoftware ? 'webgpu' : 'auto').catch((e) => e);
 const choice = backendChoice();
 if (backend !== 'webgpu') {
-  console.log(`bench:gpu: no GPU adapter here, nothing measured (${backend instanceof Error ? backend.message : choice?.reason}).`);
-  console.log('bench:gpu: needs a GPU with a Vulkan driver (NVIDIA: the proprietary driver with its Vulkan ICD) and the optional npm packages webgpu and @tensorflow/tfjs-backend-webgpu.');
+  console.log(
+    `bench:gpu: no GPU adapter here, nothing measured (${backend instanceof Error ? backend.message : choice?.reason}).`,
+  );
+  console.log(
+    'bench:gpu: needs a GPU with a Vulkan driver (NVIDIA: the proprietary driver with its Vulkan ICD) and the optional npm packages webgpu and @tensorflow/tfjs-backend-webgpu.',
+  );
   process.exit(0);
 }
 tf.env().set('WEBGPU_CPU_FORWARD', false);
@@ -56,19 +61,35 @@ for (const name of ['mlp', 'tanh-cnn']) {
       await finished();
     };
     const trainer = new DPTrainer({
-      model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'sgd', learningRate: 0.01 }, clipNorm: 1,
-      noiseMultiplier: 1.1, expectedBatchSize: B, datasetSize: 60000, seed: SEED,
+      model,
+      loss: 'categoricalCrossentropy',
+      fromLogits: true,
+      optimizer: { kind: 'sgd', learningRate: 0.01 },
+      clipNorm: 1,
+      noiseMultiplier: 1.1,
+      expectedBatchSize: B,
+      datasetSize: 60000,
+      seed: SEED,
     });
     const dp = async () => {
       await trainer.step(x, y);
       await finished();
     };
     const r = await compare(plain, dp);
-    const row = { model: name, B, plain_ms: +r.plain.toFixed(2), dp_ms: +r.dp.toFixed(2), dp_over_plain: +r.ratio.toFixed(2),
-      plain_samples_per_s: Math.round((B * 1000) / r.plain), dp_samples_per_s: Math.round((B * 1000) / r.dp) };
+    const row = {
+      model: name,
+      B,
+      plain_ms: +r.plain.toFixed(2),
+      dp_ms: +r.dp.toFixed(2),
+      dp_over_plain: +r.ratio.toFixed(2),
+      plain_samples_per_s: Math.round((B * 1000) / r.plain),
+      dp_samples_per_s: Math.round((B * 1000) / r.dp),
+    };
     rows.push(row);
-    console.log(`${name.padEnd(9)} B=${String(B).padStart(5)}  plain ${r.plain.toFixed(1).padStart(8)} ms  DP ${r.dp.toFixed(1).padStart(8)} ms  DP/plain ${r.ratio.toFixed(2).padStart(6)}  ` +
-      `samples/s plain ${String(row.plain_samples_per_s).padStart(8)}  DP ${String(row.dp_samples_per_s).padStart(8)}`);
+    console.log(
+      `${name.padEnd(9)} B=${String(B).padStart(5)}  plain ${r.plain.toFixed(1).padStart(8)} ms  DP ${r.dp.toFixed(1).padStart(8)} ms  DP/plain ${r.ratio.toFixed(2).padStart(6)}  ` +
+        `samples/s plain ${String(row.plain_samples_per_s).padStart(8)}  DP ${String(row.dp_samples_per_s).padStart(8)}`,
+    );
     await trainer.close();
     tf.dispose([x, y]);
     sgd.dispose();

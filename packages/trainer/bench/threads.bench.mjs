@@ -51,10 +51,19 @@ for (const name of MODELS) {
     const shape = name === 'mlp' ? [B, 784] : [B, 28, 28, 1];
     const x = tf.tensor(px.subarray(0, B * 784), shape, 'float32');
     const y = tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(data.labels.subarray(0, B)), 'int32'), 10).toFloat());
-    const make = (threads) => new DPTrainer({
-      model: buildModel(name, { seed: 1 }), loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'sgd', learningRate: 0.05 },
-      clipNorm: 1, noiseMultiplier: 1, expectedBatchSize: B, datasetSize: 60000, seed: SEED, threads,
-    });
+    const make = (threads) =>
+      new DPTrainer({
+        model: buildModel(name, { seed: 1 }),
+        loss: 'categoricalCrossentropy',
+        fromLogits: true,
+        optimizer: { kind: 'sgd', learningRate: 0.05 },
+        clipNorm: 1,
+        noiseMultiplier: 1,
+        expectedBatchSize: B,
+        datasetSize: 60000,
+        seed: SEED,
+        threads,
+      });
     const [one, wide] = [make(1), make(THREADS)];
     const time = async (t) => {
       const t0 = performance.now();
@@ -69,7 +78,10 @@ for (const name of MODELS) {
     const b = [];
     const cpu = { one: { main: 0, rest: [] }, wide: { main: 0, rest: [] } };
     for (let k = 0; k < STEPS; k++) {
-      for (const [t, out, key] of [[one, a, 'one'], [wide, b, 'wide']]) {
+      for (const [t, out, key] of [
+        [one, a, 'one'],
+        [wide, b, 'wide'],
+      ]) {
         const c0 = threadCpu();
         out.push(await time(t));
         const c1 = threadCpu();
@@ -77,9 +89,19 @@ for (const name of MODELS) {
       }
     }
     const ratio = median(b.map((v, i) => a[i] / v));
-    const per = (c) => `main ${(c.main / STEPS).toFixed(1)}, others ${c.rest.sort((p, q) => q - p).slice(0, 3).map((v) => (v / STEPS).toFixed(1)).join(' + ')}`;
-    console.log(`${name.padEnd(8)} B=${String(B).padEnd(5)} 1 thread ${median(a).toFixed(1).padStart(7)} ms   ${THREADS} threads ${median(b).toFixed(1).padStart(7)} ms   speed-up ${ratio.toFixed(2)}x`);
-    if (cpu.one.main > 0) console.log(`   CPU ms/step by thread (Linux /proc, 10 ms ticks): 1 thread: ${per(cpu.one)};  ${THREADS} threads: ${per(cpu.wide)}`);
+    const per = (c) =>
+      `main ${(c.main / STEPS).toFixed(1)}, others ${c.rest
+        .sort((p, q) => q - p)
+        .slice(0, 3)
+        .map((v) => (v / STEPS).toFixed(1))
+        .join(' + ')}`;
+    console.log(
+      `${name.padEnd(8)} B=${String(B).padEnd(5)} 1 thread ${median(a).toFixed(1).padStart(7)} ms   ${THREADS} threads ${median(b).toFixed(1).padStart(7)} ms   speed-up ${ratio.toFixed(2)}x`,
+    );
+    if (cpu.one.main > 0)
+      console.log(
+        `   CPU ms/step by thread (Linux /proc, 10 ms ticks): 1 thread: ${per(cpu.one)};  ${THREADS} threads: ${per(cpu.wide)}`,
+      );
     await Promise.all([one.close(), wide.close()]);
     tf.dispose([x, y]);
   }

@@ -9,10 +9,20 @@ import { useBackend } from '../src/backends/use-backend.js';
 import { clippedGradSum, perSampleGradNorms } from '../src/per-sample/index.js';
 
 /** One model's results on one backend. */
-export interface BackendRun { backend: string; norms: number[]; sums: number[][] }
+export interface BackendRun {
+  backend: string;
+  norms: number[];
+  sums: number[][];
+}
 
 /** One model's results on both backends. */
-export interface ModelRun { name: string; clipNorm: number; shapes: number[][]; cpu: BackendRun; gpu: BackendRun }
+export interface ModelRun {
+  name: string;
+  clipNorm: number;
+  shapes: number[][];
+  cpu: BackendRun;
+  gpu: BackendRun;
+}
 
 /** What the page returns to the test. */
 export interface HarnessResult {
@@ -29,35 +39,63 @@ const BATCH = 12;
 const seeded = (seed: number) => tf.initializers.glorotNormal({ seed });
 
 function mlp(): tf.LayersModel {
-  return tf.sequential({ layers: [
-    tf.layers.dense({ inputShape: [20], units: 16, activation: 'tanh', kernelInitializer: seeded(1) }),
-    tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: seeded(2) })] });
+  return tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [20], units: 16, activation: 'tanh', kernelInitializer: seeded(1) }),
+      tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: seeded(2) }),
+    ],
+  });
 }
 
 /** A reduced tanh CNN in the shape of Papernot et al. 2020: conv s2 -> tanh -> maxpool 2 s1, twice, then dense. */
 function cnn(): tf.LayersModel {
-  return tf.sequential({ layers: [
-    tf.layers.conv2d({ inputShape: [12, 12, 1], filters: 4, kernelSize: 4, strides: 2, padding: 'same',
-      activation: 'tanh', kernelInitializer: seeded(3) }),
-    tf.layers.maxPooling2d({ poolSize: 2, strides: 1 }),
-    tf.layers.conv2d({ filters: 6, kernelSize: 2, strides: 2, activation: 'tanh', kernelInitializer: seeded(4) }),
-    tf.layers.maxPooling2d({ poolSize: 2, strides: 1 }),
-    tf.layers.flatten(),
-    tf.layers.dense({ units: 8, activation: 'tanh', kernelInitializer: seeded(5) }),
-    tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: seeded(6) })] });
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({
+        inputShape: [12, 12, 1],
+        filters: 4,
+        kernelSize: 4,
+        strides: 2,
+        padding: 'same',
+        activation: 'tanh',
+        kernelInitializer: seeded(3),
+      }),
+      tf.layers.maxPooling2d({ poolSize: 2, strides: 1 }),
+      tf.layers.conv2d({ filters: 6, kernelSize: 2, strides: 2, activation: 'tanh', kernelInitializer: seeded(4) }),
+      tf.layers.maxPooling2d({ poolSize: 2, strides: 1 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 8, activation: 'tanh', kernelInitializer: seeded(5) }),
+      tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: seeded(6) }),
+    ],
+  });
 }
 
 /** Deterministic inputs: a smooth pattern, different per example. */
 function inputs(shape: number[]): tf.Tensor {
   const size = shape.reduce((p, q) => p * q);
-  return tf.tensor(Float32Array.from({ length: size }, (_, i) => Math.sin(0.37 * i) + 0.5 * Math.cos(1.3 * i)), shape);
+  return tf.tensor(
+    Float32Array.from({ length: size }, (_, i) => Math.sin(0.37 * i) + 0.5 * Math.cos(1.3 * i)),
+    shape,
+  );
 }
 
 function labels(): tf.Tensor {
-  return tf.oneHot(tf.tensor1d(Array.from({ length: BATCH }, (_, i) => (3 * i) % 10), 'int32'), 10);
+  return tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: BATCH }, (_, i) => (3 * i) % 10),
+      'int32',
+    ),
+    10,
+  );
 }
 
-async function runOn(backend: string, model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, clipNorm: number): Promise<BackendRun> {
+async function runOn(
+  backend: string,
+  model: tf.LayersModel,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  clipNorm: number,
+): Promise<BackendRun> {
   const norms = Array.from(await perSampleGradNorms(model, x, y, { loss: 'categoricalCrossentropy' }));
   const sums = clippedGradSum(model, x, y, { loss: 'categoricalCrossentropy', clipNorm });
   const values = await Promise.all(sums.map(async (s) => Array.from(await s.data())));
@@ -84,12 +122,18 @@ export async function runHarness(target: 'webgl' | 'webgpu' = 'webgl'): Promise<
     { name: 'mlp', model: mlp(), x: inputs([BATCH, 20]), y: labels() },
     { name: 'cnn', model: cnn(), x: inputs([BATCH, 12, 12, 1]), y: labels() },
   ];
-  const partial = await Promise.all(cases.map(async ({ name, model, x, y }) => {
-    const norms = await perSampleGradNorms(model, x, y, { loss: 'categoricalCrossentropy' });
-    const clipNorm = Float32Array.from(norms).sort()[Math.floor(norms.length / 2)]!;
-    return { name, clipNorm, shapes: model.trainableWeights.map((w) => w.shape as number[]),
-      cpu: await runOn('cpu', model, x, y, clipNorm) };
-  }));
+  const partial = await Promise.all(
+    cases.map(async ({ name, model, x, y }) => {
+      const norms = await perSampleGradNorms(model, x, y, { loss: 'categoricalCrossentropy' });
+      const clipNorm = Float32Array.from(norms).sort()[Math.floor(norms.length / 2)]!;
+      return {
+        name,
+        clipNorm,
+        shapes: model.trainableWeights.map((w) => w.shape as number[]),
+        cpu: await runOn('cpu', model, x, y, clipNorm),
+      };
+    }),
+  );
   // Small tensors would otherwise be computed by the backend's cpu fallback, not by shaders.
   tf.env().set(target === 'webgl' ? 'WEBGL_CPU_FORWARD' : 'WEBGPU_CPU_FORWARD', false);
   // useBackend('webgpu') finds the adapter and registers the chunked AddN (tfjs 4.22's is silently wrong past 7 inputs)

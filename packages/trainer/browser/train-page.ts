@@ -65,7 +65,12 @@ async function loadData(images: Blob, labels: Blob): Promise<Data> {
   if (lab.shape.length !== 1 || lab.shape[0] !== n) {
     fail('bad_input', `labels must be ${n} long, got ${lab.shape.join(' x ')}`);
   }
-  const x = tf.tidy(() => tf.tensor4d(Float32Array.from(img.data, (v) => v / 255), [n, 28, 28, 1]));
+  const x = tf.tidy(() =>
+    tf.tensor4d(
+      Float32Array.from(img.data, (v) => v / 255),
+      [n, 28, 28, 1],
+    ),
+  );
   const y = tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(lab.data), 'int32'), 10));
   return { x, y, n, digest: await sha256Hex([img.data, lab.data]) };
 }

@@ -14,6 +14,10 @@ export default defineConfig({
     minify: false,
     sourcemap: false,
     reportCompressedSize: false,
-    lib: { entry: fileURLToPath(new URL('./train-page.ts', import.meta.url)), formats: ['es'], fileName: () => 'train.js' },
+    lib: {
+      entry: fileURLToPath(new URL('./train-page.ts', import.meta.url)),
+      formats: ['es'],
+      fileName: () => 'train.js',
+    },
   },
 });

@@ -10,6 +10,10 @@ export default defineConfig({
     minify: false,
     sourcemap: false,
     reportCompressedSize: false,
-    lib: { entry: fileURLToPath(new URL('./entry.ts', import.meta.url)), formats: ['es'], fileName: () => 'harness.js' },
+    lib: {
+      entry: fileURLToPath(new URL('./entry.ts', import.meta.url)),
+      formats: ['es'],
+      fileName: () => 'harness.js',
+    },
   },
 });

@@ -16,7 +16,11 @@ import { BudgetExhaustedError, createApiKey, createClient } from '@dpledger/clie
 const dir = mkdtempSync(join(tmpdir(), 'dpledger-bench-'));
 const bin = fileURLToPath(new URL('../../../packages/cli/dist/bin.js', import.meta.url));
 const adminToken = 'bench-admin-token-0123456789';
-const step = { kind: 'poisson_sampled', sampling_probability: 0.01, event: { kind: 'gaussian', noise_multiplier: 1.1 } };
+const step = {
+  kind: 'poisson_sampled',
+  sampling_probability: 0.01,
+  event: { kind: 'gaussian', noise_multiplier: 1.1 },
+};
 const sampler = { kind: 'poisson', dataset_size: 60000, expected_batch_size: 600 };
 const fmt = (x) => x.toLocaleString('en-US', { maximumFractionDigits: 1 });
 const pct = (xs, p) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
@@ -25,7 +29,9 @@ function rawSqliteEventsPerSecond(sync, n) {
   const db = new Database(join(dir, `raw-${sync}.sqlite`));
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${sync}`);
-  db.exec('CREATE TABLE events (run_id TEXT, sequence INTEGER, event TEXT, recorded_at TEXT, PRIMARY KEY (run_id, sequence)) WITHOUT ROWID');
+  db.exec(
+    'CREATE TABLE events (run_id TEXT, sequence INTEGER, event TEXT, recorded_at TEXT, PRIMARY KEY (run_id, sequence)) WITHOUT ROWID',
+  );
   const ins = db.prepare('INSERT INTO events VALUES (?, ?, ?, ?)');
   const batch = db.transaction((from) => {
     for (let i = from; i < from + 100; i++) ins.run('run_x', i, JSON.stringify(step), new Date().toISOString());
@@ -38,10 +44,24 @@ function rawSqliteEventsPerSecond(sync, n) {
 }
 
 async function serve(sync) {
-  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), bin, 'serve', '--port', '0', '--data-dir', join(dir, `svc-${sync}`), '--log-level', 'warn'], {
-    env: { ...process.env, DPLEDGER_ADMIN_TOKEN: adminToken, DPLEDGER_SQLITE_SYNCHRONOUS: sync },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      bin,
+      'serve',
+      '--port',
+      '0',
+      '--data-dir',
+      join(dir, `svc-${sync}`),
+      '--log-level',
+      'warn',
+    ],
+    {
+      env: { ...process.env, DPLEDGER_ADMIN_TOKEN: adminToken, DPLEDGER_SQLITE_SYNCHRONOUS: sync },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const url = await new Promise((ok, fail) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -71,7 +91,9 @@ async function serverCpuSeconds(url) {
 
 async function throughputAndLatency(sync) {
   const baseline = rawSqliteEventsPerSecond(sync, 50_000);
-  console.log(`[synchronous=${sync}] baseline raw SQLite inserts (100/transaction, no HTTP): ${fmt(baseline)} events/s`);
+  console.log(
+    `[synchronous=${sync}] baseline raw SQLite inserts (100/transaction, no HTTP): ${fmt(baseline)} events/s`,
+  );
   const { c, newRun, stop, url } = await serve(sync);
   try {
     const { run } = await newRun(1000);
@@ -80,42 +102,56 @@ async function throughputAndLatency(sync) {
     const requests = 300;
     let next = 0;
     const t0 = performance.now();
-    await Promise.all([0, 1, 2, 3].map(async () => {
-      while (next++ < requests) await c.appendEvents(run.id, batch);
-    }));
+    await Promise.all(
+      [0, 1, 2, 3].map(async () => {
+        while (next++ < requests) await c.appendEvents(run.id, batch);
+      }),
+    );
     const rate = (requests * 100) / ((performance.now() - t0) / 1000);
-    console.log(`[synchronous=${sync}] append, batches of 100 over HTTP, 4 clients: ${fmt(rate)} events/s (target >= 20,000; ${fmt(rate / baseline)} x baseline)`);
+    console.log(
+      `[synchronous=${sync}] append, batches of 100 over HTTP, 4 clients: ${fmt(rate)} events/s (target >= 20,000; ${fmt(rate / baseline)} x baseline)`,
+    );
 
     const single = (await newRun(1000)).run;
     await Promise.all(Array.from({ length: 64 }, () => c.appendEvents(single.id, [step]))); // open 64 keep-alive connections
     const lat = [];
-    await Promise.all(Array.from({ length: 64 }, async () => {
-      for (let i = 0; i < 20; i++) {
-        const t = performance.now();
-        await c.appendEvents(single.id, [step]);
-        lat.push(performance.now() - t);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        for (let i = 0; i < 20; i++) {
+          const t = performance.now();
+          await c.appendEvents(single.id, [step]);
+          lat.push(performance.now() - t);
+        }
+      }),
+    );
     const rawBatchMs = 100_000 / baseline;
-    console.log(`[synchronous=${sync}] single-event append, 64 clients in a closed loop (saturation): p50 ${fmt(pct(lat, 50))} ms, p99 ${fmt(pct(lat, 99))} ms (target p99 < 10 ms; p99 = ${fmt(pct(lat, 99) / rawBatchMs)} x one raw 100-row transaction)`);
+    console.log(
+      `[synchronous=${sync}] single-event append, 64 clients in a closed loop (saturation): p50 ${fmt(pct(lat, 50))} ms, p99 ${fmt(pct(lat, 99))} ms (target p99 < 10 ms; p99 = ${fmt(pct(lat, 99) / rawBatchMs)} x one raw 100-row transaction)`,
+    );
 
     // Open loop: each of 64 clients appends once every 500 ms (a trainer logging each step).
     const period = 500;
     const cpu0 = await serverCpuSeconds(url);
     const paced = [];
-    await Promise.all(Array.from({ length: 64 }, async (_, k) => {
-      await new Promise((r) => setTimeout(r, (k * period) / 64));
-      for (let i = 0; i < 10; i++) {
-        const t = performance.now();
-        await c.appendEvents(single.id, [step]);
-        const ms = performance.now() - t;
-        paced.push(ms);
-        await new Promise((r) => setTimeout(r, Math.max(0, period - ms)));
-      }
-    }));
-    const cpuMs = ((await serverCpuSeconds(url)) - cpu0) * 1000 / paced.length;
-    console.log(`[synchronous=${sync}] server CPU per single-event append (process_cpu_seconds_total): ${fmt(cpuMs)} ms`);
-    console.log(`[synchronous=${sync}] single-event append, 64 clients each every ${period} ms (${fmt((64 * 1000) / period)} req/s offered): p50 ${fmt(pct(paced, 50))} ms, p99 ${fmt(pct(paced, 99))} ms (target p99 < 10 ms; p99 = ${fmt(pct(paced, 99) / rawBatchMs)} x one raw 100-row transaction)`);
+    await Promise.all(
+      Array.from({ length: 64 }, async (_, k) => {
+        await new Promise((r) => setTimeout(r, (k * period) / 64));
+        for (let i = 0; i < 10; i++) {
+          const t = performance.now();
+          await c.appendEvents(single.id, [step]);
+          const ms = performance.now() - t;
+          paced.push(ms);
+          await new Promise((r) => setTimeout(r, Math.max(0, period - ms)));
+        }
+      }),
+    );
+    const cpuMs = (((await serverCpuSeconds(url)) - cpu0) * 1000) / paced.length;
+    console.log(
+      `[synchronous=${sync}] server CPU per single-event append (process_cpu_seconds_total): ${fmt(cpuMs)} ms`,
+    );
+    console.log(
+      `[synchronous=${sync}] single-event append, 64 clients each every ${period} ms (${fmt((64 * 1000) / period)} req/s offered): p50 ${fmt(pct(paced, 50))} ms, p99 ${fmt(pct(paced, 99))} ms (target p99 < 10 ms; p99 = ${fmt(pct(paced, 99) / rawBatchMs)} x one raw 100-row transaction)`,
+    );
   } finally {
     await stop();
   }
@@ -127,24 +163,28 @@ async function race() {
     const limit = 2;
     const { budget, run } = await newRun(limit);
     let acked = 0;
-    await Promise.all(Array.from({ length: 64 }, async () => {
-      for (;;) {
-        try {
-          await c.appendEvents(run.id, [step]);
-          acked++;
-        } catch (err) {
-          if (err instanceof BudgetExhaustedError) return;
-          throw err;
+    await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        for (;;) {
+          try {
+            await c.appendEvents(run.id, [step]);
+            acked++;
+          } catch (err) {
+            if (err instanceof BudgetExhaustedError) return;
+            throw err;
+          }
         }
-      }
-    }));
+      }),
+    );
     const records = await c.listEvents(run.id);
     const acc = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' });
     for (const r of records) acc.compose(r.event);
     const eps = acc.getEpsilon(1e-5);
     const spent = (await c.getBudget(budget.id)).epsilon_spent;
     const overspend = (eps > limit ? 1 : 0) + (records.length !== acked ? 1 : 0);
-    console.log(`race: 64 clients, one budget (epsilon ${limit}): ${acked} acknowledged, ${records.length} stored, recomputed epsilon ${eps.toFixed(6)}, service says ${spent.toFixed(6)}; overspend count: ${overspend}`);
+    console.log(
+      `race: 64 clients, one budget (epsilon ${limit}): ${acked} acknowledged, ${records.length} stored, recomputed epsilon ${eps.toFixed(6)}, service says ${spent.toFixed(6)}; overspend count: ${overspend}`,
+    );
   } finally {
     await stop();
   }
@@ -197,8 +237,13 @@ async function latencyGuard() {
     };
     const show = async (label, lat) => {
       const all = Object.values(lat).flat();
-      console.log(`latency guard, other tenant ${label}: all ${all.length} requests p50 ${fmt(pct(all, 50))} ms, p99 ${fmt(pct(all, 99))} ms; ${await loopLag()}`);
-      for (const [name, xs] of Object.entries(lat)) console.log(`  ${name}: p50 ${fmt(pct(xs, 50))} ms, p99 ${fmt(pct(xs, 99))} ms, max ${fmt(Math.max(...xs))} ms`);
+      console.log(
+        `latency guard, other tenant ${label}: all ${all.length} requests p50 ${fmt(pct(all, 50))} ms, p99 ${fmt(pct(all, 99))} ms; ${await loopLag()}`,
+      );
+      for (const [name, xs] of Object.entries(lat))
+        console.log(
+          `  ${name}: p50 ${fmt(pct(xs, 50))} ms, p99 ${fmt(pct(xs, 99))} ms, max ${fmt(Math.max(...xs))} ms`,
+        );
       return pct(all, 99);
     };
     await measure(1); // warm up
@@ -215,7 +260,11 @@ async function latencyGuard() {
       let budget = (await newRun(1000)).budget;
       while (!stopAttack) {
         const run = await c.createRun({ budget_id: budget.id, name: 'leaves', sampler });
-        const events = Array.from({ length: 256 }, () => ({ kind: 'poisson_sampled', sampling_probability: 0.01, event: { kind: 'gaussian', noise_multiplier: (sigma += 1e-6) } }));
+        const events = Array.from({ length: 256 }, () => ({
+          kind: 'poisson_sampled',
+          sampling_probability: 0.01,
+          event: { kind: 'gaussian', noise_multiplier: (sigma += 1e-6) },
+        }));
         try {
           await c.appendEvents(run.id, [{ kind: 'composed', events }]);
           done.leaves++;
@@ -248,7 +297,11 @@ async function latencyGuard() {
     };
     // BENCH_ATTACK=leaves,records,pld picks the attackers (default: all three at once).
     const chosen = (process.env.BENCH_ATTACK ?? 'leaves,records,pld').split(',');
-    const attack = Promise.all(Object.entries({ leaves, records, pld }).filter(([k]) => chosen.includes(k)).map(([, f]) => f()));
+    const attack = Promise.all(
+      Object.entries({ leaves, records, pld })
+        .filter(([k]) => chosen.includes(k))
+        .map(([, f]) => f()),
+    );
     await new Promise((r) => setTimeout(r, 500));
     await loopLag();
     const p99 = await show('while one tenant sends the heaviest valid requests', await measure(8));
@@ -256,9 +309,13 @@ async function latencyGuard() {
     const t0 = performance.now();
     await attack;
     console.log(`  (the attacker's last requests finished ${fmt(performance.now() - t0)} ms after the measurement)`);
-    console.log(`  attacker completed: ${done.leaves} appends of a composed event with 256 new leaves, ${done.records} commits of 1,000 records, ${done.pld} PLD budget checks`);
+    console.log(
+      `  attacker completed: ${done.leaves} appends of a composed event with 256 new leaves, ${done.records} commits of 1,000 records, ${done.pld} PLD budget checks`,
+    );
     // The ratio tells the service's share apart from this machine's speed: both p99s come from this run.
-    console.log(`latency guard: other tenant p99 unloaded ${fmt(unloaded)} ms, under attack ${fmt(p99)} ms (${fmt(p99 / unloaded)} x unloaded); target under attack < 50 ms: ${p99 < 50 ? 'PASS' : 'FAIL'}`);
+    console.log(
+      `latency guard: other tenant p99 unloaded ${fmt(unloaded)} ms, under attack ${fmt(p99)} ms (${fmt(p99 / unloaded)} x unloaded); target under attack < 50 ms: ${p99 < 50 ? 'PASS' : 'FAIL'}`,
+    );
   } finally {
     await stop();
   }

@@ -14,16 +14,24 @@ import { startPgCluster } from '../dist/dev/pg-cluster.js';
 const dir = mkdtempSync(join(tmpdir(), 'dpledger-bench-stores-'));
 const bin = fileURLToPath(new URL('../../../packages/cli/dist/bin.js', import.meta.url));
 const adminToken = 'bench-admin-token-0123456789';
-const step = { kind: 'poisson_sampled', sampling_probability: 0.01, event: { kind: 'gaussian', noise_multiplier: 1.1 } };
+const step = {
+  kind: 'poisson_sampled',
+  sampling_probability: 0.01,
+  event: { kind: 'gaussian', noise_multiplier: 1.1 },
+};
 const sampler = { kind: 'poisson', dataset_size: 60000, expected_batch_size: 600 };
 const fmt = (x) => x.toLocaleString('en-US', { maximumFractionDigits: 1 });
 const pct = (xs, p) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
 function serveOne(name, env) {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--data-dir', join(dir, name), '--log-level', 'warn'], {
-    env: { ...process.env, DPLEDGER_ADMIN_TOKEN: adminToken, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [bin, 'serve', '--port', '0', '--data-dir', join(dir, name), '--log-level', 'warn'],
+    {
+      env: { ...process.env, DPLEDGER_ADMIN_TOKEN: adminToken, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((ok, fail) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -45,13 +53,17 @@ async function measure(label, urls) {
   };
   // Batched: 4 clients per replica, 100 events per request, each client on its own run of one budget.
   const b = await clients[0].createBudget({ name: 'batched', epsilon: 1000, delta: 1e-5 });
-  const batchRuns = await Promise.all(Array.from({ length: 4 * urls.length }, () => clients[0].createRun({ budget_id: b.id, name: 'b', sampler })));
+  const batchRuns = await Promise.all(
+    Array.from({ length: 4 * urls.length }, () => clients[0].createRun({ budget_id: b.id, name: 'b', sampler })),
+  );
   const batch = Array.from({ length: 100 }, () => step);
   await Promise.all(batchRuns.map((r, k) => on(k).appendEvents(r.id, batch)));
   let t0 = performance.now();
-  await Promise.all(batchRuns.map(async (r, k) => {
-    for (let i = 0; i < 10; i++) await on(k).appendEvents(r.id, batch);
-  }));
+  await Promise.all(
+    batchRuns.map(async (r, k) => {
+      for (let i = 0; i < 10; i++) await on(k).appendEvents(r.id, batch);
+    }),
+  );
   const batched = (batchRuns.length * 10 * 100) / ((performance.now() - t0) / 1000);
 
   // Single events, 64 clients in a closed loop, all on one budget (and one run).
@@ -59,13 +71,15 @@ async function measure(label, urls) {
     await Promise.all(Array.from({ length: 64 }, (_, k) => on(k).appendEvents(runOf(k).id, [step])));
     const lat = [];
     t0 = performance.now();
-    await Promise.all(Array.from({ length: 64 }, async (_, k) => {
-      for (let i = 0; i < 10; i++) {
-        const t = performance.now();
-        await on(k).appendEvents(runOf(k).id, [step]);
-        lat.push(performance.now() - t);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 64 }, async (_, k) => {
+        for (let i = 0; i < 10; i++) {
+          const t = performance.now();
+          await on(k).appendEvents(runOf(k).id, [step]);
+          lat.push(performance.now() - t);
+        }
+      }),
+    );
     return { rate: lat.length / ((performance.now() - t0) / 1000), p50: pct(lat, 50), p99: pct(lat, 99) };
   };
   const shared = await newRun(1000);
@@ -82,12 +96,16 @@ async function withServers(list, fn) {
     await fn(list.map((s) => s.url));
   } finally {
     for (const s of list) s.child.kill('SIGTERM');
-    await Promise.all(list.map((s) => new Promise((ok) => (s.child.exitCode !== null ? ok() : s.child.once('exit', ok)))));
+    await Promise.all(
+      list.map((s) => new Promise((ok) => (s.child.exitCode !== null ? ok() : s.child.once('exit', ok)))),
+    );
   }
 }
 
 export async function benchStores() {
-  console.log('accountant over loopback HTTP; 64 clients in a closed loop for single events; numbers from this machine, this run');
+  console.log(
+    'accountant over loopback HTTP; 64 clients in a closed loop for single events; numbers from this machine, this run',
+  );
   const cluster = await startPgCluster();
   try {
     await withServers([await serveOne('sqlite', {})], (urls) => measure('sqlite, 1 replica', urls));
@@ -97,7 +115,9 @@ export async function benchStores() {
       await admin.query(`CREATE DATABASE bench_${n}`);
       await admin.end();
       const url = cluster.url.replace(/\/postgres$/, `/bench_${n}`);
-      const servers = await Promise.all(Array.from({ length: n }, (_, k) => serveOne(`pg-${n}-${k}`, { DPLEDGER_DATABASE_URL: url })));
+      const servers = await Promise.all(
+        Array.from({ length: n }, (_, k) => serveOne(`pg-${n}-${k}`, { DPLEDGER_DATABASE_URL: url })),
+      );
       await withServers(servers, (urls) => measure(`postgres, ${n} replica${n > 1 ? 's' : ''}`, urls));
     }
   } finally {

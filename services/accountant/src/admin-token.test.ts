@@ -33,7 +33,11 @@ describe('logs', () => {
     try {
       const key = await t.key('logged');
       const { run } = await budgetAndRun(t, key);
-      await request(t.app).post(`/v1/runs/${run.id}/events`).set(auth(key)).set('X-Request-Id', 'req-42').send({ events: [{ kind: 'gaussian', noise_multiplier: 3.25 }] });
+      await request(t.app)
+        .post(`/v1/runs/${run.id}/events`)
+        .set(auth(key))
+        .set('X-Request-Id', 'req-42')
+        .send({ events: [{ kind: 'gaussian', noise_multiplier: 3.25 }] });
       await request(t.app).get('/v1/budgets').set(auth('dpl_wrong-key-value'));
       const all = lines.join('');
       expect(lines.length).toBeGreaterThan(3);

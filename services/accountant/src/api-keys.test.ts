@@ -14,7 +14,10 @@ async function login(key: string): Promise<string> {
   return String(res.headers['set-cookie']![0]).split(';')[0]!;
 }
 
-const tenantsWithKeys = async () => ((await request(s.t.app).get('/v1/api-keys').set(auth(ADMIN))).body.api_keys as { tenant: string }[]).map((k) => k.tenant);
+const tenantsWithKeys = async () =>
+  ((await request(s.t.app).get('/v1/api-keys').set(auth(ADMIN))).body.api_keys as { tenant: string }[]).map(
+    (k) => k.tenant,
+  );
 
 describe('admin routes', () => {
   it('a tenant key reaches no admin route through a case-variant path (issue 9.1 reproduction)', async () => {
@@ -26,7 +29,8 @@ describe('admin routes', () => {
         expect(res.body.code).toBe('not_found');
       }
     }
-    for (const path of ['/v1/KEYS/ROTATE', '/v1/keys/Rotate', '/V1/keys/rotate']) expect((await request(s.t.app).post(path).set(auth(s.key))).status, path).toBe(404);
+    for (const path of ['/v1/KEYS/ROTATE', '/v1/keys/Rotate', '/V1/keys/rotate'])
+      expect((await request(s.t.app).post(path).set(auth(s.key))).status, path).toBe(404);
     expect((await request(s.t.app).post('/v1/api-keys').set(auth(s.key)).send({ tenant: 'mallory' })).status).toBe(401);
     expect((await request(s.t.app).post('/v1/keys/rotate').set(auth(s.key))).status).toBe(401);
     expect(await tenantsWithKeys()).not.toContain('mallory');
@@ -58,7 +62,12 @@ describe('revocation', () => {
     s.t.clock.now = new Date('2026-01-02T00:00:00.000Z');
     const revoked = await request(s.t.app).delete(`/v1/api-keys/${made.body.key_id}`).set(auth(ADMIN));
     expect(revoked.status).toBe(200);
-    expect(revoked.body).toEqual({ key_id: made.body.key_id, tenant: 'revoked', created_at: '2026-01-01T00:00:00.000Z', revoked_at: '2026-01-02T00:00:00.000Z' });
+    expect(revoked.body).toEqual({
+      key_id: made.body.key_id,
+      tenant: 'revoked',
+      created_at: '2026-01-01T00:00:00.000Z',
+      revoked_at: '2026-01-02T00:00:00.000Z',
+    });
     for (const app of [s.t.app, replica]) {
       const res = await request(app).get('/v1/budgets').set(auth(key));
       expect(res.status).toBe(401);
@@ -66,13 +75,15 @@ describe('revocation', () => {
     }
     // Revoking again changes nothing; the other keys still work.
     s.t.clock.now = new Date('2026-01-03T00:00:00.000Z');
-    expect((await request(s.t.app).delete(`/v1/api-keys/${made.body.key_id}`).set(auth(ADMIN))).body.revoked_at).toBe('2026-01-02T00:00:00.000Z');
+    expect((await request(s.t.app).delete(`/v1/api-keys/${made.body.key_id}`).set(auth(ADMIN))).body.revoked_at).toBe(
+      '2026-01-02T00:00:00.000Z',
+    );
     expect((await request(replica).get('/v1/budgets').set(auth(s.key))).status).toBe(200);
     s.t.clock.now = new Date('2026-01-01T00:00:00.000Z');
     await replicaStore.close();
   });
 
-  it('a dashboard session opened with a key ends with that key, in this app and in a replica; another key\'s session lives on', async () => {
+  it("a dashboard session opened with a key ends with that key, in this app and in a replica; another key's session lives on", async () => {
     const replicaStore = (await import('./store/sqlite-store.js')).openSqliteStore(s.t.file);
     const replica = await createApp({ store: replicaStore, config: { adminToken: ADMIN }, clock: () => s.t.clock.now });
     const made = await request(s.t.app).post('/v1/api-keys').set(auth(ADMIN)).send({ tenant: 'session-tenant' });
@@ -89,7 +100,11 @@ describe('revocation', () => {
       expect(train.status).toBe(303);
       expect(train.headers['location']).toBe('/');
       expect((await request(app).get('/').set('Cookie', cookie)).text).toContain('name="api_key"');
-      const post = await request(app).post('/train/runs').set('Cookie', cookie).set('Sec-Fetch-Site', 'same-origin').send({ budget_id: 'b', dataset_size: 100, expected_batch_size: 10 });
+      const post = await request(app)
+        .post('/train/runs')
+        .set('Cookie', cookie)
+        .set('Sec-Fetch-Site', 'same-origin')
+        .send({ budget_id: 'b', dataset_size: 100, expected_batch_size: 10 });
       expect(post.status).toBe(401);
       // The tenant's other key opened its own session, which is untouched.
       expect((await request(app).get('/train').set('Cookie', otherCookie)).status).toBe(200);
@@ -97,20 +112,32 @@ describe('revocation', () => {
     await replicaStore.close();
   });
 
-  it('a run token minted with a key, directly or by that key\'s dashboard session, is refused once the key is revoked, in every replica', async () => {
+  it("a run token minted with a key, directly or by that key's dashboard session, is refused once the key is revoked, in every replica", async () => {
     const replicaStore = (await import('./store/sqlite-store.js')).openSqliteStore(s.t.file);
     const replica = await createApp({ store: replicaStore, config: { adminToken: ADMIN }, clock: () => s.t.clock.now });
     const made = await request(s.t.app).post('/v1/api-keys').set(auth(ADMIN)).send({ tenant: 'token-tenant' });
     const key = made.body.api_key as string;
-    const other = (await request(s.t.app).post('/v1/api-keys').set(auth(ADMIN)).send({ tenant: 'token-tenant' })).body.api_key as string;
+    const other = (await request(s.t.app).post('/v1/api-keys').set(auth(ADMIN)).send({ tenant: 'token-tenant' })).body
+      .api_key as string;
     const { budget, run } = await budgetAndRun(s.t, key, { epsilon: 10 });
-    const direct = (await request(s.t.app).post(`/v1/runs/${run.id}/tokens`).set(auth(key)).send({})).body.token as string;
-    const fromOther = (await request(s.t.app).post(`/v1/runs/${run.id}/tokens`).set(auth(other)).send({})).body.token as string;
-    const viaSession = await request(s.t.app).post('/train/runs').set('Cookie', await login(key)).set('Sec-Fetch-Site', 'same-origin').send({ budget_id: budget.id, dataset_size: 2000, expected_batch_size: 8 });
+    const direct = (await request(s.t.app).post(`/v1/runs/${run.id}/tokens`).set(auth(key)).send({})).body
+      .token as string;
+    const fromOther = (await request(s.t.app).post(`/v1/runs/${run.id}/tokens`).set(auth(other)).send({})).body
+      .token as string;
+    const viaSession = await request(s.t.app)
+      .post('/train/runs')
+      .set('Cookie', await login(key))
+      .set('Sec-Fetch-Site', 'same-origin')
+      .send({ budget_id: budget.id, dataset_size: 2000, expected_batch_size: 8 });
     expect(viaSession.status).toBe(201);
-    const tokens = [[direct, run.id], [viaSession.body.token as string, viaSession.body.run_id as string]] as const;
-    const reserve = (app: typeof replica, token: string, runId: string) => request(app).post(`/v1/runs/${runId}/reservations`).set(auth(token)).send({ steps: 1, event: step() });
-    for (const app of [s.t.app, replica]) for (const [token, runId] of tokens) expect((await reserve(app, token, runId)).status).toBe(201);
+    const tokens = [
+      [direct, run.id],
+      [viaSession.body.token as string, viaSession.body.run_id as string],
+    ] as const;
+    const reserve = (app: typeof replica, token: string, runId: string) =>
+      request(app).post(`/v1/runs/${runId}/reservations`).set(auth(token)).send({ steps: 1, event: step() });
+    for (const app of [s.t.app, replica])
+      for (const [token, runId] of tokens) expect((await reserve(app, token, runId)).status).toBe(201);
 
     expect((await request(s.t.app).delete(`/v1/api-keys/${made.body.key_id}`).set(auth(ADMIN))).status).toBe(200);
     const before = dbBytes(s.t);
@@ -130,7 +157,9 @@ describe('revocation', () => {
 
   it('revoking needs the admin token, and an unknown key is 404', async () => {
     const made = await request(s.t.app).post('/v1/api-keys').set(auth(ADMIN)).send({ tenant: 'keep' });
-    expect((await request(s.t.app).delete(`/v1/api-keys/${made.body.key_id}`).set(auth(made.body.api_key))).status).toBe(401);
+    expect(
+      (await request(s.t.app).delete(`/v1/api-keys/${made.body.key_id}`).set(auth(made.body.api_key))).status,
+    ).toBe(401);
     expect((await request(s.t.app).delete(`/v1/api-keys/${made.body.key_id}`)).status).toBe(401);
     expect((await request(s.t.app).get('/v1/budgets').set(auth(made.body.api_key))).status).toBe(200);
     const missing = await request(s.t.app).delete('/v1/api-keys/key_nope').set(auth(ADMIN));
@@ -150,11 +179,15 @@ describe('revocation', () => {
     db.exec(SCHEMA_SQL);
     for (const m of MIGRATIONS) if (m.version <= 3) db.exec(m.sql);
     db.pragma('user_version = 3');
-    db.prepare("INSERT INTO api_keys (key_id, tenant, hash, created_at) VALUES ('key_old', 'before-revocation', 'h', '2026-01-01T00:00:00.000Z')").run();
+    db.prepare(
+      "INSERT INTO api_keys (key_id, tenant, hash, created_at) VALUES ('key_old', 'before-revocation', 'h', '2026-01-01T00:00:00.000Z')",
+    ).run();
     db.close();
     const { openSqliteStore } = await import('./store/sqlite-store.js');
     const store = openSqliteStore(file);
-    expect((await store.listApiKeys()).map((k) => [k.tenant, k.revoked_at ?? null])).toEqual([['before-revocation', null]]);
+    expect((await store.listApiKeys()).map((k) => [k.tenant, k.revoked_at ?? null])).toEqual([
+      ['before-revocation', null],
+    ]);
     expect(await store.tenantForKeyHash('h')).toBe('before-revocation');
     await store.close();
     rmSync(dir, { recursive: true, force: true });

@@ -25,11 +25,32 @@ describe('one-run audit', () => {
     const { run } = await budgetAndRun(s.t, s.key, { epsilon: 10 });
     expect((await append(s.t, s.key, run.id, Array(50).fill(step(0.01, 0.8)))).status).toBe(200);
     const c = canaries(1000, 40);
-    const res = await request(s.t.app).post(`/v1/runs/${run.id}/audit`).set(auth(s.key)).send({ canary_kind: 'gradient', ...c });
+    const res = await request(s.t.app)
+      .post(`/v1/runs/${run.id}/audit`)
+      .set(auth(s.key))
+      .send({ canary_kind: 'gradient', ...c });
     expect(res.status).toBe(201);
     const a = res.body;
-    expect(a).toMatchObject({ method: 'steinke2023', selection: 'bonferroni', canary_kind: 'gradient', canaries: 1000, k_minus: 0, significance: 0.05, confidence: 0.95, delta: 1e-5 });
-    expect(a.epsilon_lower).toBe(oneRunEpsilonLowerBound({ canaries: 1000, guesses: a.guesses, correct: a.correct, significance: a.test_significance, delta: 1e-5, method: 'steinke2023' }));
+    expect(a).toMatchObject({
+      method: 'steinke2023',
+      selection: 'bonferroni',
+      canary_kind: 'gradient',
+      canaries: 1000,
+      k_minus: 0,
+      significance: 0.05,
+      confidence: 0.95,
+      delta: 1e-5,
+    });
+    expect(a.epsilon_lower).toBe(
+      oneRunEpsilonLowerBound({
+        canaries: 1000,
+        guesses: a.guesses,
+        correct: a.correct,
+        significance: a.test_significance,
+        delta: 1e-5,
+        method: 'steinke2023',
+      }),
+    );
     expect(a.epsilon_lower).toBeGreaterThan(0);
     expect((await request(s.t.app).post(`/v1/runs/${run.id}/close`).set(auth(s.key)).send(digests)).status).toBe(200);
     const env = (await request(s.t.app).get(`/v1/runs/${run.id}/report`).set(auth(s.key))).body;
@@ -45,7 +66,10 @@ describe('one-run audit', () => {
   it('a report whose canaries beat the claimed epsilon fails its audit check', async () => {
     const { run } = await budgetAndRun(s.t, s.key, { epsilon: 10 });
     expect((await append(s.t, s.key, run.id, [step(0.01, 5)])).status).toBe(200); // tiny epsilon
-    const res = await request(s.t.app).post(`/v1/runs/${run.id}/audit`).set(auth(s.key)).send({ canary_kind: 'gradient', ...canaries(1000, 500) });
+    const res = await request(s.t.app)
+      .post(`/v1/runs/${run.id}/audit`)
+      .set(auth(s.key))
+      .send({ canary_kind: 'gradient', ...canaries(1000, 500) });
     expect(res.status).toBe(201);
     await request(s.t.app).post(`/v1/runs/${run.id}/close`).set(auth(s.key)).send(digests);
     const env = (await request(s.t.app).get(`/v1/runs/${run.id}/report`).set(auth(s.key))).body;
@@ -56,14 +80,24 @@ describe('one-run audit', () => {
 
   it('refuses a second audit, a closed run, mismatched lengths, one-sided inclusion and another tenant, writing nothing', async () => {
     const { run } = await budgetAndRun(s.t, s.key);
-    const post = (key: string, body: object, id = run.id) => request(s.t.app).post(`/v1/runs/${id}/audit`).set(auth(key)).send(body);
+    const post = (key: string, body: object, id = run.id) =>
+      request(s.t.app).post(`/v1/runs/${id}/audit`).set(auth(key)).send(body);
     const stranger = await s.fresh('other');
     const before = dbBytes(s.t);
-    expect((await post(s.key, { canary_kind: 'gradient', scores: [1, 2, 3], included: [true, false] })).body.code).toBe('validation_failed');
-    expect((await post(s.key, { canary_kind: 'gradient', scores: [1, 2], included: [true, true] })).body.code).toBe('validation_failed');
-    expect((await post(s.key, { canary_kind: 'gradient', scores: [1, 2], included: [true, false], significance: 0.9 })).status).toBe(400);
+    expect((await post(s.key, { canary_kind: 'gradient', scores: [1, 2, 3], included: [true, false] })).body.code).toBe(
+      'validation_failed',
+    );
+    expect((await post(s.key, { canary_kind: 'gradient', scores: [1, 2], included: [true, true] })).body.code).toBe(
+      'validation_failed',
+    );
+    expect(
+      (await post(s.key, { canary_kind: 'gradient', scores: [1, 2], included: [true, false], significance: 0.9 }))
+        .status,
+    ).toBe(400);
     expect((await post(s.key, { canary_kind: 'hidden', scores: [1, 2], included: [true, false] })).status).toBe(400);
-    expect((await post(stranger, { canary_kind: 'gradient', scores: [1, 2], included: [true, false] })).status).toBe(404);
+    expect((await post(stranger, { canary_kind: 'gradient', scores: [1, 2], included: [true, false] })).status).toBe(
+      404,
+    );
     expect(dbBytes(s.t).equals(before)).toBe(true);
     expect((await post(s.key, { canary_kind: 'gradient', scores: [1, 2], included: [true, false] })).status).toBe(201);
     const second = await post(s.key, { canary_kind: 'gradient', scores: [1, 2], included: [true, false] });
@@ -71,7 +105,9 @@ describe('one-run audit', () => {
     await request(s.t.app).post(`/v1/runs/${run.id}/close`).set(auth(s.key)).send(digests);
     const { run: other } = await budgetAndRun(s.t, s.key);
     await request(s.t.app).post(`/v1/runs/${other.id}/close`).set(auth(s.key)).send(digests);
-    expect((await post(s.key, { canary_kind: 'gradient', scores: [1, 2], included: [true, false] }, other.id)).body.code).toBe('run_closed');
+    expect(
+      (await post(s.key, { canary_kind: 'gradient', scores: [1, 2], included: [true, false] }, other.id)).body.code,
+    ).toBe('run_closed');
   });
 });
 

@@ -24,7 +24,10 @@ describe('budget figures', () => {
   it('an expired reservation stops holding budget at read time and counts as spent: the first read logs it in full, later reads write nothing', async () => {
     await fresh();
     const { budget, run } = await budgetAndRun(t, key, { epsilon: 3 });
-    const res = await request(t.app).post(`/v1/runs/${run.id}/reservations`).set(auth(key)).send({ steps: 10, event: step(), ttl_seconds: 60 });
+    const res = await request(t.app)
+      .post(`/v1/runs/${run.id}/reservations`)
+      .set(auth(key))
+      .send({ steps: 10, event: step(), ttl_seconds: 60 });
     expect(res.status).toBe(201);
     const held = await get(`/v1/budgets/${budget.id}`);
     expect(held.epsilon_spent).toBe(0);
@@ -39,8 +42,14 @@ describe('budget figures', () => {
     expect(after.epsilon_remaining).toBeCloseTo(3 - held.epsilon_reserved, 12);
     expect((await get('/v1/budgets')).budgets[0].epsilon_reserved).toBe(after.epsilon_reserved);
     expect((await get(`/v1/runs/${run.id}`)).epsilon_spent).toBeCloseTo(held.epsilon_reserved, 12);
-    const dashboard = storeSource(t.store, await KeyRing.open(t.store, () => t.clock.now), { meters: new Meters(() => PLD_FIGURE), now: () => t.clock.now });
-    expect((await dashboard.listBudgets(tenant))[0]).toMatchObject({ epsilon_spent: after.epsilon_spent, epsilon_reserved: after.epsilon_reserved });
+    const dashboard = storeSource(t.store, await KeyRing.open(t.store, () => t.clock.now), {
+      meters: new Meters(() => PLD_FIGURE),
+      now: () => t.clock.now,
+    });
+    expect((await dashboard.listBudgets(tenant))[0]).toMatchObject({
+      epsilon_spent: after.epsilon_spent,
+      epsilon_reserved: after.epsilon_reserved,
+    });
     expect(dbBytes(t).equals(before)).toBe(true);
   });
 
@@ -50,7 +59,11 @@ describe('budget figures', () => {
     const first = await append(t, key, run.id, [gaussian, gaussian]);
     expect(first.status).toBe(200);
     expect(first.body.epsilon_spent).toBeCloseTo(0.9497, 3);
-    expect(first.body.accountants).toEqual({ epsilon_spent: 'rdp', epsilon_remaining: 'rdp', run_epsilon_spent: 'rdp' });
+    expect(first.body.accountants).toEqual({
+      epsilon_spent: 'rdp',
+      epsilon_remaining: 'rdp',
+      run_epsilon_spent: 'rdp',
+    });
     // RDP alone would now refuse, so PLD is consulted and answers lower than the figure already shown.
     const second = await append(t, key, run.id, [gaussian]);
     expect(second.status).toBe(200);
@@ -71,9 +84,16 @@ describe('budget figures', () => {
     expect(res.body.epsilon_spent).toBe(PLD_FIGURE);
     expect(res.body.run_epsilon_spent).toBeCloseTo(1.1848, 3);
     expect(res.body.accountants).toEqual({ epsilon_spent: 'pld', epsilon_remaining: 'pld', run_epsilon_spent: 'rdp' });
-    expect((await get(`/v1/budgets/${budget.id}`)).accountants).toEqual({ epsilon_spent: 'pld', epsilon_reserved: 'pld', epsilon_remaining: 'pld' });
+    expect((await get(`/v1/budgets/${budget.id}`)).accountants).toEqual({
+      epsilon_spent: 'pld',
+      epsilon_reserved: 'pld',
+      epsilon_remaining: 'pld',
+    });
     expect((await get(`/v1/runs/${run.id}`)).accountants).toEqual({ epsilon_spent: 'rdp' });
-    const reservation = await request(t.app).post(`/v1/runs/${run.id}/reservations`).set(auth(key)).send({ steps: 1, event: { kind: 'no_op' } });
+    const reservation = await request(t.app)
+      .post(`/v1/runs/${run.id}/reservations`)
+      .set(auth(key))
+      .send({ steps: 1, event: { kind: 'no_op' } });
     expect(reservation.body.accountants).toEqual({ epsilon_remaining: 'pld' });
   });
 });

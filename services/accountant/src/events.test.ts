@@ -5,7 +5,8 @@ import { append, auth, budgetAndRun, step, useTestApp } from './testing/test-dep
 
 const s = useTestApp();
 
-const epsilonOf = (steps: number, delta = 1e-5) => new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step() as never, steps).getEpsilon(delta);
+const epsilonOf = (steps: number, delta = 1e-5) =>
+  new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step() as never, steps).getEpsilon(delta);
 
 describe('appending events', () => {
   it('logs one record per event with sequence numbers and the budget and run epsilon', async () => {
@@ -22,7 +23,10 @@ describe('appending events', () => {
     expect(got.body.epsilon_spent).toBeCloseTo(epsilonOf(3), 12);
     const r = await request(s.t.app).get(`/v1/runs/${run.id}`).set(auth(s.key));
     expect(r.body.event_count).toBe(4);
-    expect(r.body.ledger).toEqual({ kind: 'composed', events: [{ kind: 'self_composed', count: 2, event: step() }, { kind: 'no_op' }, step()] });
+    expect(r.body.ledger).toEqual({
+      kind: 'composed',
+      events: [{ kind: 'self_composed', count: 2, event: step() }, { kind: 'no_op' }, step()],
+    });
   });
 
   it('refuses with 409 budget_exhausted and stores nothing once the next batch would overspend', async () => {
@@ -48,23 +52,33 @@ describe('appending events', () => {
 
   it('after a refusal, a smaller batch that still fits is accepted (the statuses follow from a dp_accounting figure)', async () => {
     // dp_accounting 0.6.0 (google/differential-privacy b5b0286e) RDP, q = 256/60000, sigma = 1.1, 234 steps, delta 1e-5
-    // (the TF Privacy MNIST tutorial's first epoch; packages/accounting/src/fixtures/rdp-reference.json published_figures).
+    // (the TF Privacy MNIST tutorial's first epoch; packages/accounting/src/fixtures/rdp-reference.json
+    // published_figures).
     // Opacus 1.5.4 gives the same to 1e-14; one more step adds ~3e-4, far above the 1e-7 margin.
     const REF_234 = 0.7402343196212284;
     const { budget } = await budgetAndRun(s.t, s.key, { epsilon: REF_234 * (1 + 1e-7) });
     const sampler = { kind: 'poisson', dataset_size: 60000, expected_batch_size: 256 };
-    const run = await request(s.t.app).post('/v1/runs').set(auth(s.key)).send({ budget_id: budget.id, name: 'tutorial', sampler, noise_rng: 'secure' });
+    const run = await request(s.t.app)
+      .post('/v1/runs')
+      .set(auth(s.key))
+      .send({ budget_id: budget.id, name: 'tutorial', sampler, noise_rng: 'secure' });
     const tutorialStep = step(256 / 60000, 1.1);
     const batch = (count: number) => [{ kind: 'self_composed', count, event: tutorialStep }];
     const statuses: number[] = [];
     for (const count of [200, 100, 34, 1]) statuses.push((await append(s.t, s.key, run.body.id, batch(count))).status);
     expect(statuses).toEqual([200, 409, 200, 409]); // 200 fit; 300 > 234 refused; 234 fits; 235 refused
     const r = await request(s.t.app).get(`/v1/runs/${run.body.id}`).set(auth(s.key));
-    expect(r.body.ledger).toEqual({ kind: 'composed', events: [{ kind: 'self_composed', count: 234, event: tutorialStep }] });
+    expect(r.body.ledger).toEqual({
+      kind: 'composed',
+      events: [{ kind: 'self_composed', count: 234, event: tutorialStep }],
+    });
   });
 
   it('a pld budget accepts what fits by PLD though RDP alone would refuse it; an rdp budget refuses it', async () => {
-    const pldOf = (steps: number) => new PldAccountant({ neighboringRelation: 'add_or_remove_one', valueDiscretizationInterval: 1e-4 }).compose(step() as never, steps).getEpsilon(1e-5);
+    const pldOf = (steps: number) =>
+      new PldAccountant({ neighboringRelation: 'add_or_remove_one', valueDiscretizationInterval: 1e-4 })
+        .compose(step() as never, steps)
+        .getEpsilon(1e-5);
     const steps = 1000;
     const limit = (epsilonOf(steps) + pldOf(steps)) / 2;
     expect(pldOf(steps)).toBeLessThan(limit);
@@ -79,7 +93,14 @@ describe('appending events', () => {
 
   it('composes all runs of a budget together', async () => {
     const { budget, run } = await budgetAndRun(s.t, s.key);
-    const second = await request(s.t.app).post('/v1/runs').set(auth(s.key)).send({ budget_id: budget.id, name: 'r2', sampler: { kind: 'fixed', dataset_size: 10, expected_batch_size: 10 } });
+    const second = await request(s.t.app)
+      .post('/v1/runs')
+      .set(auth(s.key))
+      .send({
+        budget_id: budget.id,
+        name: 'r2',
+        sampler: { kind: 'fixed', dataset_size: 10, expected_batch_size: 10 },
+      });
     await append(s.t, s.key, run.id, [{ kind: 'self_composed', count: 50, event: step() }]);
     const res = await append(s.t, s.key, second.body.id, [{ kind: 'self_composed', count: 50, event: step() }]);
     expect(res.body.epsilon_spent).toBeCloseTo(epsilonOf(100), 12);
@@ -105,7 +126,12 @@ describe('appending events', () => {
 
   it('pages the event log oldest first with a cursor', async () => {
     const { run } = await budgetAndRun(s.t, s.key);
-    await append(s.t, s.key, run.id, Array.from({ length: 25 }, () => ({ kind: 'no_op' })));
+    await append(
+      s.t,
+      s.key,
+      run.id,
+      Array.from({ length: 25 }, () => ({ kind: 'no_op' })),
+    );
     const seen: number[] = [];
     let cursor: string | undefined;
     do {
@@ -117,13 +143,25 @@ describe('appending events', () => {
     } while (cursor !== undefined);
     expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => i));
     const one = await request(s.t.app).get(`/v1/runs/${run.id}/events`).set(auth(s.key));
-    expect(one.body.events[0]).toEqual({ sequence: 0, run_id: run.id, event: { kind: 'no_op' }, recorded_at: '2026-01-01T00:00:00.000Z' });
+    expect(one.body.events[0]).toEqual({
+      sequence: 0,
+      run_id: run.id,
+      event: { kind: 'no_op' },
+      recorded_at: '2026-01-01T00:00:00.000Z',
+    });
   });
 
   it('refuses events on a closed run with 409 run_closed', async () => {
     const { run } = await budgetAndRun(s.t, s.key);
     const digest = { sha256: 'a'.repeat(64) };
-    expect((await request(s.t.app).post(`/v1/runs/${run.id}/close`).set(auth(s.key)).send({ model_digest: digest, dataset_digest: digest })).status).toBe(200);
+    expect(
+      (
+        await request(s.t.app)
+          .post(`/v1/runs/${run.id}/close`)
+          .set(auth(s.key))
+          .send({ model_digest: digest, dataset_digest: digest })
+      ).status,
+    ).toBe(200);
     const res = await append(s.t, s.key, run.id, [step()]);
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('run_closed');
@@ -131,7 +169,11 @@ describe('appending events', () => {
 
   it('with first_sequence, refuses (409 conflict, nothing stored) an append that would fork or rewind the run', async () => {
     const { run } = await budgetAndRun(s.t, s.key);
-    const at = (first_sequence: number, n = 1) => request(s.t.app).post(`/v1/runs/${run.id}/events`).set(auth(s.key)).send({ events: Array.from({ length: n }, () => step()), first_sequence });
+    const at = (first_sequence: number, n = 1) =>
+      request(s.t.app)
+        .post(`/v1/runs/${run.id}/events`)
+        .set(auth(s.key))
+        .send({ events: Array.from({ length: n }, () => step()), first_sequence });
     const ahead = await at(5);
     expect(ahead.status).toBe(409);
     expect(ahead.body).toMatchObject({ code: 'conflict', pointer: '/first_sequence' });

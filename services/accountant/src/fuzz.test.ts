@@ -17,7 +17,8 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 function paths(v: Json, at: (string | number)[] = []): (string | number)[][] {
   const out = [at];
   if (Array.isArray(v)) v.forEach((x, i) => out.push(...paths(x, [...at, i])));
-  else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) out.push(...paths(x, [...at, k]));
+  else if (v !== null && typeof v === 'object')
+    for (const [k, x] of Object.entries(v)) out.push(...paths(x, [...at, k]));
   return out;
 }
 
@@ -27,34 +28,73 @@ function mutate(body: Json, m: Mutation): Json {
   const copy = structuredClone(body);
   const all = paths(copy).filter((p) => p.length > 0);
   const path = all[m.pick % all.length]!;
-  const parent = path.slice(0, -1).reduce<Json>((o, k) => (o as Record<string, Json>)[k as string] as Json, copy) as Record<string, Json> | Json[];
+  const parent = path.slice(0, -1).reduce<Json>((o, k) => (o as Record<string, Json>)[k as string] as Json, copy) as
+    Record<string, Json> | Json[];
   const last = path[path.length - 1]!;
   if (m.op === 'set') (parent as Record<string, Json>)[last as string] = m.value;
   else if (m.op === 'delete') {
     if (Array.isArray(parent)) parent.splice(last as number, 1);
     else delete parent[last as string];
-  }
-  else if (!Array.isArray(parent)) parent[m.name] = m.value;
+  } else if (!Array.isArray(parent)) parent[m.name] = m.value;
   else parent.push(m.value);
   return copy;
 }
 
 const value: fc.Arbitrary<Json> = fc.oneof(
-  fc.constantFrom(-1, 0, 1.5, 2, 1e16, -1e-300, 1e308, 0.5, 3, 'gaussian', 'composed', 'unsupported', 'x', '', null, true, [], {}),
+  fc.constantFrom(
+    -1,
+    0,
+    1.5,
+    2,
+    1e16,
+    -1e-300,
+    1e308,
+    0.5,
+    3,
+    'gaussian',
+    'composed',
+    'unsupported',
+    'x',
+    '',
+    null,
+    true,
+    [],
+    {},
+  ),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc.integer(),
   fc.string({ maxLength: 8 }),
 );
-const mutation = fc.record({ pick: fc.nat(), op: fc.constantFrom<'set' | 'delete' | 'add'>('set', 'set', 'delete', 'add'), value, name: fc.constantFrom('seed', 'kind', 'extra', 'count') });
+const mutation = fc.record({
+  pick: fc.nat(),
+  op: fc.constantFrom<'set' | 'delete' | 'add'>('set', 'set', 'delete', 'add'),
+  value,
+  name: fc.constantFrom('seed', 'kind', 'extra', 'count'),
+});
 
 describe('fuzz: mutated valid requests', () => {
   it('a refused request never changes the database; an accepted append holds only valid events', async () => {
     const { run } = await budgetAndRun(s.t, s.key, { epsilon: 1000 });
     const bodies: { path: string; body: Json }[] = [
-      { path: `/v1/runs/${run.id}/events`, body: { events: [step() as Json, { kind: 'self_composed', count: 3, event: { kind: 'laplace', noise_multiplier: 2 } }, { kind: 'composed', events: [{ kind: 'zcdp', rho: 0.01 }] }] } },
+      {
+        path: `/v1/runs/${run.id}/events`,
+        body: {
+          events: [
+            step() as Json,
+            { kind: 'self_composed', count: 3, event: { kind: 'laplace', noise_multiplier: 2 } },
+            { kind: 'composed', events: [{ kind: 'zcdp', rho: 0.01 }] },
+          ],
+        },
+      },
       { path: `/v1/runs/${run.id}/reservations`, body: { steps: 5, event: step() as Json, ttl_seconds: 60 } },
-      { path: '/v1/budgets', body: { name: 'b', epsilon: 1, delta: 1e-5, accountant: 'rdp', neighboring_relation: 'replace_one' } },
-      { path: '/v1/runs', body: { budget_id: run.id, name: 'r', sampler: { kind: 'poisson', dataset_size: 10, expected_batch_size: 2 } } },
+      {
+        path: '/v1/budgets',
+        body: { name: 'b', epsilon: 1, delta: 1e-5, accountant: 'rdp', neighboring_relation: 'replace_one' },
+      },
+      {
+        path: '/v1/runs',
+        body: { budget_id: run.id, name: 'r', sampler: { kind: 'poisson', dataset_size: 10, expected_batch_size: 2 } },
+      },
     ];
     let refused = 0;
     await fc.assert(
@@ -62,7 +102,11 @@ describe('fuzz: mutated valid requests', () => {
         const { path, body } = bodies[which]!;
         const mutated = mutate(body, m);
         const before = dbBytes(s.t);
-        const res = await request(s.t.app).post(path).set(auth(s.key)).set('Content-Type', 'application/json').send(JSON.stringify(mutated));
+        const res = await request(s.t.app)
+          .post(path)
+          .set(auth(s.key))
+          .set('Content-Type', 'application/json')
+          .send(JSON.stringify(mutated));
         expect(res.status).toBeLessThan(500);
         if (res.status >= 400) {
           refused++;
@@ -108,7 +152,11 @@ const count = fc.constantFrom(-1000000, -1, 0, 0.5, 1, 3, 10, 60, 400, 1e9, 2 **
 const command: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ op: fc.constant('budget' as const), epsilon: fc.constantFrom(0.5, 1, 3) }),
   fc.record({ op: fc.constant('run' as const), budget: fc.nat(3) }),
-  fc.record({ op: fc.constant('append' as const), run: fc.nat(3), events: fc.array(anyEvent, { minLength: 1, maxLength: 4 }) }),
+  fc.record({
+    op: fc.constant('append' as const),
+    run: fc.nat(3),
+    events: fc.array(anyEvent, { minLength: 1, maxLength: 4 }),
+  }),
   fc.record({ op: fc.constant('reserve' as const), run: fc.nat(3), steps: count, event: anyEvent }),
   fc.record({ op: fc.constant('commit' as const), reservation: fc.nat(3), used: count }),
   fc.record({ op: fc.constant('close' as const), run: fc.nat(3) }),
@@ -156,14 +204,34 @@ describe('fuzz: random request sequences against random states', () => {
           let body: unknown;
           const run = pick(runs, (cmd as { run?: number }).run ?? 0, 'run_none');
           if (cmd.op === 'budget') [path, body] = ['/v1/budgets', { name: 'b', epsilon: cmd.epsilon, delta: 1e-5 }];
-          else if (cmd.op === 'run') [path, body] = ['/v1/runs', { budget_id: budgets.length === 0 ? 'bud_none' : budgets[cmd.budget % budgets.length]!.id, name: 'r', sampler: { kind: 'poisson', dataset_size: 100, expected_batch_size: 1 } }];
+          else if (cmd.op === 'run')
+            [path, body] = [
+              '/v1/runs',
+              {
+                budget_id: budgets.length === 0 ? 'bud_none' : budgets[cmd.budget % budgets.length]!.id,
+                name: 'r',
+                sampler: { kind: 'poisson', dataset_size: 100, expected_batch_size: 1 },
+              },
+            ];
           else if (cmd.op === 'append') [path, body] = [`/v1/runs/${run}/events`, { events: cmd.events }];
-          else if (cmd.op === 'reserve') [path, body] = [`/v1/runs/${run}/reservations`, { steps: cmd.steps, event: cmd.event }];
-          else if (cmd.op === 'commit') [path, body] = [`/v1/reservations/${pick(reservations, cmd.reservation, 'res_none')}/commit`, { used: cmd.used }];
-          else [path, body] = [`/v1/runs/${run}/close`, { model_digest: { sha256: 'a'.repeat(64) }, dataset_digest: { sha256: 'b'.repeat(64) } }];
+          else if (cmd.op === 'reserve')
+            [path, body] = [`/v1/runs/${run}/reservations`, { steps: cmd.steps, event: cmd.event }];
+          else if (cmd.op === 'commit')
+            [path, body] = [
+              `/v1/reservations/${pick(reservations, cmd.reservation, 'res_none')}/commit`,
+              { used: cmd.used },
+            ];
+          else
+            [path, body] = [
+              `/v1/runs/${run}/close`,
+              { model_digest: { sha256: 'a'.repeat(64) }, dataset_digest: { sha256: 'b'.repeat(64) } },
+            ];
 
           const before = dbBytes(s.t);
-          const res = await request(s.t.app).post(spell(path, how)).set(auth(key)).send(body as object);
+          const res = await request(s.t.app)
+            .post(spell(path, how))
+            .set(auth(key))
+            .send(body as object);
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
           expect(res.status, `${cmd.op} ${how}: ${JSON.stringify(res.body)}`).toBeLessThan(500);
           if (how !== 'canonical') expect(res.status).toBe(404);
@@ -176,18 +244,26 @@ describe('fuzz: random request sequences against random states', () => {
           } else if (cmd.op === 'reserve') reservations.push(res.body.id);
 
           for (const b of budgets) {
-            const now = (await request(s.t.app).get(`/v1/budgets/${b.id}`).set(auth(key))).body as { epsilon_spent: number; epsilon_reserved: number; epsilon: number };
+            const now = (await request(s.t.app).get(`/v1/budgets/${b.id}`).set(auth(key))).body as {
+              epsilon_spent: number;
+              epsilon_reserved: number;
+              epsilon: number;
+            };
             expect(now.epsilon_spent).toBeGreaterThanOrEqual(b.spent);
             expect(now.epsilon_reserved).toBeLessThanOrEqual(now.epsilon);
             b.spent = now.epsilon_spent;
             const want = await recomputed(b.runs, b.delta);
-            expect(Math.abs(now.epsilon_spent - want), `budget ${b.id}: ${now.epsilon_spent} vs ${want}`).toBeLessThanOrEqual(1e-9 * Math.max(1, want));
+            expect(
+              Math.abs(now.epsilon_spent - want),
+              `budget ${b.id}: ${now.epsilon_spent} vs ${want}`,
+            ).toBeLessThanOrEqual(1e-9 * Math.max(1, want));
           }
         }
       }),
       { numRuns: 30 },
     );
     // The sequences reach accepted writes, refusals by validation, by the budget, and unrouted spellings.
-    for (const status of [200, 201, 400, 404, 409]) expect(statuses.get(status) ?? 0, `status ${status}`).toBeGreaterThan(0);
+    for (const status of [200, 201, 400, 404, 409])
+      expect(statuses.get(status) ?? 0, `status ${status}`).toBeGreaterThan(0);
   }, 300_000);
 });

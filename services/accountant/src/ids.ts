@@ -14,5 +14,7 @@ export function newSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** SHA-256 hex (API keys carry 256 random bits, so a plain hash stores them safely): @dpledger/audit's, the one copy. */
+/**
+ * SHA-256 hex (API keys carry 256 random bits, so a plain hash stores them safely): @dpledger/audit's, the one copy.
+ */
 export { sha256Hex } from '@dpledger/audit';

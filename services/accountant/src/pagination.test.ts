@@ -4,7 +4,8 @@ import { ADMIN, SAMPLER, auth, dbBytes, testApp, useTestApp, type TestApp } from
 
 const s = useTestApp();
 
-const budget = (t: TestApp, key: string, name: string) => request(t.app).post('/v1/budgets').set(auth(key)).send({ name, epsilon: 1, delta: 1e-5 });
+const budget = (t: TestApp, key: string, name: string) =>
+  request(t.app).post('/v1/budgets').set(auth(key)).send({ name, epsilon: 1, delta: 1e-5 });
 
 /** Every item of a list, following next_cursor with `limit` per page. */
 async function all(t: TestApp, key: string, path: string, field: 'budgets' | 'runs', limit: number) {
@@ -13,7 +14,9 @@ async function all(t: TestApp, key: string, path: string, field: 'budgets' | 'ru
   let cursor: string | undefined;
   do {
     const sep = path.includes('?') ? '&' : '?';
-    const res = await request(t.app).get(`${path}${sep}limit=${limit}${cursor === undefined ? '' : `&cursor=${cursor}`}`).set(auth(key));
+    const res = await request(t.app)
+      .get(`${path}${sep}limit=${limit}${cursor === undefined ? '' : `&cursor=${cursor}`}`)
+      .set(auth(key));
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     out.push(...res.body[field]);
     pages.push(res.body[field].length);
@@ -31,11 +34,18 @@ describe('list pagination', () => {
     expect(budgets.pages).toEqual([3, 3, 1]);
     const runs: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const r = await request(s.t.app).post('/v1/runs').set(auth(s.key)).send({ budget_id: made[i % 2], name: `r${i}`, sampler: SAMPLER });
+      const r = await request(s.t.app)
+        .post('/v1/runs')
+        .set(auth(s.key))
+        .send({ budget_id: made[i % 2], name: `r${i}`, sampler: SAMPLER });
       runs.push(r.body.id);
     }
     expect((await all(s.t, s.key, '/v1/runs', 'runs', 2)).ids).toEqual([...runs].reverse());
-    expect((await all(s.t, s.key, `/v1/runs?budget_id=${made[0]}`, 'runs', 1)).ids).toEqual([runs[4], runs[2], runs[0]]);
+    expect((await all(s.t, s.key, `/v1/runs?budget_id=${made[0]}`, 'runs', 1)).ids).toEqual([
+      runs[4],
+      runs[2],
+      runs[0],
+    ]);
   });
 
   it('defaults to 100 per page and refuses limit=0, a limit above 1000 and a forged cursor with 400', async () => {
@@ -68,7 +78,9 @@ describe('per-tenant limits', () => {
   afterAll(async () => t.close());
 
   it('refuses a budget or run beyond the limit with 422 limit_exceeded, writes nothing, and leaves other tenants alone', async () => {
-    t = await testApp({ config: { adminToken: ADMIN, validateResponses: true, maxBudgetsPerTenant: 2, maxRunsPerTenant: 3 } });
+    t = await testApp({
+      config: { adminToken: ADMIN, validateResponses: true, maxBudgetsPerTenant: 2, maxRunsPerTenant: 3 },
+    });
     const key = await t.key('acme');
     const b1 = (await budget(t, key, 'one')).body.id as string;
     expect((await budget(t, key, 'two')).status).toBe(201);
@@ -77,8 +89,19 @@ describe('per-tenant limits', () => {
     expect(refused.status).toBe(422);
     expect(refused.body).toMatchObject({ code: 'limit_exceeded', limit: 2 });
     expect(dbBytes(t).equals(before)).toBe(true);
-    for (let i = 0; i < 3; i++) expect((await request(t.app).post('/v1/runs').set(auth(key)).send({ budget_id: b1, name: `r${i}`, sampler: SAMPLER })).status).toBe(201);
-    const run = await request(t.app).post('/v1/runs').set(auth(key)).send({ budget_id: b1, name: 'r4', sampler: SAMPLER });
+    for (let i = 0; i < 3; i++)
+      expect(
+        (
+          await request(t.app)
+            .post('/v1/runs')
+            .set(auth(key))
+            .send({ budget_id: b1, name: `r${i}`, sampler: SAMPLER })
+        ).status,
+      ).toBe(201);
+    const run = await request(t.app)
+      .post('/v1/runs')
+      .set(auth(key))
+      .send({ budget_id: b1, name: 'r4', sampler: SAMPLER });
     expect(run.status).toBe(422);
     expect(run.body).toMatchObject({ code: 'limit_exceeded', limit: 3 });
     expect((await request(t.app).get(`/v1/budgets/${b1}`).set(auth(key))).body.run_count).toBe(3);

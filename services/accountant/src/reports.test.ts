@@ -1,5 +1,11 @@
 import request from 'supertest';
-import { buildComplianceModel, eventLogCommitment, renderReportHtml, verifyInclusion, verifyReport } from '@dpledger/audit';
+import {
+  buildComplianceModel,
+  eventLogCommitment,
+  renderReportHtml,
+  verifyInclusion,
+  verifyReport,
+} from '@dpledger/audit';
 import { PldAccountant } from '@dpledger/accounting';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, append, auth, budgetAndRun, step, useTestApp } from './testing/test-deps.js';
@@ -11,9 +17,17 @@ const dataset = { sha256: '2'.repeat(64) };
 async function closedRun(events: unknown[]) {
   const { budget, run } = await budgetAndRun(s.t, s.key);
   expect((await append(s.t, s.key, run.id, events)).status).toBe(200);
-  const closed = await request(s.t.app).post(`/v1/runs/${run.id}/close`).set(auth(s.key)).send({ model_digest: model, dataset_digest: dataset });
+  const closed = await request(s.t.app)
+    .post(`/v1/runs/${run.id}/close`)
+    .set(auth(s.key))
+    .send({ model_digest: model, dataset_digest: dataset });
   expect(closed.status).toBe(200);
-  expect(closed.body).toMatchObject({ status: 'closed', model_digest: model, dataset_digest: dataset, closed_at: '2026-01-01T00:00:00.000Z' });
+  expect(closed.body).toMatchObject({
+    status: 'closed',
+    model_digest: model,
+    dataset_digest: dataset,
+    closed_at: '2026-01-01T00:00:00.000Z',
+  });
   return { budget, run };
 }
 
@@ -26,20 +40,28 @@ describe('reports', () => {
     expect(env.status).toBe(200);
     expect(env.body.payloadType).toBe('application/vnd.in-toto+json');
     const v = verifyReport(env.body, await keys());
-    expect(v.statement.subject).toEqual([{ name: 'model', digest: model }, { name: 'dataset-manifest', digest: dataset }]);
+    expect(v.statement.subject).toEqual([
+      { name: 'model', digest: model },
+      { name: 'dataset-manifest', digest: dataset },
+    ]);
     const p = v.predicate;
     expect(p.run).toMatchObject({ id: run.id, name: 'run-1' });
     expect(p.budget).toEqual({ id: budget.id, name: 'mnist', epsilon: 1, delta: 1e-5, accountant: 'rdp' });
     expect(p.sampler).toEqual({ kind: 'poisson', dataset_size: 60000, expected_batch_size: 600 });
     expect(p.noise_rng).toBe('secure');
     expect(p.event_count).toBe(4);
-    expect(p.ledger).toEqual({ kind: 'composed', events: [{ kind: 'self_composed', count: 3, event: step() }, { kind: 'no_op' }] });
+    expect(p.ledger).toEqual({
+      kind: 'composed',
+      events: [{ kind: 'self_composed', count: 3, event: step() }, { kind: 'no_op' }],
+    });
     const events = (await request(s.t.app).get(`/v1/runs/${run.id}/events`).set(auth(s.key))).body.events;
     expect(p.merkle_root).toEqual(eventLogCommitment(events));
     const runNow = (await request(s.t.app).get(`/v1/runs/${run.id}`).set(auth(s.key))).body;
     expect(p.epsilon.rdp.epsilon).toBe(runNow.epsilon_spent);
     expect(p.epsilon.rdp.order).toBeGreaterThan(1);
-    const pld = new PldAccountant({ neighboringRelation: 'add_or_remove_one', valueDiscretizationInterval: 1e-4 }).compose(step() as never, 3).getEpsilon(1e-5);
+    const pld = new PldAccountant({ neighboringRelation: 'add_or_remove_one', valueDiscretizationInterval: 1e-4 })
+      .compose(step() as never, 3)
+      .getEpsilon(1e-5);
     expect(p.epsilon.pld).toEqual({ epsilon: pld, value_discretization_interval: 1e-4 });
     expect(p.service.name).toBe('dpledger-accountant');
     // Immutable: the same bytes on every read.
@@ -47,16 +69,35 @@ describe('reports', () => {
   });
 
   it('a run created with allow_large_delta says so in its signed report and its compliance checks', async () => {
-    const budget = (await request(s.t.app).post('/v1/budgets').set(auth(s.key)).send({ name: 'tiny', epsilon: 5, delta: 1e-2 })).body;
+    const budget = (
+      await request(s.t.app).post('/v1/budgets').set(auth(s.key)).send({ name: 'tiny', epsilon: 5, delta: 1e-2 })
+    ).body;
     const sampler = { kind: 'poisson', dataset_size: 100, expected_batch_size: 1 } as const;
-    const run = (await request(s.t.app).post('/v1/runs').set(auth(s.key)).send({ budget_id: budget.id, name: 'forced', sampler, allow_large_delta: true })).body;
+    const run = (
+      await request(s.t.app)
+        .post('/v1/runs')
+        .set(auth(s.key))
+        .send({ budget_id: budget.id, name: 'forced', sampler, allow_large_delta: true })
+    ).body;
     expect((await append(s.t, s.key, run.id, [step()])).status).toBe(200);
-    expect((await request(s.t.app).post(`/v1/runs/${run.id}/close`).set(auth(s.key)).send({ model_digest: model, dataset_digest: dataset })).status).toBe(200);
+    expect(
+      (
+        await request(s.t.app)
+          .post(`/v1/runs/${run.id}/close`)
+          .set(auth(s.key))
+          .send({ model_digest: model, dataset_digest: dataset })
+      ).status,
+    ).toBe(200);
     const env = (await request(s.t.app).get(`/v1/runs/${run.id}/report`).set(auth(s.key))).body;
     expect(verifyReport(env, await keys()).predicate.allow_large_delta).toBe(true);
     const checks = buildComplianceModel({ envelope: env, keys: await keys() }).checks;
-    expect(checks.find((c) => /delta/.test(c.name))).toMatchObject({ status: 'warn', detail: expect.stringContaining('explicit override (allow_large_delta)') });
-    expect(renderReportHtml({ envelope: env, keys: await keys() })).toContain('explicit override (allow_large_delta) that accepted this delta');
+    expect(checks.find((c) => /delta/.test(c.name))).toMatchObject({
+      status: 'warn',
+      detail: expect.stringContaining('explicit override (allow_large_delta)'),
+    });
+    expect(renderReportHtml({ envelope: env, keys: await keys() })).toContain(
+      'explicit override (allow_large_delta) that accepted this delta',
+    );
   });
 
   it('serves an RFC 9162 inclusion proof for every record against the report root', async () => {

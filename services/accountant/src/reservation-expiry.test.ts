@@ -9,7 +9,8 @@ import { createMetrics } from './http/metrics.js';
 import { append, auth, budgetAndRun, step, testApp, useTestApp } from './testing/test-deps.js';
 
 const s = useTestApp();
-const epsilonOf = (steps: number) => new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step() as never, steps).getEpsilon(1e-5);
+const epsilonOf = (steps: number) =>
+  new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step() as never, steps).getEpsilon(1e-5);
 /** A limit that fits exactly `steps` DP-SGD steps: `steps + 1` would overspend. */
 const fits = (steps: number) => (epsilonOf(steps) + epsilonOf(steps + 1)) / 2;
 const START = new Date('2026-01-01T00:00:00.000Z');
@@ -19,14 +20,23 @@ afterEach(() => {
 });
 
 const get = (path: string) => request(s.t.app).get(path).set(auth(s.key));
-const reserve = (runId: string, steps: number, ttl_seconds = 60) => request(s.t.app).post(`/v1/runs/${runId}/reservations`).set(auth(s.key)).send({ steps, event: step(), ttl_seconds });
-const commit = (id: string, used: number) => request(s.t.app).post(`/v1/reservations/${id}/commit`).set(auth(s.key)).send({ used });
+const reserve = (runId: string, steps: number, ttl_seconds = 60) =>
+  request(s.t.app).post(`/v1/runs/${runId}/reservations`).set(auth(s.key)).send({ steps, event: step(), ttl_seconds });
+const commit = (id: string, used: number) =>
+  request(s.t.app).post(`/v1/reservations/${id}/commit`).set(auth(s.key)).send({ used });
 const digest = { sha256: 'e'.repeat(64) };
 
 describe('reservation expiry and close', () => {
   it('an expired hold keeps counting: the next write logs all its steps, so the budget is never released twice', async () => {
     const { budget, run } = await budgetAndRun(s.t, s.key, { epsilon: fits(128) });
-    const other = await request(s.t.app).post('/v1/runs').set(auth(s.key)).send({ budget_id: budget.id, name: 'run-2', sampler: { kind: 'poisson', dataset_size: 60000, expected_batch_size: 600 } });
+    const other = await request(s.t.app)
+      .post('/v1/runs')
+      .set(auth(s.key))
+      .send({
+        budget_id: budget.id,
+        name: 'run-2',
+        sampler: { kind: 'poisson', dataset_size: 60000, expected_batch_size: 600 },
+      });
     const first = await reserve(run.id, 128);
     expect(first.status).toBe(201);
     expect(first.body.expires_at).toBe('2026-01-01T00:01:00.000Z');
@@ -60,7 +70,10 @@ describe('reservation expiry and close', () => {
     expect(b.epsilon_spent).toBeCloseTo(epsilonOf(30), 12);
     const r = (await get(`/v1/runs/${run.id}`)).body;
     expect(r.event_count).toBe(31);
-    expect(r.ledger).toEqual({ kind: 'composed', events: [{ kind: 'no_op' }, { kind: 'self_composed', count: 30, event: step() }] });
+    expect(r.ledger).toEqual({
+      kind: 'composed',
+      events: [{ kind: 'no_op' }, { kind: 'self_composed', count: 30, event: step() }],
+    });
     expect((await commit(res.body.id, 30)).body).toMatchObject({ logged_steps: 30, event_count: 31 });
   });
 
@@ -91,7 +104,10 @@ describe('reservation expiry and close', () => {
   it('closing a run after 100 reserved-but-uncommitted steps signs a report with event_count 100', async () => {
     const { budget, run } = await budgetAndRun(s.t, s.key);
     const res = await reserve(run.id, 100, 3600);
-    const closed = await request(s.t.app).post(`/v1/runs/${run.id}/close`).set(auth(s.key)).send({ model_digest: digest, dataset_digest: digest });
+    const closed = await request(s.t.app)
+      .post(`/v1/runs/${run.id}/close`)
+      .set(auth(s.key))
+      .send({ model_digest: digest, dataset_digest: digest });
     expect(closed.status).toBe(200);
     expect(closed.body.event_count).toBe(100);
     const env = await get(`/v1/runs/${run.id}/report`);
@@ -120,15 +136,31 @@ describe('overspend', () => {
       const key = await t.key('over');
       const { budget, run } = await budgetAndRun(t, key, { epsilon: fits(10) });
       // A hold the filter never saw, as a bug would leave it.
-      await t.store.write(async (tx) => tx.insertReservation({ id: 'res_bug', tenant: 'over', run_id: run.id, budget_id: budget.id, steps: 50, event: step() as never, status: 'open', created_at: START.toISOString(), expires_at: later(60).toISOString() }));
+      await t.store.write(async (tx) =>
+        tx.insertReservation({
+          id: 'res_bug',
+          tenant: 'over',
+          run_id: run.id,
+          budget_id: budget.id,
+          steps: 50,
+          event: step() as never,
+          status: 'open',
+          created_at: START.toISOString(),
+          expires_at: later(60).toISOString(),
+        }),
+      );
       const c = await request(t.app).post('/v1/reservations/res_bug/commit').set(auth(key)).send({ used: 50 });
       expect(c.status).toBe(200);
       expect(c.body).toMatchObject({ event_count: 50, logged_steps: 50, epsilon_remaining: 0 });
       const b = (await request(t.app).get(`/v1/budgets/${budget.id}`).set(auth(key))).body;
       expect(b.overspent).toBe(true);
       expect(b.epsilon_spent).toBeCloseTo(epsilonOf(50), 12);
-      expect(lines.some((l) => /budget overspent/.test(l) && l.includes(budget.id) && l.includes('"level":50'))).toBe(true);
-      expect(await metrics.registry.getSingleMetricAsString('dpledger_budget_overspent_total')).toMatch(/dpledger_budget_overspent_total 1$/m);
+      expect(lines.some((l) => /budget overspent/.test(l) && l.includes(budget.id) && l.includes('"level":50'))).toBe(
+        true,
+      );
+      expect(await metrics.registry.getSingleMetricAsString('dpledger_budget_overspent_total')).toMatch(
+        /dpledger_budget_overspent_total 1$/m,
+      );
       // Filter before release still holds: nothing more is accepted.
       expect((await append(t, key, run.id, [step()])).body.code).toBe('budget_exhausted');
     } finally {

@@ -4,10 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { append, auth, budgetAndRun, step, useTestApp } from './testing/test-deps.js';
 
 const s = useTestApp();
-const epsilonOf = (steps: number) => new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step() as never, steps).getEpsilon(1e-5);
+const epsilonOf = (steps: number) =>
+  new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step() as never, steps).getEpsilon(1e-5);
 
 function reserve(runId: string, steps: number, extra: Record<string, unknown> = {}) {
-  return request(s.t.app).post(`/v1/runs/${runId}/reservations`).set(auth(s.key)).send({ steps, event: step(), ...extra });
+  return request(s.t.app)
+    .post(`/v1/runs/${runId}/reservations`)
+    .set(auth(s.key))
+    .send({ steps, event: step(), ...extra });
 }
 function commit(id: string, used: number, idem?: string) {
   const req = request(s.t.app).post(`/v1/reservations/${id}/commit`).set(auth(s.key));
@@ -20,7 +24,12 @@ describe('reservations', () => {
     const { budget, run } = await budgetAndRun(s.t, s.key);
     const r = await reserve(run.id, 100);
     expect(r.status).toBe(201);
-    expect(r.body).toMatchObject({ run_id: run.id, steps: 100, status: 'open', expires_at: '2026-01-01T01:00:00.000Z' });
+    expect(r.body).toMatchObject({
+      run_id: run.id,
+      steps: 100,
+      status: 'open',
+      expires_at: '2026-01-01T01:00:00.000Z',
+    });
     expect(r.body.epsilon_remaining).toBeCloseTo(1 - epsilonOf(100), 12);
     const held = await request(s.t.app).get(`/v1/budgets/${budget.id}`).set(auth(s.key));
     expect(held.body).toMatchObject({ epsilon_spent: 0 });
@@ -40,7 +49,7 @@ describe('reservations', () => {
     const { run } = await budgetAndRun(s.t, s.key, { epsilon: 1 });
     let steps = 1;
     while (epsilonOf(steps) <= 1) steps *= 2;
-    for (let lo = steps / 2; steps - lo > 1; ) {
+    for (let lo = steps / 2; steps - lo > 1;) {
       const mid = Math.floor((lo + steps) / 2);
       if (epsilonOf(mid) <= 1) lo = mid;
       else steps = mid;

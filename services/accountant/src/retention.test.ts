@@ -8,7 +8,12 @@ const s = useTestApp();
 const DAY = 86_400_000;
 
 function housekeeping(at: () => Date) {
-  return startMaintenance(s.t.store, { idempotencyRetentionDays: 7, sessionIdleMs: 30 * 60_000, sessionMaxAgeMs: 12 * 3_600_000, now: at });
+  return startMaintenance(s.t.store, {
+    idempotencyRetentionDays: 7,
+    sessionIdleMs: 30 * 60_000,
+    sessionMaxAgeMs: 12 * 3_600_000,
+    now: at,
+  });
 }
 
 describe('idempotency retention', () => {
@@ -43,7 +48,10 @@ describe('idempotency retention', () => {
     expect(statSync(wal).size).toBeGreaterThan(0);
     const now = s.t.clock.now.getTime();
     await s.t.store.openSession({ id_hash: 'a'.repeat(64), tenant: 'acme', created_at: now, last_seen: now }, 50);
-    await s.t.store.openSession({ id_hash: 'b'.repeat(64), tenant: 'acme', created_at: now - 13 * 3_600_000, last_seen: now }, 50);
+    await s.t.store.openSession(
+      { id_hash: 'b'.repeat(64), tenant: 'acme', created_at: now - 13 * 3_600_000, last_seen: now },
+      50,
+    );
     const m = housekeeping(() => new Date(now));
     expect((await m.runOnce()).sessions).toBe(1);
     await m.stop();

@@ -12,7 +12,9 @@ import { specOperations, type SpecOperation } from './http/spec-routes.js';
 import { ADMIN, auth, budgetAndRun, dbBytes, step, useTestApp } from './testing/test-deps.js';
 
 const s = useTestApp();
-const spec = parseYaml(readFileSync(DEFAULT_SPEC_PATH, 'utf8')) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+const spec = parseYaml(readFileSync(DEFAULT_SPEC_PATH, 'utf8')) as {
+  paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+};
 const operations = specOperations(spec as unknown as Record<string, unknown>);
 
 type Credential = 'none' | 'garbage' | 'other tenant' | 'tenant' | 'admin' | 'run token';
@@ -20,7 +22,10 @@ const CREDENTIALS: Credential[] = ['none', 'garbage', 'other tenant', 'tenant', 
 
 /** Whether the spec lets a credential past an operation's guard (the run token is of the run the paths name). */
 const admitted = (op: SpecOperation, c: Credential) =>
-  op.access === 'public' || (op.access === 'admin' ? c === 'admin' : c === 'tenant' || c === 'other tenant' || (op.access === 'run' && c === 'run token'));
+  op.access === 'public' ||
+  (op.access === 'admin'
+    ? c === 'admin'
+    : c === 'tenant' || c === 'other tenant' || (op.access === 'run' && c === 'run token'));
 
 /** Case variants of a concrete path: each static segment upper-cased in turn (so '/V1/...'), and a trailing slash. */
 function variants(template: string, concrete: string): string[] {
@@ -29,7 +34,8 @@ function variants(template: string, concrete: string): string[] {
   const out = new Set<string>();
   t.forEach((seg, i) => {
     if (seg === '' || seg.startsWith('{')) return;
-    for (const v of [seg.toUpperCase(), seg[0]!.toUpperCase() + seg.slice(1)]) if (v !== seg) out.add(c.map((x, j) => (j === i ? v : x)).join('/'));
+    for (const v of [seg.toUpperCase(), seg[0]!.toUpperCase() + seg.slice(1)])
+      if (v !== seg) out.add(c.map((x, j) => (j === i ? v : x)).join('/'));
   });
   out.add(`${concrete}/`);
   return [...out];
@@ -43,14 +49,30 @@ async function send(method: string, path: string, headers: Record<string, string
 describe('route table from openapi.yaml', () => {
   it('lets exactly the spec’s callers past each guard, and answers 404 for every case or slash variant', async () => {
     const { budget, run } = await budgetAndRun(s.t, s.key, { epsilon: 10 });
-    const reservation = await request(s.t.app).post(`/v1/runs/${run.id}/reservations`).set(auth(s.key)).send({ steps: 2, event: step() });
+    const reservation = await request(s.t.app)
+      .post(`/v1/runs/${run.id}/reservations`)
+      .set(auth(s.key))
+      .send({ steps: 2, event: step() });
     expect(reservation.status).toBe(201);
     const other = await s.fresh('other');
     const spare = await request(s.t.app).post('/v1/api-keys').set(auth(ADMIN)).send({ tenant: 'spare' });
     const runToken = await request(s.t.app).post(`/v1/runs/${run.id}/tokens`).set(auth(s.key)).send({});
     expect(runToken.status).toBe(201);
-    const params: Record<string, string> = { budget_id: budget.id, run_id: run.id, reservation_id: reservation.body.id, sequence: '0', key_id: spare.body.key_id };
-    const headers: Record<Credential, Record<string, string>> = { none: {}, garbage: auth('dpl_garbage'), 'other tenant': auth(other), tenant: auth(s.key), admin: auth(ADMIN), 'run token': auth(runToken.body.token) };
+    const params: Record<string, string> = {
+      budget_id: budget.id,
+      run_id: run.id,
+      reservation_id: reservation.body.id,
+      sequence: '0',
+      key_id: spare.body.key_id,
+    };
+    const headers: Record<Credential, Record<string, string>> = {
+      none: {},
+      garbage: auth('dpl_garbage'),
+      'other tenant': auth(other),
+      tenant: auth(s.key),
+      admin: auth(ADMIN),
+      'run token': auth(runToken.body.token),
+    };
     const concrete = (template: string) => template.replace(/\{([a-z_]+)\}/g, (_, name: string) => params[name]!);
 
     // Variants first: none of them may reach a handler, so none may write.
@@ -59,7 +81,12 @@ describe('route table from openapi.yaml', () => {
     for (const op of operations) {
       for (const path of variants(op.path, concrete(op.path))) {
         for (const c of CREDENTIALS) {
-          const res = await send(op.method, path, headers[c], op.method === 'post' ? { used: -1000000, tenant: 'mallory', steps: 1, event: step() } : undefined);
+          const res = await send(
+            op.method,
+            path,
+            headers[c],
+            op.method === 'post' ? { used: -1000000, tenant: 'mallory', steps: 1, event: step() } : undefined,
+          );
           count++;
           expect(res.status, `${c} ${op.method} ${path}`).toBe(404);
           expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -79,7 +106,8 @@ describe('route table from openapi.yaml', () => {
         if (admitted(op, c)) {
           expect(res.status, where).not.toBe(401);
           expect(documented, `${where}: ${res.status} ${JSON.stringify(res.body)}`).toContain(res.status);
-          if (c === 'other tenant' && op.method === 'get' && /\{(budget|run|reservation)_id\}/.test(op.path)) expect(res.status, where).toBe(404);
+          if (c === 'other tenant' && op.method === 'get' && /\{(budget|run|reservation)_id\}/.test(op.path))
+            expect(res.status, where).toBe(404);
         } else {
           expect(res.status, where).toBe(401);
           expect(documented, where).toContain(401);
@@ -95,7 +123,9 @@ describe('route table from openapi.yaml', () => {
     for (const op of operations) byPath.set(op.path, [...(byPath.get(op.path) ?? []), op.method.toUpperCase()]);
     for (const [template, methods] of byPath) {
       const path = template.replace(/\{[a-z_]+\}/g, 'x1');
-      for (const method of ['put', 'delete', 'patch', 'post', 'get'].filter((m) => !methods.includes(m.toUpperCase()))) {
+      for (const method of ['put', 'delete', 'patch', 'post', 'get'].filter(
+        (m) => !methods.includes(m.toUpperCase()),
+      )) {
         const res = await send(method, path, auth(s.key));
         expect(res.status, `${method} ${path}`).toBe(405);
         expect(res.body.code).toBe('method_not_allowed');

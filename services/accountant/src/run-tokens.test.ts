@@ -49,7 +49,10 @@ describe('run-scoped tokens', () => {
       request(s.t.app).get(`/v1/runs/${run.id}`).set(auth(token)),
       request(s.t.app).post('/v1/runs').set(auth(token)).send({ budget_id: budget.id, name: 'r', sampler: SAMPLER }),
       request(s.t.app).get(`/v1/runs/${run.id}/events`).set(auth(token)),
-      request(s.t.app).post(`/v1/runs/${run.id}/events`).set(auth(token)).send({ events: [step()] }),
+      request(s.t.app)
+        .post(`/v1/runs/${run.id}/events`)
+        .set(auth(token))
+        .send({ events: [step()] }),
       request(s.t.app).post(`/v1/runs/${run.id}/tokens`).set(auth(token)).send({}),
       request(s.t.app).post('/v1/api-keys').set(auth(token)).send({ tenant: 'mallory' }),
       request(s.t.app).get('/v1/api-keys').set(auth(token)),

@@ -41,12 +41,21 @@ describe('behind a TLS proxy', () => {
     expect(res.headers['strict-transport-security']).toBeUndefined();
   });
 
-  it("accepts a same-origin login through a proxy that rewrites Host, only when the proxy is trusted", async () => {
+  it('accepts a same-origin login through a proxy that rewrites Host, only when the proxy is trusted', async () => {
     const post = async (trustProxy: boolean | string) => {
       const t = await testApp({ config: { adminToken: ADMIN, validateResponses: true, trustProxy } });
       apps.push(t);
       const key = await t.key('acme');
-      return request(t.app).post('/login').type('form').set({ Host: '10.0.0.5:8080', 'X-Forwarded-Host': 'dp.example.com', 'X-Forwarded-Proto': 'https', Origin: 'https://dp.example.com' }).send({ api_key: key });
+      return request(t.app)
+        .post('/login')
+        .type('form')
+        .set({
+          Host: '10.0.0.5:8080',
+          'X-Forwarded-Host': 'dp.example.com',
+          'X-Forwarded-Proto': 'https',
+          Origin: 'https://dp.example.com',
+        })
+        .send({ api_key: key });
     };
     expect((await post('loopback')).status).toBe(303);
     expect((await post(false)).status).toBe(403);

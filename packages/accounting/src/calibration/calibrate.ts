@@ -33,7 +33,8 @@ export interface CalibrationResult {
 }
 
 function positive(name: string, v: unknown, max = Infinity): number {
-  if (typeof v !== 'number' || !(v > 0) || !(v <= max)) throw new AccountingError('invalid_argument', `${name} must be a number in (0, ${max}], got ${String(v)}`);
+  if (typeof v !== 'number' || !(v > 0) || !(v <= max))
+    throw new AccountingError('invalid_argument', `${name} must be a number in (0, ${max}], got ${String(v)}`);
   return v;
 }
 
@@ -43,13 +44,15 @@ function positive(name: string, v: unknown, max = Infinity): number {
  */
 export function epsilonOfNoise(options: CalibrationOptions): (sigma: number) => number {
   const delta = options.targetDelta;
-  if (typeof delta !== 'number' || !(delta >= 0 && delta < 1)) throw new AccountingError('invalid_argument', `targetDelta must be in [0, 1), got ${String(delta)}`);
+  if (typeof delta !== 'number' || !(delta >= 0 && delta < 1))
+    throw new AccountingError('invalid_argument', `targetDelta must be in [0, 1), got ${String(delta)}`);
   const make = options.makeAccountant ?? accountantFactory(options.accountant ?? 'rdp');
   let makeEvent = options.makeEvent;
   if (makeEvent === undefined) {
     const q = positive('samplingProbability', options.samplingProbability, 1);
     const steps = options.steps;
-    if (typeof steps !== 'number' || !Number.isSafeInteger(steps) || steps < 1) throw new AccountingError('invalid_argument', `steps must be a positive integer, got ${String(steps)}`);
+    if (typeof steps !== 'number' || !Number.isSafeInteger(steps) || steps < 1)
+      throw new AccountingError('invalid_argument', `steps must be a positive integer, got ${String(steps)}`);
     makeEvent = (sigma) => dpSgdEvent(q, sigma, steps);
   }
   const event = makeEvent;
@@ -67,12 +70,16 @@ export function calibrateNoiseMultiplier(options: CalibrationOptions): Calibrati
   const target = positive('targetEpsilon', options.targetEpsilon);
   const tolerance = positive('tolerance', options.tolerance ?? 0.01);
   const [minSigma, maxSigma] = options.bounds ?? [1e-3, 1e4];
-  if (!(minSigma > 0 && maxSigma > minSigma)) throw new AccountingError('invalid_argument', 'bounds must satisfy 0 < low < high');
+  if (!(minSigma > 0 && maxSigma > minSigma))
+    throw new AccountingError('invalid_argument', 'bounds must satisfy 0 < low < high');
   const eps = epsilonOfNoise(options);
 
   // Start from the CLT guess for DP-SGD (a guess only: the bracket below is checked with the real accountant).
   const { samplingProbability: q, steps, targetDelta } = options;
-  const guess = options.makeEvent === undefined ? gdpCltNoiseGuess({ epsilon: target, delta: targetDelta, samplingProbability: q ?? NaN, steps: steps ?? NaN }) : NaN;
+  const guess =
+    options.makeEvent === undefined
+      ? gdpCltNoiseGuess({ epsilon: target, delta: targetDelta, samplingProbability: q ?? NaN, steps: steps ?? NaN })
+      : NaN;
   let factor = Number.isFinite(guess) ? 1.1 : 2; // squared after every step, so a bad guess costs few evaluations
   // Bracket: lo infeasible (eps > target) or the minimum; hi feasible.
   let hi = Math.min(Math.max(Number.isFinite(guess) ? guess * 1.05 : 1, minSigma), maxSigma);
@@ -80,7 +87,8 @@ export function calibrateNoiseMultiplier(options: CalibrationOptions): Calibrati
   let lo = hi;
   let epsLo = epsHi;
   while (epsHi > target) {
-    if (hi >= maxSigma) throw new AccountingError('calibration_failed', `no noise multiplier <= ${maxSigma} reaches epsilon ${target}`);
+    if (hi >= maxSigma)
+      throw new AccountingError('calibration_failed', `no noise multiplier <= ${maxSigma} reaches epsilon ${target}`);
     lo = hi;
     epsLo = epsHi;
     hi = Math.min(hi * factor, maxSigma);

@@ -29,7 +29,12 @@ export function gdpDelta(mu: number, epsilon: number): number {
  * 2020, Sec. 3), then epsilon solving gdpDelta(mu, epsilon) = delta by bisection. APPROXIMATION, NOT A BOUND.
  * @example gdpCltEstimate({ samplingProbability: 256 / 60000, noiseMultiplier: 1.1, steps: 234, delta: 1e-5 }) // epsilon ~0.245
  */
-export function gdpCltEstimate(options: { samplingProbability: number; noiseMultiplier: number; steps: number; delta: number }): GdpEstimate {
+export function gdpCltEstimate(options: {
+  samplingProbability: number;
+  noiseMultiplier: number;
+  steps: number;
+  delta: number;
+}): GdpEstimate {
   const { samplingProbability: q, noiseMultiplier: sigma, steps, delta } = options;
   if (!(q > 0 && q <= 1) || !(sigma > 0) || !(steps >= 0) || !(delta > 0 && delta < 1)) {
     throw new AccountingError('invalid_argument', 'need 0 < q <= 1, sigma > 0, steps >= 0, 0 < delta < 1');
@@ -53,7 +58,12 @@ export function gdpCltEstimate(options: { samplingProbability: number; noiseMult
  * guess for calibration only. APPROXIMATION, NOT A BOUND. Returns NaN when no sigma gives that mu.
  * @example gdpCltNoiseGuess({ epsilon: 1, delta: 1e-5, samplingProbability: 0.01, steps: 1000 }) // ~1.3
  */
-export function gdpCltNoiseGuess(options: { epsilon: number; delta: number; samplingProbability: number; steps: number }): number {
+export function gdpCltNoiseGuess(options: {
+  epsilon: number;
+  delta: number;
+  samplingProbability: number;
+  steps: number;
+}): number {
   const { epsilon, delta, samplingProbability: q, steps } = options;
   if (!(epsilon > 0 && delta > 0 && delta < 1 && q > 0 && steps > 0)) return NaN;
   let lo = 0;

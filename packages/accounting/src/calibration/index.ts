@@ -1,4 +1,9 @@
-export { calibrateNoiseMultiplier, epsilonOfNoise, type CalibrationOptions, type CalibrationResult } from './calibrate.js';
+export {
+  calibrateNoiseMultiplier,
+  epsilonOfNoise,
+  type CalibrationOptions,
+  type CalibrationResult,
+} from './calibrate.js';
 export { maxStepsForBudget, type MaxStepsOptions, type MaxStepsResult } from './max-steps.js';
 export { gdpCltEstimate, gdpCltNoiseGuess, gdpDelta, type GdpEstimate } from './gdp-estimate.js';
 export { accountantFactory, dpSgdEvent, type AccountantFactory, type AccountantKind } from './factories.js';

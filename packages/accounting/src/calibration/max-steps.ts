@@ -31,7 +31,10 @@ export function maxStepsForBudget(options: MaxStepsOptions): MaxStepsResult {
   const { targetEpsilon, targetDelta, samplingProbability: q, noiseMultiplier: sigma } = options;
   const cap = options.maxSteps ?? 1e9;
   if (!(targetEpsilon > 0) || !(targetDelta >= 0 && targetDelta < 1) || !Number.isSafeInteger(cap) || cap < 1) {
-    throw new AccountingError('invalid_argument', 'targetEpsilon must be > 0, targetDelta in [0, 1), maxSteps a positive integer');
+    throw new AccountingError(
+      'invalid_argument',
+      'targetEpsilon must be > 0, targetDelta in [0, 1), maxSteps a positive integer',
+    );
   }
   const make = options.makeAccountant ?? accountantFactory(options.accountant ?? 'rdp');
   const probe = make();
@@ -39,9 +42,17 @@ export function maxStepsForBudget(options: MaxStepsOptions): MaxStepsResult {
   if (probe instanceof RdpAccountant) {
     probe.compose(dpSgdEvent(q, sigma, 1));
     const one = probe.rdp;
-    eps = (steps) => rdpToEpsilon(probe.orders, one.map((r) => r * steps), targetDelta).value; // RDP composes additively (Mironov 2017, Prop. 1)
+    eps = (steps) =>
+      rdpToEpsilon(
+        probe.orders,
+        one.map((r) => r * steps),
+        targetDelta,
+      ).value; // RDP composes additively (Mironov 2017, Prop. 1)
   } else {
-    eps = (steps) => make().compose(dpSgdEvent(q, sigma, steps)).getEpsilon(targetDelta);
+    eps = (steps) =>
+      make()
+        .compose(dpSgdEvent(q, sigma, steps))
+        .getEpsilon(targetDelta);
   }
   let good = 0;
   let goodEps = 0;

@@ -34,6 +34,7 @@ describe('stepsPerEpoch / stepsForEpochs (issue 14.4: one epoch length everywher
       () => stepsPerEpoch({ sampler: 'poisson', datasetSize: 10, expectedBatchSize: 0 }),
       () => stepsForEpochs(0, { sampler: 'poisson', samplingProbability: 0.1 }),
       () => stepsForEpochs(Infinity, { sampler: 'poisson', samplingProbability: 0.1 }),
-    ]) expect(f).toThrow(AccountingError);
+    ])
+      expect(f).toThrow(AccountingError);
   });
 });

@@ -26,7 +26,8 @@ export function stepsPerEpoch(spec: EpochSpec): number {
     return Math.max(1, Math.round(1 / q));
   }
   const { datasetSize: n, expectedBatchSize: b } = spec;
-  if (!(Number.isSafeInteger(n) && n >= 1 && b > 0 && b <= n)) bad(`need an integer datasetSize >= expectedBatchSize > 0, got ${String(n)} and ${String(b)}`);
+  if (!(Number.isSafeInteger(n) && n >= 1 && b > 0 && b <= n))
+    bad(`need an integer datasetSize >= expectedBatchSize > 0, got ${String(n)} and ${String(b)}`);
   if (spec.sampler === 'shuffle') {
     if (!Number.isInteger(b)) bad(`shuffle batches need an integer expectedBatchSize, got ${String(b)}`);
     return Math.floor(n / b);

@@ -137,7 +137,14 @@ export function selfComposePmf(pmf: Pmf, count: number, tau = TAIL_MASS_TRUNCATI
   const composedInfinity = -Math.expm1(count * Math.log1p(-pmf.infinityMass)); // 1 - (1 - inf)^count
   const n = pmf.probs.length;
   if (n === 1) {
-    return withNarrowed({ offset: pmf.offset * count, probs: Float64Array.of(Math.pow(pmf.probs[0]!, count)), infinityMass: composedInfinity }, pmf.narrowed === true);
+    return withNarrowed(
+      {
+        offset: pmf.offset * count,
+        probs: Float64Array.of(Math.pow(pmf.probs[0]!, count)),
+        infinityMass: composedInfinity,
+      },
+      pmf.narrowed === true,
+    );
   }
   const infinityMass = Math.min(1, composedInfinity + tau);
   const bounds = selfConvolveBounds(pmf.probs, count, tau);

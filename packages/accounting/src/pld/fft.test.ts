@@ -9,7 +9,9 @@ function directCyclic(a: Float64Array, b: Float64Array, n: number): Float64Array
   return out;
 }
 
-const probs = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 40 }).map((a) => Float64Array.from(a));
+const probs = fc
+  .array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 40 })
+  .map((a) => Float64Array.from(a));
 
 describe('FFT and real cyclic convolution', () => {
   it('transforms an impulse to a pure phase and back', () => {
@@ -35,26 +37,30 @@ describe('FFT and real cyclic convolution', () => {
 
   it('a length-3*2^a transform matches the defining sum', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 5 }), fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 192, maxLength: 192 }), (a, xs) => {
-        const n = 3 << a;
-        const re = Float64Array.from(xs.slice(0, n));
-        const im = Float64Array.from(xs.slice(96, 96 + n));
-        const [r0, i0] = [re.slice(), im.slice()];
-        fft(re, im, false);
-        for (let k = 0; k < n; k++) {
-          let sr = 0;
-          let si = 0;
-          for (let j = 0; j < n; j++) {
-            const ang = (-2 * Math.PI * j * k) / n;
-            sr += r0[j]! * Math.cos(ang) - i0[j]! * Math.sin(ang);
-            si += r0[j]! * Math.sin(ang) + i0[j]! * Math.cos(ang);
+      fc.property(
+        fc.integer({ min: 0, max: 5 }),
+        fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 192, maxLength: 192 }),
+        (a, xs) => {
+          const n = 3 << a;
+          const re = Float64Array.from(xs.slice(0, n));
+          const im = Float64Array.from(xs.slice(96, 96 + n));
+          const [r0, i0] = [re.slice(), im.slice()];
+          fft(re, im, false);
+          for (let k = 0; k < n; k++) {
+            let sr = 0;
+            let si = 0;
+            for (let j = 0; j < n; j++) {
+              const ang = (-2 * Math.PI * j * k) / n;
+              sr += r0[j]! * Math.cos(ang) - i0[j]! * Math.sin(ang);
+              si += r0[j]! * Math.sin(ang) + i0[j]! * Math.cos(ang);
+            }
+            expect(Math.abs(re[k]! - sr)).toBeLessThan(1e-12 * n);
+            expect(Math.abs(im[k]! - si)).toBeLessThan(1e-12 * n);
           }
-          expect(Math.abs(re[k]! - sr)).toBeLessThan(1e-12 * n);
-          expect(Math.abs(im[k]! - si)).toBeLessThan(1e-12 * n);
-        }
-        fft(re, im, true);
-        for (let j = 0; j < n; j++) expect(Math.abs(re[j]! - r0[j]!)).toBeLessThan(1e-13 * n);
-      }),
+          fft(re, im, true);
+          for (let j = 0; j < n; j++) expect(Math.abs(re[j]! - r0[j]!)).toBeLessThan(1e-13 * n);
+        },
+      ),
       { numRuns: 20 },
     );
   });
@@ -65,7 +71,8 @@ describe('FFT and real cyclic convolution', () => {
         const n = nextFftSize(need);
         const got = cyclicConvolve(a, b, n);
         const want = directCyclic(a, b, n);
-        for (let i = 0; i < n; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-12 * (1 + Math.abs(want[i]!)) * 40);
+        for (let i = 0; i < n; i++)
+          expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-12 * (1 + Math.abs(want[i]!)) * 40);
       }),
       { numRuns: 50 },
     );

@@ -9,7 +9,10 @@ const LOG_HALF = -Math.LN2;
 /** Below this t, erf by its positive-term series; above, erfc by its continued fraction. */
 const SERIES_LIMIT = 2.5;
 
-/** erf(t) for 0 <= t <= SERIES_LIMIT: erf t = (2/sqrt(pi)) e^{-t^2} sum (2t^2)^n t / (1*3*...*(2n+1)) (Abramowitz & Stegun 7.1.6). */
+/**
+ * erf(t) for 0 <= t <= SERIES_LIMIT: erf t = (2/sqrt(pi)) e^{-t^2} sum (2t^2)^n t / (1*3*...*(2n+1)) (Abramowitz &
+ * Stegun 7.1.6).
+ */
 function erfSeries(t: number): number {
   const t2 = t * t;
   let term = t;

@@ -47,7 +47,9 @@ describe('PldAccountant against dp_accounting and PRV (fixtures/pld-reference.js
   });
 
   it.each(reference.laplace)('laplace b=$scale_b delta=$delta', (r) => {
-    const eps = new PldAccountant().compose({ kind: 'laplace', noise_multiplier: r.scale_b }, r.count).getEpsilon(r.delta);
+    const eps = new PldAccountant()
+      .compose({ kind: 'laplace', noise_multiplier: r.scale_b }, r.count)
+      .getEpsilon(r.delta);
     const want = r['dp_pld_vdi_0.0001'].eps;
     expect(Math.abs(eps - want) / want).toBeLessThan(TOL);
     expect(eps).toBeGreaterThanOrEqual(r.prv_accountant_ms.eps_lower);
@@ -55,7 +57,9 @@ describe('PldAccountant against dp_accounting and PRV (fixtures/pld-reference.js
   });
 
   it.each(reference.gaussian)('gaussian sigma=$sigma count=$count', (r) => {
-    const eps = new PldAccountant().compose({ kind: 'gaussian', noise_multiplier: r.sigma }, r.count).getEpsilon(r.delta);
+    const eps = new PldAccountant()
+      .compose({ kind: 'gaussian', noise_multiplier: r.sigma }, r.count)
+      .getEpsilon(r.delta);
     const want = r['dp_pld_vdi_0.0001'].eps;
     expect(Math.abs(eps - want) / want).toBeLessThan(TOL);
     expect(eps).toBeGreaterThanOrEqual(r.mpmath_exact.eps); // the exact value: never optimistic
@@ -102,16 +106,29 @@ describe('PldAccountant behaviour', () => {
     const acc = new PldAccountant({ neighboringRelation: 'replace_one' });
     expect(acc.supports({ kind: 'gaussian', noise_multiplier: 1 })).toBe(true);
     expect(acc.supports({ kind: 'laplace', noise_multiplier: 1 })).toBe(true);
-    expect(() => acc.compose(dpsgd(0.01, 1, 10))).toThrowError(expect.objectContaining({ code: 'unsupported_event', pointer: '/event' }));
+    expect(() => acc.compose(dpsgd(0.01, 1, 10))).toThrowError(
+      expect.objectContaining({ code: 'unsupported_event', pointer: '/event' }),
+    );
   });
 
   it('refuses zcdp, sampling without replacement and Poisson-sampled non-additive events with a pointer', () => {
     const acc = new PldAccountant();
     expect(acc.supports({ kind: 'zcdp', rho: 0.1, xi: 0 })).toBe(false);
-    const swr: DpEvent = { kind: 'sampled_without_replacement', source_dataset_size: 100, sample_size: 10, event: { kind: 'gaussian', noise_multiplier: 1 } };
+    const swr: DpEvent = {
+      kind: 'sampled_without_replacement',
+      source_dataset_size: 100,
+      sample_size: 10,
+      event: { kind: 'gaussian', noise_multiplier: 1 },
+    };
     expect(acc.supports(swr)).toBe(false);
-    const nested: DpEvent = { kind: 'poisson_sampled', sampling_probability: 0.1, event: { kind: 'epsilon_delta', epsilon: 1, delta: 0 } };
-    expect(() => acc.compose({ kind: 'composed', events: [nested] })).toThrowError(expect.objectContaining({ pointer: '/events/0/event' }));
+    const nested: DpEvent = {
+      kind: 'poisson_sampled',
+      sampling_probability: 0.1,
+      event: { kind: 'epsilon_delta', epsilon: 1, delta: 0 },
+    };
+    expect(() => acc.compose({ kind: 'composed', events: [nested] })).toThrowError(
+      expect.objectContaining({ pointer: '/events/0/event' }),
+    );
     expect(acc.getEpsilon(1e-5)).toBe(0);
   });
 
@@ -124,7 +141,11 @@ describe('PldAccountant behaviour', () => {
     expect(oneByOne.getEpsilon(1e-6)).toBeCloseTo(eps, 9);
     // both paths above fold (20 leaves > MAX_GROUPS); the reference composes the 20 PLDs directly, with no folding
     expect(events.length).toBeGreaterThan(MAX_GROUPS);
-    const direct = events.reduce((pld, e) => composePld(pld, additiveNoisePld('laplace', (e as { noise_multiplier: number }).noise_multiplier, 1, 1e-4)), IDENTITY_PLD);
+    const direct = events.reduce(
+      (pld, e) =>
+        composePld(pld, additiveNoisePld('laplace', (e as { noise_multiplier: number }).noise_multiplier, 1, 1e-4)),
+      IDENTITY_PLD,
+    );
     expect(eps).toBeCloseTo(pldEpsilon(direct, 1e-4, 1e-6), 9);
     // Pure DP composes at most additively (Dwork & Roth 2014, Thm. 3.16), and PLD is tighter for 20 Laplace releases.
     const basic = events.reduce((s, e) => s + 1 / (e as { noise_multiplier: number }).noise_multiplier, 0);
@@ -150,7 +171,9 @@ describe('PldAccountant properties (fast-check)', () => {
   it('is never above RDP (the PLD bound is tighter)', () => {
     fc.assert(
       fc.property(q, sigma, steps, delta, (q, s, k, d) => {
-        const rdp = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(dpsgd(q, s, k)).getEpsilon(d);
+        const rdp = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' })
+          .compose(dpsgd(q, s, k))
+          .getEpsilon(d);
         expect(pldEps(dpsgd(q, s, k), d)).toBeLessThanOrEqual(rdp * (1 + 1e-9));
       }),
       opts,
@@ -211,9 +234,11 @@ describe('epsilon in the hundreds (issue 8.13: a grid too narrow for the composi
   it('an unsampled Gaussian at epsilon ~420 matches the exact value (Balle & Wang 2018, Thm. 8) to 1e-4', () => {
     const sigma = 0.04;
     // delta(eps) = Phi(mu/2 - eps/mu) - e^eps Phi(-mu/2 - eps/mu), mu = 1/sigma (Balle & Wang 2018, Thm. 8)
-    const exactDelta = (eps: number) => normCdf(0.5 / sigma - eps * sigma) - Math.exp(eps) * normCdf(-0.5 / sigma - eps * sigma);
+    const exactDelta = (eps: number) =>
+      normCdf(0.5 / sigma - eps * sigma) - Math.exp(eps) * normCdf(-0.5 / sigma - eps * sigma);
     let [lo, hi] = [0, 1000];
-    for (let i = 0; i < 60; i++) [lo, hi] = exactDelta((lo + hi) / 2) > 1e-5 ? [(lo + hi) / 2, hi] : [lo, (lo + hi) / 2];
+    for (let i = 0; i < 60; i++)
+      [lo, hi] = exactDelta((lo + hi) / 2) > 1e-5 ? [(lo + hi) / 2, hi] : [lo, (lo + hi) / 2];
     const eps = new PldAccountant().compose({ kind: 'gaussian', noise_multiplier: sigma }).getEpsilon(1e-5);
     expect(eps).toBeGreaterThanOrEqual(hi - 1e-9);
     expect(eps).toBeLessThan(hi * (1 + 1e-4));

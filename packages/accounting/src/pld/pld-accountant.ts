@@ -9,7 +9,16 @@ import type { DpEvent, NeighboringRelation } from '../dp-event.js';
 import { AccountingError } from '../errors.js';
 import { assertDpEvent } from '../validate.js';
 import { assertRelation } from '../relation.js';
-import { combineCosts, composedPoints, leafGroupCost, materializeCost, MAX_GROUPS, repeatCost, ZERO_COST, type PldCost } from './pld-cost.js';
+import {
+  combineCosts,
+  composedPoints,
+  leafGroupCost,
+  materializeCost,
+  MAX_GROUPS,
+  repeatCost,
+  ZERO_COST,
+  type PldCost,
+} from './pld-cost.js';
 import { additiveNoisePld, epsilonDeltaPld, pldDelta, pldEpsilon, pldNarrowed, type Pld } from './pld.js';
 import { MAX_BINS } from './pmf.js';
 
@@ -44,7 +53,10 @@ export class PldAccountant extends BaseAccountant<PldCost> {
     super(options.neighboringRelation ?? 'add_or_remove_one');
     const d = options.valueDiscretizationInterval ?? 1e-4;
     if (typeof d !== 'number' || !Number.isFinite(d) || !(d >= 1e-7 && d <= 1)) {
-      throw new AccountingError('invalid_argument', `valueDiscretizationInterval must be in [1e-7, 1], got ${String(d)}`);
+      throw new AccountingError(
+        'invalid_argument',
+        `valueDiscretizationInterval must be in [1e-7, 1], got ${String(d)}`,
+      );
     }
     this.valueDiscretizationInterval = d;
   }
@@ -177,7 +189,10 @@ export class PldAccountant extends BaseAccountant<PldCost> {
 
   /** The cost of the whole ledger with its leaves discretised at `interval`. */
   private stateAt(interval: number): PldCost {
-    const coarse = new PldAccountant({ neighboringRelation: this.neighboringRelation, valueDiscretizationInterval: interval });
+    const coarse = new PldAccountant({
+      neighboringRelation: this.neighboringRelation,
+      valueDiscretizationInterval: interval,
+    });
     coarse.compose(this.ledger);
     return coarse.state;
   }

@@ -59,7 +59,11 @@ export function combineCosts(a: PldCost, b: PldCost): PldCost {
     groups.set(key, prev === undefined ? g : { pld: g.pld, count: prev.count + g.count });
   }
   if (groups.size > MAX_GROUPS) groups = new Map([[Symbol('composed'), { pld: composeGroups(groups), count: 1 }]]);
-  return { nonPrivate: a.nonPrivate || b.nonPrivate, gaussianPrecision: a.gaussianPrecision + b.gaussianPrecision, groups };
+  return {
+    nonPrivate: a.nonPrivate || b.nonPrivate,
+    gaussianPrecision: a.gaussianPrecision + b.gaussianPrecision,
+    groups,
+  };
 }
 
 /**

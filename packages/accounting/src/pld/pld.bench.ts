@@ -29,7 +29,11 @@ describe(`PLD epsilon, DP-SGD q=${Q} sigma=${SIGMA} steps=${STEPS}`, () => {
   bench(
     'PldAccountant (one FFT power on a Chernoff window)',
     () => {
-      const event = { kind: 'poisson_sampled', sampling_probability: Q, event: { kind: 'gaussian', noise_multiplier: SIGMA } } as const;
+      const event = {
+        kind: 'poisson_sampled',
+        sampling_probability: Q,
+        event: { kind: 'gaussian', noise_multiplier: SIGMA },
+      } as const;
       new PldAccountant({ valueDiscretizationInterval: D }).compose(event, STEPS).getEpsilon(DELTA);
     },
     { iterations: 10, warmupIterations: 2, time: 0 },

@@ -7,7 +7,10 @@ import { deltaForEpsilon, epsilonForDelta, finiteMass, type Pmf } from './pmf.js
 
 const D = 1e-4;
 
-/** Exact delta of the Gaussian mechanism: Phi(-eps/mu + mu/2) - e^eps Phi(-eps/mu - mu/2), mu = 1/sigma (Balle & Wang 2018, Thm. 8). */
+/**
+ * Exact delta of the Gaussian mechanism: Phi(-eps/mu + mu/2) - e^eps Phi(-eps/mu - mu/2), mu = 1/sigma (Balle & Wang
+ * 2018, Thm. 8).
+ */
 function gaussianDelta(sigma: number, eps: number): number {
   const mu = 1 / sigma;
   return normCdf(-eps / mu + mu / 2) - Math.exp(eps) * normCdf(-eps / mu - mu / 2);
@@ -18,14 +21,18 @@ const totalMass = (p: Pmf) => finiteMass(p.probs) + p.infinityMass;
 describe('connect-the-dots PLDs', () => {
   it('the Gaussian PLD is exact on the grid and pessimistic between grid points', () => {
     fc.assert(
-      fc.property(fc.double({ min: 0.5, max: 5, noNaN: true }), fc.double({ min: 0, max: 3, noNaN: true }), (sigma, eps) => {
-        const pld = additiveNoisePld('gaussian', sigma, 1, 1e-2);
-        const truth = gaussianDelta(sigma, eps);
-        const got = pldDelta(pld, 1e-2, eps);
-        expect(got).toBeGreaterThanOrEqual(truth - 1e-13); // round-off only
-        const onGrid = Math.round(eps / 1e-2) * 1e-2;
-        expect(Math.abs(pldDelta(pld, 1e-2, onGrid) - gaussianDelta(sigma, onGrid))).toBeLessThan(1e-12);
-      }),
+      fc.property(
+        fc.double({ min: 0.5, max: 5, noNaN: true }),
+        fc.double({ min: 0, max: 3, noNaN: true }),
+        (sigma, eps) => {
+          const pld = additiveNoisePld('gaussian', sigma, 1, 1e-2);
+          const truth = gaussianDelta(sigma, eps);
+          const got = pldDelta(pld, 1e-2, eps);
+          expect(got).toBeGreaterThanOrEqual(truth - 1e-13); // round-off only
+          const onGrid = Math.round(eps / 1e-2) * 1e-2;
+          expect(Math.abs(pldDelta(pld, 1e-2, onGrid) - gaussianDelta(sigma, onGrid))).toBeLessThan(1e-12);
+        },
+      ),
       { numRuns: 20 },
     );
   });
@@ -33,9 +40,11 @@ describe('connect-the-dots PLDs', () => {
   it('a Gaussian PLD too wide for the grid is narrowed pessimistically', () => {
     const sigma = 0.03; // loss ~ N(1/(2 sigma^2), 1/sigma^2) = N(556, 33^2): wider than MAX_BINS * 1e-4
     const pld = additiveNoisePld('gaussian', sigma, 1, D);
-    for (const eps of [500, 600, 700]) expect(pldDelta(pld, D, eps)).toBeGreaterThanOrEqual(gaussianDelta(sigma, eps) - 1e-12);
+    for (const eps of [500, 600, 700])
+      expect(pldDelta(pld, D, eps)).toBeGreaterThanOrEqual(gaussianDelta(sigma, eps) - 1e-12);
     let [lo, hi] = [0, 2000]; // the exact epsilon at delta 1e-5, by bisection on the exact delta
-    for (let i = 0; i < 60; i++) [lo, hi] = gaussianDelta(sigma, (lo + hi) / 2) > 1e-5 ? [(lo + hi) / 2, hi] : [lo, (lo + hi) / 2];
+    for (let i = 0; i < 60; i++)
+      [lo, hi] = gaussianDelta(sigma, (lo + hi) / 2) > 1e-5 ? [(lo + hi) / 2, hi] : [lo, (lo + hi) / 2];
     expect(pldEpsilon(pld, D, 1e-5)).toBeGreaterThanOrEqual(hi - 1e-9);
     expect(pldNarrowed(pld)).toBe(true); // so PldAccountant knows to recompose on a coarser grid
     expect(pldNarrowed(additiveNoisePld('gaussian', sigma, 1, 1e-3))).toBe(false);
@@ -63,7 +72,11 @@ describe('connect-the-dots PLDs', () => {
 
   it('a Poisson-sampled Laplace PLD is pure DP at the amplified epsilon log(1 + q(e^{1/b} - 1))', () => {
     // Amplification by subsampling of pure DP (Balle, Barthe, Gaboardi 2018, Thm. 8), tight for Laplace.
-    for (const [b, q] of [[0.5, 0.1], [1, 0.01], [2, 0.5]] as const) {
+    for (const [b, q] of [
+      [0.5, 0.1],
+      [1, 0.01],
+      [2, 0.5],
+    ] as const) {
       const pld = additiveNoisePld('laplace', b, q, D);
       const amplified = Math.log1p(q * Math.expm1(1 / b));
       const eps = pldEpsilon(pld, D, 1e-12);
@@ -82,7 +95,11 @@ describe('connect-the-dots PLDs', () => {
 
 describe('PMF composition', () => {
   const pmf = fc
-    .tuple(fc.integer({ min: -50, max: 50 }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 30 }), fc.double({ min: 0, max: 0.01, noNaN: true }))
+    .tuple(
+      fc.integer({ min: -50, max: 50 }),
+      fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 30 }),
+      fc.double({ min: 0, max: 0.01, noNaN: true }),
+    )
     .filter(([, a]) => a.some((x) => x > 0))
     .map(([offset, a, inf]): Pmf => {
       const s = a.reduce((x, y) => x + y, 0);

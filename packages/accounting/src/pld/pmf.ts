@@ -89,7 +89,10 @@ export function truncateTails(pmf: Pmf, tau: number): Pmf {
   if (lo === 0 && hi === n - 1) return pmf;
   const kept = probs.slice(lo, hi + 1);
   kept[0] = kept[0]! + loMass;
-  return withNarrowed({ offset: pmf.offset + lo, probs: kept, infinityMass: pmf.infinityMass + hiMass }, pmf.narrowed === true);
+  return withNarrowed(
+    { offset: pmf.offset + lo, probs: kept, infinityMass: pmf.infinityMass + hiMass },
+    pmf.narrowed === true,
+  );
 }
 
 /**

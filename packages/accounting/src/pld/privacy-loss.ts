@@ -8,7 +8,9 @@ import { normCdf, normLogCdf, normPpfLog } from './normal.js';
 
 export type Direction = 'remove' | 'add';
 
-/** The noise distribution mu and its unsampled loss l0(x) = log mu(x + 1)/mu(x) (remove) or log mu(x - 1)/mu(x) (add). */
+/**
+ * The noise distribution mu and its unsampled loss l0(x) = log mu(x + 1)/mu(x) (remove) or log mu(x - 1)/mu(x) (add).
+ */
 export interface Noise {
   cdf(x: number): number;
   logCdf(x: number): number;
@@ -131,7 +133,8 @@ export class SampledLoss {
       upperCdf = q === 1 ? noise.cdf(x + 1) : (1 - q) * noise.cdf(x) + q * noise.cdf(x + 1);
     } else {
       upperCdf = noise.cdf(x);
-      logLowerCdf = q === 1 ? noise.logCdf(x - 1) : logAddExp(log1mQ + noise.logCdf(x), this.logQ + noise.logCdf(x - 1));
+      logLowerCdf =
+        q === 1 ? noise.logCdf(x - 1) : logAddExp(log1mQ + noise.logCdf(x), this.logQ + noise.logCdf(x - 1));
     }
     const d = upperCdf - Math.exp(eps + logLowerCdf);
     return Math.min(1, Math.max(0, d));

@@ -26,7 +26,8 @@ function logBernoulliExcess(t: number, order: number): number {
 }
 
 /**
- * log of the band's share of D: int_{zL}^{zR} N(0,s^2)(z) g(q expm1((2z-1)/(2s^2))) dz, clipped to [-30 s, a + 30 s] (beyond, the integrand is below e^-450 of its peak).
+ * log of the band's share of D: int_{zL}^{zR} N(0,s^2)(z) g(q expm1((2z-1)/(2s^2))) dz, clipped to [-30 s, a + 30 s]
+ * (beyond, the integrand is below e^-450 of its peak).
  * @example logBandIntegral(0.5, 100, 2.5, -3000, 3000) // log(D) of the whole line when the band covers it
  */
 export function logBandIntegral(q: number, sigma: number, order: number, zL: number, zR: number): number {
@@ -35,6 +36,7 @@ export function logBandIntegral(q: number, sigma: number, order: number, zL: num
   if (!(b > a)) return -Infinity;
   const s2 = sigma * sigma;
   const logNorm = -Math.log(sigma * Math.sqrt(2 * Math.PI));
-  const logF = (z: number) => logNorm - (z * z) / (2 * s2) + logBernoulliExcess(q * Math.expm1((2 * z - 1) / (2 * s2)), order);
+  const logF = (z: number) =>
+    logNorm - (z * z) / (2 * s2) + logBernoulliExcess(q * Math.expm1((2 * z - 1) / (2 * s2)), order);
   return integrateLog(logF, a, b, Math.max(4, Math.ceil((b - a) / sigma))); // 20 nodes per sigma
 }

@@ -9,7 +9,8 @@ export interface AtOrder {
 }
 
 function checkLengths(orders: ArrayLike<number>, rdp: ArrayLike<number>): void {
-  if (orders.length !== rdp.length) throw new AccountingError('invalid_argument', 'orders and rdp must have the same length');
+  if (orders.length !== rdp.length)
+    throw new AccountingError('invalid_argument', 'orders and rdp must have the same length');
 }
 
 /**
@@ -21,8 +22,10 @@ function checkLengths(orders: ArrayLike<number>, rdp: ArrayLike<number>): void {
  */
 export function rdpToEpsilon(orders: ArrayLike<number>, rdp: ArrayLike<number>, delta: number): AtOrder {
   checkLengths(orders, rdp);
-  if (!(delta >= 0 && delta <= 1)) throw new AccountingError('invalid_argument', `delta must be in [0, 1], got ${delta}`);
-  if (orders.length === 0 || Array.prototype.every.call(rdp, (r: number) => r === 0)) return { value: 0, order: orders[0] ?? NaN };
+  if (!(delta >= 0 && delta <= 1))
+    throw new AccountingError('invalid_argument', `delta must be in [0, 1], got ${delta}`);
+  if (orders.length === 0 || Array.prototype.every.call(rdp, (r: number) => r === 0))
+    return { value: 0, order: orders[0] ?? NaN };
   if (delta === 0) return { value: Infinity, order: NaN };
   let best = Infinity;
   let bestOrder = NaN;

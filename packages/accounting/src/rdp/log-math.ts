@@ -60,7 +60,10 @@ export class SignedLogSum {
   }
 }
 
-/** log of the standard normal upper tail P(Z > x) (Q function), via the shared normal helpers. @example logNormalTail(0) // -Math.LN2 */
+/**
+ * log of the standard normal upper tail P(Z > x) (Q function), via the shared normal helpers. @example logNormalTail(0)
+ * // -Math.LN2
+ */
 export function logNormalTail(x: number): number {
   return normLogCdf(-x);
 }

@@ -14,38 +14,53 @@ const opts = { numRuns: 40 };
 
 describe('RDP epsilon is monotone (fast-check)', () => {
   it('non-decreasing in steps', () => {
-    fc.assert(fc.property(q, sigma, steps, steps, delta, (q_, s, n1, n2, d) => {
-      const [a, b] = n1 <= n2 ? [n1, n2] : [n2, n1];
-      expect(acc(q_, s, a).getEpsilon(d)).toBeLessThanOrEqual(up(acc(q_, s, b).getEpsilon(d)));
-    }), opts);
+    fc.assert(
+      fc.property(q, sigma, steps, steps, delta, (q_, s, n1, n2, d) => {
+        const [a, b] = n1 <= n2 ? [n1, n2] : [n2, n1];
+        expect(acc(q_, s, a).getEpsilon(d)).toBeLessThanOrEqual(up(acc(q_, s, b).getEpsilon(d)));
+      }),
+      opts,
+    );
   });
   it('non-decreasing in q', () => {
-    fc.assert(fc.property(q, q, sigma, steps, delta, (q1, q2, s, n, d) => {
-      const [a, b] = q1 <= q2 ? [q1, q2] : [q2, q1];
-      expect(acc(a, s, n).getEpsilon(d)).toBeLessThanOrEqual(up(acc(b, s, n).getEpsilon(d)));
-    }), opts);
+    fc.assert(
+      fc.property(q, q, sigma, steps, delta, (q1, q2, s, n, d) => {
+        const [a, b] = q1 <= q2 ? [q1, q2] : [q2, q1];
+        expect(acc(a, s, n).getEpsilon(d)).toBeLessThanOrEqual(up(acc(b, s, n).getEpsilon(d)));
+      }),
+      opts,
+    );
   });
   it('non-increasing in sigma', () => {
-    fc.assert(fc.property(q, sigma, sigma, steps, delta, (q_, s1, s2, n, d) => {
-      const [a, b] = s1 <= s2 ? [s1, s2] : [s2, s1];
-      expect(acc(q_, b, n).getEpsilon(d)).toBeLessThanOrEqual(up(acc(q_, a, n).getEpsilon(d)));
-    }), opts);
+    fc.assert(
+      fc.property(q, sigma, sigma, steps, delta, (q_, s1, s2, n, d) => {
+        const [a, b] = s1 <= s2 ? [s1, s2] : [s2, s1];
+        expect(acc(q_, b, n).getEpsilon(d)).toBeLessThanOrEqual(up(acc(q_, a, n).getEpsilon(d)));
+      }),
+      opts,
+    );
   });
   it('non-increasing in delta', () => {
-    fc.assert(fc.property(q, sigma, steps, delta, delta, (q_, s, n, d1, d2) => {
-      const [a, b] = d1 <= d2 ? [d1, d2] : [d2, d1];
-      const x = acc(q_, s, n);
-      expect(x.getEpsilon(b)).toBeLessThanOrEqual(up(x.getEpsilon(a)));
-    }), opts);
+    fc.assert(
+      fc.property(q, sigma, steps, delta, delta, (q_, s, n, d1, d2) => {
+        const [a, b] = d1 <= d2 ? [d1, d2] : [d2, d1];
+        const x = acc(q_, s, n);
+        expect(x.getEpsilon(b)).toBeLessThanOrEqual(up(x.getEpsilon(a)));
+      }),
+      opts,
+    );
   });
   it('getDelta(getEpsilon(delta)) ~ delta (and never above it)', () => {
-    fc.assert(fc.property(q, sigma, steps, delta, (q_, s, n, d) => {
-      const x = acc(q_, s, n);
-      const eps = x.getEpsilon(d);
-      fc.pre(eps > 0 && Number.isFinite(eps));
-      const back = x.getDelta(eps);
-      expect(back).toBeLessThanOrEqual(d * (1 + 1e-9));
-      expect(back).toBeGreaterThanOrEqual(d * (1 - 1e-6));
-    }), opts);
+    fc.assert(
+      fc.property(q, sigma, steps, delta, (q_, s, n, d) => {
+        const x = acc(q_, s, n);
+        const eps = x.getEpsilon(d);
+        fc.pre(eps > 0 && Number.isFinite(eps));
+        const back = x.getDelta(eps);
+        expect(back).toBeLessThanOrEqual(d * (1 + 1e-9));
+        expect(back).toBeGreaterThanOrEqual(d * (1 - 1e-6));
+      }),
+      opts,
+    );
   });
 });

@@ -4,7 +4,11 @@ import { readmeExample, rdpReference } from '../fixtures/reference.js';
 import { describeAccountantContract } from '../testing/accountant-contract.js';
 
 const ref = rdpReference();
-const step = (q: number, sigma: number): DpEvent => ({ kind: 'poisson_sampled', sampling_probability: q, event: { kind: 'gaussian', noise_multiplier: sigma } });
+const step = (q: number, sigma: number): DpEvent => ({
+  kind: 'poisson_sampled',
+  sampling_probability: q,
+  event: { kind: 'gaussian', noise_multiplier: sigma },
+});
 const opacusOrders = ref.provenance.conventions.opacus_orders;
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
@@ -39,7 +43,10 @@ describe('RdpAccountant', () => {
   describe('rdp_epsilon: within 1e-6 of Opacus on Opacus orders, never above dp_accounting on its orders', () => {
     for (const c of ref.rdp_epsilon) {
       it(`q=${c.q} sigma=${c.sigma} steps=${c.steps} delta=${c.delta}`, () => {
-        const ours = new RdpAccountant({ neighboringRelation: 'add_or_remove_one', orders: opacusOrders }).compose(step(c.q, c.sigma), c.steps);
+        const ours = new RdpAccountant({ neighboringRelation: 'add_or_remove_one', orders: opacusOrders }).compose(
+          step(c.q, c.sigma),
+          c.steps,
+        );
         const { epsilon, order } = ours.getEpsilonAndOrder(c.delta);
         expect(rel(epsilon, c.opacus.eps)).toBeLessThan(1e-6);
         expect(order).toBe(c.opacus.order);
@@ -51,8 +58,15 @@ describe('RdpAccountant', () => {
 
   it('heterogeneous composition matches Opacus at 1e-6 and stays below dp_accounting', () => {
     for (const c of ref.heterogeneous) {
-      const events: DpEvent[] = c.components.map((k) => ({ kind: 'self_composed', count: k.steps, event: step(k.q, k.sigma) }));
-      const op = new RdpAccountant({ neighboringRelation: 'add_or_remove_one', orders: opacusOrders }).compose({ kind: 'composed', events });
+      const events: DpEvent[] = c.components.map((k) => ({
+        kind: 'self_composed',
+        count: k.steps,
+        event: step(k.q, k.sigma),
+      }));
+      const op = new RdpAccountant({ neighboringRelation: 'add_or_remove_one', orders: opacusOrders }).compose({
+        kind: 'composed',
+        events,
+      });
       expect(rel(op.getEpsilon(c.delta), c.opacus_rdp.eps)).toBeLessThan(1e-6);
       const dp = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' });
       for (const e of events) dp.compose(e);
@@ -64,7 +78,10 @@ describe('RdpAccountant', () => {
 
   it('laplace (Mironov 2017 Prop. 6) matches dp_accounting and is above the exact pure-DP epsilon', () => {
     for (const c of ref.laplace) {
-      const acc = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose({ kind: 'laplace', noise_multiplier: c.scale_b }, c.count);
+      const acc = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(
+        { kind: 'laplace', noise_multiplier: c.scale_b },
+        c.count,
+      );
       const { epsilon, order } = acc.getEpsilonAndOrder(c.delta);
       expect(rel(epsilon, c.dp_rdp.eps)).toBeLessThan(1e-9);
       expect(order).toBe(c.dp_rdp.order);
@@ -74,7 +91,10 @@ describe('RdpAccountant', () => {
 
   it('gaussian matches dp_accounting / Opacus and stays above the exact analytic epsilon', () => {
     for (const c of ref.gaussian) {
-      const acc = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose({ kind: 'gaussian', noise_multiplier: c.sigma }, c.count);
+      const acc = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(
+        { kind: 'gaussian', noise_multiplier: c.sigma },
+        c.count,
+      );
       const { epsilon, order } = acc.getEpsilonAndOrder(c.delta);
       expect(rel(epsilon, c.dp_rdp.eps)).toBeLessThan(1e-9);
       expect(order).toBe(c.dp_rdp.order);
@@ -84,7 +104,10 @@ describe('RdpAccountant', () => {
 
   it('published TF Privacy tutorial figures: the improved conversion matches Opacus, 2 decimals published are above', () => {
     for (const c of ref.published_figures) {
-      const acc = new RdpAccountant({ neighboringRelation: 'add_or_remove_one', orders: opacusOrders }).compose(step(c.q, c.sigma), c.steps);
+      const acc = new RdpAccountant({ neighboringRelation: 'add_or_remove_one', orders: opacusOrders }).compose(
+        step(c.q, c.sigma),
+        c.steps,
+      );
       const { epsilon, order } = acc.getEpsilonAndOrder(c.delta);
       expect(rel(epsilon, c.opacus_rdp.eps)).toBeLessThan(1e-6);
       expect(order).toBe(c.opacus_rdp.order);
@@ -98,18 +121,37 @@ describe('RdpAccountant', () => {
     const acc = new RdpAccountant({ neighboringRelation: 'add_or_remove_one', orders: [2, 10] });
     acc.compose({ kind: 'zcdp', rho: 0.1, xi: 0.05 });
     expect(acc.rdp).toEqual([0.25, 1.05]);
-    const pure = new RdpAccountant({ neighboringRelation: 'add_or_remove_one', orders: [2, 10] }).compose({ kind: 'epsilon_delta', epsilon: 0.5, delta: 0 });
+    const pure = new RdpAccountant({ neighboringRelation: 'add_or_remove_one', orders: [2, 10] }).compose({
+      kind: 'epsilon_delta',
+      epsilon: 0.5,
+      delta: 0,
+    });
     expect(pure.rdp).toEqual([0.25, 0.5]);
     const e: DpEvent = { kind: 'composed', events: [{ kind: 'epsilon_delta', epsilon: 1, delta: 1e-6 }] };
-    expect(() => pure.compose(e)).toThrowError(expect.objectContaining({ code: 'unsupported_event', pointer: '/events/0' }));
+    expect(() => pure.compose(e)).toThrowError(
+      expect.objectContaining({ code: 'unsupported_event', pointer: '/events/0' }),
+    );
   });
 
   it('refuses sampled_without_replacement, poisson_sampled(laplace) and poisson_sampled under replace_one, with pointers', () => {
     const add = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' });
-    const swr: DpEvent = { kind: 'sampled_without_replacement', source_dataset_size: 100, sample_size: 10, event: { kind: 'gaussian', noise_multiplier: 1 } };
-    expect(() => add.compose({ kind: 'self_composed', count: 2, event: swr })).toThrowError(expect.objectContaining({ code: 'unsupported_event', pointer: '/event' }));
-    const lap: DpEvent = { kind: 'poisson_sampled', sampling_probability: 0.1, event: { kind: 'laplace', noise_multiplier: 1 } };
-    expect(() => add.compose(lap)).toThrowError(expect.objectContaining({ code: 'unsupported_event', pointer: '/event' }));
+    const swr: DpEvent = {
+      kind: 'sampled_without_replacement',
+      source_dataset_size: 100,
+      sample_size: 10,
+      event: { kind: 'gaussian', noise_multiplier: 1 },
+    };
+    expect(() => add.compose({ kind: 'self_composed', count: 2, event: swr })).toThrowError(
+      expect.objectContaining({ code: 'unsupported_event', pointer: '/event' }),
+    );
+    const lap: DpEvent = {
+      kind: 'poisson_sampled',
+      sampling_probability: 0.1,
+      event: { kind: 'laplace', noise_multiplier: 1 },
+    };
+    expect(() => add.compose(lap)).toThrowError(
+      expect.objectContaining({ code: 'unsupported_event', pointer: '/event' }),
+    );
     const rep = new RdpAccountant({ neighboringRelation: 'replace_one' });
     expect(rep.supports(step(0.1, 1))).toBe(false);
     expect(rep.supports({ kind: 'gaussian', noise_multiplier: 1 })).toBe(true);

@@ -26,7 +26,8 @@ const CACHE_LIMIT = 64;
  * gaussian, laplace, zcdp, pure epsilon_delta, no_op and non_private.
  * @example
  * const acc = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' });
- * acc.compose({ kind: 'poisson_sampled', sampling_probability: 0.01, event: { kind: 'gaussian', noise_multiplier: 1.1 } }, 1000);
+ * acc.compose({ kind: 'poisson_sampled', sampling_probability: 0.01, event: { kind: 'gaussian', noise_multiplier: 1.1 }
+ * }, 1000);
  * acc.getEpsilon(1e-5); // ~1.7118
  */
 export class RdpAccountant extends BaseAccountant<Vec> {
@@ -38,7 +39,11 @@ export class RdpAccountant extends BaseAccountant<Vec> {
   constructor(options: RdpAccountantOptions) {
     super(options.neighboringRelation);
     const orders = options.orders ?? DEFAULT_RDP_ORDERS;
-    if (!Array.isArray(orders) || orders.length === 0 || !orders.every((a) => typeof a === 'number' && Number.isFinite(a) && a > 1)) {
+    if (
+      !Array.isArray(orders) ||
+      orders.length === 0 ||
+      !orders.every((a) => typeof a === 'number' && Number.isFinite(a) && a > 1)
+    ) {
       throw new AccountingError('invalid_argument', 'orders must be a non-empty array of finite numbers > 1');
     }
     this.orders = Object.freeze([...orders]);
@@ -63,7 +68,8 @@ export class RdpAccountant extends BaseAccountant<Vec> {
       case 'zcdp':
         return this.curve((a) => zcdpRdp(event.rho, event.xi ?? 0, a));
       case 'epsilon_delta':
-        // (eps, delta>0)-DP bounds no Renyi divergence (the delta mass may be arbitrarily bad); dp_accounting refuses it too.
+        // (eps, delta>0)-DP bounds no Renyi divergence (the delta mass may be arbitrarily bad); dp_accounting refuses
+        // it too.
         if (event.delta > 0) unsupported(event, pointer, 'RDP cannot express delta > 0; use PldAccountant');
         return this.curve((a) => pureDpRdp(event.epsilon, a));
       case 'poisson_sampled':
@@ -78,9 +84,14 @@ export class RdpAccountant extends BaseAccountant<Vec> {
   private poissonCost(q: number, inner: DpEvent, pointer: string): Vec {
     const innerPointer = `${pointer}/event`;
     if (inner.kind === 'no_op') return this.zeroCost();
-    if (inner.kind !== 'gaussian') unsupported(inner, innerPointer, 'RdpAccountant analyses poisson_sampled(gaussian) only');
+    if (inner.kind !== 'gaussian')
+      unsupported(inner, innerPointer, 'RdpAccountant analyses poisson_sampled(gaussian) only');
     if (this.neighboringRelation !== 'add_or_remove_one') {
-      unsupported(inner, pointer, 'poisson_sampled is analysed under add_or_remove_one only (Mironov, Talwar, Zhang 2019)');
+      unsupported(
+        inner,
+        pointer,
+        'poisson_sampled is analysed under add_or_remove_one only (Mironov, Talwar, Zhang 2019)',
+      );
     }
     const sigma = inner.noise_multiplier;
     const key = `${q}|${sigma}`;
@@ -95,9 +106,14 @@ export class RdpAccountant extends BaseAccountant<Vec> {
 
   private withoutReplacementCost(q: number, inner: DpEvent, pointer: string): Vec {
     if (inner.kind === 'no_op') return this.zeroCost();
-    if (inner.kind !== 'gaussian') unsupported(inner, `${pointer}/event`, 'RdpAccountant analyses sampled_without_replacement(gaussian) only');
+    if (inner.kind !== 'gaussian')
+      unsupported(inner, `${pointer}/event`, 'RdpAccountant analyses sampled_without_replacement(gaussian) only');
     if (this.neighboringRelation !== 'replace_one') {
-      unsupported(inner, pointer, 'sampled_without_replacement is analysed under replace_one only (Wang, Balle, Kasiviswanathan 2019)');
+      unsupported(
+        inner,
+        pointer,
+        'sampled_without_replacement is analysed under replace_one only (Wang, Balle, Kasiviswanathan 2019)',
+      );
     }
     const sigma = inner.noise_multiplier;
     return this.curve((a) => sampledWithoutReplacementGaussianRdp(q, sigma, a));

@@ -33,11 +33,21 @@ describe('integer orders vs an exact 60-digit binomial sum (mathjs BigNumber)', 
     const P = bn(1).minus(Q);
     const twoS2 = bn(2).times(bn(sigma)).times(bn(sigma));
     for (let k = 0; k <= a; k++) {
-      const e = bn(k * k - k).div(twoS2).exp();
+      const e = bn(k * k - k)
+        .div(twoS2)
+        .exp();
       const c = math.combinations(bn(a), bn(k)) as Big;
-      sum = sum.plus(c.times(P.pow(a - k)).times(Q.pow(k)).times(e));
+      sum = sum.plus(
+        c
+          .times(P.pow(a - k))
+          .times(Q.pow(k))
+          .times(e),
+      );
     }
-    return sum.ln().div(a - 1).toNumber();
+    return sum
+      .ln()
+      .div(a - 1)
+      .toNumber();
   }
   it.each([
     [1e-6, 1.1, 2],
@@ -55,13 +65,18 @@ describe('integer orders vs an exact 60-digit binomial sum (mathjs BigNumber)', 
 });
 
 describe('corners of q in [1e-6, 1), sigma in [0.3, 100] vs 50-digit mpmath quadrature (fixtures/rdp-extremes.json)', () => {
-  const extremes = JSON.parse(readFileSync(new URL('../fixtures/rdp-extremes.json', import.meta.url), 'utf8')) as { cases: { q: number; sigma: number; order: number; rdp: string }[] };
-  it.each(extremes.cases.map((c) => [c.q, c.sigma, c.order, c.rdp] as const))('q=%f sigma=%f order=%f', (q, sigma, order, rdp) => {
-    const truth = Number(rdp);
-    const rel = (poissonSampledGaussianRdp(q, sigma, order) - truth) / truth;
-    expect(Math.abs(rel)).toBeLessThan(1e-9);
-    expect(rel).toBeGreaterThan(-1e-12);
-  });
+  const extremes = JSON.parse(readFileSync(new URL('../fixtures/rdp-extremes.json', import.meta.url), 'utf8')) as {
+    cases: { q: number; sigma: number; order: number; rdp: string }[];
+  };
+  it.each(extremes.cases.map((c) => [c.q, c.sigma, c.order, c.rdp] as const))(
+    'q=%f sigma=%f order=%f',
+    (q, sigma, order, rdp) => {
+      const truth = Number(rdp);
+      const rel = (poissonSampledGaussianRdp(q, sigma, order) - truth) / truth;
+      expect(Math.abs(rel)).toBeLessThan(1e-9);
+      expect(rel).toBeGreaterThan(-1e-12);
+    },
+  );
 });
 
 describe('stability over q in [1e-6, 1], sigma in [0.3, 100], orders up to 1024', () => {
@@ -90,10 +105,16 @@ describe('stability over q in [1e-6, 1], sigma in [0.3, 100], orders up to 1024'
 });
 
 describe('fractional orders agree with the exact integer-order sums (fast-check over the whole range)', () => {
-  // Uniform on [lo, hi] through an integer: fc.double over a range mostly draws its ends and 0 (sigma was 1 in most runs).
-  const uniform = (lo: number, hi: number) => fc.integer({ min: 0, max: 2 ** 30 }).map((i) => lo + ((hi - lo) * i) / 2 ** 30);
+  // Uniform on [lo, hi] through an integer: fc.double over a range mostly draws its ends and 0 (sigma was 1 in most
+  // runs).
+  const uniform = (lo: number, hi: number) =>
+    fc.integer({ min: 0, max: 2 ** 30 }).map((i) => lo + ((hi - lo) * i) / 2 ** 30);
   // Log-uniform q over [1e-6, 1], plus the q >= 1/4 band path and q -> 1 (where issue 8.12's counterexample lives).
-  const q = fc.oneof(uniform(Math.log(1e-6), 0).map(Math.exp), uniform(0.25, 1), uniform(Math.log(1e-16), Math.log(0.5)).map((x) => 1 - Math.exp(x)));
+  const q = fc.oneof(
+    uniform(Math.log(1e-6), 0).map(Math.exp),
+    uniform(0.25, 1),
+    uniform(Math.log(1e-16), Math.log(0.5)).map((x) => 1 - Math.exp(x)),
+  );
   const sigma = uniform(Math.log(0.3), Math.log(100)).map(Math.exp);
   const order = uniform(2.001, 1023.999).filter((a) => !Number.isInteger(a));
   it('between its integer neighbours, and below their interpolation, (a-1) D_a being convex in a (van Erven & Harremoes 2014)', () => {
@@ -101,7 +122,11 @@ describe('fractional orders agree with the exact integer-order sums (fast-check 
       fc.property(q, sigma, order, (q_, s, a) => {
         const lo = Math.floor(a);
         const hi = Math.ceil(a);
-        const [rLo, r, rHi] = [poissonSampledGaussianRdp(q_, s, lo), poissonSampledGaussianRdp(q_, s, a), poissonSampledGaussianRdp(q_, s, hi)];
+        const [rLo, r, rHi] = [
+          poissonSampledGaussianRdp(q_, s, lo),
+          poissonSampledGaussianRdp(q_, s, a),
+          poissonSampledGaussianRdp(q_, s, hi),
+        ];
         // The series itself, before the clamp to [rLo, rHi]: only rounding margins may separate it from the neighbours.
         const series = q_ < 1 ? fractionalSeriesRdp(q_, s, a) : r;
         expect(series).toBeGreaterThanOrEqual(rLo * (1 - 1e-11));
@@ -150,19 +175,34 @@ describe('large fractional orders with q -> 1 (issue 8.12: fast-check counterexa
     const P = bn(1).minus(Q);
     const twoS2 = bn(sigma).times(bn(sigma)).times(2);
     let sum = bn(0);
-    for (let k = 0; k <= 790; k++) sum = sum.plus((math.combinations(bn(790), bn(k)) as Big).times(P.pow(790 - k)).times(Q.pow(k)).times(bn(k * k - k).div(twoS2).exp()));
+    for (let k = 0; k <= 790; k++)
+      sum = sum.plus(
+        (math.combinations(bn(790), bn(k)) as Big)
+          .times(P.pow(790 - k))
+          .times(Q.pow(k))
+          .times(
+            bn(k * k - k)
+              .div(twoS2)
+              .exp(),
+          ),
+      );
     const exact = sum.ln().div(789).toNumber();
     expect(Math.abs(quadratureRdp(q, sigma, 790) / exact - 1)).toBeLessThan(1e-13);
   });
 
-  it.each([790.0000000000001, 789.5, 790.5, 1000.5])('order %f: within 1e-11 of the 60-digit reference, never below it', (order) => {
-    const truth = quadratureRdp(q, sigma, order);
-    const ours = poissonSampledGaussianRdp(q, sigma, order);
-    expect(Math.abs(ours / truth - 1)).toBeLessThan(1e-11);
-    expect(ours).toBeGreaterThanOrEqual(truth);
-  });
+  it.each([790.0000000000001, 789.5, 790.5, 1000.5])(
+    'order %f: within 1e-11 of the 60-digit reference, never below it',
+    (order) => {
+      const truth = quadratureRdp(q, sigma, order);
+      const ours = poissonSampledGaussianRdp(q, sigma, order);
+      expect(Math.abs(ours / truth - 1)).toBeLessThan(1e-11);
+      expect(ours).toBeGreaterThanOrEqual(truth);
+    },
+  );
 
   it('pinned: rdp(790.0000000000001) >= rdp(790) at q = 1 - 1e-16, sigma = 79.00000000000007', () => {
-    expect(poissonSampledGaussianRdp(q, sigma, 790.0000000000001)).toBeGreaterThanOrEqual(poissonSampledGaussianRdp(q, sigma, 790));
+    expect(poissonSampledGaussianRdp(q, sigma, 790.0000000000001)).toBeGreaterThanOrEqual(
+      poissonSampledGaussianRdp(q, sigma, 790),
+    );
   });
 });

@@ -29,7 +29,10 @@ function rdpFromLogD(logD: number, order: number): number {
   return logA / (order - 1);
 }
 
-/** Integer order: D = sum_{k=2}^{a} C(a,k) (1-q)^{a-k} q^k expm1(k(k-1)/(2 s^2)), all terms >= 0 (MTZ19 Sec. 3.2 with the k=0,1 terms cancelled against 1). */
+/**
+ * Integer order: D = sum_{k=2}^{a} C(a,k) (1-q)^{a-k} q^k expm1(k(k-1)/(2 s^2)), all terms >= 0 (MTZ19 Sec. 3.2 with
+ * the k=0,1 terms cancelled against 1).
+ */
 function logDInteger(q: number, sigma: number, order: number): number {
   const logQ = Math.log(q);
   const log1mQ = Math.log1p(-q);
@@ -45,7 +48,10 @@ function logDInteger(q: number, sigma: number, order: number): number {
   return sum.upperLog();
 }
 
-/** sum_{k>=2} C(a,k) (-q)^k = (1-q)^a - 1 + a q, without cancellation for small q (binomial series while a q <= 1, where it shrinks geometrically). */
+/**
+ * sum_{k>=2} C(a,k) (-q)^k = (1-q)^a - 1 + a q, without cancellation for small q (binomial series while a q <= 1, where
+ * it shrinks geometrically).
+ */
 function bernoulliGap(q: number, order: number): number {
   if (q >= 0.1 || order * q > 1) return Math.pow(1 - q, order) - 1 + order * q;
   let term = (order * (order - 1) * q * q) / 2;
@@ -93,7 +99,8 @@ function logDSplit(q: number, sigma: number, order: number, zL: number, zR: numb
   if (n1 > 0) sum.add(Math.log(n1) + logLeft(1), -1, logErr(logLeft(1)));
   // Right side tangent: -(1 - a q) P(N(0) > zR) - a q P(N(1) > zR).
   const oneMinusAq = 1 - order * q;
-  if (oneMinusAq !== 0) sum.add(Math.log(Math.abs(oneMinusAq)) + logRight(0), oneMinusAq > 0 ? -1 : 1, logErr(logRight(0)));
+  if (oneMinusAq !== 0)
+    sum.add(Math.log(Math.abs(oneMinusAq)) + logRight(0), oneMinusAq > 0 ? -1 : 1, logErr(logRight(0)));
   sum.add(Math.log(order * q) + logRight(1), -1, logErr(logRight(1)));
 
   let logC = 0; // log |C(a, i)|

@@ -33,7 +33,8 @@ function logA(q: number, sigma: number, a: number): number {
   let logC = Math.log(a); // log C(a, 1)
   for (let j = 2; j <= a; j++) {
     logC += Math.log(a - j + 1) - Math.log(j);
-    const factor = j === 2 ? Math.min(Math.log(4) + logExpm1(eps2), Math.LN2 + eps2) : Math.LN2 + ((j - 1) * j) / (2 * s2);
+    const factor =
+      j === 2 ? Math.min(Math.log(4) + logExpm1(eps2), Math.LN2 + eps2) : Math.LN2 + ((j - 1) * j) / (2 * s2);
     sum.add(j * logQ + logC + factor, 1, 1e-13);
   }
   const l = sum.upperLog(); // log of everything after the leading 1

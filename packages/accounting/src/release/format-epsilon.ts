@@ -53,7 +53,9 @@ function steps(x: number, m: number, up: boolean): number {
   return k;
 }
 
-/** Far from 1: `significant` digits in exponent notation, nudged by one unit of the last digit when on the wrong side. */
+/**
+ * Far from 1: `significant` digits in exponent notation, nudged by one unit of the last digit when on the wrong side.
+ */
 function exponential(x: number, significant: number, up: boolean): string {
   const text = x.toExponential(significant - 1);
   if (up ? Number(text) >= x : Number(text) <= x) return text;

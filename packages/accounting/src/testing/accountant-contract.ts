@@ -31,12 +31,21 @@ export const leafArbitraries: Record<Exclude<DpEventKind, 'composed' | 'self_com
   unsupported: fc.constant({ kind: 'unsupported' }),
   gaussian: d(0.5, 20).map((s) => ({ kind: 'gaussian', noise_multiplier: s })),
   laplace: d(0.5, 20).map((s) => ({ kind: 'laplace', noise_multiplier: s })),
-  epsilon_delta: fc.tuple(d(0, 3), fc.oneof(fc.constant(0), d(1e-8, 1e-3))).map(([epsilon, delta]) => ({ kind: 'epsilon_delta', epsilon, delta })),
+  epsilon_delta: fc
+    .tuple(d(0, 3), fc.oneof(fc.constant(0), d(1e-8, 1e-3)))
+    .map(([epsilon, delta]) => ({ kind: 'epsilon_delta', epsilon, delta })),
   zcdp: fc.tuple(d(0, 1), d(0, 0.5)).map(([rho, xi]): DpEvent => ({ kind: 'zcdp', rho, xi })),
-  poisson_sampled: fc.tuple(d(1e-3, 1), mechanism).map(([q, event]) => ({ kind: 'poisson_sampled', sampling_probability: q, event })),
+  poisson_sampled: fc
+    .tuple(d(1e-3, 1), mechanism)
+    .map(([q, event]) => ({ kind: 'poisson_sampled', sampling_probability: q, event })),
   sampled_without_replacement: fc
     .tuple(fc.integer({ min: 10, max: 1000 }), d(0.001, 1), mechanism)
-    .map(([n, f, event]) => ({ kind: 'sampled_without_replacement', source_dataset_size: n, sample_size: Math.max(1, Math.floor(n * f)), event })),
+    .map(([n, f, event]) => ({
+      kind: 'sampled_without_replacement',
+      source_dataset_size: n,
+      sample_size: Math.max(1, Math.floor(n * f)),
+      event,
+    })),
 };
 
 function close(a: number, b: number, relTol: number): boolean {
@@ -62,7 +71,11 @@ function expectRefused(fn: () => unknown, code: AccountingError['code'], pointer
 }
 
 /** Registers the accountant contract suite for `factory` under `name`. */
-export function describeAccountantContract(name: string, factory: () => PrivacyAccountant, options: ContractOptions = {}): void {
+export function describeAccountantContract(
+  name: string,
+  factory: () => PrivacyAccountant,
+  options: ContractOptions = {},
+): void {
   const numRuns = options.numRuns ?? 25;
   const relTol = options.relTol ?? 1e-9;
   const delta = options.delta ?? 1e-5;
@@ -86,7 +99,14 @@ export function describeAccountantContract(name: string, factory: () => PrivacyA
       ['bare', unsupportedEvent, ''],
       ['inside composed', { kind: 'composed', events: [{ kind: 'no_op' }, unsupportedEvent] } as DpEvent, '/events/1'],
       ['inside self_composed', { kind: 'self_composed', count: 3, event: unsupportedEvent } as DpEvent, '/event'],
-      ['three levels deep', { kind: 'composed', events: [{ kind: 'self_composed', count: 2, event: { kind: 'composed', events: [unsupportedEvent] } }] } as DpEvent, '/events/0/event/events/0'],
+      [
+        'three levels deep',
+        {
+          kind: 'composed',
+          events: [{ kind: 'self_composed', count: 2, event: { kind: 'composed', events: [unsupportedEvent] } }],
+        } as DpEvent,
+        '/events/0/event/events/0',
+      ],
     ])('unsupported %s is refused with its pointer', (_label, event, pointer) => {
       const acc = factory();
       expect(acc.supports(event)).toBe(false);
@@ -123,8 +143,16 @@ export function describeAccountantContract(name: string, factory: () => PrivacyA
       const good: DpEvent = { kind: 'gaussian', noise_multiplier: 2 };
       const acc = factory().compose(good, 3);
       const before = snapshot(acc, delta);
-      expectRefused(() => acc.compose({ kind: 'composed', events: [good, good, unsupportedEvent] }), 'unsupported_event', '/events/2');
-      expectRefused(() => acc.compose({ kind: 'gaussian', noise_multiplier: -1 } as DpEvent), 'invalid_event', '/noise_multiplier');
+      expectRefused(
+        () => acc.compose({ kind: 'composed', events: [good, good, unsupportedEvent] }),
+        'unsupported_event',
+        '/events/2',
+      );
+      expectRefused(
+        () => acc.compose({ kind: 'gaussian', noise_multiplier: -1 } as DpEvent),
+        'invalid_event',
+        '/noise_multiplier',
+      );
       expectRefused(() => acc.compose(good, -1), 'invalid_argument');
       expectRefused(() => acc.compose(good, 1.5), 'invalid_argument');
       expect(snapshot(acc, delta)).toEqual(before);

@@ -92,24 +92,28 @@ export function reportContent(m: ComplianceModel): Block[] {
     },
     ...(caveat === null
       ? []
-      : [{
-          kind: 'paragraph' as const,
-          text:
-            'This was a SEEDED run: its noise and its batches came from a ChaCha20 stream keyed by a seed chosen for ' +
-            'reproducibility, not from fresh secure randomness. The guarantee above holds only while the seed stays ' +
-            'secret: anyone who knows the seed can recompute the noise and remove it, and then the model reveals its ' +
-            'training data as if no noise had been added.',
-        }]),
+      : [
+          {
+            kind: 'paragraph' as const,
+            text:
+              'This was a SEEDED run: its noise and its batches came from a ChaCha20 stream keyed by a seed chosen for ' +
+              'reproducibility, not from fresh secure randomness. The guarantee above holds only while the seed stays ' +
+              'secret: anyone who knows the seed can recompute the noise and remove it, and then the model reveals its ' +
+              'training data as if no noise had been added.',
+          },
+        ]),
     ...(p.allow_large_delta === true || !(delta < 1 / n)
-      ? [{
-          kind: 'paragraph' as const,
-          text:
-            `WARNING: δ = ${delta} is not below 1/n = ${fmt(1 / n)}: a mechanism that publishes whole records with ` +
-            `probability δ meets this guarantee. ` +
-            (p.allow_large_delta === true
-              ? 'The run was created with an explicit override (allow_large_delta) that accepted this delta.'
-              : 'The run did not declare an override for it.'),
-        }]
+      ? [
+          {
+            kind: 'paragraph' as const,
+            text:
+              `WARNING: δ = ${delta} is not below 1/n = ${fmt(1 / n)}: a mechanism that publishes whole records with ` +
+              `probability δ meets this guarantee. ` +
+              (p.allow_large_delta === true
+                ? 'The run was created with an explicit override (allow_large_delta) that accepted this delta.'
+                : 'The run did not declare an override for it.'),
+          },
+        ]
       : []),
     {
       kind: 'paragraph',
@@ -186,10 +190,11 @@ export function reportContent(m: ComplianceModel): Block[] {
         },
     {
       kind: 'plot',
-      caption: m.curve.unavailable !== null
-        ? `No epsilon-versus-step curve: ${m.curve.unavailable}`
-        : `ε (RDP, δ = ${delta}) after each step, recomputed from the ${m.curveSource} ` +
-          `(${m.curve.totalSteps.toLocaleString('en-US')} steps); dashed: the budget limit.`,
+      caption:
+        m.curve.unavailable !== null
+          ? `No epsilon-versus-step curve: ${m.curve.unavailable}`
+          : `ε (RDP, δ = ${delta}) after each step, recomputed from the ${m.curveSource} ` +
+            `(${m.curve.totalSteps.toLocaleString('en-US')} steps); dashed: the budget limit.`,
     },
     { kind: 'heading', text: 'How it was trained' },
     {
@@ -211,7 +216,12 @@ export function reportContent(m: ComplianceModel): Block[] {
         ],
         ['Neighboring relation', p.neighboring_relation],
         ['Budget accountant', p.budget.accountant.toUpperCase()],
-        ['Ledger', ledgerSegments(p.ledger).map((s) => describeEvent(withCount(s))).join(' ; ') || 'empty'],
+        [
+          'Ledger',
+          ledgerSegments(p.ledger)
+            .map((s) => describeEvent(withCount(s)))
+            .join(' ; ') || 'empty',
+        ],
       ],
     },
     { kind: 'heading', text: 'Hyper-parameters' },

@@ -17,12 +17,19 @@ export interface EpsilonCurve {
  * spaced steps (RDP composes additively, Mironov 2017 Prop. 1, so each point is the exact prefix epsilon).
  * @example epsilonCurve([{ event: step, count: 1000 }], 'add_or_remove_one', 1e-5).points.length // 51
  */
-export function epsilonCurve(segments: readonly Segment[], neighboringRelation: NeighboringRelation, delta: number, samples = 50): EpsilonCurve {
+export function epsilonCurve(
+  segments: readonly Segment[],
+  neighboringRelation: NeighboringRelation,
+  delta: number,
+  samples = 50,
+): EpsilonCurve {
   const totalSteps = segments.reduce((n, s) => n + s.count, 0);
   const points: [number, number][] = [[0, 0]];
   const acc = new RdpAccountant({ neighboringRelation });
   try {
-    const targets = [...new Set(Array.from({ length: samples }, (_, k) => Math.round(((k + 1) * totalSteps) / samples)))].filter((t) => t > 0);
+    const targets = [
+      ...new Set(Array.from({ length: samples }, (_, k) => Math.round(((k + 1) * totalSteps) / samples))),
+    ].filter((t) => t > 0);
     let done = 0;
     let seg = 0;
     let usedInSeg = 0;
@@ -40,7 +47,12 @@ export function epsilonCurve(segments: readonly Segment[], neighboringRelation: 
       }
       points.push([target, acc.getEpsilon(delta)]);
     }
-    return { points, totalSteps, finalOrder: totalSteps > 0 ? acc.getEpsilonAndOrder(delta).order : null, unavailable: null };
+    return {
+      points,
+      totalSteps,
+      finalOrder: totalSteps > 0 ? acc.getEpsilonAndOrder(delta).order : null,
+      unavailable: null,
+    };
   } catch (err) {
     if (!(err instanceof AccountingError)) throw err;
     return { points: [], totalSteps, finalOrder: null, unavailable: err.message };

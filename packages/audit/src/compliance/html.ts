@@ -21,10 +21,19 @@ function svgPlot(m: ComplianceModel): string {
   const g = plotGeometry(m.curve, m.predicate.budget.epsilon, 720, 300);
   const { left, top, right, bottom } = g.area;
   const grid = [
-    ...g.yTicks.map((t) => `<line x1="${left}" y1="${t.at}" x2="${right}" y2="${t.at}" stroke="#eaeef2"/><text x="${left - 6}" y="${t.at + 4}" text-anchor="end">${e(t.label)}</text>`),
-    ...g.xTicks.map((t) => `<line x1="${t.at}" y1="${bottom}" x2="${t.at}" y2="${bottom + 4}" stroke="#57606a"/><text x="${t.at}" y="${bottom + 16}" text-anchor="middle">${e(t.label)}</text>`),
+    ...g.yTicks.map(
+      (t) =>
+        `<line x1="${left}" y1="${t.at}" x2="${right}" y2="${t.at}" stroke="#eaeef2"/><text x="${left - 6}" y="${t.at + 4}" text-anchor="end">${e(t.label)}</text>`,
+    ),
+    ...g.xTicks.map(
+      (t) =>
+        `<line x1="${t.at}" y1="${bottom}" x2="${t.at}" y2="${bottom + 4}" stroke="#57606a"/><text x="${t.at}" y="${bottom + 16}" text-anchor="middle">${e(t.label)}</text>`,
+    ),
   ].join('');
-  const limit = g.limitY === null ? '' : `<line x1="${left}" y1="${g.limitY}" x2="${right}" y2="${g.limitY}" stroke="#cf222e" stroke-dasharray="6 4"/><text x="${right}" y="${g.limitY - 4}" text-anchor="end">budget limit ε = ${e(String(m.predicate.budget.epsilon))}</text>`;
+  const limit =
+    g.limitY === null
+      ? ''
+      : `<line x1="${left}" y1="${g.limitY}" x2="${right}" y2="${g.limitY}" stroke="#cf222e" stroke-dasharray="6 4"/><text x="${right}" y="${g.limitY - 4}" text-anchor="end">budget limit ε = ${e(String(m.predicate.budget.epsilon))}</text>`;
   const line = g.line.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ');
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${g.width}" height="${g.height}" viewBox="0 0 ${g.width} ${g.height}" role="img" aria-label="epsilon versus step">` +
@@ -71,7 +80,9 @@ function block(b: Block, m: ComplianceModel): string {
  */
 export function renderReportHtml(input: ReportRenderInput): string {
   const m = buildComplianceModel(input);
-  const body = reportContent(m).map((b) => block(b, m)).join('\n');
+  const body = reportContent(m)
+    .map((b) => block(b, m))
+    .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">

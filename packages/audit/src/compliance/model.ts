@@ -34,13 +34,20 @@ export interface ComplianceModel {
 /** Refuses records the renderer cannot read, so a malformed log is an AuditError, never a crash. */
 function assertRecords(records: readonly EventRecord[]): void {
   records.forEach((r, i) => {
-    const ok = r !== null && typeof r === 'object' && Number.isSafeInteger(r.sequence) && typeof r.run_id === 'string' && typeof r.recorded_at === 'string';
+    const ok =
+      r !== null &&
+      typeof r === 'object' &&
+      Number.isSafeInteger(r.sequence) &&
+      typeof r.run_id === 'string' &&
+      typeof r.recorded_at === 'string';
     if (!ok) throw new AuditError('bad_event_log', `event record ${i} needs sequence, run_id, event and recorded_at`);
     try {
       assertDpEvent(r.event);
     } catch (err) {
       if (!(err instanceof AccountingError)) throw err;
-      throw new AuditError('bad_event_log', `event record ${i} (sequence ${r.sequence}): ${err.message}`, { cause: err });
+      throw new AuditError('bad_event_log', `event record ${i} (sequence ${r.sequence}): ${err.message}`, {
+        cause: err,
+      });
     }
   });
 }
@@ -70,6 +77,19 @@ export function buildComplianceModel(input: ReportRenderInput): ComplianceModel 
   const curveSource = input.events !== undefined && input.events.length > 0 ? 'event log' : 'ledger';
   const segments = curveSource === 'event log' ? recordSegments(input.events!) : ledgerSegments(predicate.ledger);
   const curve = epsilonCurve(segments, predicate.neighboring_relation, predicate.epsilon.delta);
-  const checks = computeChecks({ predicate, signature, curve, ...(input.events === undefined ? {} : { records: input.events }) });
-  return { verified: signature.ok && checks.every((c) => c.status !== 'fail'), keyid, statement, predicate, curve, curveSource, checks };
+  const checks = computeChecks({
+    predicate,
+    signature,
+    curve,
+    ...(input.events === undefined ? {} : { records: input.events }),
+  });
+  return {
+    verified: signature.ok && checks.every((c) => c.status !== 'fail'),
+    keyid,
+    statement,
+    predicate,
+    curve,
+    curveSource,
+    checks,
+  };
 }

@@ -6,7 +6,15 @@ import { buildComplianceModel, type ComplianceModel, type ReportRenderInput } fr
 import { plotGeometry } from './plot.js';
 
 const COLORS: Record<CheckStatus, string> = { pass: '#1a7f37', fail: '#cf222e', warn: '#9a6700', skip: '#6e7781' };
-const GREEK: Record<string, string> = { ε: 'epsilon', δ: 'delta', α: 'alpha', σ: 'sigma', '≈': '~', '≤': '<=', '∞': 'infinity' };
+const GREEK: Record<string, string> = {
+  ε: 'epsilon',
+  δ: 'delta',
+  α: 'alpha',
+  σ: 'sigma',
+  '≈': '~',
+  '≤': '<=',
+  '∞': 'infinity',
+};
 // Printable Latin-1 plus the characters WinAnsi (PDF 32000-1 annex D.2) places in 0x80-0x9F.
 const NOT_WIN_ANSI = /[^\n\x20-\x7e\xa0-\xff€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]/gu;
 
@@ -41,7 +49,10 @@ function table(doc: Doc, b: Extract<Block, { kind: 'table' }>): void {
       if (bold) doc.rect(x, y, cols[j]!, h).fillAndStroke('#f6f8fa', '#d0d7de');
       else doc.rect(x, y, cols[j]!, h).stroke('#d0d7de');
       const color = status !== undefined && j === 1 ? COLORS[status] : '#1f2328';
-      doc.font(bold || (status !== undefined && j === 1) ? 'Helvetica-Bold' : 'Helvetica').fillColor(color).text(pdfText(c), x + pad, y + pad, { width: cols[j]! - 2 * pad });
+      doc
+        .font(bold || (status !== undefined && j === 1) ? 'Helvetica-Bold' : 'Helvetica')
+        .fillColor(color)
+        .text(pdfText(c), x + pad, y + pad, { width: cols[j]! - 2 * pad });
       x += cols[j]!;
     });
     doc.x = left;
@@ -62,17 +73,39 @@ function plot(doc: Doc, m: ComplianceModel): void {
   const { area } = g;
   doc.save().fontSize(8).font('Helvetica').fillColor('#57606a').lineWidth(0.5);
   for (const t of g.yTicks) {
-    doc.moveTo(ox + area.left, oy + t.at).lineTo(ox + area.right, oy + t.at).stroke('#eaeef2');
+    doc
+      .moveTo(ox + area.left, oy + t.at)
+      .lineTo(ox + area.right, oy + t.at)
+      .stroke('#eaeef2');
     doc.text(t.label, ox, oy + t.at - 4, { width: area.left - 6, align: 'right', lineBreak: false });
   }
   for (const t of g.xTicks) {
-    doc.moveTo(ox + t.at, oy + area.bottom).lineTo(ox + t.at, oy + area.bottom + 4).stroke('#57606a');
+    doc
+      .moveTo(ox + t.at, oy + area.bottom)
+      .lineTo(ox + t.at, oy + area.bottom + 4)
+      .stroke('#57606a');
     doc.text(t.label, ox + t.at - 30, oy + area.bottom + 7, { width: 60, align: 'center', lineBreak: false });
   }
-  doc.moveTo(ox + area.left, oy + area.top).lineTo(ox + area.left, oy + area.bottom).lineTo(ox + area.right, oy + area.bottom).stroke('#57606a');
+  doc
+    .moveTo(ox + area.left, oy + area.top)
+    .lineTo(ox + area.left, oy + area.bottom)
+    .lineTo(ox + area.right, oy + area.bottom)
+    .stroke('#57606a');
   if (g.limitY !== null) {
-    doc.save().dash(5, { space: 3 }).moveTo(ox + area.left, oy + g.limitY).lineTo(ox + area.right, oy + g.limitY).stroke('#cf222e').restore();
-    doc.fillColor('#57606a').text(`budget limit epsilon = ${m.predicate.budget.epsilon}`, ox + area.right - 200, oy + g.limitY - 11, { width: 200, align: 'right', lineBreak: false });
+    doc
+      .save()
+      .dash(5, { space: 3 })
+      .moveTo(ox + area.left, oy + g.limitY)
+      .lineTo(ox + area.right, oy + g.limitY)
+      .stroke('#cf222e')
+      .restore();
+    doc
+      .fillColor('#57606a')
+      .text(`budget limit epsilon = ${m.predicate.budget.epsilon}`, ox + area.right - 200, oy + g.limitY - 11, {
+        width: 200,
+        align: 'right',
+        lineBreak: false,
+      });
   }
   const [first, ...rest] = g.line;
   if (first !== undefined) {
@@ -80,7 +113,11 @@ function plot(doc: Doc, m: ComplianceModel): void {
     for (const [x, y] of rest) doc.lineTo(ox + x, oy + y);
     doc.stroke('#0969da');
   }
-  doc.fillColor('#57606a').text('step', ox + (area.left + area.right) / 2 - 20, oy + g.height - 12, { width: 40, align: 'center', lineBreak: false });
+  doc.fillColor('#57606a').text('step', ox + (area.left + area.right) / 2 - 20, oy + g.height - 12, {
+    width: 40,
+    align: 'center',
+    lineBreak: false,
+  });
   doc.restore();
   doc.x = left;
   doc.y = oy + g.height + 4;
@@ -105,11 +142,20 @@ function block(doc: Doc, b: Block, m: ComplianceModel): void {
     }
     case 'heading':
       ensureRoom(doc, 60);
-      doc.moveDown(0.4).font('Helvetica-Bold').fontSize(13).fillColor('#1f2328').text(pdfText(b.text), left, doc.y, { width });
+      doc
+        .moveDown(0.4)
+        .font('Helvetica-Bold')
+        .fontSize(13)
+        .fillColor('#1f2328')
+        .text(pdfText(b.text), left, doc.y, { width });
       doc.moveDown(0.2);
       return;
     case 'paragraph':
-      doc.font('Helvetica').fontSize(10).fillColor('#1f2328').text(pdfText(b.text), left, doc.y, { width, align: 'left' });
+      doc
+        .font('Helvetica')
+        .fontSize(10)
+        .fillColor('#1f2328')
+        .text(pdfText(b.text), left, doc.y, { width, align: 'left' });
       doc.moveDown(0.5);
       return;
     case 'bar': {

@@ -17,7 +17,8 @@ export function binomialPmf(n: number, logP: number, logQ: number): Float64Array
   const out = new Float64Array(n + 1);
   const lfn = logFactorial(n);
   // P[X = k] = C(n, k) p^k (1-p)^(n-k)
-  for (let k = 0; k <= n; k++) out[k] = Math.exp(lfn - logFactorial(k) - logFactorial(n - k) + k * logP + (n - k) * logQ);
+  for (let k = 0; k <= n; k++)
+    out[k] = Math.exp(lfn - logFactorial(k) - logFactorial(n - k) + k * logP + (n - k) * logQ);
   return out;
 }
 

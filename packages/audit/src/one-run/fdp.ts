@@ -34,7 +34,14 @@ export function gaussianMuFor(eps: number, delta: number): number {
  * rejected when r + h > g / m (Mahloujifar et al. 2024, Alg. 2 and Thm. 9).
  * @example fdpRejects({ canaries: 1000, guesses: 100, correct: 95, eps: 1, delta: 1e-5, significance: 0.05 }) // true
  */
-export function fdpRejects(a: { canaries: number; guesses: number; correct: number; eps: number; delta: number; significance: number }): boolean {
+export function fdpRejects(a: {
+  canaries: number;
+  guesses: number;
+  correct: number;
+  eps: number;
+  delta: number;
+  significance: number;
+}): boolean {
   const { canaries: m, guesses: g, correct: v, significance: s } = a;
   const mu = gaussianMuFor(a.eps, a.delta);
   const inverseBlowUp = (x: number): number => (mu === Infinity ? (x >= 1 ? 1 : 0) : normCdf(normPpf(x) - mu));

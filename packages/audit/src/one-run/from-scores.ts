@@ -18,7 +18,8 @@ export interface ScoreAuditInput {
   method: OneRunMethod;
   /**
    * 'bonferroni' (default): every k+ of a fixed grid (m 2^(-j/2), about 2 log2 m values, chosen before the data is
-   * seen) is tried at significance / (grid size) and the best bound kept. 'split': the even-indexed half of each list picks the fraction k+/m, the
+   * seen) is tried at significance / (grid size) and the best bound kept. 'split': the even-indexed half of each list
+   * picks the fraction k+/m, the
    * odd-indexed half is bounded at the full significance (the halves are independent given the inclusion bits).
    */
   selection?: ThresholdSelection;
@@ -65,7 +66,13 @@ export function kGrid(m: number): number[] {
   }
 }
 
-function bestOverK(correct: Int32Array, significance: number, delta: number, method: OneRunMethod, grid: readonly number[]) {
+function bestOverK(
+  correct: Int32Array,
+  significance: number,
+  delta: number,
+  method: OneRunMethod,
+  grid: readonly number[],
+) {
   const m = correct.length - 1;
   let best = { eps: 0, k: 0 };
   for (const k of grid) {
@@ -87,7 +94,8 @@ function bestOverK(correct: Int32Array, significance: number, delta: number, met
 export function auditFromScores(input: ScoreAuditInput): ScoreAuditResult {
   const { inScores, outScores, significance, delta, method } = input;
   const selection = input.selection ?? 'bonferroni';
-  if (![...inScores, ...outScores].every(Number.isFinite)) throw new AuditError('bad_audit', 'scores must be finite numbers');
+  if (![...inScores, ...outScores].every(Number.isFinite))
+    throw new AuditError('bad_audit', 'scores must be finite numbers');
   const base = { method, selection, kMinus: 0 as const, significance, delta };
   if (selection === 'bonferroni') {
     const m = inScores.length + outScores.length;
@@ -96,7 +104,16 @@ export function auditFromScores(input: ScoreAuditInput): ScoreAuditResult {
     const grid = kGrid(m);
     const testSignificance = significance / grid.length;
     const best = bestOverK(correct, testSignificance, delta, method, grid);
-    return { ...base, epsilonLower: best.eps, canaries: m, kPlus: best.k, guesses: best.k, correct: correct[best.k]!, testSignificance, hypotheses: grid.length };
+    return {
+      ...base,
+      epsilonLower: best.eps,
+      canaries: m,
+      kPlus: best.k,
+      guesses: best.k,
+      correct: correct[best.k]!,
+      testSignificance,
+      hypotheses: grid.length,
+    };
   }
   if (selection !== 'split') throw new AuditError('bad_audit', `unknown selection ${String(selection)}`);
   const even = <T>(xs: readonly T[]) => xs.filter((_, i) => i % 2 === 0);
@@ -107,8 +124,26 @@ export function auditFromScores(input: ScoreAuditInput): ScoreAuditResult {
   const m2 = bound.length - 1;
   if (m1 === 0 || m2 === 0) throw new AuditError('bad_audit', 'split selection needs at least two canaries');
   // the choosing half is searched at the full significance: its result only picks the fraction, it is not reported
-  const chosen = bestOverK(pick, significance, delta, method, Array.from({ length: m1 }, (_, i) => i + 1));
+  const chosen = bestOverK(
+    pick,
+    significance,
+    delta,
+    method,
+    Array.from({ length: m1 }, (_, i) => i + 1),
+  );
   const k = chosen.k === 0 ? 0 : Math.max(1, Math.round((chosen.k / m1) * m2));
-  const eps = k === 0 ? 0 : oneRunEpsilonLowerBound({ canaries: m2, guesses: k, correct: bound[k]!, significance, delta, method });
-  return { ...base, epsilonLower: eps, canaries: m2, kPlus: k, guesses: k, correct: bound[k]!, testSignificance: significance, hypotheses: 1 };
+  const eps =
+    k === 0
+      ? 0
+      : oneRunEpsilonLowerBound({ canaries: m2, guesses: k, correct: bound[k]!, significance, delta, method });
+  return {
+    ...base,
+    epsilonLower: eps,
+    canaries: m2,
+    kPlus: k,
+    guesses: k,
+    correct: bound[k]!,
+    testSignificance: significance,
+    hypotheses: 1,
+  };
 }

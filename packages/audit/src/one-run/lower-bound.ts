@@ -1,4 +1,6 @@
-/** The empirical epsilon lower bound of a one-run audit from its counts (Steinke et al. 2023; Mahloujifar et al. 2024). */
+/**
+ * The empirical epsilon lower bound of a one-run audit from its counts (Steinke et al. 2023; Mahloujifar et al. 2024).
+ */
 import { AuditError } from '../errors.js';
 import { fdpRejects } from './fdp.js';
 import { largestRejected } from './root.js';
@@ -23,17 +25,22 @@ export interface OneRunCounts {
 
 function checkCounts(c: OneRunCounts): void {
   const int = (v: number) => Number.isSafeInteger(v) && v >= 0;
-  if (!int(c.canaries) || !int(c.guesses) || !int(c.correct) || c.canaries < 1) throw new AuditError('bad_audit', 'canaries, guesses and correct must be integers >= 0 (canaries >= 1)');
-  if (c.correct > c.guesses || c.guesses > c.canaries) throw new AuditError('bad_audit', 'need correct <= guesses <= canaries');
+  if (!int(c.canaries) || !int(c.guesses) || !int(c.correct) || c.canaries < 1)
+    throw new AuditError('bad_audit', 'canaries, guesses and correct must be integers >= 0 (canaries >= 1)');
+  if (c.correct > c.guesses || c.guesses > c.canaries)
+    throw new AuditError('bad_audit', 'need correct <= guesses <= canaries');
   if (!(c.significance > 0 && c.significance < 1)) throw new AuditError('bad_audit', 'significance must be in (0, 1)');
   if (!(c.delta >= 0 && c.delta < 1)) throw new AuditError('bad_audit', 'delta must be in [0, 1)');
-  if (c.method !== 'steinke2023' && c.method !== 'mahloujifar2024') throw new AuditError('bad_audit', `unknown method ${String(c.method)}`);
-  if (c.method === 'mahloujifar2024' && c.delta === 0) throw new AuditError('bad_audit', 'mahloujifar2024 needs delta > 0');
+  if (c.method !== 'steinke2023' && c.method !== 'mahloujifar2024')
+    throw new AuditError('bad_audit', `unknown method ${String(c.method)}`);
+  if (c.method === 'mahloujifar2024' && c.delta === 0)
+    throw new AuditError('bad_audit', 'mahloujifar2024 needs delta > 0');
 }
 
 /**
  * The largest epsilon whose (epsilon, delta)-DP claim the observed guesses reject at `significance` (0 when no
- * claim is rejected). A correct DP implementation gets a value <= its true epsilon with probability >= 1 - significance.
+ * claim is rejected). A correct DP implementation gets a value <= its true epsilon with probability >= 1 -
+ * significance.
  * @example oneRunEpsilonLowerBound({ canaries: 1000, guesses: 100, correct: 95, significance: 0.05, delta: 1e-5, method: 'steinke2023' }) // ~1.9
  */
 export function oneRunEpsilonLowerBound(c: OneRunCounts): number {

@@ -12,7 +12,13 @@ import { binomialPmf, logisticLogs } from './binomial-tail.js';
  * q = e^eps / (1 + e^eps) (Steinke, Nasr, Jagielski 2023, Thm. 5.2 / Prop. 5.7), capped at 1.
  * @example steinkePValue({ canaries: 1000, guesses: 100, correct: 90, eps: 1, delta: 0 }) // ~1.6e-6
  */
-export function steinkePValue(a: { canaries: number; guesses: number; correct: number; eps: number; delta: number }): number {
+export function steinkePValue(a: {
+  canaries: number;
+  guesses: number;
+  correct: number;
+  eps: number;
+  delta: number;
+}): number {
   const { canaries: m, guesses: r, correct: v, eps, delta } = a;
   if (v === 0) return 1;
   const { logP, logQ } = logisticLogs(eps);

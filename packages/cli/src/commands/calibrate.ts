@@ -24,7 +24,11 @@ interface Row {
 }
 
 export async function run(argv: string[], io: CommandIo = stdoutIo): Promise<number> {
-  const flags = parseFlags(argv, { ...DP_SGD_OPTIONS, 'target-epsilon': { type: 'string' }, tolerance: { type: 'string' } });
+  const flags = parseFlags(argv, {
+    ...DP_SGD_OPTIONS,
+    'target-epsilon': { type: 'string' },
+    tolerance: { type: 'string' },
+  });
   if (flags.values['help'] === true) {
     io.out(`${HELP}\n`);
     return 0;
@@ -37,7 +41,14 @@ export async function run(argv: string[], io: CommandIo = stdoutIo): Promise<num
   const rows: Row[] = [];
   for (const accountant of f.accountants) {
     try {
-      const r = calibrateNoiseMultiplier({ targetEpsilon: target, targetDelta: f.delta, samplingProbability: f.samplingProbability, steps: f.steps, accountant, tolerance });
+      const r = calibrateNoiseMultiplier({
+        targetEpsilon: target,
+        targetDelta: f.delta,
+        samplingProbability: f.samplingProbability,
+        steps: f.steps,
+        accountant,
+        tolerance,
+      });
       rows.push({ accountant, noise_multiplier: r.noiseMultiplier, epsilon: r.epsilon });
     } catch (err) {
       if (err instanceof AccountingError) throw new CliError(err.message, err.code === 'calibration_failed' ? 1 : 2);
@@ -45,10 +56,14 @@ export async function run(argv: string[], io: CommandIo = stdoutIo): Promise<num
     }
   }
   if (f.json) {
-    io.out(`${JSON.stringify({ target_epsilon: target, delta: f.delta, sampling_probability: f.samplingProbability, steps: f.steps, tolerance, results: rows })}\n`);
+    io.out(
+      `${JSON.stringify({ target_epsilon: target, delta: f.delta, sampling_probability: f.samplingProbability, steps: f.steps, tolerance, results: rows })}\n`,
+    );
     return 0;
   }
-  io.out(`DP-SGD: target epsilon=${formatNumber(target)}  q=${formatNumber(f.samplingProbability, 6)}  steps=${f.steps}  delta=${formatNumber(f.delta)}\n`);
+  io.out(
+    `DP-SGD: target epsilon=${formatNumber(target)}  q=${formatNumber(f.samplingProbability, 6)}  steps=${f.steps}  delta=${formatNumber(f.delta)}\n`,
+  );
   io.out(
     formatTable(
       [{ header: 'accountant' }, { header: 'noise multiplier', align: 'right' }, { header: 'epsilon', align: 'right' }],

@@ -16,7 +16,10 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const result = await runDemo(opts, { err: process.stderr });
-  if (opts.json) process.stdout.write(`${JSON.stringify({ ...result, verify_command: verifyCommand(result, process.cwd()) }, null, 2)}\n`);
+  if (opts.json)
+    process.stdout.write(
+      `${JSON.stringify({ ...result, verify_command: verifyCommand(result, process.cwd()) }, null, 2)}\n`,
+    );
   else process.stdout.write(formatSummary(result, process.cwd()));
   return 0;
 }

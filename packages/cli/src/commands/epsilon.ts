@@ -2,7 +2,14 @@
  * `dpledger epsilon`: the epsilon of a DP-SGD run (Poisson sampling, Gaussian noise) at a delta, by RDP (with
  * its optimal order) and/or PLD, and the smaller of the two (both are valid upper bounds).
  */
-import { AccountingError, RdpAccountant, accountantFactory, dpSgdEvent, tightestEpsilon, type AccountantKind } from '@dpledger/accounting';
+import {
+  AccountingError,
+  RdpAccountant,
+  accountantFactory,
+  dpSgdEvent,
+  tightestEpsilon,
+  type AccountantKind,
+} from '@dpledger/accounting';
 import { numberFlag, parseFlags } from '../args.js';
 import { CliError } from '../cli-error.js';
 import { DP_SGD_HELP, DP_SGD_OPTIONS, readDpSgdFlags, stdoutIo, type CommandIo } from '../dp-sgd-flags.js';
@@ -48,7 +55,8 @@ export async function run(argv: string[], io: CommandIo = stdoutIo): Promise<num
   try {
     rows = f.accountants.map((kind) => epsilonBy(kind, f.samplingProbability, sigma, f.steps, f.delta));
   } catch (err) {
-    if (err instanceof AccountingError) throw new CliError(err.message, err.code === 'invalid_argument' || err.code === 'invalid_event' ? 2 : 1);
+    if (err instanceof AccountingError)
+      throw new CliError(err.message, err.code === 'invalid_argument' || err.code === 'invalid_event' ? 2 : 1);
     throw err;
   }
   // Every row is a valid upper bound, so the smallest is the one to quote (and the one named).
@@ -66,13 +74,20 @@ export async function run(argv: string[], io: CommandIo = stdoutIo): Promise<num
     io.out(`${JSON.stringify(body)}\n`);
     return 0;
   }
-  io.out(`DP-SGD: q=${formatNumber(f.samplingProbability, 6)}  sigma=${formatNumber(sigma, 6)}  steps=${f.steps}  delta=${formatNumber(f.delta)}\n`);
+  io.out(
+    `DP-SGD: q=${formatNumber(f.samplingProbability, 6)}  sigma=${formatNumber(sigma, 6)}  steps=${f.steps}  delta=${formatNumber(f.delta)}\n`,
+  );
   io.out(
     formatTable(
       [{ header: 'accountant' }, { header: 'epsilon', align: 'right' }, { header: 'detail' }],
-      rows.map((r) => [r.accountant, formatUp(r.epsilon), r.order !== undefined ? `optimal order ${r.order}` : 'interval 1e-4, pessimistic']),
+      rows.map((r) => [
+        r.accountant,
+        formatUp(r.epsilon),
+        r.order !== undefined ? `optimal order ${r.order}` : 'interval 1e-4, pessimistic',
+      ]),
     ),
   );
-  if (rows.length > 1) io.out(`epsilon ${formatUp(tightest.epsilon)} (${tightest.accountant}: the smaller of the valid bounds)\n`);
+  if (rows.length > 1)
+    io.out(`epsilon ${formatUp(tightest.epsilon)} (${tightest.accountant}: the smaller of the valid bounds)\n`);
   return 0;
 }

@@ -35,10 +35,16 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const s = await migrateDatabase(url, { apply: !check });
     if (check) {
-      process.stdout.write(`postgres: schema version ${s.from}, this service needs ${SCHEMA_VERSION}${s.from === SCHEMA_VERSION ? ' (up to date)' : ' (run dpledger migrate)'}\n`);
+      process.stdout.write(
+        `postgres: schema version ${s.from}, this service needs ${SCHEMA_VERSION}${s.from === SCHEMA_VERSION ? ' (up to date)' : ' (run dpledger migrate)'}\n`,
+      );
       return s.from === SCHEMA_VERSION ? 0 : 1;
     }
-    process.stdout.write(s.applied.length === 0 ? `postgres: schema version ${s.to} (up to date)\n` : `postgres: schema version ${s.from} -> ${s.to} (applied ${s.applied.join(', ')})\n`);
+    process.stdout.write(
+      s.applied.length === 0
+        ? `postgres: schema version ${s.to} (up to date)\n`
+        : `postgres: schema version ${s.from} -> ${s.to} (applied ${s.applied.join(', ')})\n`,
+    );
     return 0;
   } catch (err) {
     throw new CliError(`migrate failed: ${err instanceof Error ? err.message : String(err)}`, 1);

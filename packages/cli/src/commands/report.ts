@@ -11,7 +11,11 @@ const HELP = `usage: dpledger report <run-id> --server <url> [--out report.json]
 The API key comes from --api-key or DPLEDGER_API_KEY. Verify the file offline with dpledger verify.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { server: { type: 'string' }, out: { type: 'string' }, 'api-key': { type: 'string' } }, true);
+  const { values, positionals } = parseFlags(
+    argv,
+    { server: { type: 'string' }, out: { type: 'string' }, 'api-key': { type: 'string' } },
+    true,
+  );
   if (values['help']) {
     process.stdout.write(`${HELP}\n`);
     return 0;
@@ -21,12 +25,15 @@ export async function run(argv: string[]): Promise<number> {
   const server = values['server'] as string | undefined;
   if (server === undefined) throw new CliError('--server <url> is required');
   const apiKey = (values['api-key'] as string | undefined) ?? process.env['DPLEDGER_API_KEY'];
-  if (apiKey === undefined || apiKey === '') throw new CliError('an API key is required (--api-key or DPLEDGER_API_KEY)');
+  if (apiKey === undefined || apiKey === '')
+    throw new CliError('an API key is required (--api-key or DPLEDGER_API_KEY)');
   const out = (values['out'] as string | undefined) ?? `${runId}.report.json`;
   try {
     const envelope = await createClient({ baseUrl: server, apiKey }).getReport(runId);
     await writeFile(out, `${JSON.stringify(envelope, null, 2)}\n`);
-    process.stdout.write(`wrote the signed report of run ${runId} to ${out} (key ${envelope.signatures[0]?.keyid ?? 'unknown'})\n`);
+    process.stdout.write(
+      `wrote the signed report of run ${runId} to ${out} (key ${envelope.signatures[0]?.keyid ?? 'unknown'})\n`,
+    );
     return 0;
   } catch (err) {
     if (err instanceof DpledgerApiError) throw new CliError(`${server}: ${err.message}`, 1);

@@ -1,4 +1,7 @@
-/** `dpledger serve`: the accountant service on a port (SQLite in a data directory, or PostgreSQL), until SIGINT or SIGTERM. */
+/**
+ * `dpledger serve`: the accountant service on a port (SQLite in a data directory, or PostgreSQL), until SIGINT or
+ * SIGTERM.
+ */
 import { parseTrustProxy, startAccountant, type StartOptions } from '@dpledger/accountant';
 import { numberFlag, parseFlags } from '../args.js';
 import { CliError } from '../cli-error.js';
@@ -54,8 +57,16 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const port = numberFlag('port', values['port'] as string | undefined, { min: 0, max: 65535, integer: true }) ?? 8080;
-  const pgPoolSize = numberFlag('pg-pool-size', values['pg-pool-size'] as string | undefined, { min: 1, max: 1000, integer: true });
-  const pgStatementTimeoutMs = numberFlag('pg-statement-timeout-ms', values['pg-statement-timeout-ms'] as string | undefined, { min: 1, integer: true });
+  const pgPoolSize = numberFlag('pg-pool-size', values['pg-pool-size'] as string | undefined, {
+    min: 1,
+    max: 1000,
+    integer: true,
+  });
+  const pgStatementTimeoutMs = numberFlag(
+    'pg-statement-timeout-ms',
+    values['pg-statement-timeout-ms'] as string | undefined,
+    { min: 1, integer: true },
+  );
   const databaseUrl = values['database-url'] as string | undefined;
   const settings: Partial<StartOptions> = {};
   for (const [flag, option] of Object.entries(INT_FLAGS)) {
@@ -81,7 +92,11 @@ export async function run(argv: string[]): Promise<number> {
     logLevel: (values['log-level'] as string | undefined) ?? 'info',
   });
   process.stdout.write(`dpledger accountant listening on ${svc.url}\n`);
-  process.stdout.write(svc.adminTokenPath !== undefined ? `admin token: ${svc.adminTokenPath}\n` : 'admin token: from DPLEDGER_ADMIN_TOKEN\n');
+  process.stdout.write(
+    svc.adminTokenPath !== undefined
+      ? `admin token: ${svc.adminTokenPath}\n`
+      : 'admin token: from DPLEDGER_ADMIN_TOKEN\n',
+  );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

@@ -45,10 +45,29 @@ describe('dpledger train', () => {
     const shown = /epsilon (\d+\.\d{3}) at delta/.exec(cap.text())![1]!;
     expect(Number(shown)).toBeGreaterThanOrEqual(summary.privacy.epsilon); // rounded up, never to nearest
     expect(Number(shown) - summary.privacy.epsilon).toBeLessThan(1e-3);
-    expect(summary).toMatchObject({ steps: 4, stopped: null, backend: 'cpu', privacy: { accountant: 'rdp', noise_rng: 'secure', epsilon_caveat: null, sampler: 'poisson', neighboring_relation: 'add_or_remove_one', sampling_probability: 0.1 } });
-    const ledger = { kind: 'self_composed', count: 4, event: { kind: 'poisson_sampled', sampling_probability: 0.1, event: { kind: 'gaussian', noise_multiplier: 1.2 } } } as const;
+    expect(summary).toMatchObject({
+      steps: 4,
+      stopped: null,
+      backend: 'cpu',
+      privacy: {
+        accountant: 'rdp',
+        noise_rng: 'secure',
+        epsilon_caveat: null,
+        sampler: 'poisson',
+        neighboring_relation: 'add_or_remove_one',
+        sampling_probability: 0.1,
+      },
+    });
+    const ledger = {
+      kind: 'self_composed',
+      count: 4,
+      event: { kind: 'poisson_sampled', sampling_probability: 0.1, event: { kind: 'gaussian', noise_multiplier: 1.2 } },
+    } as const;
     expect(summary.ledger).toEqual({ kind: 'composed', events: [ledger] });
-    expect(summary.privacy.epsilon).toBeCloseTo(new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(ledger).getEpsilon(1e-5), 10);
+    expect(summary.privacy.epsilon).toBeCloseTo(
+      new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(ledger).getEpsilon(1e-5),
+      10,
+    );
     expect(summary.dataset.sha256).toBe((await loadIdx(SAMPLE, { split: 'train', limit: 200 })).manifest.sha256);
     const model = await loadModelFile(join(dir, 'out', 'model', 'model.json'));
     expect(model.countParams()).toBe(784 * 512 + 512 + 5130);
@@ -58,13 +77,19 @@ describe('dpledger train', () => {
     const truth = test.ys.argMax(-1).arraySync() as number[];
     expect(summary.test_accuracy).toBe(predicted.filter((p, i) => p === truth[i]).length / 50);
     tf.dispose([test.xs, test.ys]);
-    const digest = (await import('node:crypto')).createHash('sha256').update(readFileSync(join(dir, 'out', 'model', 'weights.bin'))).digest('hex');
+    const digest = (await import('node:crypto'))
+      .createHash('sha256')
+      .update(readFileSync(join(dir, 'out', 'model', 'weights.bin')))
+      .digest('hex');
     expect(summary.model_digest.sha256).toBe(digest);
     tf.dispose(model.getWeights());
 
     // the saved model.json is itself a valid "model" for the next run, which continues from its weights
     const next = mkdtempSync(join(tmpdir(), 'train-'));
-    const path = config(next, { model: join(dir, 'out', 'model', 'model.json'), training: { steps: 1, seed: 4, backend: 'cpu' } });
+    const path = config(next, {
+      model: join(dir, 'out', 'model', 'model.json'),
+      training: { steps: 1, seed: 4, backend: 'cpu' },
+    });
     expect(await run(['--config', path, '--quiet'], capture().io)).toBe(0);
     const again = JSON.parse(readFileSync(join(next, 'out', 'summary.json'), 'utf8'));
     expect(again.steps).toBe(1);
@@ -76,14 +101,20 @@ describe('dpledger train', () => {
       const dir = mkdtempSync(join(tmpdir(), 'train-'));
       const cap = capture();
       const privacy = { clipNorm: 1, noiseMultiplier: 1.2, expectedBatchSize: 20, delta: 1e-5, seed };
-      expect(await run(['--config', config(dir, { privacy, training: { steps: 2, seed: 3, backend: 'cpu' } })], cap.io)).toBe(0);
+      expect(
+        await run(['--config', config(dir, { privacy, training: { steps: 2, seed: 3, backend: 'cpu' } })], cap.io),
+      ).toBe(0);
       return { text: cap.text(), summary: JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8')) };
     };
     const a = await seeded('00112233445566778899aabbccddeeff');
     const epsilonLines = a.text.split('\n').filter((l) => /eps(ilon)? \d/.test(l));
     expect(epsilonLines.length).toBeGreaterThanOrEqual(2); // progress and the final line
-    for (const line of epsilonLines) expect(line).toMatch(/eps(ilon)? \d+\.\d{3} \(seeded run: holds only while the seed stays secret\)/);
-    expect(a.summary.privacy).toMatchObject({ noise_rng: 'seeded', epsilon_caveat: 'seeded run: holds only while the seed stays secret' });
+    for (const line of epsilonLines)
+      expect(line).toMatch(/eps(ilon)? \d+\.\d{3} \(seeded run: holds only while the seed stays secret\)/);
+    expect(a.summary.privacy).toMatchObject({
+      noise_rng: 'seeded',
+      epsilon_caveat: 'seeded run: holds only while the seed stays secret',
+    });
     expect((await seeded('00112233445566778899aabbccddeeff')).summary.model_digest).toEqual(a.summary.model_digest);
     expect((await seeded('00112233445566778899aabbccddeefe')).summary.model_digest).not.toEqual(a.summary.model_digest);
   });
@@ -91,8 +122,16 @@ describe('dpledger train', () => {
   it('refuses a numeric or short seed, and secureMode: false without a seed, as config errors (exit 2)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-'));
     const base = { clipNorm: 1, noiseMultiplier: 1.2, expectedBatchSize: 20 };
-    for (const privacy of [{ ...base, seed: 3 }, { ...base, seed: 'abcdef' }, { ...base, secureMode: false }, { ...base, secureMode: true, seed: '00112233445566778899aabbccddeeff' }]) {
-      await expect(run(['--config', config(dir, { privacy } as unknown as Partial<TrainConfig>)], capture().io), JSON.stringify(privacy)).rejects.toMatchObject({ exitCode: 2 });
+    for (const privacy of [
+      { ...base, seed: 3 },
+      { ...base, seed: 'abcdef' },
+      { ...base, secureMode: false },
+      { ...base, secureMode: true, seed: '00112233445566778899aabbccddeeff' },
+    ]) {
+      await expect(
+        run(['--config', config(dir, { privacy } as unknown as Partial<TrainConfig>)], capture().io),
+        JSON.stringify(privacy),
+      ).rejects.toMatchObject({ exitCode: 2 });
     }
   });
 
@@ -102,26 +141,55 @@ describe('dpledger train', () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-'));
     const target = 2;
     const data = { dir: SAMPLE, trainLimit: 40, testLimit: 10 };
-    const path = config(dir, { data, privacy: { clipNorm: 1, target: { epsilon: target }, expectedBatchSize: 9, delta: 1e-5 }, training: { steps: 20, backend: 'cpu' } });
+    const path = config(dir, {
+      data,
+      privacy: { clipNorm: 1, target: { epsilon: target }, expectedBatchSize: 9, delta: 1e-5 },
+      training: { steps: 20, backend: 'cpu' },
+    });
     expect(await run(['--config', path, '--quiet'], capture().io)).toBe(0);
     const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
     expect(summary.steps).toBe(20);
     expect(summary.privacy.epsilon).toBeLessThanOrEqual(target);
     expect(summary.privacy.epsilon).toBeGreaterThan(target - 0.05); // calibrated for these 20 steps, not fewer or more
-    const mismatch = config(dir, { data, privacy: { clipNorm: 1, target: { epsilon: target, epochs: 3 }, expectedBatchSize: 9, delta: 1e-5 }, training: { steps: 20, backend: 'cpu' } });
-    await expect(run(['--config', mismatch], capture().io)).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('privacy.target.epochs') });
+    const mismatch = config(dir, {
+      data,
+      privacy: { clipNorm: 1, target: { epsilon: target, epochs: 3 }, expectedBatchSize: 9, delta: 1e-5 },
+      training: { steps: 20, backend: 'cpu' },
+    });
+    await expect(run(['--config', mismatch], capture().io)).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringContaining('privacy.target.epochs'),
+    });
   });
 
   it('training.epochs with shuffle batches and a target in epochs: floor(n/B) steps an epoch, calibrated under replace_one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-'));
     const target = 4;
-    const privacy = { clipNorm: 1, target: { epsilon: target, epochs: 2 }, expectedBatchSize: 10, sampler: 'shuffle' as const, delta: 1e-5 };
-    const path = config(dir, { data: { dir: SAMPLE, trainLimit: 25, testLimit: 10 }, privacy, training: { epochs: 2, backend: 'cpu' } });
+    const privacy = {
+      clipNorm: 1,
+      target: { epsilon: target, epochs: 2 },
+      expectedBatchSize: 10,
+      sampler: 'shuffle' as const,
+      delta: 1e-5,
+    };
+    const path = config(dir, {
+      data: { dir: SAMPLE, trainLimit: 25, testLimit: 10 },
+      privacy,
+      training: { epochs: 2, backend: 'cpu' },
+    });
     expect(await run(['--config', path, '--quiet'], capture().io)).toBe(0);
     const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
-    expect(summary).toMatchObject({ steps: 4, planned_steps: 4, privacy: { sampler: 'shuffle', neighboring_relation: 'replace_one', noise: 'gaussian' } }); // 2 x floor(25/10)
+    expect(summary).toMatchObject({
+      steps: 4,
+      planned_steps: 4,
+      privacy: { sampler: 'shuffle', neighboring_relation: 'replace_one', noise: 'gaussian' },
+    }); // 2 x floor(25/10)
     // a replaced record moves the clipped sum by up to 2C: logged as a gaussian of noise multiplier sigma / 2
-    const step = { kind: 'gaussian', noise_multiplier: summary.privacy.noise_multiplier / 2, neighboring_relation: 'replace_one' } as const;
+    const step = {
+      kind: 'gaussian',
+      noise_multiplier: summary.privacy.noise_multiplier / 2,
+      neighboring_relation: 'replace_one',
+    } as const;
     expect(summary.ledger).toEqual({ kind: 'composed', events: [{ kind: 'self_composed', count: 4, event: step }] });
     const eps = new RdpAccountant({ neighboringRelation: 'replace_one' }).compose(step, 4).getEpsilon(1e-5);
     expect(summary.privacy.epsilon).toBeCloseTo(eps, 10);
@@ -131,11 +199,27 @@ describe('dpledger train', () => {
 
   it('model tanh-cnn trains on image-shaped input; privacy.noise discrete_gaussian (secureMode: true) logs zCDP steps', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-'));
-    const privacy = { clipNorm: 1, noiseMultiplier: 2, expectedBatchSize: 5, delta: 1e-5, noise: 'discrete_gaussian' as const, secureMode: true };
-    const path = config(dir, { model: 'tanh-cnn', data: { dir: SAMPLE, trainLimit: 20, testLimit: 10 }, privacy, training: { steps: 2, seed: 3, backend: 'cpu' } });
+    const privacy = {
+      clipNorm: 1,
+      noiseMultiplier: 2,
+      expectedBatchSize: 5,
+      delta: 1e-5,
+      noise: 'discrete_gaussian' as const,
+      secureMode: true,
+    };
+    const path = config(dir, {
+      model: 'tanh-cnn',
+      data: { dir: SAMPLE, trainLimit: 20, testLimit: 10 },
+      privacy,
+      training: { steps: 2, seed: 3, backend: 'cpu' },
+    });
     expect(await run(['--config', path, '--quiet'], capture().io)).toBe(0);
     const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
-    expect(summary).toMatchObject({ model: 'tanh-cnn', steps: 2, privacy: { noise: 'discrete_gaussian', noise_rng: 'secure', epsilon_caveat: null } });
+    expect(summary).toMatchObject({
+      model: 'tanh-cnn',
+      steps: 2,
+      privacy: { noise: 'discrete_gaussian', noise_rng: 'secure', epsilon_caveat: null },
+    });
     const [logged] = summary.ledger.events as { kind: string; count: number; event: { kind: string; rho: number } }[];
     expect(logged).toMatchObject({ kind: 'self_composed', count: 2, event: { kind: 'zcdp' } });
     expect(logged!.event.rho).toBeLessThanOrEqual(1 / 8); // rho <= 1 / (2 sigma^2) (Canonne, Kamath, Steinke 2020)
@@ -150,40 +234,76 @@ describe('dpledger train', () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-'));
     const path = join(dir, 'bad.json');
     writeFileSync(path, JSON.stringify({ model: 'mlp' }));
-    await expect(run(['--config', path], capture().io)).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('data.dir') });
+    await expect(run(['--config', path], capture().io)).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringContaining('data.dir'),
+    });
     await expect(run([], capture().io)).rejects.toMatchObject({ exitCode: 2 });
   });
 
   it('refuses delta >= 1/n (exit 2, nothing written) unless privacy.allowLargeDelta, which summary.json then records', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-'));
     const large = { clipNorm: 1, noiseMultiplier: 1.2, expectedBatchSize: 20, delta: 1 / 200 };
-    await expect(run(['--config', config(dir, { privacy: large })], capture().io)).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/delta 0\.005 is not below 1\/n .*allowLargeDelta/) });
+    await expect(run(['--config', config(dir, { privacy: large })], capture().io)).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/delta 0\.005 is not below 1\/n .*allowLargeDelta/),
+    });
     expect(() => readFileSync(join(dir, 'out', 'summary.json'))).toThrow();
     const cap = capture();
-    const path = config(dir, { privacy: { ...large, allowLargeDelta: true }, training: { steps: 1, seed: 3, backend: 'cpu' } });
+    const path = config(dir, {
+      privacy: { ...large, allowLargeDelta: true },
+      training: { steps: 1, seed: 3, backend: 'cpu' },
+    });
     expect(await run(['--config', path], cap.io)).toBe(0);
     expect(cap.text()).toMatch(/WARNING delta 0\.005 is not below 1\/n/);
     const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
-    expect(summary.privacy).toMatchObject({ delta: 0.005, allow_large_delta: true, delta_warning: expect.stringContaining('not below 1/n') });
+    expect(summary.privacy).toMatchObject({
+      delta: 0.005,
+      allow_large_delta: true,
+      delta_warning: expect.stringContaining('not below 1/n'),
+    });
   });
 
   it('writes the opt-in noised loss estimates to summary.json, accounted in its ledger', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-'));
     const noisyLoss = { every: 1, noiseMultiplier: 4, clip: 5 };
-    const path = config(dir, { privacy: { clipNorm: 1, noiseMultiplier: 1.2, expectedBatchSize: 20, delta: 1e-5, noisyLoss }, training: { steps: 2, seed: 3, backend: 'cpu' } });
+    const path = config(dir, {
+      privacy: { clipNorm: 1, noiseMultiplier: 1.2, expectedBatchSize: 20, delta: 1e-5, noisyLoss },
+      training: { steps: 2, seed: 3, backend: 'cpu' },
+    });
     expect(await run(['--config', path, '--quiet'], capture().io)).toBe(0);
     const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
     expect(summary.noisy_loss).toMatchObject({ ...noisyLoss, estimates: [{ step: 1 }, { step: 2 }] });
-    const step = { kind: 'poisson_sampled', sampling_probability: 0.1, event: { kind: 'gaussian', noise_multiplier: 1.2 } };
-    const loss = { kind: 'poisson_sampled', sampling_probability: 0.1, event: { kind: 'gaussian', noise_multiplier: 4 } };
+    const step = {
+      kind: 'poisson_sampled',
+      sampling_probability: 0.1,
+      event: { kind: 'gaussian', noise_multiplier: 1.2 },
+    };
+    const loss = {
+      kind: 'poisson_sampled',
+      sampling_probability: 0.1,
+      event: { kind: 'gaussian', noise_multiplier: 4 },
+    };
     expect(summary.ledger).toEqual({ kind: 'composed', events: [step, loss, step, loss] });
-    expect(summary.privacy.epsilon).toBeCloseTo(new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step as never, 2).compose(loss as never, 2).getEpsilon(1e-5), 10);
+    expect(summary.privacy.epsilon).toBeCloseTo(
+      new RdpAccountant({ neighboringRelation: 'add_or_remove_one' })
+        .compose(step as never, 2)
+        .compose(loss as never, 2)
+        .getEpsilon(1e-5),
+      10,
+    );
   });
 
   describe('against a real accountant service', () => {
     let svc: RunningAccountant;
     beforeAll(async () => {
-      svc = await startAccountant({ port: 0, host: '127.0.0.1', dataDir: mkdtempSync(join(tmpdir(), 'acct-')), adminToken: 'admin-token-for-tests-0123456789', logLevel: 'silent' });
+      svc = await startAccountant({
+        port: 0,
+        host: '127.0.0.1',
+        dataDir: mkdtempSync(join(tmpdir(), 'acct-')),
+        adminToken: 'admin-token-for-tests-0123456789',
+        logLevel: 'silent',
+      });
     });
     afterAll(async () => {
       await svc?.close();
@@ -192,14 +312,30 @@ describe('dpledger train', () => {
     it('stops at the last step the budget allows (exit 3), with the server ledger matching', async () => {
       const { api_key } = await createApiKey(svc.url, svc.adminToken, 'acme');
       const client = createClient({ baseUrl: svc.url, apiKey: api_key });
-      const step = { kind: 'poisson_sampled', sampling_probability: 0.1, event: { kind: 'gaussian', noise_multiplier: 1.2 } } as const;
-      const eps = (k: number) => new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step, k).getEpsilon(1e-5);
+      const step = {
+        kind: 'poisson_sampled',
+        sampling_probability: 0.1,
+        event: { kind: 'gaussian', noise_multiplier: 1.2 },
+      } as const;
+      const eps = (k: number) =>
+        new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step, k).getEpsilon(1e-5);
       const allowed = 3;
-      const budget = await client.createBudget({ name: 'mnist', epsilon: (eps(allowed) + eps(allowed + 1)) / 2, delta: 1e-5 });
-      const runRec = await client.createRun({ budget_id: budget.id, name: 'cli', sampler: { kind: 'poisson', dataset_size: 200, expected_batch_size: 20 } });
+      const budget = await client.createBudget({
+        name: 'mnist',
+        epsilon: (eps(allowed) + eps(allowed + 1)) / 2,
+        delta: 1e-5,
+      });
+      const runRec = await client.createRun({
+        budget_id: budget.id,
+        name: 'cli',
+        sampler: { kind: 'poisson', dataset_size: 200, expected_batch_size: 20 },
+      });
       const dir = mkdtempSync(join(tmpdir(), 'train-'));
       const cap = capture();
-      const path = config(dir, { accountant: { url: svc.url, runId: runRec.id, apiKey: api_key, reserveSteps: 2 }, training: { steps: 6, seed: 3, backend: 'cpu' } });
+      const path = config(dir, {
+        accountant: { url: svc.url, runId: runRec.id, apiKey: api_key, reserveSteps: 2 },
+        training: { steps: 6, seed: 3, backend: 'cpu' },
+      });
       expect(await run(['--config', path], cap.io)).toBe(3);
       expect(cap.text()).toMatch(/refused step 4: budget exhausted; stopped after 3 steps/);
       const summary = JSON.parse(readFileSync(join(dir, 'out', 'summary.json'), 'utf8'));
@@ -214,10 +350,25 @@ describe('dpledger train', () => {
       const { api_key } = await createApiKey(svc.url, svc.adminToken, 'acme-rng');
       const client = createClient({ baseUrl: svc.url, apiKey: api_key });
       const budget = await client.createBudget({ name: 'mnist', epsilon: 10, delta: 1e-5 });
-      const runRec = await client.createRun({ budget_id: budget.id, name: 'cli', sampler: { kind: 'poisson', dataset_size: 200, expected_batch_size: 20 }, noise_rng: 'secure' });
+      const runRec = await client.createRun({
+        budget_id: budget.id,
+        name: 'cli',
+        sampler: { kind: 'poisson', dataset_size: 200, expected_batch_size: 20 },
+        noise_rng: 'secure',
+      });
       const dir = mkdtempSync(join(tmpdir(), 'train-'));
-      const privacy = { clipNorm: 1, noiseMultiplier: 1.2, expectedBatchSize: 20, delta: 1e-5, seed: '00112233445566778899aabbccddeeff' };
-      const path = config(dir, { privacy, accountant: { url: svc.url, runId: runRec.id, apiKey: api_key }, training: { steps: 1, backend: 'cpu' } });
+      const privacy = {
+        clipNorm: 1,
+        noiseMultiplier: 1.2,
+        expectedBatchSize: 20,
+        delta: 1e-5,
+        seed: '00112233445566778899aabbccddeeff',
+      };
+      const path = config(dir, {
+        privacy,
+        accountant: { url: svc.url, runId: runRec.id, apiKey: api_key },
+        training: { steps: 1, backend: 'cpu' },
+      });
       await expect(run(['--config', path], capture().io)).rejects.toThrow(/declares noise_rng 'secure'/);
       expect(await client.listEvents(runRec.id)).toEqual([]);
     });

@@ -5,10 +5,32 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { createClient } from '@dpledger/client';
-import { AccountingError, deltaTooLarge, formatEpsilon, stepsForEpochs, type DpEvent, type EpochSpec } from '@dpledger/accounting';
 import {
-  DPTrainer, SEEDED_RUN_CAVEAT, TrainerError, accuracy, buildModel, loadIdx, loadModelFile, modelLayout, saveModelFiles, toTensors, useBackend,
-  type BackendName, type BuiltinModel, type DPTrainerOptions, type NoisyLossOptions, type OptimizerConfig, type StepResult,
+  AccountingError,
+  deltaTooLarge,
+  formatEpsilon,
+  stepsForEpochs,
+  type DpEvent,
+  type EpochSpec,
+} from '@dpledger/accounting';
+import {
+  DPTrainer,
+  SEEDED_RUN_CAVEAT,
+  TrainerError,
+  accuracy,
+  buildModel,
+  loadIdx,
+  loadModelFile,
+  modelLayout,
+  saveModelFiles,
+  toTensors,
+  useBackend,
+  type BackendName,
+  type BuiltinModel,
+  type DPTrainerOptions,
+  type NoisyLossOptions,
+  type OptimizerConfig,
+  type StepResult,
 } from '@dpledger/trainer';
 import { parseFlags } from '../args.js';
 import { CliError } from '../cli-error.js';
@@ -45,12 +67,20 @@ export interface TrainConfig {
   model: string;
   data: { dir: string; trainLimit?: number; testLimit?: number };
   privacy: {
-    clipNorm: number; noiseMultiplier?: number; target?: { epsilon: number; epochs?: number }; delta?: number;
+    clipNorm: number;
+    noiseMultiplier?: number;
+    target?: { epsilon: number; epochs?: number };
+    delta?: number;
     /** Accept a delta that is not below 1 / training size (refused by default). */
     allowLargeDelta?: boolean;
-    expectedBatchSize: number; sampler?: 'poisson' | 'shuffle'; noise?: 'gaussian' | 'discrete_gaussian';
+    expectedBatchSize: number;
+    sampler?: 'poisson' | 'shuffle';
+    noise?: 'gaussian' | 'discrete_gaussian';
     maxPhysicalBatchSize?: number;
-    /** A seeded run (at least 32 hex digits); absent: secure randomness. `secureMode: false` needs it, `true` refuses it. */
+    /**
+     * A seeded run (at least 32 hex digits); absent: secure randomness. `secureMode: false` needs it, `true` refuses
+     * it.
+     */
     seed?: string;
     secureMode?: boolean;
     /** Opt-in: a noised, accounted loss estimate every `every` steps (it adds to epsilon). */
@@ -59,7 +89,8 @@ export interface TrainConfig {
   optimizer: OptimizerConfig;
   /** `seed`: initializes a built-in model's weights only (the DP randomness never comes from it). */
   training: { epochs?: number; steps?: number; seed?: number; backend?: BackendName | 'auto' };
-  accountant?: 'rdp' | 'pld' | { url: string; runId: string; apiKey?: string; reserveSteps?: number; closeRun?: boolean };
+  accountant?:
+    'rdp' | 'pld' | { url: string; runId: string; apiKey?: string; reserveSteps?: number; closeRun?: boolean };
   output: string;
 }
 
@@ -85,19 +116,35 @@ async function readConfig(path: string): Promise<TrainConfig> {
   need(c && typeof c === 'object', 'must be a JSON object');
   need(typeof c.model === 'string', '"model" must be "mlp", "tanh-cnn" or a model.json path');
   need(c.data && typeof c.data.dir === 'string', '"data.dir" is required');
-  need(c.privacy && typeof c.privacy.clipNorm === 'number' && typeof c.privacy.expectedBatchSize === 'number', '"privacy.clipNorm" and "privacy.expectedBatchSize" are required');
-  need((c.privacy.noiseMultiplier === undefined) !== (c.privacy.target === undefined), 'give one of "privacy.noiseMultiplier" or "privacy.target"');
+  need(
+    c.privacy && typeof c.privacy.clipNorm === 'number' && typeof c.privacy.expectedBatchSize === 'number',
+    '"privacy.clipNorm" and "privacy.expectedBatchSize" are required',
+  );
+  need(
+    (c.privacy.noiseMultiplier === undefined) !== (c.privacy.target === undefined),
+    'give one of "privacy.noiseMultiplier" or "privacy.target"',
+  );
   need(c.optimizer && typeof c.optimizer.kind === 'string', '"optimizer.kind" is required');
-  need(c.training && (c.training.epochs === undefined) !== (c.training.steps === undefined), 'give one of "training.epochs" or "training.steps"');
+  need(
+    c.training && (c.training.epochs === undefined) !== (c.training.steps === undefined),
+    'give one of "training.epochs" or "training.steps"',
+  );
   need(typeof c.output === 'string', '"output" directory is required');
-  need(c.privacy.seed === undefined || typeof c.privacy.seed === 'string', '"privacy.seed" must be a string of at least 32 hex digits');
+  need(
+    c.privacy.seed === undefined || typeof c.privacy.seed === 'string',
+    '"privacy.seed" must be a string of at least 32 hex digits',
+  );
   return c;
 }
 
 function duration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
   const s = Math.round(seconds);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+  return s >= 3600
+    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
+      : `${s}s`;
 }
 
 /**
@@ -106,12 +153,18 @@ function duration(seconds: number): string {
  * must be calibrated for exactly the steps that run.
  */
 function plannedSteps(c: TrainConfig, datasetSize: number): { total: number } {
-  const epoch: EpochSpec = { sampler: c.privacy.sampler ?? 'poisson', datasetSize, expectedBatchSize: c.privacy.expectedBatchSize };
+  const epoch: EpochSpec = {
+    sampler: c.privacy.sampler ?? 'poisson',
+    datasetSize,
+    expectedBatchSize: c.privacy.expectedBatchSize,
+  };
   try {
     const total = c.training.steps ?? stepsForEpochs(c.training.epochs!, epoch);
     const targetEpochs = c.privacy.target?.epochs;
     if (targetEpochs !== undefined && stepsForEpochs(targetEpochs, epoch) !== total) {
-      throw new CliError(`config: "privacy.target.epochs" ${targetEpochs} is ${stepsForEpochs(targetEpochs, epoch)} steps, but training runs ${total}; drop it or make them agree`);
+      throw new CliError(
+        `config: "privacy.target.epochs" ${targetEpochs} is ${stepsForEpochs(targetEpochs, epoch)} steps, but training runs ${total}; drop it or make them agree`,
+      );
     }
     return { total };
   } catch (err) {
@@ -137,8 +190,14 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
 
   const backend = await useBackend(c.training.backend ?? 'auto');
   const builtin = c.model === 'mlp' || c.model === 'tanh-cnn';
-  const model = builtin ? buildModel(c.model as BuiltinModel, { seed: c.training.seed }) : await loadModelFile(at(c.model));
-  const layout = builtin ? modelLayout(c.model as BuiltinModel) : model.inputs[0]!.shape.length === 2 ? 'flat' : 'image';
+  const model = builtin
+    ? buildModel(c.model as BuiltinModel, { seed: c.training.seed })
+    : await loadModelFile(at(c.model));
+  const layout = builtin
+    ? modelLayout(c.model as BuiltinModel)
+    : model.inputs[0]!.shape.length === 2
+      ? 'flat'
+      : 'image';
   const train = await loadIdx(at(c.data.dir), { split: 'train', limit: c.data.trainLimit });
   const test = await loadIdx(at(c.data.dir), { split: 'test', limit: c.data.testLimit });
   const { xs, ys } = toTensors(train, { layout });
@@ -147,8 +206,10 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
   const delta = c.privacy.delta ?? 1e-5;
   const allowLargeDelta = c.privacy.allowLargeDelta === true;
   const tooLarge = deltaTooLarge(delta, train.count);
-  if (tooLarge !== null && !allowLargeDelta) throw new CliError(`config: ${tooLarge}; set "privacy.allowLargeDelta": true to accept it anyway`);
-  if (tooLarge !== null) io.err(`dpledger train: WARNING ${tooLarge}; accepted because "privacy.allowLargeDelta" is true\n`);
+  if (tooLarge !== null && !allowLargeDelta)
+    throw new CliError(`config: ${tooLarge}; set "privacy.allowLargeDelta": true to accept it anyway`);
+  if (tooLarge !== null)
+    io.err(`dpledger train: WARNING ${tooLarge}; accepted because "privacy.allowLargeDelta" is true\n`);
   const remote = typeof c.accountant === 'object' ? c.accountant : undefined;
   let client: ReturnType<typeof createClient> | undefined;
   if (remote) {
@@ -158,15 +219,33 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
     client = createClient({ baseUrl: remote.url, apiKey });
   }
   // the trainer prices every step under the relation of the budget the run is bound to
-  const budgetRelation = client && remote ? (await client.getBudget((await client.getRun(remote.runId)).budget_id)).neighboring_relation : undefined;
+  const budgetRelation =
+    client && remote
+      ? (await client.getBudget((await client.getRun(remote.runId)).budget_id)).neighboring_relation
+      : undefined;
   const { total } = plannedSteps(c, train.count);
   const options: DPTrainerOptions = {
-    model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: c.optimizer, clipNorm: c.privacy.clipNorm,
-    expectedBatchSize: c.privacy.expectedBatchSize, datasetSize: train.count, sampler: c.privacy.sampler,
-    secureMode: c.privacy.secureMode, seed: c.privacy.seed, noise: c.privacy.noise, allowLargeDelta, maxPhysicalBatchSize: c.privacy.maxPhysicalBatchSize,
+    model,
+    loss: 'categoricalCrossentropy',
+    fromLogits: true,
+    optimizer: c.optimizer,
+    clipNorm: c.privacy.clipNorm,
+    expectedBatchSize: c.privacy.expectedBatchSize,
+    datasetSize: train.count,
+    sampler: c.privacy.sampler,
+    secureMode: c.privacy.secureMode,
+    seed: c.privacy.seed,
+    noise: c.privacy.noise,
+    allowLargeDelta,
+    maxPhysicalBatchSize: c.privacy.maxPhysicalBatchSize,
     privateLoss: true, // the progress line shows it, labelled private
-    ...(c.privacy.target ? { target: { epsilon: c.privacy.target.epsilon, delta, steps: total } } : { noiseMultiplier: c.privacy.noiseMultiplier }),
-    accountant: client && remote ? { client, runId: remote.runId, reserveSteps: remote.reserveSteps, neighboringRelation: budgetRelation } : ((c.accountant as 'rdp' | 'pld' | undefined) ?? 'rdp'),
+    ...(c.privacy.target
+      ? { target: { epsilon: c.privacy.target.epsilon, delta, steps: total } }
+      : { noiseMultiplier: c.privacy.noiseMultiplier }),
+    accountant:
+      client && remote
+        ? { client, runId: remote.runId, reserveSteps: remote.reserveSteps, neighboringRelation: budgetRelation }
+        : ((c.accountant as 'rdp' | 'pld' | undefined) ?? 'rdp'),
   };
   let trainer: DPTrainer;
   try {
@@ -178,7 +257,10 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
   const caveat = trainer.noiseRng === 'seeded' ? ` (${SEEDED_RUN_CAVEAT})` : ''; // on every epsilon a seeded run prints
   if (client && remote) {
     const declared = (await client.getRun(remote.runId)).noise_rng;
-    if (declared !== undefined && declared !== trainer.noiseRng) throw new CliError(`the run declares noise_rng '${declared}' but this config trains with '${trainer.noiseRng}' randomness`);
+    if (declared !== undefined && declared !== trainer.noiseRng)
+      throw new CliError(
+        `the run declares noise_rng '${declared}' but this config trains with '${trainer.noiseRng}' randomness`,
+      );
   }
   let lastPrint = 0;
   const progress = (r: StepResult, done: number) => {
@@ -192,24 +274,45 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
   };
   let done = 0;
   const noisyLoss = c.privacy.noisyLoss;
-  const history = await trainer.fit(xs, ys, { steps: total, ...(noisyLoss ? { noisyLoss } : {}), callbacks: { onStep: (r) => progress(r, ++done) } });
+  const history = await trainer.fit(xs, ys, {
+    steps: total,
+    ...(noisyLoss ? { noisyLoss } : {}),
+    callbacks: { onStep: (r) => progress(r, ++done) },
+  });
   if (io.isTty && !quiet) io.err('\n');
-  if (history.stopped) io.err(`dpledger train: the accountant refused step ${history.stopped.atStep + 1}: budget exhausted; stopped after ${trainer.stepCount} steps (the model holds the last allowed update)\n`);
+  if (history.stopped)
+    io.err(
+      `dpledger train: the accountant refused step ${history.stopped.atStep + 1}: budget exhausted; stopped after ${trainer.stepCount} steps (the model holds the last allowed update)\n`,
+    );
 
   const out = at(c.output);
   await mkdir(out, { recursive: true });
   const saved = await saveModelFiles(model, join(out, 'model'));
   const testAccuracy = await accuracy(model, testT.xs, testT.ys);
   if (client && remote && remote.closeRun !== false) {
-    await client.closeRun(remote.runId, { model_digest: { sha256: saved.sha256 }, dataset_digest: { sha256: train.manifest.sha256 } });
+    await client.closeRun(remote.runId, {
+      model_digest: { sha256: saved.sha256 },
+      dataset_digest: { sha256: train.manifest.sha256 },
+    });
   }
   const body = {
-    model: c.model, backend, steps: trainer.stepCount, planned_steps: total,
+    model: c.model,
+    backend,
+    steps: trainer.stepCount,
+    planned_steps: total,
     stopped: history.stopped ?? null,
     privacy: {
-      epsilon: trainer.epsilon(delta), delta, accountant: trainer.accountantKind, noise_multiplier: trainer.noiseMultiplier,
-      sampling_probability: trainer.samplingProbability, expected_batch_size: c.privacy.expectedBatchSize, clip_norm: trainer.clipNorm,
-      sampler: trainer.samplerKind, neighboring_relation: trainer.neighboringRelation, noise: trainer.noiseKind, noise_rng: trainer.noiseRng,
+      epsilon: trainer.epsilon(delta),
+      delta,
+      accountant: trainer.accountantKind,
+      noise_multiplier: trainer.noiseMultiplier,
+      sampling_probability: trainer.samplingProbability,
+      expected_batch_size: c.privacy.expectedBatchSize,
+      clip_norm: trainer.clipNorm,
+      sampler: trainer.samplerKind,
+      neighboring_relation: trainer.neighboringRelation,
+      noise: trainer.noiseKind,
+      noise_rng: trainer.noiseRng,
       epsilon_caveat: caveat === '' ? null : SEEDED_RUN_CAVEAT,
       ...(tooLarge !== null ? { allow_large_delta: true, delta_warning: tooLarge } : {}),
     },
@@ -222,6 +325,9 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
     wall_seconds: (performance.now() - started) / 1000,
   };
   await writeFile(join(out, 'summary.json'), `${JSON.stringify(body, null, 2)}\n`);
-  if (!quiet) io.err(`dpledger train: ${trainer.stepCount} steps, epsilon ${formatEpsilon(body.privacy.epsilon, 3)}${caveat} at delta ${delta}, test accuracy ${(testAccuracy * 100).toFixed(2)}%, wrote ${join(out, 'summary.json')}\n`);
+  if (!quiet)
+    io.err(
+      `dpledger train: ${trainer.stepCount} steps, epsilon ${formatEpsilon(body.privacy.epsilon, 3)}${caveat} at delta ${delta}, test accuracy ${(testAccuracy * 100).toFixed(2)}%, wrote ${join(out, 'summary.json')}\n`,
+    );
   return history.stopped ? 3 : 0;
 }

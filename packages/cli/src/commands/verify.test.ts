@@ -4,12 +4,28 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAccountant, type RunningAccountant } from '@dpledger/accountant';
 import { createApiKey, createClient } from '@dpledger/client';
-import { buildStatement, eventLogCommitment, generateSigningKey, signReport, type EventRecord, type PrivacyReportPredicate } from '@dpledger/audit';
+import {
+  buildStatement,
+  eventLogCommitment,
+  generateSigningKey,
+  signReport,
+  type EventRecord,
+  type PrivacyReportPredicate,
+} from '@dpledger/audit';
 import { CliError } from '../cli-error.js';
 import { run, type VerifyIo } from './verify.js';
 
-const STEP = { kind: 'poisson_sampled', sampling_probability: 0.01, event: { kind: 'gaussian', noise_multiplier: 1.1 } } as const;
-const records: EventRecord[] = Array.from({ length: 4 }, (_, i) => ({ sequence: i + 1, run_id: 'run_9', event: STEP, recorded_at: `2026-11-28T12:00:0${i}.000Z` }));
+const STEP = {
+  kind: 'poisson_sampled',
+  sampling_probability: 0.01,
+  event: { kind: 'gaussian', noise_multiplier: 1.1 },
+} as const;
+const records: EventRecord[] = Array.from({ length: 4 }, (_, i) => ({
+  sequence: i + 1,
+  run_id: 'run_9',
+  event: STEP,
+  recorded_at: `2026-11-28T12:00:0${i}.000Z`,
+}));
 const predicate: PrivacyReportPredicate = {
   run: { id: 'run_9', name: 'mnist', created_at: '2026-11-28T12:00:00.000Z', closed_at: '2026-11-28T12:01:00.000Z' },
   budget: { id: 'bud_9', name: 'mnist budget', epsilon: 3, delta: 1e-5, accountant: 'rdp' },
@@ -25,7 +41,10 @@ const predicate: PrivacyReportPredicate = {
   service: { name: 'dpledger-accountant', version: '0.1.0' },
 };
 const key = generateSigningKey();
-const envelope = signReport(buildStatement({ model_digest: { sha256: '1'.repeat(64) }, dataset_digest: { sha256: '2'.repeat(64) }, predicate }), key);
+const envelope = signReport(
+  buildStatement({ model_digest: { sha256: '1'.repeat(64) }, dataset_digest: { sha256: '2'.repeat(64) }, predicate }),
+  key,
+);
 
 const dir = mkdtempSync(join(tmpdir(), 'dpledger-verify-'));
 const file = (name: string, value: unknown): string => {
@@ -53,14 +72,29 @@ describe('dpledger verify', () => {
     expect(io.stdout).toContain(`subject    dataset-manifest sha256:${'2'.repeat(64)}`);
   });
 
-  it('a seeded run\'s report is verified with the seed-secrecy caveat on its epsilon, in text and JSON', async () => {
-    const seeded = file('seeded.json', signReport(buildStatement({ model_digest: { sha256: '1'.repeat(64) }, dataset_digest: { sha256: '2'.repeat(64) }, predicate: { ...predicate, noise_rng: 'seeded' } }), key));
+  it("a seeded run's report is verified with the seed-secrecy caveat on its epsilon, in text and JSON", async () => {
+    const seeded = file(
+      'seeded.json',
+      signReport(
+        buildStatement({
+          model_digest: { sha256: '1'.repeat(64) },
+          dataset_digest: { sha256: '2'.repeat(64) },
+          predicate: { ...predicate, noise_rng: 'seeded' },
+        }),
+        key,
+      ),
+    );
     const text = capture();
     expect(await run([seeded, '--key', keyPath], text.sink)).toBe(0);
-    expect(text.io.stdout).toContain('epsilon 0.25 (seeded run: holds only while the seed stays secret) at delta 0.00001');
+    expect(text.io.stdout).toContain(
+      'epsilon 0.25 (seeded run: holds only while the seed stays secret) at delta 0.00001',
+    );
     const json = capture();
     expect(await run([seeded, '--key', keyPath, '--json'], json.sink)).toBe(0);
-    expect(JSON.parse(json.io.stdout)).toMatchObject({ noise_rng: 'seeded', epsilon_caveat: 'seeded run: holds only while the seed stays secret' });
+    expect(JSON.parse(json.io.stdout)).toMatchObject({
+      noise_rng: 'seeded',
+      epsilon_caveat: 'seeded run: holds only while the seed stays secret',
+    });
     const secure = capture();
     expect(await run([reportPath, '--key', keyPath], secure.sink)).toBe(0);
     expect(secure.io.stdout).not.toContain('seed');
@@ -71,7 +105,13 @@ describe('dpledger verify', () => {
     const jwks = file('keys.json', { keys: [generateSigningKey().publicJwk, key.publicJwk] });
     expect(await run([reportPath, '--key', jwks, '--json'], sink)).toBe(0);
     const out = JSON.parse(io.stdout);
-    expect(out).toMatchObject({ valid: true, keyid: key.kid, delta: 1e-5, run: { id: 'run_9' }, epsilon: { rdp: 0.25, rdp_order: 32, pld: null } });
+    expect(out).toMatchObject({
+      valid: true,
+      keyid: key.kid,
+      delta: 1e-5,
+      run: { id: 'run_9' },
+      epsilon: { rdp: 0.25, rdp_order: 32, pld: null },
+    });
     expect(out.subjects).toHaveLength(2);
   });
 
@@ -108,7 +148,10 @@ describe('dpledger verify', () => {
     const seen: string[] = [];
     const fake: typeof fetch = async (url) => {
       seen.push(String(url));
-      return new Response(JSON.stringify({ keys: [key.publicJwk] }), { status: 200, headers: { 'content-type': 'application/json' } });
+      return new Response(JSON.stringify({ keys: [key.publicJwk] }), {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      });
     };
     const { sink } = capture(fake);
     expect(await run([reportPath, '--server', 'http://127.0.0.1:9/'], sink)).toBe(0);
@@ -120,7 +163,9 @@ describe('dpledger verify', () => {
 
   it('--events recomputes the Merkle root and fails on a changed record', async () => {
     const { io, sink } = capture();
-    expect(await run([reportPath, '--key', keyPath, '--events', file('events.json', { events: records })], sink)).toBe(0);
+    expect(await run([reportPath, '--key', keyPath, '--events', file('events.json', { events: records })], sink)).toBe(
+      0,
+    );
     expect(io.stdout).toContain('recomputed from the event log: match');
     const changed = records.map((r, i) => (i === 1 ? { ...r, recorded_at: '2026-11-28T13:00:00.000Z' } : r));
     const bad = capture();
@@ -130,7 +175,11 @@ describe('dpledger verify', () => {
 
   it('prints the compliance checks; --strict fails on a failed check (a shuffle run logging poisson_sampled)', async () => {
     const shuffle = signReport(
-      buildStatement({ model_digest: { sha256: '1'.repeat(64) }, dataset_digest: { sha256: '2'.repeat(64) }, predicate: { ...predicate, sampler: { ...predicate.sampler, kind: 'shuffle' } } }),
+      buildStatement({
+        model_digest: { sha256: '1'.repeat(64) },
+        dataset_digest: { sha256: '2'.repeat(64) },
+        predicate: { ...predicate, sampler: { ...predicate.sampler, kind: 'shuffle' } },
+      }),
       key,
     );
     const path = file('shuffle.json', shuffle);
@@ -149,7 +198,13 @@ describe('dpledger verify', () => {
 
   it('bad usage is a CliError with exit code 2', async () => {
     const { sink } = capture();
-    for (const args of [[], [reportPath], [reportPath, '--key', keyPath, '--server', 'http://x'], [reportPath, reportPath, '--key', keyPath], [reportPath, '--bogus']]) {
+    for (const args of [
+      [],
+      [reportPath],
+      [reportPath, '--key', keyPath, '--server', 'http://x'],
+      [reportPath, reportPath, '--key', keyPath],
+      [reportPath, '--bogus'],
+    ]) {
       await expect(run(args, sink)).rejects.toSatisfy((e: unknown) => e instanceof CliError && e.exitCode === 2);
     }
     expect(readFileSync(reportPath, 'utf8')).toBe(JSON.stringify(envelope));
@@ -159,7 +214,13 @@ describe('dpledger verify', () => {
 describe('dpledger verify --server against a running accountant', () => {
   let svc: RunningAccountant;
   beforeAll(async () => {
-    svc = await startAccountant({ port: 0, host: '127.0.0.1', dataDir: mkdtempSync(join(tmpdir(), 'acct-verify-')), adminToken: 'admin-token-for-tests-0123456789', logLevel: 'silent' });
+    svc = await startAccountant({
+      port: 0,
+      host: '127.0.0.1',
+      dataDir: mkdtempSync(join(tmpdir(), 'acct-verify-')),
+      adminToken: 'admin-token-for-tests-0123456789',
+      logLevel: 'silent',
+    });
   });
   afterAll(async () => {
     await svc?.close();
@@ -169,13 +230,25 @@ describe('dpledger verify --server against a running accountant', () => {
     const { api_key } = await createApiKey(svc.url, svc.adminToken, 'acme-verify');
     const client = createClient({ baseUrl: svc.url, apiKey: api_key });
     const budget = await client.createBudget({ name: 'verify', epsilon: 3, delta: 1e-5 });
-    const r = await client.createRun({ budget_id: budget.id, name: 'served', sampler: { kind: 'poisson', dataset_size: 60000, expected_batch_size: 600 }, noise_rng: 'secure' });
+    const r = await client.createRun({
+      budget_id: budget.id,
+      name: 'served',
+      sampler: { kind: 'poisson', dataset_size: 60000, expected_batch_size: 600 },
+      noise_rng: 'secure',
+    });
     await client.appendEvents(r.id, [STEP, STEP, STEP]);
-    await client.closeRun(r.id, { model_digest: { sha256: '3'.repeat(64) }, dataset_digest: { sha256: '4'.repeat(64) } });
+    await client.closeRun(r.id, {
+      model_digest: { sha256: '3'.repeat(64) },
+      dataset_digest: { sha256: '4'.repeat(64) },
+    });
     const served = file('served.json', await client.getReport(r.id));
     const events = file('served-events.json', { events: await client.listEvents(r.id) });
     const io = { stdout: '', stderr: '' };
-    const real: VerifyIo = { out: (t: string) => void (io.stdout += t), err: (t: string) => void (io.stderr += t), fetch: (...args: Parameters<typeof fetch>) => fetch(...args) };
+    const real: VerifyIo = {
+      out: (t: string) => void (io.stdout += t),
+      err: (t: string) => void (io.stderr += t),
+      fetch: (...args: Parameters<typeof fetch>) => fetch(...args),
+    };
     expect(await run([served, '--server', svc.url, '--events', events], real)).toBe(0);
     const kids = (await client.listKeys()).map((k) => k.kid);
     expect(io.stdout).toMatch(new RegExp(`VALID: signature verified with key (${kids.join('|')})`));

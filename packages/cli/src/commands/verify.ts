@@ -3,11 +3,23 @@
  * signed privacy report offline (or with keys fetched from `<url>/v1/keys`). Exit 0 when valid, 1 when not.
  */
 import { readFile } from 'node:fs/promises';
-import { AuditError, assertJwk, buildComplianceModel, epsilonCaveat, eventLogCommitment, verifyReport, type Check, type DsseEnvelope, type EventRecord, type Jwk, type VerifiedReport } from '@dpledger/audit';
+import {
+  AuditError,
+  assertJwk,
+  buildComplianceModel,
+  epsilonCaveat,
+  eventLogCommitment,
+  verifyReport,
+  type Check,
+  type DsseEnvelope,
+  type EventRecord,
+  type Jwk,
+  type VerifiedReport,
+} from '@dpledger/audit';
 import { parseFlags } from '../args.js';
 import { CliError } from '../cli-error.js';
 
-export const summary = 'verify a signed privacy report (DSSE + Ed25519) against a JWK or a server\'s keys';
+export const summary = "verify a signed privacy report (DSSE + Ed25519) against a JWK or a server's keys";
 
 const HELP = `usage: dpledger verify <report.json> (--key <file.jwk> | --server <url>) [--events <file>] [--strict] [--json]
 
@@ -46,7 +58,10 @@ async function readJson(path: string, what: string): Promise<unknown> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new Invalid('unreadable', `cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new Invalid(
+      'unreadable',
+      `cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    );
   }
   try {
     return JSON.parse(text);
@@ -56,7 +71,11 @@ async function readJson(path: string, what: string): Promise<unknown> {
 }
 
 function keysFrom(value: unknown, source: string): Jwk[] {
-  const list = Array.isArray(value) ? value : value !== null && typeof value === 'object' && Array.isArray((value as { keys?: unknown }).keys) ? (value as { keys: unknown[] }).keys : [value];
+  const list = Array.isArray(value)
+    ? value
+    : value !== null && typeof value === 'object' && Array.isArray((value as { keys?: unknown }).keys)
+      ? (value as { keys: unknown[] }).keys
+      : [value];
   if (list.length === 0) throw new Invalid('bad_key', `${source} holds no keys`);
   return list.map((k) => assertJwk(k));
 }
@@ -79,7 +98,8 @@ async function fetchKeys(server: string, io: VerifyIo): Promise<Jwk[]> {
 }
 
 function recordsFrom(value: unknown, path: string): EventRecord[] {
-  const records = (Array.isArray(value) ? value : (value as { events?: unknown } | null)?.events) as EventRecord[] | undefined;
+  const records = (Array.isArray(value) ? value : (value as { events?: unknown } | null)?.events) as
+    EventRecord[] | undefined;
   if (!Array.isArray(records)) throw new Invalid('bad_events', `${path} is not an array of event records`);
   return records;
 }
@@ -88,7 +108,10 @@ function checkEvents(report: VerifiedReport, records: EventRecord[]): void {
   const ours = eventLogCommitment(records);
   const theirs = report.predicate.merkle_root;
   if (ours.root !== theirs.root || ours.tree_size !== theirs.tree_size) {
-    throw new Invalid('merkle_mismatch', `the event log's Merkle root ${ours.root} (${ours.tree_size} records) does not match the report's ${theirs.root} (${theirs.tree_size})`);
+    throw new Invalid(
+      'merkle_mismatch',
+      `the event log's Merkle root ${ours.root} (${ours.tree_size} records) does not match the report's ${theirs.root} (${theirs.tree_size})`,
+    );
   }
 }
 
@@ -104,7 +127,12 @@ function summaryOf(r: VerifiedReport, eventsChecked: boolean, checks: Check[]) {
     epsilon_caveat: epsilonCaveat(p),
     delta: p.epsilon.delta,
     neighboring_relation: p.neighboring_relation,
-    budget: { name: p.budget.name, epsilon: p.budget.epsilon, delta: p.budget.delta, remaining: p.budget_remaining.epsilon },
+    budget: {
+      name: p.budget.name,
+      epsilon: p.budget.epsilon,
+      delta: p.budget.delta,
+      remaining: p.budget_remaining.epsilon,
+    },
     merkle_root: { ...p.merkle_root, recomputed: eventsChecked },
     subjects: r.statement.subject.map((s) => ({ name: s.name, sha256: s.digest.sha256 })),
   };
@@ -121,7 +149,9 @@ function text(s: ReturnType<typeof summaryOf>): string {
     `event log  ${s.merkle_root.tree_size} records, Merkle root ${s.merkle_root.root}${s.merkle_root.recomputed ? ' (recomputed from the event log: match)' : ''}`,
     ...s.subjects.map((sub) => `subject    ${sub.name} sha256:${sub.sha256}`),
     `checks     ${s.checks.filter((c) => c.status === 'pass').length} of ${s.checks.length} pass`,
-    ...s.checks.filter((c) => c.status === 'fail' || c.status === 'warn').map((c) => `  ${c.status.toUpperCase()} ${c.name}: ${c.detail}`),
+    ...s.checks
+      .filter((c) => c.status === 'fail' || c.status === 'warn')
+      .map((c) => `  ${c.status.toUpperCase()} ${c.name}: ${c.detail}`),
     '',
   ].join('\n');
 }
@@ -131,30 +161,49 @@ function text(s: ReturnType<typeof summaryOf>): string {
  * @example await run(['report.json', '--key', 'key.jwk']) // 0 when the report verifies
  */
 export async function run(argv: string[], io: VerifyIo = defaultIo): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { key: { type: 'string' }, server: { type: 'string' }, events: { type: 'string' }, strict: { type: 'boolean' }, json: { type: 'boolean' } }, true);
+  const { values, positionals } = parseFlags(
+    argv,
+    {
+      key: { type: 'string' },
+      server: { type: 'string' },
+      events: { type: 'string' },
+      strict: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    true,
+  );
   if (values.help) {
     io.out(`${HELP}\n`);
     return 0;
   }
   const [reportPath, ...extra] = positionals;
-  if (reportPath === undefined || extra.length > 0) throw new CliError('expected exactly one report file (dpledger verify --help)');
+  if (reportPath === undefined || extra.length > 0)
+    throw new CliError('expected exactly one report file (dpledger verify --help)');
   const key = values.key as string | undefined;
   const server = values.server as string | undefined;
-  if ((key === undefined) === (server === undefined)) throw new CliError('give exactly one of --key <file.jwk> or --server <url>');
+  if ((key === undefined) === (server === undefined))
+    throw new CliError('give exactly one of --key <file.jwk> or --server <url>');
   const json = values.json === true;
   try {
     const keys = key !== undefined ? keysFrom(await readJson(key, 'key file'), key) : await fetchKeys(server!, io);
     const envelope = await readJson(reportPath, 'report');
     const report = verifyReport(envelope, keys);
     const eventsPath = values.events as string | undefined;
-    const records = eventsPath === undefined ? undefined : recordsFrom(await readJson(eventsPath, 'event log'), eventsPath);
+    const records =
+      eventsPath === undefined ? undefined : recordsFrom(await readJson(eventsPath, 'event log'), eventsPath);
     if (records !== undefined) checkEvents(report, records);
-    const { checks } = buildComplianceModel({ envelope: envelope as DsseEnvelope, keys, ...(records === undefined ? {} : { events: records }) });
+    const { checks } = buildComplianceModel({
+      envelope: envelope as DsseEnvelope,
+      keys,
+      ...(records === undefined ? {} : { events: records }),
+    });
     const result = summaryOf(report, records !== undefined, checks);
     const failed = checks.filter((c) => c.status === 'fail').map((c) => c.name);
     if (values.strict === true && failed.length > 0) {
       const reason = `compliance checks failed: ${failed.join('; ')}`;
-      io.out(json ? `${JSON.stringify({ ...result, valid: false, code: 'check_failed', reason }, null, 2)}\n` : text(result));
+      io.out(
+        json ? `${JSON.stringify({ ...result, valid: false, code: 'check_failed', reason }, null, 2)}\n` : text(result),
+      );
       if (!json) io.err(`NOT VALID (check_failed): ${reason}\n`);
       return 1;
     }

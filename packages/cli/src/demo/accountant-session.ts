@@ -21,12 +21,24 @@ export interface AccountantSession {
  * Starts (or connects to) an accountant and opens a tenant with a fresh API key.
  * @example const s = await openAccountant({ out: './dpledger-out' }); await s.close();
  */
-export async function openAccountant(o: { out: string; server?: string; adminToken?: string; apiKey?: string; tenant?: string }): Promise<AccountantSession> {
+export async function openAccountant(o: {
+  out: string;
+  server?: string;
+  adminToken?: string;
+  apiKey?: string;
+  tenant?: string;
+}): Promise<AccountantSession> {
   const tenant = o.tenant ?? 'demo';
   if (o.server !== undefined) {
     const baseUrl = o.server.replace(/\/+$/, '');
     const apiKey = o.apiKey ?? (await createApiKey(baseUrl, o.adminToken!, tenant)).api_key;
-    return { baseUrl, client: createClient({ baseUrl, apiKey }), tenant, label: `accountant at ${baseUrl}`, close: async () => {} };
+    return {
+      baseUrl,
+      client: createClient({ baseUrl, apiKey }),
+      tenant,
+      label: `accountant at ${baseUrl}`,
+      close: async () => {},
+    };
   }
   const dataDir = resolve(join(o.out, '.dpledger'));
   const service = await startAccountant({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' });

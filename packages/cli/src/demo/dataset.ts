@@ -14,7 +14,12 @@ export interface DatasetChoice {
   label: string;
 }
 
-const FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+const FILES = [
+  'train-images-idx3-ubyte',
+  'train-labels-idx1-ubyte',
+  't10k-images-idx3-ubyte',
+  't10k-labels-idx1-ubyte',
+];
 
 function hasIdx(dir: string): boolean {
   return FILES.every((f) => existsSync(join(dir, f)) || existsSync(join(dir, `${f}.gz`)));
@@ -35,11 +40,22 @@ export function shippedSampleDir(): string {
  */
 export function chooseDataset(flag: string | undefined, debianDir = DEBIAN_FASHION_MNIST): DatasetChoice {
   if (flag !== undefined) {
-    if (!hasIdx(flag)) throw new CliError(`--data ${flag}: no Fashion-MNIST IDX files (${FILES.join(', ')}, raw or .gz) there`);
+    if (!hasIdx(flag))
+      throw new CliError(`--data ${flag}: no Fashion-MNIST IDX files (${FILES.join(', ')}, raw or .gz) there`);
     return { dir: flag, source: 'flag', label: `Fashion-MNIST from ${flag}` };
   }
-  if (hasIdx(debianDir)) return { dir: debianDir, source: 'debian', label: `Fashion-MNIST from ${debianDir} (Debian dataset-fashion-mnist)` };
+  if (hasIdx(debianDir))
+    return {
+      dir: debianDir,
+      source: 'debian',
+      label: `Fashion-MNIST from ${debianDir} (Debian dataset-fashion-mnist)`,
+    };
   const sample = shippedSampleDir();
-  if (!hasIdx(sample)) throw new CliError(`no Fashion-MNIST found: install dataset-fashion-mnist, or pass --data DIR`, 1);
-  return { dir: sample, source: 'sample', label: `the Fashion-MNIST sample shipped with @dpledger/trainer (${sample}); apt-get install dataset-fashion-mnist for the full set` };
+  if (!hasIdx(sample))
+    throw new CliError(`no Fashion-MNIST found: install dataset-fashion-mnist, or pass --data DIR`, 1);
+  return {
+    dir: sample,
+    source: 'sample',
+    label: `the Fashion-MNIST sample shipped with @dpledger/trainer (${sample}); apt-get install dataset-fashion-mnist for the full set`,
+  };
 }

@@ -1,4 +1,7 @@
-/** The demo's final summary: accuracy, epsilon by RDP and PLD (rounded up), where the files are, the command that re-verifies. */
+/**
+ * The demo's final summary: accuracy, epsilon by RDP and PLD (rounded up), where the files are, the command that
+ * re-verifies.
+ */
 import { relative } from 'node:path';
 import { formatEpsilon } from '@dpledger/accounting';
 import type { DemoResult } from './run-demo.js';
@@ -34,7 +37,9 @@ export function formatSummary(r: DemoResult, cwd: string): string {
     `  epsilon (PLD)   ${r.epsilonPld === null ? 'not in the report' : `${formatEpsilon(r.epsilonPld, 4)}${note}`}`,
     `  audit           ${r.audit === null ? 'none (--canaries 0)' : `epsilon_lower ${formatEpsilon(r.audit.epsilonLower, { decimals: 3, direction: 'down' })} from ${r.audit.correct} of ${r.audit.guesses} right guesses on ${r.audit.canaries} gradient canaries: ${r.audit.passed ? 'PASS (a lower bound at or below the accounted epsilon)' : 'FAIL (measured privacy loss above the accounted epsilon)'}`}`,
     `  budget          epsilon ${r.budget.epsilon} at delta ${delta} (budget ${r.budget.id}, run ${r.runId})`,
-    ...(r.noiseRng === 'seeded' ? ['  randomness      seeded (--seed): anyone who learns the seed can remove the noise; keep it secret'] : []),
+    ...(r.noiseRng === 'seeded'
+      ? ['  randomness      seeded (--seed): anyone who learns the seed can remove the noise; keep it secret']
+      : []),
     `  report          ${shown(r.files.reportJson, cwd)} (signed by key ${r.keyid}, verified)`,
     `  readable        ${shown(r.files.html, cwd)}, ${shown(r.files.pdf, cwd)} (event log: ${shown(r.files.events, cwd)})`,
     `  model           ${shown(r.files.model, cwd)}/model.json + weights.bin`,

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { SPLIT_BATCH_MIN_WORK } from './batch-mat-mul.js';
 import { normals, relativeError, valuesOn } from './test-support.js';
 
-interface Case { a: number[]; b: number[]; ta: boolean; tb: boolean }
+interface Case {
+  a: number[];
+  b: number[];
+  ta: boolean;
+  tb: boolean;
+}
 
 const cases: Case[] = [
   { a: [64, 30], b: [64, 20], ta: true, tb: false }, // Dense weight gradient: x^T dy
@@ -23,8 +28,14 @@ describe('BatchMatMul on wasm (transposes materialised, large batches split)', (
   });
 
   it.each(cases.map((c, i) => [i, c] as const))('case %i equals cpu on random inputs', async (i, c) => {
-    const av = normals(c.a.reduce((p, q) => p * q), 500 + i);
-    const bv = normals(c.b.reduce((p, q) => p * q), 600 + i);
+    const av = normals(
+      c.a.reduce((p, q) => p * q),
+      500 + i,
+    );
+    const bv = normals(
+      c.b.reduce((p, q) => p * q),
+      600 + i,
+    );
     const f = () => [tf.matMul(tf.tensor(av, c.a), tf.tensor(bv, c.b), c.ta, c.tb)];
     const [cpu] = await valuesOn('cpu', f);
     const [wasm] = await valuesOn('wasm', f);
@@ -37,7 +48,9 @@ describe('BatchMatMul on wasm (transposes materialised, large batches split)', (
     const f = () => {
       const x = tf.tensor2d(xv, [32, 50]);
       const [dx, dw] = tf.grads((a: tf.Tensor, w: tf.Tensor) => tf.sum(tf.tanh(tf.matMul(a, w))))([
-        x, tf.tensor2d(wv, [50, 10])]);
+        x,
+        tf.tensor2d(wv, [50, 10]),
+      ]);
       return [dx!, dw!];
     };
     const cpu = await valuesOn('cpu', f);

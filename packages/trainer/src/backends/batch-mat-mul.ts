@@ -8,7 +8,10 @@ import { heapF32, type WasmBackendLike } from './wasm-heap.js';
  */
 export const SPLIT_BATCH_MIN_WORK = 1 << 20;
 
-interface MatMulAttrs { transposeA: boolean; transposeB: boolean }
+interface MatMulAttrs {
+  transposeA: boolean;
+  transposeB: boolean;
+}
 
 /**
  * BatchMatMul for tfjs-backend-wasm that keeps to the fast path of `original` (the stock kernel): a transposed
@@ -16,7 +19,8 @@ interface MatMulAttrs { transposeA: boolean; transposeB: boolean }
  * matrix. Results equal the stock kernel's up to float32 summation order.
  *
  * @example
- * const fast = makeBatchMatMul(tf.getKernel('BatchMatMul', 'wasm').kernelFunc, tf.getKernel('Transpose', 'wasm').kernelFunc);
+ * const fast = makeBatchMatMul(tf.getKernel('BatchMatMul', 'wasm').kernelFunc, tf.getKernel('Transpose',
+ * 'wasm').kernelFunc);
  */
 export function makeBatchMatMul(original: KernelFunc, transpose: KernelFunc): KernelFunc {
   return ({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }) => {
@@ -51,7 +55,10 @@ function shouldSplit(a: TensorInfo, b: TensorInfo): boolean {
 
 /** One batch-1 product per matrix; an operand of batch 1 is broadcast. */
 function splitBatches(
-  wasm: WasmBackendLike, a: TensorInfo, b: TensorInfo, run: (x: TensorInfo, y: TensorInfo) => TensorInfo,
+  wasm: WasmBackendLike,
+  a: TensorInfo,
+  b: TensorInfo,
+  run: (x: TensorInfo, y: TensorInfo) => TensorInfo,
 ): TensorInfo {
   const [ba, m, k] = a.shape as [number, number, number];
   const [bb, , n] = b.shape as [number, number, number];

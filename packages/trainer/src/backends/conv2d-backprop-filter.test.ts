@@ -6,7 +6,12 @@ import { normals, relativeError, valuesOn } from './test-support.js';
 import { useBackend } from './use-backend.js';
 
 type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
-interface Case { x: [number, number, number, number]; filter: [number, number, number, number]; strides: [number, number]; pad: Pad }
+interface Case {
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: [number, number];
+  pad: Pad;
+}
 
 const cases: Case[] = [
   { x: [3, 28, 28, 1], filter: [8, 8, 1, 16], strides: [2, 2], pad: 'same' }, // Papernot et al. 2020 conv1
@@ -15,14 +20,30 @@ const cases: Case[] = [
   { x: [2, 10, 11, 2], filter: [3, 2, 2, 4], strides: [3, 2], pad: 'valid' },
   { x: [2, 8, 8, 3], filter: [1, 1, 3, 6], strides: [1, 1], pad: 'valid' },
   { x: [2, 7, 9, 2], filter: [3, 3, 2, 3], strides: [2, 1], pad: 1 },
-  { x: [1, 6, 6, 2], filter: [2, 3, 2, 2], strides: [1, 2], pad: [[0, 0], [1, 0], [2, 1], [0, 0]] },
+  {
+    x: [1, 6, 6, 2],
+    filter: [2, 3, 2, 2],
+    strides: [1, 2],
+    pad: [
+      [0, 0],
+      [1, 0],
+      [2, 1],
+      [0, 0],
+    ],
+  },
   { x: [4, 5, 1, 3], filter: [3, 1, 3, 4], strides: [1, 1], pad: 'same' }, // Conv1D runs as a 2-D conv of width 1
 ];
 
 function filterGrad(c: Case, seed: number): () => tf.Tensor[] {
   const outShape = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad).outShape;
-  const xv = normals(c.x.reduce((p, q) => p * q), seed);
-  const dyv = normals(outShape.reduce((p, q) => p * q), seed + 1);
+  const xv = normals(
+    c.x.reduce((p, q) => p * q),
+    seed,
+  );
+  const dyv = normals(
+    outShape.reduce((p, q) => p * q),
+    seed + 1,
+  );
   return () => {
     const x = tf.tensor4d(xv, c.x);
     const dy = tf.tensor4d(dyv, outShape);
@@ -45,7 +66,12 @@ describe('Conv2DBackpropFilter on wasm (im2col + matMul)', () => {
     const fv = normals(5 * 5 * 3 * 4, 6);
     const f = () => {
       const x = tf.tensor4d(xv, [2, 12, 12, 3]);
-      const grad = tf.grad((w: tf.Tensor) => tf.conv2d(x, w as tf.Tensor4D, [2, 2], 'same').tanh().sum());
+      const grad = tf.grad((w: tf.Tensor) =>
+        tf
+          .conv2d(x, w as tf.Tensor4D, [2, 2], 'same')
+          .tanh()
+          .sum(),
+      );
       return [grad(tf.tensor4d(fv, [5, 5, 3, 4]))];
     };
     const [cpu] = await valuesOn('cpu', f);
@@ -71,10 +97,25 @@ describe('Conv2DBackpropFilter on wasm (im2col + matMul)', () => {
     const [whole] = await valuesOn('wasm', filterGrad(c, 41));
     await useBackend('wasm');
     const blocked = makeConv2DBackpropFilter(
-      tf.getKernel('BatchMatMul', 'wasm').kernelFunc, delegateToCpu('Conv2DBackpropFilter'), 64);
+      tf.getKernel('BatchMatMul', 'wasm').kernelFunc,
+      delegateToCpu('Conv2DBackpropFilter'),
+      64,
+    );
     const outShape = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad).outShape;
-    const x = tf.tensor4d(normals(c.x.reduce((p, q) => p * q), 41), c.x);
-    const dy = tf.tensor4d(normals(outShape.reduce((p, q) => p * q), 42), outShape);
+    const x = tf.tensor4d(
+      normals(
+        c.x.reduce((p, q) => p * q),
+        41,
+      ),
+      c.x,
+    );
+    const dy = tf.tensor4d(
+      normals(
+        outShape.reduce((p, q) => p * q),
+        42,
+      ),
+      outShape,
+    );
     const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter };
     const info = blocked({ inputs: { x, dy }, backend: tf.backend(), attrs: attrs as never }) as tf.TensorInfo;
     const values = Float32Array.from(tf.backend().readSync(info.dataId) as Float32Array);

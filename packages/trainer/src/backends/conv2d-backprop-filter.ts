@@ -12,11 +12,14 @@ const MAX_BLOCK_FLOATS = 16 * 1024 * 1024;
  * processing") so that the product takes XNNPACK's fast path (no transpose flags, batch 1).
  *
  * @example
- * const f = makeConv2DBackpropFilter(tf.getKernel('BatchMatMul', 'wasm').kernelFunc, delegateToCpu('Conv2DBackpropFilter'));
+ * const f = makeConv2DBackpropFilter(tf.getKernel('BatchMatMul', 'wasm').kernelFunc,
+ * delegateToCpu('Conv2DBackpropFilter'));
  * tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: f });
  */
 export function makeConv2DBackpropFilter(
-  batchMatMul: KernelFunc, channelsFirst: KernelFunc, maxBlockFloats = MAX_BLOCK_FLOATS,
+  batchMatMul: KernelFunc,
+  channelsFirst: KernelFunc,
+  maxBlockFloats = MAX_BLOCK_FLOATS,
 ): KernelFunc {
   return (args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }) => {
     const { inputs, backend, attrs } = args;
@@ -25,7 +28,13 @@ export function makeConv2DBackpropFilter(
     const wasm = backend as WasmBackendLike;
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
     const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number], a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false,
+      x.shape as [number, number, number, number],
+      a.filterShape,
+      a.strides,
+      1,
+      a.pad,
+      a.dimRoundingMode,
+      false,
       'channelsLast',
     );
     const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
@@ -60,7 +69,9 @@ export function makeConv2DBackpropFilter(
         }
       }
       const product = batchMatMul({
-        inputs: { a: cols, b: dyBlock }, backend: backend as never, attrs: { transposeA: false, transposeB: false },
+        inputs: { a: cols, b: dyBlock },
+        backend: backend as never,
+        attrs: { transposeA: false, transposeB: false },
       }) as TensorInfo;
       const values = heapF32(wasm, product);
       for (let i = 0; i < result.length; i++) result[i] = result[i]! + values[i]!;

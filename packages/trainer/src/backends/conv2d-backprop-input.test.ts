@@ -6,7 +6,12 @@ import { normals, relativeError, valuesOn } from './test-support.js';
 import { useBackend } from './use-backend.js';
 
 type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
-interface Case { x: [number, number, number, number]; filter: [number, number, number, number]; strides: [number, number]; pad: Pad }
+interface Case {
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: [number, number];
+  pad: Pad;
+}
 
 const cases: Case[] = [
   { x: [3, 28, 28, 1], filter: [8, 8, 1, 16], strides: [2, 2], pad: 'same' }, // Papernot et al. 2020 conv1
@@ -15,15 +20,31 @@ const cases: Case[] = [
   { x: [2, 10, 11, 2], filter: [3, 2, 2, 4], strides: [3, 2], pad: 'valid' }, // rows and columns no window reaches
   { x: [2, 8, 8, 3], filter: [1, 1, 3, 6], strides: [1, 1], pad: 'valid' },
   { x: [2, 7, 9, 2], filter: [3, 3, 2, 3], strides: [2, 1], pad: 1 },
-  { x: [1, 6, 6, 2], filter: [2, 3, 2, 2], strides: [1, 2], pad: [[0, 0], [1, 0], [2, 1], [0, 0]] },
+  {
+    x: [1, 6, 6, 2],
+    filter: [2, 3, 2, 2],
+    strides: [1, 2],
+    pad: [
+      [0, 0],
+      [1, 0],
+      [2, 1],
+      [0, 0],
+    ],
+  },
   { x: [2, 8, 9, 4], filter: [5, 4, 4, 3], strides: [2, 2], pad: 'same' },
   { x: [4, 5, 1, 3], filter: [3, 1, 3, 4], strides: [1, 1], pad: 'same' }, // Conv1D runs as a 2-D conv of width 1
 ];
 
 function inputGrad(c: Case, seed: number): () => tf.Tensor[] {
   const outShape = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad).outShape;
-  const wv = normals(c.filter.reduce((p, q) => p * q), seed);
-  const dyv = normals(outShape.reduce((p, q) => p * q), seed + 1);
+  const wv = normals(
+    c.filter.reduce((p, q) => p * q),
+    seed,
+  );
+  const dyv = normals(
+    outShape.reduce((p, q) => p * q),
+    seed + 1,
+  );
   return () => {
     const filter = tf.tensor4d(wv, c.filter);
     const dy = tf.tensor4d(dyv, outShape);
@@ -33,9 +54,11 @@ function inputGrad(c: Case, seed: number): () => tf.Tensor[] {
 }
 
 describe('Conv2DBackpropInput on wasm (matMul + col2im)', () => {
-  it('is registered by useBackend(\'wasm\') in place of the stock scalar loop', async () => {
+  it("is registered by useBackend('wasm') in place of the stock scalar loop", async () => {
     await useBackend('wasm');
-    expect(Symbol.for('@dpledger/trainer/wasm-fix') in tf.getKernel('Conv2DBackpropInput', 'wasm').kernelFunc).toBe(true);
+    expect(Symbol.for('@dpledger/trainer/wasm-fix') in tf.getKernel('Conv2DBackpropInput', 'wasm').kernelFunc).toBe(
+      true,
+    );
   });
 
   it.each(cases.map((c, i) => [i, c] as const))('case %i equals cpu on random inputs', async (i, c) => {
@@ -51,7 +74,12 @@ describe('Conv2DBackpropInput on wasm (matMul + col2im)', () => {
     const fv = normals(5 * 5 * 3 * 4, 16);
     const f = () => {
       const w = tf.tensor4d(fv, [5, 5, 3, 4]);
-      const grad = tf.grad((x: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, w, [2, 2], 'same').tanh().sum());
+      const grad = tf.grad((x: tf.Tensor) =>
+        tf
+          .conv2d(x as tf.Tensor4D, w, [2, 2], 'same')
+          .tanh()
+          .sum(),
+      );
       return [grad(tf.tensor4d(xv, [2, 12, 12, 3]))];
     };
     const [cpu] = await valuesOn('cpu', f);
@@ -77,10 +105,25 @@ describe('Conv2DBackpropInput on wasm (matMul + col2im)', () => {
     const [whole] = await valuesOn('wasm', inputGrad(c, 41));
     await useBackend('wasm');
     const blocked = makeConv2DBackpropInput(
-      tf.getKernel('BatchMatMul', 'wasm').kernelFunc, delegateToCpu('Conv2DBackpropInput'), 64);
+      tf.getKernel('BatchMatMul', 'wasm').kernelFunc,
+      delegateToCpu('Conv2DBackpropInput'),
+      64,
+    );
     const outShape = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad).outShape;
-    const filter = tf.tensor4d(normals(c.filter.reduce((p, q) => p * q), 41), c.filter);
-    const dy = tf.tensor4d(normals(outShape.reduce((p, q) => p * q), 42), outShape);
+    const filter = tf.tensor4d(
+      normals(
+        c.filter.reduce((p, q) => p * q),
+        41,
+      ),
+      c.filter,
+    );
+    const dy = tf.tensor4d(
+      normals(
+        outShape.reduce((p, q) => p * q),
+        42,
+      ),
+      outShape,
+    );
     const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x };
     const info = blocked({ inputs: { dy, filter }, backend: tf.backend(), attrs: attrs as never }) as tf.TensorInfo;
     const values = Float32Array.from(tf.backend().readSync(info.dataId) as Float32Array);

@@ -17,7 +17,9 @@ const MAX_BLOCK_FLOATS = 16 * 1024 * 1024;
  * tf.registerKernel({ kernelName: 'Conv2DBackpropInput', backendName: 'wasm', kernelFunc: f });
  */
 export function makeConv2DBackpropInput(
-  batchMatMul: KernelFunc, channelsFirst: KernelFunc, maxBlockFloats = MAX_BLOCK_FLOATS,
+  batchMatMul: KernelFunc,
+  channelsFirst: KernelFunc,
+  maxBlockFloats = MAX_BLOCK_FLOATS,
 ): KernelFunc {
   return (args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }) => {
     const { inputs, backend, attrs } = args;
@@ -26,8 +28,14 @@ export function makeConv2DBackpropInput(
     const wasm = backend as WasmBackendLike;
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
     const info = tf.backend_util.computeConv2DInfo(
-      [...a.inputShape] as [number, number, number, number], filter.shape as [number, number, number, number],
-      a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast',
+      [...a.inputShape] as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      a.strides,
+      1,
+      a.pad,
+      a.dimRoundingMode,
+      false,
+      'channelsLast',
     );
     const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
     const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
@@ -49,10 +57,15 @@ export function makeConv2DBackpropInput(
       const size = Math.min(block, n - start);
       // One block reads dy in place (a view of its data with a 3-D shape); several get copies.
       const whole = size === n;
-      const dyBlock = whole ? { ...dy, shape: [1, n, outChannels] } : wasm.makeOutput([1, size, outChannels], 'float32');
-      if (!whole) heapF32(wasm, dyBlock).set(heapF32(wasm, dy).subarray(start * outChannels, (start + size) * outChannels));
+      const dyBlock = whole
+        ? { ...dy, shape: [1, n, outChannels] }
+        : wasm.makeOutput([1, size, outChannels], 'float32');
+      if (!whole)
+        heapF32(wasm, dyBlock).set(heapF32(wasm, dy).subarray(start * outChannels, (start + size) * outChannels));
       const cols = batchMatMul({
-        inputs: { a: dyBlock, b: wT }, backend: backend as never, attrs: { transposeA: false, transposeB: false },
+        inputs: { a: dyBlock, b: wT },
+        backend: backend as never,
+        attrs: { transposeA: false, transposeB: false },
       }) as TensorInfo;
       const src = heapF32(wasm, cols);
       const out = heapF32(wasm, dx);

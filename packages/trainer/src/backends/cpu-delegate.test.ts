@@ -19,7 +19,9 @@ describe('gradient kernels wasm lacks, run on cpu', () => {
     const f = () => {
       const loss = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.sum(tf.tanh(tf.depthwiseConv2d(x, w, [2, 2], 'same')));
       const [dx, dw] = tf.grads(loss as (...a: tf.Tensor[]) => tf.Tensor)([
-        tf.tensor4d(xv, [2, 9, 9, 3]), tf.tensor4d(fv, [3, 3, 3, 2])]);
+        tf.tensor4d(xv, [2, 9, 9, 3]),
+        tf.tensor4d(fv, [3, 3, 3, 2]),
+      ]);
       return [dx!, dw!];
     };
     const cpu = await valuesOn('cpu', f);

@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import type { DataType, KernelBackend, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
+import type {
+  DataType,
+  KernelBackend,
+  KernelFunc,
+  NamedAttrMap,
+  NamedTensorInfoMap,
+  TensorInfo,
+} from '@tensorflow/tfjs';
 import { TrainerError } from '../per-sample/trainer-error.js';
 import type { WasmBackendLike } from './wasm-heap.js';
 
@@ -29,7 +36,8 @@ export function delegateToCpu(kernelName: string): KernelFunc {
     const result = tf.getKernel(kernelName, 'cpu').kernelFunc({ inputs: cpuInputs, backend: cpu, attrs });
     const outputs = Array.isArray(result) ? result : [result];
     const copies = outputs.map((o) =>
-      wasm.makeOutput([...o.shape], o.dtype, undefined, cpu.readSync(o.dataId) as tf.backend_util.BackendValues));
+      wasm.makeOutput([...o.shape], o.dtype, undefined, cpu.readSync(o.dataId) as tf.backend_util.BackendValues),
+    );
     for (const t of [...Object.values(cpuInputs), ...outputs]) if (t !== undefined) cpu.disposeData(t.dataId);
     return Array.isArray(result) ? copies : copies[0]!;
   };

@@ -14,7 +14,9 @@ class FakeDevice extends EventTarget {
   scopes: (GpuErrorLike | null)[] = [];
   pushed = 0;
   loseWith: (info: { reason: string; message: string }) => void = () => {};
-  readonly lost = new Promise<{ reason?: string; message: string }>((resolve) => { this.loseWith = resolve; });
+  readonly lost = new Promise<{ reason?: string; message: string }>((resolve) => {
+    this.loseWith = resolve;
+  });
   readonly limits = {};
   pushErrorScope(): void {
     this.pushed++;

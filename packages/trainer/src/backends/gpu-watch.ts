@@ -55,7 +55,11 @@ function activeDevice(): GpuDeviceLike | null {
 }
 
 function gpuError(where: string, what: string, cause?: unknown): TrainerError {
-  return new TrainerError('gpu_error', `${where}: the GPU failed (${what}); nothing of it was applied`, cause === undefined ? {} : { cause });
+  return new TrainerError(
+    'gpu_error',
+    `${where}: the GPU failed (${what}); nothing of it was applied`,
+    cause === undefined ? {} : { cause },
+  );
 }
 
 /** One watched stretch of GPU work; on other backends both methods only pass through. */
@@ -66,7 +70,10 @@ export interface GpuWatch {
   settle(): Promise<void>;
 }
 
-const PASS: GpuWatch = { read: (t) => t.data() as Promise<Float32Array | Int32Array | Uint8Array>, settle: async () => {} };
+const PASS: GpuWatch = {
+  read: (t) => t.data() as Promise<Float32Array | Int32Array | Uint8Array>,
+  settle: async () => {},
+};
 
 /**
  * Opens error scopes on the active webgpu device (a no-op on other backends). Throws `gpu_error` at once when the

@@ -4,7 +4,7 @@ import { normals, relativeError, valuesOn } from './test-support.js';
 import { useBackend } from './use-backend.js';
 
 describe('Identity on wasm (a shared reference, not a copy)', () => {
-  it('is registered by useBackend(\'wasm\') in place of the stock kernel', async () => {
+  it("is registered by useBackend('wasm') in place of the stock kernel", async () => {
     await useBackend('wasm');
     expect(Symbol.for('@dpledger/trainer/wasm-fix') in tf.getKernel('Identity', 'wasm').kernelFunc).toBe(true);
   });
@@ -40,6 +40,9 @@ describe('Identity on wasm (a shared reference, not a copy)', () => {
     const cpu = await valuesOn('cpu', f);
     const wasm = await valuesOn('wasm', f);
     expect(relativeError(wasm[0]!, cpu[0]!)).toBeLessThan(1e-6);
-    expect(wasm.slice(1).map((a) => Array.from(a))).toEqual([[7, -3], [1, 0]]);
+    expect(wasm.slice(1).map((a) => Array.from(a))).toEqual([
+      [7, -3],
+      [1, 0],
+    ]);
   });
 });

@@ -8,7 +8,8 @@ import type { WasmBackendLike } from './wasm-heap.js';
  * sharing is safe. Strings go to `stock`.
  *
  * @example
- * tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: makeIdentity(tf.getKernel('Identity', 'wasm').kernelFunc) });
+ * tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: makeIdentity(tf.getKernel('Identity',
+ * 'wasm').kernelFunc) });
  */
 export function makeIdentity(stock: KernelFunc): KernelFunc {
   return (args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }) => {

@@ -2,7 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { normals, relativeError, valuesOn } from './test-support.js';
 
-interface Case { shape: [number, number, number, number]; pool: [number, number]; strides: [number, number]; pad: 'valid' | 'same' }
+interface Case {
+  shape: [number, number, number, number];
+  pool: [number, number];
+  strides: [number, number];
+  pad: 'valid' | 'same';
+}
 
 const cases: Case[] = [
   { shape: [4, 14, 14, 16], pool: [2, 2], strides: [1, 1], pad: 'valid' }, // Papernot et al. 2020 after conv1
@@ -13,7 +18,10 @@ const cases: Case[] = [
 
 /** Gradient of sum(w * maxPool(tanh(x - 0.5))) with respect to x: most windows have a maximum <= 0. */
 function tanhPoolGrad(c: Case, seed: number): () => tf.Tensor[] {
-  const xv = normals(c.shape.reduce((p, q) => p * q), seed);
+  const xv = normals(
+    c.shape.reduce((p, q) => p * q),
+    seed,
+  );
   return () => {
     const x = tf.tensor4d(xv, c.shape);
     const pooled = (v: tf.Tensor) => tf.maxPool(tf.tanh(tf.sub(v, 0.5)) as tf.Tensor4D, c.pool, c.strides, c.pad);
@@ -50,7 +58,24 @@ describe('MaxPoolGrad on wasm', () => {
   });
 
   it('treats -Infinity and NaN in a 2x2 window as cpu does', async () => {
-    const v = [-Infinity, -Infinity, NaN, -Infinity, -Infinity, -Infinity, -Infinity, 2, -Infinity, NaN, NaN, 1, -Infinity, -Infinity, 3, NaN];
+    const v = [
+      -Infinity,
+      -Infinity,
+      NaN,
+      -Infinity,
+      -Infinity,
+      -Infinity,
+      -Infinity,
+      2,
+      -Infinity,
+      NaN,
+      NaN,
+      1,
+      -Infinity,
+      -Infinity,
+      3,
+      NaN,
+    ];
     const f = () => {
       const x = tf.tensor4d(v, [1, 4, 4, 1]);
       const w = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1]);

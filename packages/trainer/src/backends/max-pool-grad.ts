@@ -10,14 +10,25 @@ import { heapF32, type WasmBackendLike } from './wasm-heap.js';
  * @example
  * tf.registerKernel({ kernelName: 'MaxPoolGrad', backendName: 'wasm', kernelFunc: maxPoolGrad });
  */
-export const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }: {
-  inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap;
+export const maxPoolGrad: KernelFunc = ({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: NamedAttrMap;
 }) => {
   const wasm = backend as WasmBackendLike;
   const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
   const a = attrs as unknown as tf.MaxPoolGradAttrs;
   const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode,
+    input.shape as [number, number, number, number],
+    a.filterSize,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
   );
   const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
   const { strideHeight, strideWidth, filterHeight, filterWidth } = info;
@@ -34,7 +45,8 @@ export const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }: {
         const w0 = ow * strideWidth - info.padInfo.left;
         let cells = 0;
         for (let h = Math.max(0, h0); h < Math.min(inHeight, h0 + filterHeight); h++) {
-          for (let w = Math.max(0, w0); w < Math.min(inWidth, w0 + filterWidth); w++) pos[cells++] = ((b * inHeight + h) * inWidth + w) * channels;
+          for (let w = Math.max(0, w0); w < Math.min(inWidth, w0 + filterWidth); w++)
+            pos[cells++] = ((b * inHeight + h) * inWidth + w) * channels;
         }
         const dyBase = ((b * outHeight + oh) * outWidth + ow) * channels;
         if (cells === 4 && filterHeight === 2 && filterWidth === 2) {
@@ -48,9 +60,15 @@ export const maxPoolGrad: KernelFunc = ({ inputs, backend, attrs }: {
             let at = best > Number.NEGATIVE_INFINITY ? p0 + c : -1;
             if (at < 0) best = Number.NEGATIVE_INFINITY;
             let v = xs[p1 + c]!;
-            if (v > best) { best = v; at = p1 + c; }
+            if (v > best) {
+              best = v;
+              at = p1 + c;
+            }
             v = xs[p2 + c]!;
-            if (v > best) { best = v; at = p2 + c; }
+            if (v > best) {
+              best = v;
+              at = p2 + c;
+            }
             v = xs[p3 + c]!;
             if (v > best) at = p3 + c;
             if (at >= 0) out[at] = out[at]! + grads[dyBase + c]!;

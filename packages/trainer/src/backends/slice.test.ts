@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { normals, valuesOn } from './test-support.js';
 import { useBackend } from './use-backend.js';
 
-interface Case { shape: number[]; begin: number[]; size: number[] }
+interface Case {
+  shape: number[];
+  begin: number[];
+  size: number[];
+}
 
 const cases: Case[] = [
   { shape: [16, 5, 5, 96], begin: [0, 0, 0, 0], size: [16, 4, 4, 96] }, // a per-example filter gradient crop
@@ -17,13 +21,16 @@ const cases: Case[] = [
 ];
 
 describe('Slice on wasm (contiguous runs on the heap)', () => {
-  it('is registered by useBackend(\'wasm\') in place of the stock kernel', async () => {
+  it("is registered by useBackend('wasm') in place of the stock kernel", async () => {
     await useBackend('wasm');
     expect(Symbol.for('@dpledger/trainer/wasm-fix') in tf.getKernel('Slice', 'wasm').kernelFunc).toBe(true);
   });
 
   it.each(cases.map((c, i) => [i, c] as const))('case %i equals cpu for float32, int32 and bool', async (i, c) => {
-    const v = normals(c.shape.reduce((p, q) => p * q, 1), 700 + i);
+    const v = normals(
+      c.shape.reduce((p, q) => p * q, 1),
+      700 + i,
+    );
     const f = () => {
       const x = tf.tensor(v, c.shape);
       return [x.slice(c.begin, c.size), x.mul(100).toInt().slice(c.begin, c.size), x.greater(0).slice(c.begin, c.size)];

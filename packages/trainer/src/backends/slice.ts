@@ -11,7 +11,8 @@ const SHORT_RUN = 64;
  * in both tensors (everything inside the innermost cut axis), each with one `TypedArray.set`. Strings go to `stock`.
  *
  * @example
- * tf.registerKernel({ kernelName: 'Slice', backendName: 'wasm', kernelFunc: makeSlice(tf.getKernel('Slice', 'wasm').kernelFunc) });
+ * tf.registerKernel({ kernelName: 'Slice', backendName: 'wasm', kernelFunc: makeSlice(tf.getKernel('Slice',
+ * 'wasm').kernelFunc) });
  */
 export function makeSlice(stock: KernelFunc): KernelFunc {
   return (args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }) => {

@@ -10,7 +10,7 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 }
 
 describe('Tanh on wasm (2 sigmoid(2x) - 1)', () => {
-  it('is registered by useBackend(\'wasm\') in place of the stock kernel', async () => {
+  it("is registered by useBackend('wasm') in place of the stock kernel", async () => {
     await useBackend('wasm');
     expect(Symbol.for('@dpledger/trainer/wasm-fix') in tf.getKernel('Tanh', 'wasm').kernelFunc).toBe(true);
   });
@@ -37,7 +37,14 @@ describe('Tanh on wasm (2 sigmoid(2x) - 1)', () => {
     const wv = normals(20 * 8, 63);
     const f = () => {
       const w = tf.tensor2d(wv, [20, 8]);
-      return [tf.grad((x: tf.Tensor) => tf.tanh(tf.matMul(x as tf.Tensor2D, w)).square().sum())(tf.tensor2d(xv, [6, 20]))];
+      return [
+        tf.grad((x: tf.Tensor) =>
+          tf
+            .tanh(tf.matMul(x as tf.Tensor2D, w))
+            .square()
+            .sum(),
+        )(tf.tensor2d(xv, [6, 20])),
+      ];
     };
     const [cpu] = await valuesOn('cpu', f);
     const [wasm] = await valuesOn('wasm', f);

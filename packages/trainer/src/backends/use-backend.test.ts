@@ -77,9 +77,16 @@ describe('registerWasmFixes', () => {
     await useBackend('wasm');
     const random = vi.spyOn(Math, 'random');
     tf.tidy(() => {
-      const x = tf.tensor4d(Array.from({ length: 2 * 6 * 6 }, (_, i) => Math.sin(i)), [2, 6, 6, 1]);
-      const w = tf.tensor4d(Array.from({ length: 9 * 2 }, (_, i) => Math.cos(i)), [3, 3, 1, 2]);
-      const loss = (v: tf.Tensor) => tf.sum(tf.maxPool(tf.tanh(tf.conv2d(x, v as tf.Tensor4D, 1, 'same')), 2, 1, 'valid'));
+      const x = tf.tensor4d(
+        Array.from({ length: 2 * 6 * 6 }, (_, i) => Math.sin(i)),
+        [2, 6, 6, 1],
+      );
+      const w = tf.tensor4d(
+        Array.from({ length: 9 * 2 }, (_, i) => Math.cos(i)),
+        [3, 3, 1, 2],
+      );
+      const loss = (v: tf.Tensor) =>
+        tf.sum(tf.maxPool(tf.tanh(tf.conv2d(x, v as tf.Tensor4D, 1, 'same')), 2, 1, 'valid'));
       tf.grad(loss)(w).dataSync();
       tf.matMul(x.reshape([12, 6]), x.reshape([12, 6]), true, false).dataSync();
     });

@@ -107,21 +107,34 @@ async function activate(name: BackendName, allowSoftware: boolean): Promise<bool
  * await useBackend('webgpu');             // 'webgpu', on a GPU or (CPU-only Debian + chromium) SwiftShader
  * await useBackend('cpu');                // 'cpu'
  */
-export async function useBackend(name: BackendName | 'auto' = 'auto', opts: { log?: (line: string) => void } = {}): Promise<BackendName> {
+export async function useBackend(
+  name: BackendName | 'auto' = 'auto',
+  opts: { log?: (line: string) => void } = {},
+): Promise<BackendName> {
   const candidates = name === 'auto' ? BACKEND_PREFERENCE : [name];
   const skipped: string[] = [];
   for (const candidate of candidates) {
     webgpuWhyNot = '';
     if (await activate(candidate, name !== 'auto')) {
-      const why = candidate === 'webgpu' ? `webgpu on the ${webgpuAdapter}` : name === 'auto' ? `${candidate}, the fastest that initialised` : `${candidate}, as asked`;
+      const why =
+        candidate === 'webgpu'
+          ? `webgpu on the ${webgpuAdapter}`
+          : name === 'auto'
+            ? `${candidate}, the fastest that initialised`
+            : `${candidate}, as asked`;
       lastChoice = { backend: candidate, reason: [why, ...skipped].join('; ') };
       opts.log?.(`@dpledger/trainer backend: ${lastChoice.reason}`);
       return candidate;
     }
-    skipped.push(`${candidate} skipped: ${candidate === 'webgpu' && webgpuWhyNot ? webgpuWhyNot : 'not available here'}`);
+    skipped.push(
+      `${candidate} skipped: ${candidate === 'webgpu' && webgpuWhyNot ? webgpuWhyNot : 'not available here'}`,
+    );
   }
   const have = (await availableBackends()).join(', ');
-  throw new TrainerError('backend_unavailable', name === 'auto'
-    ? `no tfjs backend could be initialised (registered: ${have || 'none'})`
-    : `tfjs backend '${name}' is not available or failed to initialise here${name === 'webgpu' && webgpuWhyNot ? ` (${webgpuWhyNot})` : ''} (available: ${have || 'none'})`);
+  throw new TrainerError(
+    'backend_unavailable',
+    name === 'auto'
+      ? `no tfjs backend could be initialised (registered: ${have || 'none'})`
+      : `tfjs backend '${name}' is not available or failed to initialise here${name === 'webgpu' && webgpuWhyNot ? ` (${webgpuWhyNot})` : ''} (available: ${have || 'none'})`,
+  );
 }

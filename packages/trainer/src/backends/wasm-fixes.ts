@@ -21,7 +21,8 @@ const DELEGATED = ['UnsortedSegmentSum', 'DepthwiseConv2dNativeBackpropFilter', 
  * MaxPool3DGrad (wrong when a window's maximum is <= 0), BatchMatMul (slow with transpose flags or a large batch),
  * cpu-backed UnsortedSegmentSum and DepthwiseConv2dNative backprops (missing), and faster Conv2DBackpropInput (a
  * scalar loop, replaced by a matMul and col2im), Tanh (scalar libm, replaced by XNNPACK's sigmoid), Slice (copied
- * element by element off the heap, replaced by contiguous runs) and Identity (a copy, replaced by a shared reference). Idempotent; `useBackend('wasm')` calls it.
+ * element by element off the heap, replaced by contiguous runs) and Identity (a copy, replaced by a shared reference).
+ * Idempotent; `useBackend('wasm')` calls it.
  * Needs tfjs-backend-wasm loaded (imported) first.
  *
  * @example
@@ -33,19 +34,33 @@ export function registerWasmFixes(): void {
   const stockMatMul = kernel('BatchMatMul');
   const transpose = kernel('Transpose');
   const [sigmoid, multiply, sub] = ['Sigmoid', 'Multiply', 'Sub'].map(kernel);
-  if (stockMatMul === undefined || transpose === undefined || sigmoid === undefined || multiply === undefined || sub === undefined) {
-    throw new TrainerError('backend_unavailable',
-      "tfjs-backend-wasm is not loaded: import '@tensorflow/tfjs-backend-wasm' first, or call useBackend('wasm')");
+  if (
+    stockMatMul === undefined ||
+    transpose === undefined ||
+    sigmoid === undefined ||
+    multiply === undefined ||
+    sub === undefined
+  ) {
+    throw new TrainerError(
+      'backend_unavailable',
+      "tfjs-backend-wasm is not loaded: import '@tensorflow/tfjs-backend-wasm' first, or call useBackend('wasm')",
+    );
   }
   replace('BatchMatMul', (old) => makeBatchMatMul(old!.kernelFunc, transpose.kernelFunc));
   replace('MaxPoolGrad', () => maxPoolGrad);
   replace('MaxPool3DGrad', () => delegateToCpu('MaxPool3DGrad')); // the same wrong running maximum as MaxPoolGrad
   replace('Conv2DBackpropFilter', () =>
-    makeConv2DBackpropFilter(stockMatMul.kernelFunc, delegateToCpu('Conv2DBackpropFilter')));
+    makeConv2DBackpropFilter(stockMatMul.kernelFunc, delegateToCpu('Conv2DBackpropFilter')),
+  );
   replace('Conv2DBackpropInput', (old) =>
-    makeConv2DBackpropInput(stockMatMul.kernelFunc, old?.kernelFunc ?? delegateToCpu('Conv2DBackpropInput')));
-  replace('Tanh', (old) => makeTanh({ sigmoid: sigmoid.kernelFunc, multiply: multiply.kernelFunc, sub: sub.kernelFunc },
-    old?.kernelFunc ?? delegateToCpu('Tanh')));
+    makeConv2DBackpropInput(stockMatMul.kernelFunc, old?.kernelFunc ?? delegateToCpu('Conv2DBackpropInput')),
+  );
+  replace('Tanh', (old) =>
+    makeTanh(
+      { sigmoid: sigmoid.kernelFunc, multiply: multiply.kernelFunc, sub: sub.kernelFunc },
+      old?.kernelFunc ?? delegateToCpu('Tanh'),
+    ),
+  );
   replace('Slice', (old) => makeSlice(old?.kernelFunc ?? delegateToCpu('Slice')));
   replace('Identity', (old) => makeIdentity(old?.kernelFunc ?? delegateToCpu('Identity')));
   for (const name of DELEGATED) if (kernel(name) === undefined) replace(name, () => delegateToCpu(name));

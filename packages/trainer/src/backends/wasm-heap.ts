@@ -24,6 +24,7 @@ export interface WasmBackendLike {
  */
 export function heapF32(backend: WasmBackendLike, info: TensorInfo): Float32Array {
   const view = backend.typedArrayFromHeap(info);
-  if (!(view instanceof Float32Array)) throw new TrainerError('bad_input', `expected a float32 tensor, got ${info.dtype}`);
+  if (!(view instanceof Float32Array))
+    throw new TrainerError('bad_input', `expected a float32 tensor, got ${info.dtype}`);
   return view;
 }

@@ -72,7 +72,9 @@ export function describeAdapter(adapter: Pick<GpuAdapterLike, 'info'>): string {
 type DawnModule = { create(options: string[]): GpuLike; globals: Record<string, unknown> };
 let dawn: DawnModule | null | undefined;
 
-/** Dawn's Node binding from the optional `webgpu` package, its globals (GPUBufferUsage, ...) installed; null if absent. */
+/**
+ * Dawn's Node binding from the optional `webgpu` package, its globals (GPUBufferUsage, ...) installed; null if absent.
+ */
 export async function loadDawn(): Promise<DawnModule | null> {
   if (dawn !== undefined) return dawn;
   const pkg = 'webgpu'; // a variable: the package is optional, so neither TypeScript nor a bundler resolves it
@@ -100,14 +102,20 @@ async function tryAdapter(gpu: GpuLike): Promise<GpuAdapterLike | null> {
  * `allowSoftware`) Dawn on a software Vulkan driver found on disk (lavapipe, then SwiftShader). null when none.
  * @example const found = await findAdapter({ allowSoftware: true }); // SwiftShader on a CPU-only Debian with chromium
  */
-export async function findAdapter(opts: { allowSoftware: boolean }): Promise<{ found: FoundAdapter | null; reason: string }> {
+export async function findAdapter(opts: {
+  allowSoftware: boolean;
+}): Promise<{ found: FoundAdapter | null; reason: string }> {
   const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator;
   if (nav?.gpu && !isDawnGpu(nav.gpu)) {
     const adapter = await tryAdapter(nav.gpu);
     if (!adapter) return { found: null, reason: 'navigator.gpu gave no adapter' };
     const software = isSoftwareAdapter(adapter);
-    if (software && !opts.allowSoftware) return { found: null, reason: `only a software adapter (${describeAdapter(adapter)})` };
-    return { found: { gpu: nav.gpu, adapter, software, description: `${describeAdapter(adapter)} (navigator.gpu)` }, reason: '' };
+    if (software && !opts.allowSoftware)
+      return { found: null, reason: `only a software adapter (${describeAdapter(adapter)})` };
+    return {
+      found: { gpu: nav.gpu, adapter, software, description: `${describeAdapter(adapter)} (navigator.gpu)` },
+      reason: '',
+    };
   }
   const d = await loadDawn();
   if (!d) return { found: null, reason: "the optional package 'webgpu' (Dawn for Node) is not installed" };
@@ -119,7 +127,10 @@ export async function findAdapter(opts: { allowSoftware: boolean }): Promise<{ f
     return { found: { gpu, adapter, software: false, description: `${system} (Dawn in Node)` }, reason: '' };
   }
   if (!opts.allowSoftware) {
-    return { found: null, reason: system ? `only a software adapter (${system})` : 'Dawn found no GPU adapter (no Vulkan driver for a GPU)' };
+    return {
+      found: null,
+      reason: system ? `only a software adapter (${system})` : 'Dawn found no GPU adapter (no Vulkan driver for a GPU)',
+    };
   }
   if (adapter) return { found: { gpu, adapter, software: true, description: `${system} (Dawn in Node)` }, reason: '' };
   const userSet = process.env.VK_ICD_FILENAMES;
@@ -131,10 +142,18 @@ export async function findAdapter(opts: { allowSoftware: boolean }): Promise<{ f
     const soft = d.create([]);
     dawnGpus.add(soft);
     const a = await tryAdapter(soft);
-    if (a) return { found: { gpu: soft, adapter: a, software: true, description: `${describeAdapter(a)} (Dawn in Node, ${icd})` }, reason: '' };
+    if (a)
+      return {
+        found: { gpu: soft, adapter: a, software: true, description: `${describeAdapter(a)} (Dawn in Node, ${icd})` },
+        reason: '',
+      };
     delete process.env.VK_ICD_FILENAMES;
   }
-  return { found: null, reason: 'Dawn found no adapter, not even a software Vulkan driver (install chromium for SwiftShader, and libvulkan1)' };
+  return {
+    found: null,
+    reason:
+      'Dawn found no adapter, not even a software Vulkan driver (install chromium for SwiftShader, and libvulkan1)',
+  };
 }
 
 const dawnGpus = new WeakSet<object>();

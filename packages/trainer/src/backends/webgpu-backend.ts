@@ -23,12 +23,21 @@ export const ADDN_MAX_INPUTS = 7;
 const OURS = Symbol.for('@dpledger/trainer/webgpu-fix');
 
 /** The limits tfjs 4.22 asks for, plus the storage-buffer count it leaves at the default of 8. */
-const LIMITS = ['maxComputeWorkgroupStorageSize', 'maxComputeWorkgroupsPerDimension', 'maxStorageBufferBindingSize', 'maxBufferSize',
-  'maxComputeWorkgroupSizeX', 'maxComputeInvocationsPerWorkgroup', 'maxStorageBuffersPerShaderStage'];
+const LIMITS = [
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxStorageBuffersPerShaderStage',
+];
 
 async function makeDevice(adapter: GpuAdapterLike): Promise<GpuDeviceLike> {
   const requiredFeatures = ['timestamp-query'].filter((f) => adapter.features.has(f));
-  const requiredLimits = Object.fromEntries(LIMITS.filter((k) => typeof adapter.limits[k] === 'number').map((k) => [k, adapter.limits[k]]));
+  const requiredLimits = Object.fromEntries(
+    LIMITS.filter((k) => typeof adapter.limits[k] === 'number').map((k) => [k, adapter.limits[k]]),
+  );
   const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
   trackDevice(device);
   return device;
@@ -44,7 +53,10 @@ export function chunkedAddN(stock: KernelFunc, maxInputs = ADDN_MAX_INPUTS): Ker
     if (inputs.length <= maxInputs) return stock(args);
     let acc = stock({ ...args, inputs: inputs.slice(0, maxInputs) as never }) as TensorInfo;
     for (let from = maxInputs; from < inputs.length; from += maxInputs - 1) {
-      const next = stock({ ...args, inputs: [acc, ...inputs.slice(from, from + maxInputs - 1)] as never }) as TensorInfo;
+      const next = stock({
+        ...args,
+        inputs: [acc, ...inputs.slice(from, from + maxInputs - 1)] as never,
+      }) as TensorInfo;
       (args.backend as tf.KernelBackend).disposeData(acc.dataId);
       acc = next;
     }
@@ -66,7 +78,8 @@ function setNavigatorGpu(found: FoundAdapter): void {
   const g = globalThis as { navigator?: { gpu?: unknown } };
   if (g.navigator?.gpu) return;
   // tfjs-backend-webgpu registers and constructs its backend only where navigator.gpu exists (Node: Dawn's)
-  if (g.navigator === undefined) Object.defineProperty(globalThis, 'navigator', { value: { gpu: found.gpu }, configurable: true, writable: true });
+  if (g.navigator === undefined)
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu: found.gpu }, configurable: true, writable: true });
   else Object.defineProperty(g.navigator, 'gpu', { value: found.gpu, configurable: true });
 }
 
@@ -76,9 +89,12 @@ function setNavigatorGpu(found: FoundAdapter): void {
  * when a GPU is asked for.
  * @example const r = await registerWebGpu({ allowSoftware: true }); if (r.choice) await tf.setBackend('webgpu');
  */
-export async function registerWebGpu(opts: { allowSoftware: boolean }): Promise<{ choice: WebGpuChoice | null; reason: string }> {
+export async function registerWebGpu(opts: {
+  allowSoftware: boolean;
+}): Promise<{ choice: WebGpuChoice | null; reason: string }> {
   if (chosen && (opts.allowSoftware || !chosen.software)) {
-    if (chosen.factory && !tf.engine().backendNames().includes('webgpu')) tf.registerBackend('webgpu', chosen.factory, 3); // removed after a lost device
+    if (chosen.factory && !tf.engine().backendNames().includes('webgpu'))
+      tf.registerBackend('webgpu', chosen.factory, 3); // removed after a lost device
     return { choice: chosen, reason: '' };
   }
   if (chosen && !opts.allowSoftware) return { choice: null, reason: `only a software adapter (${chosen.description})` };

@@ -74,7 +74,10 @@ describe('useBackend on webgpu in Node (Dawn)', () => {
     const x = tf.tensor1d([1, 2, 3]);
     const gpu = await watchGpu('step 3');
     device().destroy();
-    const e = await gpu.read(x.square()).then(() => gpu.settle()).catch((err: unknown) => err);
+    const e = await gpu
+      .read(x.square())
+      .then(() => gpu.settle())
+      .catch((err: unknown) => err);
     expect((e as TrainerError).code).toBe('gpu_error');
     expect(await useBackend('webgpu')).toBe('webgpu');
     const y = tf.tensor1d([1, 2, 3]).square();

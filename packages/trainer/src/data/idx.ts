@@ -29,14 +29,15 @@ export function isGzip(bytes: Uint8Array): boolean {
 export function parseIdx(raw: Uint8Array, name = 'IDX data'): IdxArray {
   const bytes = isGzip(raw) ? new Uint8Array(gunzipSync(raw)) : raw;
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) fail('bad_input', `${name}: not an IDX file (bad magic)`);
-  if (bytes[2] !== UBYTE) fail('bad_input', `${name}: IDX type 0x${bytes[2]!.toString(16)} is not supported (only unsigned byte, 0x08)`);
+  if (bytes[2] !== UBYTE)
+    fail('bad_input', `${name}: IDX type 0x${bytes[2]!.toString(16)} is not supported (only unsigned byte, 0x08)`);
   const dims = bytes[3]!;
   if (dims < 1 || bytes.length < 4 + 4 * dims) fail('bad_input', `${name}: truncated IDX header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape = Array.from({ length: dims }, (_, i) => view.getUint32(4 + 4 * i, false));
   const size = shape.reduce((a, b) => a * b, 1);
   const start = 4 + 4 * dims;
-  if (bytes.length !== start + size) fail('bad_input', `${name}: header says ${size} bytes of data, file has ${bytes.length - start}`);
+  if (bytes.length !== start + size)
+    fail('bad_input', `${name}: header says ${size} bytes of data, file has ${bytes.length - start}`);
   return { shape, data: bytes.subarray(start) };
 }
-

@@ -39,9 +39,15 @@ describe('loadIdx on the shipped Fashion-MNIST sample', () => {
     }
     // shipped file digests, from fixtures/README.md
     expect(a.manifest.files.map((f) => f.sha256).sort()).toEqual(
-      ['7125a1fae6e0baeb5781a906952f34f00212b6967cf81a79ce6ac000e771f379', 'd49c012a4831f362c834220b80c45303c545ac4cbf37f97e3c7d14a50bd19939'].sort(),
+      [
+        '7125a1fae6e0baeb5781a906952f34f00212b6967cf81a79ce6ac000e771f379',
+        'd49c012a4831f362c834220b80c45303c545ac4cbf37f97e3c7d14a50bd19939',
+      ].sort(),
     );
-    const lines = [...a.manifest.files].sort((x, y) => x.name.localeCompare(y.name)).map((f) => `${f.sha256}  ${f.name}\n`).join('');
+    const lines = [...a.manifest.files]
+      .sort((x, y) => x.name.localeCompare(y.name))
+      .map((f) => `${f.sha256}  ${f.name}\n`)
+      .join('');
     expect(a.manifest.sha256).toBe(createHash('sha256').update(`${lines}count 500\n`).digest('hex'));
     expect(manifestDigest(a.manifest.files, 499)).not.toBe(a.manifest.sha256);
     expect((await loadIdx(SAMPLE, { split: 'test', limit: 499 })).manifest.sha256).not.toBe(a.manifest.sha256);
@@ -64,7 +70,9 @@ describe('loadIdx on the shipped Fashion-MNIST sample', () => {
     expect(() => parseIdx(new Uint8Array([1, 2, 3, 4]))).toThrow(expect.objectContaining({ code: 'bad_input' }));
     expect(() => parseIdx(new Uint8Array([0, 0, 0x0d, 1, 0, 0, 0, 1, 0, 0, 0, 0]))).toThrow(/not supported/);
     expect(() => parseIdx(new Uint8Array([0, 0, 8, 1, 0, 0, 0, 5, 1, 2]))).toThrow(/header says 5/);
-    await expect(loadIdx(mkdtempSync(join(tmpdir(), 'idx-empty-')), { split: 'train' })).rejects.toMatchObject({ code: 'bad_input' });
+    await expect(loadIdx(mkdtempSync(join(tmpdir(), 'idx-empty-')), { split: 'train' })).rejects.toMatchObject({
+      code: 'bad_input',
+    });
   });
 
   it('turns a split into image or flat tensors with one-hot labels', async () => {

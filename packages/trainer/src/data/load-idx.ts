@@ -47,7 +47,9 @@ function sha256Hex(data: Uint8Array | string): string {
  * @example manifestDigest([{ name: 'a', sha256: '00', bytes: 1 }], 1)
  */
 export function manifestDigest(files: readonly ManifestFile[], count: number): string {
-  const lines = [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((f) => `${f.sha256}  ${f.name}\n`);
+  const lines = [...files]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((f) => `${f.sha256}  ${f.name}\n`);
   return sha256Hex(`${lines.join('')}count ${count}\n`);
 }
 
@@ -70,7 +72,8 @@ async function findFile(dir: string, base: string): Promise<string> {
 export async function loadIdx(dir: string, opts: { split: 'train' | 'test'; limit?: number }): Promise<IdxDataset> {
   const prefix = PREFIX[opts.split];
   if (prefix === undefined) fail('invalid_argument', `split must be 'train' or 'test'`);
-  if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit >= 0)) fail('invalid_argument', `limit must be an integer >= 0`);
+  if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit >= 0))
+    fail('invalid_argument', `limit must be an integer >= 0`);
   const files: ManifestFile[] = [];
   const read = async (base: string) => {
     const name = await findFile(dir, base);

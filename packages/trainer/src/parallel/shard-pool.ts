@@ -25,13 +25,17 @@ interface Slot {
 async function entryOf(): Promise<Pick<ShardInit, 'entry' | 'hooks'>> {
   const here = import.meta.url;
   // bundled into another file, the worker entry is not beside us: never start a worker on some other module
-  if (!/^file:.*\/shard-pool\.(ts|js)$/.test(here)) fail('worker_error', 'the shard worker module is not beside shard-pool (a bundled build?)');
+  if (!/^file:.*\/shard-pool\.(ts|js)$/.test(here))
+    fail('worker_error', 'the shard worker module is not beside shard-pool (a bundled build?)');
   const entry = here.replace(/shard-pool\.(ts|js)$/, 'shard-worker.$1');
   if (!entry.endsWith('.ts')) return { entry, hooks: null };
   const [moduleSpecifier, urlSpecifier] = ['node:module', 'node:url']; // Node only: kept out of browser bundles
   const { createRequire } = (await import(/* @vite-ignore */ moduleSpecifier)) as typeof import('node:module');
   const { pathToFileURL } = (await import(/* @vite-ignore */ urlSpecifier)) as typeof import('node:url');
-  return { entry, hooks: { source: TS_SOURCE_HOOKS, typescript: pathToFileURL(createRequire(here).resolve('typescript')).href } };
+  return {
+    entry,
+    hooks: { source: TS_SOURCE_HOOKS, typescript: pathToFileURL(createRequire(here).resolve('typescript')).href },
+  };
 }
 
 const size = (shape: readonly (number | null)[]) => shape.reduce<number>((a, b) => a * (b ?? 1), 1);
@@ -59,27 +63,51 @@ export class ShardPool {
    * `worker_error` (after terminating them) when one cannot.
    * @example const pool = await ShardPool.start(model, 'wasm', 1, { loss: 'categoricalCrossentropy' });
    */
-  static async start(model: tf.LayersModel, backend: string, n: number, loss: Pick<ShardInit, 'loss' | 'fromLogits'>): Promise<ShardPool> {
+  static async start(
+    model: tf.LayersModel,
+    backend: string,
+    n: number,
+    loss: Pick<ShardInit, 'loss' | 'fromLogits'>,
+  ): Promise<ShardPool> {
     const specifier = 'node:worker_threads'; // loaded only under Node: the package stays importable in browsers
     const { Worker } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
     const weightShapes = model.weights.map((w) => w.shape as number[]);
     const sab = new SharedArrayBuffer(4 * weightShapes.reduce((a, s) => a + size(s), 0));
     const init: ShardInit = {
-      ...(await entryOf()), backend, topology: JSON.stringify(model.toJSON(null, false)), weightShapes,
-      trainable: model.trainableWeights.map((w) => model.weights.indexOf(w)), weights: sab, ...loss,
+      ...(await entryOf()),
+      backend,
+      topology: JSON.stringify(model.toJSON(null, false)),
+      weightShapes,
+      trainable: model.trainableWeights.map((w) => model.weights.indexOf(w)),
+      weights: sab,
+      ...loss,
     };
-    const slots = Array.from({ length: n }, () => ({ worker: new Worker(SHARD_BOOT_SOURCE, { eval: true, workerData: init }), pending: null }));
-    const pool = new ShardPool(backend, slots, new Float32Array(sab));
-    const ready = slots.map((s, i) => new Promise<void>((resolve, reject) => {
-      const onExit = (code: number) => reject(new Error(`shard worker ${i} exited with code ${code} while starting`));
-      s.worker.once('exit', onExit);
-      s.worker.on('error', () => undefined); // the exit that follows reports it
-      s.worker.once('message', (m: ShardReply) => {
-        s.worker.off('exit', onExit);
-        if ('ready' in m) resolve();
-        else reject(new Error('error' in m ? `shard worker ${i} could not start: ${m.error.message}` : `shard worker ${i}: unexpected reply`));
-      });
+    const slots = Array.from({ length: n }, () => ({
+      worker: new Worker(SHARD_BOOT_SOURCE, { eval: true, workerData: init }),
+      pending: null,
     }));
+    const pool = new ShardPool(backend, slots, new Float32Array(sab));
+    const ready = slots.map(
+      (s, i) =>
+        new Promise<void>((resolve, reject) => {
+          const onExit = (code: number) =>
+            reject(new Error(`shard worker ${i} exited with code ${code} while starting`));
+          s.worker.once('exit', onExit);
+          s.worker.on('error', () => undefined); // the exit that follows reports it
+          s.worker.once('message', (m: ShardReply) => {
+            s.worker.off('exit', onExit);
+            if ('ready' in m) resolve();
+            else
+              reject(
+                new Error(
+                  'error' in m
+                    ? `shard worker ${i} could not start: ${m.error.message}`
+                    : `shard worker ${i}: unexpected reply`,
+                ),
+              );
+          });
+        }),
+    );
     try {
       await Promise.all(ready);
     } catch (e) {

@@ -13,11 +13,16 @@ import type { ChunkResult, ShardInit, ShardReply, ShardRequest, TensorData } fro
 const init = workerData as ShardInit;
 const port = parentPort!;
 const send = (m: ShardReply, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
-const errorOf = (e: unknown) => ({ code: e instanceof TrainerError ? e.code : 'worker_error', message: e instanceof Error ? e.message : String(e) });
+const errorOf = (e: unknown) => ({
+  code: e instanceof TrainerError ? e.code : 'worker_error',
+  message: e instanceof Error ? e.message : String(e),
+});
 
 async function load(): Promise<tf.LayersModel> {
   await useBackend(init.backend as BackendName);
-  const model = await tf.models.modelFromJSON({ modelTopology: JSON.parse(init.topology) as tf.io.ModelJSON['modelTopology'] });
+  const model = await tf.models.modelFromJSON({
+    modelTopology: JSON.parse(init.topology) as tf.io.ModelJSON['modelTopology'],
+  });
   const shapes = model.weights.map((w) => w.shape.join('x')).join(',');
   const trainable = model.trainableWeights.map((w) => model.weights.indexOf(w)).join(',');
   if (shapes !== init.weightShapes.map((s) => s.join('x')).join(',') || trainable !== init.trainable.join(',')) {
@@ -51,7 +56,11 @@ async function run(model: tf.LayersModel, req: ShardRequest): Promise<ChunkResul
   try {
     for (const [from, to] of req.chunks) {
       const [x, y] = [xs.slice(from, to - from), ys.slice(from, to - from)];
-      const r = clipAndAccumulate(model, x, y, { loss: init.loss, fromLogits: init.fromLogits, clipping: req.clipping });
+      const r = clipAndAccumulate(model, x, y, {
+        loss: init.loss,
+        fromLogits: init.fromLogits,
+        clipping: req.clipping,
+      });
       const n = r.sums.reduce((a, s) => a + s.size, 0);
       const sums = new Float32Array(n);
       let at = 0;
@@ -73,7 +82,11 @@ try {
   port.on('message', (req: ShardRequest) => {
     if (req.exit) process.exit(1);
     run(model, req).then(
-      (results) => send({ id: req.id, results }, results.flatMap((r) => [r.sums.buffer as ArrayBuffer, r.norms.buffer as ArrayBuffer])),
+      (results) =>
+        send(
+          { id: req.id, results },
+          results.flatMap((r) => [r.sums.buffer as ArrayBuffer, r.norms.buffer as ArrayBuffer]),
+        ),
       (e: unknown) => send({ id: req.id, error: errorOf(e) }),
     );
   });

@@ -17,12 +17,20 @@ vi.setConfig({ testTimeout: 240_000 });
 
 function model(): tf.LayersModel {
   const init = (seed: number) => tf.initializers.glorotUniform({ seed });
-  return tf.sequential({ layers: [
-    tf.layers.conv2d({ inputShape: [6, 6, 1], filters: 3, kernelSize: 3, activation: 'tanh', kernelInitializer: init(1) }),
-    tf.layers.flatten(),
-    tf.layers.dense({ units: 8, activation: 'relu', kernelInitializer: init(2) }),
-    tf.layers.dense({ units: 4, kernelInitializer: init(3) }),
-  ] });
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({
+        inputShape: [6, 6, 1],
+        filters: 3,
+        kernelSize: 3,
+        activation: 'tanh',
+        kernelInitializer: init(1),
+      }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 8, activation: 'relu', kernelInitializer: init(2) }),
+      tf.layers.dense({ units: 4, kernelInitializer: init(3) }),
+    ],
+  });
 }
 
 function data(n: number) {
@@ -32,8 +40,18 @@ function data(n: number) {
 }
 
 function trainer(extra: Record<string, unknown>, m = model()): DPTrainer {
-  const t = new DPTrainer({ model: m, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'sgd', learningRate: 0.5 },
-    clipNorm: 0.5, noiseMultiplier: 1, expectedBatchSize: 24, datasetSize: 240, seed: SEED, ...extra });
+  const t = new DPTrainer({
+    model: m,
+    loss: 'categoricalCrossentropy',
+    fromLogits: true,
+    optimizer: { kind: 'sgd', learningRate: 0.5 },
+    clipNorm: 0.5,
+    noiseMultiplier: 1,
+    expectedBatchSize: 24,
+    datasetSize: 240,
+    seed: SEED,
+    ...extra,
+  });
   open.push(t);
   return t;
 }
@@ -45,12 +63,39 @@ afterAll(async () => {
 
 describe('planChunks', () => {
   it('cuts the batch into min(maxPhysicalBatchSize, ceil(b / threads)) chunks, dealt out contiguously, thread 0 first', () => {
-    expect(planChunks(256, 2)).toEqual({ chunks: [[0, 128], [128, 256]], owner: [0, 1] });
-    expect(planChunks(7, 2)).toEqual({ chunks: [[0, 4], [4, 7]], owner: [0, 1] });
-    expect(planChunks(10, 2, 3)).toEqual({ chunks: [[0, 3], [3, 6], [6, 9], [9, 10]], owner: [0, 0, 1, 1] });
+    expect(planChunks(256, 2)).toEqual({
+      chunks: [
+        [0, 128],
+        [128, 256],
+      ],
+      owner: [0, 1],
+    });
+    expect(planChunks(7, 2)).toEqual({
+      chunks: [
+        [0, 4],
+        [4, 7],
+      ],
+      owner: [0, 1],
+    });
+    expect(planChunks(10, 2, 3)).toEqual({
+      chunks: [
+        [0, 3],
+        [3, 6],
+        [6, 9],
+        [9, 10],
+      ],
+      owner: [0, 0, 1, 1],
+    });
     expect(planChunks(1, 3)).toEqual({ chunks: [[0, 1]], owner: [0] });
     expect(planChunks(0, 2)).toEqual({ chunks: [], owner: [] });
-    expect(planChunks(9, 1, 4)).toEqual({ chunks: [[0, 4], [4, 8], [8, 9]], owner: [0, 0, 0] }); // today's physical chunks
+    expect(planChunks(9, 1, 4)).toEqual({
+      chunks: [
+        [0, 4],
+        [4, 8],
+        [8, 9],
+      ],
+      owner: [0, 0, 0],
+    }); // today's physical chunks
   });
 });
 
@@ -77,10 +122,15 @@ describe('threads option', () => {
 
   it('an explicit count is used as given, refused when invalid, on a GPU backend, or with a loss function or custom rules', () => {
     expect(stepThreads({ ...base, threads: 3, expectedBatchSize: 4 }, 'cpu', 2)).toBe(3);
-    for (const threads of [0, 1.5, -1, Number.NaN]) expect(() => checkThreads({ ...base, threads })).toThrow(/threads must be/);
+    for (const threads of [0, 1.5, -1, Number.NaN])
+      expect(() => checkThreads({ ...base, threads })).toThrow(/threads must be/);
     expect(() => stepThreads({ ...base, threads: 2 }, 'webgpu', 2)).toThrow(/wasm or cpu backend only/);
-    expect(() => checkThreads({ ...base, threads: 2, loss: { perExample: (y) => y.sum(1) as tf.Tensor1D } })).toThrow(/loss function/);
-    expect(() => trainer({ threads: 2, rules: { vectorized: new Map(), refused: new Map() } })).toThrow(/custom layer rules/);
+    expect(() => checkThreads({ ...base, threads: 2, loss: { perExample: (y) => y.sum(1) as tf.Tensor1D } })).toThrow(
+      /loss function/,
+    );
+    expect(() => trainer({ threads: 2, rules: { vectorized: new Map(), refused: new Map() } })).toThrow(
+      /custom layer rules/,
+    );
   });
 });
 
@@ -137,7 +187,11 @@ describe('sharded steps on wasm', () => {
 
   it('adaptive clipping: the per-example norms from the workers move the clip norm exactly as on one thread', async () => {
     const { xs, ys } = data(240);
-    const adaptive = { clipNorm: undefined, adaptiveClipping: { initialClipNorm: 0.05, targetQuantile: 0.5 }, maxPhysicalBatchSize: 4 };
+    const adaptive = {
+      clipNorm: undefined,
+      adaptiveClipping: { initialClipNorm: 0.05, targetQuantile: 0.5 },
+      maxPhysicalBatchSize: 4,
+    };
     const [a, b] = [trainer({ ...adaptive, threads: 2 }), trainer({ ...adaptive, threads: 1 })];
     const norms = async (t: DPTrainer) => {
       const out: number[] = [];
@@ -163,15 +217,27 @@ describe('sharded steps on wasm', () => {
       const norms: number[] = [];
       let lossSum = 0;
       const b = c.xs.shape[0]!;
-      await s.forEachChunk(b, (f, t) => [c.xs.slice(f, t - f), c.ys.slice(f, t - f)], { loss: c.loss, clipping: { kind: 'flat', clipNorm: 0.1 } }, (r) => {
-        got.push(r.sums.map((t) => Float32Array.from(t.dataSync())));
-        norms.push(...r.norms.dataSync());
-        lossSum += r.lossSum.dataSync()[0]!;
-        tf.dispose([r.sums, r.norms, r.lossSum]);
-      });
+      await s.forEachChunk(
+        b,
+        (f, t) => [c.xs.slice(f, t - f), c.ys.slice(f, t - f)],
+        { loss: c.loss, clipping: { kind: 'flat', clipNorm: 0.1 } },
+        (r) => {
+          got.push(r.sums.map((t) => Float32Array.from(t.dataSync())));
+          norms.push(...r.norms.dataSync());
+          lossSum += r.lossSum.dataSync()[0]!;
+          tf.dispose([r.sums, r.norms, r.lossSum]);
+        },
+      );
       s.close();
       expect(got).toHaveLength(2); // the main thread's chunk and the worker's
-      want.forEach((w, i) => expect(relErr(got[0]![i]!.map((v, j) => v + got[1]![i]![j]!), w)).toBeLessThan(1e-5));
+      want.forEach((w, i) =>
+        expect(
+          relErr(
+            got[0]![i]!.map((v, j) => v + got[1]![i]![j]!),
+            w,
+          ),
+        ).toBeLessThan(1e-5),
+      );
       expect(norms).toHaveLength(b);
       norms.forEach((n, i) => expect(Math.abs(n - ref.norms[i]!) / ref.norms[i]!).toBeLessThan(1e-5));
       expect(Math.abs(lossSum - ref.lossSum) / ref.lossSum).toBeLessThan(1e-5);
@@ -194,7 +260,8 @@ describe('sharded steps on wasm', () => {
 
     const ledger = JSON.stringify(t.ledger);
     before = bits(weights(t.model));
-    const pool = (t as unknown as { shards: { pool: { slots: Array<{ worker: { terminate(): Promise<number> } }> } } }).shards.pool;
+    const pool = (t as unknown as { shards: { pool: { slots: Array<{ worker: { terminate(): Promise<number> } }> } } })
+      .shards.pool;
     await pool.slots[0]!.worker.terminate(); // killed while idle
     const e2 = await t.step(xs, ys).catch((x: unknown) => x);
     expect(code(e2)).toBe('worker_error');
@@ -233,8 +300,11 @@ describe('sharded steps on wasm', () => {
     const { xs, ys } = data(24);
     const t = trainer({ threads: 2 });
     await t.step(xs, ys);
-    const pool = (t as unknown as { shards: { pool: { slots: Array<{ worker: { threadId: number } }> } | null } }).shards.pool!;
-    const exited = new Promise((resolve) => (pool.slots[0]!.worker as unknown as { once(e: string, f: (c: number) => void): void }).once('exit', resolve));
+    const pool = (t as unknown as { shards: { pool: { slots: Array<{ worker: { threadId: number } }> } | null } })
+      .shards.pool!;
+    const exited = new Promise((resolve) =>
+      (pool.slots[0]!.worker as unknown as { once(e: string, f: (c: number) => void): void }).once('exit', resolve),
+    );
     await t.close();
     await exited;
     expect((t as unknown as { shards: { pool: unknown } }).shards.pool).toBeNull();

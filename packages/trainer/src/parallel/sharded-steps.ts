@@ -46,7 +46,10 @@ export class ShardedSteps {
   private readonly settings: ShardedStepOptions;
 
   /** @example const s = new ShardedSteps(model, { threads: 'auto', loss: 'categoricalCrossentropy', expectedBatchSize: 256 }); */
-  constructor(private readonly model: tf.LayersModel, settings: ShardedStepOptions) {
+  constructor(
+    private readonly model: tf.LayersModel,
+    settings: ShardedStepOptions,
+  ) {
     checkThreads(settings);
     this.settings = { ...settings, reuse: settings.reuse ?? weightReuse(model) };
   }
@@ -65,7 +68,10 @@ export class ShardedSteps {
     if (this.pool?.failure) {
       const why = this.pool.failure;
       this.close();
-      fail('worker_error', `${where}: ${why} since the last step; nothing of this step was done (the next step starts new workers)`);
+      fail(
+        'worker_error',
+        `${where}: ${why} since the last step; nothing of this step was done (the next step starts new workers)`,
+      );
     }
     const backend = tf.getBackend();
     const t = this.fallback ? 1 : stepThreads(this.settings, backend, await cores());
@@ -73,10 +79,17 @@ export class ShardedSteps {
     if (t === 1 || (this.pool && this.pool.size === t - 1 && this.pool.backend === backend)) return;
     this.close();
     try {
-      this.pool = await ShardPool.start(this.model, backend, t - 1, { loss: this.settings.loss as Exclude<ShardSettings['loss'], object>, fromLogits: this.settings.fromLogits });
+      this.pool = await ShardPool.start(this.model, backend, t - 1, {
+        loss: this.settings.loss as Exclude<ShardSettings['loss'], object>,
+        fromLogits: this.settings.fromLogits,
+      });
     } catch (e) {
       if ((this.settings.threads ?? 'auto') !== 'auto') {
-        throw e instanceof TrainerError ? e : new TrainerError('worker_error', `${where}: the shard workers could not start (${(e as Error).message})`, { cause: e });
+        throw e instanceof TrainerError
+          ? e
+          : new TrainerError('worker_error', `${where}: the shard workers could not start (${(e as Error).message})`, {
+              cause: e,
+            });
       }
       this.fallback = true;
       this.threadsNow = 1;
@@ -88,8 +101,12 @@ export class ShardedSteps {
    * caller's to give and ours to dispose) and hands each chunk's result to `consume`, in chunk order; `consume`
    * owns (disposes) the tensors. A failed worker throws TrainerError `worker_error` before its chunks are consumed.
    */
-  async forEachChunk(batchSize: number, chunk: (from: number, to: number) => [tf.Tensor, tf.Tensor], opts: AccumulateOptions,
-    consume: (r: Accumulated) => void): Promise<void> {
+  async forEachChunk(
+    batchSize: number,
+    chunk: (from: number, to: number) => [tf.Tensor, tf.Tensor],
+    opts: AccumulateOptions,
+    consume: (r: Accumulated) => void,
+  ): Promise<void> {
     const t = this.threadsNow;
     const plan = planChunks(batchSize, t, this.settings.maxPhysicalBatchSize);
     const requests = t > 1 ? this.dispatch(plan, chunk, opts) : [];
@@ -108,7 +125,11 @@ export class ShardedSteps {
       const results = await Promise.all(requests).catch((e: unknown) => {
         const why = this.pool?.failure ?? (e as Error).message;
         this.close();
-        throw new TrainerError('worker_error', `a shard worker failed in this step (${why}); the step was not applied`, { cause: e });
+        throw new TrainerError(
+          'worker_error',
+          `a shard worker failed in this step (${why}); the step was not applied`,
+          { cause: e },
+        );
       });
       for (const r of results.flat()) consume(this.tensorsOf(r));
     } finally {
@@ -117,7 +138,11 @@ export class ShardedSteps {
   }
 
   /** Publishes the weights and sends each worker its contiguous range of the batch. */
-  private dispatch(plan: ReturnType<typeof planChunks>, chunk: (from: number, to: number) => [tf.Tensor, tf.Tensor], opts: AccumulateOptions): Promise<ChunkResult[]>[] {
+  private dispatch(
+    plan: ReturnType<typeof planChunks>,
+    chunk: (from: number, to: number) => [tf.Tensor, tf.Tensor],
+    opts: AccumulateOptions,
+  ): Promise<ChunkResult[]>[] {
     const pool = this.pool!;
     pool.publishWeights(this.model);
     const out: Promise<ChunkResult[]>[] = [];
@@ -126,7 +151,12 @@ export class ShardedSteps {
       if (mine.length === 0) continue;
       const from = mine[0]![0];
       const [x, y] = chunk(from, mine.at(-1)![1]);
-      const req = { x: dataOf(x), y: dataOf(y), chunks: mine.map(([a, b]): [number, number] => [a - from, b - from]), clipping: opts.clipping };
+      const req = {
+        x: dataOf(x),
+        y: dataOf(y),
+        chunks: mine.map(([a, b]): [number, number] => [a - from, b - from]),
+        clipping: opts.clipping,
+      };
       tf.dispose([x, y]);
       const exit = w === 1 && shardFaults.exitInStep;
       const p = pool.request(w - 1, exit ? { ...req, exit } : req);

@@ -31,7 +31,9 @@ export async function load(url, context, next) {
 }
 `;
 
-/** The worker's first script (eval'd, CommonJS): registers the hooks when running from source, then imports the entry. */
+/**
+ * The worker's first script (eval'd, CommonJS): registers the hooks when running from source, then imports the entry.
+ */
 export const SHARD_BOOT_SOURCE = String.raw`
 'use strict';
 const { workerData } = require('node:worker_threads');

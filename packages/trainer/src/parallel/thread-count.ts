@@ -69,7 +69,8 @@ export function unshardable(s: ShardSettings): string | null {
 export function checkThreads(s: ShardSettings): void {
   const t = s.threads;
   if (t === undefined || t === 'auto') return;
-  if (!(Number.isSafeInteger(t) && t >= 1)) fail('invalid_argument', `threads must be an integer >= 1 or 'auto', got ${String(t)}`);
+  if (!(Number.isSafeInteger(t) && t >= 1))
+    fail('invalid_argument', `threads must be an integer >= 1 or 'auto', got ${String(t)}`);
   const why = t > 1 ? unshardable(s) : null;
   if (why !== null) fail('invalid_argument', `threads: ${t} is not possible here: ${why}`);
 }
@@ -84,7 +85,8 @@ export function checkThreads(s: ShardSettings): void {
 export function stepThreads(s: ShardSettings, backend: string, cores: number): number {
   const t = s.threads ?? 'auto';
   if (t !== 'auto') {
-    if (t > 1 && !SHARDED_BACKENDS.includes(backend)) fail('invalid_argument', `threads: ${t} shards on the wasm or cpu backend only, not on '${backend}'`);
+    if (t > 1 && !SHARDED_BACKENDS.includes(backend))
+      fail('invalid_argument', `threads: ${t} shards on the wasm or cpu backend only, not on '${backend}'`);
     return t;
   }
   if (unshardable(s) !== null || !SHARDED_BACKENDS.includes(backend)) return 1;

@@ -7,7 +7,11 @@ import type { Clipping, LayerRuleRegistry, LossOptions } from './types.js';
 import { TrainerError } from './trainer-error.js';
 
 /** Options of {@link clipAndAccumulate}. */
-export type AccumulateOptions = LossOptions & { clipping: Clipping; rules?: LayerRuleRegistry; microbatchSize?: number };
+export type AccumulateOptions = LossOptions & {
+  clipping: Clipping;
+  rules?: LayerRuleRegistry;
+  microbatchSize?: number;
+};
 
 /** Clipped gradient sums (not noised, not divided), per-example pre-clip norms and the summed loss. */
 export type Accumulated = {
@@ -23,11 +27,18 @@ function checkBatch(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, chunk: 
   if (chunk !== undefined && (!Number.isInteger(chunk) || chunk < 1)) {
     throw new TrainerError('invalid_argument', `microbatchSize must be a positive integer, got ${chunk}`);
   }
-  if (model.trainableWeights.length === 0) throw new TrainerError('bad_input', `model ${model.name} has no trainable weights`);
+  if (model.trainableWeights.length === 0)
+    throw new TrainerError('bad_input', `model ${model.name} has no trainable weights`);
 }
 
-function chunkResult(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, opts: LossOptions,
-  plan: ReturnType<typeof planModel>, clip: ReturnType<typeof clipGroups> | null): Accumulated {
+function chunkResult(
+  model: tf.LayersModel,
+  xs: tf.Tensor,
+  ys: tf.Tensor,
+  opts: LossOptions,
+  plan: ReturnType<typeof planModel>,
+  clip: ReturnType<typeof clipGroups> | null,
+): Accumulated {
   const kept: tf.Tensor[] = [];
   try {
     return tf.tidy(() => {
@@ -50,20 +61,33 @@ function chunkResult(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, opts: 
  * const { sums, norms, lossSum } = clipAndAccumulate(model, xs, ys,
  *   { loss: 'categoricalCrossentropy', clipping: { kind: 'flat', clipNorm: 1 } });
  */
-export function clipAndAccumulate(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, opts: AccumulateOptions): Accumulated {
+export function clipAndAccumulate(
+  model: tf.LayersModel,
+  xs: tf.Tensor,
+  ys: tf.Tensor,
+  opts: AccumulateOptions,
+): Accumulated {
   return accumulate(model, xs, ys, opts, opts.clipping);
 }
 
 /** clipAndAccumulate, or with `clipping` null the norms and loss alone (no sums). */
-function accumulate(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, opts: Omit<AccumulateOptions, 'clipping'>,
-  clipping: Clipping | null): Accumulated {
+function accumulate(
+  model: tf.LayersModel,
+  xs: tf.Tensor,
+  ys: tf.Tensor,
+  opts: Omit<AccumulateOptions, 'clipping'>,
+  clipping: Clipping | null,
+): Accumulated {
   checkBatch(model, xs, ys, opts.microbatchSize);
   const plan = planModel(model, opts.rules ?? defaultLayerRules(), opts);
   const clip = clipping === null ? null : clipGroups(model, plan, clipping);
   const b = xs.shape[0] ?? 0;
   if (b === 0) {
-    return tf.tidy(() => ({ sums: clip === null ? [] : model.trainableWeights.map((w) => tf.zeros(w.shape as number[])),
-      norms: tf.tensor1d([]), lossSum: tf.scalar(0) }));
+    return tf.tidy(() => ({
+      sums: clip === null ? [] : model.trainableWeights.map((w) => tf.zeros(w.shape as number[])),
+      norms: tf.tensor1d([]),
+      lossSum: tf.scalar(0),
+    }));
   }
   const chunk = Math.min(opts.microbatchSize ?? b, b);
   if (chunk === b) return chunkResult(model, xs, ys, opts, plan, clip);
@@ -80,8 +104,11 @@ function accumulate(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, opts: O
       continue;
     }
     const prev: Accumulated = acc;
-    acc = tf.tidy(() => ({ sums: prev.sums.map((s, i) => s.add(part.sums[i] as tf.Tensor)), norms: part.norms,
-      lossSum: prev.lossSum.add(part.lossSum) as tf.Scalar }));
+    acc = tf.tidy(() => ({
+      sums: prev.sums.map((s, i) => s.add(part.sums[i] as tf.Tensor)),
+      norms: part.norms,
+      lossSum: prev.lossSum.add(part.lossSum) as tf.Scalar,
+    }));
     tf.dispose([...prev.sums, prev.lossSum, ...part.sums, part.lossSum]);
   }
   const done = acc as Accumulated;
@@ -95,8 +122,12 @@ function accumulate(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, opts: O
  * asynchronously (webgpu in Node has no synchronous read).
  * @example await perSampleGradNorms(model, xs, ys, { loss: 'meanSquaredError' }) // Float32Array(B)
  */
-export async function perSampleGradNorms(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor,
-  opts: LossOptions & { rules?: LayerRuleRegistry }): Promise<Float32Array> {
+export async function perSampleGradNorms(
+  model: tf.LayersModel,
+  xs: tf.Tensor,
+  ys: tf.Tensor,
+  opts: LossOptions & { rules?: LayerRuleRegistry },
+): Promise<Float32Array> {
   const r = accumulate(model, xs, ys, opts, null);
   try {
     return Float32Array.from(await r.norms.data());
@@ -109,8 +140,12 @@ export async function perSampleGradNorms(model: tf.LayersModel, xs: tf.Tensor, y
  * Sum over examples of each gradient scaled by min(1, C / its norm), in `model.trainableWeights` order; no noise.
  * @example const sums = clippedGradSum(model, xs, ys, { loss: 'categoricalCrossentropy', clipNorm: 1 });
  */
-export function clippedGradSum(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor,
-  opts: LossOptions & { clipNorm: number; rules?: LayerRuleRegistry }): tf.Tensor[] {
+export function clippedGradSum(
+  model: tf.LayersModel,
+  xs: tf.Tensor,
+  ys: tf.Tensor,
+  opts: LossOptions & { clipNorm: number; rules?: LayerRuleRegistry },
+): tf.Tensor[] {
   const r = clipAndAccumulate(model, xs, ys, { ...opts, clipping: { kind: 'flat', clipNorm: opts.clipNorm } });
   tf.dispose([r.norms, r.lossSum]);
   return r.sums;

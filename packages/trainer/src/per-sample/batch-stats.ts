@@ -17,8 +17,14 @@ export interface BatchStats {
  * One forward and one backward pass to the probes (plus the microbatch loop for layers without a rule). Call inside
  * tf.tidy; `kept` receives the layer inputs kept past the gradient's own scope, for the caller to dispose.
  */
-export function batchStats(model: tf.LayersModel, plan: ModelPlan, x: tf.Tensor, y: tf.Tensor, loss: LossSpec,
-  kept: tf.Tensor[]): BatchStats {
+export function batchStats(
+  model: tf.LayersModel,
+  plan: ModelPlan,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  loss: LossSpec,
+  kept: tf.Tensor[],
+): BatchStats {
   const b = x.shape[0] ?? 0;
   // tf.fill runs the backend's Fill kernel; tf.zeros builds the zeros in JS and copies them over (slow on wasm).
   const probes = probeShapes(plan, x.shape).map((s) => tf.fill([b, ...s.slice(1)], 0));
@@ -53,7 +59,8 @@ export function batchStats(model: tf.LayersModel, plan: ModelPlan, x: tf.Tensor,
   }
   const weights = (model.trainableWeights as unknown as LayerWeight[]).map((w) => {
     const stat = byWeight.get(w);
-    if (stat === undefined) throw new TrainerError('unsupported_layer', `trainable weight ${w.name} is not reached by the model graph`);
+    if (stat === undefined)
+      throw new TrainerError('unsupported_layer', `trainable weight ${w.name} is not reached by the model graph`);
     return stat;
   });
   return { weights, lossSum };

@@ -33,9 +33,25 @@ describe.each(['cpu', 'wasm'])('clipAndAccumulate on %s', (backend) => {
     const ref = await onCpu(backend, () => referenceGrads(c.model, c.xs, c.ys, c.ref));
     const perWeight = [0.3, 0.05, 0.2, 0.04];
     const perLayer = [0.3, 0.1];
-    for (const [clipNorms, groups] of [[perWeight, [[0], [1], [2], [3]]], [perLayer, [[0, 1], [2, 3]]]] as const) {
-      const r = clipAndAccumulate(c.model, c.xs, c.ys, { loss: c.loss, clipping: { kind: 'per_layer', clipNorms: [...clipNorms] } });
-      const want = referenceClippedSum(ref, groups.map((g) => [...g]), [...clipNorms]);
+    for (const [clipNorms, groups] of [
+      [perWeight, [[0], [1], [2], [3]]],
+      [
+        perLayer,
+        [
+          [0, 1],
+          [2, 3],
+        ],
+      ],
+    ] as const) {
+      const r = clipAndAccumulate(c.model, c.xs, c.ys, {
+        loss: c.loss,
+        clipping: { kind: 'per_layer', clipNorms: [...clipNorms] },
+      });
+      const want = referenceClippedSum(
+        ref,
+        groups.map((g) => [...g]),
+        [...clipNorms],
+      );
       r.sums.forEach((s, i) => expect(relErr(s.dataSync(), want[i] as Float64Array)).toBeLessThan(1e-5));
       // Norms are the pre-clip norms over all weights, whatever the clipping.
       expect(relErr(r.norms.dataSync(), ref.norms)).toBeLessThan(1e-5);
@@ -51,11 +67,13 @@ describe.each(['cpu', 'wasm'])('clipAndAccumulate on %s', (backend) => {
     expect(Math.abs((whole.lossSum.dataSync()[0] ?? NaN) - ref.lossSum) / ref.lossSum).toBeLessThan(1e-5);
     expect(relErr(chunked.lossSum.dataSync(), whole.lossSum.dataSync())).toBeLessThan(1e-6);
     expect(relErr(chunked.norms.dataSync(), ref.norms)).toBeLessThan(1e-5);
-    whole.sums.forEach((s, i) => expect(relErr((chunked.sums[i] as tf.Tensor).dataSync(), s.dataSync())).toBeLessThan(1e-6));
+    whole.sums.forEach((s, i) =>
+      expect(relErr((chunked.sums[i] as tf.Tensor).dataSync(), s.dataSync())).toBeLessThan(1e-6),
+    );
     tf.dispose([...whole.sums, whole.norms, whole.lossSum, ...chunked.sums, chunked.norms, chunked.lossSum]);
   });
 
-  it('an empty batch gives zero sums of the weights\' shapes, no norms and zero loss', () => {
+  it("an empty batch gives zero sums of the weights' shapes, no norms and zero loss", () => {
     const c = fixtures.mlp();
     const r = clipAndAccumulate(c.model, tf.zeros([0, 6]), tf.zeros([0, 4]), { loss: c.loss, clipping: flat(1) });
     expect(r.sums.map((s) => s.shape)).toEqual(c.model.trainableWeights.map((w) => w.shape));
@@ -91,9 +109,16 @@ describe.each(['cpu', 'wasm'])('clipAndAccumulate on %s', (backend) => {
 
 describe('models and options the per-sample machinery refuses or warns about', () => {
   it('refuses BatchNormalization with an error naming the layer and suggesting LayerNormalization', async () => {
-    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 4 }),
-      tf.layers.batchNormalization({ name: 'bn_here' }), tf.layers.dense({ units: 2 })] });
-    const e = await perSampleGradNorms(model, tf.ones([2, 3]), tf.ones([2, 2]), { loss: 'meanSquaredError' }).catch((x: unknown) => x);
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({ inputShape: [3], units: 4 }),
+        tf.layers.batchNormalization({ name: 'bn_here' }),
+        tf.layers.dense({ units: 2 }),
+      ],
+    });
+    const e = await perSampleGradNorms(model, tf.ones([2, 3]), tf.ones([2, 2]), { loss: 'meanSquaredError' }).catch(
+      (x: unknown) => x,
+    );
     expect(e).toBeInstanceOf(TrainerError);
     expect((e as TrainerError).message).toMatch(/bn_here.*LayerNormalization/);
     expect((e as TrainerError).code).toBe('batch_normalization');
@@ -130,11 +155,23 @@ describe('models and options the per-sample machinery refuses or warns about', (
       }
       return 'no error';
     };
-    expect(code(() => clipAndAccumulate(c.model, c.xs, c.ys.slice(0, 2), { loss: c.loss, clipping: flat(1) }))).toBe('bad_input');
-    expect(code(() => clipAndAccumulate(c.model, c.xs, c.ys, { loss: c.loss, clipping: flat(0) }))).toBe('invalid_argument');
-    expect(code(() => clipAndAccumulate(c.model, c.xs, c.ys, { loss: c.loss, clipping: flat(Number.NaN) }))).toBe('invalid_argument');
-    expect(code(() => clipAndAccumulate(c.model, c.xs, c.ys, { loss: c.loss, clipping: { kind: 'per_layer', clipNorms: [1, 1, 1] } }))).toBe('bad_input');
-    expect(code(() => clipAndAccumulate(c.model, c.xs, c.ys, { loss: c.loss, clipping: flat(1), microbatchSize: 0 }))).toBe('invalid_argument');
+    expect(code(() => clipAndAccumulate(c.model, c.xs, c.ys.slice(0, 2), { loss: c.loss, clipping: flat(1) }))).toBe(
+      'bad_input',
+    );
+    expect(code(() => clipAndAccumulate(c.model, c.xs, c.ys, { loss: c.loss, clipping: flat(0) }))).toBe(
+      'invalid_argument',
+    );
+    expect(code(() => clipAndAccumulate(c.model, c.xs, c.ys, { loss: c.loss, clipping: flat(Number.NaN) }))).toBe(
+      'invalid_argument',
+    );
+    expect(
+      code(() =>
+        clipAndAccumulate(c.model, c.xs, c.ys, { loss: c.loss, clipping: { kind: 'per_layer', clipNorms: [1, 1, 1] } }),
+      ),
+    ).toBe('bad_input');
+    expect(
+      code(() => clipAndAccumulate(c.model, c.xs, c.ys, { loss: c.loss, clipping: flat(1), microbatchSize: 0 })),
+    ).toBe('invalid_argument');
   });
 });
 
@@ -143,8 +180,19 @@ describe('graph walking', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const c = fixtures.nestedModel();
     const ref = referenceGrads(c.model, c.xs, c.ys, c.ref);
-    const r = clipAndAccumulate(c.model, c.xs, c.ys, { loss: c.loss, clipping: { kind: 'per_layer', clipNorms: [0.2, 0.1, 0.3] } });
-    const want = referenceClippedSum(ref, [[0, 1], [2, 3], [4, 5]], [0.2, 0.1, 0.3]);
+    const r = clipAndAccumulate(c.model, c.xs, c.ys, {
+      loss: c.loss,
+      clipping: { kind: 'per_layer', clipNorms: [0.2, 0.1, 0.3] },
+    });
+    const want = referenceClippedSum(
+      ref,
+      [
+        [0, 1],
+        [2, 3],
+        [4, 5],
+      ],
+      [0.2, 0.1, 0.3],
+    );
     r.sums.forEach((s, i) => expect(relErr(s.dataSync(), want[i] as Float64Array)).toBeLessThan(1e-5));
     expect(warn.mock.calls.filter((args) => String(args[0]).includes('@dpledger/trainer'))).toEqual([]);
     warn.mockRestore();

@@ -11,7 +11,8 @@ export interface ClipGroups {
 }
 
 function checkNorm(c: number): void {
-  if (!(c > 0) || !Number.isFinite(c)) throw new TrainerError('invalid_argument', `clip norm must be finite and > 0, got ${c}`);
+  if (!(c > 0) || !Number.isFinite(c))
+    throw new TrainerError('invalid_argument', `clip norm must be finite and > 0, got ${c}`);
 }
 
 /** Groups of weights per layer: the layers that own trainable weights, in order of their first weight. */
@@ -38,11 +39,15 @@ export function clipGroups(model: tf.LayersModel, plan: ModelPlan, clipping: Cli
     return { groups: [Array.from({ length: n }, (_, i) => i)], clipNorms: [clipping.clipNorm] };
   }
   clipping.clipNorms.forEach(checkNorm);
-  if (clipping.clipNorms.length === n) return { groups: Array.from({ length: n }, (_, i) => [i]), clipNorms: clipping.clipNorms };
+  if (clipping.clipNorms.length === n)
+    return { groups: Array.from({ length: n }, (_, i) => [i]), clipNorms: clipping.clipNorms };
   const byLayer = layerGroups(model, plan);
   if (clipping.clipNorms.length === byLayer.length) return { groups: byLayer, clipNorms: clipping.clipNorms };
-  throw new TrainerError('bad_input', `per_layer clipping needs ${n} clip norms (one per trainable weight) or ` +
-    `${byLayer.length} (one per layer with weights), got ${clipping.clipNorms.length}`);
+  throw new TrainerError(
+    'bad_input',
+    `per_layer clipping needs ${n} clip norms (one per trainable weight) or ` +
+      `${byLayer.length} (one per layer with weights), got ${clipping.clipNorms.length}`,
+  );
 }
 
 /**
@@ -54,7 +59,10 @@ export function clipCoefficients(sqNorms: tf.Tensor1D[], clip: ClipGroups): tf.T
   const tiny = tf.scalar(1e-30);
   clip.groups.forEach((group, g) => {
     const norm = tf.addN(group.map((i) => sqNorms[i] as tf.Tensor1D)).sqrt();
-    const c = tf.scalar(clip.clipNorms[g] as number).div(norm.maximum(tiny)).minimum(1) as tf.Tensor1D;
+    const c = tf
+      .scalar(clip.clipNorms[g] as number)
+      .div(norm.maximum(tiny))
+      .minimum(1) as tf.Tensor1D;
     for (const i of group) coeffs[i] = c;
   });
   return coeffs;

@@ -42,7 +42,11 @@ export function forwardPass(plan: ModelPlan, x: tf.Tensor, hooks: ProbeHooks | n
     });
     const inMasks = node.inputIds.map((id) => masks.get(id) ?? null);
     const single = inputs.length === 1;
-    const mask: Mask = inMasks.every((m) => m === null) ? null : single ? inMasks[0] ?? null : (inMasks as tf.Tensor[]);
+    const mask: Mask = inMasks.every((m) => m === null)
+      ? null
+      : single
+        ? (inMasks[0] ?? null)
+        : (inMasks as tf.Tensor[]);
     let out: tf.Tensor;
     if (node.mode === 'vectorized' && node.rule !== null) {
       const a = inputs[0] as tf.Tensor;
@@ -77,9 +81,10 @@ export function probeShapes(plan: ModelPlan, xShape: number[]): number[][] {
   const out: number[][] = [];
   for (const node of plan.nodes) {
     const ins = node.inputIds.map((id) => shapes.get(id) as number[]);
-    const shape = node.skipActivation && node.mode === 'plain'
-      ? (ins[0] as number[])
-      : (node.layer.computeOutputShape(ins.length === 1 ? (ins[0] as number[]) : ins) as number[]);
+    const shape =
+      node.skipActivation && node.mode === 'plain'
+        ? (ins[0] as number[])
+        : (node.layer.computeOutputShape(ins.length === 1 ? (ins[0] as number[]) : ins) as number[]);
     shapes.set(node.outputId, shape);
     if (node.mode === 'vectorized') out.push(shape);
   }

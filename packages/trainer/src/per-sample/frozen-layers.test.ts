@@ -8,13 +8,23 @@ const init = (seed: number) => tf.initializers.glorotUniform({ seed });
 
 /** A trainable conv, a frozen conv (a pretrained block, say), a frozen dense and a trainable dense softmax head. */
 function frozenMiddle(): { model: tf.LayersModel; xs: tf.Tensor; ys: tf.Tensor } {
-  const model = tf.sequential({ layers: [
-    tf.layers.conv2d({ inputShape: [8, 8, 2], filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'tanh', kernelInitializer: init(1) }),
-    tf.layers.conv2d({ filters: 3, kernelSize: 2, activation: 'tanh', kernelInitializer: init(2), trainable: false }),
-    tf.layers.flatten(),
-    tf.layers.dense({ units: 5, activation: 'tanh', kernelInitializer: init(6), trainable: false }),
-    tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init(3) }),
-  ] });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({
+        inputShape: [8, 8, 2],
+        filters: 4,
+        kernelSize: 3,
+        strides: 2,
+        padding: 'same',
+        activation: 'tanh',
+        kernelInitializer: init(1),
+      }),
+      tf.layers.conv2d({ filters: 3, kernelSize: 2, activation: 'tanh', kernelInitializer: init(2), trainable: false }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 5, activation: 'tanh', kernelInitializer: init(6), trainable: false }),
+      tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init(3) }),
+    ],
+  });
   const xs = tf.randomNormal([5, 8, 8, 2], 0, 1, 'float32', 4);
   const ys = tf.oneHot(tf.randomUniform([5], 0, 3, 'int32', 5), 3).toFloat();
   return { model, xs, ys };

@@ -78,7 +78,8 @@ export function flatGraph(model: tf.LayersModel): { nodes: FlatNode[]; resolve: 
 function innerLayers(layer: AnyLayer): AnyLayer[] {
   const out: AnyLayer[] = [];
   const add = (v: unknown): void => {
-    if (v !== null && typeof v === 'object' && typeof (v as { getClassName?: unknown }).getClassName === 'function') out.push(v as AnyLayer);
+    if (v !== null && typeof v === 'object' && typeof (v as { getClassName?: unknown }).getClassName === 'function')
+      out.push(v as AnyLayer);
   };
   for (const key of ['layers', 'cells']) {
     const list = layer[key];
@@ -104,10 +105,17 @@ export function refuseMixingLayers(model: tf.LayersModel, refused: ReadonlyMap<s
     const cls = layer.getClassName();
     const why = refused.get(cls);
     if (why !== undefined) {
-      throw new TrainerError(cls === 'BatchNormalization' ? 'batch_normalization' : 'unsupported_layer', `layer ${path} (${cls}) is refused under DP: ${why}`);
+      throw new TrainerError(
+        cls === 'BatchNormalization' ? 'batch_normalization' : 'unsupported_layer',
+        `layer ${path} (${cls}) is refused under DP: ${why}`,
+      );
     }
-    if (layer['stateful'] === true && !Array.isArray(layer['layers'])) { // a model is 'stateful' when a layer in it is: name that layer
-      throw new TrainerError('unsupported_layer', `layer ${path} (${cls}) is stateful: it carries state from one batch's examples into the next, so examples mix`);
+    if (layer['stateful'] === true && !Array.isArray(layer['layers'])) {
+      // a model is 'stateful' when a layer in it is: name that layer
+      throw new TrainerError(
+        'unsupported_layer',
+        `layer ${path} (${cls}) is stateful: it carries state from one batch's examples into the next, so examples mix`,
+      );
     }
     for (const inner of innerLayers(layer)) visit(inner, `${path}/${inner.name}`);
   };

@@ -52,14 +52,20 @@ export function perExampleLoss(loss: LossSpec, yTrue: tf.Tensor, yPred: tf.Tenso
 function crossEntropy(y: tf.Tensor, yPred: tf.Tensor, fromLogits: boolean): tf.Tensor1D {
   const logP = fromLogits
     ? tf.logSoftmax(yPred)
-    : yPred.div(yPred.sum(-1, true)).clipByValue(EPS, 1 - EPS).log();
+    : yPred
+        .div(yPred.sum(-1, true))
+        .clipByValue(EPS, 1 - EPS)
+        .log();
   return perExampleMean(y.mul(logP).sum(-1).neg());
 }
 
 /** -(y log p + (1 - y) log(1 - p)) with p clipped to [eps, 1 - eps] as Keras does. */
 function bceOnProbabilities(y: tf.Tensor, p: tf.Tensor): tf.Tensor {
   const pc = p.clipByValue(EPS, 1 - EPS);
-  return y.mul(pc.log()).add(tf.scalar(1).sub(y).mul(tf.scalar(1).sub(pc).log())).neg();
+  return y
+    .mul(pc.log())
+    .add(tf.scalar(1).sub(y).mul(tf.scalar(1).sub(pc).log()))
+    .neg();
 }
 
 /** Whether a named loss can take the logits of a final softmax (`softmax`) or sigmoid (`sigmoid`) directly. */

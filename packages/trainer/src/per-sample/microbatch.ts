@@ -9,7 +9,12 @@ import { materialisedStat, type LayerWeight, type WeightStat } from './rules/wei
  * The universal fallback: per-example gradients of the microbatched layers' weights by one tf.variableGrads per
  * example (Abadi et al. 2016's original method), materialised as [B, ...shape].
  */
-export function microbatchStats(plan: ModelPlan, x: tf.Tensor, y: tf.Tensor, loss: LossSpec): Map<LayerWeight, WeightStat> {
+export function microbatchStats(
+  plan: ModelPlan,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  loss: LossSpec,
+): Map<LayerWeight, WeightStat> {
   const weights = plan.microbatchLayers.flatMap((l) => l.trainableWeights as unknown as LayerWeight[]);
   const stats = new Map<LayerWeight, WeightStat>();
   if (weights.length === 0) return stats;

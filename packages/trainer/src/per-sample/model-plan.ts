@@ -10,7 +10,9 @@ export type NodeMode = 'vectorized' | 'microbatch' | 'plain';
 export interface PlanNode {
   layer: AnyLayer;
   mode: NodeMode;
-  /** The node's rule: vectorized nodes, and frozen layers (weights, none trainable) run by its unfused preActivation. */
+  /**
+   * The node's rule: vectorized nodes, and frozen layers (weights, none trainable) run by its unfused preActivation.
+   */
   rule: LayerRule | null;
   inputIds: number[];
   outputId: number;
@@ -61,22 +63,41 @@ export function planModel(model: tf.LayersModel, rules: LayerRuleRegistry, loss:
     if (mode === 'microbatch') microbatchLayers.add(layer);
     // A frozen layer's fused tfjs-layers ops would compute its weight gradients eagerly; its rule's ops do not.
     const frozen = mode === 'plain' && layer.weights.length > 0 && supported;
-    return { layer, mode, rule: mode === 'vectorized' || frozen ? rule : null, inputIds: n.inputIds, outputId: n.outputId,
-      skipActivation: false };
+    return {
+      layer,
+      mode,
+      rule: mode === 'vectorized' || frozen ? rule : null,
+      inputIds: n.inputIds,
+      outputId: n.outputId,
+      skipActivation: false,
+    };
   });
   for (const layer of microbatchLayers) {
     if (warned.has(layer)) continue;
     warned.add(layer);
-    console.warn(`@dpledger/trainer: no vectorized per-sample rule for layer ${layer.name} (${layer.getClassName()}); ` +
-      'its gradients are computed one example at a time (slow)');
+    console.warn(
+      `@dpledger/trainer: no vectorized per-sample rule for layer ${layer.name} (${layer.getClassName()}); ` +
+        'its gradients are computed one example at a time (slow)',
+    );
   }
   const last = nodes.find((n) => n.outputId === outputId);
   const act = last === undefined ? null : activationName(last.layer);
   let fromLogits = loss.fromLogits ?? !(act === 'softmax' || act === 'sigmoid');
-  if (last !== undefined && act !== null && loss.fromLogits !== true && fusesWith(loss.loss, act)
-    && (last.mode === 'vectorized' || last.layer.getClassName() === 'Activation')) {
+  if (
+    last !== undefined &&
+    act !== null &&
+    loss.fromLogits !== true &&
+    fusesWith(loss.loss, act) &&
+    (last.mode === 'vectorized' || last.layer.getClassName() === 'Activation')
+  ) {
     last.skipActivation = true; // the loss takes the logits: stabler, and the same gradient
     fromLogits = true;
   }
-  return { inputId: (model.inputs[0] as tf.SymbolicTensor).id, outputId, nodes, fromLogits, microbatchLayers: [...microbatchLayers] };
+  return {
+    inputId: (model.inputs[0] as tf.SymbolicTensor).id,
+    outputId,
+    nodes,
+    fromLogits,
+    microbatchLayers: [...microbatchLayers],
+  };
 }

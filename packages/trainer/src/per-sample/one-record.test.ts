@@ -1,4 +1,7 @@
-/** Issue 8 item 4: one record moves the clipped sum by at most C, for every supported layer and wrapper; layers that mix examples are refused wherever they sit. */
+/**
+ * Issue 8 item 4: one record moves the clipped sum by at most C, for every supported layer and wrapper; layers that mix
+ * examples are refused wherever they sit.
+ */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { TrainerError, clipAndAccumulate, defaultLayerRules, type LayerRuleRegistry } from './index.js';
@@ -13,7 +16,12 @@ const C = 0.05;
 function clippedSum(c: fixtures.Case, keep: number[], rules?: LayerRuleRegistry): Float64Array {
   const idx = tf.tensor1d(keep, 'int32');
   const [x, y] = [tf.gather(c.xs, idx), tf.gather(c.ys, idx)];
-  const r = clipAndAccumulate(c.model, x, y, { loss: c.loss, fromLogits: c.fromLogits, clipping: { kind: 'flat', clipNorm: C }, rules });
+  const r = clipAndAccumulate(c.model, x, y, {
+    loss: c.loss,
+    fromLogits: c.fromLogits,
+    clipping: { kind: 'flat', clipNorm: C },
+    rules,
+  });
   const flat = Float64Array.from(r.sums.flatMap((s) => Array.from(s.dataSync())));
   tf.dispose([idx, x, y, r.sums, r.norms, r.lossSum]);
   return flat;
@@ -32,9 +40,18 @@ function refusal(f: () => unknown): TrainerError {
 }
 
 describe('adding one record moves the clipped sum by at most C', () => {
-  const cases = Object.values(fixtures).filter((f): f is (b?: number) => fixtures.Case => typeof f === 'function').map((f) => f());
+  const cases = Object.values(fixtures)
+    .filter((f): f is (b?: number) => fixtures.Case => typeof f === 'function')
+    .map((f) => f());
   it('covers every fixture model, wrappers and nested models included', () => {
-    expect(cases.map((c) => c.name)).toEqual(expect.arrayContaining(['TimeDistributed and Bidirectional wrappers', 'nested model called twice', 'nested Sequential', 'shared layer (microbatch fallback)']));
+    expect(cases.map((c) => c.name)).toEqual(
+      expect.arrayContaining([
+        'TimeDistributed and Bidirectional wrappers',
+        'nested model called twice',
+        'nested Sequential',
+        'shared layer (microbatch fallback)',
+      ]),
+    );
   });
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     vi.spyOn(console, 'warn').mockImplementation(() => {});
@@ -43,7 +60,13 @@ describe('adding one record moves the clipped sum by at most C', () => {
     const full = clippedSum(c, all);
     let moved = 0;
     for (let i = 0; i < b; i++) {
-      const d = distance(full, clippedSum(c, all.filter((j) => j !== i)));
+      const d = distance(
+        full,
+        clippedSum(
+          c,
+          all.filter((j) => j !== i),
+        ),
+      );
       moved = Math.max(moved, d);
       expect(d).toBeLessThanOrEqual(C * (1 + 1e-4)); // float32 round-off only
     }
@@ -51,15 +74,36 @@ describe('adding one record moves the clipped sum by at most C', () => {
   });
 
   it('catches a layer that mixes examples when nothing refuses it (BatchNormalization inside TimeDistributed)', () => {
-    const model = tf.sequential({ layers: [
-      tf.layers.timeDistributed({ inputShape: [2, 4], layer: tf.layers.batchNormalization() }), tf.layers.flatten(),
-      tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 151 }) }),
-    ] });
-    const c: fixtures.Case = { name: 'bn', model, xs: tf.randomNormal([5, 2, 4], 0, 1, 'float32', 152), ys: tf.randomNormal([5, 2], 0, 1, 'float32', 153), loss: 'meanSquaredError', ref: () => tf.scalar(0) };
+    const model = tf.sequential({
+      layers: [
+        tf.layers.timeDistributed({ inputShape: [2, 4], layer: tf.layers.batchNormalization() }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 151 }) }),
+      ],
+    });
+    const c: fixtures.Case = {
+      name: 'bn',
+      model,
+      xs: tf.randomNormal([5, 2, 4], 0, 1, 'float32', 152),
+      ys: tf.randomNormal([5, 2], 0, 1, 'float32', 153),
+      loss: 'meanSquaredError',
+      ref: () => tf.scalar(0),
+    };
     const open: LayerRuleRegistry = { vectorized: defaultLayerRules().vectorized, refused: new Map() };
     const all = [0, 1, 2, 3, 4];
     const full = clippedSum(c, all, open);
-    const moved = Math.max(...all.map((i) => distance(full, clippedSum(c, all.filter((j) => j !== i), open))));
+    const moved = Math.max(
+      ...all.map((i) =>
+        distance(
+          full,
+          clippedSum(
+            c,
+            all.filter((j) => j !== i),
+            open,
+          ),
+        ),
+      ),
+    );
     expect(moved).toBeGreaterThan(C * 1.5); // the other records' clipped gradients changed too
   });
 });
@@ -70,23 +114,41 @@ describe('layers that mix examples are refused wherever they sit in the graph', 
   const clip = { kind: 'flat', clipNorm: 1 } as const;
 
   it('BatchNormalization inside TimeDistributed (the issue: one record moved the sum by 9.27 with C = 1)', () => {
-    const model = tf.sequential({ layers: [tf.layers.timeDistributed({ inputShape: [2, 4], layer: tf.layers.batchNormalization({ name: 'bn_wrapped' }) }), tf.layers.flatten(), tf.layers.dense({ units: 2 })] });
+    const model = tf.sequential({
+      layers: [
+        tf.layers.timeDistributed({ inputShape: [2, 4], layer: tf.layers.batchNormalization({ name: 'bn_wrapped' }) }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 2 }),
+      ],
+    });
     const e = refusal(() => clipAndAccumulate(model, xs, ys, { loss: 'meanSquaredError', clipping: clip }));
     expect(e.code).toBe('batch_normalization');
     expect(e.message).toMatch(/bn_wrapped/);
   });
 
   it('BatchNormalization in a nested model called twice', () => {
-    const inner = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 4 }), tf.layers.batchNormalization({ name: 'bn_nested' })] });
+    const inner = tf.sequential({
+      layers: [tf.layers.dense({ inputShape: [4], units: 4 }), tf.layers.batchNormalization({ name: 'bn_nested' })],
+    });
     const inp = tf.input({ shape: [4] });
     const out = tf.layers.dense({ units: 2 }).apply(inner.apply(inner.apply(inp))) as tf.SymbolicTensor;
-    const e = refusal(() => clipAndAccumulate(tf.model({ inputs: inp, outputs: out }), tf.ones([3, 4]), ys, { loss: 'meanSquaredError', clipping: clip }));
+    const e = refusal(() =>
+      clipAndAccumulate(tf.model({ inputs: inp, outputs: out }), tf.ones([3, 4]), ys, {
+        loss: 'meanSquaredError',
+        clipping: clip,
+      }),
+    );
     expect(e.code).toBe('batch_normalization');
     expect(e.message).toMatch(/bn_nested/);
   });
 
   it('a stateful recurrent layer (state carried between batches)', () => {
-    const model = tf.sequential({ layers: [tf.layers.simpleRNN({ batchInputShape: [3, 2, 4], units: 2, stateful: true, name: 'rnn_stateful' }), tf.layers.dense({ units: 2 })] });
+    const model = tf.sequential({
+      layers: [
+        tf.layers.simpleRNN({ batchInputShape: [3, 2, 4], units: 2, stateful: true, name: 'rnn_stateful' }),
+        tf.layers.dense({ units: 2 }),
+      ],
+    });
     const e = refusal(() => clipAndAccumulate(model, xs, ys, { loss: 'meanSquaredError', clipping: clip }));
     expect(e.code).toBe('unsupported_layer');
     expect(e.message).toMatch(/rnn_stateful.*stateful/);

@@ -5,8 +5,21 @@ import { clippedGradSum, perSampleGradNorms } from './index.js';
 import * as fixtures from './models.fixture.js';
 import { maxNormErr, referenceClippedSum, referenceGrads, relErr } from './reference-loop.fixture.js';
 
-const cases = [fixtures.mlp, fixtures.tanhCnn, fixtures.embedding, fixtures.layerNorm, fixtures.functionalAdd, fixtures.nestedModel, fixtures.sharedLayer,
-  fixtures.conv1d, fixtures.convCrop, fixtures.convGhost, fixtures.depthwise, fixtures.denseSequence, fixtures.rnnFallback];
+const cases = [
+  fixtures.mlp,
+  fixtures.tanhCnn,
+  fixtures.embedding,
+  fixtures.layerNorm,
+  fixtures.functionalAdd,
+  fixtures.nestedModel,
+  fixtures.sharedLayer,
+  fixtures.conv1d,
+  fixtures.convCrop,
+  fixtures.convGhost,
+  fixtures.depthwise,
+  fixtures.denseSequence,
+  fixtures.rnnFallback,
+];
 // useBackend('wasm') registers src/backends' fixes: without the MaxPoolGrad one the tanh CNN fails on wasm.
 describe.each(['cpu', 'wasm'] as const)('per-example gradients on %s equal a tf.variableGrads loop', (backend) => {
   beforeAll(async () => {

@@ -10,13 +10,23 @@ import { maxNormErr, referenceClippedSum, referenceGrads, relErr } from './refer
 /** MLP 6-5-5-5-5-3 (tanh): 10 weight tensors, so the per-example squared norms are summed by an AddN of 10. */
 function deepMlp(b = 5): fixtures.Case {
   const c = fixtures.mlp(b);
-  const layers = [6, 5, 5, 5, 5].map((_, i) => tf.layers.dense({ units: i === 4 ? 4 : 5, activation: i === 4 ? 'softmax' : 'tanh',
-    kernelInitializer: tf.initializers.glorotUniform({ seed: 40 + i }), biasInitializer: tf.initializers.randomUniform({ minval: -0.3, maxval: 0.3, seed: 50 + i }),
-    ...(i === 0 ? { inputShape: [6] } : {}) }));
+  const layers = [6, 5, 5, 5, 5].map((_, i) =>
+    tf.layers.dense({
+      units: i === 4 ? 4 : 5,
+      activation: i === 4 ? 'softmax' : 'tanh',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 40 + i }),
+      biasInitializer: tf.initializers.randomUniform({ minval: -0.3, maxval: 0.3, seed: 50 + i }),
+      ...(i === 0 ? { inputShape: [6] } : {}),
+    }),
+  );
   return { ...c, name: 'MLP with 10 weight tensors', model: tf.sequential({ layers }) };
 }
 
-const cases = [['MLP', fixtures.mlp], ['tanh CNN (8 weight tensors)', fixtures.tanhCnn], ['MLP with 10 weight tensors', deepMlp]] as const;
+const cases = [
+  ['MLP', fixtures.mlp],
+  ['tanh CNN (8 weight tensors)', fixtures.tanhCnn],
+  ['MLP with 10 weight tensors', deepMlp],
+] as const;
 
 describe('per-example gradients on webgpu equal the cpu per-example loop', () => {
   beforeAll(async () => {

@@ -39,7 +39,9 @@ export function referenceClippedSum(ref: Reference, groups: number[][], clipNorm
       const c = Math.min(1, (clipNorms[gi] as number) / norm);
       for (const w of group) {
         const acc = sums[w] as Float64Array;
-        (perW[w] as Float64Array).forEach((x, j) => { acc[j] = (acc[j] ?? 0) + c * x; });
+        (perW[w] as Float64Array).forEach((x, j) => {
+          acc[j] = (acc[j] ?? 0) + c * x;
+        });
       }
     });
   }

@@ -42,16 +42,26 @@ export class AdaptiveClipNorm implements MovingClipNorm {
   readonly gradientNoiseMultiplier: number;
 
   /** @example new AdaptiveClipNorm({ targetQuantile: 0.5 }, 1.1, 256).gradientNoiseMultiplier // ~1.1004 */
-  constructor(opts: AdaptiveClippingOptions, noiseMultiplier: number, readonly expectedBatchSize: number) {
+  constructor(
+    opts: AdaptiveClippingOptions,
+    noiseMultiplier: number,
+    readonly expectedBatchSize: number,
+  ) {
     this.clipNorm = opts.initialClipNorm ?? 0.1;
     this.targetQuantile = opts.targetQuantile ?? 0.5;
     this.learningRate = opts.learningRate ?? 0.2;
     this.countNoiseMultiplier = opts.countNoiseMultiplier ?? expectedBatchSize / 20;
-    if (!(this.clipNorm > 0 && Number.isFinite(this.clipNorm))) fail('invalid_argument', 'adaptiveClipping.initialClipNorm must be > 0');
-    if (!(this.targetQuantile >= 0 && this.targetQuantile <= 1)) fail('invalid_argument', 'adaptiveClipping.targetQuantile must be in [0, 1]');
-    if (!(this.learningRate >= 0 && Number.isFinite(this.learningRate))) fail('invalid_argument', 'adaptiveClipping.learningRate must be >= 0');
+    if (!(this.clipNorm > 0 && Number.isFinite(this.clipNorm)))
+      fail('invalid_argument', 'adaptiveClipping.initialClipNorm must be > 0');
+    if (!(this.targetQuantile >= 0 && this.targetQuantile <= 1))
+      fail('invalid_argument', 'adaptiveClipping.targetQuantile must be in [0, 1]');
+    if (!(this.learningRate >= 0 && Number.isFinite(this.learningRate)))
+      fail('invalid_argument', 'adaptiveClipping.learningRate must be >= 0');
     if (!(2 * this.countNoiseMultiplier > noiseMultiplier)) {
-      fail('invalid_argument', `adaptive clipping needs 2 * countNoiseMultiplier > noiseMultiplier (${this.countNoiseMultiplier} vs ${noiseMultiplier})`);
+      fail(
+        'invalid_argument',
+        `adaptive clipping needs 2 * countNoiseMultiplier > noiseMultiplier (${this.countNoiseMultiplier} vs ${noiseMultiplier})`,
+      );
     }
     // sigma_grad = (sigma^-2 - (2 sigma_b)^-2)^(-1/2) (Andrew et al. 2021, Sec. 3.1)
     this.gradientNoiseMultiplier = (noiseMultiplier ** -2 - (2 * this.countNoiseMultiplier) ** -2) ** -0.5;
@@ -92,6 +102,11 @@ export class AdaptiveGaussianMechanism implements NoiseMechanism {
   /** sum / B + z sigma_grad C / B, z ~ N(0, 1): (sum + N(0, (sigma_grad C)^2)) / B (Abadi et al. 2016, Algorithm 1). */
   async privatize(sums: readonly tf.Tensor[], B: number): Promise<tf.Tensor[]> {
     const z = await this.stream.next();
-    return addScaledNoise(sums, z, ((this.adaptive.gradientNoiseMultiplier * this.adaptive.clipNorm) / B) * faults.noiseScale, 1 / B);
+    return addScaledNoise(
+      sums,
+      z,
+      ((this.adaptive.gradientNoiseMultiplier * this.adaptive.clipNorm) / B) * faults.noiseScale,
+      1 / B,
+    );
   }
 }

@@ -68,8 +68,12 @@ export class PoissonSampler implements BatchSampler {
     /** q = expectedBatchSize / datasetSize; when given, the epoch is counted from n and B as the trainer prices it */
     expectedBatchSize?: number,
   ) {
-    if (!(samplingProbability > 0 && samplingProbability <= 1)) fail('invalid_argument', `sampling probability must be in (0, 1], got ${samplingProbability}`);
-    const epoch: EpochSpec = expectedBatchSize === undefined ? { sampler: 'poisson', samplingProbability } : trainerEpoch('poisson', datasetSize, expectedBatchSize);
+    if (!(samplingProbability > 0 && samplingProbability <= 1))
+      fail('invalid_argument', `sampling probability must be in (0, 1], got ${samplingProbability}`);
+    const epoch: EpochSpec =
+      expectedBatchSize === undefined
+        ? { sampler: 'poisson', samplingProbability }
+        : trainerEpoch('poisson', datasetSize, expectedBatchSize);
     this.stepsPerEpoch = stepsPerEpoch(epoch);
   }
 
@@ -102,7 +106,8 @@ export class ShuffleSampler implements BatchSampler {
     readonly batchSize: number,
     saved?: SamplerState,
   ) {
-    if (!(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= datasetSize)) fail('invalid_argument', `batch size must be an integer in [1, ${datasetSize}], got ${batchSize}`);
+    if (!(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= datasetSize))
+      fail('invalid_argument', `batch size must be an integer in [1, ${datasetSize}], got ${batchSize}`);
     this.stepsPerEpoch = stepsPerEpoch(trainerEpoch('shuffle', datasetSize, batchSize));
     if (saved?.permutation && saved.permutation.length === datasetSize) {
       this.permutation = saved.permutation.slice();

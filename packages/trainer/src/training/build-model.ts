@@ -28,9 +28,24 @@ export function buildModel(name: BuiltinModel, opts: { seed?: number } = {}): tf
     return tf.sequential({
       name: 'tanh_cnn',
       layers: [
-        tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 16, kernelSize: 8, strides: 2, padding: 'same', activation: 'tanh', kernelInitializer: init() }),
+        tf.layers.conv2d({
+          inputShape: [28, 28, 1],
+          filters: 16,
+          kernelSize: 8,
+          strides: 2,
+          padding: 'same',
+          activation: 'tanh',
+          kernelInitializer: init(),
+        }),
         tf.layers.maxPooling2d({ poolSize: 2, strides: 1 }),
-        tf.layers.conv2d({ filters: 32, kernelSize: 4, strides: 2, padding: 'valid', activation: 'tanh', kernelInitializer: init() }),
+        tf.layers.conv2d({
+          filters: 32,
+          kernelSize: 4,
+          strides: 2,
+          padding: 'valid',
+          activation: 'tanh',
+          kernelInitializer: init(),
+        }),
         tf.layers.maxPooling2d({ poolSize: 2, strides: 1 }),
         tf.layers.flatten(),
         tf.layers.dense({ units: 32, activation: 'tanh', kernelInitializer: init() }),

@@ -43,7 +43,10 @@ export interface CanaryStep {
 export interface Canaries {
   /** Fixes what the scores are measured from (once, before the first update). */
   start(vars: readonly tf.Tensor[]): Promise<void>;
-  /** Whether `start` ran, i.e. a step of this trainer moved the canaries (a resumed trainer's earlier steps do not count). */
+  /**
+   * Whether `start` ran, i.e. a step of this trainer moved the canaries (a resumed trainer's earlier steps do not
+   * count).
+   */
   readonly started: boolean;
   /** Adds the clipped gradients of the included canaries sampled into this step (disposing the sums it replaces). */
   addSampled(sums: tf.Tensor[], step: CanaryStep): Promise<tf.Tensor[]>;
@@ -56,10 +59,17 @@ export interface Canaries {
  * @example checkAuditOptions({ canaries: 1000, kind: 'gradient' }) // passes
  */
 export function checkAuditOptions(options: AuditOptions): void {
-  if (options.kind !== 'gradient' && options.kind !== 'input') fail('invalid_argument', `audit.kind '${String(options.kind)}' is not supported; use 'gradient' or 'input'`);
-  if (!(Number.isSafeInteger(options.canaries) && options.canaries >= 2)) fail('invalid_argument', 'audit.canaries must be an integer >= 2');
-  // refused here, not at close: the accountant's POST /v1/runs/{id}/audit takes at most this many (openapi.yaml AuditSubmit)
-  if (options.canaries > MAX_CANARIES) fail('invalid_argument', `audit.canaries ${options.canaries} exceeds ${MAX_CANARIES}, the most the accountant takes`);
+  if (options.kind !== 'gradient' && options.kind !== 'input')
+    fail('invalid_argument', `audit.kind '${String(options.kind)}' is not supported; use 'gradient' or 'input'`);
+  if (!(Number.isSafeInteger(options.canaries) && options.canaries >= 2))
+    fail('invalid_argument', 'audit.canaries must be an integer >= 2');
+  // refused here, not at close: the accountant's POST /v1/runs/{id}/audit takes at most this many (openapi.yaml
+  // AuditSubmit)
+  if (options.canaries > MAX_CANARIES)
+    fail(
+      'invalid_argument',
+      `audit.canaries ${options.canaries} exceeds ${MAX_CANARIES}, the most the accountant takes`,
+    );
 }
 
 /** The most canaries one audit may have (AuditSubmit's maxItems in openapi.yaml). */
@@ -84,7 +94,8 @@ export class GradientCanaries implements Canaries {
     const m = options.canaries;
     const total = sizes.reduce((a, b) => a + b, 0);
     checkAuditOptions(options);
-    if (m > total) fail('invalid_argument', `audit.canaries ${m} exceeds the model's ${total} parameters (one coordinate each)`);
+    if (m > total)
+      fail('invalid_argument', `audit.canaries ${m} exceeds the model's ${total} parameters (one coordinate each)`);
     const chosen = new Set<number>();
     while (chosen.size < m) chosen.add(uniformInt(rng, total)); // distinct coordinates, uniformly at random
     this.where = [...chosen].map((flat) => {
@@ -118,14 +129,16 @@ export class GradientCanaries implements Canaries {
 
   /**
    * Adds the clipped gradients of the included canaries that join this step's batch (each with probability `q`,
-   * Poisson, like a record) to the per-variable clipped sums; returns the new sums (disposing the old ones it replaced).
+   * Poisson, like a record) to the per-variable clipped sums; returns the new sums (disposing the old ones it
+   * replaced).
    */
   async addSampled(sums: tf.Tensor[], { q, clipNorm, rng }: CanaryStep): Promise<tf.Tensor[]> {
     const raw = RAW_NORM_FACTOR * clipNorm;
     const magnitude = faults.clipping ? raw * Math.min(1, clipNorm / raw) : raw; // per-example clipping of R e_j to C e_j
     const deltas = new Map<number, Float32Array>();
     this.where.forEach(({ v, offset }, i) => {
-      // one draw per canary, in or out: how many words a step uses (a seeded run's stream position) says nothing of the bits
+      // one draw per canary, in or out: how many words a step uses (a seeded run's stream position) says nothing of the
+      // bits
       const sampled = uniform53(rng) < q;
       if (!this.included[i] || !sampled) return;
       let d = deltas.get(v);
@@ -150,6 +163,10 @@ export class GradientCanaries implements Canaries {
   async submission(vars: readonly tf.Tensor[]): Promise<AuditSubmission> {
     if (!this.initial) fail('invalid_argument', 'no step has run: there is nothing to audit');
     const now = await this.read(vars);
-    return { canary_kind: 'gradient', scores: Array.from(now, (x, i) => this.initial![i]! - x), included: [...this.included] };
+    return {
+      canary_kind: 'gradient',
+      scores: Array.from(now, (x, i) => this.initial![i]! - x),
+      included: [...this.included],
+    };
   }
 }

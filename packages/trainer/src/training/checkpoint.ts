@@ -32,7 +32,9 @@ export interface CheckpointFile {
   stepCount: number;
   settings: TrainerSettings;
   clipNorm: number;
-  /** Secure: the mode alone. Seeded: the words used of its sampling and noise streams (as of the last consumed buffer). */
+  /**
+   * Secure: the mode alone. Seeded: the words used of its sampling and noise streams (as of the last consumed buffer).
+   */
   rng: SnapshotRandomness;
   sampler: SamplerState | null;
   optimizer: { kind: OptimizerState['kind']; iterations: number; slotCount: number };
@@ -50,9 +52,17 @@ export type ResumeOptions = Partial<DPTrainerOptions> & { model: tf.LayersModel 
 export async function writeCheckpoint(snapshot: TrainerSnapshot, dir: string): Promise<{ weightsSha256: string }> {
   const { weights, optimizer, ...rest } = snapshot;
   await mkdir(dir, { recursive: true });
-  const weightsSha256 = await writeTensors(dir, 'weights', weights.map((w, i) => ({ name: `${i}`, ...w })));
+  const weightsSha256 = await writeTensors(
+    dir,
+    'weights',
+    weights.map((w, i) => ({ name: `${i}`, ...w })),
+  );
   // named `${slot}/${weight}`, slot-major
-  await writeTensors(dir, 'optimizer', optimizer.slots.flatMap((slot, s) => slot.map((v, w) => ({ name: `${s}/${w}`, ...v }))));
+  await writeTensors(
+    dir,
+    'optimizer',
+    optimizer.slots.flatMap((slot, s) => slot.map((v, w) => ({ name: `${s}/${w}`, ...v }))),
+  );
   const file: CheckpointFile = {
     format: CHECKPOINT_FORMAT,
     stepCount: rest.stepCount,
@@ -80,16 +90,27 @@ export async function readCheckpoint(dir: string): Promise<TrainerSnapshot> {
     return fail('bad_input', `no readable trainer.json in '${dir}'`, err);
   }
   if (file.format !== CHECKPOINT_FORMAT && !(file.format === FORMAT_1 && file.rng?.mode === 'secure')) {
-    fail('bad_input', file.format === FORMAT_1 ? 'a seeded checkpoint of format 1 (xoshiro128**) cannot be resumed: its generator was replaced' : `unknown checkpoint format '${String(file.format)}'`);
+    fail(
+      'bad_input',
+      file.format === FORMAT_1
+        ? 'a seeded checkpoint of format 1 (xoshiro128**) cannot be resumed: its generator was replaced'
+        : `unknown checkpoint format '${String(file.format)}'`,
+    );
   }
   // format 1 kept seed and secureMode in its settings (and a null generator state): the mode now comes from `rng`
   // and the seed from the caller
-  const { seed: _s, secureMode: _sm, ...settings } = file.settings as TrainerSettings & Pick<DPTrainerOptions, 'seed' | 'secureMode'>;
+  const {
+    seed: _s,
+    secureMode: _sm,
+    ...settings
+  } = file.settings as TrainerSettings & Pick<DPTrainerOptions, 'seed' | 'secureMode'>;
   const { rng: r } = file;
-  const rng: SnapshotRandomness = r.mode === 'seeded' ? { mode: 'seeded', position: r.position, noisePosition: r.noisePosition } : { mode: 'secure' };
+  const rng: SnapshotRandomness =
+    r.mode === 'seeded' ? { mode: 'seeded', position: r.position, noisePosition: r.noisePosition } : { mode: 'secure' };
   const weights = (await readTensors(dir, 'weights')).map((w) => ({ shape: w.shape, values: w.values }));
   const entries = await readTensors(dir, 'optimizer');
-  const slot = (s: number) => entries.filter((e) => e.name.startsWith(`${s}/`)).map((e) => ({ shape: e.shape, values: e.values }));
+  const slot = (s: number) =>
+    entries.filter((e) => e.name.startsWith(`${s}/`)).map((e) => ({ shape: e.shape, values: e.values }));
   const slots = Array.from({ length: file.optimizer.slotCount }, (_, s) => slot(s));
   return {
     stepCount: file.stepCount,
@@ -111,12 +132,21 @@ export async function readCheckpoint(dir: string): Promise<TrainerSnapshot> {
 export function resumeOptions(snapshot: TrainerSnapshot, options: ResumeOptions): DPTrainerOptions {
   const { accountant: savedAccountant, loss: savedLoss, ...settings } = snapshot.settings;
   if (snapshot.rng.mode === 'seeded') {
-    if (options.seed === undefined) fail('invalid_argument', 'this checkpoint is of a seeded run: pass the same seed again as options.seed (a checkpoint never holds it)');
+    if (options.seed === undefined)
+      fail(
+        'invalid_argument',
+        'this checkpoint is of a seeded run: pass the same seed again as options.seed (a checkpoint never holds it)',
+      );
   } else if (options.seed !== undefined || options.secureMode === false) {
     fail('invalid_argument', 'this checkpoint is of a secure run: it cannot continue as a seeded one');
   }
-  const accountant = options.accountant ?? (savedAccountant === 'rdp' || savedAccountant === 'pld' ? savedAccountant : undefined);
-  if (accountant === undefined) fail('invalid_argument', `the checkpoint used a '${savedAccountant}' accountant: pass it again as options.accountant`);
+  const accountant =
+    options.accountant ?? (savedAccountant === 'rdp' || savedAccountant === 'pld' ? savedAccountant : undefined);
+  if (accountant === undefined)
+    fail(
+      'invalid_argument',
+      `the checkpoint used a '${savedAccountant}' accountant: pass it again as options.accountant`,
+    );
   const loss = options.loss ?? savedLoss;
   if (loss === null) fail('invalid_argument', 'the checkpoint used a loss function: pass it again as options.loss');
   return { ...settings, ...options, loss, accountant } as DPTrainerOptions;

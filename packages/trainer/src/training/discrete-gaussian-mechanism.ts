@@ -9,7 +9,8 @@
  * exact sum of the clipped terms by at most gamma_{n+d} times the sum of their norms, <= gamma_{n+d} n C, for each
  * of the two datasets (recursive summation and dot products in any order, clip coefficients from a d-term norm:
  * Higham 2002, "Accuracy and Stability of Numerical Algorithms", 2nd ed., Lemmas 3.1 and 3.3, Sec. 3.1 (dot
- * products) and Sec. 4.2 (summation); gamma_k = k u / (1 - k u), u = 2^-24), so eta = 2 n gamma_{n+d}. S = ceil((sigma Delta_add)^2).
+ * products) and Sec. 4.2 (summation); gamma_k = k u / (1 - k u), u = 2^-24), so eta = 2 n gamma_{n+d}. S = ceil((sigma
+ * Delta_add)^2).
  * Cost per step: rho = Delta^2 / (2 S) zCDP for the relation's Delta (Canonne, Kamath, Steinke 2020, Thm. 14,
  * multivariate discrete Gaussian), so rho_add <= 1 / (2 sigma^2) and rho_replace is about 4x that. No amplification
  * by sampling is claimed for it; its noise is (1 + eta + 1/R) times the continuous one's.
@@ -57,7 +58,12 @@ export interface DiscreteGaussianParameters {
  * The parameters for noise multiplier sigma, clip C, d coordinates and n records (see the module comment).
  * @example discreteGaussianParameters(1.1, 1, 1000, 100).rho // just under 1 / (2 * 1.1^2)
  */
-export function discreteGaussianParameters(sigma: number, clipNorm: number, dimension: number, datasetSize: number): DiscreteGaussianParameters {
+export function discreteGaussianParameters(
+  sigma: number,
+  clipNorm: number,
+  dimension: number,
+  datasetSize: number,
+): DiscreteGaussianParameters {
   const root = Math.sqrt(dimension);
   const R = DISCRETE_RESOLUTION;
   const floatMargin = float32SumMargin(datasetSize, dimension);
@@ -65,8 +71,12 @@ export function discreteGaussianParameters(sigma: number, clipNorm: number, dime
   const replace = ((2 + floatMargin) * R + 1) * root; // (2C + eta C) / g + sqrt(d)
   const variance = Math.ceil((sigma * sensitivity) ** 2);
   return {
-    granularity: clipNorm / (R * root), floatMargin, sensitivity, variance,
-    rho: sensitivity ** 2 / (2 * variance), rhoReplaceOne: replace ** 2 / (2 * variance), // CKS 2020 Thm. 14
+    granularity: clipNorm / (R * root),
+    floatMargin,
+    sensitivity,
+    variance,
+    rho: sensitivity ** 2 / (2 * variance),
+    rhoReplaceOne: replace ** 2 / (2 * variance), // CKS 2020 Thm. 14
   };
 }
 
@@ -95,13 +105,26 @@ export class DiscreteGaussianMechanism implements NoiseMechanism {
   private readonly fixed: Clipping;
 
   /** @example new DiscreteGaussianMechanism({ noiseMultiplier: 1.1, clipping: { kind: 'flat', clipNorm: 1 }, dimension: 1000, datasetSize: 100, rng }).rho // <= 1/(2*1.1^2) */
-  constructor(o: { noiseMultiplier: number; clipping: Clipping; dimension: number; datasetSize: number; rng: RandomSource }) {
+  constructor(o: {
+    noiseMultiplier: number;
+    clipping: Clipping;
+    dimension: number;
+    datasetSize: number;
+    rng: RandomSource;
+  }) {
     this.fixed = o.clipping;
-    Object.assign(this, discreteGaussianParameters(o.noiseMultiplier, totalClipNorm(o.clipping), o.dimension, o.datasetSize));
+    Object.assign(
+      this,
+      discreteGaussianParameters(o.noiseMultiplier, totalClipNorm(o.clipping), o.dimension, o.datasetSize),
+    );
     if (!(this.floatMargin <= MAX_FLOAT_MARGIN)) {
-      fail('invalid_argument', `discrete Gaussian: the float32 round-off bound of the clipped sum (${this.floatMargin.toPrecision(3)} C for ${o.datasetSize} records and ${o.dimension} weights) exceeds C; use noise 'gaussian'`);
+      fail(
+        'invalid_argument',
+        `discrete Gaussian: the float32 round-off bound of the clipped sum (${this.floatMargin.toPrecision(3)} C for ${o.datasetSize} records and ${o.dimension} weights) exceeds C; use noise 'gaussian'`,
+      );
     }
-    if (!Number.isSafeInteger(this.variance)) fail('invalid_argument', 'discrete Gaussian variance too large for this model size and noise multiplier');
+    if (!Number.isSafeInteger(this.variance))
+      fail('invalid_argument', 'discrete Gaussian variance too large for this model size and noise multiplier');
     this.draw = discreteGaussianSampler(o.rng, this.variance);
   }
 

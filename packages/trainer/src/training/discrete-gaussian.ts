@@ -75,7 +75,8 @@ export function isqrt(n: bigint): bigint {
  * @example const draw = discreteGaussianSampler(src, 100); draw() // an integer, sd ~10
  */
 export function discreteGaussianSampler(src: RandomSource, variance: number): () => number {
-  if (!(Number.isSafeInteger(variance) && variance >= 1)) fail('invalid_argument', `discrete Gaussian variance must be a safe integer >= 1, got ${variance}`);
+  if (!(Number.isSafeInteger(variance) && variance >= 1))
+    fail('invalid_argument', `discrete Gaussian variance must be a safe integer >= 1, got ${variance}`);
   const s = BigInt(variance);
   const t = isqrt(s) + 1n;
   const den = 2n * s * t * t; // (|Y| - S/t)^2 / (2S) = (|Y| t - S)^2 / (2 S t^2)

@@ -1,6 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SecureRandomSource, SeededRandomSource, DPTrainer, accuracy, clippedGradSum, fillGaussian, perSampleGradNorms, type ReservationClient } from '@dpledger/trainer';
+import {
+  SecureRandomSource,
+  SeededRandomSource,
+  DPTrainer,
+  accuracy,
+  clippedGradSum,
+  fillGaussian,
+  perSampleGradNorms,
+  type ReservationClient,
+} from '@dpledger/trainer';
 import { GaussianNoiseStream } from './noise-prefetch.js';
 import { RdpAccountant, stepsForEpochs } from '@dpledger/accounting';
 
@@ -49,14 +58,22 @@ describe('DPTrainer steps', () => {
     const { xs, ys } = data(8, 6, 3);
     const lr = 0.5;
     const C = 1e-3;
-    const t = new DPTrainer(base(model, { clipNorm: C, noiseMultiplier: 1e-9, optimizer: { kind: 'sgd', learningRate: lr } }));
+    const t = new DPTrainer(
+      base(model, { clipNorm: C, noiseMultiplier: 1e-9, optimizer: { kind: 'sgd', learningRate: lr } }),
+    );
     const before = weights(model);
     const r = await t.step(xs, ys);
     expect(r.applied).toBe(true);
     const after = weights(model);
     let maxMove = 0;
     let sq = 0;
-    after.forEach((w, i) => w.forEach((v, j) => { const d = Math.abs(v - before[i]![j]!); maxMove = Math.max(maxMove, d); sq += d * d; }));
+    after.forEach((w, i) =>
+      w.forEach((v, j) => {
+        const d = Math.abs(v - before[i]![j]!);
+        maxMove = Math.max(maxMove, d);
+        sq += d * d;
+      }),
+    );
     expect(maxMove).toBeGreaterThan(0);
     expect(Math.sqrt(sq)).toBeLessThanOrEqual(lr * C * (1 + 1e-4)); // 8 examples each clipped to C, divided by 8
     expect(maxMove).toBeLessThanOrEqual(lr * C * (1 + 1e-4));
@@ -69,7 +86,15 @@ describe('DPTrainer steps', () => {
     const sigma = 1.3;
     const C = 2;
     const B = 16;
-    const t = new DPTrainer(base(model, { clipNorm: C, noiseMultiplier: sigma, expectedBatchSize: B, datasetSize: 1000, optimizer: { kind: 'sgd', learningRate: lr } }));
+    const t = new DPTrainer(
+      base(model, {
+        clipNorm: C,
+        noiseMultiplier: sigma,
+        expectedBatchSize: B,
+        datasetSize: 1000,
+        optimizer: { kind: 'sgd', learningRate: lr },
+      }),
+    );
     const before = weights(model);
     const r = await t.step(tf.zeros([0, 100]), tf.zeros([0, 2]));
     expect(r).toMatchObject({ applied: true, private: { batchSize: 0 } });
@@ -103,10 +128,29 @@ describe('DPTrainer steps', () => {
     expect(h.steps).toBe(30);
     expect(h.private.batchSizes.filter((b) => b === 0).length).toBeGreaterThan(3); // P(empty) = 0.995^200 = 0.37
     expect(moved.every(Boolean)).toBe(true);
-    expect(t.ledger).toEqual({ kind: 'composed', events: [{ kind: 'self_composed', count: 30, event: { kind: 'poisson_sampled', sampling_probability: 0.005, event: { kind: 'gaussian', noise_multiplier: 1 } } }] });
+    expect(t.ledger).toEqual({
+      kind: 'composed',
+      events: [
+        {
+          kind: 'self_composed',
+          count: 30,
+          event: {
+            kind: 'poisson_sampled',
+            sampling_probability: 0.005,
+            event: { kind: 'gaussian', noise_multiplier: 1 },
+          },
+        },
+      ],
+    });
     // against an accountant of its own (acc is the trainer's, so comparing with it would compare a value with itself)
-    const step = { kind: 'poisson_sampled', sampling_probability: 0.005, event: { kind: 'gaussian', noise_multiplier: 1 } } as const;
-    const independent = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step, 30).getEpsilon(1e-5);
+    const step = {
+      kind: 'poisson_sampled',
+      sampling_probability: 0.005,
+      event: { kind: 'gaussian', noise_multiplier: 1 },
+    } as const;
+    const independent = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' })
+      .compose(step, 30)
+      .getEpsilon(1e-5);
     expect(independent).toBeGreaterThan(0);
     expect(t.epsilon(1e-5)).toBe(independent);
     expect(acc.ledger).toEqual(t.ledger); // the accountant handed in is the one that was charged
@@ -137,7 +181,11 @@ describe('DPTrainer steps', () => {
     const { xs, ys } = data(40, 4, 2);
     const t = new DPTrainer(base(model, { sampler: 'shuffle', expectedBatchSize: 10, datasetSize: 40 }));
     const ends: [number, number | undefined][] = [];
-    const h = await t.fit(xs, ys, { epochs: 2, validationData: [xs, ys], callbacks: { onEpochEnd: (e, logs) => void ends.push([e, logs.valAccuracy]) } });
+    const h = await t.fit(xs, ys, {
+      epochs: 2,
+      validationData: [xs, ys],
+      callbacks: { onEpochEnd: (e, logs) => void ends.push([e, logs.valAccuracy]) },
+    });
     expect(h.private.batchSizes).toEqual(new Array(8).fill(10));
     expect(ends.map(([e]) => e)).toEqual([1, 2]);
     expect(h.valAccuracy).toEqual(ends.map(([, a]) => a));
@@ -150,7 +198,16 @@ describe('DPTrainer steps', () => {
     for (const a of h.valAccuracy) expect(Number.isInteger(a * 40) && a >= 0 && a <= 1).toBe(true); // k of 40 right
     expect(JSON.stringify(t.ledger)).not.toContain('poisson_sampled');
     expect(t.neighboringRelation).toBe('replace_one');
-    expect(t.ledger).toEqual({ kind: 'composed', events: [{ kind: 'self_composed', count: 8, event: { kind: 'gaussian', noise_multiplier: 0.5, neighboring_relation: 'replace_one' } }] }); // sensitivity 2C
+    expect(t.ledger).toEqual({
+      kind: 'composed',
+      events: [
+        {
+          kind: 'self_composed',
+          count: 8,
+          event: { kind: 'gaussian', noise_multiplier: 0.5, neighboring_relation: 'replace_one' },
+        },
+      ],
+    }); // sensitivity 2C
   });
 
   it('virtual steps: physical chunks sum to the same update and are accounted once', async () => {
@@ -171,16 +228,30 @@ describe('DPTrainer steps', () => {
     const clipNorms = [0.03, 0.04]; // one per dense layer (kernel and bias together); sensitivity sqrt(0.03^2 + 0.04^2) = 0.05
     const { xs, ys } = data(6, 4, 2);
     const model = mlp(4, 3, 2, 5);
-    const t = new DPTrainer(base(model, { clipNorm: undefined, clipping: { kind: 'per_layer', clipNorms }, noiseMultiplier: 1e-9, expectedBatchSize: 6, optimizer: { kind: 'sgd', learningRate: 1 } }));
+    const t = new DPTrainer(
+      base(model, {
+        clipNorm: undefined,
+        clipping: { kind: 'per_layer', clipNorms },
+        noiseMultiplier: 1e-9,
+        expectedBatchSize: 6,
+        optimizer: { kind: 'sgd', learningRate: 1 },
+      }),
+    );
     expect(t.clipNorm).toBeCloseTo(0.05, 12);
     // the expected update, by hand: each example's gradient from tf.variableGrads, each layer scaled to norm <= C_l
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const want = vars.map((v) => new Float64Array(v.size));
     let clippedLayers = 0;
     for (let i = 0; i < 6; i++) {
-      const g = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(ys.slice(i, 1), model.apply(xs.slice(i, 1)) as tf.Tensor) as tf.Scalar, vars);
+      const g = tf.variableGrads(
+        () => tf.losses.softmaxCrossEntropy(ys.slice(i, 1), model.apply(xs.slice(i, 1)) as tf.Tensor) as tf.Scalar,
+        vars,
+      );
       const flat = vars.map((v) => g.grads[v.name]!.dataSync());
-      [[0, 1], [2, 3]].forEach(([kernel, bias], layer) => {
+      [
+        [0, 1],
+        [2, 3],
+      ].forEach(([kernel, bias], layer) => {
         const norm = Math.hypot(...flat[kernel!]!, ...flat[bias!]!);
         const scale = Math.min(1, clipNorms[layer]! / norm);
         if (scale < 1) clippedLayers++;
@@ -195,19 +266,31 @@ describe('DPTrainer steps', () => {
 
     // the noise of an empty batch: spread lr * sigma * sqrt(sum C_l^2) / B, not a flat C's
     const wide = mlp(100, 100, 2);
-    const noisy = new DPTrainer(base(wide, { clipNorm: undefined, clipping: { kind: 'per_layer', clipNorms: [3, 4] }, noiseMultiplier: 1.3, expectedBatchSize: 16, datasetSize: 1000, optimizer: { kind: 'sgd', learningRate: 1 } }));
+    const noisy = new DPTrainer(
+      base(wide, {
+        clipNorm: undefined,
+        clipping: { kind: 'per_layer', clipNorms: [3, 4] },
+        noiseMultiplier: 1.3,
+        expectedBatchSize: 16,
+        datasetSize: 1000,
+        optimizer: { kind: 'sgd', learningRate: 1 },
+      }),
+    );
     const start = weights(wide);
     await noisy.step(tf.zeros([0, 100]), tf.zeros([0, 2]));
     const deltas = weights(wide).flatMap((w, i) => Array.from(w, (v, j) => v - start[i]![j]!));
     const sd = Math.sqrt(deltas.reduce((a, b) => a + b * b, 0) / deltas.length);
     expect(Math.abs(sd / ((1.3 * 5) / 16) - 1)).toBeLessThan(6 / Math.sqrt(2 * deltas.length) + 1e-3);
-    expect(noisy.ledger).toEqual({ kind: 'composed', events: [{ kind: 'gaussian', noise_multiplier: 1.3, neighboring_relation: 'add_or_remove_one' }] }); // caller-drawn
+    expect(noisy.ledger).toEqual({
+      kind: 'composed',
+      events: [{ kind: 'gaussian', noise_multiplier: 1.3, neighboring_relation: 'add_or_remove_one' }],
+    }); // caller-drawn
   });
-
 });
 
 describe('DPTrainer randomness', () => {
-  const secure = (model: tf.LayersModel, extra: Record<string, unknown> = {}) => base(model, { seed: undefined, ...extra });
+  const secure = (model: tf.LayersModel, extra: Record<string, unknown> = {}) =>
+    base(model, { seed: undefined, ...extra });
 
   it('is secure by default: no seed and no secureMode draw from the platform CSPRNG, and two runs get different noise', async () => {
     const { xs, ys } = data(8, 4, 2);
@@ -227,15 +310,25 @@ describe('DPTrainer randomness', () => {
 
   it('refuses numeric and short seeds, secureMode: false without a seed, and secureMode: true with one', () => {
     const bad: Record<string, unknown>[] = [
-      { seed: 42 }, { seed: 2 ** 52 }, { seed: 'deadbeef' }, { seed: '0'.repeat(31) }, { seed: 'g'.repeat(32) }, { seed: new Uint8Array(15) },
-      { seed: undefined, secureMode: false }, { secureMode: true }, { secureMode: true, seed: new Uint8Array(16) },
+      { seed: 42 },
+      { seed: 2 ** 52 },
+      { seed: 'deadbeef' },
+      { seed: '0'.repeat(31) },
+      { seed: 'g'.repeat(32) },
+      { seed: new Uint8Array(15) },
+      { seed: undefined, secureMode: false },
+      { secureMode: true },
+      { secureMode: true, seed: new Uint8Array(16) },
     ];
-    for (const extra of bad) expect(() => new DPTrainer(base(mlp(4, 3, 2), extra)), JSON.stringify(extra)).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    for (const extra of bad)
+      expect(() => new DPTrainer(base(mlp(4, 3, 2), extra)), JSON.stringify(extra)).toThrow(
+        expect.objectContaining({ code: 'invalid_argument' }),
+      );
     expect(new DPTrainer(base(mlp(4, 3, 2), { secureMode: false })).noiseRng).toBe('seeded');
     expect(new DPTrainer(base(mlp(4, 3, 2), { seed: new Uint8Array(16).fill(9) })).noiseRng).toBe('seeded');
   });
 
-  it('issue 8 attack: on D and on D minus one record, one seed lets the weight difference recover the record\'s clipped gradient; the default does not', async () => {
+  it("issue 8 attack: on D and on D minus one record, one seed lets the weight difference recover the record's clipped gradient; the default does not", async () => {
     const { xs, ys } = data(8, 4, 2);
     const lr = 0.5;
     const B = 8;
@@ -243,7 +336,15 @@ describe('DPTrainer randomness', () => {
     const difference = async (extra: Record<string, unknown>) => {
       const run = async (x: tf.Tensor, y: tf.Tensor) => {
         const model = mlp(4, 3, 2, 5);
-        const t = new DPTrainer(base(model, { noiseMultiplier: 1, clipNorm: 1, optimizer: { kind: 'sgd', learningRate: lr }, expectedBatchSize: B, ...extra }));
+        const t = new DPTrainer(
+          base(model, {
+            noiseMultiplier: 1,
+            clipNorm: 1,
+            optimizer: { kind: 'sgd', learningRate: lr },
+            expectedBatchSize: B,
+            ...extra,
+          }),
+        );
         await t.step(x, y);
         await t.close();
         return weights(model);
@@ -252,7 +353,11 @@ describe('DPTrainer randomness', () => {
       const less = await run(xs.slice(0, 7), ys.slice(0, 7));
       return full.flatMap((w, i) => Array.from(w, (v, j) => ((less[i]![j]! - v) * B) / lr));
     };
-    const grads = clippedGradSum(mlp(4, 3, 2, 5), xs.slice(7, 1), ys.slice(7, 1), { loss: 'categoricalCrossentropy', fromLogits: true, clipNorm: 1 });
+    const grads = clippedGradSum(mlp(4, 3, 2, 5), xs.slice(7, 1), ys.slice(7, 1), {
+      loss: 'categoricalCrossentropy',
+      fromLogits: true,
+      clipNorm: 1,
+    });
     const clipped = grads.flatMap((g) => Array.from(g.dataSync()));
     tf.dispose(grads);
     const maxError = (d: number[]) => Math.max(...d.map((v, i) => Math.abs(v - clipped[i]!)));
@@ -285,19 +390,44 @@ describe('DPTrainer accounting', () => {
   it('adaptive clipping moves C and accounts the whole step as gaussian(sigma), split per Andrew et al.', async () => {
     const model = mlp(4, 3, 2);
     const { xs, ys } = data(64, 4, 2);
-    const t = new DPTrainer(base(model, { clipNorm: undefined, adaptiveClipping: { initialClipNorm: 1e-4, targetQuantile: 0.5, learningRate: 0.5, countNoiseMultiplier: 2 }, noiseMultiplier: 1.2 }));
+    const t = new DPTrainer(
+      base(model, {
+        clipNorm: undefined,
+        adaptiveClipping: { initialClipNorm: 1e-4, targetQuantile: 0.5, learningRate: 0.5, countNoiseMultiplier: 2 },
+        noiseMultiplier: 1.2,
+      }),
+    );
     expect(t.internals.adaptive!.gradientNoiseMultiplier).toBeCloseTo((1.2 ** -2 - (2 * 2) ** -2) ** -0.5, 12);
     await t.fit(xs, ys, { steps: 8 });
     expect(t.clipNorm).toBeGreaterThan(1e-4); // every norm exceeds the tiny start: C grows
-    expect(t.ledger).toMatchObject({ events: [{ count: 8, event: { sampling_probability: 0.125, event: { noise_multiplier: 1.2 } } }] });
-    expect(() => new DPTrainer(base(model, { clipNorm: undefined, adaptiveClipping: { countNoiseMultiplier: 0.5 }, noiseMultiplier: 1.2 }))).toThrow(/countNoiseMultiplier/);
+    expect(t.ledger).toMatchObject({
+      events: [{ count: 8, event: { sampling_probability: 0.125, event: { noise_multiplier: 1.2 } } }],
+    });
+    expect(
+      () =>
+        new DPTrainer(
+          base(model, { clipNorm: undefined, adaptiveClipping: { countNoiseMultiplier: 0.5 }, noiseMultiplier: 1.2 }),
+        ),
+    ).toThrow(/countNoiseMultiplier/);
   });
 
   it('adaptive clipping adds exactly the noise its event prices: N(0, (sigma_grad C_t)^2) on the sum, N(0, sigma_b^2) on the count', async () => {
     const model = mlp(4, 3, 2);
     const { xs, ys } = data(8, 4, 2);
     const [sigma, sigmaB, B, lr, eta, gamma] = [1.2, 2, 8, 0.5, 0.5, 0.5];
-    const t = new DPTrainer(base(model, { clipNorm: undefined, adaptiveClipping: { initialClipNorm: 0.05, targetQuantile: gamma, learningRate: eta, countNoiseMultiplier: sigmaB }, noiseMultiplier: sigma, expectedBatchSize: B }));
+    const t = new DPTrainer(
+      base(model, {
+        clipNorm: undefined,
+        adaptiveClipping: {
+          initialClipNorm: 0.05,
+          targetQuantile: gamma,
+          learningRate: eta,
+          countNoiseMultiplier: sigmaB,
+        },
+        noiseMultiplier: sigma,
+        expectedBatchSize: B,
+      }),
+    );
     const sigmaGrad = t.internals.adaptive!.gradientNoiseMultiplier;
     // the seed's two streams, read independently: unit Gaussians of the noise stream, the count's noise from sampling
     const noise = new GaussianNoiseStream(t.internals.noise!.size, { seeded: { seed: SEED, position: 0 } }, 1);
@@ -313,18 +443,30 @@ describe('DPTrainer accounting', () => {
       // sgd: w' = w - lr (sum / B + z sigma_grad C / B) (Abadi et al. 2016, Alg. 1; Andrew et al. 2021, Sec. 3.1)
       const z = await noise.next();
       let i = 0;
-      weights(model).forEach((w, l) => w.forEach((v, j) => {
-        const measured = (((before[l]![j]! - v) / lr - sum[l]![j]! / B) * B) / (sigmaGrad * C);
-        expect(Math.abs(measured - z[i++]!)).toBeLessThan(1e-3);
-      }));
+      weights(model).forEach((w, l) =>
+        w.forEach((v, j) => {
+          const measured = (((before[l]![j]! - v) / lr - sum[l]![j]! / B) * B) / (sigmaGrad * C);
+          expect(Math.abs(measured - z[i++]!)).toBeLessThan(1e-3);
+        }),
+      );
       // the count released with N(0, sigma_b^2), then C moves geometrically (Andrew et al. 2021, Alg. 1)
       const fraction = (atMostC - B / 2 + fillGaussian(sampling, new Float64Array(1), sigmaB)[0]!) / B + 0.5;
       expect(t.clipNorm).toBeCloseTo(C * Math.exp(-eta * (fraction - gamma)), 10);
     }
     noise.close();
-    // two queries, one Gaussian of multiplier sigma: sigma^-2 = sigma_grad^-2 + (2 sigma_b)^-2, and that is what is logged
+    // two queries, one Gaussian of multiplier sigma: sigma^-2 = sigma_grad^-2 + (2 sigma_b)^-2, and that is what is
+    // logged
     expect(sigmaGrad ** -2 + (2 * sigmaB) ** -2).toBeCloseTo(sigma ** -2, 12);
-    expect(t.ledger).toEqual({ kind: 'composed', events: [{ kind: 'self_composed', count: 2, event: { kind: 'gaussian', noise_multiplier: sigma, neighboring_relation: 'add_or_remove_one' } }] });
+    expect(t.ledger).toEqual({
+      kind: 'composed',
+      events: [
+        {
+          kind: 'self_composed',
+          count: 2,
+          event: { kind: 'gaussian', noise_multiplier: sigma, neighboring_relation: 'add_or_remove_one' },
+        },
+      ],
+    });
     await t.close();
   });
 
@@ -349,7 +491,8 @@ describe('DPTrainer accounting', () => {
     const client: ReservationClient = {
       async reserve(runId, body) {
         calls.push(`reserve ${runId} ${body.steps}`);
-        if (granted + body.steps > allowed) throw Object.assign(new Error('budget exhausted'), { code: 'budget_exhausted', status: 409 });
+        if (granted + body.steps > allowed)
+          throw Object.assign(new Error('budget exhausted'), { code: 'budget_exhausted', status: 409 });
         granted += body.steps;
         return { id: `r${++ids}`, steps: body.steps, expires_at: '2999-01-01T00:00:00.000Z' };
       },
@@ -363,7 +506,20 @@ describe('DPTrainer accounting', () => {
     expect(h.stopped).toEqual({ reason: 'budget_exhausted', atStep: allowed });
     expect(remote.stopped).toBe('budget_exhausted');
     expect(remote.stepCount).toBe(allowed);
-    expect(calls).toEqual(['reserve run-1 4', 'commit r1 4', 'reserve run-1 4', 'reserve run-1 2', 'commit r2 2', 'reserve run-1 4', 'reserve run-1 2', 'reserve run-1 1', 'commit r3 1', 'reserve run-1 4', 'reserve run-1 2', 'reserve run-1 1']);
+    expect(calls).toEqual([
+      'reserve run-1 4',
+      'commit r1 4',
+      'reserve run-1 4',
+      'reserve run-1 2',
+      'commit r2 2',
+      'reserve run-1 4',
+      'reserve run-1 2',
+      'reserve run-1 1',
+      'commit r3 1',
+      'reserve run-1 4',
+      'reserve run-1 2',
+      'reserve run-1 1',
+    ]);
     const localModel = mlp(4, 3, 2, 7);
     const local = new DPTrainer(base(localModel));
     await local.fit(xs, ys, { steps: allowed });
@@ -376,7 +532,12 @@ describe('DPTrainer accounting', () => {
     const model = mlp(4, 3, 2);
     const target = { epsilon: 3, delta: 1 / 64, epochs: 1 };
     const { noiseMultiplier: _n, ...rest } = base(model);
-    expect(() => new DPTrainer({ ...rest, target })).toThrow(expect.objectContaining({ code: 'invalid_argument', message: expect.stringMatching(/not below 1\/n .*allowLargeDelta/) }));
+    expect(() => new DPTrainer({ ...rest, target })).toThrow(
+      expect.objectContaining({
+        code: 'invalid_argument',
+        message: expect.stringMatching(/not below 1\/n .*allowLargeDelta/),
+      }),
+    );
     const t = new DPTrainer(base(model));
     expect(() => t.epsilon(0.05)).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
     expect(t.epsilon(1e-5)).toBe(0);
@@ -388,7 +549,9 @@ describe('DPTrainer accounting', () => {
   it('target calibrates sigma so the planned epochs end within (epsilon, delta); pld refuses zcdp steps', async () => {
     const { xs, ys } = data(64, 4, 2);
     for (const accountant of ['rdp', 'pld'] as const) {
-      const t = new DPTrainer(base(mlp(4, 3, 2), { noiseMultiplier: undefined, target: { epsilon: 2, delta: 1e-5, epochs: 3 }, accountant }));
+      const t = new DPTrainer(
+        base(mlp(4, 3, 2), { noiseMultiplier: undefined, target: { epsilon: 2, delta: 1e-5, epochs: 3 }, accountant }),
+      );
       expect(t.noiseMultiplier).toBeGreaterThan(0.3);
       await t.fit(xs, ys, { epochs: 3 });
       expect(t.stepCount).toBe(24);
@@ -396,14 +559,20 @@ describe('DPTrainer accounting', () => {
       expect(t.epsilon(1e-5)).toBeGreaterThan(1.9);
     }
     for (const extra of [{ sampler: 'shuffle' }, { noise: 'discrete_gaussian' }]) {
-      const t = new DPTrainer(base(mlp(4, 3, 2), { noiseMultiplier: undefined, target: { epsilon: 2, delta: 1e-5, epochs: 2 }, ...extra }));
+      const t = new DPTrainer(
+        base(mlp(4, 3, 2), { noiseMultiplier: undefined, target: { epsilon: 2, delta: 1e-5, epochs: 2 }, ...extra }),
+      );
       await t.fit(xs, ys, { epochs: 2 });
       expect(t.stepCount).toBe(16);
       expect(t.epsilon(1e-5)).toBeLessThanOrEqual(2);
       expect(t.epsilon(1e-5)).toBeGreaterThan(1.9);
     }
-    expect(() => new DPTrainer(base(mlp(4, 3, 2), { noise: 'discrete_gaussian', accountant: 'pld' }))).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
-    expect(() => new DPTrainer(base(mlp(4, 3, 2), { noiseMultiplier: undefined }))).toThrow(/noiseMultiplier or target/);
+    expect(() => new DPTrainer(base(mlp(4, 3, 2), { noise: 'discrete_gaussian', accountant: 'pld' }))).toThrow(
+      expect.objectContaining({ code: 'invalid_argument' }),
+    );
+    expect(() => new DPTrainer(base(mlp(4, 3, 2), { noiseMultiplier: undefined }))).toThrow(
+      /noiseMultiplier or target/,
+    );
   });
 
   it('a target in epochs calibrates for exactly the steps fit({ epochs }) runs; a target in steps likewise (issue 14.4)', async () => {
@@ -415,27 +584,45 @@ describe('DPTrainer accounting', () => {
       { target: { steps: 7 }, fit: { steps: 7 }, steps: 7, extra: {} },
     ];
     for (const c of cases) {
-      const t = new DPTrainer(base(mlp(4, 3, 2), { noiseMultiplier: undefined, target: { epsilon: 2, delta: 1e-5, ...c.target }, ...c.extra }));
+      const t = new DPTrainer(
+        base(mlp(4, 3, 2), {
+          noiseMultiplier: undefined,
+          target: { epsilon: 2, delta: 1e-5, ...c.target },
+          ...c.extra,
+        }),
+      );
       await t.fit(xs, ys, c.fit);
       expect(t.stepCount).toBe(c.steps);
       expect(t.ledger).toMatchObject({ events: [{ kind: 'self_composed', count: c.steps }] });
       expect(t.epsilon(1e-5)).toBeLessThanOrEqual(2);
       expect(t.epsilon(1e-5)).toBeGreaterThan(2 - 0.011); // calibration's tolerance is 0.01
     }
-    // n = 93, B = 2: an epoch is round(93 / 2) = 47 steps, as `dpledger epsilon --epochs 1` prices it (round(1/q) is 46)
+    // n = 93, B = 2: an epoch is round(93 / 2) = 47 steps, as `dpledger epsilon --epochs 1` prices it (round(1/q) is
+    // 46)
     const small = data(93, 4, 2);
     const t = new DPTrainer(base(mlp(4, 3, 2), { datasetSize: 93, expectedBatchSize: 2 }));
     await t.fit(small.xs, small.ys, { epochs: 1 });
     expect(t.stepCount).toBe(stepsForEpochs(1, { sampler: 'poisson', datasetSize: 93, expectedBatchSize: 2 }));
     expect(t.stepCount).toBe(47);
-    for (const target of [{ epsilon: 2, delta: 1e-5 }, { epsilon: 2, delta: 1e-5, epochs: 1, steps: 8 }, { epsilon: 2, delta: 1e-5, steps: 2.5 }]) {
-      expect(() => new DPTrainer(base(mlp(4, 3, 2), { noiseMultiplier: undefined, target }))).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    for (const target of [
+      { epsilon: 2, delta: 1e-5 },
+      { epsilon: 2, delta: 1e-5, epochs: 1, steps: 8 },
+      { epsilon: 2, delta: 1e-5, steps: 2.5 },
+    ]) {
+      expect(() => new DPTrainer(base(mlp(4, 3, 2), { noiseMultiplier: undefined, target }))).toThrow(
+        expect.objectContaining({ code: 'invalid_argument' }),
+      );
     }
   });
 
   it('leaks no tensors across steps (Gaussian, adaptive, discrete, chunked, Adam)', async () => {
     const { xs, ys } = data(64, 4, 2);
-    for (const extra of [{}, { clipNorm: undefined, adaptiveClipping: { countNoiseMultiplier: 2 } }, { noise: 'discrete_gaussian' }, { maxPhysicalBatchSize: 3, optimizer: { kind: 'adam', learningRate: 0.01 } }]) {
+    for (const extra of [
+      {},
+      { clipNorm: undefined, adaptiveClipping: { countNoiseMultiplier: 2 } },
+      { noise: 'discrete_gaussian' },
+      { maxPhysicalBatchSize: 3, optimizer: { kind: 'adam', learningRate: 0.01 } },
+    ]) {
       const t = new DPTrainer(base(mlp(4, 3, 2), extra));
       await t.fit(xs, ys, { steps: 2 });
       const before = tf.memory().numTensors;

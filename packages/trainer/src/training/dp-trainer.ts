@@ -5,7 +5,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DpEvent, NeighboringRelation, PrivacyAccountant } from '@dpledger/accounting';
-import { epochSteps, PoissonSampler, ShuffleSampler, trainerEpoch, type BatchSampler, type SamplerKind, type SamplerState } from './batch-sampler.js';
+import {
+  epochSteps,
+  PoissonSampler,
+  ShuffleSampler,
+  trainerEpoch,
+  type BatchSampler,
+  type SamplerKind,
+  type SamplerState,
+} from './batch-sampler.js';
 import { discreteGaussianParameters, rhoFor } from './discrete-gaussian-mechanism.js';
 import { fail } from './fail.js';
 import { makeNoiseMechanism } from './make-noise-mechanism.js';
@@ -13,7 +21,13 @@ import type { NoiseMechanism } from './noise-mechanism.js';
 import type { NoiseSource } from './noise-prefetch.js';
 import { calibrate, makeAccountant, type AccountantKind } from './local-accountant.js';
 import { DpOptimizer } from './optimizer.js';
-import { checkNoisyLoss, noisyLossEstimate, noisyLossEvent, type NoisyLoss, type NoisyLossOptions } from './noisy-loss.js';
+import {
+  checkNoisyLoss,
+  noisyLossEstimate,
+  noisyLossEvent,
+  type NoisyLoss,
+  type NoisyLossOptions,
+} from './noisy-loss.js';
 import type { Clipping } from '../per-sample/index.js';
 import { SecureRandomSource, SeededRandomSource, type NoiseRngMode, type RandomSource } from './random-source.js';
 import { stepEvent, type BatchOrigin } from './step-events.js';
@@ -28,7 +42,15 @@ import { watchGpu } from '../backends/gpu-watch.js';
 import type { FitHistory, FitOptions, StepResult } from './fit-types.js';
 import type { ResumeOptions } from './checkpoint.js';
 import type { SeededPositions, TrainerSnapshot } from './trainer-snapshot.js';
-import { checkDelta, checkSizes, resolveClipping, resolveRandomness, totalClipNorm, type ClipChoice, type DPTrainerOptions } from './trainer-options.js';
+import {
+  checkDelta,
+  checkSizes,
+  resolveClipping,
+  resolveRandomness,
+  totalClipNorm,
+  type ClipChoice,
+  type DPTrainerOptions,
+} from './trainer-options.js';
 import { SerialQueue } from './serial-queue.js';
 import { ShardedSteps } from '../parallel/index.js';
 
@@ -86,9 +108,11 @@ export class DPTrainer {
     this.noiseMultiplier = options.noiseMultiplier ?? this.calibrated(localKind);
     ({ rng: this.rng, mechanism: this.mechanism } = this.streams({ position: 0, noisePosition: 0 }));
     this.stepLedger = new StepLedger(custom ?? makeAccountant(localKind, this.neighboringRelation), remote);
-    if (!this.stepLedger.supports(this.currentEvent())) fail('invalid_argument', `the accountant cannot account this trainer's ${this.currentEvent().kind} steps`);
+    if (!this.stepLedger.supports(this.currentEvent()))
+      fail('invalid_argument', `the accountant cannot account this trainer's ${this.currentEvent().kind} steps`);
     this.optimizer = new DpOptimizer(options.optimizer);
-    if (options.audit && this.clip.kind !== 'fixed') fail('invalid_argument', 'an audited run needs a fixed clip norm (canaries are clipped to it)');
+    if (options.audit && this.clip.kind !== 'fixed')
+      fail('invalid_argument', 'an audited run needs a fixed clip norm (canaries are clipped to it)');
     this.canaries = options.audit ? makeCanaries(options.audit, options, this.rng) : null;
     this.shards = new ShardedSteps(options.model, options);
   }
@@ -100,26 +124,50 @@ export class DPTrainer {
    */
   private streams(at: SeededPositions): { rng: RandomSource; mechanism: NoiseMechanism } {
     const seed = this.#seed;
-    const rng = seed ? new SeededRandomSource(seed, { stream: 'sampling', position: at.position }) : new SecureRandomSource();
+    const rng = seed
+      ? new SeededRandomSource(seed, { stream: 'sampling', position: at.position })
+      : new SecureRandomSource();
     const noiseSource: NoiseSource = seed ? { seeded: { seed, position: at.noisePosition ?? 0 } } : { secure: rng };
     const o = this.options;
-    const mechanism = makeNoiseMechanism({ noise: this.noiseKind, clip: this.clip, noiseMultiplier: this.noiseMultiplier, expectedBatchSize: o.expectedBatchSize, datasetSize: o.datasetSize, dimension: this.parameterCount(), rng, noiseSource });
+    const mechanism = makeNoiseMechanism({
+      noise: this.noiseKind,
+      clip: this.clip,
+      noiseMultiplier: this.noiseMultiplier,
+      expectedBatchSize: o.expectedBatchSize,
+      datasetSize: o.datasetSize,
+      dimension: this.parameterCount(),
+      rng,
+      noiseSource,
+    });
     return { rng, mechanism };
   }
 
   private calibrated(kind: AccountantKind): number {
     const t = this.options.target!;
     const o = this.options;
-    if ((t.epochs === undefined) === (t.steps === undefined)) fail('invalid_argument', 'target needs exactly one of epochs or steps');
-    if (t.steps !== undefined && !(Number.isSafeInteger(t.steps) && t.steps >= 1)) fail('invalid_argument', 'target.steps must be an integer >= 1');
+    if ((t.epochs === undefined) === (t.steps === undefined))
+      fail('invalid_argument', 'target needs exactly one of epochs or steps');
+    if (t.steps !== undefined && !(Number.isSafeInteger(t.steps) && t.steps >= 1))
+      fail('invalid_argument', 'target.steps must be an integer >= 1');
     // exactly the steps fit({ epochs }) or fit({ steps }) runs: one formula (stepsForEpochs) for both
     const steps = t.steps ?? epochSteps(t.epochs!, this.epoch());
     const clip = this.clip.kind === 'fixed' ? totalClipNorm(this.clip.clipping) : 1;
     const d = this.parameterCount();
     const relation = this.neighboringRelation;
     const mechanism = (sigma: number) =>
-      this.noiseKind === 'discrete_gaussian' ? { noise: 'discrete_gaussian' as const, rho: rhoFor(discreteGaussianParameters(sigma, clip, d, o.datasetSize), relation) } : { noise: 'gaussian' as const, noiseMultiplier: sigma };
-    return calibrate(t, steps, kind, (sigma) => stepEvent(this.samplerKind, this.samplingProbability, mechanism(sigma), relation), relation);
+      this.noiseKind === 'discrete_gaussian'
+        ? {
+            noise: 'discrete_gaussian' as const,
+            rho: rhoFor(discreteGaussianParameters(sigma, clip, d, o.datasetSize), relation),
+          }
+        : { noise: 'gaussian' as const, noiseMultiplier: sigma };
+    return calibrate(
+      t,
+      steps,
+      kind,
+      (sigma) => stepEvent(this.samplerKind, this.samplingProbability, mechanism(sigma), relation),
+      relation,
+    );
   }
 
   /** The epoch fit() counts in, from n and B (@dpledger/accounting stepsPerEpoch). */
@@ -136,7 +184,9 @@ export class DPTrainer {
     return this.steps;
   }
 
-  /** @internal For tests: the live sampling stream, Gaussian noise stream and adaptive clip norm (read them, never set). */
+  /**
+   * @internal For tests: the live sampling stream, Gaussian noise stream and adaptive clip norm (read them, never set).
+   */
   get internals() {
     return { rng: this.rng, noise: this.mechanism.stream, adaptive: this.mechanism.adaptive } as const;
   }
@@ -164,7 +214,10 @@ export class DPTrainer {
     return this.stopReason;
   }
 
-  /** The epsilon spent so far at `delta` (< 1/datasetSize unless allowLargeDelta), by the local accountant (a mirror of the remote ledger in remote mode). */
+  /**
+   * The epsilon spent so far at `delta` (< 1/datasetSize unless allowLargeDelta), by the local accountant (a mirror of
+   * the remote ledger in remote mode).
+   */
   epsilon(delta: number): number {
     checkDelta(this.options, delta);
     return this.stepLedger.local.getEpsilon(delta);
@@ -182,7 +235,9 @@ export class DPTrainer {
       const { rng } = this;
       const o = this.options;
       this.batchSampler =
-        this.samplerKind === 'poisson' ? new PoissonSampler(rng, o.datasetSize, this.samplingProbability, o.expectedBatchSize) : new ShuffleSampler(rng, o.datasetSize, o.expectedBatchSize, savedState);
+        this.samplerKind === 'poisson'
+          ? new PoissonSampler(rng, o.datasetSize, this.samplingProbability, o.expectedBatchSize)
+          : new ShuffleSampler(rng, o.datasetSize, o.expectedBatchSize, savedState);
     }
     return this.batchSampler;
   }
@@ -200,17 +255,29 @@ export class DPTrainer {
    * One DP-SGD step on a batch the CALLER drew. The trainer cannot know how it was drawn, so it claims no
    * amplification by sampling: the step is logged as one unamplified Gaussian, gaussian(sigma) under
    * add_or_remove_one (gaussian(sigma / 2) under replace_one), whose epsilon is far larger than a Poisson-sampled
-   * step's (sigma = 1, q = 1/8: about 4.7 against 2.3 at delta 1e-5 by RDP). Use `fit` to get poisson_sampled accounting.
+   * step's (sigma = 1, q = 1/8: about 4.7 against 2.3 at delta 1e-5 by RDP). Use `fit` to get poisson_sampled
+   * accounting.
    * Each record may appear at most once in the batch (a record repeated k times moves the sum by k C); the batch's
-   * size does not change the sensitivity (every example is clipped to C; the sum is still divided by expectedBatchSize).
+   * size does not change the sensitivity (every example is clipped to C; the sum is still divided by
+   * expectedBatchSize).
    * @example const r = await trainer.step(xBatch, yBatch); if (!r.applied) console.log(r.stopped);
    */
   async step(xBatch: tf.Tensor, yBatch: tf.Tensor): Promise<StepResult> {
-    if (xBatch.shape[0] !== yBatch.shape[0]) fail('bad_input', `batch has ${xBatch.shape[0]} inputs and ${yBatch.shape[0]} targets`);
-    return this.serial(() => this.runStep('caller', xBatch.shape[0] ?? 0, (from, to) => [xBatch.slice(from, to - from), yBatch.slice(from, to - from)]));
+    if (xBatch.shape[0] !== yBatch.shape[0])
+      fail('bad_input', `batch has ${xBatch.shape[0]} inputs and ${yBatch.shape[0]} targets`);
+    return this.serial(() =>
+      this.runStep('caller', xBatch.shape[0] ?? 0, (from, to) => [
+        xBatch.slice(from, to - from),
+        yBatch.slice(from, to - from),
+      ]),
+    );
   }
 
-  private async runStep(origin: BatchOrigin, batchSize: number, chunk: (from: number, to: number) => [tf.Tensor, tf.Tensor]): Promise<StepResult> {
+  private async runStep(
+    origin: BatchOrigin,
+    batchSize: number,
+    chunk: (from: number, to: number) => [tf.Tensor, tf.Tensor],
+  ): Promise<StepResult> {
     const { mechanism } = this;
     const clipNorm = this.clipNorm;
     const base = { step: this.stepCount, clipNorm };
@@ -231,28 +298,43 @@ export class DPTrainer {
     // [loss sum, examples with norm <= C], kept only when asked for or needed: read once at most (step-read.ts)
     let figures: tf.Tensor | null = wantLoss || adaptive ? tf.zeros([2]) : null;
     // chunks of maxPhysicalBatchSize, spread over the step's threads; their results come back in chunk order
-    const clipOptions = { loss: this.options.loss, fromLogits: this.options.fromLogits, clipping, rules: this.options.rules };
-    await this.shards.forEachChunk(batchSize, chunk, clipOptions, (r) => {
-      const next = sums.map((s, i) => tf.add(s, r.sums[i]!));
-      tf.dispose([sums, r.sums]);
-      sums = next;
-      if (figures) {
-        const f = figures;
-        figures = tf.tidy(() => f.add(tf.stack([wantLoss ? r.lossSum : tf.scalar(0), adaptive ? r.norms.lessEqual(clipNorm).sum().toFloat() : tf.scalar(0)])));
-        f.dispose();
-      }
-      tf.dispose([r.norms, r.lossSum]);
-    }).catch((e: unknown) => {
-      tf.dispose(sums);
-      figures?.dispose();
-      throw e; // nothing of this step is applied
-    });
+    const clipOptions = {
+      loss: this.options.loss,
+      fromLogits: this.options.fromLogits,
+      clipping,
+      rules: this.options.rules,
+    };
+    await this.shards
+      .forEachChunk(batchSize, chunk, clipOptions, (r) => {
+        const next = sums.map((s, i) => tf.add(s, r.sums[i]!));
+        tf.dispose([sums, r.sums]);
+        sums = next;
+        if (figures) {
+          const f = figures;
+          figures = tf.tidy(() =>
+            f.add(
+              tf.stack([
+                wantLoss ? r.lossSum : tf.scalar(0),
+                adaptive ? r.norms.lessEqual(clipNorm).sum().toFloat() : tf.scalar(0),
+              ]),
+            ),
+          );
+          f.dispose();
+        }
+        tf.dispose([r.norms, r.lossSum]);
+      })
+      .catch((e: unknown) => {
+        tf.dispose(sums);
+        figures?.dispose();
+        throw e; // nothing of this step is applied
+      });
     const reads = new StepRead(gpu, figures);
     let grads: tf.Tensor[];
     let lossSum: number;
     let atMostC: number;
     try {
-      if (this.canaries) sums = await this.canaries.addSampled(sums, { q: this.samplingProbability, clipNorm, clipping, rng: this.rng });
+      if (this.canaries)
+        sums = await this.canaries.addSampled(sums, { q: this.samplingProbability, clipNorm, clipping, rng: this.rng });
       // divide by the EXPECTED batch size (Poisson: the realised size is private and may be 0)
       grads = await mechanism.privatize(sums, this.options.expectedBatchSize, reads.read);
       tf.dispose(sums);
@@ -272,7 +354,11 @@ export class DPTrainer {
     await update.settle();
     adaptive?.update(atMostC, batchSize, this.rng);
     this.steps++;
-    return { ...base, applied: true, private: { loss: wantLoss && batchSize > 0 ? lossSum / batchSize : NaN, batchSize } };
+    return {
+      ...base,
+      applied: true,
+      private: { loss: wantLoss && batchSize > 0 ? lossSum / batchSize : NaN, batchSize },
+    };
   }
 
   /**
@@ -286,14 +372,19 @@ export class DPTrainer {
 
   private async fitNow(xs: tf.Tensor, ys: tf.Tensor, opts: FitOptions): Promise<FitHistory> {
     if (xs.shape[0] !== this.options.datasetSize || ys.shape[0] !== this.options.datasetSize) {
-      fail('bad_input', `datasetSize is ${this.options.datasetSize} but the data has ${xs.shape[0]} inputs and ${ys.shape[0]} targets`);
+      fail(
+        'bad_input',
+        `datasetSize is ${this.options.datasetSize} but the data has ${xs.shape[0]} inputs and ${ys.shape[0]} targets`,
+      );
     }
     const sampler = this.sampler();
-    if ((opts.epochs === undefined) === (opts.steps === undefined)) fail('invalid_argument', 'give exactly one of epochs or steps');
+    if ((opts.epochs === undefined) === (opts.steps === undefined))
+      fail('invalid_argument', 'give exactly one of epochs or steps');
     const total = opts.steps ?? epochSteps(opts.epochs!, this.epoch());
     if (!(Number.isInteger(total) && total >= 0)) fail('invalid_argument', 'steps must be an integer >= 0');
     const noisy = opts.noisyLoss === undefined ? undefined : checkNoisyLoss(opts.noisyLoss, sampler.kind);
-    if (noisy && !this.stepLedger.supports(noisyLossEvent(this.samplingProbability, noisy.noiseMultiplier))) fail('invalid_argument', 'the accountant cannot account the noisy loss events');
+    if (noisy && !this.stepLedger.supports(noisyLossEvent(this.samplingProbability, noisy.noiseMultiplier)))
+      fail('invalid_argument', 'the accountant cannot account the noisy loss events');
     const history: FitHistory = { steps: 0, valAccuracy: [], noisyLoss: [], private: { loss: [], batchSizes: [] } };
     try {
       for (let k = 0; k < total; k++) {
@@ -322,9 +413,14 @@ export class DPTrainer {
           await opts.callbacks?.onNoisyLoss?.(released);
         }
         if ((k + 1) % sampler.stepsPerEpoch === 0 || k + 1 === total) {
-          const valAccuracy = opts.validationData ? await accuracy(this.model, opts.validationData[0], opts.validationData[1]) : undefined;
+          const valAccuracy = opts.validationData
+            ? await accuracy(this.model, opts.validationData[0], opts.validationData[1])
+            : undefined;
           if (valAccuracy !== undefined) history.valAccuracy.push(valAccuracy);
-          await opts.callbacks?.onEpochEnd?.(Math.ceil((k + 1) / sampler.stepsPerEpoch), { valAccuracy, step: this.stepCount });
+          await opts.callbacks?.onEpochEnd?.(Math.ceil((k + 1) / sampler.stepsPerEpoch), {
+            valAccuracy,
+            step: this.stepCount,
+          });
         }
       }
     } finally {
@@ -342,7 +438,18 @@ export class DPTrainer {
     }
     this.used = true;
     const { model, options: t } = this;
-    const loss = await noisyLossEstimate({ model, loss: t.loss, fromLogits: t.fromLogits, xs, ys, idx, clip: o.clip, noiseMultiplier: o.noiseMultiplier, expectedBatchSize: t.expectedBatchSize, rng: this.rng });
+    const loss = await noisyLossEstimate({
+      model,
+      loss: t.loss,
+      fromLogits: t.fromLogits,
+      xs,
+      ys,
+      idx,
+      clip: o.clip,
+      noiseMultiplier: o.noiseMultiplier,
+      expectedBatchSize: t.expectedBatchSize,
+      rng: this.rng,
+    });
     return { step: this.stepCount, loss };
   }
 
@@ -363,7 +470,11 @@ export class DPTrainer {
   }
 
   private refuseAudited(): void {
-    if (this.canaries) fail('invalid_argument', 'an audited run cannot be checkpointed: its canaries and their secret inclusion bits stay in memory until close');
+    if (this.canaries)
+      fail(
+        'invalid_argument',
+        'an audited run cannot be checkpointed: its canaries and their secret inclusion bits stay in memory until close',
+      );
   }
 
   private async snapshotNow(): Promise<TrainerSnapshot> {
@@ -373,10 +484,20 @@ export class DPTrainer {
     const optimizer = await this.optimizer.getState();
     const { model: _m, accountant: _a, rules: _r, target: _t, loss, secureMode: _sm, ...rest } = this.options;
     const { rng, mechanism, noiseMultiplier, neighboringRelation } = this;
-    const seeded = () => ({ mode: 'seeded' as const, position: rng.position()!, noisePosition: mechanism.stream?.position() ?? null });
+    const seeded = () => ({
+      mode: 'seeded' as const,
+      position: rng.position()!,
+      noisePosition: mechanism.stream?.position() ?? null,
+    });
     return {
       stepCount: this.steps,
-      settings: { ...rest, loss: typeof loss === 'string' ? loss : null, noiseMultiplier, neighboringRelation, accountant: this.accountantKind },
+      settings: {
+        ...rest,
+        loss: typeof loss === 'string' ? loss : null,
+        noiseMultiplier,
+        neighboringRelation,
+        accountant: this.accountantKind,
+      },
       clipNorm: this.clipNorm,
       rng: rng.mode === 'secure' ? { mode: 'secure' } : seeded(),
       sampler: this.batchSampler?.state() ?? null,
@@ -400,21 +521,31 @@ export class DPTrainer {
   }
 
   private async restoreNow(s: TrainerSnapshot): Promise<void> {
-    if (this.used || this.steps > 0) fail('invalid_argument', 'restore needs a fresh trainer: this one has taken steps or been restored');
+    if (this.used || this.steps > 0)
+      fail('invalid_argument', 'restore needs a fresh trainer: this one has taken steps or been restored');
     if (s.rng?.mode === 'seeded') {
-      if (!this.#seed) fail('invalid_argument', 'this snapshot is of a seeded run: pass the same seed again as options.seed (a snapshot never holds it)');
+      if (!this.#seed)
+        fail(
+          'invalid_argument',
+          'this snapshot is of a seeded run: pass the same seed again as options.seed (a snapshot never holds it)',
+        );
     } else if (s.rng?.mode === 'secure') {
       if (this.#seed) fail('invalid_argument', 'this snapshot is of a secure run: it cannot continue as a seeded one');
     } else fail('bad_input', 'the snapshot has no randomness mode');
-    if (!(Number.isSafeInteger(s.stepCount) && s.stepCount >= 0)) fail('bad_input', 'the snapshot step count must be an integer >= 0');
-    if (!sameShapes(s.weights, this.model.getWeights())) fail('bad_input', 'the snapshot weights do not fit this model');
+    if (!(Number.isSafeInteger(s.stepCount) && s.stepCount >= 0))
+      fail('bad_input', 'the snapshot step count must be an integer >= 0');
+    if (!sameShapes(s.weights, this.model.getWeights()))
+      fail('bad_input', 'the snapshot weights do not fit this model');
     const vars = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
     const { kind } = this.optimizer.config;
-    if (s.optimizer.kind !== kind) fail('bad_input', `the snapshot optimizer is '${s.optimizer.kind}', this trainer uses '${kind}'`);
-    if (!s.optimizer.slots.every((slot) => sameShapes(slot, vars))) fail('bad_input', 'the snapshot optimizer state does not fit this model');
+    if (s.optimizer.kind !== kind)
+      fail('bad_input', `the snapshot optimizer is '${s.optimizer.kind}', this trainer uses '${kind}'`);
+    if (!s.optimizer.slots.every((slot) => sameShapes(slot, vars)))
+      fail('bad_input', 'the snapshot optimizer state does not fit this model');
     let fresh: { rng: RandomSource; mechanism: NoiseMechanism } | null = null;
     if (s.rng.mode === 'seeded') {
-      if (this.mechanism.stream && typeof s.rng.noisePosition !== 'number') fail('bad_input', 'the snapshot has no seeded noise stream position');
+      if (this.mechanism.stream && typeof s.rng.noisePosition !== 'number')
+        fail('bad_input', 'the snapshot has no seeded noise stream position');
       fresh = this.streams(s.rng);
     }
     // A remote run must hold the snapshot's steps before any new one: the missing ones are appended, a fork refused.
@@ -510,6 +641,9 @@ export class DPTrainer {
 }
 
 /** Whether two lists of tensors (or saved ones) have the same shapes in order. */
-function sameShapes(saved: readonly { shape: readonly number[] }[], want: readonly { shape: readonly number[] }[]): boolean {
+function sameShapes(
+  saved: readonly { shape: readonly number[] }[],
+  want: readonly { shape: readonly number[] }[],
+): boolean {
   return saved.length === want.length && saved.every((w, i) => w.shape.join() === want[i]!.shape.join());
 }

@@ -8,16 +8,26 @@ const SEED = '000102030405060708090a0b0c0d0e0f';
 
 function setup(extra: Partial<DPTrainerOptions> = {}) {
   const init = (seed: number) => tf.initializers.glorotUniform({ seed });
-  const model = tf.sequential({ layers: [
-    tf.layers.dense({ inputShape: [6], units: 8, activation: 'tanh', kernelInitializer: init(1) }),
-    tf.layers.dense({ units: 8, activation: 'tanh', kernelInitializer: init(2) }),
-    tf.layers.dense({ units: 3, kernelInitializer: init(3) }),
-  ] });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [6], units: 8, activation: 'tanh', kernelInitializer: init(1) }),
+      tf.layers.dense({ units: 8, activation: 'tanh', kernelInitializer: init(2) }),
+      tf.layers.dense({ units: 3, kernelInitializer: init(3) }),
+    ],
+  });
   const xs = tf.randomUniform([48, 6], -1, 1, 'float32', 4);
   const ys = tf.oneHot(tf.randomUniform([48], 0, 3, 'int32', 5), 3).toFloat();
   const trainer = new DPTrainer({
-    model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'momentum', learningRate: 0.2, momentum: 0.5 },
-    clipNorm: 1, noiseMultiplier: 0.5, expectedBatchSize: 8, datasetSize: 48, seed: SEED, ...extra,
+    model,
+    loss: 'categoricalCrossentropy',
+    fromLogits: true,
+    optimizer: { kind: 'momentum', learningRate: 0.2, momentum: 0.5 },
+    clipNorm: 1,
+    noiseMultiplier: 0.5,
+    expectedBatchSize: 8,
+    datasetSize: 48,
+    seed: SEED,
+    ...extra,
   });
   return { model, xs, ys, trainer };
 }

@@ -13,8 +13,14 @@ import type { Clipping } from '../per-sample/index.js';
  * already scaled) saves a tensor op. Each slice of `z` is uploaded once and dropped; inputs are not disposed.
  * @example const grads = addScaledNoise(sums, unitNoise, (1.1 * 1.0) / 256, 1 / 256);
  */
-export function addScaledNoise(sums: readonly tf.Tensor[], z: Float32Array, zFactor: number, scale: number): tf.Tensor[] {
-  if (!(zFactor >= 0 && Number.isFinite(zFactor))) fail('invalid_argument', `noise scale must be finite and >= 0, got ${zFactor}`);
+export function addScaledNoise(
+  sums: readonly tf.Tensor[],
+  z: Float32Array,
+  zFactor: number,
+  scale: number,
+): tf.Tensor[] {
+  if (!(zFactor >= 0 && Number.isFinite(zFactor)))
+    fail('invalid_argument', `noise scale must be finite and >= 0, got ${zFactor}`);
   const total = sums.reduce((n, s) => n + s.size, 0);
   if (z.length !== total) fail('invalid_argument', `noise buffer has ${z.length} samples for ${total} coordinates`);
   let offset = 0;
@@ -53,7 +59,8 @@ export class GaussianMechanism implements NoiseMechanism {
 
   /** (sum + N(0, (sigma C)^2)) / B (Abadi et al. 2016, Algorithm 1) as sum / B + z, z ~ N(0, (sigma C / B)^2). */
   async privatize(sums: readonly tf.Tensor[], B: number): Promise<tf.Tensor[]> {
-    if (B !== this.expectedBatchSize) fail('invalid_argument', `the noise was scaled for B = ${this.expectedBatchSize}, not ${B}`);
+    if (B !== this.expectedBatchSize)
+      fail('invalid_argument', `the noise was scaled for B = ${this.expectedBatchSize}, not ${B}`);
     const z = await this.stream.next(); // already std sigma * C / B
     return addScaledNoise(sums, z, faults.noiseScale, 1 / B);
   }

@@ -76,7 +76,14 @@ function slowSample(words: WordReader, layer: number, x: number): number {
  * The fast pass over one chunk: each pair of words (a, b) gives a point in a layer; points inside the layer's inner
  * rectangle are written to `out[start + k]`, the others' k go to `pending`. Returns how many are pending.
  */
-function acceptChunk(w: Uint32Array, m: number, out: Float32Array | Float64Array, start: number, std: number, pending: Int32Array): number {
+function acceptChunk(
+  w: Uint32Array,
+  m: number,
+  out: Float32Array | Float64Array,
+  start: number,
+  std: number,
+  pending: Int32Array,
+): number {
   let rejected = 0;
   for (let k = 0; k < m; k++) {
     const a = w[2 * k]!;
@@ -84,7 +91,8 @@ function acceptChunk(w: Uint32Array, m: number, out: Float32Array | Float64Array
     const layer = b & 255; // bits 0-7: layer; bit 8: sign; bits 11-31 and all of a: the 53-bit uniform
     const x = ((b >>> 11) * TWO_POW_32 + a) * XS[layer]!;
     // inside the layer's inner rectangle [0, x[i+1]) the point is under the curve: accept (Marsaglia & Tsang 2000)
-    if (x < X[layer + 1]!) out[start + k] = x * std * (1 - ((b >>> 7) & 2)); // bit 8 as +1/-1, no branch
+    if (x < X[layer + 1]!)
+      out[start + k] = x * std * (1 - ((b >>> 7) & 2)); // bit 8 as +1/-1, no branch
     else pending[rejected++] = k;
   }
   return rejected;

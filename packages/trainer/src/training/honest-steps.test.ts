@@ -11,24 +11,39 @@ beforeAll(async () => {
 
 function mlp(): tf.LayersModel {
   const init = (s: number) => tf.initializers.glorotUniform({ seed: s });
-  return tf.sequential({ layers: [
-    tf.layers.dense({ inputShape: [4], units: 3, activation: 'tanh', kernelInitializer: init(1) }),
-    tf.layers.dense({ units: 2, kernelInitializer: init(2) }),
-  ] });
+  return tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [4], units: 3, activation: 'tanh', kernelInitializer: init(1) }),
+      tf.layers.dense({ units: 2, kernelInitializer: init(2) }),
+    ],
+  });
 }
 
 function data(n: number) {
-  return { xs: tf.randomUniform([n, 4], -1, 1, 'float32', 3), ys: tf.oneHot(tf.randomUniform([n], 0, 2, 'int32', 4), 2).toFloat() };
+  return {
+    xs: tf.randomUniform([n, 4], -1, 1, 'float32', 3),
+    ys: tf.oneHot(tf.randomUniform([n], 0, 2, 'int32', 4), 2).toFloat(),
+  };
 }
 
 function options(extra: Record<string, unknown> = {}) {
-  return { model: mlp(), loss: 'categoricalCrossentropy' as const, fromLogits: true, optimizer: { kind: 'sgd' as const, learningRate: 0.1 },
-    clipNorm: 1, noiseMultiplier: 1, expectedBatchSize: 8, datasetSize: 64, ...extra };
+  return {
+    model: mlp(),
+    loss: 'categoricalCrossentropy' as const,
+    fromLogits: true,
+    optimizer: { kind: 'sgd' as const, learningRate: 0.1 },
+    clipNorm: 1,
+    noiseMultiplier: 1,
+    expectedBatchSize: 8,
+    datasetSize: 64,
+    ...extra,
+  };
 }
 
 const rdp = (r: 'add_or_remove_one' | 'replace_one') => new RdpAccountant({ neighboringRelation: r });
 /** The ledger's events, one per run-length merged entry (self_composed unwrapped). */
-const entries = (ledger: DpEvent): DpEvent[] => (ledger as { events: DpEvent[] }).events.map((e) => (e.kind === 'self_composed' ? e.event : e));
+const entries = (ledger: DpEvent): DpEvent[] =>
+  (ledger as { events: DpEvent[] }).events.map((e) => (e.kind === 'self_composed' ? e.event : e));
 
 /** A remote run that grants every reservation and records what it was asked to price. */
 function recordingClient(): ReservationClient & { events: DpEvent[] } {
@@ -49,8 +64,22 @@ function recordingClient(): ReservationClient & { events: DpEvent[] } {
 function phi(x: number): number {
   const z = Math.abs(x) / Math.SQRT2;
   const t = 1 / (1 + 0.5 * z);
-  const erfc = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 +
-    t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  const erfc =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return x >= 0 ? 1 - erfc / 2 : erfc / 2;
 }
 
@@ -62,9 +91,18 @@ describe('item 2: a caller-drawn batch claims no amplification', () => {
     const { xs, ys } = data(64);
     const t = new DPTrainer(options({ accountant: 'rdp' }));
     await t.step(xs, ys); // the whole dataset as one batch: the issue's reproduction
-    expect(t.ledger).toEqual({ kind: 'composed', events: [{ kind: 'gaussian', noise_multiplier: 1, neighboring_relation: 'add_or_remove_one' }] });
+    expect(t.ledger).toEqual({
+      kind: 'composed',
+      events: [{ kind: 'gaussian', noise_multiplier: 1, neighboring_relation: 'add_or_remove_one' }],
+    });
     const unamplified = rdp('add_or_remove_one').compose({ kind: 'gaussian', noise_multiplier: 1 }).getEpsilon(1e-5);
-    const amplified = rdp('add_or_remove_one').compose({ kind: 'poisson_sampled', sampling_probability: 8 / 64, event: { kind: 'gaussian', noise_multiplier: 1 } }).getEpsilon(1e-5);
+    const amplified = rdp('add_or_remove_one')
+      .compose({
+        kind: 'poisson_sampled',
+        sampling_probability: 8 / 64,
+        event: { kind: 'gaussian', noise_multiplier: 1 },
+      })
+      .getEpsilon(1e-5);
     expect(t.epsilon(1e-5)).toBe(unamplified);
     expect(t.epsilon(1e-5)).toBeGreaterThan(1.5 * amplified); // ~4.7 against ~2.3
     await t.fit(xs, ys, { steps: 2 });
@@ -85,9 +123,19 @@ describe('item 2: a caller-drawn batch claims no amplification', () => {
 describe('item 3: shuffle batching is accounted under replace_one only', () => {
   it('refuses shuffle under add_or_remove_one: by option, by a custom accountant, by a remote run', () => {
     const re = /shuffle batching is accounted under the replace_one relation only/;
-    expect(() => new DPTrainer(options({ sampler: 'shuffle', neighboringRelation: 'add_or_remove_one' }))).toThrow(expect.objectContaining({ code: 'invalid_argument', message: expect.stringMatching(re) }));
+    expect(() => new DPTrainer(options({ sampler: 'shuffle', neighboringRelation: 'add_or_remove_one' }))).toThrow(
+      expect.objectContaining({ code: 'invalid_argument', message: expect.stringMatching(re) }),
+    );
     expect(() => new DPTrainer(options({ sampler: 'shuffle', accountant: rdp('add_or_remove_one') }))).toThrow(re);
-    expect(() => new DPTrainer(options({ sampler: 'shuffle', accountant: { client: recordingClient(), runId: 'r', neighboringRelation: 'add_or_remove_one' } }))).toThrow(re);
+    expect(
+      () =>
+        new DPTrainer(
+          options({
+            sampler: 'shuffle',
+            accountant: { client: recordingClient(), runId: 'r', neighboringRelation: 'add_or_remove_one' },
+          }),
+        ),
+    ).toThrow(re);
   });
 
   it('n = 2b - 1, T = 2, b = 20, sigma = 2: the logged steps give the replace-one Gaussian epsilon of an independent computation', async () => {
@@ -95,11 +143,23 @@ describe('item 3: shuffle batching is accounted under replace_one only', () => {
     const n = 2 * b - 1;
     const { xs, ys } = data(n);
     const acc = rdp('replace_one');
-    const t = new DPTrainer(options({ sampler: 'shuffle', expectedBatchSize: b, datasetSize: n, noiseMultiplier: 2, accountant: acc }));
+    const t = new DPTrainer(
+      options({ sampler: 'shuffle', expectedBatchSize: b, datasetSize: n, noiseMultiplier: 2, accountant: acc }),
+    );
     const h = await t.fit(xs, ys, { steps: 2 });
     expect(h.private.batchSizes).toEqual([b, b]);
-    expect(t.ledger).toEqual({ kind: 'composed', events: [{ kind: 'self_composed', count: 2, event: { kind: 'gaussian', noise_multiplier: 1, neighboring_relation: 'replace_one' } }] });
-    // replace-one: each step's clipped sum moves by at most 2C under noise 2C: two Gaussians of mu = 1, i.e. mu = sqrt 2
+    expect(t.ledger).toEqual({
+      kind: 'composed',
+      events: [
+        {
+          kind: 'self_composed',
+          count: 2,
+          event: { kind: 'gaussian', noise_multiplier: 1, neighboring_relation: 'replace_one' },
+        },
+      ],
+    });
+    // replace-one: each step's clipped sum moves by at most 2C under noise 2C: two Gaussians of mu = 1, i.e. mu = sqrt
+    // 2
     const exact = gaussianDelta(Math.SQRT2, 6);
     expect(exact).toBeCloseTo(5.4e-5, 6); // the issue's figure: valid under replace_one (not under add_or_remove_one)
     const pld = new PldAccountant({ neighboringRelation: 'replace_one' }).compose(t.ledger).getDelta(6);
@@ -112,8 +172,12 @@ describe('item 3: shuffle batching is accounted under replace_one only', () => {
 describe('item 5: every step is priced under the relation of the ledger it enters', () => {
   it('the discrete Gaussian logs the replace-one rho (about 3.9x) into a replace_one accountant, tagged', async () => {
     const { xs, ys } = data(64);
-    const add = new DPTrainer(options({ noise: 'discrete_gaussian', noiseMultiplier: 2, accountant: rdp('add_or_remove_one') }));
-    const rep = new DPTrainer(options({ noise: 'discrete_gaussian', noiseMultiplier: 2, accountant: rdp('replace_one') }));
+    const add = new DPTrainer(
+      options({ noise: 'discrete_gaussian', noiseMultiplier: 2, accountant: rdp('add_or_remove_one') }),
+    );
+    const rep = new DPTrainer(
+      options({ noise: 'discrete_gaussian', noiseMultiplier: 2, accountant: rdp('replace_one') }),
+    );
     await add.fit(xs, ys, { steps: 1 });
     await rep.fit(xs, ys, { steps: 1 });
     const a = entries(add.ledger)[0] as unknown as { kind: string; rho: number; neighboring_relation: string };
@@ -131,16 +195,40 @@ describe('item 5: every step is priced under the relation of the ledger it enter
   });
 
   it('checks the relation of a custom accountant and of a remote run against the option', () => {
-    expect(() => new DPTrainer(options({ neighboringRelation: 'add_or_remove_one', accountant: rdp('replace_one') }))).toThrow(expect.objectContaining({ code: 'invalid_argument', message: expect.stringMatching(/relation of the ledger/) }));
-    expect(() => new DPTrainer(options({ neighboringRelation: 'replace_one', accountant: { client: recordingClient(), runId: 'r', neighboringRelation: 'add_or_remove_one' } }))).toThrow(/relation of the ledger/);
-    const noRelation = { supports: () => true, compose() { return this; }, getEpsilon: () => 0, getDelta: () => 0, ledger: { kind: 'no_op' } } as unknown as PrivacyAccountant;
-    expect(() => new DPTrainer(options({ accountant: noRelation }))).toThrow(/custom accountant must expose neighboringRelation/);
+    expect(
+      () => new DPTrainer(options({ neighboringRelation: 'add_or_remove_one', accountant: rdp('replace_one') })),
+    ).toThrow(
+      expect.objectContaining({ code: 'invalid_argument', message: expect.stringMatching(/relation of the ledger/) }),
+    );
+    expect(
+      () =>
+        new DPTrainer(
+          options({
+            neighboringRelation: 'replace_one',
+            accountant: { client: recordingClient(), runId: 'r', neighboringRelation: 'add_or_remove_one' },
+          }),
+        ),
+    ).toThrow(/relation of the ledger/);
+    const noRelation = {
+      supports: () => true,
+      compose() {
+        return this;
+      },
+      getEpsilon: () => 0,
+      getDelta: () => 0,
+      ledger: { kind: 'no_op' },
+    } as unknown as PrivacyAccountant;
+    expect(() => new DPTrainer(options({ accountant: noRelation }))).toThrow(
+      /custom accountant must expose neighboringRelation/,
+    );
   });
 
   it('a Poisson trainer under replace_one claims no Poisson amplification (analysed for add_or_remove_one only)', async () => {
     const client = recordingClient();
     const { xs, ys } = data(64);
-    const t = new DPTrainer(options({ noise: 'discrete_gaussian', accountant: { client, runId: 'run', neighboringRelation: 'replace_one' } }));
+    const t = new DPTrainer(
+      options({ noise: 'discrete_gaussian', accountant: { client, runId: 'run', neighboringRelation: 'replace_one' } }),
+    );
     await t.fit(xs, ys, { steps: 1 });
     expect(client.events[0]).toMatchObject({ kind: 'zcdp', neighboring_relation: 'replace_one' });
     const g = new DPTrainer(options({ neighboringRelation: 'replace_one' }));
@@ -161,6 +249,10 @@ describe('item 11: the float32 margin is part of the discrete Gaussian sensitivi
   });
 
   it('refuses the discrete Gaussian where the round-off bound exceeds C', () => {
-    expect(() => new DPTrainer(options({ noise: 'discrete_gaussian', datasetSize: 200000, expectedBatchSize: 8 }))).toThrow(expect.objectContaining({ code: 'invalid_argument', message: expect.stringMatching(/float32 round-off/) }));
+    expect(
+      () => new DPTrainer(options({ noise: 'discrete_gaussian', datasetSize: 200000, expectedBatchSize: 8 })),
+    ).toThrow(
+      expect.objectContaining({ code: 'invalid_argument', message: expect.stringMatching(/float32 round-off/) }),
+    );
   });
 });

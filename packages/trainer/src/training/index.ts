@@ -8,8 +8,23 @@ export type { DPTrainerOptions } from './trainer-options.js';
 export type { ThreadsOption } from '../parallel/thread-count.js';
 export type { OptimizerConfig, OptimizerState } from './optimizer.js';
 export type { AdaptiveClippingOptions } from './adaptive-clipping.js';
-export { PoissonSampler, ShuffleSampler, type BatchSampler, type SamplerKind, type SamplerState } from './batch-sampler.js';
-export { SecureRandomSource, SeededRandomSource, makeRandomSource, SEEDED_RUN_CAVEAT, type RandomSource, type NoiseRngMode, type SeededStream, type Seed } from './random-source.js';
+export {
+  PoissonSampler,
+  ShuffleSampler,
+  type BatchSampler,
+  type SamplerKind,
+  type SamplerState,
+} from './batch-sampler.js';
+export {
+  SecureRandomSource,
+  SeededRandomSource,
+  makeRandomSource,
+  SEEDED_RUN_CAVEAT,
+  type RandomSource,
+  type NoiseRngMode,
+  type SeededStream,
+  type Seed,
+} from './random-source.js';
 export { parseSeed } from './seed.js';
 export { fillGaussian } from './gaussian-noise.js';
 export { discreteGaussianSampler } from './discrete-gaussian.js';

@@ -18,8 +18,23 @@ const CLASSES = 10;
 
 /** n records of a fixed pattern in `d` features, labelled round-robin over 10 classes. */
 function records(n: number, d: number): [tf.Tensor, tf.Tensor] {
-  const xs = tf.tidy(() => tf.sin(tf.range(0, n * d).reshape([n, d]).mul(0.37)));
-  const ys = tf.oneHot(tf.tensor1d(Array.from({ length: n }, (_, i) => i % CLASSES), 'int32'), CLASSES).toFloat();
+  const xs = tf.tidy(() =>
+    tf.sin(
+      tf
+        .range(0, n * d)
+        .reshape([n, d])
+        .mul(0.37),
+    ),
+  );
+  const ys = tf
+    .oneHot(
+      tf.tensor1d(
+        Array.from({ length: n }, (_, i) => i % CLASSES),
+        'int32',
+      ),
+      CLASSES,
+    )
+    .toFloat();
   return [xs, ys];
 }
 
@@ -29,11 +44,22 @@ function records(n: number, d: number): [tf.Tensor, tf.Tensor] {
  * joins every step), 10 steps, 500 canaries. sigma = 6 claims epsilon 2.3 at delta 1e-5 (RDP).
  */
 async function inputAuditedRun(seed: string) {
-  const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [1024], units: CLASSES, kernelInitializer: 'zeros' })] });
+  const model = tf.sequential({
+    layers: [tf.layers.dense({ inputShape: [1024], units: CLASSES, kernelInitializer: 'zeros' })],
+  });
   const [xs, ys] = records(10, 1024);
   const t = new DPTrainer({
-    model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'sgd', learningRate: 0.05 }, clipNorm: 1, noiseMultiplier: 6,
-    expectedBatchSize: 10, datasetSize: 10, seed, accountant: 'rdp', audit: { canaries: 500, kind: 'input' },
+    model,
+    loss: 'categoricalCrossentropy',
+    fromLogits: true,
+    optimizer: { kind: 'sgd', learningRate: 0.05 },
+    clipNorm: 1,
+    noiseMultiplier: 6,
+    expectedBatchSize: 10,
+    datasetSize: 10,
+    seed,
+    accountant: 'rdp',
+    audit: { canaries: 500, kind: 'input' },
   });
   const h = await t.fit(xs, ys, { steps: 10 });
   const sub = (await t.auditSubmission())!;
@@ -43,7 +69,8 @@ async function inputAuditedRun(seed: string) {
   model.dispose();
   const inScores = sub.scores.filter((_, i) => sub.included[i]);
   const outScores = sub.scores.filter((_, i) => !sub.included[i]);
-  const lower = (method: OneRunMethod) => auditFromScores({ inScores, outScores, significance: 0.05, delta: 1e-5, method }).epsilonLower;
+  const lower = (method: OneRunMethod) =>
+    auditFromScores({ inScores, outScores, significance: 0.05, delta: 1e-5, method }).epsilonLower;
   return { epsilon, sub, h, steinke: lower('steinke2023'), fdp: lower('mahloujifar2024') };
 }
 
@@ -82,14 +109,29 @@ describe('one-run audit with input canaries (black-box)', () => {
 
   it('refuses an unknown kind, too few or too many canaries, and losses without classes', () => {
     const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 3 })] });
-    const base: DPTrainerOptions = { model, loss: 'categoricalCrossentropy', optimizer: { kind: 'sgd', learningRate: 1 }, clipNorm: 1, noiseMultiplier: 1, expectedBatchSize: 2, datasetSize: 10 };
-    const bad = (audit: unknown, extra: Partial<DPTrainerOptions> = {}) => () => new DPTrainer({ ...base, ...extra, audit: audit as DPTrainerOptions['audit'] });
-    expect(bad({ canaries: 10, kind: 'membership' })).toThrow(/audit.kind 'membership' is not supported; use 'gradient' or 'input'/);
+    const base: DPTrainerOptions = {
+      model,
+      loss: 'categoricalCrossentropy',
+      optimizer: { kind: 'sgd', learningRate: 1 },
+      clipNorm: 1,
+      noiseMultiplier: 1,
+      expectedBatchSize: 2,
+      datasetSize: 10,
+    };
+    const bad =
+      (audit: unknown, extra: Partial<DPTrainerOptions> = {}) =>
+      () =>
+        new DPTrainer({ ...base, ...extra, audit: audit as DPTrainerOptions['audit'] });
+    expect(bad({ canaries: 10, kind: 'membership' })).toThrow(
+      /audit.kind 'membership' is not supported; use 'gradient' or 'input'/,
+    );
     expect(bad({ canaries: 1, kind: 'input' })).toThrow(/canaries must be an integer >= 2/);
     expect(bad({ canaries: 100_001, kind: 'input' })).toThrow(/exceeds 100000, the most the accountant takes/);
     expect(bad({ canaries: 100_001, kind: 'gradient' })).toThrow(/exceeds 100000, the most the accountant takes/);
     const wide = tf.sequential({ layers: [tf.layers.dense({ inputShape: [1000], units: 3 })] });
-    expect(bad({ canaries: 50_000, kind: 'input' }, { model: wide, datasetSize: 100_000 })).toThrow(/too large for inputs of 1000 values: at most 33554/);
+    expect(bad({ canaries: 50_000, kind: 'input' }, { model: wide, datasetSize: 100_000 })).toThrow(
+      /too large for inputs of 1000 values: at most 33554/,
+    );
     wide.dispose();
     expect(bad({ canaries: 10, kind: 'input' }, { loss: 'meanSquaredError' })).toThrow(/classification loss/);
     const ok = new DPTrainer({ ...base, audit: { canaries: 10, kind: 'input' } });
@@ -100,8 +142,17 @@ describe('one-run audit with input canaries (black-box)', () => {
 
 describe('an audited run releases nothing of its canaries before close', () => {
   const options = (model: tf.LayersModel, audit?: DPTrainerOptions['audit']): DPTrainerOptions => ({
-    model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'sgd', learningRate: 0.1 }, clipNorm: 1, noiseMultiplier: 2,
-    expectedBatchSize: 4, datasetSize: 16, seed: seedOf(9), accountant: 'rdp', ...(audit ? { audit } : {}),
+    model,
+    loss: 'categoricalCrossentropy',
+    fromLogits: true,
+    optimizer: { kind: 'sgd', learningRate: 0.1 },
+    clipNorm: 1,
+    noiseMultiplier: 2,
+    expectedBatchSize: 4,
+    datasetSize: 16,
+    seed: seedOf(9),
+    accountant: 'rdp',
+    ...(audit ? { audit } : {}),
   });
 
   for (const kind of ['gradient', 'input'] as const) {
@@ -117,7 +168,10 @@ describe('an audited run releases nothing of its canaries before close', () => {
       expect(audited.epsilon(1e-5)).toBe(plain.epsilon(1e-5));
 
       const dir = join(mkdtempSync(join(tmpdir(), 'audited-ckpt-')), 'ckpt');
-      await expect(audited.save(dir)).rejects.toMatchObject({ code: 'invalid_argument', message: expect.stringContaining('cannot be checkpointed') });
+      await expect(audited.save(dir)).rejects.toMatchObject({
+        code: 'invalid_argument',
+        message: expect.stringContaining('cannot be checkpointed'),
+      });
       expect(existsSync(dir)).toBe(false);
       // the run goes on and still audits after the refused save
       await audited.fit(xs, ys, { steps: 1 });

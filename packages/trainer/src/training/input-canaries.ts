@@ -64,20 +64,36 @@ export class InputCanaries implements Canaries {
     checkAuditOptions(options);
     const m = options.canaries;
     const { model, loss } = ctx;
-    if (model.inputs.length !== 1 || model.outputs.length !== 1) fail('invalid_argument', 'input canaries need a model with one input and one output');
+    if (model.inputs.length !== 1 || model.outputs.length !== 1)
+      fail('invalid_argument', 'input canaries need a model with one input and one output');
     const inShape = model.inputs[0]!.shape.slice(1);
-    if (inShape.some((d) => d === null) || model.inputs[0]!.dtype !== 'float32') fail('invalid_argument', 'input canaries need a float32 input of fixed shape');
+    if (inShape.some((d) => d === null) || model.inputs[0]!.dtype !== 'float32')
+      fail('invalid_argument', 'input canaries need a float32 input of fixed shape');
     const classes = model.outputs[0]!.shape.at(-1);
     if (typeof classes !== 'number') fail('invalid_argument', 'input canaries need an output of fixed size');
-    if (loss !== 'categoricalCrossentropy' && loss !== 'sparseCategoricalCrossentropy' && loss !== 'binaryCrossentropy') {
-      fail('invalid_argument', 'input canaries need a named classification loss (categorical, sparse categorical or binary cross-entropy): their label is a class drawn at random');
+    if (
+      loss !== 'categoricalCrossentropy' &&
+      loss !== 'sparseCategoricalCrossentropy' &&
+      loss !== 'binaryCrossentropy'
+    ) {
+      fail(
+        'invalid_argument',
+        'input canaries need a named classification loss (categorical, sparse categorical or binary cross-entropy): their label is a class drawn at random',
+      );
     }
-    if (loss !== 'binaryCrossentropy' && classes < 2) fail('invalid_argument', 'input canaries need at least 2 classes');
+    if (loss !== 'binaryCrossentropy' && classes < 2)
+      fail('invalid_argument', 'input canaries need at least 2 classes');
     const dims = inShape as number[];
     const perInput = dims.reduce((a, b) => a * b, 1);
-    if (m * perInput > MAX_CANARY_VALUES) fail('invalid_argument', `audit.canaries ${m} is too large for inputs of ${perInput} values: at most ${Math.floor(MAX_CANARY_VALUES / perInput)}`);
+    if (m * perInput > MAX_CANARY_VALUES)
+      fail(
+        'invalid_argument',
+        `audit.canaries ${m} is too large for inputs of ${perInput} values: at most ${Math.floor(MAX_CANARY_VALUES / perInput)}`,
+      );
     const x = fillGaussian(rng, new Float32Array(m * perInput), 1); // N(0, 1) features: far from most data, nearly orthogonal to each other
-    const labels = Int32Array.from({ length: loss === 'binaryCrossentropy' ? m * classes : m }, () => uniformInt(rng, loss === 'binaryCrossentropy' ? 2 : classes));
+    const labels = Int32Array.from({ length: loss === 'binaryCrossentropy' ? m * classes : m }, () =>
+      uniformInt(rng, loss === 'binaryCrossentropy' ? 2 : classes),
+    );
     this.xs = tf.tensor(x, [m, ...dims], 'float32');
     this.ys =
       loss === 'categoricalCrossentropy'
@@ -131,7 +147,12 @@ export class InputCanaries implements Canaries {
       const idx = tf.tensor1d(picked.slice(from, from + physical), 'int32');
       const x = tf.gather(this.xs, idx);
       const y = tf.gather(this.ys, idx);
-      const r = clipAndAccumulate(this.ctx.model, x, y, { loss: this.ctx.loss, fromLogits: this.ctx.fromLogits, clipping: step.clipping, rules: this.ctx.rules });
+      const r = clipAndAccumulate(this.ctx.model, x, y, {
+        loss: this.ctx.loss,
+        fromLogits: this.ctx.fromLogits,
+        clipping: step.clipping,
+        rules: this.ctx.rules,
+      });
       const next = sums.map((s, i) => tf.add(s, r.sums[i]!));
       tf.dispose([sums, r.sums, r.norms, r.lossSum, x, y, idx]);
       sums = next;
@@ -146,6 +167,10 @@ export class InputCanaries implements Canaries {
   async submission(): Promise<AuditSubmission> {
     if (!this.initial) fail('invalid_argument', 'no step has run: there is nothing to audit');
     const now = await this.losses();
-    return { canary_kind: 'input', scores: Array.from(now, (l, i) => this.initial![i]! - l), included: [...this.included] };
+    return {
+      canary_kind: 'input',
+      scores: Array.from(now, (l, i) => this.initial![i]! - l),
+      included: [...this.included],
+    };
   }
 }

@@ -17,7 +17,10 @@ export class Keystream {
   private readonly key: Uint32Array;
   private readonly block = new Uint32Array(16);
 
-  constructor(key: Uint8Array, readonly stream: number) {
+  constructor(
+    key: Uint8Array,
+    readonly stream: number,
+  ) {
     // internal assertions: keys, stream ids and positions come from the trainer's seed derivation, never from a user
     if (key.length !== 32) throw new RangeError('a ChaCha20 key has 32 bytes');
     if (!(Number.isInteger(stream) && stream >= 0 && stream < TWO_POW_32)) {

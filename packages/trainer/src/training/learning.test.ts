@@ -21,8 +21,15 @@ describe('DPTrainer learns', () => {
     });
     const before = await accuracy(model, test.xs, test.ys);
     const t = new DPTrainer({
-      model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'momentum', learningRate: 0.5, momentum: 0.5 },
-      clipNorm: 1, noiseMultiplier: 0.8, expectedBatchSize: 200, datasetSize: 2000, seed: '0707070707070707070707070707070707070707',
+      model,
+      loss: 'categoricalCrossentropy',
+      fromLogits: true,
+      optimizer: { kind: 'momentum', learningRate: 0.5, momentum: 0.5 },
+      clipNorm: 1,
+      noiseMultiplier: 0.8,
+      expectedBatchSize: 200,
+      datasetSize: 2000,
+      seed: '0707070707070707070707070707070707070707',
     });
     const h = await t.fit(train.xs, train.ys, { epochs: 3, validationData: [test.xs, test.ys] });
     expect(h.steps).toBe(30);

@@ -27,12 +27,14 @@ export interface NoiseMechanismSettings {
  * The mechanism the settings choose; refuses adaptive clipping with discrete noise.
  * @example
  * makeNoiseMechanism({ noise: 'gaussian', clip: { kind: 'fixed', clipping: { kind: 'flat', clipNorm: 1 } },
- *   noiseMultiplier: 1.1, expectedBatchSize: 256, datasetSize: 60000, dimension: 1000, rng, noiseSource: { secure: rng } })
+ *   noiseMultiplier: 1.1, expectedBatchSize: 256, datasetSize: 60000, dimension: 1000, rng, noiseSource: { secure: rng
+ * } })
  */
 export function makeNoiseMechanism(s: NoiseMechanismSettings): NoiseMechanism {
   const { clip } = s;
   if (clip.kind === 'adaptive') {
-    if (s.noise === 'discrete_gaussian') fail('invalid_argument', 'adaptive clipping is offered with Gaussian noise only');
+    if (s.noise === 'discrete_gaussian')
+      fail('invalid_argument', 'adaptive clipping is offered with Gaussian noise only');
     const adaptive = new AdaptiveClipNorm(clip.options, s.noiseMultiplier, s.expectedBatchSize);
     // unit variance: the std sigma_grad * C / B moves with C, so it is applied per step
     const unit = new GaussianNoiseStream(s.dimension, s.noiseSource, 1);

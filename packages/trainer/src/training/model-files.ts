@@ -37,18 +37,22 @@ export async function loadModelFile(path: string): Promise<tf.LayersModel> {
   } catch (err) {
     return fail('bad_input', `cannot read model '${path}'`, err);
   }
-  if (!json.modelTopology || !Array.isArray(json.weightsManifest)) fail('bad_input', `'${path}' is not a tfjs layers model.json`);
+  if (!json.modelTopology || !Array.isArray(json.weightsManifest))
+    fail('bad_input', `'${path}' is not a tfjs layers model.json`);
   const parts: Uint8Array[] = [];
   const specs: tf.io.WeightsManifestEntry[] = [];
   for (const group of json.weightsManifest) {
     for (const p of group.paths) parts.push(new Uint8Array(await readFile(join(dirname(path), p))));
     specs.push(...group.weights);
   }
-  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData: concat(parts) }));
+  return tf.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData: concat(parts) }),
+  );
 }
 
 /**
- * Saves `model` as `<dir>/model.json` + `<dir>/weights.bin`; returns the sha256 of weights.bin (the report's model digest).
+ * Saves `model` as `<dir>/model.json` + `<dir>/weights.bin`; returns the sha256 of weights.bin (the report's model
+ * digest).
  * @example const { sha256 } = await saveModelFiles(model, './out');
  */
 export async function saveModelFiles(model: tf.LayersModel, dir: string): Promise<{ sha256: string; path: string }> {
@@ -56,10 +60,21 @@ export async function saveModelFiles(model: tf.LayersModel, dir: string): Promis
   let sha256 = '';
   await model.save(
     tf.io.withSaveHandler(async (a) => {
-      const data = a.weightData === undefined ? new Uint8Array(0) : new Uint8Array(concat((Array.isArray(a.weightData) ? a.weightData : [a.weightData]).map((b) => new Uint8Array(b))));
+      const data =
+        a.weightData === undefined
+          ? new Uint8Array(0)
+          : new Uint8Array(
+              concat((Array.isArray(a.weightData) ? a.weightData : [a.weightData]).map((b) => new Uint8Array(b))),
+            );
       sha256 = createHash('sha256').update(data).digest('hex');
       await writeFile(join(dir, 'weights.bin'), data);
-      const json: ModelJson = { format: a.format, generatedBy: a.generatedBy, convertedBy: a.convertedBy ?? null, modelTopology: a.modelTopology as object, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs ?? [] }] };
+      const json: ModelJson = {
+        format: a.format,
+        generatedBy: a.generatedBy,
+        convertedBy: a.convertedBy ?? null,
+        modelTopology: a.modelTopology as object,
+        weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs ?? [] }],
+      };
       await writeFile(join(dir, 'model.json'), JSON.stringify(json));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),

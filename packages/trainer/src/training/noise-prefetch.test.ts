@@ -108,10 +108,28 @@ describe('GaussianNoiseStream', () => {
 describe('DPTrainer noise worker', () => {
   it('trainer.close() terminates it; a later step starts a fresh one from the consumed position', async () => {
     await tf.setBackend('cpu');
-    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2, kernelInitializer: 'zeros' })] });
-    const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
-    const y = tf.tensor2d([[1, 0], [0, 1]]);
-    const t = new DPTrainer({ model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'sgd', learningRate: 0.1 }, clipNorm: 1, noiseMultiplier: 1, expectedBatchSize: 2, datasetSize: 10, seed: SEED });
+    const model = tf.sequential({
+      layers: [tf.layers.dense({ inputShape: [3], units: 2, kernelInitializer: 'zeros' })],
+    });
+    const x = tf.tensor2d([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    const y = tf.tensor2d([
+      [1, 0],
+      [0, 1],
+    ]);
+    const t = new DPTrainer({
+      model,
+      loss: 'categoricalCrossentropy',
+      fromLogits: true,
+      optimizer: { kind: 'sgd', learningRate: 0.1 },
+      clipNorm: 1,
+      noiseMultiplier: 1,
+      expectedBatchSize: 2,
+      datasetSize: 10,
+      seed: SEED,
+    });
     await t.step(x, y);
     const noise = t.internals.noise!;
     const positionAfterOne = noise.position();

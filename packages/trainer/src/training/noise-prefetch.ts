@@ -40,10 +40,18 @@ export class GaussianNoiseStream {
    *   from `rng` (the CSPRNG)
    * @param sampleStd the samples' standard deviation (exactly `fillGaussian(src, out, sampleStd)`)
    */
-  constructor(readonly size: number, private readonly source: NoiseSource, readonly sampleStd = 1) {
-    if (!(sampleStd >= 0 && Number.isFinite(sampleStd))) fail('invalid_argument', `noise std must be finite and >= 0, got ${sampleStd}`);
+  constructor(
+    readonly size: number,
+    private readonly source: NoiseSource,
+    readonly sampleStd = 1,
+  ) {
+    if (!(sampleStd >= 0 && Number.isFinite(sampleStd)))
+      fail('invalid_argument', `noise std must be finite and >= 0, got ${sampleStd}`);
     this.seed = 'seeded' in source ? parseSeed(source.seeded.seed) : null;
-    this.consumed = 'seeded' in source ? new SeededRandomSource(this.seed!, { stream: 'noise', position: source.seeded.position }).position() : null;
+    this.consumed =
+      'seeded' in source
+        ? new SeededRandomSource(this.seed!, { stream: 'noise', position: source.seeded.position }).position()
+        : null;
   }
 
   /** The seeded noise stream's position after the last buffer `next` returned (null in secure mode). */
@@ -86,7 +94,8 @@ export class GaussianNoiseStream {
 
   private inline(): Float32Array {
     const out = new Float32Array(this.size);
-    if (!this.seed) return fillGaussian((this.source as { secure: RandomSource }).secure, out, this.sampleStd) as Float32Array;
+    if (!this.seed)
+      return fillGaussian((this.source as { secure: RandomSource }).secure, out, this.sampleStd) as Float32Array;
     const src = new SeededRandomSource(this.seed, { stream: 'noise', position: this.consumed! });
     fillGaussian(src, out, this.sampleStd);
     this.consumed = src.position();

@@ -38,9 +38,11 @@ export interface NoisyLoss {
  * @example checkNoisyLoss({ every: 10, noiseMultiplier: 2, clip: 5 }, 'poisson')
  */
 export function checkNoisyLoss(o: NoisyLossOptions, sampler: string): NoisyLossOptions {
-  if (sampler !== 'poisson') fail('invalid_argument', 'noisyLoss draws its own Poisson batch and is offered with the poisson sampler only');
+  if (sampler !== 'poisson')
+    fail('invalid_argument', 'noisyLoss draws its own Poisson batch and is offered with the poisson sampler only');
   if (!(Number.isInteger(o.every) && o.every >= 1)) fail('invalid_argument', 'noisyLoss.every must be an integer >= 1');
-  if (!(Number.isFinite(o.noiseMultiplier) && o.noiseMultiplier > 0)) fail('invalid_argument', 'noisyLoss.noiseMultiplier must be a finite number > 0');
+  if (!(Number.isFinite(o.noiseMultiplier) && o.noiseMultiplier > 0))
+    fail('invalid_argument', 'noisyLoss.noiseMultiplier must be a finite number > 0');
   if (!(Number.isFinite(o.clip) && o.clip > 0)) fail('invalid_argument', 'noisyLoss.clip must be a finite number > 0');
   return o;
 }
@@ -50,7 +52,11 @@ export function checkNoisyLoss(o: NoisyLossOptions, sampler: string): NoisyLossO
  * @example noisyLossEvent(0.01, 2) // poisson_sampled(0.01, gaussian(2))
  */
 export function noisyLossEvent(samplingProbability: number, noiseMultiplier: number): DpEvent {
-  return { kind: 'poisson_sampled', sampling_probability: samplingProbability, event: { kind: 'gaussian', noise_multiplier: noiseMultiplier } };
+  return {
+    kind: 'poisson_sampled',
+    sampling_probability: samplingProbability,
+    event: { kind: 'gaussian', noise_multiplier: noiseMultiplier },
+  };
 }
 
 /**
@@ -59,7 +65,9 @@ export function noisyLossEvent(samplingProbability: number, noiseMultiplier: num
  */
 export function outputsLogits(model: tf.LayersModel, fromLogits: boolean | undefined): boolean {
   if (fromLogits !== undefined) return fromLogits;
-  const act = (model.layers.at(-1) as unknown as { activation?: { getClassName?: () => string } } | undefined)?.activation?.getClassName?.();
+  const act = (
+    model.layers.at(-1) as unknown as { activation?: { getClassName?: () => string } } | undefined
+  )?.activation?.getClassName?.();
   return !(act === 'softmax' || act === 'sigmoid');
 }
 
@@ -84,7 +92,9 @@ export async function noisyLossEstimate(a: {
     const sum = tf.tidy(() => {
       const part = tf.tensor1d(a.idx, 'int32');
       const pred = a.model.predict(tf.gather(a.xs, part)) as tf.Tensor;
-      return perExampleLoss(a.loss, tf.gather(a.ys, part), pred, outputsLogits(a.model, a.fromLogits)).clipByValue(0, a.clip).sum();
+      return perExampleLoss(a.loss, tf.gather(a.ys, part), pred, outputsLogits(a.model, a.fromLogits))
+        .clipByValue(0, a.clip)
+        .sum();
     });
     clippedSum = (await sum.data())[0]!;
     sum.dispose();

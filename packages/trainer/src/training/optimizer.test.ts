@@ -19,7 +19,11 @@ describe('DpOptimizer', () => {
       const theirs = tf.variable(tf.tensor1d([1, -2, 3]));
       const opt = new DpOptimizer({ kind, learningRate: 0.1, momentum: 0.9 });
       const ref = reference[kind]();
-      for (const g of [[0.5, -1, 2], [0.1, 0.3, -0.2], [-1, 0, 1]]) {
+      for (const g of [
+        [0.5, -1, 2],
+        [0.1, 0.3, -0.2],
+        [-1, 0, 1],
+      ]) {
         const grad = tf.tensor1d(g);
         opt.apply([ours], [grad]);
         ref.applyGradients({ [theirs.name]: grad });
@@ -39,8 +43,12 @@ describe('DpOptimizer', () => {
     const copy = new DpOptimizer({ kind: 'adam', learningRate: 0.01 });
     copy.setState(state, [w]);
     expect(await copy.getState()).toEqual(state);
-    expect(() => new DpOptimizer({ kind: 'sgd', learningRate: 0.1 }).setState(state, [w])).toThrow(expect.objectContaining({ code: 'bad_input' }));
-    expect(() => new DpOptimizer({ kind: 'sgd', learningRate: 0 })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    expect(() => new DpOptimizer({ kind: 'sgd', learningRate: 0.1 }).setState(state, [w])).toThrow(
+      expect.objectContaining({ code: 'bad_input' }),
+    );
+    expect(() => new DpOptimizer({ kind: 'sgd', learningRate: 0 })).toThrow(
+      expect.objectContaining({ code: 'invalid_argument' }),
+    );
     expect(() => new DpOptimizer({ kind: 'rmsprop' as never, learningRate: 1 })).toThrow(/unknown optimizer/);
   });
 });

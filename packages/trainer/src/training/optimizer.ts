@@ -35,8 +35,11 @@ export class DpOptimizer {
   /** @example const opt = new DpOptimizer({ kind: 'adam', learningRate: 1e-3 }); */
   constructor(config: OptimizerConfig) {
     const c = { momentum: 0.9, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, ...config };
-    if (!['sgd', 'momentum', 'adam'].includes(c.kind)) fail('invalid_argument', `unknown optimizer kind '${String(c.kind)}'`);
-    for (const [k, v] of Object.entries(c)) if (k !== 'kind' && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) fail('invalid_argument', `optimizer ${k} must be a finite number >= 0`);
+    if (!['sgd', 'momentum', 'adam'].includes(c.kind))
+      fail('invalid_argument', `unknown optimizer kind '${String(c.kind)}'`);
+    for (const [k, v] of Object.entries(c))
+      if (k !== 'kind' && !(typeof v === 'number' && Number.isFinite(v) && v >= 0))
+        fail('invalid_argument', `optimizer ${k} must be a finite number >= 0`);
     if (!(c.learningRate > 0)) fail('invalid_argument', 'optimizer learningRate must be > 0');
     this.config = c;
   }
@@ -81,20 +84,26 @@ export class DpOptimizer {
 
   /** The state to checkpoint (read asynchronously: webgpu in Node has no synchronous read). */
   async getState(): Promise<OptimizerState> {
-    const slots = await Promise.all(this.slots.map((slot) => Promise.all(slot.map(async (v) => ({ shape: v.shape.slice(), values: Float32Array.from(await v.data()) })))));
+    const slots = await Promise.all(
+      this.slots.map((slot) =>
+        Promise.all(slot.map(async (v) => ({ shape: v.shape.slice(), values: Float32Array.from(await v.data()) }))),
+      ),
+    );
     return { kind: this.config.kind, iterations: this.iterations, slots };
   }
 
   /** Restores a saved state (same kind, same weight shapes). */
   setState(state: OptimizerState, vars: tf.Variable[]): void {
-    if (state.kind !== this.config.kind) fail('bad_input', `checkpoint optimizer is '${state.kind}', this trainer uses '${this.config.kind}'`);
+    if (state.kind !== this.config.kind)
+      fail('bad_input', `checkpoint optimizer is '${state.kind}', this trainer uses '${this.config.kind}'`);
     this.dispose();
     this.iterations = state.iterations;
     if (state.slots.length === 0) return;
     this.slots = state.slots.map((slot) =>
       slot.map((s, i) => {
         const want = vars[i]?.shape ?? [];
-        if (s.shape.join() !== want.join()) fail('bad_input', `optimizer slot shape [${s.shape}] does not match weight [${want}]`);
+        if (s.shape.join() !== want.join())
+          fail('bad_input', `optimizer slot shape [${s.shape}] does not match weight [${want}]`);
         return tf.variable(tf.tensor(s.values, s.shape, 'float32'), false);
       }),
     );

@@ -35,7 +35,8 @@ const BUFFER_WORDS = 16384; // getRandomValues accepts at most 65,536 bytes per 
 
 /** Fills `out` from the platform CSPRNG in slices of at most 65,536 bytes, straight into the target. */
 function cryptoFill(out: Uint32Array): void {
-  for (let i = 0; i < out.length; i += BUFFER_WORDS) globalThis.crypto.getRandomValues(out.subarray(i, Math.min(out.length, i + BUFFER_WORDS)));
+  for (let i = 0; i < out.length; i += BUFFER_WORDS)
+    globalThis.crypto.getRandomValues(out.subarray(i, Math.min(out.length, i + BUFFER_WORDS)));
 }
 
 /**
@@ -95,7 +96,8 @@ export class SeededRandomSource implements RandomSource {
    */
   constructor(seed: Seed, opts: { stream?: SeededStream; position?: number } = {}) {
     const position = opts.position ?? 0;
-    if (!(Number.isSafeInteger(position) && position >= 0)) fail('invalid_argument', `a stream position must be an integer >= 0, got ${String(position)}`);
+    if (!(Number.isSafeInteger(position) && position >= 0))
+      fail('invalid_argument', `a stream position must be an integer >= 0, got ${String(position)}`);
     this.keystream = new Keystream(deriveSeedKey(parseSeed(seed)), SEEDED_STREAM_NONCE[opts.stream ?? 'sampling']);
     this.pos = position;
   }

@@ -16,10 +16,15 @@ const normalCdf = (x: number) => 0.5 * (1 + (erf(x / Math.SQRT2) as number));
 /** Which N(0, 1) checks a sample fails: moments and the share beyond 3.5 at 6 sigma, Kolmogorov-Smirnov at 1e-9. */
 function normalityFailures(z: Float64Array | Float32Array): string[] {
   const n = z.length;
-  let m1 = 0, m2 = 0, m4 = 0, beyond = 0;
+  let m1 = 0,
+    m2 = 0,
+    m4 = 0,
+    beyond = 0;
   for (let i = 0; i < n; i++) {
     const v = z[i]!;
-    m1 += v; m2 += v * v; m4 += v ** 4;
+    m1 += v;
+    m2 += v * v;
+    m4 += v ** 4;
     if (Math.abs(v) > 3.5) beyond++;
   }
   const failed: string[] = [];
@@ -50,10 +55,15 @@ const meanVar = (xs: ArrayLike<number>) => {
 };
 
 const SEED = '000102030405060708090a0b0c0d0e0f';
-/** A seeded source whose 128-bit seed is the integer n (fine for tests of the distribution, never for a private run). */
+/**
+ * A seeded source whose 128-bit seed is the integer n (fine for tests of the distribution, never for a private run).
+ */
 const seeded = (n: number, position?: number) => new SeededRandomSource(n.toString(16).padStart(32, '0'), { position });
 const hex = (words: Uint32Array) => Buffer.from(words.buffer, words.byteOffset, words.byteLength).toString('hex'); // little-endian serialization (RFC 8439 2.3)
-/** Words [start, start + n) of OpenSSL's chacha20 keystream (IV = 64-bit counter, then 64-bit nonce (stream, 0)): an independent oracle. */
+/**
+ * Words [start, start + n) of OpenSSL's chacha20 keystream (IV = 64-bit counter, then 64-bit nonce (stream, 0)): an
+ * independent oracle.
+ */
 function openSslWords(key: Uint8Array, stream: number, start: number, n: number): number[] {
   const block = Math.floor(start / 16);
   const iv = Buffer.alloc(16);
@@ -69,13 +79,19 @@ describe('ChaCha20 (RFC 8439)', () => {
   it('the block function gives the RFC 8439 section 2.3.2 test vector', () => {
     // counter 1, nonce 00:00:00:09:00:00:00:4a:00:00:00:00 as state words 12-15 (little-endian)
     const block = chacha20Blocks(keyWords(RFC_KEY), 1, 0x09000000, 0x4a000000, 0, new Uint32Array(16), 0, 1);
-    expect(hex(block)).toBe('10f1e7e4d13b5915500fdd1fa32071c4c7d1f4c733c068030422aa9ac3d46c4ed2826446079faa0914c2d705d98b02a2b5129cd1de164eb9cbd083e8a2503c4e');
+    expect(hex(block)).toBe(
+      '10f1e7e4d13b5915500fdd1fa32071c4c7d1f4c733c068030422aa9ac3d46c4ed2826446079faa0914c2d705d98b02a2b5129cd1de164eb9cbd083e8a2503c4e',
+    );
   });
 
   it('the keystream encrypts the RFC 8439 section 2.4.2 sunscreen text to its ciphertext', () => {
     // nonce 00:00:00:00:00:00:00:4a:00:00:00:00 is stream 0x4a000000 here; counter 1 is word 16 onward
-    const plain = new TextEncoder().encode("Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.");
-    const ks = new Uint8Array(new Keystream(RFC_KEY, 0x4a000000).words(16, new Uint32Array(Math.ceil(plain.length / 4))).buffer);
+    const plain = new TextEncoder().encode(
+      "Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.",
+    );
+    const ks = new Uint8Array(
+      new Keystream(RFC_KEY, 0x4a000000).words(16, new Uint32Array(Math.ceil(plain.length / 4))).buffer,
+    );
     const cipher = Buffer.from(plain.map((b, i) => b ^ ks[i]!)).toString('hex');
     expect(cipher).toBe(
       '6e2e359a2568f98041ba0728dd0d6981e97e7aec1d4360c20a27afccfd9fae0bf91b65c5524733ab8f593dabcd62b3571639d624e65152ab8f530c359f0861d8' +
@@ -86,14 +102,25 @@ describe('ChaCha20 (RFC 8439)', () => {
   it('agrees with node:crypto (OpenSSL chacha20) at every offset and across the 2^32-block counter carry', () => {
     const key = Uint8Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 255);
     const ours = new Keystream(key, 7);
-    for (const [start, n] of [[0, 1], [3, 40], [16, 32], [29, 1000], [16 * 4294967295 - 5, 60], [16 * 4294967296 * 3 + 9, 17]] as const) {
-      expect(Array.from(ours.words(start, new Uint32Array(n))), `${start}+${n}`).toEqual(openSslWords(key, 7, start, n));
+    for (const [start, n] of [
+      [0, 1],
+      [3, 40],
+      [16, 32],
+      [29, 1000],
+      [16 * 4294967295 - 5, 60],
+      [16 * 4294967296 * 3 + 9, 17],
+    ] as const) {
+      expect(Array.from(ours.words(start, new Uint32Array(n))), `${start}+${n}`).toEqual(
+        openSslWords(key, 7, start, n),
+      );
     }
     // random access: word w is the same whether read alone or inside a longer read
     const long = ours.words(100, new Uint32Array(200));
     expect(Array.from(ours.words(150, new Uint32Array(10)))).toEqual(Array.from(long.subarray(50, 60)));
     // the carry: block 2^32 follows block 2^32 - 1 (never block 0 again)
-    expect(Array.from(ours.words(16 * 4294967296, new Uint32Array(16)))).not.toEqual(Array.from(ours.words(0, new Uint32Array(16))));
+    expect(Array.from(ours.words(16 * 4294967296, new Uint32Array(16)))).not.toEqual(
+      Array.from(ours.words(0, new Uint32Array(16))),
+    );
   });
 
   it('SHA-256 of the key derivation matches node:crypto (FIPS 180-4), on short and multi-block inputs', () => {
@@ -101,7 +128,9 @@ describe('ChaCha20 (RFC 8439)', () => {
       const data = Uint8Array.from({ length: n }, (_, i) => (i * 13 + 1) & 255);
       expect(Buffer.from(sha256(data)).toString('hex')).toBe(createHash('sha256').update(data).digest('hex'));
     }
-    expect(Buffer.from(sha256(new TextEncoder().encode('abc'))).toString('hex')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'); // FIPS 180-2 B.1
+    expect(Buffer.from(sha256(new TextEncoder().encode('abc'))).toString('hex')).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    ); // FIPS 180-2 B.1
   });
 });
 
@@ -115,22 +144,42 @@ describe('random sources', () => {
     expect(Array.from({ length: 5 }, () => b.nextUint32())).toEqual(first);
     expect(a.position()).toBe(5);
     const resumed = new SeededRandomSource(SEED, { position: a.position() });
-    expect(Array.from({ length: 5 }, () => resumed.nextUint32())).toEqual(Array.from({ length: 5 }, () => a.nextUint32()));
+    expect(Array.from({ length: 5 }, () => resumed.nextUint32())).toEqual(
+      Array.from({ length: 5 }, () => a.nextUint32()),
+    );
     expect(new SeededRandomSource('000102030405060708090a0b0c0d0e0e').nextUint32()).not.toBe(first[0]);
     expect(new SeededRandomSource(SEED, { stream: 'noise' }).nextUint32()).not.toBe(first[0]);
   });
 
   it('a seeded source hands out the ChaCha20 keystream of SHA-256(label || seed) (checked against node:crypto)', () => {
     const key = createHash('sha256').update('dpledger seeded run v1\0').update(Buffer.from(SEED, 'hex')).digest();
-    expect(Array.from(new SeededRandomSource(SEED, { stream: 'noise' }).fillUint32(new Uint32Array(40)))).toEqual(openSslWords(key, 1, 0, 40)); // noise: nonce word 14 = 1
-    expect(Array.from(new SeededRandomSource(SEED).fillUint32(new Uint32Array(40)))).toEqual(openSslWords(key, 0, 0, 40));
+    expect(Array.from(new SeededRandomSource(SEED, { stream: 'noise' }).fillUint32(new Uint32Array(40)))).toEqual(
+      openSslWords(key, 1, 0, 40),
+    ); // noise: nonce word 14 = 1
+    expect(Array.from(new SeededRandomSource(SEED).fillUint32(new Uint32Array(40)))).toEqual(
+      openSslWords(key, 0, 0, 40),
+    );
   });
 
   it('refuses numeric, short, odd and non-hex seeds with invalid_argument', () => {
-    for (const bad of [7, 2 ** 40, 'abc', '0001020304050607', '000102030405060708090a0b0c0d0e0', 'zz0102030405060708090a0b0c0d0e0f', new Uint8Array(15), null, [1, 2, 3]]) {
-      expect(() => new SeededRandomSource(bad as never), String(bad)).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    for (const bad of [
+      7,
+      2 ** 40,
+      'abc',
+      '0001020304050607',
+      '000102030405060708090a0b0c0d0e0',
+      'zz0102030405060708090a0b0c0d0e0f',
+      new Uint8Array(15),
+      null,
+      [1, 2, 3],
+    ]) {
+      expect(() => new SeededRandomSource(bad as never), String(bad)).toThrow(
+        expect.objectContaining({ code: 'invalid_argument' }),
+      );
     }
-    expect(() => new SeededRandomSource(SEED, { position: -1 })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    expect(() => new SeededRandomSource(SEED, { position: -1 })).toThrow(
+      expect.objectContaining({ code: 'invalid_argument' }),
+    );
   });
 
   it('uniforms cover [0, 1) and integers are unbiased (6-sigma bounds)', () => {
@@ -148,8 +197,13 @@ describe('random sources', () => {
   it('bulk fillUint32 gives the seeded stream word for word, mixing buffered and direct reads, and resumes', () => {
     const a = new SeededRandomSource(SEED);
     const b = new SeededRandomSource(SEED);
-    a.nextUint32(); b.nextUint32(); // start mid-buffer
-    const bulk = [a.fillUint32(new Uint32Array(1003)), a.fillUint32(new Uint32Array(5000)), a.fillUint32(new Uint32Array(17))].flatMap((x) => Array.from(x));
+    a.nextUint32();
+    b.nextUint32(); // start mid-buffer
+    const bulk = [
+      a.fillUint32(new Uint32Array(1003)),
+      a.fillUint32(new Uint32Array(5000)),
+      a.fillUint32(new Uint32Array(17)),
+    ].flatMap((x) => Array.from(x));
     expect(bulk).toEqual(Array.from({ length: 6020 }, () => b.nextUint32()));
     expect(a.position()).toBe(b.position());
     const resumed = new SeededRandomSource(SEED, { position: a.position() });
@@ -163,7 +217,11 @@ describe('random sources', () => {
     for (const [arr] of spy.mock.calls) expect((arr as Uint32Array).byteLength).toBeLessThanOrEqual(65536);
     spy.mockRestore();
     // each 16,384-word slice got random words (a zero-filled slice would show as a mean near 0)
-    for (const [lo, hi] of [[0, 16384], [16384, 32768], [32768, 40000]] as const) {
+    for (const [lo, hi] of [
+      [0, 16384],
+      [16384, 32768],
+      [32768, 40000],
+    ] as const) {
       const [m] = meanVar(words.subarray(lo, hi));
       expect(Math.abs(m / 4294967296 - 0.5)).toBeLessThan(6 * Math.sqrt(1 / 12 / (hi - lo)));
     }
@@ -174,7 +232,7 @@ describe('Ziggurat Gaussian noise (Marsaglia & Tsang 2000)', () => {
   it('every layer of the table has area v, and the base layer is the rectangle plus the exact tail', () => {
     const { x, f } = buildZigguratTable();
     const n = ZIGGURAT_LAYERS;
-    for (let i = 1; i < n; i++) expect(Math.abs(x[i]! * (f[i + 1]! - f[i]!) / ZIGGURAT_V - 1)).toBeLessThan(1e-8);
+    for (let i = 1; i < n; i++) expect(Math.abs((x[i]! * (f[i + 1]! - f[i]!)) / ZIGGURAT_V - 1)).toBeLessThan(1e-8);
     const tail = Math.sqrt(Math.PI / 2) * (1 - normalCdf(ZIGGURAT_R)) * 2; // integral of exp(-t^2/2) over t > r
     expect(Math.abs((ZIGGURAT_R * Math.exp(-0.5 * ZIGGURAT_R ** 2) + tail) / ZIGGURAT_V - 1)).toBeLessThan(1e-8);
     expect(x[0]! * Math.exp(-0.5 * ZIGGURAT_R ** 2)).toBeCloseTo(ZIGGURAT_V, 15);
@@ -263,7 +321,11 @@ describe('batch samplers', () => {
 describe('discrete Gaussian (Canonne, Kamath, Steinke 2020)', () => {
   it('Bernoulli(exp(-g)) is exact in frequency for g <= 1 and g > 1', () => {
     const src = seeded(21);
-    for (const [num, den] of [[1n, 1n], [1n, 3n], [5n, 2n]] as const) {
+    for (const [num, den] of [
+      [1n, 1n],
+      [1n, 3n],
+      [5n, 2n],
+    ] as const) {
       const m = 20000;
       let k = 0;
       for (let i = 0; i < m; i++) if (bernoulliExpNeg(src, num, den)) k++;

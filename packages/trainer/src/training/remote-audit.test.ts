@@ -39,14 +39,39 @@ function fakeRun() {
       return {};
     },
   };
-  return { reserved, audits, setLedger: (l: DpEvent) => (ledger = l), remote: { client, runId: 'run-1', reserveSteps: 2 } };
+  return {
+    reserved,
+    audits,
+    setLedger: (l: DpEvent) => (ledger = l),
+    remote: { client, runId: 'run-1', reserveSteps: 2 },
+  };
 }
 
-const data = () => [tf.tidy(() => tf.sin(tf.range(0, 16 * 8).reshape([16, 8]))), tf.oneHot(tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 3), 'int32'), 3).toFloat()] as const;
+const data = () =>
+  [
+    tf.tidy(() => tf.sin(tf.range(0, 16 * 8).reshape([16, 8]))),
+    tf
+      .oneHot(
+        tf.tensor1d(
+          Array.from({ length: 16 }, (_, i) => i % 3),
+          'int32',
+        ),
+        3,
+      )
+      .toFloat(),
+  ] as const;
 const model = () => tf.sequential({ layers: [tf.layers.dense({ inputShape: [8], units: 3 })] });
 const options = (m: tf.LayersModel, extra: Partial<DPTrainerOptions>): DPTrainerOptions => ({
-  model: m, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'sgd', learningRate: 0.1 }, clipNorm: 1, noiseMultiplier: 2,
-  expectedBatchSize: 4, datasetSize: 16, seed: SEED, ...extra,
+  model: m,
+  loss: 'categoricalCrossentropy',
+  fromLogits: true,
+  optimizer: { kind: 'sgd', learningRate: 0.1 },
+  clipNorm: 1,
+  noiseMultiplier: 2,
+  expectedBatchSize: 4,
+  datasetSize: 16,
+  seed: SEED,
+  ...extra,
 });
 
 describe('an audited remote run', () => {
@@ -79,11 +104,21 @@ describe('an audited remote run', () => {
     await first.save(dir);
     run.setLedger(first.ledger);
 
-    const idle = await DPTrainer.resume(dir, { model: model(), seed: SEED, accountant: run.remote, audit: { canaries: 12, kind: 'gradient' } });
+    const idle = await DPTrainer.resume(dir, {
+      model: model(),
+      seed: SEED,
+      accountant: run.remote,
+      audit: { canaries: 12, kind: 'gradient' },
+    });
     await idle.close(); // 3 steps in its ledger, none of them with these canaries: nothing to audit, nothing sent
     expect(run.audits).toHaveLength(0);
 
-    const resumed = await DPTrainer.resume(dir, { model: model(), seed: SEED, accountant: run.remote, audit: { canaries: 12, kind: 'gradient' } });
+    const resumed = await DPTrainer.resume(dir, {
+      model: model(),
+      seed: SEED,
+      accountant: run.remote,
+      audit: { canaries: 12, kind: 'gradient' },
+    });
     await resumed.fit(xs, ys, { steps: 2 });
     await resumed.close();
     expect(run.audits).toHaveLength(1);

@@ -26,19 +26,50 @@ afterEach(() => {
 
 describe('secure mode', () => {
   it('by default draws every bit of sampling and noise from crypto.getRandomValues, never Math.random or tfjs RNG', async () => {
-    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 3, activation: 'tanh' }), tf.layers.dense({ units: 2 })] });
-    const xs = tf.tensor2d(Array.from({ length: 64 * 4 }, (_, i) => Math.sin(i)), [64, 4]);
-    const ys = tf.oneHot(tf.tensor1d(Array.from({ length: 64 }, (_, i) => i % 2), 'int32'), 2).toFloat();
-    const rng = [tf.randomNormal, tf.randomUniform, tf.truncatedNormal, tf.randomGamma, tf.multinomial] as unknown as ReturnType<typeof vi.fn>[];
+    const model = tf.sequential({
+      layers: [tf.layers.dense({ inputShape: [4], units: 3, activation: 'tanh' }), tf.layers.dense({ units: 2 })],
+    });
+    const xs = tf.tensor2d(
+      Array.from({ length: 64 * 4 }, (_, i) => Math.sin(i)),
+      [64, 4],
+    );
+    const ys = tf
+      .oneHot(
+        tf.tensor1d(
+          Array.from({ length: 64 }, (_, i) => i % 2),
+          'int32',
+        ),
+        2,
+      )
+      .toFloat();
+    const rng = [
+      tf.randomNormal,
+      tf.randomUniform,
+      tf.truncatedNormal,
+      tf.randomGamma,
+      tf.multinomial,
+    ] as unknown as ReturnType<typeof vi.fn>[];
     for (const f of rng) f.mockClear();
     const mathRandom = vi.spyOn(Math, 'random');
     const crypto = vi.spyOn(globalThis.crypto, 'getRandomValues');
     // no randomness option at all, then the explicit (redundant) secureMode: true
-    const variants = [{ clipNorm: 1 }, { adaptiveClipping: { initialClipNorm: 0.5, countNoiseMultiplier: 2 } }, { clipNorm: 1, noise: 'discrete_gaussian' as const }, { clipNorm: 1, secureMode: true }];
+    const variants = [
+      { clipNorm: 1 },
+      { adaptiveClipping: { initialClipNorm: 0.5, countNoiseMultiplier: 2 } },
+      { clipNorm: 1, noise: 'discrete_gaussian' as const },
+      { clipNorm: 1, secureMode: true },
+    ];
     for (const v of variants) {
       const t = new DPTrainer({
-        model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'adam', learningRate: 0.01 }, noiseMultiplier: 1.1,
-        expectedBatchSize: 8, datasetSize: 64, accountant: new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }), ...v,
+        model,
+        loss: 'categoricalCrossentropy',
+        fromLogits: true,
+        optimizer: { kind: 'adam', learningRate: 0.01 },
+        noiseMultiplier: 1.1,
+        expectedBatchSize: 8,
+        datasetSize: 64,
+        accountant: new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }),
+        ...v,
       });
       expect(t.noiseRng).toBe('secure');
       const before = model.getWeights().map((w) => w.dataSync().slice());
@@ -63,11 +94,23 @@ describe('secure mode', () => {
     const make = (opts: { seed?: string } = {}) =>
       new DPTrainer({
         model: tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2, kernelInitializer: 'zeros' })] }),
-        loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'sgd', learningRate: 0.1 },
-        clipNorm: 1, noiseMultiplier: 1, expectedBatchSize: 2, datasetSize: 10, ...opts,
+        loss: 'categoricalCrossentropy',
+        fromLogits: true,
+        optimizer: { kind: 'sgd', learningRate: 0.1 },
+        clipNorm: 1,
+        noiseMultiplier: 1,
+        expectedBatchSize: 2,
+        datasetSize: 10,
+        ...opts,
       });
-    const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
-    const y = tf.tensor2d([[1, 0], [0, 1]]);
+    const x = tf.tensor2d([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    const y = tf.tensor2d([
+      [1, 0],
+      [0, 1],
+    ]);
     const stepped = async (t: DPTrainer) => {
       expect((await t.step(x, y)).applied).toBe(true);
       expect(await t.internals.noise!.prefetching()).toBe(true); // the step's noise came from the worker

@@ -21,15 +21,21 @@ const DOMAIN = new TextEncoder().encode('dpledger seeded run v1\0'); // separate
  */
 export function parseSeed(seed: unknown): Uint8Array {
   if (seed instanceof Uint8Array) {
-    if (seed.length < MIN_SEED_BYTES) fail('invalid_argument', `a seed needs at least ${MIN_SEED_BYTES} bytes (128 bits), got ${seed.length}`);
+    if (seed.length < MIN_SEED_BYTES)
+      fail('invalid_argument', `a seed needs at least ${MIN_SEED_BYTES} bytes (128 bits), got ${seed.length}`);
     return Uint8Array.from(seed);
   }
   if (typeof seed === 'string') {
-    if (!/^[0-9a-fA-F]*$/.test(seed) || seed.length % 2 !== 0) fail('invalid_argument', 'a seed string must be an even number of hex digits');
-    if (seed.length < 2 * MIN_SEED_BYTES) fail('invalid_argument', `a seed needs at least ${2 * MIN_SEED_BYTES} hex digits (128 bits), got ${seed.length}`);
+    if (!/^[0-9a-fA-F]*$/.test(seed) || seed.length % 2 !== 0)
+      fail('invalid_argument', 'a seed string must be an even number of hex digits');
+    if (seed.length < 2 * MIN_SEED_BYTES)
+      fail('invalid_argument', `a seed needs at least ${2 * MIN_SEED_BYTES} hex digits (128 bits), got ${seed.length}`);
     return Uint8Array.from({ length: seed.length / 2 }, (_, i) => parseInt(seed.slice(2 * i, 2 * i + 2), 16));
   }
-  return fail('invalid_argument', `a seed must be a string of at least ${2 * MIN_SEED_BYTES} hex digits or a Uint8Array of at least ${MIN_SEED_BYTES} bytes, got ${typeof seed}`);
+  return fail(
+    'invalid_argument',
+    `a seed must be a string of at least ${2 * MIN_SEED_BYTES} hex digits or a Uint8Array of at least ${MIN_SEED_BYTES} bytes, got ${typeof seed}`,
+  );
 }
 
 /**

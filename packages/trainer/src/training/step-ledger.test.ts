@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { RdpAccountant, type DpEvent } from '@dpledger/accounting';
 import { StepLedger, type ReservationClient } from './step-ledger.js';
 
-const g = (s: number): DpEvent => ({ kind: 'poisson_sampled', sampling_probability: 0.01, event: { kind: 'gaussian', noise_multiplier: s } });
+const g = (s: number): DpEvent => ({
+  kind: 'poisson_sampled',
+  sampling_probability: 0.01,
+  event: { kind: 'gaussian', noise_multiplier: s },
+});
 
 describe('StepLedger', () => {
   it('records every authorized step in order, composing runs of one event at once', async () => {
@@ -35,7 +39,11 @@ function fakeRemote(opts: { ttlMs?: number } = {}) {
     async reserve(_runId, body) {
       await Promise.resolve();
       calls.push(`reserve ${body.steps} ttl ${body.ttl_seconds}`);
-      return { id: `r${++ids}`, steps: body.steps, expires_at: new Date(clock.now + (opts.ttlMs ?? 60_000)).toISOString() };
+      return {
+        id: `r${++ids}`,
+        steps: body.steps,
+        expires_at: new Date(clock.now + (opts.ttlMs ?? 60_000)).toISOString(),
+      };
     },
     async commit(id, used, o) {
       calls.push(`commit ${id} ${used} ${o?.idempotencyKey}`);
@@ -72,7 +80,10 @@ describe('StepLedger against a remote run', () => {
     await expect(ledger.flush()).rejects.toThrow(/network/);
     await ledger.flush();
     expect(f.commits.get('r2')).toEqual({ used: 1, key: 'r2:commit:1' });
-    expect(f.calls.filter((c) => c.startsWith('commit r1'))).toEqual(['commit r1 10 r1:commit:10', 'commit r1 10 r1:commit:10']);
+    expect(f.calls.filter((c) => c.startsWith('commit r1'))).toEqual([
+      'commit r1 10 r1:commit:10',
+      'commit r1 10 r1:commit:10',
+    ]);
     expect(ledger.local.ledger).toEqual(rdp().compose(g(1), 11).ledger);
   });
 
@@ -106,7 +117,11 @@ describe('StepLedger against a remote run', () => {
   it('serialises overlapping calls: two concurrent steps share one reservation, none is orphaned', async () => {
     const f = fakeRemote();
     const ledger = new StepLedger(rdp(), f.remote);
-    expect(await Promise.all([ledger.authorize(g(1)), ledger.authorize(g(1)), ledger.authorize(g(1))])).toEqual([true, true, true]);
+    expect(await Promise.all([ledger.authorize(g(1)), ledger.authorize(g(1)), ledger.authorize(g(1))])).toEqual([
+      true,
+      true,
+      true,
+    ]);
     await ledger.flush();
     expect(f.calls).toEqual(['reserve 10 ttl 60', 'commit r1 3 r1:commit:3']);
   });
@@ -122,8 +137,14 @@ describe('StepLedger against a remote run', () => {
       },
     });
     const ckpt = rdp().compose(g(1), 5).ledger;
-    await expect(new StepLedger(rdp(), run(rdp().compose(g(1), 6).ledger, 6)).syncRemote(ckpt)).rejects.toMatchObject({ code: 'ledger_mismatch', message: /already has 6 steps but the checkpoint has 5/ });
-    await expect(new StepLedger(rdp(), run(rdp().compose(g(2), 2).ledger, 2)).syncRemote(ckpt)).rejects.toMatchObject({ code: 'ledger_mismatch', message: /not a prefix/ });
+    await expect(new StepLedger(rdp(), run(rdp().compose(g(1), 6).ledger, 6)).syncRemote(ckpt)).rejects.toMatchObject({
+      code: 'ledger_mismatch',
+      message: /already has 6 steps but the checkpoint has 5/,
+    });
+    await expect(new StepLedger(rdp(), run(rdp().compose(g(2), 2).ledger, 2)).syncRemote(ckpt)).rejects.toMatchObject({
+      code: 'ledger_mismatch',
+      message: /not a prefix/,
+    });
     expect(appended).toEqual([]);
     await new StepLedger(rdp(), run(rdp().compose(g(1), 2).ledger, 2)).syncRemote(ckpt);
     expect(appended).toEqual([g(1), g(1), g(1)]);

@@ -94,7 +94,9 @@ interface Reservation {
 
 /** A ledger as runs of one step event (Ledger.of): composed([e1, self_composed(e2, n)]) -> [(e1, 1), (e2, n)]. */
 function stepRuns(ledger: DpEvent | undefined): { event: DpEvent; key: string; count: number }[] {
-  return Ledger.of(ledger).runs().map((r) => ({ ...r, key: stableKey(r.event) }));
+  return Ledger.of(ledger)
+    .runs()
+    .map((r) => ({ ...r, key: stableKey(r.event) }));
 }
 
 /** `logged_steps` of a commit answer, when it carries one. */
@@ -286,7 +288,7 @@ export class StepLedger {
     }
     let seq = run.event_count;
     for (const m of missing) {
-      for (let done = 0; done < m.count; ) {
+      for (let done = 0; done < m.count;) {
         const n = Math.min(BACKFILL_CHUNK, m.count - done);
         try {
           const events = Array.from({ length: n }, () => m.event);

@@ -20,16 +20,31 @@ function countReads() {
 }
 
 function setup(extra: Record<string, unknown> = {}) {
-  const model = tf.sequential({ layers: [
-    tf.layers.dense({ inputShape: [5], units: 4, activation: 'tanh', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
-    tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
-  ] });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({
+        inputShape: [5],
+        units: 4,
+        activation: 'tanh',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+      }),
+      tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+    ],
+  });
   const xs = tf.randomUniform([40, 5], -1, 1, 'float32', 3);
   const ys = tf.oneHot(tf.randomUniform([40], 0, 3, 'int32', 4), 3).toFloat();
   const trainer = new DPTrainer({
-    model, loss: 'categoricalCrossentropy', fromLogits: true, optimizer: { kind: 'sgd', learningRate: 0.1 }, clipNorm: 1,
-    noiseMultiplier: 1, expectedBatchSize: 10, datasetSize: 40, seed: '000102030405060708090a0b0c0d0e0f',
-    maxPhysicalBatchSize: 3, ...extra,
+    model,
+    loss: 'categoricalCrossentropy',
+    fromLogits: true,
+    optimizer: { kind: 'sgd', learningRate: 0.1 },
+    clipNorm: 1,
+    noiseMultiplier: 1,
+    expectedBatchSize: 10,
+    datasetSize: 40,
+    seed: '000102030405060708090a0b0c0d0e0f',
+    maxPhysicalBatchSize: 3,
+    ...extra,
   });
   return { model, xs, ys, trainer };
 }
@@ -66,7 +81,10 @@ describe('reads of a DP step', () => {
   });
 
   it('adaptive clipping reads its count once per step, and the asked-for loss rides in the same read', async () => {
-    const adaptive = { clipNorm: undefined, adaptiveClipping: { initialClipNorm: 1, targetQuantile: 0.5, countNoiseMultiplier: 5 } };
+    const adaptive = {
+      clipNorm: undefined,
+      adaptiveClipping: { initialClipNorm: 1, targetQuantile: 0.5, countNoiseMultiplier: 5 },
+    };
     for (const privateLoss of [false, true]) {
       const { xs, ys, trainer } = setup({ ...adaptive, privateLoss });
       const reads = countReads();

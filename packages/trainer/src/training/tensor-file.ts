@@ -44,7 +44,10 @@ function toBytes(entries: readonly TensorEntry[]): { bytes: Uint8Array; index: I
 export async function writeTensors(dir: string, base: string, entries: readonly TensorEntry[]): Promise<string> {
   const { bytes, index } = toBytes(entries);
   await writeFile(join(dir, `${base}.bin`), bytes);
-  await writeFile(join(dir, `${base}.json`), `${JSON.stringify({ dtype: 'float32', byteOrder: 'little', tensors: index }, null, 1)}\n`);
+  await writeFile(
+    join(dir, `${base}.json`),
+    `${JSON.stringify({ dtype: 'float32', byteOrder: 'little', tensors: index }, null, 1)}\n`,
+  );
   return createHash('sha256').update(bytes).digest('hex');
 }
 

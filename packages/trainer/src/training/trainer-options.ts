@@ -87,7 +87,8 @@ export interface DPTrainerOptions {
 export type ClipChoice = { kind: 'fixed'; clipping: Clipping } | { kind: 'adaptive'; options: AdaptiveClippingOptions };
 
 function positive(name: string, v: unknown): number {
-  if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) fail('invalid_argument', `${name} must be a finite number > 0, got ${String(v)}`);
+  if (!(typeof v === 'number' && Number.isFinite(v) && v > 0))
+    fail('invalid_argument', `${name} must be a finite number > 0, got ${String(v)}`);
   return v;
 }
 
@@ -96,10 +97,13 @@ function positive(name: string, v: unknown): number {
  * @example resolveClipping({ clipNorm: 1 } as DPTrainerOptions) // { kind: 'fixed', clipping: { kind: 'flat', clipNorm: 1 } }
  */
 export function resolveClipping(o: DPTrainerOptions): ClipChoice {
-  const given = [o.clipNorm !== undefined, o.clipping !== undefined, o.adaptiveClipping !== undefined].filter(Boolean).length;
+  const given = [o.clipNorm !== undefined, o.clipping !== undefined, o.adaptiveClipping !== undefined].filter(
+    Boolean,
+  ).length;
   if (given !== 1) fail('invalid_argument', 'give exactly one of clipNorm, clipping or adaptiveClipping');
   if (o.adaptiveClipping) return { kind: 'adaptive', options: o.adaptiveClipping };
-  if (o.clipNorm !== undefined) return { kind: 'fixed', clipping: { kind: 'flat', clipNorm: positive('clipNorm', o.clipNorm) } };
+  if (o.clipNorm !== undefined)
+    return { kind: 'fixed', clipping: { kind: 'flat', clipNorm: positive('clipNorm', o.clipNorm) } };
   const c = o.clipping!;
   if (c.kind === 'flat') positive('clipping.clipNorm', c.clipNorm);
   else if (c.kind === 'per_layer') c.clipNorms.forEach((v, i) => positive(`clipping.clipNorms[${i}]`, v));
@@ -120,22 +124,36 @@ export function totalClipNorm(c: Clipping): number {
  * @example checkSizes({ expectedBatchSize: 256, datasetSize: 60000, noiseMultiplier: 1 } as DPTrainerOptions) // 0.004266...
  */
 export function checkSizes(o: DPTrainerOptions): number {
-  if (!(Number.isSafeInteger(o.datasetSize) && o.datasetSize >= 1)) fail('invalid_argument', `datasetSize must be an integer >= 1`);
+  if (!(Number.isSafeInteger(o.datasetSize) && o.datasetSize >= 1))
+    fail('invalid_argument', `datasetSize must be an integer >= 1`);
   positive('expectedBatchSize', o.expectedBatchSize);
-  if (o.expectedBatchSize > o.datasetSize) fail('invalid_argument', `expectedBatchSize ${o.expectedBatchSize} exceeds datasetSize ${o.datasetSize}`);
-  if (o.sampler !== undefined && o.sampler !== 'poisson' && o.sampler !== 'shuffle') fail('invalid_argument', `sampler must be 'poisson' or 'shuffle'`);
-  if (o.sampler === 'shuffle' && !Number.isInteger(o.expectedBatchSize)) fail('invalid_argument', 'shuffle batching needs an integer expectedBatchSize');
-  if (o.neighboringRelation !== undefined && o.neighboringRelation !== 'add_or_remove_one' && o.neighboringRelation !== 'replace_one') {
+  if (o.expectedBatchSize > o.datasetSize)
+    fail('invalid_argument', `expectedBatchSize ${o.expectedBatchSize} exceeds datasetSize ${o.datasetSize}`);
+  if (o.sampler !== undefined && o.sampler !== 'poisson' && o.sampler !== 'shuffle')
+    fail('invalid_argument', `sampler must be 'poisson' or 'shuffle'`);
+  if (o.sampler === 'shuffle' && !Number.isInteger(o.expectedBatchSize))
+    fail('invalid_argument', 'shuffle batching needs an integer expectedBatchSize');
+  if (
+    o.neighboringRelation !== undefined &&
+    o.neighboringRelation !== 'add_or_remove_one' &&
+    o.neighboringRelation !== 'replace_one'
+  ) {
     fail('invalid_argument', `neighboringRelation must be 'add_or_remove_one' or 'replace_one'`);
   }
-  if (o.maxPhysicalBatchSize !== undefined && !(Number.isInteger(o.maxPhysicalBatchSize) && o.maxPhysicalBatchSize >= 1)) {
+  if (
+    o.maxPhysicalBatchSize !== undefined &&
+    !(Number.isInteger(o.maxPhysicalBatchSize) && o.maxPhysicalBatchSize >= 1)
+  ) {
     fail('invalid_argument', 'maxPhysicalBatchSize must be an integer >= 1');
   }
-  if ((o.noiseMultiplier === undefined) === (o.target === undefined)) fail('invalid_argument', 'give exactly one of noiseMultiplier or target');
+  if ((o.noiseMultiplier === undefined) === (o.target === undefined))
+    fail('invalid_argument', 'give exactly one of noiseMultiplier or target');
   if (o.noiseMultiplier !== undefined) positive('noiseMultiplier', o.noiseMultiplier);
   if (o.target !== undefined) checkDelta(o, o.target.delta);
-  if (o.noise !== undefined && o.noise !== 'gaussian' && o.noise !== 'discrete_gaussian') fail('invalid_argument', `noise must be 'gaussian' or 'discrete_gaussian'`);
-  if (o.privateLoss !== undefined && typeof o.privateLoss !== 'boolean') fail('invalid_argument', 'privateLoss must be a boolean');
+  if (o.noise !== undefined && o.noise !== 'gaussian' && o.noise !== 'discrete_gaussian')
+    fail('invalid_argument', `noise must be 'gaussian' or 'discrete_gaussian'`);
+  if (o.privateLoss !== undefined && typeof o.privateLoss !== 'boolean')
+    fail('invalid_argument', 'privateLoss must be a boolean');
   return o.expectedBatchSize / o.datasetSize;
 }
 
@@ -145,12 +163,18 @@ export function checkSizes(o: DPTrainerOptions): number {
  * @example resolveRandomness({ seed: '000102030405060708090a0b0c0d0e0f' } as DPTrainerOptions)!.length // 16
  */
 export function resolveRandomness(o: Pick<DPTrainerOptions, 'seed' | 'secureMode'>): Uint8Array | null {
-  if (o.secureMode !== undefined && typeof o.secureMode !== 'boolean') fail('invalid_argument', 'secureMode must be a boolean');
+  if (o.secureMode !== undefined && typeof o.secureMode !== 'boolean')
+    fail('invalid_argument', 'secureMode must be a boolean');
   if (o.seed === undefined || o.seed === null) {
-    if (o.secureMode === false) fail('invalid_argument', 'secureMode: false needs a seed (at least 32 hex digits) for a seeded run; leave both out for secure randomness');
+    if (o.secureMode === false)
+      fail(
+        'invalid_argument',
+        'secureMode: false needs a seed (at least 32 hex digits) for a seeded run; leave both out for secure randomness',
+      );
     return null;
   }
-  if (o.secureMode === true) fail('invalid_argument', 'secureMode: true and a seed exclude each other: a seeded run is not secure');
+  if (o.secureMode === true)
+    fail('invalid_argument', 'secureMode: true and a seed exclude each other: a seeded run is not secure');
   return parseSeed(o.seed);
 }
 
@@ -159,7 +183,9 @@ export function resolveRandomness(o: Pick<DPTrainerOptions, 'seed' | 'secureMode
  * @example checkDelta({ datasetSize: 1000 } as DPTrainerOptions, 1e-2) // throws TrainerError('invalid_argument')
  */
 export function checkDelta(o: Pick<DPTrainerOptions, 'datasetSize' | 'allowLargeDelta'>, delta: number): void {
-  if (!(typeof delta === 'number' && delta > 0 && delta < 1)) fail('invalid_argument', `delta must be a number in (0, 1), got ${String(delta)}`);
+  if (!(typeof delta === 'number' && delta > 0 && delta < 1))
+    fail('invalid_argument', `delta must be a number in (0, 1), got ${String(delta)}`);
   const why = deltaTooLarge(delta, o.datasetSize);
-  if (why !== null && o.allowLargeDelta !== true) fail('invalid_argument', `${why}; pass allowLargeDelta: true to accept it anyway`);
+  if (why !== null && o.allowLargeDelta !== true)
+    fail('invalid_argument', `${why}; pass allowLargeDelta: true to accept it anyway`);
 }

@@ -3,7 +3,11 @@ import { epsilonCurve } from '@dpledger/audit';
 import { describe, expect, it } from 'vitest';
 import { CurveCache } from './curve-cache.js';
 
-const step = (sigma: number): DpEvent => ({ kind: 'poisson_sampled', sampling_probability: 0.01, event: { kind: 'gaussian', noise_multiplier: sigma } });
+const step = (sigma: number): DpEvent => ({
+  kind: 'poisson_sampled',
+  sampling_probability: 0.01,
+  event: { kind: 'gaussian', noise_multiplier: sigma },
+});
 const opts = { delta: 1e-5, neighboringRelation: 'add_or_remove_one' } as const;
 
 /** A growing log and a pager over it that counts the records it hands out. */
@@ -37,10 +41,20 @@ describe('CurveCache', () => {
     l.add(50, 2);
     const second = await curves.curve('t/r', opts, l.count(), l.pager);
     expect(l.read()).toBe(350);
-    const want = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step(1.1), 300).compose(step(2), 50).getEpsilon(1e-5);
+    const want = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' })
+      .compose(step(1.1), 300)
+      .compose(step(2), 50)
+      .getEpsilon(1e-5);
     expect(second.at(-1)).toEqual({ step: 350, epsilon: expect.closeTo(want, 12) });
     // the same figure as the report's curve (@dpledger/audit epsilonCurve) over the same log
-    const report = epsilonCurve([{ event: step(1.1), count: 300 }, { event: step(2), count: 50 }], 'add_or_remove_one', 1e-5);
+    const report = epsilonCurve(
+      [
+        { event: step(1.1), count: 300 },
+        { event: step(2), count: 50 },
+      ],
+      'add_or_remove_one',
+      1e-5,
+    );
     expect(second.at(-1)!.epsilon).toBeCloseTo(report.points.at(-1)![1], 12);
     expect(second[0]).toEqual({ step: 0, epsilon: 0 });
     for (let i = 1; i < second.length; i++) expect(second[i]!.epsilon).toBeGreaterThanOrEqual(second[i - 1]!.epsilon);

@@ -1,19 +1,59 @@
 import express from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { buildComplianceModel, buildStatement, eventLogCommitment, generateSigningKey, signReport, type InTotoStatement, type PrivacyReportPredicate } from '@dpledger/audit';
+import {
+  buildComplianceModel,
+  buildStatement,
+  eventLogCommitment,
+  generateSigningKey,
+  signReport,
+  type InTotoStatement,
+  type PrivacyReportPredicate,
+} from '@dpledger/audit';
 import { createDashboardRouter } from './index.js';
-import type { DashboardBudget, DashboardEnvelope, DashboardEventRecord, DashboardRun, DashboardSource } from './source.js';
+import type {
+  DashboardBudget,
+  DashboardEnvelope,
+  DashboardEventRecord,
+  DashboardRun,
+  DashboardSource,
+} from './source.js';
 
 const EVIL = '<script>alert("x")</script>';
-const step = { kind: 'poisson_sampled', sampling_probability: 0.02, event: { kind: 'gaussian', noise_multiplier: 1.1 } } as const;
+const step = {
+  kind: 'poisson_sampled',
+  sampling_probability: 0.02,
+  event: { kind: 'gaussian', noise_multiplier: 1.1 },
+} as const;
 
 function budget(id: string, name: string): DashboardBudget {
-  return { id, name, epsilon: 3, delta: 1e-5, accountant: 'rdp', neighboring_relation: 'add_or_remove_one', epsilon_spent: 1.2, epsilon_reserved: 1.5, epsilon_remaining: 1.5, run_count: 1, created_at: '2026-01-01T00:00:00.000Z' };
+  return {
+    id,
+    name,
+    epsilon: 3,
+    delta: 1e-5,
+    accountant: 'rdp',
+    neighboring_relation: 'add_or_remove_one',
+    epsilon_spent: 1.2,
+    epsilon_reserved: 1.5,
+    epsilon_remaining: 1.5,
+    run_count: 1,
+    created_at: '2026-01-01T00:00:00.000Z',
+  };
 }
 
 function run(id: string, budgetId: string, name: string, status: 'open' | 'closed'): DashboardRun {
-  return { id, budget_id: budgetId, name, sampler: { kind: 'poisson', dataset_size: 5000, expected_batch_size: 100 }, noise_rng: 'secure', status, event_count: 20, epsilon_spent: 1.2, created_at: '2026-01-01T00:00:00.000Z' };
+  return {
+    id,
+    budget_id: budgetId,
+    name,
+    sampler: { kind: 'poisson', dataset_size: 5000, expected_batch_size: 100 },
+    noise_rng: 'secure',
+    status,
+    event_count: 20,
+    epsilon_spent: 1.2,
+    created_at: '2026-01-01T00:00:00.000Z',
+  };
 }
 
 /** Two tenants, each with a budget and a closed run with a signed report, plus an open run of acme. */
@@ -22,12 +62,23 @@ function fixture() {
   const records: Record<string, DashboardEventRecord[]> = {};
   const reports: Record<string, DashboardEnvelope> = {};
   const tenants: Record<string, { budgets: DashboardBudget[]; runs: DashboardRun[] }> = {
-    acme: { budgets: [budget('b-acme', EVIL)], runs: [run('r-open', 'b-acme', 'still training', 'open'), run('r-acme', 'b-acme', `run ${EVIL}`, 'closed')] },
-    other: { budgets: [budget('b-other', 'other tenant budget')], runs: [run('r-other', 'b-other', 'other tenant run', 'closed')] },
+    acme: {
+      budgets: [budget('b-acme', EVIL)],
+      runs: [run('r-open', 'b-acme', 'still training', 'open'), run('r-acme', 'b-acme', `run ${EVIL}`, 'closed')],
+    },
+    other: {
+      budgets: [budget('b-other', 'other tenant budget')],
+      runs: [run('r-other', 'b-other', 'other tenant run', 'closed')],
+    },
   };
   for (const t of Object.values(tenants)) {
     for (const r of t.runs) {
-      records[r.id] = Array.from({ length: 20 }, (_, i) => ({ sequence: i, run_id: r.id, event: step, recorded_at: '2026-01-01T00:00:01.000Z' }));
+      records[r.id] = Array.from({ length: 20 }, (_, i) => ({
+        sequence: i,
+        run_id: r.id,
+        event: step,
+        recorded_at: '2026-01-01T00:00:01.000Z',
+      }));
       if (r.status !== 'closed') continue;
       const predicate: PrivacyReportPredicate = {
         run: { id: r.id, name: r.name, created_at: r.created_at, closed_at: '2026-01-01T00:01:00.000Z' },
@@ -38,12 +89,23 @@ function fixture() {
         ledger: { kind: 'composed', events: [{ kind: 'self_composed', count: 20, event: step }] },
         event_count: 20,
         merkle_root: eventLogCommitment(records[r.id]!),
-        epsilon: { delta: 1e-5, rdp: { epsilon: 1.2, order: 14 }, pld: { epsilon: 1.1, value_discretization_interval: 1e-4 } },
+        epsilon: {
+          delta: 1e-5,
+          rdp: { epsilon: 1.2, order: 14 },
+          pld: { epsilon: 1.1, value_discretization_interval: 1e-4 },
+        },
         budget_remaining: { epsilon: 1.8 },
         issued_at: '2026-01-01T00:01:00.000Z',
         service: { name: 'dpledger-accountant', version: 'test' },
       };
-      reports[r.id] = signReport(buildStatement({ model_digest: { sha256: 'a'.repeat(64) }, dataset_digest: { sha256: 'b'.repeat(64) }, predicate }), key);
+      reports[r.id] = signReport(
+        buildStatement({
+          model_digest: { sha256: 'a'.repeat(64) },
+          dataset_digest: { sha256: 'b'.repeat(64) },
+          predicate,
+        }),
+        key,
+      );
     }
   }
   const keys = { acme: 'key-acme', other: 'key-other' } as Record<string, string>;
@@ -97,7 +159,11 @@ describe('dashboard', () => {
 
   it('refuses a cross-site login post', async () => {
     const { app } = fixture();
-    const res = await request(app).post('/login').set('Origin', 'https://evil.example').type('form').send({ api_key: 'key-acme' });
+    const res = await request(app)
+      .post('/login')
+      .set('Origin', 'https://evil.example')
+      .type('form')
+      .send({ api_key: 'key-acme' });
     expect(res.status).toBe(403);
     expect(res.headers['set-cookie']).toBeUndefined();
   });
@@ -115,7 +181,7 @@ describe('dashboard', () => {
     expect(page.text).toContain('run &lt;script&gt;');
   });
 
-  it('shows only the logged-in tenant\'s budgets and runs; another tenant\'s run is not found', async () => {
+  it("shows only the logged-in tenant's budgets and runs; another tenant's run is not found", async () => {
     const { app } = fixture();
     const cookie = await login(app, 'key-acme');
     const home = await request(app).get('/').set('Cookie', cookie);
@@ -152,26 +218,49 @@ describe('dashboard', () => {
     const htmlReport = await request(app).get('/runs/r-acme/report.html').set('Cookie', cookie);
     expect(htmlReport.status).toBe(200);
     expect(htmlReport.text).toContain('<svg');
-    const pdf = await request(app).get('/runs/r-acme/report.pdf').set('Cookie', cookie).buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const pdf = await request(app)
+      .get('/runs/r-acme/report.pdf')
+      .set('Cookie', cookie)
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
     expect((pdf.body as Buffer).subarray(0, 5).toString()).toBe('%PDF-');
   });
 
-  it('shows a run\'s one-run audit beside its epsilon, flagged when the lower bound exceeds it', async () => {
+  it("shows a run's one-run audit beside its epsilon, flagged when the lower bound exceeds it", async () => {
     const { app, tenants } = fixture();
-    const audit = { method: 'steinke2023', canary_kind: 'gradient', selection: 'bonferroni', canaries: 1000, k_plus: 50, k_minus: 0, guesses: 50, correct: 40, significance: 0.05, test_significance: 0.0025, hypotheses: 20, delta: 1e-5, epsilon_lower: 0.5, confidence: 0.95 } as const;
+    const audit = {
+      method: 'steinke2023',
+      canary_kind: 'gradient',
+      selection: 'bonferroni',
+      canaries: 1000,
+      k_plus: 50,
+      k_minus: 0,
+      guesses: 50,
+      correct: 40,
+      significance: 0.05,
+      test_significance: 0.0025,
+      hypotheses: 20,
+      delta: 1e-5,
+      epsilon_lower: 0.5,
+      confidence: 0.95,
+    } as const;
     tenants['acme']!.runs[1]!.audit = { ...audit };
     const cookie = await login(app, 'key-acme');
     const page = (await request(app).get('/runs/r-acme').set('Cookie', cookie)).text;
     expect(page).toContain('<span id="audit" class="status ok">epsilon_lower 0.5</span>');
     expect(page).toContain('40 of 50 right on 1000 gradient canaries');
     tenants['acme']!.runs[1]!.audit = { ...audit, epsilon_lower: 2 };
-    expect((await request(app).get('/runs/r-acme').set('Cookie', cookie)).text).toContain('<span id="audit" class="status error">epsilon_lower 2</span>');
+    expect((await request(app).get('/runs/r-acme').set('Cookie', cookie)).text).toContain(
+      '<span id="audit" class="status error">epsilon_lower 2</span>',
+    );
     tenants['acme']!.runs[1]!.audit = { ...audit, epsilon_lower: 0.49999 }; // a lower bound is shown rounded down
-    expect((await request(app).get('/runs/r-acme').set('Cookie', cookie)).text).toContain('epsilon_lower 0.4999</span>');
+    expect((await request(app).get('/runs/r-acme').set('Cookie', cookie)).text).toContain(
+      'epsilon_lower 0.4999</span>',
+    );
   });
 
   it('says "verification failed" for a report whose payload was changed', async () => {
@@ -192,7 +281,11 @@ describe('dashboard', () => {
     const verdict = async () => {
       const page = (await request(app).get('/runs/r-acme').set('Cookie', cookie)).text;
       const report = (await request(app).get('/runs/r-acme/report.html').set('Cookie', cookie)).text;
-      const model = buildComplianceModel({ envelope: reports['r-acme']!, keys: [key.publicJwk], events: records['r-acme']! });
+      const model = buildComplianceModel({
+        envelope: reports['r-acme']!,
+        keys: [key.publicJwk],
+        events: records['r-acme']!,
+      });
       expect(page.includes('class="status ok">verified</span>')).toBe(model.verified);
       expect(report).toContain(`data-verified="${model.verified}"`);
       return { page, verified: model.verified };
@@ -209,13 +302,20 @@ describe('dashboard', () => {
     // validly signed, but the report itself says the budget was overdrawn
     const statement = JSON.parse(Buffer.from(reports['r-acme']!.payload, 'base64').toString('utf8')) as InTotoStatement;
     const predicate = { ...statement.predicate, budget_remaining: { epsilon: -0.5 } };
-    reports['r-acme'] = signReport(buildStatement({ model_digest: { sha256: 'a'.repeat(64) }, dataset_digest: { sha256: 'b'.repeat(64) }, predicate }), key);
+    reports['r-acme'] = signReport(
+      buildStatement({
+        model_digest: { sha256: 'a'.repeat(64) },
+        dataset_digest: { sha256: 'b'.repeat(64) },
+        predicate,
+      }),
+      key,
+    );
     const over = await verdict();
     expect(over.verified).toBe(false);
     expect(over.page).toContain('Within budget: ');
   });
 
-  it('refreshes an open run\'s page and ends the session on logout', async () => {
+  it("refreshes an open run's page and ends the session on logout", async () => {
     const { app } = fixture();
     const cookie = await login(app, 'key-acme');
     const page = await request(app).get('/runs/r-open').set('Cookie', cookie);

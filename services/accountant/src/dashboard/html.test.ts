@@ -7,8 +7,12 @@ import { epsilonCurveSvg, gaugeSvg } from './svg-curve.js';
 
 describe('html', () => {
   it('escapes the five HTML specials and the backtick in every interpolation, arrays included', () => {
-    expect(escapeHtml(`<a href="x" onclick='y'>&\``)).toBe('&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&#96;');
-    expect(html`<p title="${'"><img>'}">${['<b>', html`<i>${'&'}</i>`]}</p>`.value).toBe('<p title="&quot;&gt;&lt;img&gt;">&lt;b&gt;<i>&amp;</i></p>');
+    expect(escapeHtml(`<a href="x" onclick='y'>&\``)).toBe(
+      '&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&#96;',
+    );
+    expect(html`<p title="${'"><img>'}">${['<b>', html`<i>${'&'}</i>`]}</p>`.value).toBe(
+      '<p title="&quot;&gt;&lt;img&gt;">&lt;b&gt;<i>&amp;</i></p>',
+    );
     expect(html`${null}${undefined}${false}${0}`.value).toBe('0');
     expect(raw('<br>').value).toBe('<br>');
   });

@@ -13,7 +13,14 @@ import type { DashboardSource } from './source.js';
 
 export type { DashboardLogin, DashboardSource } from './source.js';
 export { LoginLimiter, DEFAULT_LOGIN_LIMITS, type LoginLimits } from './login-limiter.js';
-export { SessionTable, MemorySessionStore, type SessionOptions, DEFAULT_SESSION_IDLE_MS, DEFAULT_SESSION_MAX_AGE_MS, DEFAULT_SESSIONS_PER_TENANT } from './sessions.js';
+export {
+  SessionTable,
+  MemorySessionStore,
+  type SessionOptions,
+  DEFAULT_SESSION_IDLE_MS,
+  DEFAULT_SESSION_MAX_AGE_MS,
+  DEFAULT_SESSIONS_PER_TENANT,
+} from './sessions.js';
 export { storeSource } from './store-source.js';
 
 /** Dashboard wiring: where it reads from, its session table (default: in memory) and login limits. */
@@ -28,7 +35,8 @@ export interface DashboardOptions {
 
 const COOKIE = 'dpl_session';
 const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   // same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on our own form posts
@@ -76,7 +84,8 @@ export function createDashboardRouter(opts: DashboardOptions): Router {
   const router = express.Router({ caseSensitive: true, strict: true });
   const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 4 });
 
-  const tenantOf = async (req: Request): Promise<string | undefined> => (await sessions.get(readCookie(req.get('cookie'), COOKIE)))?.tenant;
+  const tenantOf = async (req: Request): Promise<string | undefined> =>
+    (await sessions.get(readCookie(req.get('cookie'), COOKIE)))?.tenant;
   const requireLogin = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const tenant = await tenantOf(req);
     if (tenant === undefined) {
@@ -87,7 +96,10 @@ export function createDashboardRouter(opts: DashboardOptions): Router {
     next();
   };
   const setCookie = (req: Request, res: Response, value: string, maxAge: number): void => {
-    res.set('Set-Cookie', `${COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${req.secure ? '; Secure' : ''}`);
+    res.set(
+      'Set-Cookie',
+      `${COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${req.secure ? '; Secure' : ''}`,
+    );
   };
 
   router.get('/', async (req, res) => {
@@ -107,7 +119,10 @@ export function createDashboardRouter(opts: DashboardOptions): Router {
     const ipWait = limiter.attempt(req.ip ?? req.socket.remoteAddress ?? '?', now());
     if (ipWait > 0) return tooMany(ipWait);
     const key: unknown = (req.body as Record<string, unknown> | undefined)?.['api_key'];
-    const login = typeof key === 'string' && key.length > 0 && key.length <= 512 ? await source.authenticate(key.trim()) : undefined;
+    const login =
+      typeof key === 'string' && key.length > 0 && key.length <= 512
+        ? await source.authenticate(key.trim())
+        : undefined;
     if (login === undefined) return sendHtml(res, 401, loginPage('That API key is not valid.'));
     const { tenant } = login;
     const tenantWait = limiter.login(tenant, now());
@@ -130,16 +145,26 @@ export function createDashboardRouter(opts: DashboardOptions): Router {
     const run = await source.getRun(tenant, runId);
     if (run === undefined) return sendHtml(res, 404, notFoundPage(tenant));
     const budget = (await source.listBudgets(tenant)).find((b) => b.id === run.budget_id);
-    const pager = source.listEventsAfter !== undefined
-      ? (after: number, limit: number) => source.listEventsAfter!(tenant, runId, after, limit)
-      : async (after: number, limit: number) => (await source.listEvents(tenant, runId)).filter((r) => r.sequence > after).slice(0, limit);
-    const curve = await curves.curve(`${tenant}\u0000${runId}`, {
-      delta: budget?.delta ?? 1e-5,
-      neighboringRelation: budget?.neighboring_relation ?? 'add_or_remove_one',
-    }, run.event_count, pager);
+    const pager =
+      source.listEventsAfter !== undefined
+        ? (after: number, limit: number) => source.listEventsAfter!(tenant, runId, after, limit)
+        : async (after: number, limit: number) =>
+            (await source.listEvents(tenant, runId)).filter((r) => r.sequence > after).slice(0, limit);
+    const curve = await curves.curve(
+      `${tenant}\u0000${runId}`,
+      {
+        delta: budget?.delta ?? 1e-5,
+        neighboringRelation: budget?.neighboring_relation ?? 'add_or_remove_one',
+      },
+      run.event_count,
+      pager,
+    );
     const envelope = run.status === 'closed' ? await source.getReport(tenant, runId) : undefined;
     // Only a closed run's report reads the whole log (its checks recompute the Merkle root); it does not refresh.
-    const report: ReportView = envelope === undefined ? { state: 'missing' } : complianceView({ envelope, keys: await source.listKeys(), events: await source.listEvents(tenant, runId) });
+    const report: ReportView =
+      envelope === undefined
+        ? { state: 'missing' }
+        : complianceView({ envelope, keys: await source.listKeys(), events: await source.listEvents(tenant, runId) });
     sendHtml(res, 200, runPage({ tenant, run, budget, curve, report }));
   });
 
@@ -148,11 +173,15 @@ export function createDashboardRouter(opts: DashboardOptions): Router {
     const runId = String(req.params['runId']);
     const format = String(req.params['format']);
     const envelope = await source.getReport(tenant, runId);
-    if (envelope === undefined || !['json', 'html', 'pdf'].includes(format)) return sendHtml(res, 404, notFoundPage(tenant));
+    if (envelope === undefined || !['json', 'html', 'pdf'].includes(format))
+      return sendHtml(res, 404, notFoundPage(tenant));
     const file = `report-${runId.replace(/[^A-Za-z0-9._-]/g, '_')}.${format}`;
     res.set(SECURITY_HEADERS);
     if (format === 'json') {
-      res.attachment(file).type('application/json').send(`${JSON.stringify(envelope, null, 2)}\n`);
+      res
+        .attachment(file)
+        .type('application/json')
+        .send(`${JSON.stringify(envelope, null, 2)}\n`);
       return;
     }
     const input = { envelope, keys: await source.listKeys(), events: await source.listEvents(tenant, runId) };
@@ -160,7 +189,10 @@ export function createDashboardRouter(opts: DashboardOptions): Router {
       res.type('text/html; charset=utf-8').send(renderReportHtml(input));
       return;
     }
-    res.attachment(file).type('application/pdf').send(await renderReportPdf(input));
+    res
+      .attachment(file)
+      .type('application/pdf')
+      .send(await renderReportPdf(input));
   });
 
   return router;

@@ -25,13 +25,29 @@ input[type=password]{width:100%;max-width:420px;padding:6px;font:inherit}button.
  */
 export function layout(p: { title: string; body: SafeHtml; tenant?: string; refreshSeconds?: number }): string {
   return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-${p.refreshSeconds !== undefined ? html`<meta http-equiv="refresh" content="${p.refreshSeconds}">` : ''}
-<title>${p.title} · dpledger</title><style>${raw(STYLE)}</style></head>
-<body><header><a href="/">dpledger accountant</a>
-${p.tenant !== undefined ? html`<span class="who">tenant <strong>${p.tenant}</strong></span>
-<form method="post" action="/logout"><button type="submit">Log out</button></form>` : ''}
-</header><main>${p.body}</main></body></html>`.value;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        ${p.refreshSeconds !== undefined ? html`<meta http-equiv="refresh" content="${p.refreshSeconds}" />` : ''}
+        <title>${p.title} · dpledger</title>
+        <style>
+          ${raw(STYLE)}
+        </style>
+      </head>
+      <body>
+        <header>
+          <a href="/">dpledger accountant</a>
+          ${
+            p.tenant !== undefined
+              ? html`<span class="who">tenant <strong>${p.tenant}</strong></span>
+                  <form method="post" action="/logout"><button type="submit">Log out</button></form>`
+              : ''
+          }
+        </header>
+        <main>${p.body}</main>
+      </body>
+    </html>`.value;
 }
 
 /**
@@ -44,6 +60,7 @@ ${p.tenant !== undefined ? html`<span class="who">tenant <strong>${p.tenant}</st
 export function fmtNumber(n: number | undefined, direction: 'up' | 'down' = 'up'): string {
   if (n === undefined) return '–';
   if (!Number.isFinite(n)) return n > 0 ? '∞' : '–';
-  if (n !== 0 && (Math.abs(n) < 1e-3 || Math.abs(n) >= 1e6)) return formatEpsilon(n, { significant: 3, exponential: true, direction });
+  if (n !== 0 && (Math.abs(n) < 1e-3 || Math.abs(n) >= 1e6))
+    return formatEpsilon(n, { significant: 3, exponential: true, direction });
   return formatEpsilon(n, { significant: 4, direction });
 }

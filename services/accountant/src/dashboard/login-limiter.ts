@@ -18,7 +18,10 @@ export interface LoginLimits {
 }
 
 /** Defaults: 10 attempts at once then one every 6 s per address; 30 logins at once then one every 2 s per tenant. */
-export const DEFAULT_LOGIN_LIMITS: LoginLimits = { perIp: { burst: 10, perMinute: 10 }, perTenant: { burst: 30, perMinute: 30 } };
+export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
+  perIp: { burst: 10, perMinute: 10 },
+  perTenant: { burst: 30, perMinute: 30 },
+};
 
 /** Buckets remembered per kind; beyond it the least recently used are dropped (a dropped bucket starts full). */
 const MAX_BUCKETS = 10_000;
@@ -32,7 +35,10 @@ class Buckets {
   take(key: string, now: number): number {
     const prev = this.#b.get(key);
     // Token bucket: refill linearly at perMinute/60000 per ms, capped at burst (RFC 2697 section 3.1 style).
-    const tokens = prev === undefined ? this.rate.burst : Math.min(this.rate.burst, prev.tokens + ((now - prev.at) * this.rate.perMinute) / 60_000);
+    const tokens =
+      prev === undefined
+        ? this.rate.burst
+        : Math.min(this.rate.burst, prev.tokens + ((now - prev.at) * this.rate.perMinute) / 60_000);
     this.#b.delete(key);
     if (this.#b.size >= MAX_BUCKETS) this.#b.delete(this.#b.keys().next().value as string);
     if (tokens >= 1) {

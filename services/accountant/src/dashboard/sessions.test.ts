@@ -41,7 +41,8 @@ describe('dashboard sessions', () => {
     const other = await table.open('other');
     const first = await table.open('acme');
     const ids: string[] = [];
-    for (let i = 0; i < 10_000; i += 500) ids.push(...(await Promise.all(Array.from({ length: 500 }, () => table.open('acme')))));
+    for (let i = 0; i < 10_000; i += 500)
+      ids.push(...(await Promise.all(Array.from({ length: 500 }, () => table.open('acme')))));
     expect((await table.get(other))?.tenant).toBe('other');
     expect(await table.get(first)).toBeUndefined();
     expect((await table.get(ids[ids.length - 1]))?.tenant).toBe('acme');
@@ -78,7 +79,12 @@ describe('dashboard sessions', () => {
     expect(cookie).toMatch(/^dpl_session=/);
     await t.store.close();
     const store = openSqliteStore(t.file);
-    const again = await createApp({ store, config: { adminToken: ADMIN }, clock: () => t.clock.now, logger: pino({ level: 'silent' }) });
+    const again = await createApp({
+      store,
+      config: { adminToken: ADMIN },
+      clock: () => t.clock.now,
+      logger: pino({ level: 'silent' }),
+    });
     const page = await request(again).get('/').set('Cookie', cookie);
     await store.close();
     t.store = openSqliteStore(t.file); // so that close() has an open store to close

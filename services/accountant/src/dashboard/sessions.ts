@@ -64,7 +64,13 @@ export class SessionTable {
   async open(tenant: string, keyId?: string): Promise<string> {
     const now = this.#now();
     const id = randomBytes(32).toString('base64url');
-    const row: SessionRow = { id_hash: sha256Hex(id), tenant, created_at: now, last_seen: now, ...(keyId === undefined ? {} : { key_id: keyId }) };
+    const row: SessionRow = {
+      id_hash: sha256Hex(id),
+      tenant,
+      created_at: now,
+      last_seen: now,
+      ...(keyId === undefined ? {} : { key_id: keyId }),
+    };
     await this.#store.openSession(row, this.#maxPerTenant);
     return id;
   }
@@ -81,7 +87,12 @@ export class SessionTable {
       return undefined;
     }
     if (now - s.last_seen >= this.#touchMs) await this.#store.touchSession(hash, now);
-    return { tenant: s.tenant, ...(s.key_id === undefined ? {} : { keyId: s.key_id }), createdAt: s.created_at, lastSeen: now };
+    return {
+      tenant: s.tenant,
+      ...(s.key_id === undefined ? {} : { keyId: s.key_id }),
+      createdAt: s.created_at,
+      lastSeen: now,
+    };
   }
 
   /** Ends a session (logout). */

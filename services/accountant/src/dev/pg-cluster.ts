@@ -1,5 +1,6 @@
 /**
- * Test and benchmark support: a throwaway PostgreSQL cluster (initdb into a temp dir owned by an unprivileged user, a server on a
+ * Test and benchmark support: a throwaway PostgreSQL cluster (initdb into a temp dir owned by an unprivileged user, a
+ * server on a
  * free port), stopped and deleted by `stop()`. Needs the PostgreSQL server binaries (Debian's `postgresql`): a missing
  * binary fails the test, it never skips it.
  */
@@ -28,7 +29,8 @@ export function pgBinDir(): string {
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))) : [];
   const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
-  if (newest === undefined) throw new Error('PostgreSQL server binaries not found (install Debian package postgresql, or set PG_BIN)');
+  if (newest === undefined)
+    throw new Error('PostgreSQL server binaries not found (install Debian package postgresql, or set PG_BIN)');
   return join(root, newest, 'bin');
 }
 
@@ -62,10 +64,21 @@ export async function startPgCluster(): Promise<PgCluster> {
   chmodSync(dir, 0o777);
   const data = join(dir, 'data');
   if (process.getuid?.() === 0) execFileSync('chown', ['postgres:postgres', dir]);
-  asPostgres(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '--locale=C', '-E', 'UTF8']);
+  asPostgres(join(bin, 'initdb'), [
+    '-D',
+    data,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '--no-sync',
+    '--locale=C',
+    '-E',
+    'UTF8',
+  ]);
   const port = await freePort();
   const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 -c shared_buffers=32MB`;
-  const start = () => asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', '-t', '30', 'start']);
+  const start = () =>
+    asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', '-t', '30', 'start']);
   const halt = () => asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']);
   start();
   let running = true;

@@ -23,13 +23,24 @@ const token = (k: string | number) => String(k).replace(/~/g, '~0').replace(/\//
  * lone surrogate. Recursion stops at `maxDepth`, so a hostile body cannot exhaust the stack here.
  * @example bodyProblem({ a: '\ud800' }) // { pointer: '/a', message: 'a string holds a lone surrogate' }
  */
-export function bodyProblem(value: unknown, maxDepth = MAX_BODY_DEPTH, depth = 0, at = ''): { pointer: string; message: string } | undefined {
-  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? { pointer: at, message: 'a string holds a lone surrogate (invalid Unicode)' } : undefined;
+export function bodyProblem(
+  value: unknown,
+  maxDepth = MAX_BODY_DEPTH,
+  depth = 0,
+  at = '',
+): { pointer: string; message: string } | undefined {
+  if (typeof value === 'string')
+    return LONE_SURROGATE.test(value)
+      ? { pointer: at, message: 'a string holds a lone surrogate (invalid Unicode)' }
+      : undefined;
   if (typeof value !== 'object' || value === null) return undefined;
   if (depth >= maxDepth) return { pointer: at, message: `the body is nested deeper than ${maxDepth} levels` };
-  const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+  const entries: [string | number, unknown][] = Array.isArray(value)
+    ? value.map((v, i) => [i, v])
+    : Object.entries(value);
   for (const [k, v] of entries) {
-    if (typeof k === 'string' && LONE_SURROGATE.test(k)) return { pointer: `${at}/${token(k)}`, message: 'a member name holds a lone surrogate (invalid Unicode)' };
+    if (typeof k === 'string' && LONE_SURROGATE.test(k))
+      return { pointer: `${at}/${token(k)}`, message: 'a member name holds a lone surrogate (invalid Unicode)' };
     const p = bodyProblem(v, maxDepth, depth + 1, `${at}/${token(k)}`);
     if (p !== undefined) return p;
   }
@@ -42,8 +53,13 @@ export function bodyProblem(value: unknown, maxDepth = MAX_BODY_DEPTH, depth = 0
  */
 export function requireUtf8(req: Request, _res: Response, next: NextFunction): void {
   const type = req.headers['content-type'];
-  const charset = typeof type === 'string' ? /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(type)?.[1]?.toLowerCase() : undefined;
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') throw new ServiceError('unsupported_media_type', `charset ${JSON.stringify(charset.slice(0, 32))} is not supported; send UTF-8`);
+  const charset =
+    typeof type === 'string' ? /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(type)?.[1]?.toLowerCase() : undefined;
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')
+    throw new ServiceError(
+      'unsupported_media_type',
+      `charset ${JSON.stringify(charset.slice(0, 32))} is not supported; send UTF-8`,
+    );
   next();
 }
 
@@ -53,6 +69,7 @@ export function requireUtf8(req: Request, _res: Response, next: NextFunction): v
  */
 export function checkBody(req: Request, _res: Response, next: NextFunction): void {
   const problem = bodyProblem(req.body);
-  if (problem !== undefined) throw new ServiceError('validation_failed', problem.message, { pointer: problem.pointer, errors: [problem] });
+  if (problem !== undefined)
+    throw new ServiceError('validation_failed', problem.message, { pointer: problem.pointer, errors: [problem] });
   next();
 }

@@ -75,7 +75,8 @@ function chain(handlers: readonly RequestHandler[]): RequestHandler {
 function guard(access: Access, pipeline: readonly RequestHandler[]): Guard {
   const check = (req: Request, res: Response, next: NextFunction): void => {
     if (access === 'run') checkRun(req, res);
-    else if (access !== 'public' && principalOf(res).kind !== access) throw new ServiceError('unauthorized', REFUSAL[access]);
+    else if (access !== 'public' && principalOf(res).kind !== access)
+      throw new ServiceError('unauthorized', REFUSAL[access]);
     next();
   };
   const fn = chain([check, ...pipeline]);

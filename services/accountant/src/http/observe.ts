@@ -26,7 +26,18 @@ export function observe(logger: Logger, metrics: ServiceMetrics) {
         metrics.latency.observe({ method: req.method, route }, seconds);
         const code = res.locals['problemCode'] as string | undefined;
         if (code !== undefined && res.statusCode < 500) metrics.refusals.inc({ code });
-        logger.info({ req_id: reqId, method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10, tenant: res.locals['tenant'], code }, 'request');
+        logger.info(
+          {
+            req_id: reqId,
+            method: req.method,
+            route,
+            status: res.statusCode,
+            ms: Math.round(seconds * 1e4) / 10,
+            tenant: res.locals['tenant'],
+            code,
+          },
+          'request',
+        );
       }),
     );
     next();

@@ -19,17 +19,24 @@ export function pageOf(req: Request): Page & { size: number } {
   const rawLimit = req.query['limit'];
   const size = typeof rawLimit === 'string' ? Number(rawLimit) : DEFAULT_LIST_LIMIT;
   if (!Number.isInteger(size) || size < 1 || size > MAX_LIST_LIMIT) {
-    throw new ServiceError('validation_failed', `limit must be an integer from 1 to ${MAX_LIST_LIMIT}`, { pointer: '/limit' });
+    throw new ServiceError('validation_failed', `limit must be an integer from 1 to ${MAX_LIST_LIMIT}`, {
+      pointer: '/limit',
+    });
   }
   const cursor = req.query['cursor'];
-  return typeof cursor === 'string' ? { size, limit: size + 1, after: decodeCursor(cursor) } : { size, limit: size + 1 };
+  return typeof cursor === 'string'
+    ? { size, limit: size + 1, after: decodeCursor(cursor) }
+    : { size, limit: size + 1 };
 }
 
 /**
  * The items of one page and the cursor of the next (absent on the last page).
  * @example const { items, next_cursor } = pageAnswer(rows, page.size)
  */
-export function pageAnswer<T extends PageAfter>(rows: readonly T[], size: number): { items: T[]; next_cursor?: string } {
+export function pageAnswer<T extends PageAfter>(
+  rows: readonly T[],
+  size: number,
+): { items: T[]; next_cursor?: string } {
   if (rows.length <= size) return { items: [...rows] };
   const items = rows.slice(0, size);
   const last = items[items.length - 1]!;
@@ -39,7 +46,8 @@ export function pageAnswer<T extends PageAfter>(rows: readonly T[], size: number
 function decodeCursor(cursor: string): PageAfter {
   try {
     const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return { created_at: v[0], id: v[1] };
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string')
+      return { created_at: v[0], id: v[1] };
   } catch {
     // falls through to the refusal below
   }

@@ -11,7 +11,18 @@ interface ValidatorError {
   type?: string;
 }
 
-const TITLES: Partial<Record<number, string>> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+const TITLES: Partial<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
 
 /** The value at a JSON pointer (RFC 6901) into `doc`, or undefined. */
 function at(doc: unknown, pointer: string): unknown {
@@ -28,7 +39,10 @@ function at(doc: unknown, pointer: string): unknown {
  * another kind ("must NOT have additional properties"). The accounting validator mirrors the spec's ranges
  * and knows the event's kind: its message and pointer name the real fault.
  */
-function eventFault(errors: { pointer: string; message: string }[], body: unknown): { pointer: string; message: string } | undefined {
+function eventFault(
+  errors: { pointer: string; message: string }[],
+  body: unknown,
+): { pointer: string; message: string } | undefined {
   const oneOf = errors.find((e) => e.message === 'must match exactly one schema in oneOf');
   if (oneOf === undefined) return undefined;
   try {
@@ -43,18 +57,39 @@ function eventFault(errors: { pointer: string; message: string }[], body: unknow
 export function toServiceError(err: unknown, body?: unknown): ServiceError {
   if (err instanceof ServiceError) return err;
   // The database does not answer: 503 with Retry-After (never a 500); the request wrote nothing that was acknowledged.
-  if (err instanceof StoreUnavailableError) return new ServiceError('not_ready', 'the database does not answer; retry shortly (with the same Idempotency-Key)', {}, { cause: err });
+  if (err instanceof StoreUnavailableError)
+    return new ServiceError(
+      'not_ready',
+      'the database does not answer; retry shortly (with the same Idempotency-Key)',
+      {},
+      { cause: err },
+    );
   const e = (err ?? {}) as ValidatorError;
   if (e.type === 'entity.parse.failed') return new ServiceError('malformed_json', 'the body is not valid JSON');
   if (e.type === 'entity.too.large') return new ServiceError('payload_too_large', 'the body is larger than the limit');
-  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return new ServiceError('unsupported_media_type', 'unsupported body encoding');
-  const byStatus: Partial<Record<number, ServiceErrorCode>> = { 400: 'validation_failed', 401: 'unauthorized', 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 415: 'unsupported_media_type' };
+  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported')
+    return new ServiceError('unsupported_media_type', 'unsupported body encoding');
+  const byStatus: Partial<Record<number, ServiceErrorCode>> = {
+    400: 'validation_failed',
+    401: 'unauthorized',
+    404: 'not_found',
+    405: 'method_not_allowed',
+    413: 'payload_too_large',
+    415: 'unsupported_media_type',
+  };
   const code = e.status === undefined ? undefined : byStatus[e.status];
   if (code !== undefined) {
-    const reported = (e.errors ?? []).map((x) => ({ pointer: pathToPointer(x.path ?? ''), message: String(x.message ?? '') }));
+    const reported = (e.errors ?? []).map((x) => ({
+      pointer: pathToPointer(x.path ?? ''),
+      message: String(x.message ?? ''),
+    }));
     const fault = eventFault(reported, body);
     const errors = fault === undefined ? reported : [fault, ...reported];
-    return new ServiceError(code, errors[0]?.message ?? (err instanceof Error ? err.message : code), errors.length > 0 ? { errors, pointer: errors[0]!.pointer } : {});
+    return new ServiceError(
+      code,
+      errors[0]?.message ?? (err instanceof Error ? err.message : code),
+      errors.length > 0 ? { errors, pointer: errors[0]!.pointer } : {},
+    );
   }
   return new ServiceError('internal', 'internal error', {}, { cause: err });
 }
@@ -68,7 +103,15 @@ function pathToPointer(path: string): string {
 /** The problem+json body of an error. */
 export function problemBody(err: ServiceError, instance?: string) {
   const status = STATUS[err.code];
-  return { type: `https://dpledger.dev/problems/${err.code}`, title: TITLES[status] ?? err.code, status, code: err.code, detail: err.message, ...(instance ? { instance } : {}), ...err.extras };
+  return {
+    type: `https://dpledger.dev/problems/${err.code}`,
+    title: TITLES[status] ?? err.code,
+    status,
+    code: err.code,
+    detail: err.message,
+    ...(instance ? { instance } : {}),
+    ...err.extras,
+  };
 }
 
 /** Seconds a client is asked to wait after a 503 (a database restart typically takes a few seconds). */
@@ -83,6 +126,9 @@ export function problemHandler(logger: Logger) {
     if (res.headersSent) return;
     if (se.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="dpledger"'); // RFC 6750 section 3
     if (se.status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_S)); // RFC 9110 section 10.2.3
-    res.status(se.status).type('application/problem+json').send(JSON.stringify(problemBody(se, req.originalUrl.split('?')[0])));
+    res
+      .status(se.status)
+      .type('application/problem+json')
+      .send(JSON.stringify(problemBody(se, req.originalUrl.split('?')[0])));
   };
 }

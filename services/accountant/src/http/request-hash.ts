@@ -13,5 +13,9 @@ export function callerOf(req: Request, tenant: string, run?: string): Caller {
   const scope = run === undefined ? {} : { run };
   const key = req.get('Idempotency-Key');
   if (key === undefined) return { tenant, ...scope };
-  return { tenant, ...scope, idempotency: { key, hash: sha256Hex(`${req.method} ${req.baseUrl}${req.path}\n${stableKey(req.body)}`) } };
+  return {
+    tenant,
+    ...scope,
+    idempotency: { key, hash: sha256Hex(`${req.method} ${req.baseUrl}${req.path}\n${stableKey(req.body)}`) },
+  };
 }

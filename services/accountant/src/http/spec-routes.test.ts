@@ -21,10 +21,16 @@ describe('specOperations', () => {
       { path: '/v1/things', method: 'post', access: 'admin' },
       { path: '/v1/things/{id}', method: 'get', access: 'public' },
     ]);
-    expect(() => specOperations({ paths: { '/x': { get: { security: [{ apiKey: [] }, { adminToken: [] }] } } } })).toThrow(/mixes schemes/);
+    expect(() =>
+      specOperations({ paths: { '/x': { get: { security: [{ apiKey: [] }, { adminToken: [] }] } } } }),
+    ).toThrow(/mixes schemes/);
     // a tenant key or a run-scoped token of the route's run
-    expect(specOperations({ paths: { '/x': { post: { security: [{ apiKey: [] }, { runToken: [] }] } } } })).toEqual([{ path: '/x', method: 'post', access: 'run' }]);
-    expect(() => specOperations({ paths: { '/x': { get: { security: [{ adminToken: [] }, { runToken: [] }] } } } })).toThrow(/mixes schemes/);
+    expect(specOperations({ paths: { '/x': { post: { security: [{ apiKey: [] }, { runToken: [] }] } } } })).toEqual([
+      { path: '/x', method: 'post', access: 'run' },
+    ]);
+    expect(() =>
+      specOperations({ paths: { '/x': { get: { security: [{ adminToken: [] }, { runToken: [] }] } } } }),
+    ).toThrow(/mixes schemes/);
   });
 });
 
@@ -36,11 +42,17 @@ describe('checkRoutes', () => {
   };
 
   it('accepts routes guarded as the spec says', () => {
-    expect(() => checkRoutes(router((r) => {
-      r.get('/v1/things', g.requireTenant, noop);
-      r.post('/v1/things', g.requireAdmin, noop);
-      r.get('/v1/things/:id', g.publicRoute, noop);
-    }), ops, '/v1/')).not.toThrow();
+    expect(() =>
+      checkRoutes(
+        router((r) => {
+          r.get('/v1/things', g.requireTenant, noop);
+          r.post('/v1/things', g.requireAdmin, noop);
+          r.get('/v1/things/:id', g.publicRoute, noop);
+        }),
+        ops,
+        '/v1/',
+      ),
+    ).not.toThrow();
   });
 
   it('refuses an unguarded route, a wrongly guarded one, a missing one, an undocumented one and a bare middleware', () => {
@@ -50,9 +62,35 @@ describe('checkRoutes', () => {
       r.get('/v1/things/:id', g.publicRoute, noop);
     };
     expect(() => checkRoutes(router(all(noop)), ops, '/v1/')).toThrow(/guarded as nothing/);
-    expect(() => checkRoutes(router(all(g.requireTenant)), ops, '/v1/')).toThrow(/guarded as tenant; openapi.yaml says admin/);
-    expect(() => checkRoutes(router((r) => void r.get('/v1/things', g.requireTenant, noop)), ops, '/v1/')).toThrow(/without a route/);
-    expect(() => checkRoutes(router((r) => { all(g.requireAdmin)(r); r.delete('/v1/things', g.requireAdmin, noop); }), ops, '/v1/')).toThrow(/not in openapi.yaml/);
-    expect(() => checkRoutes(router((r) => { r.use(noop); all(g.requireAdmin)(r); }), ops, '/v1/')).toThrow(/middleware/);
+    expect(() => checkRoutes(router(all(g.requireTenant)), ops, '/v1/')).toThrow(
+      /guarded as tenant; openapi.yaml says admin/,
+    );
+    expect(() =>
+      checkRoutes(
+        router((r) => void r.get('/v1/things', g.requireTenant, noop)),
+        ops,
+        '/v1/',
+      ),
+    ).toThrow(/without a route/);
+    expect(() =>
+      checkRoutes(
+        router((r) => {
+          all(g.requireAdmin)(r);
+          r.delete('/v1/things', g.requireAdmin, noop);
+        }),
+        ops,
+        '/v1/',
+      ),
+    ).toThrow(/not in openapi.yaml/);
+    expect(() =>
+      checkRoutes(
+        router((r) => {
+          r.use(noop);
+          all(g.requireAdmin)(r);
+        }),
+        ops,
+        '/v1/',
+      ),
+    ).toThrow(/middleware/);
   });
 });

@@ -30,7 +30,11 @@ export class KeyRing {
    */
   static async open(store: Store, now: () => Date, kek?: Buffer): Promise<KeyRing> {
     const rows = await store.listSigningKeys();
-    const ring = new KeyRing(store, rows.map((r) => load(r, kek)), kek);
+    const ring = new KeyRing(
+      store,
+      rows.map((r) => load(r, kek)),
+      kek,
+    );
     if (ring.keys.length === 0) await ring.rotate(now);
     return ring;
   }

@@ -20,7 +20,13 @@ export interface AdmitDeps {
  * An unknown run is left to the transaction (which answers 404).
  * @example await admit(deps, tenant, runId, events, (i) => `/events/${i}`)
  */
-export async function admit(deps: AdmitDeps, tenant: string, runId: string, events: readonly DpEvent[], pointerOf: (i: number) => string): Promise<void> {
+export async function admit(
+  deps: AdmitDeps,
+  tenant: string,
+  runId: string,
+  events: readonly DpEvent[],
+  pointerOf: (i: number) => string,
+): Promise<void> {
   checkLimit('event records in this request', events.length, LIMITS.recordsPerRequest);
   requestLeaves(events, pointerOf);
   const run = await deps.store.getRun(tenant, runId);

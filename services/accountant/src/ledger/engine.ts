@@ -118,37 +118,42 @@ export function idempotent<T>(
   fn: (tx: WriteTx) => Promise<{ status: number; body: T }>,
   records = 0,
 ) {
-  return withPld(() => store.write(async (tx) => {
-    const idem = caller.idempotency;
-    if (idem !== undefined) {
-      const prior = await tx.getIdempotency(caller.tenant, idem.key);
-      if (prior !== undefined) {
-        if (prior.request_hash !== idem.hash) {
-          throw new ServiceError('idempotency_mismatch', 'this Idempotency-Key was used with another request');
+  return withPld(() =>
+    store.write(
+      async (tx) => {
+        const idem = caller.idempotency;
+        if (idem !== undefined) {
+          const prior = await tx.getIdempotency(caller.tenant, idem.key);
+          if (prior !== undefined) {
+            if (prior.request_hash !== idem.hash) {
+              throw new ServiceError('idempotency_mismatch', 'this Idempotency-Key was used with another request');
+            }
+            return { status: prior.status, body: prior.body as T, replayed: true };
+          }
+          // A purged key's tombstone is kept for good, so a replay after the retention period can never count twice.
+          if (await tx.idempotencyExpired(caller.tenant, idem.key)) {
+            throw new ServiceError(
+              'idempotency_expired',
+              'this Idempotency-Key is older than the retention period; its answer is gone and the request was not applied',
+            );
+          }
         }
-        return { status: prior.status, body: prior.body as T, replayed: true };
-      }
-      // A purged key's tombstone is kept for good, so a replay after the retention period can never count twice.
-      if (await tx.idempotencyExpired(caller.tenant, idem.key)) {
-        throw new ServiceError(
-          'idempotency_expired',
-          'this Idempotency-Key is older than the retention period; its answer is gone and the request was not applied',
-        );
-      }
-    }
-    const answer = await fn(tx);
-    if (idem !== undefined) {
-      await tx.putIdempotency({
-        tenant: caller.tenant,
-        key: idem.key,
-        request_hash: idem.hash,
-        status: answer.status,
-        body: answer.body,
-        created_at: now().toISOString(),
-      });
-    }
-    return { ...answer, replayed: false };
-  }, { tenant: caller.tenant, records }));
+        const answer = await fn(tx);
+        if (idem !== undefined) {
+          await tx.putIdempotency({
+            tenant: caller.tenant,
+            key: idem.key,
+            request_hash: idem.hash,
+            status: answer.status,
+            body: answer.body,
+            created_at: now().toISOString(),
+          });
+        }
+        return { ...answer, replayed: false };
+      },
+      { tenant: caller.tenant, records },
+    ),
+  );
 }
 
 /** Logs `count` invocations of each event as records (one record per invocation) after the budget check. */
@@ -230,14 +235,19 @@ export async function appendEvents(
   assertCount(events.length, 1, LIMITS.events, '/events', 'the number of events');
   const typed = events.map((e, i) => priced(`/events/${i}`, () => assertDpEvent(e)));
   await admit(deps, caller.tenant, runId, typed, (i) => `/events/${i}`);
-  return idempotent(deps.store, caller, deps.now, async (tx) => {
-    const { run, budget } = await openRun(tx, caller.tenant, runId);
-    if (firstSequence !== undefined && firstSequence !== run.event_count) {
-      const have = `run ${runId} has ${run.event_count} event records`;
-      const why = `${have}; this append expected first_sequence ${firstSequence}`;
-      throw new ServiceError('conflict', why, { pointer: '/first_sequence' });
-    }
-    return { status: 200, body: await logEvents(deps, tx, run, budget, typed, 1, (i) => `/events/${i}`) };
-  }, typed.length);
+  return idempotent(
+    deps.store,
+    caller,
+    deps.now,
+    async (tx) => {
+      const { run, budget } = await openRun(tx, caller.tenant, runId);
+      if (firstSequence !== undefined && firstSequence !== run.event_count) {
+        const have = `run ${runId} has ${run.event_count} event records`;
+        const why = `${have}; this append expected first_sequence ${firstSequence}`;
+        throw new ServiceError('conflict', why, { pointer: '/first_sequence' });
+      }
+      return { status: 200, body: await logEvents(deps, tx, run, budget, typed, 1, (i) => `/events/${i}`) };
+    },
+    typed.length,
+  );
 }
-

@@ -24,7 +24,8 @@ export function isOverspent(budget: Pick<BudgetRow, 'epsilon' | 'epsilon_spent'>
 async function rowsOf(tx: WriteTx, res: ReservationRow): Promise<{ run: RunRow; budget: BudgetRow }> {
   const run = await tx.getRun(res.tenant, res.run_id);
   const budget = await tx.getBudget(res.tenant, res.budget_id);
-  if (run === undefined || budget === undefined) throw new ServiceError('internal', `run or budget of reservation ${res.id} is missing`);
+  if (run === undefined || budget === undefined)
+    throw new ServiceError('internal', `run or budget of reservation ${res.id} is missing`);
   return { run, budget };
 }
 
@@ -34,7 +35,13 @@ async function rowsOf(tx: WriteTx, res: ReservationRow): Promise<{ run: RunRow; 
  * close, may have been), so they are recorded; an overspend is reported to `deps.onOverspend`.
  * @example await recordHold(deps, tx, reservation, 87, 'committed')
  */
-export async function recordHold(deps: EngineDeps, tx: WriteTx, res: ReservationRow, used: number, status: 'committed' | 'expired'): Promise<CommitAnswer> {
+export async function recordHold(
+  deps: EngineDeps,
+  tx: WriteTx,
+  res: ReservationRow,
+  used: number,
+  status: 'committed' | 'expired',
+): Promise<CommitAnswer> {
   const { run, budget } = await rowsOf(tx, res);
   const meter = deps.meters.rdp(budget.neighboring_relation);
   const others = (await tx.openReservations(budget.id)).filter((r) => r.id !== res.id);
@@ -48,10 +55,23 @@ export async function recordHold(deps: EngineDeps, tx: WriteTx, res: Reservation
   const recordedAt = deps.now().toISOString();
   const first = run.event_count;
   // One event object for all records, so the store serializes it once.
-  await tx.insertEvents(Array.from({ length: used }, (_, j) => ({ sequence: first + j, run_id: run.id, event: res.event, recorded_at: recordedAt })));
+  await tx.insertEvents(
+    Array.from({ length: used }, (_, j) => ({
+      sequence: first + j,
+      run_id: run.id,
+      event: res.event,
+      recorded_at: recordedAt,
+    })),
+  );
   await tx.setReservationStatus(res.id, status);
   const runRdp = meter.addRuns(run.rdp, runs);
-  const nextRun: RunRow = { ...run, event_count: first + used, rdp: runRdp, ledger: mergeLedger(run.ledger, runs), epsilon_spent: meter.epsilon(runRdp, budget.delta).epsilon };
+  const nextRun: RunRow = {
+    ...run,
+    event_count: first + used,
+    rdp: runRdp,
+    ledger: mergeLedger(run.ledger, runs),
+    epsilon_spent: meter.epsilon(runRdp, budget.delta).epsilon,
+  };
   await tx.updateRun(nextRun);
   const stored = nextBudget(budget, { ...budget, rdp: committedRdp, ledger: committedLedger, ...eps });
   await tx.updateBudget(stored);
@@ -67,7 +87,11 @@ export function answerOf(run: RunRow, budget: BudgetRow, logged: number): Commit
     epsilon_spent: budget.epsilon_spent,
     epsilon_remaining: Math.max(0, budget.epsilon - budget.epsilon_reserved),
     run_epsilon_spent: run.epsilon_spent,
-    accountants: { epsilon_spent: budget.spent_accountant ?? 'rdp', epsilon_remaining: budget.reserved_accountant ?? 'rdp', run_epsilon_spent: 'rdp' },
+    accountants: {
+      epsilon_spent: budget.spent_accountant ?? 'rdp',
+      epsilon_remaining: budget.reserved_accountant ?? 'rdp',
+      run_epsilon_spent: 'rdp',
+    },
     logged_steps: logged,
   };
 }
@@ -92,16 +116,23 @@ export async function logDue(deps: EngineDeps, tenant: string): Promise<void> {
   const budgets = await deps.store.dueBudgets(tenant, now.toISOString());
   if (budgets.length === 0) return;
   // As many records as the due reservations hold: heavier than any group's room, so it is committed alone.
-  await deps.store.write(async (tx) => {
-    for (const id of budgets) await logExpired(deps, tx, id, now);
-  }, { tenant, records: Infinity });
+  await deps.store.write(
+    async (tx) => {
+      for (const id of budgets) await logExpired(deps, tx, id, now);
+    },
+    { tenant, records: Infinity },
+  );
 }
 
 /**
  * Wraps a tenant-scoped reader (e.g. the dashboard's source) so each tenant read first logs due reservations.
  * @example const source = loggingDueFirst(deps, storeSource(store, keys), ['listBudgets', 'listRuns'])
  */
-export function loggingDueFirst<T extends object, K extends keyof T>(deps: EngineDeps, reader: T, methods: readonly K[]): T {
+export function loggingDueFirst<T extends object, K extends keyof T>(
+  deps: EngineDeps,
+  reader: T,
+  methods: readonly K[],
+): T {
   const out = { ...reader };
   for (const m of methods) {
     const fn = reader[m] as unknown as (tenant: string, ...rest: unknown[]) => Promise<unknown>;

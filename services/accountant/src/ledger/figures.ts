@@ -43,8 +43,14 @@ interface Figure {
  * The figures of a proposal, and whether its reserved figure fits the budget (no refusal here; see `assess`).
  * @example figures(meters, budget, { committedRdp, heldRdp, committedLedger, heldEvents }).fits
  */
-export function figures(meters: FigureMeters, budget: BudgetRow, p: Proposal, pldOf?: (ledger: readonly DpEvent[]) => number): Figures & { fits: boolean } {
-  const pld = pldOf ?? ((ledger: readonly DpEvent[]) => meters.pldEpsilon(budget.neighboring_relation, ledger, budget.delta));
+export function figures(
+  meters: FigureMeters,
+  budget: BudgetRow,
+  p: Proposal,
+  pldOf?: (ledger: readonly DpEvent[]) => number,
+): Figures & { fits: boolean } {
+  const pld =
+    pldOf ?? ((ledger: readonly DpEvent[]) => meters.pldEpsilon(budget.neighboring_relation, ledger, budget.delta));
   const meter = meters.rdp(budget.neighboring_relation);
   const total = p.committedRdp.map((v, i) => v + p.heldRdp[i]!);
   let reserved: Figure = { eps: meter.epsilon(total, budget.delta).epsilon, by: 'rdp' };
@@ -61,5 +67,11 @@ export function figures(meters: FigureMeters, budget: BudgetRow, p: Proposal, pl
   const shown = budget.epsilon_spent;
   if (shown > spent.eps) spent = { eps: shown, by: budget.spent_accountant ?? 'rdp' };
   if (spent.eps > reserved.eps) reserved = spent;
-  return { epsilon_spent: spent.eps, epsilon_reserved: reserved.eps, spent_accountant: spent.by, reserved_accountant: reserved.by, fits };
+  return {
+    epsilon_spent: spent.eps,
+    epsilon_reserved: reserved.eps,
+    spent_accountant: spent.by,
+    reserved_accountant: reserved.by,
+    fits,
+  };
 }

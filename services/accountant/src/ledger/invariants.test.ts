@@ -28,10 +28,12 @@ async function setup(epsilon = 1) {
 
 /** The error of `call`, thrown at once or rejected later (entry points validate before their transaction). */
 async function refused(call: () => Promise<unknown>, code: string): Promise<ServiceError> {
-  const err = await Promise.resolve().then(call).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
+  const err = await Promise.resolve()
+    .then(call)
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
   expect(err).toBeInstanceOf(ServiceError);
   expect((err as ServiceError).code).toBe(code);
   return err as ServiceError;
@@ -45,13 +47,20 @@ describe('engine entry points refuse counts out of range (400) and write nothing
     await appendEvents(deps, { tenant }, run.id, Array(50).fill(step()));
     const before = dbBytes(s.t);
     for (const used of BAD_COUNTS) {
-      const err = await refused(() => commitReservation(deps, { tenant }, reservation, used as number), 'validation_failed');
+      const err = await refused(
+        () => commitReservation(deps, { tenant }, reservation, used as number),
+        'validation_failed',
+      );
       expect(err.status).toBe(400);
       expect(err.extras.pointer).toBe('/used');
     }
     expect(dbBytes(s.t).equals(before)).toBe(true);
     // The rest of the issue: 7,000 more steps against epsilon 1 are refused, not logged (in requests of at most 1,000).
-    for (let k = 0; k < 7; k++) await refused(() => appendEvents(deps, { tenant }, run.id, Array(1000).fill(step(0.01, 0.8))), 'budget_exhausted');
+    for (let k = 0; k < 7; k++)
+      await refused(
+        () => appendEvents(deps, { tenant }, run.id, Array(1000).fill(step(0.01, 0.8))),
+        'budget_exhausted',
+      );
     const b = (await request(s.t.app).get(`/v1/budgets/${budget.id}`).set(auth(key))).body;
     expect(b.epsilon_spent).toBeGreaterThan(0);
     expect(b.epsilon_reserved).toBeLessThanOrEqual(1);
@@ -61,10 +70,24 @@ describe('engine entry points refuse counts out of range (400) and write nothing
     const { tenant, run, deps } = await setup();
     const before = dbBytes(s.t);
     for (const steps of [...BAD_COUNTS, 0]) {
-      expect((await refused(() => reserve(deps, { tenant }, run.id, { steps: steps as number, event: step() }), 'validation_failed')).extras.pointer).toBe('/steps');
+      expect(
+        (
+          await refused(
+            () => reserve(deps, { tenant }, run.id, { steps: steps as number, event: step() }),
+            'validation_failed',
+          )
+        ).extras.pointer,
+      ).toBe('/steps');
     }
     for (const ttl of [0, -5, 0.5, 86401]) {
-      expect((await refused(() => reserve(deps, { tenant }, run.id, { steps: 1, event: step(), ttl_seconds: ttl }), 'validation_failed')).extras.pointer).toBe('/ttl_seconds');
+      expect(
+        (
+          await refused(
+            () => reserve(deps, { tenant }, run.id, { steps: 1, event: step(), ttl_seconds: ttl }),
+            'validation_failed',
+          )
+        ).extras.pointer,
+      ).toBe('/ttl_seconds');
     }
     expect(dbBytes(s.t).equals(before)).toBe(true);
   });
@@ -73,9 +96,15 @@ describe('engine entry points refuse counts out of range (400) and write nothing
     const { tenant, run, deps } = await setup();
     const before = dbBytes(s.t);
     await refused(() => appendEvents(deps, { tenant }, run.id, []), 'validation_failed');
-    await refused(() => appendEvents(deps, { tenant }, run.id, Array(LIMITS.events + 1).fill({ kind: 'no_op' })), 'validation_failed');
+    await refused(
+      () => appendEvents(deps, { tenant }, run.id, Array(LIMITS.events + 1).fill({ kind: 'no_op' })),
+      'validation_failed',
+    );
     await refused(() => appendEvents(deps, { tenant }, run.id, 'no_op' as never), 'validation_failed');
-    await refused(() => appendEvents(deps, { tenant }, run.id, [{ kind: 'self_composed', count: -3, event: step() }]), 'validation_failed');
+    await refused(
+      () => appendEvents(deps, { tenant }, run.id, [{ kind: 'self_composed', count: -3, event: step() }]),
+      'validation_failed',
+    );
     expect(dbBytes(s.t).equals(before)).toBe(true);
   });
 
@@ -85,7 +114,10 @@ describe('engine entry points refuse counts out of range (400) and write nothing
     meter.cost = () => meter.orders.map(() => -1);
     const before = dbBytes(s.t);
     await refused(() => appendEvents(deps, { tenant }, run.id, [{ kind: 'laplace', noise_multiplier: 3 }]), 'internal');
-    await refused(() => reserve(deps, { tenant }, run.id, { steps: 5, event: { kind: 'laplace', noise_multiplier: 7 } }), 'internal');
+    await refused(
+      () => reserve(deps, { tenant }, run.id, { steps: 5, event: { kind: 'laplace', noise_multiplier: 7 } }),
+      'internal',
+    );
     meter.cost = () => meter.orders.map(() => Number.NaN);
     await refused(() => appendEvents(deps, { tenant }, run.id, [{ kind: 'laplace', noise_multiplier: 5 }]), 'internal');
     expect(dbBytes(s.t).equals(before)).toBe(true);
@@ -93,8 +125,20 @@ describe('engine entry points refuse counts out of range (400) and write nothing
 });
 
 const row = (over: Partial<BudgetRow>): BudgetRow => ({
-  id: 'b', tenant: 't', name: 'b', epsilon: 1, delta: 1e-5, accountant: 'rdp', neighboring_relation: 'add_or_remove_one',
-  created_at: '', epsilon_spent: 0.5, epsilon_reserved: 0.6, rdp: [1, 2], ledger: [], run_count: 0, ...over,
+  id: 'b',
+  tenant: 't',
+  name: 'b',
+  epsilon: 1,
+  delta: 1e-5,
+  accountant: 'rdp',
+  neighboring_relation: 'add_or_remove_one',
+  created_at: '',
+  epsilon_spent: 0.5,
+  epsilon_reserved: 0.6,
+  rdp: [1, 2],
+  ledger: [],
+  run_count: 0,
+  ...over,
 });
 
 describe('nextBudget', () => {
@@ -112,11 +156,18 @@ describe('nextBudget', () => {
     expect(code(() => nextBudget(row({}), row({ rdp: [1, 2, 3] })))).toBe('internal');
     expect(code(() => nextBudget(row({}), row({ epsilon_spent: 0.4 })))).toBe('internal');
     expect(code(() => nextBudget(row({}), row({ epsilon_spent: Number.NaN })))).toBe('internal');
-    expect(code(() => nextBudget(row({ rdp: [Infinity, 2] }), row({ rdp: [Infinity, 3], epsilon_spent: 0.7, epsilon_reserved: 0.7 })))).toBe('ok');
+    expect(
+      code(() =>
+        nextBudget(row({ rdp: [Infinity, 2] }), row({ rdp: [Infinity, 3], epsilon_spent: 0.7, epsilon_reserved: 0.7 })),
+      ),
+    ).toBe('ok');
   });
 
   it('keeps the larger spent figure of a pld budget priced by RDP before and by PLD now (both upper bounds)', () => {
-    const got = nextBudget(row({ accountant: 'pld' }), row({ accountant: 'pld', rdp: [2, 3], epsilon_spent: 0.45, epsilon_reserved: 0.48 }));
+    const got = nextBudget(
+      row({ accountant: 'pld' }),
+      row({ accountant: 'pld', rdp: [2, 3], epsilon_spent: 0.45, epsilon_reserved: 0.48 }),
+    );
     expect(got.epsilon_spent).toBe(0.5);
     expect(got.epsilon_reserved).toBe(0.5);
   });
@@ -124,7 +175,9 @@ describe('nextBudget', () => {
 
 describe('LIMITS', () => {
   it('match openapi.yaml', () => {
-    const spec = parseYaml(readFileSync(DEFAULT_SPEC_PATH, 'utf8')) as { components: { schemas: Record<string, { properties: Record<string, { maximum?: number; maxItems?: number }> }> } };
+    const spec = parseYaml(readFileSync(DEFAULT_SPEC_PATH, 'utf8')) as {
+      components: { schemas: Record<string, { properties: Record<string, { maximum?: number; maxItems?: number }> }> };
+    };
     const schemas = spec.components.schemas;
     expect(schemas['EventAppend']!.properties['events']!.maxItems).toBe(LIMITS.events);
     expect(schemas['ReservationCreate']!.properties['steps']!.maximum).toBe(LIMITS.steps);

@@ -21,7 +21,13 @@ export const LIMITS = Object.freeze({
  * Returns `value` when it is a safe integer in [min, max], else throws ServiceError('validation_failed').
  * @example assertCount(used, 0, LIMITS.steps, '/used')
  */
-export function assertCount(value: unknown, min: number, max: number, pointer: string, name = pointer.slice(1)): number {
+export function assertCount(
+  value: unknown,
+  min: number,
+  max: number,
+  pointer: string,
+  name = pointer.slice(1),
+): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
     throw new ServiceError('validation_failed', `${name} must be an integer in [${min}, ${max}]`, { pointer });
   }
@@ -60,8 +66,13 @@ export function nextBudget(prev: BudgetRow, next: BudgetRow): BudgetRow {
   // Raising reserved to spent cannot pass the limit: the old spent was within it when it was stored.
   const raise = pld && spent > next.epsilon_reserved;
   const reserved = raise ? spent : next.epsilon_reserved;
-  if (!(spent >= prev.epsilon_spent)) throw new ServiceError('internal', `budget ${prev.id}: spent epsilon would decrease from ${prev.epsilon_spent} to ${spent}`);
-  if (!(reserved >= spent)) throw new ServiceError('internal', `budget ${prev.id}: reserved epsilon ${reserved} is below spent ${spent}`);
+  if (!(spent >= prev.epsilon_spent))
+    throw new ServiceError(
+      'internal',
+      `budget ${prev.id}: spent epsilon would decrease from ${prev.epsilon_spent} to ${spent}`,
+    );
+  if (!(reserved >= spent))
+    throw new ServiceError('internal', `budget ${prev.id}: reserved epsilon ${reserved} is below spent ${spent}`);
   const out: BudgetRow = { ...next, epsilon_spent: spent, epsilon_reserved: reserved };
   if (spentBy !== undefined) out.spent_accountant = spentBy;
   if (raise && spentBy !== undefined) out.reserved_accountant = spentBy;

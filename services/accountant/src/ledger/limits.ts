@@ -19,7 +19,10 @@ export const LIMITS = Object.freeze({
   leavesPerRun: 256,
   /** Event nodes (every sub-event counted) in one request. */
   nodesPerRequest: 4_096,
-  /** Event nodes of a run's run-length merged ledger (rewritten by every append; consecutive different events each add some). */
+  /**
+   * Event nodes of a run's run-length merged ledger (rewritten by every append; consecutive different events each add
+   * some).
+   */
   ledgerNodesPerRun: 4_096,
   /** Event nodes of a budget's ledger (its runs' events merged by kind, order aside). */
   ledgerNodesPerBudget: 8_192,
@@ -33,7 +36,10 @@ export const LIMITS = Object.freeze({
  */
 export function checkLimit(what: string, value: number, limit: number, pointer?: string): void {
   if (value > limit) {
-    throw new ServiceError('limit_exceeded', `${what}: ${value} > limit ${limit}`, { limit, ...(pointer !== undefined ? { pointer } : {}) });
+    throw new ServiceError('limit_exceeded', `${what}: ${value} > limit ${limit}`, {
+      limit,
+      ...(pointer !== undefined ? { pointer } : {}),
+    });
   }
 }
 
@@ -42,7 +48,12 @@ export function checkLimit(what: string, value: number, limit: number, pointer?:
  * returns the number of nodes walked. Stops early (returning more than `maxNodes`) past `maxNodes`.
  * @example forEachLeaf(step, '/events/0', (leaf) => keys.add(stableKey(leaf)))
  */
-export function forEachLeaf(event: DpEvent, pointer: string, visit: (leaf: DpEvent, pointer: string) => void, maxNodes = Infinity): number {
+export function forEachLeaf(
+  event: DpEvent,
+  pointer: string,
+  visit: (leaf: DpEvent, pointer: string) => void,
+  maxNodes = Infinity,
+): number {
   let nodes = 0;
   const walk = (e: DpEvent, p: string): void => {
     if (++nodes > maxNodes) return;
@@ -55,15 +66,24 @@ export function forEachLeaf(event: DpEvent, pointer: string, visit: (leaf: DpEve
 }
 
 /** The distinct leaves of some events, by stable key, with the pointer of each one's first occurrence. */
-export function distinctLeaves(events: readonly DpEvent[], pointerOf: (i: number) => string, maxNodes = Infinity): { leaves: Map<string, { leaf: DpEvent; pointer: string }>; nodes: number } {
+export function distinctLeaves(
+  events: readonly DpEvent[],
+  pointerOf: (i: number) => string,
+  maxNodes = Infinity,
+): { leaves: Map<string, { leaf: DpEvent; pointer: string }>; nodes: number } {
   const leaves = new Map<string, { leaf: DpEvent; pointer: string }>();
   let nodes = 0;
   events.forEach((e, i) => {
     if (nodes > maxNodes) return;
-    nodes += forEachLeaf(e, pointerOf(i), (leaf, pointer) => {
-      const key = stableKey(leaf);
-      if (!leaves.has(key)) leaves.set(key, { leaf, pointer });
-    }, maxNodes - nodes);
+    nodes += forEachLeaf(
+      e,
+      pointerOf(i),
+      (leaf, pointer) => {
+        const key = stableKey(leaf);
+        if (!leaves.has(key)) leaves.set(key, { leaf, pointer });
+      },
+      maxNodes - nodes,
+    );
   });
   return { leaves, nodes };
 }
@@ -72,7 +92,10 @@ export function distinctLeaves(events: readonly DpEvent[], pointerOf: (i: number
  * The per-request checks of some events: nodes and distinct leaves. Returns the distinct leaves.
  * @example requestLeaves(events, (i) => `/events/${i}`)
  */
-export function requestLeaves(events: readonly DpEvent[], pointerOf: (i: number) => string): Map<string, { leaf: DpEvent; pointer: string }> {
+export function requestLeaves(
+  events: readonly DpEvent[],
+  pointerOf: (i: number) => string,
+): Map<string, { leaf: DpEvent; pointer: string }> {
   const { leaves, nodes } = distinctLeaves(events, pointerOf, LIMITS.nodesPerRequest);
   checkLimit('event nodes in this request', nodes, LIMITS.nodesPerRequest);
   checkLimit('distinct leaf events in this request', leaves.size, LIMITS.leavesPerRequest);
@@ -89,7 +112,13 @@ export function nodeCount(events: readonly DpEvent[]): number {
  * and ledger size of the run, distinct leaves of the run, ledger size of the budget.
  * @example checkRunLimits({ eventCount: run.event_count, added: 100, runLedger, budgetLedger })
  */
-export function checkRunLimits(p: { eventCount: number; added: number; runLedger: readonly DpEvent[]; budgetLedger: readonly DpEvent[]; pointer?: string }): void {
+export function checkRunLimits(p: {
+  eventCount: number;
+  added: number;
+  runLedger: readonly DpEvent[];
+  budgetLedger: readonly DpEvent[];
+  pointer?: string;
+}): void {
   checkLimit('event records of this run', p.eventCount + p.added, LIMITS.recordsPerRun, p.pointer);
   checkLimit('ledger event nodes of this run', nodeCount(p.runLedger), LIMITS.ledgerNodesPerRun, p.pointer);
   const { leaves } = distinctLeaves(p.runLedger, () => '');

@@ -19,7 +19,10 @@ const held = (r: ReservationRow): DpEvent => ({ kind: 'self_composed', count: r.
 async function split(store: Store, budgetId: string, now: Date) {
   const open = await store.openReservations(budgetId);
   const t = now.getTime();
-  return { live: open.filter((r) => Date.parse(r.expires_at) > t), expired: open.filter((r) => Date.parse(r.expires_at) <= t) };
+  return {
+    live: open.filter((r) => Date.parse(r.expires_at) > t),
+    expired: open.filter((r) => Date.parse(r.expires_at) <= t),
+  };
 }
 
 /**
@@ -37,7 +40,13 @@ export async function liveBudget(deps: LiveDeps, budget: BudgetRow): Promise<Bud
     committedLedger: [...budget.ledger, ...expired.map(held)],
     heldEvents: live.map(held),
   });
-  return { ...budget, epsilon_spent: f.epsilon_spent, epsilon_reserved: f.epsilon_reserved, spent_accountant: f.spent_accountant, reserved_accountant: f.reserved_accountant };
+  return {
+    ...budget,
+    epsilon_spent: f.epsilon_spent,
+    epsilon_reserved: f.epsilon_reserved,
+    spent_accountant: f.spent_accountant,
+    reserved_accountant: f.reserved_accountant,
+  };
 }
 
 /**

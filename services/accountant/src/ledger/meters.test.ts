@@ -6,15 +6,35 @@ import { Meters, assess } from './meters.js';
 import { pldEpsilon } from './pld-epsilon.js';
 import ref from './fixtures/pld-reference.json' with { type: 'json' };
 
-const step: DpEvent = { kind: 'poisson_sampled', sampling_probability: 0.01, event: { kind: 'gaussian', noise_multiplier: 1.1 } };
+const step: DpEvent = {
+  kind: 'poisson_sampled',
+  sampling_probability: 0.01,
+  event: { kind: 'gaussian', noise_multiplier: 1.1 },
+};
 const budget = (epsilon: number, accountant: 'rdp' | 'pld'): BudgetRow => ({
-  id: 'b', tenant: 't', name: 'b', epsilon, delta: 1e-5, accountant, neighboring_relation: 'add_or_remove_one',
-  created_at: '', epsilon_spent: 0, epsilon_reserved: 0, rdp: [], ledger: [], run_count: 0,
+  id: 'b',
+  tenant: 't',
+  name: 'b',
+  epsilon,
+  delta: 1e-5,
+  accountant,
+  neighboring_relation: 'add_or_remove_one',
+  created_at: '',
+  epsilon_spent: 0,
+  epsilon_reserved: 0,
+  rdp: [],
+  ledger: [],
+  run_count: 0,
 });
 
 function proposal(meters: Meters, steps: number) {
   const meter = meters.rdp('add_or_remove_one');
-  return { committedRdp: meter.add(meter.zero(), [step], steps), heldRdp: meter.zero(), committedLedger: [{ kind: 'self_composed', count: steps, event: step } as DpEvent], heldEvents: [] };
+  return {
+    committedRdp: meter.add(meter.zero(), [step], steps),
+    heldRdp: meter.zero(),
+    committedLedger: [{ kind: 'self_composed', count: steps, event: step } as DpEvent],
+    heldEvents: [],
+  };
 }
 
 describe('assess', () => {
@@ -49,7 +69,12 @@ describe('assess', () => {
     const meters = new Meters(pldEpsilon);
     const e = ref.event as DpEvent;
     const meter = meters.rdp('add_or_remove_one');
-    const p = { committedRdp: meter.add(meter.zero(), [e], ref.steps), heldRdp: meter.zero(), committedLedger: [{ kind: 'self_composed', count: ref.steps, event: e } as DpEvent], heldEvents: [] };
+    const p = {
+      committedRdp: meter.add(meter.zero(), [e], ref.steps),
+      heldRdp: meter.zero(),
+      committedLedger: [{ kind: 'self_composed', count: ref.steps, event: e } as DpEvent],
+      heldEvents: [],
+    };
     const b = (epsilon: number, accountant: 'rdp' | 'pld') => ({ ...budget(epsilon, accountant), delta: ref.delta });
     const generous = ref['dp_accounting_pld_1e-4'] + 0.01;
     expect(meter.epsilon(p.committedRdp, ref.delta).epsilon).toBeGreaterThan(generous);
@@ -61,10 +86,19 @@ describe('assess', () => {
   it('a pld budget at epsilon ~140 is charged the smaller valid bound, which is PLD again (issue 8.13)', () => {
     // q=0.5, sigma=0.5, 100 steps, delta 1e-5: RDP 146.7 (RdpAccountant here), PLD 137.16 (PldAccountant, checked
     // against a grid that fits it); the grid that wrapped gave PLD 214.0, so this budget was refused.
-    const e: DpEvent = { kind: 'poisson_sampled', sampling_probability: 0.5, event: { kind: 'gaussian', noise_multiplier: 0.5 } };
+    const e: DpEvent = {
+      kind: 'poisson_sampled',
+      sampling_probability: 0.5,
+      event: { kind: 'gaussian', noise_multiplier: 0.5 },
+    };
     const meters = new Meters(pldEpsilon);
     const meter = meters.rdp('add_or_remove_one');
-    const p = { committedRdp: meter.add(meter.zero(), [e], 100), heldRdp: meter.zero(), committedLedger: [{ kind: 'self_composed', count: 100, event: e } as DpEvent], heldEvents: [] };
+    const p = {
+      committedRdp: meter.add(meter.zero(), [e], 100),
+      heldRdp: meter.zero(),
+      committedLedger: [{ kind: 'self_composed', count: 100, event: e } as DpEvent],
+      heldEvents: [],
+    };
     const rdp = meter.epsilon(p.committedRdp, 1e-5).epsilon;
     expect(rdp).toBeGreaterThan(146);
     const got = assess(meters, budget(140, 'pld'), p);

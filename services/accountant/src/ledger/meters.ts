@@ -15,7 +15,11 @@ import { figures, type Figures, type Proposal } from './figures.js';
 import { RdpMeter } from './rdp-meter.js';
 
 /** Epsilon at `delta` of a ledger by the PLD accountant, computed inline or by a worker. */
-export type PldEpsilon = (relation: NeighboringRelation, ledger: readonly DpEvent[], delta: number) => number | Promise<number>;
+export type PldEpsilon = (
+  relation: NeighboringRelation,
+  ledger: readonly DpEvent[],
+  delta: number,
+) => number | Promise<number>;
 
 /** A cached PLD figure, or the computation of one still running. */
 export type PldLookup = { value: number } | { pending: Promise<number> };
@@ -73,7 +77,9 @@ export class Meters {
    */
   pldLookup(relation: NeighboringRelation, ledger: readonly DpEvent[], delta: number): PldLookup {
     // Hashed: a budget ledger can be long, and the key is kept.
-    const key = createHash('sha256').update(`${relation} ${delta} ${stableKey(ledger)}`).digest('base64');
+    const key = createHash('sha256')
+      .update(`${relation} ${delta} ${stableKey(ledger)}`)
+      .digest('base64');
     const hit = this.pldCache.get(key);
     if (hit !== undefined) return { value: hit };
     const running = this.inflight.get(key);
@@ -81,7 +87,12 @@ export class Meters {
     const raw = orInfinity(() => this.pld(relation, ledger, delta));
     if (typeof raw === 'number') return { value: this.remember(key, raw) };
     // A worker that fails or runs out of time gives no figure: infinite, so the RDP bound decides.
-    const pending = raw.then((v) => this.remember(key, v), () => this.remember(key, Infinity)).finally(() => this.inflight.delete(key));
+    const pending = raw
+      .then(
+        (v) => this.remember(key, v),
+        () => this.remember(key, Infinity),
+      )
+      .finally(() => this.inflight.delete(key));
     this.inflight.set(key, pending);
     return { pending };
   }
@@ -128,11 +139,15 @@ export function assess(meters: Meters, budget: BudgetRow, p: Proposal): Figures 
   };
   const { fits, ...f } = figures(meters, budget, p, pld);
   if (!fits) {
-    const err = new ServiceError('budget_exhausted', `budget ${budget.id} would reach epsilon ${f.epsilon_reserved} > ${budget.epsilon}`, {
-      epsilon_spent: budget.epsilon_spent,
-      epsilon_requested: Number.isFinite(f.epsilon_reserved) ? f.epsilon_reserved : Number.MAX_VALUE,
-      epsilon_limit: budget.epsilon,
-    });
+    const err = new ServiceError(
+      'budget_exhausted',
+      `budget ${budget.id} would reach epsilon ${f.epsilon_reserved} > ${budget.epsilon}`,
+      {
+        epsilon_spent: budget.epsilon_spent,
+        epsilon_requested: Number.isFinite(f.epsilon_reserved) ? f.epsilon_reserved : Number.MAX_VALUE,
+        epsilon_limit: budget.epsilon,
+      },
+    );
     if (pending.length > 0) Object.defineProperty(err, PENDING, { value: pending });
     throw err;
   }

@@ -6,12 +6,27 @@ import { Meters, assess, withPld } from './meters.js';
 import { pldEpsilon } from './pld-epsilon.js';
 import { PldUnavailable, PldWorker } from './pld-worker.js';
 
-const step: DpEvent = { kind: 'poisson_sampled', sampling_probability: 0.01, event: { kind: 'gaussian', noise_multiplier: 1.1 } };
+const step: DpEvent = {
+  kind: 'poisson_sampled',
+  sampling_probability: 0.01,
+  event: { kind: 'gaussian', noise_multiplier: 1.1 },
+};
 const ledger: DpEvent[] = [{ kind: 'self_composed', count: 1000, event: step }];
 const rdp1000 = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step, 1000).getEpsilon(1e-5);
 const budget = (epsilon: number): BudgetRow => ({
-  id: 'b', tenant: 't', name: 'b', epsilon, delta: 1e-5, accountant: 'pld', neighboring_relation: 'add_or_remove_one',
-  created_at: '', epsilon_spent: 0, epsilon_reserved: 0, rdp: [], ledger: [], run_count: 0,
+  id: 'b',
+  tenant: 't',
+  name: 'b',
+  epsilon,
+  delta: 1e-5,
+  accountant: 'pld',
+  neighboring_relation: 'add_or_remove_one',
+  created_at: '',
+  epsilon_spent: 0,
+  epsilon_reserved: 0,
+  rdp: [],
+  ledger: [],
+  run_count: 0,
 });
 const workers: PldWorker[] = [];
 const worker = (timeLimitMs: number) => {
@@ -24,14 +39,23 @@ afterAll(async () => Promise.all(workers.map((w) => w.close())));
 /** An operation that checks 1000 steps against `limit` with PLD from `meters`, as a write transaction would. */
 function check(meters: Meters, limit: number) {
   const meter = meters.rdp('add_or_remove_one');
-  return withPld(async () => assess(meters, budget(limit), { committedRdp: meter.add(meter.zero(), [step], 1000), heldRdp: meter.zero(), committedLedger: ledger, heldEvents: [] }));
+  return withPld(async () =>
+    assess(meters, budget(limit), {
+      committedRdp: meter.add(meter.zero(), [step], 1000),
+      heldRdp: meter.zero(),
+      committedLedger: ledger,
+      heldEvents: [],
+    }),
+  );
 }
 
 describe('PLD off the event loop', () => {
   it('the worker gives the same figure as the inline accountant, and does not keep the process alive', async () => {
     const ports = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort' || r === 'Worker').length;
     const before = ports();
-    expect(await worker(60_000).epsilon('add_or_remove_one', ledger, 1e-5)).toBe(pldEpsilon('add_or_remove_one', ledger, 1e-5));
+    expect(await worker(60_000).epsilon('add_or_remove_one', ledger, 1e-5)).toBe(
+      pldEpsilon('add_or_remove_one', ledger, 1e-5),
+    );
     // A ref'd worker port kept `dpledger serve` running after SIGTERM until it was killed.
     expect(ports()).toBe(before);
   });
@@ -45,7 +69,9 @@ describe('PLD off the event loop', () => {
 
   it('a pld budget whose PLD figure times out is checked by the RDP bound: refused, never a lower epsilon', async () => {
     const limit = rdp1000 - 0.05; // fits by PLD (~1.5154), not by RDP
-    await expect(check(new Meters(worker(1).epsilon), limit)).rejects.toSatisfy((e) => e instanceof ServiceError && e.code === 'budget_exhausted');
+    await expect(check(new Meters(worker(1).epsilon), limit)).rejects.toSatisfy(
+      (e) => e instanceof ServiceError && e.code === 'budget_exhausted',
+    );
     // With time to answer, the same check waits for the worker outside the "transaction", retries, and accepts.
     const ok = await check(new Meters(worker(60_000).epsilon), limit);
     expect(ok.epsilon_reserved).toBeLessThanOrEqual(limit);
@@ -56,7 +82,14 @@ describe('PLD off the event loop', () => {
     const meters = new Meters(worker(60_000).epsilon);
     const meter = meters.rdp('add_or_remove_one');
     const t0 = performance.now();
-    expect(() => assess(meters, budget(rdp1000 - 0.05), { committedRdp: meter.add(meter.zero(), [step], 1000), heldRdp: meter.zero(), committedLedger: ledger, heldEvents: [] })).toThrow(ServiceError);
+    expect(() =>
+      assess(meters, budget(rdp1000 - 0.05), {
+        committedRdp: meter.add(meter.zero(), [step], 1000),
+        heldRdp: meter.zero(),
+        committedLedger: ledger,
+        heldEvents: [],
+      }),
+    ).toThrow(ServiceError);
     expect(performance.now() - t0).toBeLessThan(100);
   });
 });

@@ -34,7 +34,8 @@ function accountingModuleUrl(): string {
     const file = join(dir, 'package.json');
     if (existsSync(file)) {
       const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; exports?: { '.'?: { default?: string } } };
-      if (pkg.name === '@dpledger/accounting') return pathToFileURL(join(dir, pkg.exports?.['.']?.default ?? 'dist/index.js')).href;
+      if (pkg.name === '@dpledger/accounting')
+        return pathToFileURL(join(dir, pkg.exports?.['.']?.default ?? 'dist/index.js')).href;
     }
     const up = dirname(dir);
     if (up === dir) throw new PldUnavailable('@dpledger/accounting has no package.json');
@@ -81,7 +82,13 @@ export class PldWorker {
   epsilon = (relation: NeighboringRelation, ledger: readonly DpEvent[], delta: number): Promise<number> =>
     new Promise<number>((resolve, reject) => {
       const id = this.nextId++;
-      this.queue.push({ id, msg: { id, relation, ledger, delta, interval: PLD_INTERVAL }, deadline: Date.now() + this.timeLimitMs, resolve, reject });
+      this.queue.push({
+        id,
+        msg: { id, relation, ledger, delta, interval: PLD_INTERVAL },
+        deadline: Date.now() + this.timeLimitMs,
+        resolve,
+        reject,
+      });
       this.pump();
     });
 
@@ -95,14 +102,23 @@ export class PldWorker {
   }
 
   private spawn(): NodeWorker {
-    const w = new NodeWorker(PLD_WORKER_SOURCE, { eval: true, execArgv: builtExecArgv(), workerData: { url: accountingModuleUrl() } });
+    const w = new NodeWorker(PLD_WORKER_SOURCE, {
+      eval: true,
+      execArgv: builtExecArgv(),
+      workerData: { url: accountingModuleUrl() },
+    });
     w.on('message', (m: { id: number; epsilon?: number; error?: string; code?: string }) => {
       const job = this.running;
       if (job === null || job.id !== m.id) return;
       clearTimeout(job.timer);
       this.running = null;
       if (m.error === undefined) job.resolve(m.epsilon!);
-      else job.reject(m.code === 'unsupported_event' || m.code === 'invalid_event' ? new AccountingError(m.code, m.error) : new PldUnavailable(m.error));
+      else
+        job.reject(
+          m.code === 'unsupported_event' || m.code === 'invalid_event'
+            ? new AccountingError(m.code, m.error)
+            : new PldUnavailable(m.error),
+        );
       this.pump();
     });
     w.on('error', (err) => this.crash(w, err));
@@ -130,16 +146,20 @@ export class PldWorker {
   private pump(): void {
     if (this.running !== null) return;
     let job: Job | undefined;
-    while ((job = this.queue.shift()) !== undefined && Date.now() >= job.deadline) job.reject(new PldUnavailable('the PLD figure was not computed in time'));
+    while ((job = this.queue.shift()) !== undefined && Date.now() >= job.deadline)
+      job.reject(new PldUnavailable('the PLD figure was not computed in time'));
     if (job === undefined) return;
     const worker = (this.worker ??= this.spawn());
-    const timer = setTimeout(() => {
-      // Out of time: the worker is mid-composition and cannot be interrupted, so it is ended.
-      this.worker = null;
-      void worker.terminate();
-      this.fail(new PldUnavailable('the PLD figure was not computed in time'));
-      this.pump();
-    }, Math.max(0, job.deadline - Date.now()));
+    const timer = setTimeout(
+      () => {
+        // Out of time: the worker is mid-composition and cannot be interrupted, so it is ended.
+        this.worker = null;
+        void worker.terminate();
+        this.fail(new PldUnavailable('the PLD figure was not computed in time'));
+        this.pump();
+      },
+      Math.max(0, job.deadline - Date.now()),
+    );
     timer.unref();
     this.running = { ...job, timer };
     worker.postMessage(job.msg);

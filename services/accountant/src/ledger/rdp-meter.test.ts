@@ -2,7 +2,11 @@ import { AccountingError, RdpAccountant, type DpEvent } from '@dpledger/accounti
 import { describe, expect, it } from 'vitest';
 import { RdpMeter } from './rdp-meter.js';
 
-const step = (sigma: number): DpEvent => ({ kind: 'poisson_sampled', sampling_probability: 0.01, event: { kind: 'gaussian', noise_multiplier: sigma } });
+const step = (sigma: number): DpEvent => ({
+  kind: 'poisson_sampled',
+  sampling_probability: 0.01,
+  event: { kind: 'gaussian', noise_multiplier: sigma },
+});
 
 describe('RdpMeter', () => {
   it('prices composed and self_composed trees exactly as RdpAccountant, one curve per distinct leaf', () => {
@@ -10,7 +14,19 @@ describe('RdpMeter', () => {
     const leaves = [step(1.1), step(1.3), { kind: 'gaussian', noise_multiplier: 4 } as DpEvent];
     const tree: DpEvent = {
       kind: 'composed',
-      events: [...leaves, { kind: 'self_composed', count: 7, event: { kind: 'composed', events: [...leaves, { kind: 'self_composed', count: 0, event: { kind: 'non_private' } }] } }, ...leaves, ...leaves],
+      events: [
+        ...leaves,
+        {
+          kind: 'self_composed',
+          count: 7,
+          event: {
+            kind: 'composed',
+            events: [...leaves, { kind: 'self_composed', count: 0, event: { kind: 'non_private' } }],
+          },
+        },
+        ...leaves,
+        ...leaves,
+      ],
     };
     const want = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(tree).rdp;
     expect(meter.cost(tree)).toEqual(want);
@@ -29,7 +45,12 @@ describe('RdpMeter', () => {
   });
 
   it('prepare computes a new leaf a slice of orders at a time, yielding between slices, to the same vector', async () => {
-    const leaves: DpEvent[] = [step(1.7), { kind: 'gaussian', noise_multiplier: 2.5 }, { kind: 'laplace', noise_multiplier: 3 }, { kind: 'zcdp', rho: 0.02, xi: 0.1 }];
+    const leaves: DpEvent[] = [
+      step(1.7),
+      { kind: 'gaussian', noise_multiplier: 2.5 },
+      { kind: 'laplace', noise_multiplier: 3 },
+      { kind: 'zcdp', rho: 0.02, xi: 0.1 },
+    ];
     const meter = new RdpMeter('add_or_remove_one');
     let turns = 0;
     let pricing = true;
@@ -44,14 +65,34 @@ describe('RdpMeter', () => {
     await loop;
     // The event loop ran at least once per 16 orders of each new leaf (156 default orders: 10 slices per leaf).
     expect(turns).toBeGreaterThanOrEqual(leaves.length * Math.ceil(meter.orders.length / 16) - 1);
-    for (const leaf of leaves) expect(meter.cost(leaf)).toEqual(new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(leaf).rdp);
+    for (const leaf of leaves)
+      expect(meter.cost(leaf)).toEqual(
+        new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(leaf).rdp,
+      );
     expect(meter.cachedLeaves).toBe(leaves.length);
   });
 
   it('a leaf the accountant cannot analyse is refused with the pointer of that leaf', async () => {
     const meter = new RdpMeter('add_or_remove_one');
-    const bad: DpEvent = { kind: 'composed', events: [step(1), { kind: 'self_composed', count: 2, event: { kind: 'poisson_sampled', sampling_probability: 0.1, event: { kind: 'laplace', noise_multiplier: 1 } } }] };
-    await expect(meter.prepare([bad], (i) => `/events/${i}`)).rejects.toMatchObject({ code: 'unsupported_event', pointer: '/events/0/events/1/event/event' });
+    const bad: DpEvent = {
+      kind: 'composed',
+      events: [
+        step(1),
+        {
+          kind: 'self_composed',
+          count: 2,
+          event: {
+            kind: 'poisson_sampled',
+            sampling_probability: 0.1,
+            event: { kind: 'laplace', noise_multiplier: 1 },
+          },
+        },
+      ],
+    };
+    await expect(meter.prepare([bad], (i) => `/events/${i}`)).rejects.toMatchObject({
+      code: 'unsupported_event',
+      pointer: '/events/0/events/1/event/event',
+    });
     expect(() => meter.cost(bad)).toThrow(AccountingError);
   });
 });

@@ -7,12 +7,21 @@
  * event loop in between, so neither the loop nor the transaction (which only adds cached vectors) is held long.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { AccountingError, RdpAccountant, rdpToEpsilon, stableKey, type DpEvent, type NeighboringRelation } from '@dpledger/accounting';
+import {
+  AccountingError,
+  RdpAccountant,
+  rdpToEpsilon,
+  stableKey,
+  type DpEvent,
+  type NeighboringRelation,
+} from '@dpledger/accounting';
 import { forEachLeaf } from './limits.js';
 
 /** Leaf curves kept (least recently used dropped first); above the per-run and per-request leaf limits. */
 const CACHE_LIMIT = 4096;
-/** Orders of a new leaf's curve computed between two yields in `prepare` (one order of a sampled Gaussian is ~30 us). */
+/**
+ * Orders of a new leaf's curve computed between two yields in `prepare` (one order of a sampled Gaussian is ~30 us).
+ */
 const ORDERS_PER_SLICE = 16;
 
 export class RdpMeter {
@@ -51,7 +60,8 @@ export class RdpMeter {
     try {
       return [...new RdpAccountant({ neighboringRelation: this.neighboringRelation, orders }).compose(leaf).rdp];
     } catch (err) {
-      if (err instanceof AccountingError) throw new AccountingError(err.code, err.message, { pointer: `${pointer}${err.pointer ?? ''}` });
+      if (err instanceof AccountingError)
+        throw new AccountingError(err.code, err.message, { pointer: `${pointer}${err.pointer ?? ''}` });
       throw err;
     }
   }
@@ -148,7 +158,11 @@ export class RdpMeter {
 
   /** `base` plus `times` x the vector of each event (Mironov 2017, Prop. 1: RDP adds under composition). */
   add(base: readonly number[], events: readonly DpEvent[], times = 1): number[] {
-    return this.addRuns(base, events.map((event) => ({ event, count: 1 })), times);
+    return this.addRuns(
+      base,
+      events.map((event) => ({ event, count: 1 })),
+      times,
+    );
   }
 
   /** `base` plus `times` x `count` x the vector of each run's event. */

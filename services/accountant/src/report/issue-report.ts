@@ -21,6 +21,14 @@ export async function issueReport(ctx: Ctx, run: RunRow): Promise<ReportRow> {
   await ctx.meters.pldEpsilonSettled(budget.neighboring_relation, run.ledger, budget.delta).catch(() => Infinity);
   const key = ctx.keys.active;
   const issuedAt = ctx.now().toISOString();
-  const envelope = signRunReport({ run, budget, merkle, meters: ctx.meters, key, issuedAt, version: ctx.config.version });
+  const envelope = signRunReport({
+    run,
+    budget,
+    merkle,
+    meters: ctx.meters,
+    key,
+    issuedAt,
+    version: ctx.config.version,
+  });
   return ctx.store.putReport({ run_id: run.id, tenant: run.tenant, kid: key.kid, envelope, created_at: issuedAt });
 }

@@ -11,7 +11,12 @@ export function adminRoutes(r: Router, ctx: Ctx): void {
     const tenant = (req.body as { tenant: string }).tenant;
     const keyId = newId('key');
     const apiKey = `dpl_${newSecret()}`;
-    await ctx.store.insertApiKey({ key_id: keyId, tenant, hash: sha256Hex(apiKey), created_at: ctx.now().toISOString() });
+    await ctx.store.insertApiKey({
+      key_id: keyId,
+      tenant,
+      hash: sha256Hex(apiKey),
+      created_at: ctx.now().toISOString(),
+    });
     ctx.logger.info({ tenant, key_id: keyId }, 'api key created');
     res.status(201).json({ tenant, key_id: keyId, api_key: apiKey });
   });

@@ -40,11 +40,15 @@ export function budgetRoutes(r: Router, ctx: Ctx): void {
       ledger: [],
       run_count: 0,
     };
-    await ctx.store.write(async (tx) => {
-      const limit = ctx.config.maxBudgetsPerTenant;
-      if ((await tx.countBudgets(row.tenant)) >= limit) throw new ServiceError('limit_exceeded', `a tenant may hold at most ${limit} budgets`, { limit });
-      await tx.insertBudget(row);
-    }, { tenant: row.tenant });
+    await ctx.store.write(
+      async (tx) => {
+        const limit = ctx.config.maxBudgetsPerTenant;
+        if ((await tx.countBudgets(row.tenant)) >= limit)
+          throw new ServiceError('limit_exceeded', `a tenant may hold at most ${limit} budgets`, { limit });
+        await tx.insertBudget(row);
+      },
+      { tenant: row.tenant },
+    );
     res.status(201).json(budgetView(row));
   });
 

@@ -25,27 +25,47 @@ export function eventRoutes(r: Router, ctx: Ctx): void {
     const limit = Math.min(MAX_PAGE, Math.max(1, limitRaw));
     const events = await ctx.store.listEvents(run.id, cursor, limit);
     const last = events[events.length - 1];
-    res.json(last !== undefined && events.length === limit && last.sequence < run.event_count - 1 ? { events, next_cursor: String(last.sequence) } : { events });
+    res.json(
+      last !== undefined && events.length === limit && last.sequence < run.event_count - 1
+        ? { events, next_cursor: String(last.sequence) }
+        : { events },
+    );
   });
 
   r.post('/v1/runs/:run_id/events', requireTenant, async (req, res) => {
     const { events, first_sequence } = req.body as { events: unknown[]; first_sequence?: number };
     await logDue(ctx.engine, tenantOf(res));
-    const answer = await appendEvents(ctx.engine, callerOf(req, tenantOf(res)), req.params['run_id']!, events, first_sequence);
+    const answer = await appendEvents(
+      ctx.engine,
+      callerOf(req, tenantOf(res)),
+      req.params['run_id']!,
+      events,
+      first_sequence,
+    );
     if (!answer.replayed) sideEffect(ctx.logger, () => ctx.metrics.appended.inc(events.length));
     res.status(answer.status).json(answer.body);
   });
 
   r.post('/v1/runs/:run_id/reservations', requireRunToken, async (req, res) => {
     const body = req.body as { steps: number; event: unknown; ttl_seconds?: number };
-    const answer = await reserve(ctx.engine, callerOf(req, tenantOf(res), runScopeOf(res)), req.params['run_id']!, body);
+    const answer = await reserve(
+      ctx.engine,
+      callerOf(req, tenantOf(res), runScopeOf(res)),
+      req.params['run_id']!,
+      body,
+    );
     res.status(answer.status).json(answer.body);
   });
 
   r.post('/v1/reservations/:reservation_id/commit', requireRunToken, async (req, res) => {
     const used = (req.body as { used: number }).used;
     // no run in the path: a run token's caller carries its run, and commitReservation refuses another run's
-    const answer = await commitReservation(ctx.engine, callerOf(req, tenantOf(res), runScopeOf(res)), req.params['reservation_id']!, used);
+    const answer = await commitReservation(
+      ctx.engine,
+      callerOf(req, tenantOf(res), runScopeOf(res)),
+      req.params['reservation_id']!,
+      used,
+    );
     if (!answer.replayed) sideEffect(ctx.logger, () => ctx.metrics.appended.inc(used));
     res.status(answer.status).json(answer.body);
   });

@@ -14,7 +14,15 @@ export function opsRoutes(r: Router, ctx: Ctx): void {
       res.json({ status: 'ok', version: ctx.config.version, store: ctx.store.kind });
     } catch {
       res.status(503).setHeader('Retry-After', '1');
-      res.type('application/problem+json').send(JSON.stringify({ type: 'https://dpledger.dev/problems/not_ready', title: 'Service Unavailable', status: 503, code: 'not_ready', detail: 'the store does not answer' }));
+      res.type('application/problem+json').send(
+        JSON.stringify({
+          type: 'https://dpledger.dev/problems/not_ready',
+          title: 'Service Unavailable',
+          status: 503,
+          code: 'not_ready',
+          detail: 'the store does not answer',
+        }),
+      );
     }
   });
 

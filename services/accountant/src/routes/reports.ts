@@ -11,7 +11,8 @@ export function reportRoutes(r: Router, ctx: Ctx): void {
   const closedRun = async (tenant: string, id: string) => {
     const run = await ctx.store.getRun(tenant, id);
     if (run === undefined) throw new ServiceError('not_found', `run ${id} not found`);
-    if (run.status !== 'closed') throw new ServiceError('run_open', `run ${id} is still open; close it to get its report`);
+    if (run.status !== 'closed')
+      throw new ServiceError('run_open', `run ${id} is still open; close it to get its report`);
     return run;
   };
 

@@ -12,7 +12,13 @@ export function runTokenRoutes(r: Router, ctx: Ctx): void {
     const p = principalOf(res);
     // requireTenant lets only a tenant key through; the token records that key and dies with it.
     if (p.kind !== 'tenant') throw new ServiceError('unauthorized', 'a tenant API key is required');
-    const minted = await mintRunToken(ctx.store, ctx.now, { tenant: tenantOf(res), keyId: p.key_id }, req.params['run_id']!, body.ttl_seconds);
+    const minted = await mintRunToken(
+      ctx.store,
+      ctx.now,
+      { tenant: tenantOf(res), keyId: p.key_id },
+      req.params['run_id']!,
+      body.ttl_seconds,
+    );
     res.status(201).json(minted);
   });
 }

@@ -42,13 +42,23 @@ export function runRoutes(r: Router, ctx: Ctx): void {
   });
 
   r.post('/v1/runs/:run_id/audit', requireRunToken, async (req, res) => {
-    const audit = await submitAudit(ctx.engine, callerOf(req, tenantOf(res), runScopeOf(res)), req.params['run_id']!, req.body as components['schemas']['AuditSubmit']);
+    const audit = await submitAudit(
+      ctx.engine,
+      callerOf(req, tenantOf(res), runScopeOf(res)),
+      req.params['run_id']!,
+      req.body as components['schemas']['AuditSubmit'],
+    );
     res.status(201).json(audit);
   });
 
   r.post('/v1/runs/:run_id/close', requireRunToken, async (req, res) => {
     const body = req.body as components['schemas']['RunClose'];
-    const closed = await closeRun(ctx.engine, callerOf(req, tenantOf(res), runScopeOf(res)), req.params['run_id']!, body);
+    const closed = await closeRun(
+      ctx.engine,
+      callerOf(req, tenantOf(res), runScopeOf(res)),
+      req.params['run_id']!,
+      body,
+    );
     await issueReport(ctx, closed);
     res.json(runView(closed));
   });

@@ -4,7 +4,7 @@ import { FairQueue } from './fair-queue.js';
 const drain = (q: FairQueue<string>) => Array.from({ length: q.length }, () => q.take()!);
 
 describe('FairQueue', () => {
-  it('serves tenants in turn: a tenant that queued later is not behind all of an earlier tenant\'s writes', () => {
+  it("serves tenants in turn: a tenant that queued later is not behind all of an earlier tenant's writes", () => {
     const q = new FairQueue<string>();
     for (let i = 0; i < 4; i++) q.push('a', `a${i}`, 1000);
     q.push('b', 'b0', 1);
@@ -16,7 +16,7 @@ describe('FairQueue', () => {
     expect(q.peekWeight()).toBeUndefined();
   });
 
-  it('keeps each tenant\'s arrival order and reports the weight of the write it would take next', () => {
+  it("keeps each tenant's arrival order and reports the weight of the write it would take next", () => {
     const q = new FairQueue<string>();
     q.push('a', 'a0', 1000);
     q.push('a', 'a1', 7);

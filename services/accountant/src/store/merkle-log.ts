@@ -41,7 +41,7 @@ export interface MerkleNodeStore {
  * @example appendRecords(nodes, records) // stores about one node per record
  */
 export function appendRecords(nodes: MerkleNodeStore, records: readonly EventRecord[]): void {
-  for (let from = 0; from < records.length; ) {
+  for (let from = 0; from < records.length;) {
     const runId = records[from]!.run_id;
     let to = from + 1;
     while (to < records.length && records[to]!.run_id === runId) to++;

@@ -55,7 +55,7 @@ export async function appendPgRecords(q: Query, records: readonly EventRecord[])
       puts.push({ runId, level, index, hash });
     },
   };
-  for (let from = 0; from < records.length; ) {
+  for (let from = 0; from < records.length;) {
     const runId = records[from]!.run_id;
     let to = from + 1;
     while (to < records.length && records[to]!.run_id === runId) to++;
@@ -74,7 +74,10 @@ export async function appendPgRecords(q: Query, records: readonly EventRecord[])
   if (puts.length === 0) return;
   const insert = 'INSERT INTO merkle_nodes (run_id, level, idx, hash)';
   await q(`${insert} SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bytea[])`, [
-    puts.map((p) => p.runId), puts.map((p) => p.level), puts.map((p) => p.index), puts.map((p) => p.hash),
+    puts.map((p) => p.runId),
+    puts.map((p) => p.level),
+    puts.map((p) => p.index),
+    puts.map((p) => p.hash),
   ]);
 }
 

@@ -67,9 +67,23 @@ describe('PgStore across connections (what several replicas see)', () => {
             const prior = await tx.getIdempotency('t', 'same-key');
             if (prior !== undefined) return { replayed: true, body: prior.body };
             const run = (await tx.getRun('t', 'r1'))!;
-            await tx.insertEvents([{ run_id: 'r1', sequence: run.event_count, event: { kind: 'gaussian', noise_multiplier: 1 }, recorded_at: 'x' }]);
+            await tx.insertEvents([
+              {
+                run_id: 'r1',
+                sequence: run.event_count,
+                event: { kind: 'gaussian', noise_multiplier: 1 },
+                recorded_at: 'x',
+              },
+            ]);
             await tx.updateRun({ ...run, event_count: run.event_count + 1 });
-            await tx.putIdempotency({ tenant: 't', key: 'same-key', request_hash: 'h', status: 200, body: { seq: run.event_count }, created_at: 'x' });
+            await tx.putIdempotency({
+              tenant: 't',
+              key: 'same-key',
+              request_hash: 'h',
+              status: 200,
+              body: { seq: run.event_count },
+              created_at: 'x',
+            });
             return { replayed: false, body: { seq: run.event_count } };
           }),
         ),
@@ -91,7 +105,9 @@ describe('PgStore migrations', () => {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     try {
-      const versions = (await c.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version);
+      const versions = (
+        await c.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')
+      ).rows.map((r) => r.version);
       expect(versions).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
     } finally {
       await c.end();
@@ -103,12 +119,18 @@ describe('PgStore migrations', () => {
     const pool = new pg.Pool({ connectionString: url, max: 2 });
     try {
       await pool.query(PG_SCHEMA_SQL);
-      await pool.query('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL); INSERT INTO schema_migrations VALUES (1, $$x$$)');
+      await pool.query(
+        'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL); INSERT INTO schema_migrations VALUES (1, $$x$$)',
+      );
       await pool.query(`INSERT INTO budgets (id, tenant, name, epsilon, delta, accountant, neighboring_relation, created_at, epsilon_spent, epsilon_reserved, rdp, ledger, run_count)
         VALUES ('b1', 't', 'b1', 1, 1e-5, 'rdp', 'add_or_remove_one', 'x', 0, 0, '\\x', '[]', 1)`);
       expect(await migratePg(pool, { apply: false })).toEqual({ from: 1, to: 1, applied: [] });
       await expect(openPgStore({ url, migrate: false })).rejects.toThrow(/dpledger migrate/);
-      expect(await migratePg(pool, { apply: true })).toEqual({ from: 1, to: SCHEMA_VERSION, applied: Array.from({ length: SCHEMA_VERSION - 1 }, (_, i) => i + 2) });
+      expect(await migratePg(pool, { apply: true })).toEqual({
+        from: 1,
+        to: SCHEMA_VERSION,
+        applied: Array.from({ length: SCHEMA_VERSION - 1 }, (_, i) => i + 2),
+      });
       const store = await openPgStore({ url, migrate: false });
       expect((await store.getBudget('t', 'b1'))?.run_count).toBe(1);
       await store.write((tx) => tx.insertRun({ ...runRow('r2', 'b1'), allow_large_delta: true }));
@@ -124,7 +146,12 @@ describe('PgStore migrations', () => {
 
 describe('PgStore migration 6 (Merkle nodes)', () => {
   it('a version-5 database with records gets the same tree nodes as a store that kept them from the start', async () => {
-    const records = Array.from({ length: 7 }, (_, i) => ({ run_id: 'r1', sequence: i, event: { kind: 'gaussian' as const, noise_multiplier: 1 + i }, recorded_at: '2026-01-01T00:00:02.000Z' }));
+    const records = Array.from({ length: 7 }, (_, i) => ({
+      run_id: 'r1',
+      sequence: i,
+      event: { kind: 'gaussian' as const, noise_multiplier: 1 + i },
+      recorded_at: '2026-01-01T00:00:02.000Z',
+    }));
     const fill = (store: PgStore) =>
       store.write(async (tx) => {
         await tx.insertBudget(budgetRow('b1'));
@@ -146,13 +173,35 @@ describe('PgStore migration 6 (Merkle nodes)', () => {
         await pool.query("INSERT INTO schema_migrations VALUES ($1, 'x')", [m.version]);
       }
       const b = budgetToRow(budgetRow('b1'));
-      await pool.query("INSERT INTO budgets (id, tenant, name, epsilon, delta, accountant, neighboring_relation, created_at, epsilon_spent, epsilon_reserved, rdp, ledger, run_count) VALUES ('b1', 't', 'b1', 1, 1e-5, 'rdp', 'add_or_remove_one', 'x', 0, 0, $1, '[]', 1)", [b['rdp']]);
-      await pool.query("INSERT INTO runs (id, tenant, budget_id, name, sampler, status, event_count, epsilon_spent, rdp, ledger, created_at) VALUES ('r1', 't', 'b1', 'r1', '{}', 'open', 7, 0, $1, '[]', 'x')", [b['rdp']]);
-      for (const r of records) await pool.query('INSERT INTO events (run_id, sequence, event, recorded_at) VALUES ($1, $2, $3, $4)', [r.run_id, r.sequence, JSON.stringify(r.event), r.recorded_at]);
-      expect(await migratePg(pool, { apply: true })).toEqual({ from: 5, to: SCHEMA_VERSION, applied: PG_MIGRATIONS.filter((m) => m.version > 5).map((m) => m.version) });
+      await pool.query(
+        "INSERT INTO budgets (id, tenant, name, epsilon, delta, accountant, neighboring_relation, created_at, epsilon_spent, epsilon_reserved, rdp, ledger, run_count) VALUES ('b1', 't', 'b1', 1, 1e-5, 'rdp', 'add_or_remove_one', 'x', 0, 0, $1, '[]', 1)",
+        [b['rdp']],
+      );
+      await pool.query(
+        "INSERT INTO runs (id, tenant, budget_id, name, sampler, status, event_count, epsilon_spent, rdp, ledger, created_at) VALUES ('r1', 't', 'b1', 'r1', '{}', 'open', 7, 0, $1, '[]', 'x')",
+        [b['rdp']],
+      );
+      for (const r of records)
+        await pool.query('INSERT INTO events (run_id, sequence, event, recorded_at) VALUES ($1, $2, $3, $4)', [
+          r.run_id,
+          r.sequence,
+          JSON.stringify(r.event),
+          r.recorded_at,
+        ]);
+      expect(await migratePg(pool, { apply: true })).toEqual({
+        from: 5,
+        to: SCHEMA_VERSION,
+        applied: PG_MIGRATIONS.filter((m) => m.version > 5).map((m) => m.version),
+      });
       const migrated = await openPgStore({ url: old, migrate: false });
       try {
-        const nodes = [[1, 0], [1, 1], [1, 2], [2, 0], [0, 6]] as const;
+        const nodes = [
+          [1, 0],
+          [1, 1],
+          [1, 2],
+          [2, 0],
+          [0, 6],
+        ] as const;
         for (const [level, index] of nodes) {
           const want = await fresh.merkleNode('r1', level, index);
           expect(want).toBeDefined();
@@ -197,7 +246,7 @@ describe('PgStore per-tenant limits across replicas', () => {
     }
   });
 
-  it('a login while another replica\'s login of the same tenant is uncommitted still keeps the cap', async () => {
+  it("a login while another replica's login of the same tenant is uncommitted still keeps the cap", async () => {
     const url = await freshDb();
     const store = await openPgStore({ url, poolSize: 2 });
     const other = new pg.Client({ connectionString: url });
@@ -250,7 +299,17 @@ describe('PgStore lock order (budget row first)', () => {
       await a.write(async (tx) => {
         await tx.insertBudget(budgetRow('b1'));
         await tx.insertRun(runRow('r1', 'b1'));
-        await tx.insertReservation({ id: 'res1', tenant: 't', run_id: 'r1', budget_id: 'b1', steps: 5, event: { kind: 'gaussian', noise_multiplier: 1 }, status: 'open', created_at: 'x', expires_at: 'x' });
+        await tx.insertReservation({
+          id: 'res1',
+          tenant: 't',
+          run_id: 'r1',
+          budget_id: 'b1',
+          steps: 5,
+          event: { kind: 'gaussian', noise_multiplier: 1 },
+          status: 'open',
+          created_at: 'x',
+          expires_at: 'x',
+        });
       });
       // What logExpired does: read the open holds, then record each against its run and budget.
       const logExpired = (store: typeof a) =>

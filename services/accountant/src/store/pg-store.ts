@@ -17,7 +17,17 @@ import { pgMerkleNode, queryOf } from './pg-merkle.js';
 import { RES_COLS, txOf } from './pg-write-tx.js';
 import { budgetFromRow, eventFromRow, reservationFromRow, runFromRow } from './sqlite-rows.js';
 import { StoreUnavailableError, isUnavailable } from './store-unavailable.js';
-import type { ApiKeyInfo, Page, ReportRow, RunTokenRow, SessionRow, SigningKeyRow, Store, WriteOptions, WriteTx } from './store.js';
+import type {
+  ApiKeyInfo,
+  Page,
+  ReportRow,
+  RunTokenRow,
+  SessionRow,
+  SigningKeyRow,
+  Store,
+  WriteOptions,
+  WriteTx,
+} from './store.js';
 import { StartupError } from '../errors.js';
 
 /** The row (session or run token, table alias `alias`) was made by a live key, or by none (before schema version 8). */
@@ -235,9 +245,10 @@ export class PgStore implements Store {
 
   async listRuns(tenant: string, budgetId?: string, page?: Page) {
     if (page !== undefined) {
-      const rows = budgetId === undefined
-        ? await this.query(pageSql('runs', ''), pageArgs(tenant, page))
-        : await this.query(pageSql('runs', ' AND budget_id = $5'), [...pageArgs(tenant, page), budgetId]);
+      const rows =
+        budgetId === undefined
+          ? await this.query(pageSql('runs', ''), pageArgs(tenant, page))
+          : await this.query(pageSql('runs', ' AND budget_id = $5'), [...pageArgs(tenant, page), budgetId]);
       return rows.map(runFromRow);
     }
     const ofBudget = 'SELECT * FROM runs WHERE tenant = $1 AND budget_id = $2 ORDER BY created_at DESC, ord DESC';
@@ -298,9 +309,7 @@ export class PgStore implements Store {
     const sql =
       'INSERT INTO reports (run_id, tenant, kid, envelope, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT ' +
       '(run_id) DO NOTHING';
-    await this.query(sql, [
-      row.run_id, row.tenant, row.kid, JSON.stringify(row.envelope), row.created_at,
-    ]);
+    await this.query(sql, [row.run_id, row.tenant, row.kid, JSON.stringify(row.envelope), row.created_at]);
     const stored = await this.getReport(row.tenant, row.run_id);
     // internal assertion: the insert above either stored the row or threw
     if (stored === undefined) throw new Error(`report of run ${row.run_id} was not stored`);

@@ -40,11 +40,18 @@ describe('record pages (the one walk through a run event log)', () => {
   it('stops after a short page and at `end` without another read', async () => {
     const l = log(10);
     expect(await allRecords(l.read, { limit: 4 })).toHaveLength(10);
-    expect(l.reads).toEqual([[-1, 4], [3, 4], [7, 4]]);
+    expect(l.reads).toEqual([
+      [-1, 4],
+      [3, 4],
+      [7, 4],
+    ]);
     const e = log(10);
     const middle = [2, 3, 4, 5, 6].map((sequence) => ({ sequence }));
     expect(await allRecords(e.read, { limit: 4, after: 1, end: 7 })).toEqual(middle);
-    expect(e.reads).toEqual([[1, 4], [5, 1]]);
+    expect(e.reads).toEqual([
+      [1, 4],
+      [5, 1],
+    ]);
     expect(nextAfter([], 4)).toBeUndefined();
   });
 });

@@ -39,7 +39,7 @@ export async function* recordPages<R extends { sequence: number }>(
   read: RecordReader<R>,
   range: PageRange,
 ): AsyncGenerator<readonly R[]> {
-  for (let after: number | undefined = range.after ?? -1; after !== undefined && sizeAfter(after, range) > 0; ) {
+  for (let after: number | undefined = range.after ?? -1; after !== undefined && sizeAfter(after, range) > 0;) {
     const size = sizeAfter(after, range);
     const page = await read(after, size);
     if (page.length > 0) yield page;
@@ -55,7 +55,7 @@ export function* recordPagesSync<R extends { sequence: number }>(
   read: (after: number, limit: number) => readonly R[],
   range: PageRange,
 ): Generator<readonly R[]> {
-  for (let after: number | undefined = range.after ?? -1; after !== undefined && sizeAfter(after, range) > 0; ) {
+  for (let after: number | undefined = range.after ?? -1; after !== undefined && sizeAfter(after, range) > 0;) {
     const size = sizeAfter(after, range);
     const page = read(after, size);
     if (page.length > 0) yield page;

@@ -16,18 +16,26 @@ describe('SQLite schema migration', () => {
     // What version 1 wrote: its schema and a budget row without the later columns.
     const db = new Database(file);
     db.exec(SCHEMA_SQL);
-    db.prepare(`INSERT INTO budgets (id, tenant, name, epsilon, delta, accountant, neighboring_relation, created_at, epsilon_spent,
+    db.prepare(
+      `INSERT INTO budgets (id, tenant, name, epsilon, delta, accountant, neighboring_relation, created_at, epsilon_spent,
       epsilon_reserved, rdp, ledger, run_count) VALUES ('b1', 't', 'b1', 1, 1e-5, 'pld', 'add_or_remove_one', '2026-01-01T00:00:00.000Z',
-      0.4, 0.5, ?, '[]', 0)`).run(Buffer.alloc(8));
+      0.4, 0.5, ?, '[]', 0)`,
+    ).run(Buffer.alloc(8));
     db.pragma('user_version = 1');
     db.close();
 
     const store = openSqliteStore(file);
     try {
-      expect(await store.getBudget('t', 'b1')).toMatchObject({ epsilon_spent: 0.4, spent_accountant: 'rdp', reserved_accountant: 'rdp' });
+      expect(await store.getBudget('t', 'b1')).toMatchObject({
+        epsilon_spent: 0.4,
+        spent_accountant: 'rdp',
+        reserved_accountant: 'rdp',
+      });
       await store.openSession({ id_hash: 'h', tenant: 't', created_at: 1, last_seen: 1 }, 5);
       expect((await store.getSession('h'))?.tenant).toBe('t');
-      expect(await store.purge({ idempotencyBefore: '2100-01-01', sessionsIdleBefore: 0, sessionsCreatedBefore: 0 })).toEqual({ idempotency: 0, sessions: 0 });
+      expect(
+        await store.purge({ idempotencyBefore: '2100-01-01', sessionsIdleBefore: 0, sessionsCreatedBefore: 0 }),
+      ).toEqual({ idempotency: 0, sessions: 0 });
     } finally {
       await store.close();
     }
@@ -57,7 +65,14 @@ describe('SQLite schema migration', () => {
       await store.revokeApiKey('k1', '2026-01-02T00:00:00.000Z');
       // Which key made them is unknown, so they live until they expire (the caller's check).
       expect(await store.getSession('s')).toEqual({ id_hash: 's', tenant: 't', created_at: 1, last_seen: 1 });
-      expect(await store.runTokenForHash('t')).toEqual({ hash: 't', token_id: 'rtk_1', tenant: 't', run_id: 'r1', created_at: 'c', expires_at: 'e' });
+      expect(await store.runTokenForHash('t')).toEqual({
+        hash: 't',
+        token_id: 'rtk_1',
+        tenant: 't',
+        run_id: 'r1',
+        created_at: 'c',
+        expires_at: 'e',
+      });
     } finally {
       await store.close();
     }

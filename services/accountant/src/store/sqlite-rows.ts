@@ -15,7 +15,8 @@ function vecToBlob(v: readonly number[]): Buffer {
 }
 
 function vecFromBlob(value: unknown): number[] {
-  if (typeof value === 'string') return (JSON.parse(value) as (number | string)[]).map((x) => (x === 'Infinity' ? Infinity : (x as number)));
+  if (typeof value === 'string')
+    return (JSON.parse(value) as (number | string)[]).map((x) => (x === 'Infinity' ? Infinity : (x as number)));
   const b = value as Buffer;
   const out = new Array<number>(b.length / 8);
   for (let i = 0; i < out.length; i++) out[i] = b.readDoubleLE(8 * i);
@@ -100,7 +101,12 @@ export function runToRow(r: RunRow): Raw {
 }
 
 export function eventFromRow(r: Raw): EventRecord {
-  return { sequence: r['sequence'] as number, run_id: r['run_id'] as string, event: JSON.parse(r['event'] as string), recorded_at: r['recorded_at'] as string };
+  return {
+    sequence: r['sequence'] as number,
+    run_id: r['run_id'] as string,
+    event: JSON.parse(r['event'] as string),
+    recorded_at: r['recorded_at'] as string,
+  };
 }
 
 export function reservationFromRow(r: Raw): ReservationRow {

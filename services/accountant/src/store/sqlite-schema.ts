@@ -91,4 +91,3 @@ CREATE TABLE IF NOT EXISTS reports (
   run_id TEXT PRIMARY KEY REFERENCES runs (id), tenant TEXT NOT NULL, kid TEXT NOT NULL, envelope TEXT NOT NULL,
   created_at TEXT NOT NULL);
 `;
-

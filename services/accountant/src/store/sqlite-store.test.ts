@@ -14,8 +14,19 @@ afterEach(async () => {
 });
 
 const budget = (id: string): BudgetRow => ({
-  id, tenant: 't', name: id, epsilon: 1, delta: 1e-5, accountant: 'rdp', neighboring_relation: 'add_or_remove_one',
-  created_at: '2026-01-01T00:00:00.000Z', epsilon_spent: 0, epsilon_reserved: 0, rdp: [0], ledger: [], run_count: 0,
+  id,
+  tenant: 't',
+  name: id,
+  epsilon: 1,
+  delta: 1e-5,
+  accountant: 'rdp',
+  neighboring_relation: 'add_or_remove_one',
+  created_at: '2026-01-01T00:00:00.000Z',
+  epsilon_spent: 0,
+  epsilon_reserved: 0,
+  rdp: [0],
+  ledger: [],
+  run_count: 0,
 });
 
 describe('SqliteStore group commit', () => {
@@ -33,7 +44,12 @@ describe('SqliteStore group commit', () => {
     );
     results.forEach((r, i) => expect(r.status).toBe(i % 3 === 0 ? 'rejected' : 'fulfilled'));
     const ids = (await store.listBudgets('t')).map((b) => b.id).sort();
-    expect(ids).toEqual(Array.from({ length: 60 }, (_, i) => i).filter((i) => i % 3 !== 0).map((i) => `b${i}`).sort());
+    expect(ids).toEqual(
+      Array.from({ length: 60 }, (_, i) => i)
+        .filter((i) => i % 3 !== 0)
+        .map((i) => `b${i}`)
+        .sort(),
+    );
   });
 
   it('a later write in the same group sees an earlier one (one connection, one transaction)', async () => {
@@ -51,12 +67,26 @@ describe('SqliteStore group commit', () => {
 
 describe('SqliteStore fair write scheduling', () => {
   const run = (id: string, tenant: string): RunRow => ({
-    id, tenant, budget_id: `b_${tenant}`, name: id, sampler: { kind: 'poisson', dataset_size: 100, expected_batch_size: 10 },
-    status: 'open', event_count: 0, epsilon_spent: 0, rdp: [0], ledger: [], created_at: '2026-01-01T00:00:01.000Z',
+    id,
+    tenant,
+    budget_id: `b_${tenant}`,
+    name: id,
+    sampler: { kind: 'poisson', dataset_size: 100, expected_batch_size: 10 },
+    status: 'open',
+    event_count: 0,
+    epsilon_spent: 0,
+    rdp: [0],
+    ledger: [],
+    created_at: '2026-01-01T00:00:01.000Z',
   });
   const step = { kind: 'gaussian', noise_multiplier: 1 } as const;
   const records = (runId: string, from: number, n: number): EventRecord[] =>
-    Array.from({ length: n }, (_, i) => ({ run_id: runId, sequence: from + i, event: step, recorded_at: '2026-01-01T00:00:02.000Z' }));
+    Array.from({ length: n }, (_, i) => ({
+      run_id: runId,
+      sequence: from + i,
+      event: step,
+      recorded_at: '2026-01-01T00:00:02.000Z',
+    }));
 
   async function twoTenants(): Promise<void> {
     dir = mkdtempSync(join(tmpdir(), 'dpledger-store-'));
@@ -69,39 +99,61 @@ describe('SqliteStore fair write scheduling', () => {
     });
   }
 
-  it('a small write of tenant b waits for one of tenant a\'s 1,000-record writes, not for all of them', async () => {
+  it("a small write of tenant b waits for one of tenant a's 1,000-record writes, not for all of them", async () => {
     await twoTenants();
     const log: string[] = [];
-    const heavy = (i: number) => store.write(async (tx) => {
-      log.push(`a${i} starts`);
-      await tx.insertEvents(records('r_a', 1000 * i, 1000));
-    }, { tenant: 'a', records: 1000 }).then(() => log.push(`a${i} committed`));
+    const heavy = (i: number) =>
+      store
+        .write(
+          async (tx) => {
+            log.push(`a${i} starts`);
+            await tx.insertEvents(records('r_a', 1000 * i, 1000));
+          },
+          { tenant: 'a', records: 1000 },
+        )
+        .then(() => log.push(`a${i} committed`));
     const writes = [0, 1, 2, 3].map(heavy);
-    writes.push(store.write(async (tx) => {
-      log.push('b starts');
-      await tx.insertEvents(records('r_b', 0, 1));
-    }, { tenant: 'b', records: 1 }).then(() => log.push('b committed')));
+    writes.push(
+      store
+        .write(
+          async (tx) => {
+            log.push('b starts');
+            await tx.insertEvents(records('r_b', 0, 1));
+          },
+          { tenant: 'b', records: 1 },
+        )
+        .then(() => log.push('b committed')),
+    );
     await Promise.all(writes);
     // b queued after all four of a's writes, yet runs right after the first (tenants in turn) and is committed
     // before a's second starts (a group never holds more than one request's records).
     expect(log.indexOf('b starts')).toBeLessThan(log.indexOf('a1 starts'));
     expect(log.indexOf('b committed')).toBeLessThan(log.indexOf('a1 starts'));
-    expect(log.filter((l) => l.endsWith('starts'))).toEqual(['a0 starts', 'b starts', 'a1 starts', 'a2 starts', 'a3 starts']);
+    expect(log.filter((l) => l.endsWith('starts'))).toEqual([
+      'a0 starts',
+      'b starts',
+      'a1 starts',
+      'a2 starts',
+      'a3 starts',
+    ]);
     expect((await store.listEvents('r_a', -1, 5000)).length).toBe(4000);
   });
 
-  it('yields inside a request\'s records only while no other write waits for the writer; past one request\'s records, always', async () => {
+  it("yields inside a request's records only while no other write waits for the writer; past one request's records, always", async () => {
     await twoTenants();
     const order: string[] = [];
     let next = 0;
     const heavy = async (n: number, waiting: boolean) => {
       order.length = 0;
-      const first = store.write(async (tx) => {
-        setImmediate(() => order.push('event loop'));
-        // At most a request's records per call, as the engine writes them (a run's close: one call per reservation).
-        for (let k = 0; k < n; k += 1000) await tx.insertEvents(records('r_a', next + k, Math.min(1000, n - k)));
-        order.push(`${n} records written`);
-      }, { tenant: 'a', records: n });
+      const first = store.write(
+        async (tx) => {
+          setImmediate(() => order.push('event loop'));
+          // At most a request's records per call, as the engine writes them (a run's close: one call per reservation).
+          for (let k = 0; k < n; k += 1000) await tx.insertEvents(records('r_a', next + k, Math.min(1000, n - k)));
+          order.push(`${n} records written`);
+        },
+        { tenant: 'a', records: n },
+      );
       const other = waiting ? store.write(async () => void order.push('b writes'), { tenant: 'b' }) : undefined;
       await Promise.all([first, other]);
       next += n;
@@ -112,7 +164,8 @@ describe('SqliteStore fair write scheduling', () => {
     // Nobody waits for the writer: the loop (reads) runs between chunks of the records.
     await heavy(1000, false);
     expect(order).toEqual(['event loop', '1000 records written']);
-    // More than a request's records (logging several reservations): the loop runs in between even with a writer waiting.
+    // More than a request's records (logging several reservations): the loop runs in between even with a writer
+    // waiting.
     await heavy(2000, true);
     expect(order).toEqual(['event loop', '2000 records written', 'b writes']);
     expect((await store.listEvents('r_a', -1, 5000)).length).toBe(4000);
@@ -136,9 +189,13 @@ describe('SqliteStore schema', () => {
     const v1 = new Database(file);
     v1.exec(SCHEMA_SQL);
     v1.pragma('user_version = 1');
-    v1.prepare(`INSERT INTO budgets VALUES ('b1', 't', 'b1', NULL, 1, 1e-5, 'rdp', 'add_or_remove_one', 'x', 0, 0, x'', '[]', 1)`).run();
-    v1.prepare(`INSERT INTO runs (id, tenant, budget_id, name, sampler, status, event_count, epsilon_spent, rdp, ledger, created_at)
-      VALUES ('r1', 't', 'b1', 'old', '{"kind":"poisson","dataset_size":10,"expected_batch_size":1}', 'open', 0, 0, x'', '[]', 'x')`).run();
+    v1.prepare(
+      `INSERT INTO budgets VALUES ('b1', 't', 'b1', NULL, 1, 1e-5, 'rdp', 'add_or_remove_one', 'x', 0, 0, x'', '[]', 1)`,
+    ).run();
+    v1.prepare(
+      `INSERT INTO runs (id, tenant, budget_id, name, sampler, status, event_count, epsilon_spent, rdp, ledger, created_at)
+      VALUES ('r1', 't', 'b1', 'old', '{"kind":"poisson","dataset_size":10,"expected_batch_size":1}', 'open', 0, 0, x'', '[]', 'x')`,
+    ).run();
     v1.close();
     store = openSqliteStore(file);
     const old = await store.write((tx) => tx.getRun('t', 'r1'));

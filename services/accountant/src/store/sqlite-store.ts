@@ -306,7 +306,11 @@ export class SqliteStore implements Store {
   write<T>(fn: (tx: WriteTx) => Promise<T>, options: WriteOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const weight = Math.max(1, options.records ?? 1);
-      this.queue.push(options.tenant ?? '', { fn: fn as (tx: WriteTx) => Promise<unknown>, resolve: resolve as (v: unknown) => void, reject }, weight);
+      this.queue.push(
+        options.tenant ?? '',
+        { fn: fn as (tx: WriteTx) => Promise<unknown>, resolve: resolve as (v: unknown) => void, reject },
+        weight,
+      );
       // An idle writer starts at once; a busy one takes this write in a later group.
       if (!this.flushing) {
         this.flushing = true;
@@ -319,7 +323,8 @@ export class SqliteStore implements Store {
     const group: QueuedWrite[] = [];
     const outcomes: { ok: boolean; value: unknown }[] = [];
     try {
-      // The first write is taken before BEGIN, so a BEGIN that fails (busy, I/O) rejects it rather than retrying forever.
+      // The first write is taken before BEGIN, so a BEGIN that fails (busy, I/O) rejects it rather than retrying
+      // forever.
       let records = this.queue.peekWeight() ?? 0;
       const first = this.queue.take();
       if (first === undefined) return;
@@ -341,7 +346,13 @@ export class SqliteStore implements Store {
         }
         // The next write in turn joins while the group has room in records and time; else it waits for the next group.
         const weight = this.queue.peekWeight();
-        if (weight === undefined || group.length >= MAX_GROUP || performance.now() - started >= GROUP_MS || records + weight > GROUP_RECORDS) break;
+        if (
+          weight === undefined ||
+          group.length >= MAX_GROUP ||
+          performance.now() - started >= GROUP_MS ||
+          records + weight > GROUP_RECORDS
+        )
+          break;
         records += weight;
         group.push(this.queue.take()!);
       }
@@ -462,10 +473,13 @@ export class SqliteStore implements Store {
   }
 
   async openSession(row: SessionRow, maxPerTenant: number): Promise<void> {
-    await this.write(async () => {
-      this.w.insertSession.run({ ...row, key_id: row.key_id ?? null });
-      this.w.evictSessions.run(row.tenant, maxPerTenant);
-    }, { tenant: row.tenant });
+    await this.write(
+      async () => {
+        this.w.insertSession.run({ ...row, key_id: row.key_id ?? null });
+        this.w.evictSessions.run(row.tenant, maxPerTenant);
+      },
+      { tenant: row.tenant },
+    );
   }
 
   async getSession(idHash: string): Promise<SessionRow | undefined> {

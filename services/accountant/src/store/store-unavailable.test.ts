@@ -16,7 +16,8 @@ describe('isUnavailable', () => {
       new Error('Connection terminated unexpectedly'),
       new Error('timeout exceeded when trying to connect'),
       new StoreUnavailableError('down'),
-    ]) expect(isUnavailable(e), e.message).toBe(true);
+    ])
+      expect(isUnavailable(e), e.message).toBe(true);
     for (const e of [
       withCode('duplicate key value violates unique constraint', '23505'),
       withCode('could not serialize access', '40001'),
@@ -24,6 +25,7 @@ describe('isUnavailable', () => {
       new ServiceError('not_found', 'run x not found'),
       new Error('reservation timeout exceeded by the client'),
       'ECONNREFUSED',
-    ]) expect(isUnavailable(e), String(e)).toBe(false);
+    ])
+      expect(isUnavailable(e), String(e)).toBe(false);
   });
 });

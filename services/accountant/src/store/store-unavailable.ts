@@ -6,7 +6,10 @@ export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
 }
 
-/** SQLSTATE classes and codes meaning "the server is not there right now" (https://www.postgresql.org/docs/15/errcodes-appendix.html). */
+/**
+ * SQLSTATE classes and codes meaning "the server is not there right now"
+ * (https://www.postgresql.org/docs/15/errcodes-appendix.html).
+ */
 const UNAVAILABLE_SQLSTATE = /^(08|53|57P0[1-4]$|57014$)/;
 
 /**
@@ -22,5 +25,7 @@ export function isUnavailable(err: unknown): boolean {
     return UNAVAILABLE_SQLSTATE.test(code);
   }
   // node-postgres's own messages for a lost, refused or timed-out connection (no SQLSTATE then).
-  return /Connection terminated|Connection ended unexpectedly|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Cannot use a pool after calling end/i.test(err.message);
+  return /Connection terminated|Connection ended unexpectedly|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Cannot use a pool after calling end/i.test(
+    err.message,
+  );
 }

@@ -27,7 +27,13 @@ export async function testApp(extra: Partial<AppDeps> = {}): Promise<TestApp> {
   const file = join(dir, 'db.sqlite');
   const store = openSqliteStore(file);
   const clock = { now: new Date('2026-01-01T00:00:00.000Z') };
-  const app = await createApp({ store, config: { adminToken: ADMIN, validateResponses: true }, clock: () => clock.now, logger: pino({ level: process.env['TEST_LOG'] ?? 'silent' }), ...extra });
+  const app = await createApp({
+    store,
+    config: { adminToken: ADMIN, validateResponses: true },
+    clock: () => clock.now,
+    logger: pino({ level: process.env['TEST_LOG'] ?? 'silent' }),
+    ...extra,
+  });
   return {
     app,
     store,
@@ -47,7 +53,11 @@ export async function testApp(extra: Partial<AppDeps> = {}): Promise<TestApp> {
 }
 
 /** One DP-SGD step: poisson_sampled(q, gaussian(sigma)). */
-export const step = (q = 0.01, sigma = 1.1) => ({ kind: 'poisson_sampled', sampling_probability: q, event: { kind: 'gaussian', noise_multiplier: sigma } });
+export const step = (q = 0.01, sigma = 1.1) => ({
+  kind: 'poisson_sampled',
+  sampling_probability: q,
+  event: { kind: 'gaussian', noise_multiplier: sigma },
+});
 
 /** Authorization header of a bearer token. */
 export const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -56,9 +66,15 @@ export const SAMPLER = { kind: 'poisson', dataset_size: 60000, expected_batch_si
 
 /** Creates a budget and a run on it through the API. */
 export async function budgetAndRun(t: TestApp, key: string, budget: Record<string, unknown> = {}) {
-  const b = await request(t.app).post('/v1/budgets').set(auth(key)).send({ name: 'mnist', epsilon: 1, delta: 1e-5, ...budget });
+  const b = await request(t.app)
+    .post('/v1/budgets')
+    .set(auth(key))
+    .send({ name: 'mnist', epsilon: 1, delta: 1e-5, ...budget });
   if (b.status !== 201) throw new Error(`budget: ${b.status} ${JSON.stringify(b.body)}`);
-  const r = await request(t.app).post('/v1/runs').set(auth(key)).send({ budget_id: b.body.id, name: 'run-1', sampler: SAMPLER, noise_rng: 'secure' });
+  const r = await request(t.app)
+    .post('/v1/runs')
+    .set(auth(key))
+    .send({ budget_id: b.body.id, name: 'run-1', sampler: SAMPLER, noise_rng: 'secure' });
   if (r.status !== 201) throw new Error(`run: ${r.status} ${JSON.stringify(r.body)}`);
   return { budget: b.body as { id: string; epsilon: number }, run: r.body as { id: string } };
 }

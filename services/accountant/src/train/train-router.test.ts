@@ -1,4 +1,6 @@
-/** `/train` server side: behind the dashboard login, a same-origin JSON post makes a run and a token of that run only. */
+/**
+ * `/train` server side: behind the dashboard login, a same-origin JSON post makes a run and a token of that run only.
+ */
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { auth, dbBytes, step, useTestApp } from '../testing/test-deps.js';
@@ -12,7 +14,10 @@ async function login(key: string): Promise<string> {
 }
 
 async function budget(key: string) {
-  const b = await request(s.t.app).post('/v1/budgets').set(auth(key)).send({ name: 'browser <b>budget</b>', epsilon: 5, delta: 1e-5 });
+  const b = await request(s.t.app)
+    .post('/v1/budgets')
+    .set(auth(key))
+    .send({ name: 'browser <b>budget</b>', epsilon: 5, delta: 1e-5 });
   expect(b.status).toBe(201);
   return b.body.id as string;
 }
@@ -27,10 +32,19 @@ describe('/train', () => {
     expect(page.status).toBe(303);
     expect(page.headers['location']).toBe('/');
     const before = dbBytes(s.t);
-    const post = await request(s.t.app).post('/train/runs').send({ budget_id: budgetId, dataset_size: 2000, expected_batch_size: 8 });
+    const post = await request(s.t.app)
+      .post('/train/runs')
+      .send({ budget_id: budgetId, dataset_size: 2000, expected_batch_size: 8 });
     expect(post.status).toBe(401);
     // an API key is no session here
-    expect((await request(s.t.app).post('/train/runs').set(auth(s.key)).send({ budget_id: budgetId, dataset_size: 2000, expected_batch_size: 8 })).status).toBe(401);
+    expect(
+      (
+        await request(s.t.app)
+          .post('/train/runs')
+          .set(auth(s.key))
+          .send({ budget_id: budgetId, dataset_size: 2000, expected_batch_size: 8 })
+      ).status,
+    ).toBe(401);
     expect(dbBytes(s.t).equals(before)).toBe(true);
   });
 
@@ -54,10 +68,20 @@ describe('/train', () => {
     expect(made.body).toMatchObject({ delta: 1e-5, neighboring_relation: 'add_or_remove_one' });
     const { run_id: runId, token } = made.body as { run_id: string; token: string };
     const run = await request(s.t.app).get(`/v1/runs/${runId}`).set(auth(s.key));
-    expect(run.body).toMatchObject({ status: 'open', budget_id: budgetId, sampler: { kind: 'poisson', dataset_size: 2000, expected_batch_size: 8 }, noise_rng: 'secure' });
-    const r = await request(s.t.app).post(`/v1/runs/${runId}/reservations`).set(auth(token)).send({ steps: 2, event: step(8 / 2000) });
+    expect(run.body).toMatchObject({
+      status: 'open',
+      budget_id: budgetId,
+      sampler: { kind: 'poisson', dataset_size: 2000, expected_batch_size: 8 },
+      noise_rng: 'secure',
+    });
+    const r = await request(s.t.app)
+      .post(`/v1/runs/${runId}/reservations`)
+      .set(auth(token))
+      .send({ steps: 2, event: step(8 / 2000) });
     expect(r.status).toBe(201);
-    expect((await request(s.t.app).post(`/v1/reservations/${r.body.id}/commit`).set(auth(token)).send({ used: 2 })).status).toBe(200);
+    expect(
+      (await request(s.t.app).post(`/v1/reservations/${r.body.id}/commit`).set(auth(token)).send({ used: 2 })).status,
+    ).toBe(200);
     expect((await request(s.t.app).get('/v1/budgets').set(auth(token))).status).toBe(401);
     expect((await request(s.t.app).get(`/v1/runs/${runId}`).set(auth(token))).status).toBe(401);
   });
@@ -68,17 +92,35 @@ describe('/train', () => {
     const otherBudget = await budget(other);
     const cookie = await login(s.key);
     const before = dbBytes(s.t);
-    const cross = await request(s.t.app).post('/train/runs').set('Cookie', cookie).set('Origin', 'https://evil.example').send({ budget_id: budgetId, dataset_size: 2000, expected_batch_size: 8 });
+    const cross = await request(s.t.app)
+      .post('/train/runs')
+      .set('Cookie', cookie)
+      .set('Origin', 'https://evil.example')
+      .send({ budget_id: budgetId, dataset_size: 2000, expected_batch_size: 8 });
     expect(cross.status).toBe(403);
-    const site = await request(s.t.app).post('/train/runs').set('Cookie', cookie).set('Sec-Fetch-Site', 'cross-site').send({ budget_id: budgetId, dataset_size: 2000, expected_batch_size: 8 });
+    const site = await request(s.t.app)
+      .post('/train/runs')
+      .set('Cookie', cookie)
+      .set('Sec-Fetch-Site', 'cross-site')
+      .send({ budget_id: budgetId, dataset_size: 2000, expected_batch_size: 8 });
     expect(site.status).toBe(403);
-    const form = await request(s.t.app).post('/train/runs').set('Cookie', cookie).type('form').send({ budget_id: budgetId, dataset_size: '2000', expected_batch_size: '8' });
+    const form = await request(s.t.app)
+      .post('/train/runs')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ budget_id: budgetId, dataset_size: '2000', expected_batch_size: '8' });
     expect(form.status).toBe(403);
-    expect((await start(cookie, { budget_id: otherBudget, dataset_size: 2000, expected_batch_size: 8 })).status).toBe(404);
-    expect((await start(cookie, { budget_id: budgetId, dataset_size: 2000, expected_batch_size: 2001 })).status).toBe(400);
+    expect((await start(cookie, { budget_id: otherBudget, dataset_size: 2000, expected_batch_size: 8 })).status).toBe(
+      404,
+    );
+    expect((await start(cookie, { budget_id: budgetId, dataset_size: 2000, expected_batch_size: 2001 })).status).toBe(
+      400,
+    );
     expect((await start(cookie, { budget_id: budgetId, dataset_size: 0.5, expected_batch_size: 1 })).status).toBe(400);
     // delta 1e-5 is not below 1/n for n = 100000: refused, as POST /v1/runs refuses it
-    expect((await start(cookie, { budget_id: budgetId, dataset_size: 100_000, expected_batch_size: 8 })).status).toBe(422);
+    expect((await start(cookie, { budget_id: budgetId, dataset_size: 100_000, expected_batch_size: 8 })).status).toBe(
+      422,
+    );
     expect(dbBytes(s.t).equals(before)).toBe(true);
   });
 
@@ -88,7 +130,12 @@ describe('/train', () => {
     const wasm = await request(s.t.app).get('/train/wasm/tfjs-backend-wasm.wasm');
     expect(wasm.status).toBe(200);
     expect(wasm.headers['content-type']).toBe('application/wasm');
-    for (const path of ['/train/sample/..%2F..%2Fpackage.json', '/train/wasm/package.json', '/train/..%2Fpackage.js', '/train/nope.js']) {
+    for (const path of [
+      '/train/sample/..%2F..%2Fpackage.json',
+      '/train/wasm/package.json',
+      '/train/..%2Fpackage.js',
+      '/train/nope.js',
+    ]) {
       expect((await request(s.t.app).get(path)).status, path).toBe(404);
     }
   });

@@ -63,8 +63,15 @@ export function padSame(x: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
  * convolution itself (no padded copy of x), and rows and columns that no window reaches, beyond
  * (k - 1) d + (o - 1) s + 1, are left out, so the convolution yields exactly kh x kw positions.
  */
-export function filterGradsByDepthwise(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry,
-  pads: SpatialPads = [[0, 0], [0, 0]]): tf.Tensor4D {
+export function filterGradsByDepthwise(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  g: ConvGeometry,
+  pads: SpatialPads = [
+    [0, 0],
+    [0, 0],
+  ],
+): tf.Tensor4D {
   const fit = [0, 1].map((i) => {
     const reach = ((g.kernel[i] ?? 1) - 1) * (g.dilations[i] ?? 1) + ((dy.shape[i] ?? 1) - 1) * (g.strides[i] ?? 1) + 1;
     const [before, after] = pads[i] as [number, number];
@@ -72,10 +79,26 @@ export function filterGradsByDepthwise(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvG
     return { before, after: Math.max(0, Math.min(after, reach - before - size)), keep: Math.min(size, reach - before) };
   }) as [{ before: number; after: number; keep: number }, { before: number; after: number; keep: number }];
   const [h, w] = fit;
-  const cut = h.keep === x.shape[1] && w.keep === x.shape[2] ? x : x.slice([0, 0, 0, 0], [x.shape[0], h.keep, w.keep, x.shape[3]]);
+  const cut =
+    h.keep === x.shape[1] && w.keep === x.shape[2]
+      ? x
+      : x.slice([0, 0, 0, 0], [x.shape[0], h.keep, w.keep, x.shape[3]]);
   const explicit = h.before + h.after + w.before + w.after > 0;
-  const out = tf.depthwiseConv2d(cut, dy, g.dilations,
-    explicit ? [[0, 0], [h.before, h.after], [w.before, w.after], [0, 0]] : 'valid', 'NHWC', g.strides);
+  const out = tf.depthwiseConv2d(
+    cut,
+    dy,
+    g.dilations,
+    explicit
+      ? [
+          [0, 0],
+          [h.before, h.after],
+          [w.before, w.after],
+          [0, 0],
+        ]
+      : 'valid',
+    'NHWC',
+    g.strides,
+  );
   if (out.shape[1] === g.kernel[0] && out.shape[2] === g.kernel[1]) return out;
   return out.slice([0, 0, 0, 0], [out.shape[0], g.kernel[0], g.kernel[1], out.shape[3]]);
 }

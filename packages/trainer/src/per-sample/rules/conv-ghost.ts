@@ -10,7 +10,10 @@ import { matMulBT } from './dense.js';
 export function patches(x: tf.Tensor4D, g: ConvGeometry): tf.Tensor3D {
   const [kh, kw] = g.kernel;
   const cin = x.shape[3];
-  const oneHot = tf.eye(kh * kw).reshape([kh, kw, 1, kh * kw]).mul(tf.ones([1, 1, cin, 1])) as tf.Tensor4D;
+  const oneHot = tf
+    .eye(kh * kw)
+    .reshape([kh, kw, 1, kh * kw])
+    .mul(tf.ones([1, 1, cin, 1])) as tf.Tensor4D;
   const u = tf.depthwiseConv2d(x, oneHot, g.strides, 'valid', 'NHWC', g.dilations);
   return u.reshape([u.shape[0], u.shape[1] * u.shape[2], cin * kh * kw]);
 }
@@ -36,7 +39,11 @@ export function ghostConvStat(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry, 
   const [kh, kw] = g.kernel;
   return {
     sqNorm: matMulBT(u, u).mul(matMulBT(gp, gp)).sum([1, 2]) as tf.Tensor1D,
-    sum: (c) => tf.matMul(u.reshape([b * ho * wo, k]), gp.mul(c.reshape([b, 1, 1])).reshape([b * ho * wo, cout]), true)
-      .reshape([k / (kh * kw), kh, kw, cout]).transpose([1, 2, 0, 3]).reshape(kernelShape),
+    sum: (c) =>
+      tf
+        .matMul(u.reshape([b * ho * wo, k]), gp.mul(c.reshape([b, 1, 1])).reshape([b * ho * wo, cout]), true)
+        .reshape([k / (kh * kw), kh, kw, cout])
+        .transpose([1, 2, 0, 3])
+        .reshape(kernelShape),
   };
 }

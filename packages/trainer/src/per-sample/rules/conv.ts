@@ -1,6 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerRule } from '../types.js';
-import { convGeometry, filterGradsByDepthwise, padSame, plainConvLayer, rowMajorSqNorms, rowMajorWeightedSum, samePads, type ConvGeometry } from './conv-geometry.js';
+import {
+  convGeometry,
+  filterGradsByDepthwise,
+  padSame,
+  plainConvLayer,
+  rowMajorSqNorms,
+  rowMajorWeightedSum,
+  samePads,
+  type ConvGeometry,
+} from './conv-geometry.js';
 import { ghostConvStat, ghostIsCheaper } from './conv-ghost.js';
 import { biasStat, statsInLayerOrder, weightOf, type LayerWeight, type WeightStat } from './weights.js';
 
@@ -13,8 +22,11 @@ function depthwiseConvStat(x: tf.Tensor4D, dy: tf.Tensor4D, geo: ConvGeometry, k
   const grads = filterGradsByDepthwise(x.transpose([3, 1, 2, 0]), dy.transpose([1, 2, 0, 3]), geo, samePads(h, w, geo));
   return {
     sqNorm: rowMajorSqNorms(grads, k, b),
-    sum: (c) => rowMajorWeightedSum(grads, k, c).reshape([cin, geo.kernel[0], geo.kernel[1], cout])
-      .transpose([1, 2, 0, 3]).reshape(kernelShape),
+    sum: (c) =>
+      rowMajorWeightedSum(grads, k, c)
+        .reshape([cin, geo.kernel[0], geo.kernel[1], cout])
+        .transpose([1, 2, 0, 3])
+        .reshape(kernelShape),
   };
 }
 

@@ -29,8 +29,10 @@ export function denseRule(): LayerRule {
       const units = gradPre.shape[gradPre.rank - 1] ?? 0;
       const t = b === 0 ? 1 : input.size / (b * inDim);
       const stats = new Map<LayerWeight | null, WeightStat>();
-      stats.set(weightOf(layer, 'kernel'), t === 1 ? singlePosition(input, gradPre, b, inDim, units)
-        : multiPosition(input, gradPre, b, t, inDim, units));
+      stats.set(
+        weightOf(layer, 'kernel'),
+        t === 1 ? singlePosition(input, gradPre, b, inDim, units) : multiPosition(input, gradPre, b, t, inDim, units),
+      );
       stats.set(weightOf(layer, 'bias'), biasStat(gradPre));
       return statsInLayerOrder(layer, stats);
     },
@@ -46,16 +48,30 @@ function singlePosition(input: tf.Tensor, gradPre: tf.Tensor, b: number, inDim: 
   };
 }
 
-function multiPosition(input: tf.Tensor, gradPre: tf.Tensor, b: number, t: number, inDim: number, units: number): WeightStat {
+function multiPosition(
+  input: tf.Tensor,
+  gradPre: tf.Tensor,
+  b: number,
+  t: number,
+  inDim: number,
+  units: number,
+): WeightStat {
   const a = input.reshape([b, t, inDim]) as tf.Tensor3D;
   const g = gradPre.reshape([b, t, units]) as tf.Tensor3D;
   const ghost = t * t * (inDim + units) < t * inDim * units;
   // Ghost norm: |sum_t a_t g_t^T|_F^2 = sum_{t,s} (a_t . a_s)(g_t . g_s) (Li et al. 2022, Bu et al. 2022).
   const sqNorm = ghost
     ? (matMulBT(a, a).mul(matMulBT(g, g)).sum([1, 2]) as tf.Tensor1D)
-    : (tf.matMul(a.transpose([0, 2, 1]), g).square().sum([1, 2]) as tf.Tensor1D);
+    : (tf
+        .matMul(a.transpose([0, 2, 1]), g)
+        .square()
+        .sum([1, 2]) as tf.Tensor1D);
   return {
     sqNorm,
-    sum: (c) => a.reshape([b * t, inDim]).transpose().matMul(g.mul(c.reshape([b, 1, 1])).reshape([b * t, units])),
+    sum: (c) =>
+      a
+        .reshape([b * t, inDim])
+        .transpose()
+        .matMul(g.mul(c.reshape([b, 1, 1])).reshape([b * t, units])),
   };
 }

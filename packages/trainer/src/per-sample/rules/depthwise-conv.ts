@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerRule } from '../types.js';
-import { convGeometry, filterGradsByDepthwise, plainConvLayer, rowMajorSqNorms, rowMajorWeightedSum, samePads } from './conv-geometry.js';
+import {
+  convGeometry,
+  filterGradsByDepthwise,
+  plainConvLayer,
+  rowMajorSqNorms,
+  rowMajorWeightedSum,
+  samePads,
+} from './conv-geometry.js';
 import { biasStat, statsInLayerOrder, weightOf, type LayerWeight, type WeightStat } from './weights.js';
 
 /**

@@ -25,7 +25,8 @@ export function embeddingRule(): LayerRule {
       const same = idx.expandDims(2).equal(idx.expandDims(1)).toFloat();
       const stat: WeightStat = {
         sqNorm: (t === 1 ? g.square().sum([1, 2]) : same.mul(matMulBT(g, g)).sum([1, 2])) as tf.Tensor1D,
-        sum: (c) => tf.scatterND(idx.reshape([b * t, 1]), g.mul(c.reshape([b, 1, 1])).reshape([b * t, dim]), [vocab, dim]),
+        sum: (c) =>
+          tf.scatterND(idx.reshape([b * t, 1]), g.mul(c.reshape([b, 1, 1])).reshape([b * t, dim]), [vocab, dim]),
       };
       return statsInLayerOrder(layer, new Map<LayerWeight | null, WeightStat>([[tableW, stat]]));
     },

@@ -44,7 +44,8 @@ export function layerNormRule(): LayerRule {
       const perExample = (t: tf.Tensor): tf.Tensor => (reduce.length === 0 ? t : t.sum(reduce));
       const stats = new Map<LayerWeight | null, WeightStat>();
       const gamma = weightOf(layer, 'gamma');
-      if (gamma !== null) stats.set(gamma, materialisedStat(perExample(gradPre.mul(normalised(layer, input))), gamma.shape));
+      if (gamma !== null)
+        stats.set(gamma, materialisedStat(perExample(gradPre.mul(normalised(layer, input))), gamma.shape));
       const beta = weightOf(layer, 'beta');
       if (beta !== null) stats.set(beta, materialisedStat(perExample(gradPre), beta.shape));
       return statsInLayerOrder(layer, stats);

@@ -20,7 +20,8 @@ export function weightOf(layer: AnyLayer, field: string): LayerWeight | null {
 export function statsInLayerOrder(layer: AnyLayer, byWeight: Map<LayerWeight | null, WeightStat>): WeightStat[] {
   return layer.trainableWeights.map((w) => {
     const stat = byWeight.get(w as unknown as LayerWeight);
-    if (stat === undefined) throw new TrainerError('unsupported_layer', `no per-sample rule output for weight ${w.name}`);
+    if (stat === undefined)
+      throw new TrainerError('unsupported_layer', `no per-sample rule output for weight ${w.name}`);
     return stat;
   });
 }
