@@ -123,7 +123,8 @@ const fixedCrop = time(crop, 3);
 
 const line = (what, base, baseMs, fixedMs) =>
   console.log(
-    `${what}: ${base} ${baseMs.toFixed(1)} ms, fixed wasm ${fixedMs.toFixed(1)} ms, speed-up ${(baseMs / fixedMs).toFixed(1)}x`,
+    `${what}: ${base} ${baseMs.toFixed(1)} ms, fixed wasm ${fixedMs.toFixed(1)} ms, ` +
+      `speed-up ${(baseMs / fixedMs).toFixed(1)}x`,
   );
 line(`MLP 784-512-10 gradient step (transposed matMuls), B=${B}`, 'stock wasm', stockStep, fixedStep);
 line('batched matMul 8 x 256x256x256', 'stock wasm', stockBatched, fixedBatched);

@@ -38,15 +38,20 @@ const trainer = new DPTrainer({
   accountant: process.env.ACCOUNTANT ?? 'rdp',
 });
 console.log(
-  `backend ${backend}; ${train.count} train / ${test.count} test (manifest ${train.manifest.sha256.slice(0, 16)}); q = ${trainer.samplingProbability.toFixed(5)}, sigma = ${trainer.noiseMultiplier.toFixed(4)} (calibrated for epsilon ${targetEps} over ${epochs} epochs), noise RNG ${trainer.noiseRng}`,
+  `backend ${backend}; ${train.count} train / ${test.count} test (manifest ${train.manifest.sha256.slice(0, 16)}); ` +
+    `q = ${trainer.samplingProbability.toFixed(5)}, sigma = ${trainer.noiseMultiplier.toFixed(4)} ` +
+    `(calibrated for epsilon ${targetEps} over ${epochs} epochs), noise RNG ${trainer.noiseRng}`,
 );
 const elapsed = () => ((performance.now() - started) / 1000).toFixed(0);
 const history = await trainer.fit(xs, ys, {
   ...(process.env.STEPS ? { steps: env('STEPS') } : { epochs }),
   callbacks: {
     onEpochEnd: async (epoch, logs) => {
+      const testAccuracy = await accuracy(model, t.xs, t.ys);
+      const caveat = trainer.noiseRng === 'seeded' ? `; ${SEEDED_RUN_CAVEAT}` : '';
       console.log(
-        `epoch ${epoch}  step ${logs.step}  test accuracy ${((await accuracy(model, t.xs, t.ys)) * 100).toFixed(2)}%  epsilon ${trainer.epsilon(delta).toFixed(3)} (${trainer.accountantKind}${trainer.noiseRng === 'seeded' ? `; ${SEEDED_RUN_CAVEAT}` : ''})  ${elapsed()} s`,
+        `epoch ${epoch}  step ${logs.step}  test accuracy ${(testAccuracy * 100).toFixed(2)}%  ` +
+          `epsilon ${trainer.epsilon(delta).toFixed(3)} (${trainer.accountantKind}${caveat})  ${elapsed()} s`,
       );
     },
   },
@@ -54,6 +59,9 @@ const history = await trainer.fit(xs, ys, {
 const acc = await accuracy(model, t.xs, t.ys);
 const rdp = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(trainer.ledger).getEpsilon(delta);
 const pld = new PldAccountant().compose(trainer.ledger).getEpsilon(delta);
+const resultCaveat = trainer.noiseRng === 'seeded' ? ` (${SEEDED_RUN_CAVEAT})` : '';
 console.log(
-  `RESULT test accuracy ${(acc * 100).toFixed(2)}%  epsilon ${rdp.toFixed(3)} (RDP) / ${pld.toFixed(3)} (PLD)${trainer.noiseRng === 'seeded' ? ` (${SEEDED_RUN_CAVEAT})` : ''} at delta ${delta}  steps ${history.steps}  wall ${elapsed()} s`,
+  `RESULT test accuracy ${(acc * 100).toFixed(2)}%  ` +
+    `epsilon ${rdp.toFixed(3)} (RDP) / ${pld.toFixed(3)} (PLD)${resultCaveat}` +
+    ` at delta ${delta}  steps ${history.steps}  wall ${elapsed()} s`,
 );

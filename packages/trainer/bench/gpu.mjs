@@ -18,10 +18,12 @@ const backend = await useBackend(allowSoftware ? 'webgpu' : 'auto').catch((e) =>
 const choice = backendChoice();
 if (backend !== 'webgpu') {
   console.log(
-    `bench:gpu: no GPU adapter here, nothing measured (${backend instanceof Error ? backend.message : choice?.reason}).`,
+    'bench:gpu: no GPU adapter here, nothing measured ' +
+      `(${backend instanceof Error ? backend.message : choice?.reason}).`,
   );
   console.log(
-    'bench:gpu: needs a GPU with a Vulkan driver (NVIDIA: the proprietary driver with its Vulkan ICD) and the optional npm packages webgpu and @tensorflow/tfjs-backend-webgpu.',
+    'bench:gpu: needs a GPU with a Vulkan driver (NVIDIA: the proprietary driver with its Vulkan ICD) ' +
+      'and the optional npm packages webgpu and @tensorflow/tfjs-backend-webgpu.',
   );
   process.exit(0);
 }
@@ -87,8 +89,10 @@ for (const name of ['mlp', 'tanh-cnn']) {
     };
     rows.push(row);
     console.log(
-      `${name.padEnd(9)} B=${String(B).padStart(5)}  plain ${r.plain.toFixed(1).padStart(8)} ms  DP ${r.dp.toFixed(1).padStart(8)} ms  DP/plain ${r.ratio.toFixed(2).padStart(6)}  ` +
-        `samples/s plain ${String(row.plain_samples_per_s).padStart(8)}  DP ${String(row.dp_samples_per_s).padStart(8)}`,
+      `${name.padEnd(9)} B=${String(B).padStart(5)}  plain ${r.plain.toFixed(1).padStart(8)} ms  ` +
+        `DP ${r.dp.toFixed(1).padStart(8)} ms  DP/plain ${r.ratio.toFixed(2).padStart(6)}  ` +
+        `samples/s plain ${String(row.plain_samples_per_s).padStart(8)}  ` +
+        `DP ${String(row.dp_samples_per_s).padStart(8)}`,
     );
     await trainer.close();
     tf.dispose([x, y]);

@@ -96,11 +96,13 @@ for (const name of MODELS) {
         .map((v) => (v / STEPS).toFixed(1))
         .join(' + ')}`;
     console.log(
-      `${name.padEnd(8)} B=${String(B).padEnd(5)} 1 thread ${median(a).toFixed(1).padStart(7)} ms   ${THREADS} threads ${median(b).toFixed(1).padStart(7)} ms   speed-up ${ratio.toFixed(2)}x`,
+      `${name.padEnd(8)} B=${String(B).padEnd(5)} 1 thread ${median(a).toFixed(1).padStart(7)} ms   ` +
+        `${THREADS} threads ${median(b).toFixed(1).padStart(7)} ms   speed-up ${ratio.toFixed(2)}x`,
     );
     if (cpu.one.main > 0)
       console.log(
-        `   CPU ms/step by thread (Linux /proc, 10 ms ticks): 1 thread: ${per(cpu.one)};  ${THREADS} threads: ${per(cpu.wide)}`,
+        `   CPU ms/step by thread (Linux /proc, 10 ms ticks): 1 thread: ${per(cpu.one)};  ` +
+          `${THREADS} threads: ${per(cpu.wide)}`,
       );
     await Promise.all([one.close(), wide.close()]);
     tf.dispose([x, y]);

@@ -53,7 +53,8 @@ function boxMullerBaseline(src, out, std) {
 }
 
 const fmt = (r, what, base) =>
-  `${what.padEnd(44)} ${r.cand.toFixed(1).padStart(8)} ms  vs ${base.padEnd(22)} ${r.base.toFixed(1).padStart(8)} ms  ratio ${r.ratio.toFixed(2)}`;
+  `${what.padEnd(44)} ${r.cand.toFixed(1).padStart(8)} ms  ` +
+  `vs ${base.padEnd(22)} ${r.base.toFixed(1).padStart(8)} ms  ratio ${r.ratio.toFixed(2)}`;
 
 const backend = await useBackend(process.env.BENCH_BACKEND ?? 'wasm');
 console.log(`backend ${backend}, B = ${B}, ${REPS} paired reps`);
@@ -175,7 +176,8 @@ console.log(
   ),
 );
 console.log(
-  `summary: DP step / plain step MLP ${summary.dpOverPlain.toFixed(2)}, tanh CNN ${summary['tanh-cnn'].toFixed(2)} (issue 13 target <= 1.15 for both); a noise fill alone ~${summary.noiseOverPlain.toFixed(2)} ` +
+  `summary: DP step / plain step MLP ${summary.dpOverPlain.toFixed(2)}, tanh CNN ${summary['tanh-cnn'].toFixed(2)} ` +
+    `(issue 13 target <= 1.15 for both); a noise fill alone ~${summary.noiseOverPlain.toFixed(2)} ` +
     `(prefetched in a worker thread under Node, so off the step's path); ` +
     `noise fill new/old ${summary.fillSeeded.toFixed(2)} seeded, ${summary.fillSecure.toFixed(2)} secure`,
 );

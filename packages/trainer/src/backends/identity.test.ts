@@ -9,7 +9,7 @@ describe('Identity on wasm (a shared reference, not a copy)', () => {
     expect(Symbol.for('@dpledger/trainer/wasm-fix') in tf.getKernel('Identity', 'wasm').kernelFunc).toBe(true);
   });
 
-  it('gives a clone that outlives its source, and frees the bytes with the last holder, as a fresh copy does', async () => {
+  it('a clone outlives its source and frees the bytes with the last holder, as a fresh copy does', async () => {
     await useBackend('wasm');
     const left = (copy: (x: tf.Tensor) => tf.Tensor): number[] => {
       const [bytes, ids] = [tf.memory().numBytes, tf.backend().numDataIds()];

@@ -131,10 +131,11 @@ export async function useBackend(
     );
   }
   const have = (await availableBackends()).join(', ');
+  const whyNot = name === 'webgpu' && webgpuWhyNot ? ` (${webgpuWhyNot})` : '';
   throw new TrainerError(
     'backend_unavailable',
     name === 'auto'
       ? `no tfjs backend could be initialised (registered: ${have || 'none'})`
-      : `tfjs backend '${name}' is not available or failed to initialise here${name === 'webgpu' && webgpuWhyNot ? ` (${webgpuWhyNot})` : ''} (available: ${have || 'none'})`,
+      : `tfjs backend '${name}' is not available or failed to initialise here${whyNot} (available: ${have || 'none'})`,
   );
 }

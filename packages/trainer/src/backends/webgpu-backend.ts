@@ -98,7 +98,8 @@ export async function registerWebGpu(opts: {
     return { choice: chosen, reason: '' };
   }
   if (chosen && !opts.allowSoftware) return { choice: null, reason: `only a software adapter (${chosen.description})` };
-  if (!opts.allowSoftware && noGpu !== null) return { choice: null, reason: noGpu }; // probed once: Dawn logs each probe
+  // probed once: Dawn logs each probe
+  if (!opts.allowSoftware && noGpu !== null) return { choice: null, reason: noGpu };
   const { found, reason } = await findAdapter(opts);
   if (!found || (found.software && !opts.allowSoftware)) noGpu = reason;
   if (!found) return { choice: null, reason };

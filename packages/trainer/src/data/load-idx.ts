@@ -67,7 +67,9 @@ async function findFile(dir: string, base: string): Promise<string> {
 
 /**
  * Reads `<prefix>-images-idx3-ubyte[.gz]` and `<prefix>-labels-idx1-ubyte[.gz]` (prefix `train` or `t10k`).
- * @example const { images, labels, count, manifest } = await loadIdx('/usr/share/datasets/fashion-mnist', { split: 'test', limit: 500 });
+ * @example
+ * const dir = '/usr/share/datasets/fashion-mnist';
+ * const { images, labels, count, manifest } = await loadIdx(dir, { split: 'test', limit: 500 });
  */
 export async function loadIdx(dir: string, opts: { split: 'train' | 'test'; limit?: number }): Promise<IdxDataset> {
   const prefix = PREFIX[opts.split];

@@ -62,7 +62,7 @@ afterAll(async () => {
 });
 
 describe('planChunks', () => {
-  it('cuts the batch into min(maxPhysicalBatchSize, ceil(b / threads)) chunks, dealt out contiguously, thread 0 first', () => {
+  it('cuts the batch into min(maxPhysicalBatchSize, ceil(b / threads)) chunks, contiguous, thread 0 first', () => {
     expect(planChunks(256, 2)).toEqual({
       chunks: [
         [0, 128],
@@ -101,14 +101,15 @@ describe('planChunks', () => {
 
 describe('threads option', () => {
   const base = { loss: 'categoricalCrossentropy' as const, expectedBatchSize: 256 };
-  it("'auto' shards on wasm and cpu under Node: one thread per core, each with >= 32 examples and >= 400 examples x weight reuse", () => {
+  it("'auto' shards on wasm/cpu under Node: a thread per core, each >= 32 examples and >= 400 examples x reuse", () => {
     const cnn = { ...base, reuse: 16 };
     expect(stepThreads(cnn, 'wasm', 2)).toBe(2);
     expect(stepThreads(cnn, 'cpu', 4)).toBe(4);
     expect(stepThreads({ ...cnn, expectedBatchSize: 64 }, 'wasm', 8)).toBe(2);
     expect(stepThreads({ ...cnn, expectedBatchSize: 63 }, 'wasm', 2)).toBe(1);
     expect(stepThreads(cnn, 'wasm', 1)).toBe(1);
-    expect(stepThreads(base, 'wasm', 2)).toBe(1); // an MLP (reuse 1) at 256: the fixed cost per thread outweighs the gain
+    // an MLP (reuse 1) at 256: the fixed cost per thread outweighs the gain
+    expect(stepThreads(base, 'wasm', 2)).toBe(1);
     expect(stepThreads({ ...base, expectedBatchSize: 1024 }, 'wasm', 2)).toBe(2);
     for (const b of ['webgpu', 'webgl', 'tensorflow']) expect(stepThreads(cnn, b, 8)).toBe(1);
     expect(stepThreads({ ...cnn, loss: { perExample: (y) => y.sum(1) as tf.Tensor1D } }, 'wasm', 2)).toBe(1);
@@ -120,7 +121,7 @@ describe('threads option', () => {
     expect(weightReuse(buildModel('tanh-cnn'))).toBeCloseTo((1040 * 196 + 8224 * 25 + 16416 + 330) / 26010, 10);
   });
 
-  it('an explicit count is used as given, refused when invalid, on a GPU backend, or with a loss function or custom rules', () => {
+  it('an explicit count is used as is; refused if invalid, on a GPU backend, or with a loss fn or custom rules', () => {
     expect(stepThreads({ ...base, threads: 3, expectedBatchSize: 4 }, 'cpu', 2)).toBe(3);
     for (const threads of [0, 1.5, -1, Number.NaN])
       expect(() => checkThreads({ ...base, threads })).toThrow(/threads must be/);
@@ -175,7 +176,7 @@ describe('sharded steps on wasm', () => {
     await sameBits({ threads: 2, maxPhysicalBatchSize: 5 }, { threads: 1, maxPhysicalBatchSize: 5 });
   });
 
-  it('fit with Poisson batches: threads: 2 gives the bits and private losses of one thread with the same chunks', async () => {
+  it('fit, Poisson batches: threads: 2 gives the bits and private losses of one thread, same chunks', async () => {
     const { xs, ys } = data(240);
     const [a, b] = [trainer({ threads: 2, maxPhysicalBatchSize: 4 }), trainer({ threads: 1, maxPhysicalBatchSize: 4 })];
     const [ha, hb] = [await a.fit(xs, ys, { steps: 3 }), await b.fit(xs, ys, { steps: 3 })];
@@ -185,7 +186,7 @@ describe('sharded steps on wasm', () => {
     tf.dispose([xs, ys]);
   });
 
-  it('adaptive clipping: the per-example norms from the workers move the clip norm exactly as on one thread', async () => {
+  it('adaptive clipping: per-example norms from the workers move the clip norm exactly as on one thread', async () => {
     const { xs, ys } = data(240);
     const adaptive = {
       clipNorm: undefined,
@@ -205,7 +206,7 @@ describe('sharded steps on wasm', () => {
     tf.dispose([xs, ys]);
   });
 
-  it("the sum of the shards' clipped sums, norms and losses equal the cpu per-example reference loop (1e-5 relative)", async () => {
+  it("the shards' summed clipped sums, norms and losses equal the cpu per-example loop (1e-5 relative)", async () => {
     for (const c of [fixtures.mlp(9), fixtures.tanhCnn(5)]) {
       await tf.setBackend('cpu');
       const ref = referenceGrads(c.model, c.xs, c.ys, c.ref);
@@ -244,7 +245,7 @@ describe('sharded steps on wasm', () => {
     }
   });
 
-  it('a dead worker: in a step, worker_error before the update; between steps, worker_error before the step is accounted', async () => {
+  it('dead worker: worker_error, weights and ledger untouched, whether it dies mid-step or between steps', async () => {
     const { xs, ys } = data(24);
     const t = trainer({ threads: 2 });
     await t.step(xs, ys);
@@ -272,7 +273,7 @@ describe('sharded steps on wasm', () => {
     tf.dispose([xs, ys]);
   });
 
-  it("a model the workers cannot rebuild (a custom layer class): 'auto' trains on one thread, threads: 2 throws worker_error unaccounted", async () => {
+  it("unrebuildable custom layer: 'auto' runs on one thread; threads: 2 throws worker_error unaccounted", async () => {
     class Doubler extends tf.layers.Layer {
       static className = 'DoublerOnlyOnTheMainThread';
       override call(x: tf.Tensor | tf.Tensor[]): tf.Tensor {
@@ -285,7 +286,8 @@ describe('sharded steps on wasm', () => {
       return tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: [6, 6, 1] }), new Doubler({}), ...m.layers] });
     };
     const { xs, ys } = data(24);
-    const auto = trainer({ expectedBatchSize: 800, datasetSize: 8000 }, custom()); // 'auto' asks for 2 threads at B = 800
+    // 'auto' asks for 2 threads at B = 800
+    const auto = trainer({ expectedBatchSize: 800, datasetSize: 8000 }, custom());
     expect((await auto.step(xs, ys)).applied).toBe(true);
     expect((auto as unknown as { shards: ShardedSteps }).shards.threads).toBe(1);
     const two = trainer({ threads: 2 }, custom());

@@ -45,7 +45,10 @@ export class ShardedSteps {
 
   private readonly settings: ShardedStepOptions;
 
-  /** @example const s = new ShardedSteps(model, { threads: 'auto', loss: 'categoricalCrossentropy', expectedBatchSize: 256 }); */
+  /**
+   * @example
+   * const s = new ShardedSteps(model, { threads: 'auto', loss: 'categoricalCrossentropy', expectedBatchSize: 256 });
+   */
   constructor(
     private readonly model: tf.LayersModel,
     settings: ShardedStepOptions,

@@ -25,7 +25,12 @@ export async function load(url, context, next) {
   const path = fileURLToPath(url);
   const out = ts.transpileModule(await readFile(path, 'utf8'), {
     fileName: path,
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true, sourceMap: false },
+    compilerOptions: {
+      module: ts.ModuleKind.ESNext,
+      target: ts.ScriptTarget.ES2022,
+      verbatimModuleSyntax: true,
+      sourceMap: false,
+    },
   });
   return { format: 'module', source: out.outputText, shortCircuit: true };
 }
@@ -38,9 +43,14 @@ export const SHARD_BOOT_SOURCE = String.raw`
 'use strict';
 const { workerData } = require('node:worker_threads');
 if (workerData.hooks) {
-  require('node:module').register('data:text/javascript,' + encodeURIComponent(workerData.hooks.source), { data: { typescript: workerData.hooks.typescript } });
+  require('node:module').register('data:text/javascript,' + encodeURIComponent(workerData.hooks.source), {
+    data: { typescript: workerData.hooks.typescript },
+  });
 }
 import(workerData.entry).catch((e) => {
-  require('node:worker_threads').parentPort.postMessage({ id: null, error: { code: 'worker_error', message: String(e && e.message || e) } });
+  require('node:worker_threads').parentPort.postMessage({
+    id: null,
+    error: { code: 'worker_error', message: String(e && e.message || e) },
+  });
 });
 `;

@@ -80,7 +80,8 @@ export function checkThreads(s: ShardSettings): void {
  * per max(MIN_EXAMPLES_PER_THREAD, MIN_WORK_PER_THREAD / reuse) expected examples, and only on a CPU backend (wasm,
  * cpu) under Node; a GPU or tfjs-node backend already uses the hardware it has. An explicit count on another
  * backend is refused.
- * @example stepThreads({ threads: 'auto', loss: 'meanSquaredError', expectedBatchSize: 256, reuse: 16 }, 'wasm', 2) // 2
+ * @example
+ * stepThreads({ threads: 'auto', loss: 'meanSquaredError', expectedBatchSize: 256, reuse: 16 }, 'wasm', 2) // 2
  */
 export function stepThreads(s: ShardSettings, backend: string, cores: number): number {
   const t = s.threads ?? 'auto';

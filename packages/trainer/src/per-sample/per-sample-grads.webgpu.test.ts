@@ -31,7 +31,8 @@ const cases = [
 describe('per-example gradients on webgpu equal the cpu per-example loop', () => {
   beforeAll(async () => {
     expect(await useBackend('webgpu')).toBe('webgpu');
-    tf.env().set('WEBGPU_CPU_FORWARD', false); // small tensors would otherwise run on tfjs's cpu fallback, not in shaders
+    // small tensors would otherwise run on tfjs's cpu fallback, not in shaders
+    tf.env().set('WEBGPU_CPU_FORWARD', false);
   });
   afterAll(async () => {
     vi.restoreAllMocks();

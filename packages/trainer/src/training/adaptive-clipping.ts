@@ -60,7 +60,8 @@ export class AdaptiveClipNorm implements MovingClipNorm {
     if (!(2 * this.countNoiseMultiplier > noiseMultiplier)) {
       fail(
         'invalid_argument',
-        `adaptive clipping needs 2 * countNoiseMultiplier > noiseMultiplier (${this.countNoiseMultiplier} vs ${noiseMultiplier})`,
+        'adaptive clipping needs 2 * countNoiseMultiplier > noiseMultiplier ' +
+          `(${this.countNoiseMultiplier} vs ${noiseMultiplier})`,
       );
     }
     // sigma_grad = (sigma^-2 - (2 sigma_b)^-2)^(-1/2) (Andrew et al. 2021, Sec. 3.1)
@@ -81,7 +82,9 @@ export class AdaptiveClipNorm implements MovingClipNorm {
  * Adaptive clipping's noise: the gradient sum gets N(0, (sigma_grad C)^2) at the step's C, and `adaptive.update`
  * releases the count with N(0, sigma_b^2); together one Gaussian mechanism of multiplier sigma (see above), which is
  * the step's event.
- * @example const m = new AdaptiveGaussianMechanism(1.1, new AdaptiveClipNorm({}, 1.1, 256), new GaussianNoiseStream(d, source, 1));
+ * @example
+ * const clip = new AdaptiveClipNorm({}, 1.1, 256);
+ * const m = new AdaptiveGaussianMechanism(1.1, clip, new GaussianNoiseStream(d, source, 1));
  */
 export class AdaptiveGaussianMechanism implements NoiseMechanism {
   /** @param stream unit-variance samples (the std moves with C) */

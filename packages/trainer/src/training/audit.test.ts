@@ -93,7 +93,9 @@ describe('one-run audit with gradient canaries', () => {
     expect(r.fdp).toBeLessThanOrEqual(r.epsilon);
     expect(r.fdp).toBeGreaterThanOrEqual(r.epsilon / 3);
     console.log(
-      `audit power: claimed epsilon ${r.epsilon.toFixed(2)} (PLD), epsilon_lower ${r.fdp.toFixed(2)} (Mahloujifar et al. 2024), ${r.steinke.toFixed(2)} (Steinke et al. 2023), m = 4000`,
+      `audit power: claimed epsilon ${r.epsilon.toFixed(2)} (PLD), ` +
+        `epsilon_lower ${r.fdp.toFixed(2)} (Mahloujifar et al. 2024), ` +
+        `${r.steinke.toFixed(2)} (Steinke et al. 2023), m = 4000`,
     );
   });
 

@@ -134,7 +134,8 @@ export class GradientCanaries implements Canaries {
    */
   async addSampled(sums: tf.Tensor[], { q, clipNorm, rng }: CanaryStep): Promise<tf.Tensor[]> {
     const raw = RAW_NORM_FACTOR * clipNorm;
-    const magnitude = faults.clipping ? raw * Math.min(1, clipNorm / raw) : raw; // per-example clipping of R e_j to C e_j
+    // per-example clipping of R e_j to C e_j
+    const magnitude = faults.clipping ? raw * Math.min(1, clipNorm / raw) : raw;
     const deltas = new Map<number, Float32Array>();
     this.where.forEach(({ v, offset }, i) => {
       // one draw per canary, in or out: how many words a step uses (a seeded run's stream position) says nothing of the

@@ -29,7 +29,9 @@ export function keyWords(key: Uint8Array): Uint32Array {
  * Writes `blocks` consecutive ChaCha20 keystream blocks (16 words each, the serialized state read as little-endian
  * words) into `out` from index `at`, starting at state words 12-15 = (`counterLo`, `counterHi`, `nonce0`, `nonce1`);
  * each next block adds one to the 64-bit counter (`counterLo` carries into `counterHi`).
- * @example const block = chacha20Blocks(keyWords(new Uint8Array(32)), 0, 0, 0, 0, new Uint32Array(16), 0, 1); // block 0, stream 0
+ * @example
+ * // block 0, stream 0
+ * const block = chacha20Blocks(keyWords(new Uint8Array(32)), 0, 0, 0, 0, new Uint32Array(16), 0, 1);
  */
 export function chacha20Blocks(
   key: Uint32Array,

@@ -107,7 +107,8 @@ describe('checkpoint and resume', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ckpt-'));
     await t.save(dir);
     const seedBytes = Buffer.from(SEED, 'hex');
-    const key = createHash('sha256').update('dpledger seeded run v1\0').update(seedBytes).digest(); // the derived ChaCha20 key
+    // the derived ChaCha20 key
+    const key = createHash('sha256').update('dpledger seeded run v1\0').update(seedBytes).digest();
     for (const f of readdirSync(dir)) {
       const raw = readFileSync(join(dir, f));
       for (const secret of [seedBytes, key]) {
@@ -151,7 +152,7 @@ describe('checkpoint and resume', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
-  it('a format-1 checkpoint resumes if it was secure (its saved seed setting ignored) and is refused if it was seeded (xoshiro128**)', async () => {
+  it('format-1 checkpoint resumes if secure (seed setting ignored), is refused if seeded (xoshiro128**)', async () => {
     const t = new DPTrainer(options(model(1), { seed: undefined }));
     await t.fit(xs, ys, { steps: 1 });
     const dir = mkdtempSync(join(tmpdir(), 'ckpt-'));
@@ -287,7 +288,7 @@ describe('snapshot and restore', () => {
     await Promise.all([t.close(), secure.close()]);
   });
 
-  it('restore refuses a used trainer, the wrong randomness and a model or optimizer that does not fit, changing nothing', async () => {
+  it('restore refuses a used trainer, wrong randomness, an ill-fitting model/optimizer; changes nothing', async () => {
     const t = new DPTrainer(options(model(1)));
     await t.fit(xs, ys, { steps: 2 });
     const snap = await t.snapshot();
@@ -331,7 +332,7 @@ describe('snapshot and restore', () => {
     ],
   ];
   for (const [name] of fixtureRuns) {
-    it(`a checkpoint written before snapshot() existed resumes and continues its run (${name}, fixtures/checkpoint-v2)`, async () => {
+    it(`a pre-snapshot() checkpoint resumes and continues its run (${name}, fixtures/checkpoint-v2)`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'ckpt-v2-'));
       cpSync(join(FIXTURES, name), dir, { recursive: true });
       const want = JSON.parse(readFileSync(join(dir, 'continued.json'), 'utf8')) as {

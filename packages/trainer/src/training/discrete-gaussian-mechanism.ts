@@ -104,7 +104,12 @@ export class DiscreteGaussianMechanism implements NoiseMechanism {
   private readonly draw: () => number;
   private readonly fixed: Clipping;
 
-  /** @example new DiscreteGaussianMechanism({ noiseMultiplier: 1.1, clipping: { kind: 'flat', clipNorm: 1 }, dimension: 1000, datasetSize: 100, rng }).rho // <= 1/(2*1.1^2) */
+  /**
+   * @example
+   * const clipping = { kind: 'flat', clipNorm: 1 } as const;
+   * new DiscreteGaussianMechanism({ noiseMultiplier: 1.1, clipping, dimension: 1000, datasetSize: 100, rng }).rho
+   * // <= 1/(2*1.1^2)
+   */
   constructor(o: {
     noiseMultiplier: number;
     clipping: Clipping;
@@ -120,7 +125,9 @@ export class DiscreteGaussianMechanism implements NoiseMechanism {
     if (!(this.floatMargin <= MAX_FLOAT_MARGIN)) {
       fail(
         'invalid_argument',
-        `discrete Gaussian: the float32 round-off bound of the clipped sum (${this.floatMargin.toPrecision(3)} C for ${o.datasetSize} records and ${o.dimension} weights) exceeds C; use noise 'gaussian'`,
+        'discrete Gaussian: the float32 round-off bound of the clipped sum ' +
+          `(${this.floatMargin.toPrecision(3)} C for ${o.datasetSize} records and ${o.dimension} weights) ` +
+          "exceeds C; use noise 'gaussian'",
       );
     }
     if (!Number.isSafeInteger(this.variance))
@@ -148,7 +155,8 @@ export class DiscreteGaussianMechanism implements NoiseMechanism {
       const v = all[k]!;
       const out = new Float32Array(v.length);
       for (let i = 0; i < v.length; i++) out[i] = g * (Math.round(v[i]! / g) + this.draw());
-      return tf.tidy(() => tf.div(tf.tensor(out, s.shape, 'float32'), B)); // divided on the device, as before the interface
+      // divided on the device, as before the interface
+      return tf.tidy(() => tf.div(tf.tensor(out, s.shape, 'float32'), B));
     });
   }
 }

@@ -108,7 +108,7 @@ describe('DPTrainer steps', () => {
     expect(Math.abs(sd / want - 1)).toBeLessThan(6 / Math.sqrt(2 * n) + 1e-3); // float32 rounding of small deltas
   });
 
-  it('fit draws Poisson batches (some empty, all noised) and logs poisson_sampled(q, gaussian(sigma)) per step', async () => {
+  it('fit: Poisson batches (some empty, all noised), poisson_sampled(q, gaussian(sigma)) logged per step', async () => {
     const model = mlp(4, 3, 2);
     const { xs, ys } = data(200, 4, 2);
     const acc = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' });
@@ -157,7 +157,7 @@ describe('DPTrainer steps', () => {
     await expect(t.fit(xs.slice(0, 10), ys.slice(0, 10), { steps: 1 })).rejects.toMatchObject({ code: 'bad_input' });
   });
 
-  it('hands out the un-noised loss and the realised batch size only under `private`, never as ordinary fields', async () => {
+  it('hands out the un-noised loss and realised batch size only under `private`, not as ordinary fields', async () => {
     const model = mlp(4, 3, 2);
     const { xs, ys } = data(64, 4, 2);
     const t = new DPTrainer(base(model, { privateLoss: true }));
@@ -176,7 +176,7 @@ describe('DPTrainer steps', () => {
     expect(one.private.loss).toBeGreaterThan(0);
   });
 
-  it('shuffle batching is logged under replace_one as gaussian steps at sensitivity 2C, without amplification', async () => {
+  it('shuffle batching is logged under replace_one as gaussian steps at sensitivity 2C, unamplified', async () => {
     const model = mlp(4, 3, 2);
     const { xs, ys } = data(40, 4, 2);
     const t = new DPTrainer(base(model, { sampler: 'shuffle', expectedBatchSize: 10, datasetSize: 40 }));
@@ -224,8 +224,9 @@ describe('DPTrainer steps', () => {
     expect(chunked.ledger).toEqual(whole.ledger);
   });
 
-  it('per-layer clipping: each layer of each example is clipped to its own C_l, and the noise is sized for sqrt(sum C_l^2)', async () => {
-    const clipNorms = [0.03, 0.04]; // one per dense layer (kernel and bias together); sensitivity sqrt(0.03^2 + 0.04^2) = 0.05
+  it("per-layer clipping: each example's layer l is clipped to C_l; noise sized for sqrt(sum C_l^2)", async () => {
+    // one per dense layer (kernel and bias together); sensitivity sqrt(0.03^2 + 0.04^2) = 0.05
+    const clipNorms = [0.03, 0.04];
     const { xs, ys } = data(6, 4, 2);
     const model = mlp(4, 3, 2, 5);
     const t = new DPTrainer(
@@ -292,7 +293,7 @@ describe('DPTrainer randomness', () => {
   const secure = (model: tf.LayersModel, extra: Record<string, unknown> = {}) =>
     base(model, { seed: undefined, ...extra });
 
-  it('is secure by default: no seed and no secureMode draw from the platform CSPRNG, and two runs get different noise', async () => {
+  it('secure by default: no seed and no secureMode draw from the platform CSPRNG; runs differ in noise', async () => {
     const { xs, ys } = data(8, 4, 2);
     const run = async () => {
       const model = mlp(4, 3, 2, 5);
@@ -304,7 +305,8 @@ describe('DPTrainer randomness', () => {
       return weights(model);
     };
     const [a, b] = [await run(), await run()];
-    expect(a.some((w, i) => w.some((v, j) => v !== b[i]![j]))).toBe(true); // same data, same init: only the noise differs
+    // same data, same init: only the noise differs
+    expect(a.some((w, i) => w.some((v, j) => v !== b[i]![j]))).toBe(true);
     expect(new DPTrainer(secure(mlp(4, 3, 2), { secureMode: true })).noiseRng).toBe('secure');
   });
 
@@ -328,7 +330,7 @@ describe('DPTrainer randomness', () => {
     expect(new DPTrainer(base(mlp(4, 3, 2), { seed: new Uint8Array(16).fill(9) })).noiseRng).toBe('seeded');
   });
 
-  it("issue 8 attack: on D and on D minus one record, one seed lets the weight difference recover the record's clipped gradient; the default does not", async () => {
+  it('issue 8 attack: one seed on D and D - a record reveals its clipped gradient; the default does not', async () => {
     const { xs, ys } = data(8, 4, 2);
     const lr = 0.5;
     const B = 8;
@@ -362,11 +364,13 @@ describe('DPTrainer randomness', () => {
     tf.dispose(grads);
     const maxError = (d: number[]) => Math.max(...d.map((v, i) => Math.abs(v - clipped[i]!)));
     expect(Math.max(...clipped.map(Math.abs))).toBeGreaterThan(0.01);
-    expect(maxError(await difference({}))).toBeLessThan(1e-4); // seeded, one seed: the noise cancels (why its epsilon is labelled)
-    expect(maxError(await difference({ seed: undefined }))).toBeGreaterThan(0.1); // secure: z(D) - z(D') ~ N(0, 2) per coordinate
+    // seeded, one seed: the noise cancels (why its epsilon is labelled)
+    expect(maxError(await difference({}))).toBeLessThan(1e-4);
+    // secure: z(D) - z(D') ~ N(0, 2) per coordinate
+    expect(maxError(await difference({ seed: undefined }))).toBeGreaterThan(0.1);
   });
 
-  it('two seeded trainers with one seed draw identical noise and batches; another seed draws different ones', async () => {
+  it('two trainers with one seed draw identical noise and batches; another seed draws different ones', async () => {
     const { xs, ys } = data(64, 4, 2);
     const seeded = async (seed: string | Uint8Array) => {
       const model = mlp(4, 3, 2, 5);
@@ -411,7 +415,7 @@ describe('DPTrainer accounting', () => {
     ).toThrow(/countNoiseMultiplier/);
   });
 
-  it('adaptive clipping adds exactly the noise its event prices: N(0, (sigma_grad C_t)^2) on the sum, N(0, sigma_b^2) on the count', async () => {
+  it('adaptive clipping noise is as priced: N(0, (sigma_grad C_t)^2) on sum, N(0, sigma_b^2) on count', async () => {
     const model = mlp(4, 3, 2);
     const { xs, ys } = data(8, 4, 2);
     const [sigma, sigmaB, B, lr, eta, gamma] = [1.2, 2, 8, 0.5, 0.5, 0.5];
@@ -575,7 +579,7 @@ describe('DPTrainer accounting', () => {
     );
   });
 
-  it('a target in epochs calibrates for exactly the steps fit({ epochs }) runs; a target in steps likewise (issue 14.4)', async () => {
+  it('a target in epochs or steps calibrates for exactly the steps fit then runs (issue 14.4)', async () => {
     const { xs, ys } = data(64, 4, 2);
     // 64 / 8 = 8 steps an epoch; 1.05 epochs is round(8.4) = 8 steps (calibrating for ceil(8.4) = 9 left epsilon short)
     const cases = [

@@ -282,7 +282,8 @@ export class DPTrainer {
     const clipNorm = this.clipNorm;
     const base = { step: this.stepCount, clipNorm };
     const gpu = await watchGpu(`step ${this.stepCount}`); // throws gpu_error if the device failed since the last step
-    await this.shards.prepare(`step ${this.stepCount}`); // throws worker_error if a shard worker died since the last step
+    // throws worker_error if a shard worker died since the last step
+    await this.shards.prepare(`step ${this.stepCount}`);
     if (this.stopReason || !(await this.stepLedger.authorize(this.currentEvent(origin)))) {
       this.stopReason = 'budget_exhausted';
       await this.stepLedger.flush();
@@ -364,7 +365,9 @@ export class DPTrainer {
   /**
    * Trains for `epochs` (round(epochs x stepsPerEpoch) steps, @dpledger/accounting stepsForEpochs, the count a
    * target in epochs is calibrated for) or `steps` logical steps, drawing batches with the sampler.
-   * @example const h = await trainer.fit(xs, ys, { epochs: 2, callbacks: { onStep: (r) => console.log(`loss ${r.private.loss} (private, not DP)`) } });
+   * @example
+   * const onStep = (r: StepResult) => console.log(`loss ${r.private.loss} (private, not DP)`);
+   * const h = await trainer.fit(xs, ys, { epochs: 2, callbacks: { onStep } });
    */
   fit(xs: tf.Tensor, ys: tf.Tensor, opts: FitOptions): Promise<FitHistory> {
     return this.serial(() => this.fitNow(xs, ys, opts));
@@ -473,7 +476,8 @@ export class DPTrainer {
     if (this.canaries)
       fail(
         'invalid_argument',
-        'an audited run cannot be checkpointed: its canaries and their secret inclusion bits stay in memory until close',
+        'an audited run cannot be checkpointed: ' +
+          'its canaries and their secret inclusion bits stay in memory until close',
       );
   }
 
@@ -586,7 +590,8 @@ export class DPTrainer {
     return this.serial(async () => {
       this.refuseAudited();
       await this.closeNow();
-      const { writeCheckpoint } = await import('./checkpoint.js'); // node:fs only when used: DPTrainer stays browser-safe
+      // node:fs only when used: DPTrainer stays browser-safe
+      const { writeCheckpoint } = await import('./checkpoint.js');
       return writeCheckpoint(await this.snapshotNow(), dir);
     });
   }

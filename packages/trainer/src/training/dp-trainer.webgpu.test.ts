@@ -63,7 +63,7 @@ describe('DPTrainer on webgpu', () => {
     await useBackend('cpu');
   });
 
-  it('a 20-step fit gives the cpu loss sequence to 1e-3, finite weights, one async read per step (the asked-for private loss)', async () => {
+  it('20-step fit: cpu losses to 1e-3, finite weights, one async read per step (requested private loss)', async () => {
     await tf.setBackend('cpu');
     const cpu = setup({ privateLoss: true });
     const want = await cpu.trainer.fit(cpu.xs, cpu.ys, { steps: 20 });
@@ -93,7 +93,7 @@ describe('DPTrainer on webgpu', () => {
     expect((await weights(gpu.model)).every((a) => a.every(Number.isFinite))).toBe(true);
   }, 120_000);
 
-  it('a GPU validation error inside a step throws gpu_error before the update and before the step is reported', async () => {
+  it('GPU validation error in a step throws gpu_error before the update and before the step is reported', async () => {
     const { model, xs, ys, trainer } = setup();
     await trainer.step(xs.slice(0, 4), ys.slice(0, 4));
     const before = await weights(model);

@@ -36,7 +36,9 @@ export function addScaledNoise(
 /**
  * The Gaussian mechanism at a fixed clipping: a step adds N(0, (sigma C)^2) per coordinate to the clipped sum and is
  * accounted as gaussian(sigma) (stepEvent adds its sampling and relation).
- * @example const m = new GaussianMechanism(1.1, { kind: 'flat', clipNorm: 1 }, 256, new GaussianNoiseStream(d, source, (1.1 * 1) / 256));
+ * @example
+ * const stream = new GaussianNoiseStream(d, source, (1.1 * 1) / 256);
+ * const m = new GaussianMechanism(1.1, { kind: 'flat', clipNorm: 1 }, 256, stream);
  */
 export class GaussianMechanism implements NoiseMechanism {
   readonly adaptive = null;

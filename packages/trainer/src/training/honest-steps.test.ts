@@ -138,7 +138,7 @@ describe('item 3: shuffle batching is accounted under replace_one only', () => {
     ).toThrow(re);
   });
 
-  it('n = 2b - 1, T = 2, b = 20, sigma = 2: the logged steps give the replace-one Gaussian epsilon of an independent computation', async () => {
+  it('n = 2b-1, T = 2, b = 20, sigma = 2: logged steps match an independent replace-one Gaussian epsilon', async () => {
     const b = 20;
     const n = 2 * b - 1;
     const { xs, ys } = data(n);
@@ -187,7 +187,8 @@ describe('item 5: every step is priced under the relation of the ledger it enter
     expect(a.rho).toBeLessThanOrEqual(1 / 8);
     const R = DISCRETE_RESOLUTION;
     const eta = discreteGaussianParameters(2, 1, 4 * 3 + 3 + 3 * 2 + 2, 64).floatMargin;
-    expect(r.rho / a.rho).toBeCloseTo((((2 + eta) * R + 1) / ((1 + eta) * R + 1)) ** 2, 9); // Delta_replace^2 / Delta_add^2
+    // Delta_replace^2 / Delta_add^2
+    expect(r.rho / a.rho).toBeCloseTo((((2 + eta) * R + 1) / ((1 + eta) * R + 1)) ** 2, 9);
     expect(r.rho / a.rho).toBeGreaterThan(3.9);
     expect(r.rho / a.rho).toBeLessThan(4);
     // the add-one rho composed unchanged into a replace_one ledger is refused
@@ -223,7 +224,7 @@ describe('item 5: every step is priced under the relation of the ledger it enter
     );
   });
 
-  it('a Poisson trainer under replace_one claims no Poisson amplification (analysed for add_or_remove_one only)', async () => {
+  it('a Poisson trainer under replace_one claims no amplification (analysed for add_or_remove_one only)', async () => {
     const client = recordingClient();
     const { xs, ys } = data(64);
     const t = new DPTrainer(

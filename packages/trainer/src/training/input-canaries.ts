@@ -78,7 +78,8 @@ export class InputCanaries implements Canaries {
     ) {
       fail(
         'invalid_argument',
-        'input canaries need a named classification loss (categorical, sparse categorical or binary cross-entropy): their label is a class drawn at random',
+        'input canaries need a named classification loss ' +
+          '(categorical, sparse categorical or binary cross-entropy): their label is a class drawn at random',
       );
     }
     if (loss !== 'binaryCrossentropy' && classes < 2)
@@ -88,9 +89,11 @@ export class InputCanaries implements Canaries {
     if (m * perInput > MAX_CANARY_VALUES)
       fail(
         'invalid_argument',
-        `audit.canaries ${m} is too large for inputs of ${perInput} values: at most ${Math.floor(MAX_CANARY_VALUES / perInput)}`,
+        `audit.canaries ${m} is too large for inputs of ${perInput} values: ` +
+          `at most ${Math.floor(MAX_CANARY_VALUES / perInput)}`,
       );
-    const x = fillGaussian(rng, new Float32Array(m * perInput), 1); // N(0, 1) features: far from most data, nearly orthogonal to each other
+    // N(0, 1) features: far from most data, nearly orthogonal to each other
+    const x = fillGaussian(rng, new Float32Array(m * perInput), 1);
     const labels = Int32Array.from({ length: loss === 'binaryCrossentropy' ? m * classes : m }, () =>
       uniformInt(rng, loss === 'binaryCrossentropy' ? 2 : classes),
     );

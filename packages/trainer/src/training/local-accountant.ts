@@ -24,7 +24,9 @@ export function makeAccountant(
 
 /**
  * The smallest noise multiplier whose `steps` steps, each logged as `stepEventOf(sigma)`, stay within (epsilon, delta).
- * @example calibrate({ epsilon: 3, delta: 1e-5 }, 4690, 'rdp', (s) => stepEvent('poisson', 0.004, { noise: 'gaussian', noiseMultiplier: s })) // ~1.0
+ * @example
+ * const event = (s: number) => stepEvent('poisson', 0.004, { noise: 'gaussian', noiseMultiplier: s });
+ * calibrate({ epsilon: 3, delta: 1e-5 }, 4690, 'rdp', event) // ~1.0
  */
 export function calibrate(
   target: { epsilon: number; delta: number },

@@ -86,7 +86,7 @@ describe('GaussianNoiseStream', () => {
     s.close();
   });
 
-  it('a secure worker draws from the CSPRNG: with Math.random fixed in every new worker, two still differ', async () => {
+  it('a secure worker uses the CSPRNG: with Math.random fixed in every new worker, two still differ', async () => {
     await withFixedWorkerMathRandom(async () => {
       // the control: under the fixed seed, two workers drawing from Math.random would repeat each other
       expect(await mathRandomInFreshWorker()).toEqual(await mathRandomInFreshWorker());

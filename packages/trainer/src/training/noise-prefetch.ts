@@ -23,7 +23,10 @@ const WORKER_ENTRY = './noise-worker.js';
 
 /**
  * One step's N(0, sampleStd^2) noise at a time, prefetched in a worker under Node.
- * @example const s = new GaussianNoiseStream(1000, { seeded: { seed: '000102030405060708090a0b0c0d0e0f', position: 0 } }); const z = await s.next(); s.close();
+ * @example
+ * const s = new GaussianNoiseStream(1000, { seeded: { seed: '000102030405060708090a0b0c0d0e0f', position: 0 } });
+ * const z = await s.next();
+ * s.close();
  */
 export class GaussianNoiseStream {
   private consumed: number | null;

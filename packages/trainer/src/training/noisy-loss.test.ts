@@ -38,7 +38,7 @@ const step = (q: number, sigma: number): DpEvent => ({
 });
 
 describe('fit noisyLoss (opt-in, noised and accounted)', () => {
-  it('logs poisson_sampled(q, gaussian(sigma_L)) per estimate in the same ledger, and epsilon includes it', async () => {
+  it('logs poisson_sampled(q, gaussian(sigma_L)) per estimate in the same ledger; epsilon includes it', async () => {
     const { xs, ys, options } = setup(64);
     const t = new DPTrainer(options);
     const seen: { step: number; loss: number }[] = [];

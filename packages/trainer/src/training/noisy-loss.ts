@@ -73,7 +73,10 @@ export function outputsLogits(model: tf.LayersModel, fromLogits: boolean | undef
 
 /**
  * The noised estimate on the batch `idx` of (xs, ys). Call only after its event was authorized.
- * @example await noisyLossEstimate({ model, loss: 'categoricalCrossentropy', xs, ys, idx, clip: 5, noiseMultiplier: 2, expectedBatchSize: 64, rng })
+ * @example
+ * await noisyLossEstimate({
+ *   model, loss: 'categoricalCrossentropy', xs, ys, idx, clip: 5, noiseMultiplier: 2, expectedBatchSize: 64, rng,
+ * })
  */
 export async function noisyLossEstimate(a: {
   model: tf.LayersModel;

@@ -59,7 +59,8 @@ const SEED = '000102030405060708090a0b0c0d0e0f';
  * A seeded source whose 128-bit seed is the integer n (fine for tests of the distribution, never for a private run).
  */
 const seeded = (n: number, position?: number) => new SeededRandomSource(n.toString(16).padStart(32, '0'), { position });
-const hex = (words: Uint32Array) => Buffer.from(words.buffer, words.byteOffset, words.byteLength).toString('hex'); // little-endian serialization (RFC 8439 2.3)
+// little-endian serialization (RFC 8439 2.3)
+const hex = (words: Uint32Array) => Buffer.from(words.buffer, words.byteOffset, words.byteLength).toString('hex');
 /**
  * Words [start, start + n) of OpenSSL's chacha20 keystream (IV = 64-bit counter, then 64-bit nonce (stream, 0)): an
  * independent oracle.
@@ -80,21 +81,24 @@ describe('ChaCha20 (RFC 8439)', () => {
     // counter 1, nonce 00:00:00:09:00:00:00:4a:00:00:00:00 as state words 12-15 (little-endian)
     const block = chacha20Blocks(keyWords(RFC_KEY), 1, 0x09000000, 0x4a000000, 0, new Uint32Array(16), 0, 1);
     expect(hex(block)).toBe(
-      '10f1e7e4d13b5915500fdd1fa32071c4c7d1f4c733c068030422aa9ac3d46c4ed2826446079faa0914c2d705d98b02a2b5129cd1de164eb9cbd083e8a2503c4e',
+      '10f1e7e4d13b5915500fdd1fa32071c4c7d1f4c733c068030422aa9ac3d46c4e' +
+        'd2826446079faa0914c2d705d98b02a2b5129cd1de164eb9cbd083e8a2503c4e',
     );
   });
 
   it('the keystream encrypts the RFC 8439 section 2.4.2 sunscreen text to its ciphertext', () => {
     // nonce 00:00:00:00:00:00:00:4a:00:00:00:00 is stream 0x4a000000 here; counter 1 is word 16 onward
     const plain = new TextEncoder().encode(
-      "Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.",
+      "Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, " +
+        'sunscreen would be it.',
     );
     const ks = new Uint8Array(
       new Keystream(RFC_KEY, 0x4a000000).words(16, new Uint32Array(Math.ceil(plain.length / 4))).buffer,
     );
     const cipher = Buffer.from(plain.map((b, i) => b ^ ks[i]!)).toString('hex');
     expect(cipher).toBe(
-      '6e2e359a2568f98041ba0728dd0d6981e97e7aec1d4360c20a27afccfd9fae0bf91b65c5524733ab8f593dabcd62b3571639d624e65152ab8f530c359f0861d8' +
+      '6e2e359a2568f98041ba0728dd0d6981e97e7aec1d4360c20a27afccfd9fae0b' +
+        'f91b65c5524733ab8f593dabcd62b3571639d624e65152ab8f530c359f0861d8' +
         '07ca0dbf500d6a6156a38e088a22b65e52bc514d16ccf806818ce91ab77937365af90bbf74a35be6b40b8eedf2785e42874d',
     );
   });

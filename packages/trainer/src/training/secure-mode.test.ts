@@ -25,7 +25,7 @@ afterEach(() => {
 });
 
 describe('secure mode', () => {
-  it('by default draws every bit of sampling and noise from crypto.getRandomValues, never Math.random or tfjs RNG', async () => {
+  it('by default all sampling and noise bits come from crypto.getRandomValues, not Math.random/tfjs RNG', async () => {
     const model = tf.sequential({
       layers: [tf.layers.dense({ inputShape: [4], units: 3, activation: 'tanh' }), tf.layers.dense({ units: 2 })],
     });
@@ -79,7 +79,8 @@ describe('secure mode', () => {
     expect(mathRandom).not.toHaveBeenCalled();
     for (const f of rng) expect(f).not.toHaveBeenCalled();
     expect(crypto).toHaveBeenCalled();
-    for (const [arr] of crypto.mock.calls) expect((arr as ArrayBufferView).byteLength).toBeLessThanOrEqual(65536); // WebCrypto quota
+    // WebCrypto quota
+    for (const [arr] of crypto.mock.calls) expect((arr as ArrayBufferView).byteLength).toBeLessThanOrEqual(65536);
   });
 
   it('the wrapped tfjs RNG is observable (so the test above can fail)', () => {

@@ -34,7 +34,8 @@ export function parseSeed(seed: unknown): Uint8Array {
   }
   return fail(
     'invalid_argument',
-    `a seed must be a string of at least ${2 * MIN_SEED_BYTES} hex digits or a Uint8Array of at least ${MIN_SEED_BYTES} bytes, got ${typeof seed}`,
+    `a seed must be a string of at least ${2 * MIN_SEED_BYTES} hex digits ` +
+      `or a Uint8Array of at least ${MIN_SEED_BYTES} bytes, got ${typeof seed}`,
   );
 }
 

@@ -53,8 +53,10 @@ export function sha256(data: Uint8Array): Uint8Array {
       g = h[6]!,
       hh = h[7]!;
     for (let t = 0; t < 64; t++) {
-      const t1 = (hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[t]! + w[t]!) | 0; // h + Sigma1(e) + Ch(e,f,g) + K + W
-      const t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) | 0; // Sigma0(a) + Maj(a,b,c)
+      // h + Sigma1(e) + Ch(e,f,g) + K + W
+      const t1 = (hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[t]! + w[t]!) | 0;
+      // Sigma0(a) + Maj(a,b,c)
+      const t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) | 0;
       hh = g;
       g = f;
       f = e;

@@ -17,7 +17,7 @@ describe('stepEvent', () => {
     });
   });
 
-  it("a caller-drawn batch is one unamplified Gaussian at the relation's sensitivity (C, or 2C under replace_one)", () => {
+  it("caller-drawn batch: one unamplified Gaussian at the relation's sensitivity (C, or 2C under replace_one)", () => {
     expect(stepEvent('caller', 0.01, g)).toEqual({
       kind: 'gaussian',
       noise_multiplier: 1.1,

@@ -67,7 +67,7 @@ function fakeRemote(opts: { ttlMs?: number } = {}) {
 const rdp = () => new RdpAccountant({ neighboringRelation: 'add_or_remove_one' });
 
 describe('StepLedger against a remote run', () => {
-  it('keeps a failed commit with its count and retries it (same key) before anything else; never drops it', async () => {
+  it('keeps a failed commit with its count, retries it (same key) before anything else; never drops it', async () => {
     const f = fakeRemote();
     const ledger = new StepLedger(rdp(), f.remote);
     for (let i = 0; i < 10; i++) expect(await ledger.authorize(g(1))).toBe(true);

@@ -50,7 +50,7 @@ function setup(extra: Record<string, unknown> = {}) {
 }
 
 describe('reads of a DP step', () => {
-  it('fit with the default options reads nothing back from the device, whatever the number of physical chunks', async () => {
+  it('fit with default options reads nothing back from the device, for any number of physical chunks', async () => {
     const { xs, ys, trainer } = setup();
     const reads = countReads();
     const h = await trainer.fit(xs, ys, { steps: 5 });

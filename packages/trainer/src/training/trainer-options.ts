@@ -94,7 +94,8 @@ function positive(name: string, v: unknown): number {
 
 /**
  * Checks the options that need no model or accountant and settles the clipping choice.
- * @example resolveClipping({ clipNorm: 1 } as DPTrainerOptions) // { kind: 'fixed', clipping: { kind: 'flat', clipNorm: 1 } }
+ * @example
+ * resolveClipping({ clipNorm: 1 } as DPTrainerOptions) // { kind: 'fixed', clipping: { kind: 'flat', clipNorm: 1 } }
  */
 export function resolveClipping(o: DPTrainerOptions): ClipChoice {
   const given = [o.clipNorm !== undefined, o.clipping !== undefined, o.adaptiveClipping !== undefined].filter(
@@ -121,7 +122,8 @@ export function totalClipNorm(c: Clipping): number {
 
 /**
  * Checks sizes, sampler, noise and physical batch options; returns q = expectedBatchSize / datasetSize.
- * @example checkSizes({ expectedBatchSize: 256, datasetSize: 60000, noiseMultiplier: 1 } as DPTrainerOptions) // 0.004266...
+ * @example
+ * checkSizes({ expectedBatchSize: 256, datasetSize: 60000, noiseMultiplier: 1 } as DPTrainerOptions) // 0.004266...
  */
 export function checkSizes(o: DPTrainerOptions): number {
   if (!(Number.isSafeInteger(o.datasetSize) && o.datasetSize >= 1))
@@ -169,7 +171,8 @@ export function resolveRandomness(o: Pick<DPTrainerOptions, 'seed' | 'secureMode
     if (o.secureMode === false)
       fail(
         'invalid_argument',
-        'secureMode: false needs a seed (at least 32 hex digits) for a seeded run; leave both out for secure randomness',
+        'secureMode: false needs a seed (at least 32 hex digits) for a seeded run; ' +
+          'leave both out for secure randomness',
       );
     return null;
   }
