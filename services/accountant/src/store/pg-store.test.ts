@@ -114,7 +114,7 @@ describe('PgStore migrations', () => {
     }
   });
 
-  it('migrates a version-1 database in place, keeps its rows; check-only reports without applying; refuses a newer one', async () => {
+  it('migrates a v1 database in place keeping rows; check-only applies nothing; refuses a newer one', async () => {
     const url = await freshDb();
     const pool = new pg.Pool({ connectionString: url, max: 2 });
     try {
@@ -145,7 +145,7 @@ describe('PgStore migrations', () => {
 });
 
 describe('PgStore migration 6 (Merkle nodes)', () => {
-  it('a version-5 database with records gets the same tree nodes as a store that kept them from the start', async () => {
+  it('a v5 database with records gets the same tree nodes as a store that kept them from the start', async () => {
     const records = Array.from({ length: 7 }, (_, i) => ({
       run_id: 'r1',
       sequence: i,
@@ -291,7 +291,7 @@ describe('PgStore when the database is gone', () => {
 });
 
 describe('PgStore lock order (budget row first)', () => {
-  it('two replicas logging the same expired reservation log it once: the list of open holds is read under the budget lock', async () => {
+  it('two replicas log the same expired reservation once: open holds are read under the budget lock', async () => {
     const url = await freshDb();
     const a = await openPgStore({ url, poolSize: 4 });
     const b = await openPgStore({ url, poolSize: 4 });

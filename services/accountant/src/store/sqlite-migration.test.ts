@@ -10,7 +10,7 @@ let dir = '';
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('SQLite schema migration', () => {
-  it('upgrades a version-1 database in place: budgets keep their figures (labelled rdp), sessions and tombstones work', async () => {
+  it('upgrades a v1 database in place: budgets keep figures (labelled rdp); sessions and tombstones work', async () => {
     dir = mkdtempSync(join(tmpdir(), 'dpledger-migrate-'));
     const file = join(dir, 'db.sqlite');
     // What version 1 wrote: its schema and a budget row without the later columns.
@@ -44,7 +44,7 @@ describe('SQLite schema migration', () => {
     check.close();
   });
 
-  it('upgrades a version-7 database: sessions and run tokens from before (no key_id) live on, even past a revocation', async () => {
+  it('upgrades a v7 database: older sessions and run tokens (no key_id) live on, even past a revocation', async () => {
     dir = mkdtempSync(join(tmpdir(), 'dpledger-migrate-'));
     const file = join(dir, 'db.sqlite');
     const db = new Database(file);

@@ -139,7 +139,7 @@ describe('SqliteStore fair write scheduling', () => {
     expect((await store.listEvents('r_a', -1, 5000)).length).toBe(4000);
   });
 
-  it("yields inside a request's records only while no other write waits for the writer; past one request's records, always", async () => {
+  it("yields inside a request's records only while no other write waits; past its records, always", async () => {
     await twoTenants();
     const order: string[] = [];
     let next = 0;
