@@ -180,7 +180,8 @@ describe('revocation', () => {
     for (const m of MIGRATIONS) if (m.version <= 3) db.exec(m.sql);
     db.pragma('user_version = 3');
     db.prepare(
-      "INSERT INTO api_keys (key_id, tenant, hash, created_at) VALUES ('key_old', 'before-revocation', 'h', '2026-01-01T00:00:00.000Z')",
+      'INSERT INTO api_keys (key_id, tenant, hash, created_at) ' +
+        "VALUES ('key_old', 'before-revocation', 'h', '2026-01-01T00:00:00.000Z')",
     ).run();
     db.close();
     const { openSqliteStore } = await import('./store/sqlite-store.js');

@@ -171,7 +171,8 @@ describe('boot', () => {
     const broken = join(dir, 'openapi.yaml');
     writeFileSync(
       broken,
-      'openapi: 3.0.3\ninfo: { title: x }\npaths:\n  /x: { get: { responses: { "200": { $ref: "#/components/responses/Nope" } } } }\n',
+      'openapi: 3.0.3\ninfo: { title: x }\npaths:\n' +
+        '  /x: { get: { responses: { "200": { $ref: "#/components/responses/Nope" } } } }\n',
     );
     await expect(createApp({ store: s.t.store, config: { adminToken: ADMIN, specPath: broken } })).rejects.toThrow();
     await expect(

@@ -7,7 +7,8 @@ import { ADMIN, append, auth, budgetAndRun, dbBytes, step, testApp, type TestApp
 
 /** Stand-in for a PLD accountant that is tighter than RDP here (the figures' rules, not PLD numerics, are tested). */
 const PLD_FIGURE = 0.5;
-const gaussian = { kind: 'gaussian', noise_multiplier: 6 }; // RDP at delta 1e-5: 0.652 once, 0.950 twice, 1.185 three times
+// RDP at delta 1e-5: 0.652 once, 0.950 twice, 1.185 three times
+const gaussian = { kind: 'gaussian', noise_multiplier: 6 };
 
 let t: TestApp;
 let key: string;

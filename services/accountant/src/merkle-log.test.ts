@@ -99,10 +99,12 @@ describe('the Merkle tree is kept as records are inserted', () => {
       db.exec(SCHEMA_SQL.replace(/CREATE TABLE IF NOT EXISTS merkle_nodes \([^;]*;/, ''));
       db.pragma('user_version = 1');
       db.prepare(
-        "INSERT INTO budgets VALUES ('b', 't', 'b', NULL, 1, 1e-5, 'rdp', 'add_or_remove_one', 'x', 0, 0, x'', '[]', 1)",
+        "INSERT INTO budgets VALUES ('b', 't', 'b', NULL, 1, 1e-5, 'rdp', 'add_or_remove_one', 'x', 0, 0, " +
+          "x'', '[]', 1)",
       ).run();
       db.prepare(
-        "INSERT INTO runs (id, tenant, budget_id, name, sampler, status, event_count, epsilon_spent, rdp, ledger, created_at) VALUES ('r', 't', 'b', 'r', '{}', 'open', 13, 0, x'', '[]', 'x')",
+        'INSERT INTO runs (id, tenant, budget_id, name, sampler, status, event_count, epsilon_spent, rdp, ledger, ' +
+          "created_at) VALUES ('r', 't', 'b', 'r', '{}', 'open', 13, 0, x'', '[]', 'x')",
       ).run();
       const records: EventRecord[] = Array.from({ length: 13 }, (_, i) => ({
         sequence: i,

@@ -120,9 +120,11 @@ describe('PgStore migrations', () => {
     try {
       await pool.query(PG_SCHEMA_SQL);
       await pool.query(
-        'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL); INSERT INTO schema_migrations VALUES (1, $$x$$)',
+        'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL); ' +
+          'INSERT INTO schema_migrations VALUES (1, $$x$$)',
       );
-      await pool.query(`INSERT INTO budgets (id, tenant, name, epsilon, delta, accountant, neighboring_relation, created_at, epsilon_spent, epsilon_reserved, rdp, ledger, run_count)
+      await pool.query(`INSERT INTO budgets (id, tenant, name, epsilon, delta, accountant, neighboring_relation,
+        created_at, epsilon_spent, epsilon_reserved, rdp, ledger, run_count)
         VALUES ('b1', 't', 'b1', 1, 1e-5, 'rdp', 'add_or_remove_one', 'x', 0, 0, '\\x', '[]', 1)`);
       expect(await migratePg(pool, { apply: false })).toEqual({ from: 1, to: 1, applied: [] });
       await expect(openPgStore({ url, migrate: false })).rejects.toThrow(/dpledger migrate/);
@@ -174,11 +176,14 @@ describe('PgStore migration 6 (Merkle nodes)', () => {
       }
       const b = budgetToRow(budgetRow('b1'));
       await pool.query(
-        "INSERT INTO budgets (id, tenant, name, epsilon, delta, accountant, neighboring_relation, created_at, epsilon_spent, epsilon_reserved, rdp, ledger, run_count) VALUES ('b1', 't', 'b1', 1, 1e-5, 'rdp', 'add_or_remove_one', 'x', 0, 0, $1, '[]', 1)",
+        'INSERT INTO budgets (id, tenant, name, epsilon, delta, accountant, neighboring_relation, created_at, ' +
+          'epsilon_spent, epsilon_reserved, rdp, ledger, run_count) ' +
+          "VALUES ('b1', 't', 'b1', 1, 1e-5, 'rdp', 'add_or_remove_one', 'x', 0, 0, $1, '[]', 1)",
         [b['rdp']],
       );
       await pool.query(
-        "INSERT INTO runs (id, tenant, budget_id, name, sampler, status, event_count, epsilon_spent, rdp, ledger, created_at) VALUES ('r1', 't', 'b1', 'r1', '{}', 'open', 7, 0, $1, '[]', 'x')",
+        'INSERT INTO runs (id, tenant, budget_id, name, sampler, status, event_count, epsilon_spent, rdp, ledger, ' +
+          "created_at) VALUES ('r1', 't', 'b1', 'r1', '{}', 'open', 7, 0, $1, '[]', 'x')",
         [b['rdp']],
       );
       for (const r of records)
