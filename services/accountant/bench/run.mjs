@@ -30,7 +30,8 @@ function rawSqliteEventsPerSecond(sync, n) {
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${sync}`);
   db.exec(
-    'CREATE TABLE events (run_id TEXT, sequence INTEGER, event TEXT, recorded_at TEXT, PRIMARY KEY (run_id, sequence)) WITHOUT ROWID',
+    'CREATE TABLE events (run_id TEXT, sequence INTEGER, event TEXT, recorded_at TEXT, ' +
+      'PRIMARY KEY (run_id, sequence)) WITHOUT ROWID',
   );
   const ins = db.prepare('INSERT INTO events VALUES (?, ?, ?, ?)');
   const batch = db.transaction((from) => {
@@ -109,11 +110,13 @@ async function throughputAndLatency(sync) {
     );
     const rate = (requests * 100) / ((performance.now() - t0) / 1000);
     console.log(
-      `[synchronous=${sync}] append, batches of 100 over HTTP, 4 clients: ${fmt(rate)} events/s (target >= 20,000; ${fmt(rate / baseline)} x baseline)`,
+      `[synchronous=${sync}] append, batches of 100 over HTTP, 4 clients: ${fmt(rate)} events/s ` +
+        `(target >= 20,000; ${fmt(rate / baseline)} x baseline)`,
     );
 
     const single = (await newRun(1000)).run;
-    await Promise.all(Array.from({ length: 64 }, () => c.appendEvents(single.id, [step]))); // open 64 keep-alive connections
+    // open 64 keep-alive connections
+    await Promise.all(Array.from({ length: 64 }, () => c.appendEvents(single.id, [step])));
     const lat = [];
     await Promise.all(
       Array.from({ length: 64 }, async () => {
@@ -125,8 +128,11 @@ async function throughputAndLatency(sync) {
       }),
     );
     const rawBatchMs = 100_000 / baseline;
+    const [latP50, latP99] = [pct(lat, 50), pct(lat, 99)];
     console.log(
-      `[synchronous=${sync}] single-event append, 64 clients in a closed loop (saturation): p50 ${fmt(pct(lat, 50))} ms, p99 ${fmt(pct(lat, 99))} ms (target p99 < 10 ms; p99 = ${fmt(pct(lat, 99) / rawBatchMs)} x one raw 100-row transaction)`,
+      `[synchronous=${sync}] single-event append, 64 clients in a closed loop (saturation): ` +
+        `p50 ${fmt(latP50)} ms, p99 ${fmt(latP99)} ms ` +
+        `(target p99 < 10 ms; p99 = ${fmt(latP99 / rawBatchMs)} x one raw 100-row transaction)`,
     );
 
     // Open loop: each of 64 clients appends once every 500 ms (a trainer logging each step).
@@ -149,8 +155,11 @@ async function throughputAndLatency(sync) {
     console.log(
       `[synchronous=${sync}] server CPU per single-event append (process_cpu_seconds_total): ${fmt(cpuMs)} ms`,
     );
+    const [pacedP50, pacedP99] = [pct(paced, 50), pct(paced, 99)];
     console.log(
-      `[synchronous=${sync}] single-event append, 64 clients each every ${period} ms (${fmt((64 * 1000) / period)} req/s offered): p50 ${fmt(pct(paced, 50))} ms, p99 ${fmt(pct(paced, 99))} ms (target p99 < 10 ms; p99 = ${fmt(pct(paced, 99) / rawBatchMs)} x one raw 100-row transaction)`,
+      `[synchronous=${sync}] single-event append, 64 clients each every ${period} ms ` +
+        `(${fmt((64 * 1000) / period)} req/s offered): p50 ${fmt(pacedP50)} ms, p99 ${fmt(pacedP99)} ms ` +
+        `(target p99 < 10 ms; p99 = ${fmt(pacedP99 / rawBatchMs)} x one raw 100-row transaction)`,
     );
   } finally {
     await stop();
@@ -183,7 +192,8 @@ async function race() {
     const spent = (await c.getBudget(budget.id)).epsilon_spent;
     const overspend = (eps > limit ? 1 : 0) + (records.length !== acked ? 1 : 0);
     console.log(
-      `race: 64 clients, one budget (epsilon ${limit}): ${acked} acknowledged, ${records.length} stored, recomputed epsilon ${eps.toFixed(6)}, service says ${spent.toFixed(6)}; overspend count: ${overspend}`,
+      `race: 64 clients, one budget (epsilon ${limit}): ${acked} acknowledged, ${records.length} stored, ` +
+        `recomputed epsilon ${eps.toFixed(6)}, service says ${spent.toFixed(6)}; overspend count: ${overspend}`,
     );
   } finally {
     await stop();
@@ -233,12 +243,15 @@ async function latencyGuard() {
     const loopLag = async () => {
       const text = await (await fetch(`${url}/metrics`)).text();
       const get = (name) => 1000 * Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-      return `server event-loop delay p99 ${fmt(get('nodejs_eventloop_lag_p99_seconds'))} ms, max ${fmt(get('nodejs_eventloop_lag_max_seconds'))} ms`;
+      const lagP99 = fmt(get('nodejs_eventloop_lag_p99_seconds'));
+      const lagMax = fmt(get('nodejs_eventloop_lag_max_seconds'));
+      return `server event-loop delay p99 ${lagP99} ms, max ${lagMax} ms`;
     };
     const show = async (label, lat) => {
       const all = Object.values(lat).flat();
       console.log(
-        `latency guard, other tenant ${label}: all ${all.length} requests p50 ${fmt(pct(all, 50))} ms, p99 ${fmt(pct(all, 99))} ms; ${await loopLag()}`,
+        `latency guard, other tenant ${label}: all ${all.length} requests ` +
+          `p50 ${fmt(pct(all, 50))} ms, p99 ${fmt(pct(all, 99))} ms; ${await loopLag()}`,
       );
       for (const [name, xs] of Object.entries(lat))
         console.log(
@@ -310,11 +323,13 @@ async function latencyGuard() {
     await attack;
     console.log(`  (the attacker's last requests finished ${fmt(performance.now() - t0)} ms after the measurement)`);
     console.log(
-      `  attacker completed: ${done.leaves} appends of a composed event with 256 new leaves, ${done.records} commits of 1,000 records, ${done.pld} PLD budget checks`,
+      `  attacker completed: ${done.leaves} appends of a composed event with 256 new leaves, ` +
+        `${done.records} commits of 1,000 records, ${done.pld} PLD budget checks`,
     );
     // The ratio tells the service's share apart from this machine's speed: both p99s come from this run.
     console.log(
-      `latency guard: other tenant p99 unloaded ${fmt(unloaded)} ms, under attack ${fmt(p99)} ms (${fmt(p99 / unloaded)} x unloaded); target under attack < 50 ms: ${p99 < 50 ? 'PASS' : 'FAIL'}`,
+      `latency guard: other tenant p99 unloaded ${fmt(unloaded)} ms, under attack ${fmt(p99)} ms ` +
+        `(${fmt(p99 / unloaded)} x unloaded); target under attack < 50 ms: ${p99 < 50 ? 'PASS' : 'FAIL'}`,
     );
   } finally {
     await stop();

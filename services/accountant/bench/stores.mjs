@@ -87,7 +87,9 @@ async function measure(label, urls) {
   const many = await Promise.all(Array.from({ length: 64 }, () => newRun(1000)));
   const spread = await single((k) => many[k]);
   console.log(
-    `${label.padEnd(22)} batched ${fmt(batched).padStart(8)} events/s | one budget: ${fmt(one.rate).padStart(6)} events/s, p50 ${fmt(one.p50)} ms, p99 ${fmt(one.p99)} ms | 64 budgets: ${fmt(spread.rate).padStart(6)} events/s, p50 ${fmt(spread.p50)} ms, p99 ${fmt(spread.p99)} ms`,
+    `${label.padEnd(22)} batched ${fmt(batched).padStart(8)} events/s | ` +
+      `one budget: ${fmt(one.rate).padStart(6)} events/s, p50 ${fmt(one.p50)} ms, p99 ${fmt(one.p99)} ms | ` +
+      `64 budgets: ${fmt(spread.rate).padStart(6)} events/s, p50 ${fmt(spread.p50)} ms, p99 ${fmt(spread.p99)} ms`,
   );
 }
 

@@ -83,7 +83,7 @@ describe('revocation', () => {
     await replicaStore.close();
   });
 
-  it("a dashboard session opened with a key ends with that key, in this app and in a replica; another key's session lives on", async () => {
+  it("revoking a key ends its dashboard sessions, here and in a replica; another key's session lives on", async () => {
     const replicaStore = (await import('./store/sqlite-store.js')).openSqliteStore(s.t.file);
     const replica = await createApp({ store: replicaStore, config: { adminToken: ADMIN }, clock: () => s.t.clock.now });
     const made = await request(s.t.app).post('/v1/api-keys').set(auth(ADMIN)).send({ tenant: 'session-tenant' });
@@ -112,7 +112,7 @@ describe('revocation', () => {
     await replicaStore.close();
   });
 
-  it("a run token minted with a key, directly or by that key's dashboard session, is refused once the key is revoked, in every replica", async () => {
+  it("a run token from a key or that key's session is refused once the key is revoked, in every replica", async () => {
     const replicaStore = (await import('./store/sqlite-store.js')).openSqliteStore(s.t.file);
     const replica = await createApp({ store: replicaStore, config: { adminToken: ADMIN }, clock: () => s.t.clock.now });
     const made = await request(s.t.app).post('/v1/api-keys').set(auth(ADMIN)).send({ tenant: 'token-tenant' });
@@ -180,7 +180,8 @@ describe('revocation', () => {
     for (const m of MIGRATIONS) if (m.version <= 3) db.exec(m.sql);
     db.pragma('user_version = 3');
     db.prepare(
-      "INSERT INTO api_keys (key_id, tenant, hash, created_at) VALUES ('key_old', 'before-revocation', 'h', '2026-01-01T00:00:00.000Z')",
+      'INSERT INTO api_keys (key_id, tenant, hash, created_at) ' +
+        "VALUES ('key_old', 'before-revocation', 'h', '2026-01-01T00:00:00.000Z')",
     ).run();
     db.close();
     const { openSqliteStore } = await import('./store/sqlite-store.js');

@@ -92,7 +92,7 @@ describe('budgets and runs', () => {
     expect((await request(s.t.app).get('/v1/runs').set(auth(s.key))).body.runs).toEqual([]);
   });
 
-  it('refuses a run whose budget delta is not below 1 / dataset_size (422 delta_too_large, nothing stored) unless allow_large_delta', async () => {
+  it('refuses delta >= 1 / dataset_size (422 delta_too_large, stores nothing) unless allow_large_delta', async () => {
     const budget = (
       await request(s.t.app).post('/v1/budgets').set(auth(s.key)).send({ name: 'small', epsilon: 1, delta: 1e-3 })
     ).body;
@@ -171,7 +171,8 @@ describe('boot', () => {
     const broken = join(dir, 'openapi.yaml');
     writeFileSync(
       broken,
-      'openapi: 3.0.3\ninfo: { title: x }\npaths:\n  /x: { get: { responses: { "200": { $ref: "#/components/responses/Nope" } } } }\n',
+      'openapi: 3.0.3\ninfo: { title: x }\npaths:\n' +
+        '  /x: { get: { responses: { "200": { $ref: "#/components/responses/Nope" } } } }\n',
     );
     await expect(createApp({ store: s.t.store, config: { adminToken: ADMIN, specPath: broken } })).rejects.toThrow();
     await expect(

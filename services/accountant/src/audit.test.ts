@@ -78,7 +78,7 @@ describe('one-run audit', () => {
     expect(check.status).toBe('fail');
   });
 
-  it('refuses a second audit, a closed run, mismatched lengths, one-sided inclusion and another tenant, writing nothing', async () => {
+  it('refuses a 2nd audit, closed run, length mismatch, one-sided inclusion, other tenant; no write', async () => {
     const { run } = await budgetAndRun(s.t, s.key);
     const post = (key: string, body: object, id = run.id) =>
       request(s.t.app).post(`/v1/runs/${id}/audit`).set(auth(key)).send(body);

@@ -7,7 +7,8 @@ import { ADMIN, append, auth, budgetAndRun, dbBytes, step, testApp, type TestApp
 
 /** Stand-in for a PLD accountant that is tighter than RDP here (the figures' rules, not PLD numerics, are tested). */
 const PLD_FIGURE = 0.5;
-const gaussian = { kind: 'gaussian', noise_multiplier: 6 }; // RDP at delta 1e-5: 0.652 once, 0.950 twice, 1.185 three times
+// RDP at delta 1e-5: 0.652 once, 0.950 twice, 1.185 three times
+const gaussian = { kind: 'gaussian', noise_multiplier: 6 };
 
 let t: TestApp;
 let key: string;
@@ -21,7 +22,7 @@ const fresh = async () => (key = await t.key((tenant = `acme-${n++}`)));
 const get = async (path: string) => (await request(t.app).get(path).set(auth(key))).body;
 
 describe('budget figures', () => {
-  it('an expired reservation stops holding budget at read time and counts as spent: the first read logs it in full, later reads write nothing', async () => {
+  it('an expired hold counts as spent when read: the first read logs it fully, later reads write nothing', async () => {
     await fresh();
     const { budget, run } = await budgetAndRun(t, key, { epsilon: 3 });
     const res = await request(t.app)
@@ -53,7 +54,7 @@ describe('budget figures', () => {
     expect(dbBytes(t).equals(before)).toBe(true);
   });
 
-  it("a PLD budget's epsilon_spent never goes down between answers, and every figure names its accountant", async () => {
+  it("a PLD budget's epsilon_spent never decreases between answers; every figure names its accountant", async () => {
     await fresh();
     const { budget, run } = await budgetAndRun(t, key, { epsilon: 1, accountant: 'pld' });
     const first = await append(t, key, run.id, [gaussian, gaussian]);

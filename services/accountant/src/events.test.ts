@@ -50,7 +50,7 @@ describe('appending events', () => {
     expect(accepted).toBeGreaterThan(1000);
   });
 
-  it('after a refusal, a smaller batch that still fits is accepted (the statuses follow from a dp_accounting figure)', async () => {
+  it('after a refusal, a smaller batch that fits is accepted (statuses follow a dp_accounting figure)', async () => {
     // dp_accounting 0.6.0 (google/differential-privacy b5b0286e) RDP, q = 256/60000, sigma = 1.1, 234 steps, delta 1e-5
     // (the TF Privacy MNIST tutorial's first epoch; packages/accounting/src/fixtures/rdp-reference.json
     // published_figures).
@@ -167,7 +167,7 @@ describe('appending events', () => {
     expect(res.body.code).toBe('run_closed');
   });
 
-  it('with first_sequence, refuses (409 conflict, nothing stored) an append that would fork or rewind the run', async () => {
+  it('with first_sequence, refuses (409 conflict, nothing stored) an append forking or rewinding the run', async () => {
     const { run } = await budgetAndRun(s.t, s.key);
     const at = (first_sequence: number, n = 1) =>
       request(s.t.app)

@@ -74,7 +74,9 @@ describe('item 2: no request under /v1 skips validation, whatever its case', () 
 
 /** An event nested `depth` levels, poisson_sampled(poisson_sampled(... gaussian)), as JSON text. */
 function nestedJson(depth: number): string {
-  return `${'{"kind":"poisson_sampled","sampling_probability":0.5,"event":'.repeat(depth)}{"kind":"gaussian","noise_multiplier":1}${'}'.repeat(depth)}`;
+  const open = '{"kind":"poisson_sampled","sampling_probability":0.5,"event":';
+  const leaf = '{"kind":"gaussian","noise_multiplier":1}';
+  return `${open.repeat(depth)}${leaf}${'}'.repeat(depth)}`;
 }
 const nested = (depth: number): unknown => JSON.parse(nestedJson(depth));
 

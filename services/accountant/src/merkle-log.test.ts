@@ -45,7 +45,7 @@ describe('the Merkle tree is kept as records are inserted', () => {
     expect(recordLeafHashes(records)).toEqual(records.map((r) => merkleLeafHash(eventRecordLeaf(r))));
   });
 
-  it("a 10,000-record run: the report root is the whole log's, and an inclusion proof reads O(log n) nodes and verifies", async () => {
+  it("10,000 records: the report root is the whole log's; an inclusion proof reads O(log n) nodes", async () => {
     const { run } = await budgetAndRun(s.t, s.key, { epsilon: 1000 });
     const reserve = (steps: number) =>
       request(s.t.app).post(`/v1/runs/${run.id}/reservations`).set(auth(s.key)).send({ steps, event: step() });
@@ -99,10 +99,12 @@ describe('the Merkle tree is kept as records are inserted', () => {
       db.exec(SCHEMA_SQL.replace(/CREATE TABLE IF NOT EXISTS merkle_nodes \([^;]*;/, ''));
       db.pragma('user_version = 1');
       db.prepare(
-        "INSERT INTO budgets VALUES ('b', 't', 'b', NULL, 1, 1e-5, 'rdp', 'add_or_remove_one', 'x', 0, 0, x'', '[]', 1)",
+        "INSERT INTO budgets VALUES ('b', 't', 'b', NULL, 1, 1e-5, 'rdp', 'add_or_remove_one', 'x', 0, 0, " +
+          "x'', '[]', 1)",
       ).run();
       db.prepare(
-        "INSERT INTO runs (id, tenant, budget_id, name, sampler, status, event_count, epsilon_spent, rdp, ledger, created_at) VALUES ('r', 't', 'b', 'r', '{}', 'open', 13, 0, x'', '[]', 'x')",
+        'INSERT INTO runs (id, tenant, budget_id, name, sampler, status, event_count, epsilon_spent, rdp, ledger, ' +
+          "created_at) VALUES ('r', 't', 'b', 'r', '{}', 'open', 13, 0, x'', '[]', 'x')",
       ).run();
       const records: EventRecord[] = Array.from({ length: 13 }, (_, i) => ({
         sequence: i,

@@ -26,7 +26,7 @@ async function all(t: TestApp, key: string, path: string, field: 'budgets' | 'ru
 }
 
 describe('list pagination', () => {
-  it('pages budgets and runs newest first with limit and next_cursor, without skipping or repeating (same timestamps included)', async () => {
+  it('pages budgets/runs newest first (limit, next_cursor), no skip or repeat, even on equal timestamps', async () => {
     const made: string[] = [];
     for (let i = 0; i < 7; i++) made.push((await budget(s.t, s.key, `b${i}`)).body.id);
     const budgets = await all(s.t, s.key, '/v1/budgets', 'budgets', 3);
@@ -77,7 +77,7 @@ describe('per-tenant limits', () => {
   let t: TestApp;
   afterAll(async () => t.close());
 
-  it('refuses a budget or run beyond the limit with 422 limit_exceeded, writes nothing, and leaves other tenants alone', async () => {
+  it('refuses a budget or run over the limit (422 limit_exceeded), writes nothing, spares other tenants', async () => {
     t = await testApp({
       config: { adminToken: ADMIN, validateResponses: true, maxBudgetsPerTenant: 2, maxRunsPerTenant: 3 },
     });

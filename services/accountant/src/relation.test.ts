@@ -5,7 +5,8 @@ import { append, auth, budgetAndRun, useTestApp } from './testing/test-deps.js';
 const s = useTestApp();
 
 describe('every event is priced under the budget relation (issue 8 item 5)', () => {
-  it('a replace_one budget refuses a zcdp step without neighboring_relation (priced for add_or_remove_one) and stores nothing', async () => {
+  // a zcdp step without neighboring_relation is priced for add_or_remove_one
+  it('a replace_one budget refuses a zcdp step without neighboring_relation and stores nothing', async () => {
     const { budget, run } = await budgetAndRun(s.t, s.key, { neighboring_relation: 'replace_one' });
     const r = await append(s.t, s.key, run.id, [
       { kind: 'no_op' },
@@ -41,7 +42,8 @@ describe('every event is priced under the budget relation (issue 8 item 5)', () 
     expect((await append(s.t, s.key, add.run.id, [{ kind: 'zcdp', rho: 0.01, xi: 0 }])).status).toBe(200);
   });
 
-  it('refuses a shuffle run in an add_or_remove_one budget (the shuffle bound holds under replace_one only) and creates nothing', async () => {
+  // the shuffle bound holds under replace_one only
+  it('refuses a shuffle run in an add_or_remove_one budget and creates nothing', async () => {
     const b = await request(s.t.app)
       .post('/v1/budgets')
       .set(auth(s.key))

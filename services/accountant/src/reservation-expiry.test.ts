@@ -27,7 +27,7 @@ const commit = (id: string, used: number) =>
 const digest = { sha256: 'e'.repeat(64) };
 
 describe('reservation expiry and close', () => {
-  it('an expired hold keeps counting: the next write logs all its steps, so the budget is never released twice', async () => {
+  it('an expired hold keeps counting: the next write logs all its steps; budget is never released twice', async () => {
     const { budget, run } = await budgetAndRun(s.t, s.key, { epsilon: fits(128) });
     const other = await request(s.t.app)
       .post('/v1/runs')
@@ -88,7 +88,7 @@ describe('reservation expiry and close', () => {
     expect((await s.t.store.listEvents(run.id, -1, 100)).map((e) => e.sequence)).toEqual([0, 1, 2, 3, 4, 5, 6]);
   });
 
-  it('a commit before expiry logs only `used` and releases the rest; a commit is never refused for budget', async () => {
+  it('a commit before expiry logs only `used`, releases the rest, and is never refused for budget', async () => {
     const { budget, run } = await budgetAndRun(s.t, s.key, { epsilon: fits(128) });
     const res = await reserve(run.id, 128);
     s.t.clock.now = later(59);
@@ -127,7 +127,7 @@ describe('reservation expiry and close', () => {
 });
 
 describe('overspend', () => {
-  it('a commit beyond the limit (a bug or a race) is recorded, and the budget is flagged, logged and counted', async () => {
+  it('a commit beyond the limit (a bug or race) is recorded; the budget is flagged, logged and counted', async () => {
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
     const metrics = createMetrics();

@@ -17,7 +17,7 @@ function housekeeping(at: () => Date) {
 }
 
 describe('idempotency retention', () => {
-  it('keeps answers for the retention period; a replay after the purge is 422 idempotency_expired and counts nothing', async () => {
+  it('keeps answers while retained; a replay after purge is 422 idempotency_expired, counts nothing', async () => {
     const { run } = await budgetAndRun(s.t, s.key);
     const t0 = s.t.clock.now.getTime();
     expect((await append(s.t, s.key, run.id, [step()], 'old-key')).status).toBe(200);

@@ -29,7 +29,7 @@ function log() {
 }
 
 describe('CurveCache', () => {
-  it('a refresh reads only the records logged since the last view, and ends at the RDP epsilon of the whole log', async () => {
+  it("a refresh reads only records logged since the last view and ends at the whole log's RDP epsilon", async () => {
     const curves = new CurveCache();
     const l = log();
     l.add(300);

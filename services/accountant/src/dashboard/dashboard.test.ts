@@ -135,7 +135,7 @@ async function login(app: express.Express, apiKey: string): Promise<string> {
 }
 
 describe('dashboard', () => {
-  it('shows a login form, refuses a wrong key, and opens an HttpOnly SameSite=Strict session for a right one', async () => {
+  it('shows a login form, refuses a wrong key, opens an HttpOnly SameSite=Strict session for a right one', async () => {
     const { app } = fixture();
     const page = await request(app).get('/');
     expect(page.status).toBe(200);
@@ -275,7 +275,7 @@ describe('dashboard', () => {
     expect(page.text).not.toContain('class="status ok">verified');
   });
 
-  it('says "verified" exactly when the report (its compliance model) does: a changed log or an over-budget report is not (issue 14.1)', async () => {
+  it('says "verified" iff the compliance model does: not for a changed log or over budget (issue 14.1)', async () => {
     const { app, reports, records, key } = fixture();
     const cookie = await login(app, 'key-acme');
     const verdict = async () => {

@@ -36,7 +36,8 @@ export interface DashboardOptions {
 const COOKIE = 'dpl_session';
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy':
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; " +
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   // same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on our own form posts

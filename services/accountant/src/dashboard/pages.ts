@@ -236,10 +236,13 @@ export function runPage(p: {
   report: ReportView;
 }): string {
   const { run, budget } = p;
+  const audit = run.audit;
   return layout({
     title: `Run ${run.name}`,
     tenant: p.tenant,
     refreshSeconds: run.status === 'open' ? 5 : undefined,
+    // Not reformatted: prettier would collapse the whitespace inside the cells and change the page's bytes.
+    // prettier-ignore
     body: html`<p><a href="/">← overview</a></p>
       <h1>Run ${run.name} ${statusBadge(run)}</h1>
       <section>
@@ -252,7 +255,13 @@ export function runPage(p: {
             <tr>
               <th>Budget</th>
               <td>
-                ${budget?.name ?? run.budget_id}${budget !== undefined ? html` (epsilon ${fmtNumber(budget.epsilon)}, delta ${fmtNumber(budget.delta)}, ${budget.accountant.toUpperCase()})` : ''}
+                ${budget?.name ?? run.budget_id}${
+                  budget !== undefined
+                    ? html` (epsilon ${fmtNumber(budget.epsilon)}, delta ${fmtNumber(budget.delta)}, ${
+                        budget.accountant.toUpperCase()
+                      })`
+                    : ''
+                }
               </td>
             </tr>
             <tr>
@@ -277,7 +286,19 @@ export function runPage(p: {
             <tr>
               <th>Empirical audit</th>
               <td>
-                ${run.audit === undefined ? html`<span class="muted">none (no canaries)</span>` : html`<span id="audit" class="status ${run.audit.epsilon_lower <= run.epsilon_spent ? 'ok' : 'error'}">epsilon_lower ${fmtNumber(run.audit.epsilon_lower, 'down')}</span> <span class="muted">(${run.audit.correct} of ${run.audit.guesses} right on ${run.audit.canaries} ${run.audit.canary_kind} canaries, ${run.audit.method}, ${fmtNumber(100 * run.audit.confidence)}% confidence; a lower bound, compared with the run's epsilon)</span>`}
+                ${
+                  audit === undefined
+                    ? html`<span class="muted">none (no canaries)</span>`
+                    : html`<span id="audit" class="status ${
+                        audit.epsilon_lower <= run.epsilon_spent ? 'ok' : 'error'
+                      }">epsilon_lower ${fmtNumber(audit.epsilon_lower, 'down')}</span> <span class="muted">(${
+                        audit.correct
+                      } of ${audit.guesses} right on ${audit.canaries} ${audit.canary_kind} canaries, ${
+                        audit.method
+                      }, ${
+                        fmtNumber(100 * audit.confidence)
+                      }% confidence; a lower bound, compared with the run's epsilon)</span>`
+                }
               </td>
             </tr>
           </tbody>

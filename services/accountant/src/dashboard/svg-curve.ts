@@ -38,6 +38,10 @@ export function epsilonCurveSvg(
     .join(' ');
   const ticks = [0, 0.25, 0.5, 0.75, 1];
   const title = opts.title ?? 'epsilon versus step';
+  const curve =
+    finite.length > 0
+      ? html`<path class="eps" d="${path}" fill="none" stroke="#1f6feb" stroke-width="2" />`
+      : html`<text x="${W / 2}" y="${H / 2}" text-anchor="middle" font-size="12">no events yet</text>`;
   return html`<svg
     class="curve"
     role="img"
@@ -86,7 +90,7 @@ export function epsilonCurveSvg(
             >`
         : ''
     }
-    ${finite.length > 0 ? html`<path class="eps" d="${path}" fill="none" stroke="#1f6feb" stroke-width="2" />` : html`<text x="${W / 2}" y="${H / 2}" text-anchor="middle" font-size="12">no events yet</text>`}
+    ${curve}
     <text x="${(PAD.left + W - PAD.right) / 2}" y="${H - 4}" text-anchor="middle" font-size="12">
       step (mechanism invocations)
     </text>

@@ -55,7 +55,7 @@ describe('checkRoutes', () => {
     ).not.toThrow();
   });
 
-  it('refuses an unguarded route, a wrongly guarded one, a missing one, an undocumented one and a bare middleware', () => {
+  it('refuses an unguarded, wrongly guarded, missing or undocumented route and a bare middleware', () => {
     const all = (admin: express.RequestHandler) => (r: express.Router) => {
       r.get('/v1/things', g.requireTenant, noop);
       r.post('/v1/things', admin, noop);

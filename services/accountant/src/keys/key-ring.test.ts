@@ -32,7 +32,7 @@ function counting(s: SqliteStore): { store: SqliteStore; pemReads: () => number 
 }
 
 describe('key ring', () => {
-  it('serves cached public JWKs: a refresh imports nothing while the set of kids is unchanged, and only the new key after a rotation elsewhere', async () => {
+  it('caches public JWKs: a refresh imports nothing for unchanged kids, only a new key after rotation', async () => {
     dir = mkdtempSync(join(tmpdir(), 'dpledger-keys-'));
     store = openSqliteStore(join(dir, 'db.sqlite'));
     const seed = await KeyRing.open(store, now);

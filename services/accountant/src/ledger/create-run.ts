@@ -12,7 +12,9 @@ export const MAX_METADATA_BYTES = 16 * 1024;
 
 /**
  * Creates an open run of `tenant` on `body.budget_id` in one transaction (a refusal writes nothing).
- * @example const run = await createRun(ctx, 'acme', { budget_id, name: 'r', sampler: { kind: 'poisson', dataset_size: 1000, expected_batch_size: 10 } })
+ * @example
+ * const sampler = { kind: 'poisson', dataset_size: 1000, expected_batch_size: 10 } as const;
+ * const run = await createRun(ctx, 'acme', { budget_id, name: 'r', sampler });
  */
 export async function createRun(
   ctx: Pick<Ctx, 'store' | 'meters' | 'now' | 'config'>,

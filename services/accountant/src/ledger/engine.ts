@@ -134,7 +134,8 @@ export function idempotent<T>(
           if (await tx.idempotencyExpired(caller.tenant, idem.key)) {
             throw new ServiceError(
               'idempotency_expired',
-              'this Idempotency-Key is older than the retention period; its answer is gone and the request was not applied',
+              'this Idempotency-Key is older than the retention period; ' +
+                'its answer is gone and the request was not applied',
             );
           }
         }

@@ -67,7 +67,7 @@ describe('PLD off the event loop', () => {
     expect(await slowQueue.epsilon('add_or_remove_one', [step], 1e-5)).toBeGreaterThan(0);
   });
 
-  it('a pld budget whose PLD figure times out is checked by the RDP bound: refused, never a lower epsilon', async () => {
+  it("when a pld budget's PLD figure times out, the RDP bound decides: refused, never a lower epsilon", async () => {
     const limit = rdp1000 - 0.05; // fits by PLD (~1.5154), not by RDP
     await expect(check(new Meters(worker(1).epsilon), limit)).rejects.toSatisfy(
       (e) => e instanceof ServiceError && e.code === 'budget_exhausted',

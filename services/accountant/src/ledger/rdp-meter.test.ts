@@ -44,7 +44,7 @@ describe('RdpMeter', () => {
     expect(ticks).toBeGreaterThan(0);
   });
 
-  it('prepare computes a new leaf a slice of orders at a time, yielding between slices, to the same vector', async () => {
+  it('prepare computes a new leaf a slice of orders at a time, yielding in between, to the same vector', async () => {
     const leaves: DpEvent[] = [
       step(1.7),
       { kind: 'gaussian', noise_multiplier: 2.5 },

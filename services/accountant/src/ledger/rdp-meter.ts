@@ -118,7 +118,8 @@ export class RdpMeter {
       }
       case 'self_composed': {
         const c = this.walk(event.event, `${pointer}/event`);
-        out = event.count === 0 ? this.zero() : c.map((x) => x * event.count); // count-fold composition adds count times
+        // count-fold composition adds count times
+        out = event.count === 0 ? this.zero() : c.map((x) => x * event.count);
         break;
       }
       default:

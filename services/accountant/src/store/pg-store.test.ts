@@ -114,15 +114,17 @@ describe('PgStore migrations', () => {
     }
   });
 
-  it('migrates a version-1 database in place, keeps its rows; check-only reports without applying; refuses a newer one', async () => {
+  it('migrates a v1 database in place keeping rows; check-only applies nothing; refuses a newer one', async () => {
     const url = await freshDb();
     const pool = new pg.Pool({ connectionString: url, max: 2 });
     try {
       await pool.query(PG_SCHEMA_SQL);
       await pool.query(
-        'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL); INSERT INTO schema_migrations VALUES (1, $$x$$)',
+        'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL); ' +
+          'INSERT INTO schema_migrations VALUES (1, $$x$$)',
       );
-      await pool.query(`INSERT INTO budgets (id, tenant, name, epsilon, delta, accountant, neighboring_relation, created_at, epsilon_spent, epsilon_reserved, rdp, ledger, run_count)
+      await pool.query(`INSERT INTO budgets (id, tenant, name, epsilon, delta, accountant, neighboring_relation,
+        created_at, epsilon_spent, epsilon_reserved, rdp, ledger, run_count)
         VALUES ('b1', 't', 'b1', 1, 1e-5, 'rdp', 'add_or_remove_one', 'x', 0, 0, '\\x', '[]', 1)`);
       expect(await migratePg(pool, { apply: false })).toEqual({ from: 1, to: 1, applied: [] });
       await expect(openPgStore({ url, migrate: false })).rejects.toThrow(/dpledger migrate/);
@@ -145,7 +147,7 @@ describe('PgStore migrations', () => {
 });
 
 describe('PgStore migration 6 (Merkle nodes)', () => {
-  it('a version-5 database with records gets the same tree nodes as a store that kept them from the start', async () => {
+  it('a v5 database with records gets the same tree nodes as a store that kept them from the start', async () => {
     const records = Array.from({ length: 7 }, (_, i) => ({
       run_id: 'r1',
       sequence: i,
@@ -174,11 +176,14 @@ describe('PgStore migration 6 (Merkle nodes)', () => {
       }
       const b = budgetToRow(budgetRow('b1'));
       await pool.query(
-        "INSERT INTO budgets (id, tenant, name, epsilon, delta, accountant, neighboring_relation, created_at, epsilon_spent, epsilon_reserved, rdp, ledger, run_count) VALUES ('b1', 't', 'b1', 1, 1e-5, 'rdp', 'add_or_remove_one', 'x', 0, 0, $1, '[]', 1)",
+        'INSERT INTO budgets (id, tenant, name, epsilon, delta, accountant, neighboring_relation, created_at, ' +
+          'epsilon_spent, epsilon_reserved, rdp, ledger, run_count) ' +
+          "VALUES ('b1', 't', 'b1', 1, 1e-5, 'rdp', 'add_or_remove_one', 'x', 0, 0, $1, '[]', 1)",
         [b['rdp']],
       );
       await pool.query(
-        "INSERT INTO runs (id, tenant, budget_id, name, sampler, status, event_count, epsilon_spent, rdp, ledger, created_at) VALUES ('r1', 't', 'b1', 'r1', '{}', 'open', 7, 0, $1, '[]', 'x')",
+        'INSERT INTO runs (id, tenant, budget_id, name, sampler, status, event_count, epsilon_spent, rdp, ledger, ' +
+          "created_at) VALUES ('r1', 't', 'b1', 'r1', '{}', 'open', 7, 0, $1, '[]', 'x')",
         [b['rdp']],
       );
       for (const r of records)
@@ -291,7 +296,7 @@ describe('PgStore when the database is gone', () => {
 });
 
 describe('PgStore lock order (budget row first)', () => {
-  it('two replicas logging the same expired reservation log it once: the list of open holds is read under the budget lock', async () => {
+  it('two replicas log the same expired reservation once: open holds are read under the budget lock', async () => {
     const url = await freshDb();
     const a = await openPgStore({ url, poolSize: 4 });
     const b = await openPgStore({ url, poolSize: 4 });

@@ -122,7 +122,8 @@ export function txOf(client: pg.PoolClient): WriteTx {
       await q('SELECT id FROM budgets WHERE id = $1 FOR UPDATE', [budgetId]);
       return (
         await q(
-          `SELECT ${RES_COLS.join(', ')} FROM reservations WHERE budget_id = $1 AND status = 'open' ORDER BY created_at, ord FOR UPDATE`,
+          `SELECT ${RES_COLS.join(', ')} FROM reservations ` +
+            "WHERE budget_id = $1 AND status = 'open' ORDER BY created_at, ord FOR UPDATE",
           [budgetId],
         )
       ).map(reservationFromRow);
@@ -162,7 +163,8 @@ export function txOf(client: pg.PoolClient): WriteTx {
         times.push(e.recorded_at);
       }
       await q(
-        'INSERT INTO events (run_id, sequence, event, recorded_at) SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[])',
+        'INSERT INTO events (run_id, sequence, event, recorded_at) ' +
+          'SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[])',
         [runIds, seqs, events, times],
       );
       await appendPgRecords(q, records);

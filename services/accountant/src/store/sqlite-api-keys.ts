@@ -16,7 +16,8 @@ export const KEY_HASH_SQL = 'SELECT key_id, tenant FROM api_keys WHERE hash = ? 
  * @example `SELECT * FROM sessions s WHERE s.id_hash = ? AND ${LIVE_KEY_SQL('s')}`
  */
 export const LIVE_KEY_SQL = (alias: string): string =>
-  `(${alias}.key_id IS NULL OR EXISTS (SELECT 1 FROM api_keys k WHERE k.key_id = ${alias}.key_id AND k.revoked_at IS NULL))`;
+  `(${alias}.key_id IS NULL OR EXISTS ` +
+  `(SELECT 1 FROM api_keys k WHERE k.key_id = ${alias}.key_id AND k.revoked_at IS NULL))`;
 
 /**
  * Prepared statements over the `api_keys` table of the writer connection.

@@ -15,12 +15,14 @@ type Db = Database.Database;
  */
 export function runTokenStatements(writer: Db, reader: Db) {
   const insert = writer.prepare(
-    'INSERT INTO run_tokens (hash, token_id, tenant, run_id, created_at, expires_at, key_id) VALUES (@hash, @token_id, @tenant, @run_id, @created_at, @expires_at, @key_id)',
+    'INSERT INTO run_tokens (hash, token_id, tenant, run_id, created_at, expires_at, key_id) ' +
+      'VALUES (@hash, @token_id, @tenant, @run_id, @created_at, @expires_at, @key_id)',
   );
   // A token whose minting key is revoked is not found (schema version 8); one with no key_id lives until it expires.
-  const byHash =
-    reader.prepare(`SELECT t.hash, t.token_id, t.tenant, t.run_id, t.created_at, t.expires_at, t.key_id FROM run_tokens t
-    WHERE t.hash = ? AND ${LIVE_KEY_SQL('t')}`);
+  const byHash = reader.prepare(
+    'SELECT t.hash, t.token_id, t.tenant, t.run_id, t.created_at, t.expires_at, t.key_id FROM run_tokens t\n' +
+      `    WHERE t.hash = ? AND ${LIVE_KEY_SQL('t')}`,
+  );
   return {
     insert: (row: RunTokenRow): void => void insert.run({ ...row, key_id: row.key_id ?? null }),
     byHash: (hash: string): RunTokenRow | undefined => {

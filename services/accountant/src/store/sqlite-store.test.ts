@@ -139,7 +139,7 @@ describe('SqliteStore fair write scheduling', () => {
     expect((await store.listEvents('r_a', -1, 5000)).length).toBe(4000);
   });
 
-  it("yields inside a request's records only while no other write waits for the writer; past one request's records, always", async () => {
+  it("yields inside a request's records only while no other write waits; past its records, always", async () => {
     await twoTenants();
     const order: string[] = [];
     let next = 0;
@@ -190,11 +190,14 @@ describe('SqliteStore schema', () => {
     v1.exec(SCHEMA_SQL);
     v1.pragma('user_version = 1');
     v1.prepare(
-      `INSERT INTO budgets VALUES ('b1', 't', 'b1', NULL, 1, 1e-5, 'rdp', 'add_or_remove_one', 'x', 0, 0, x'', '[]', 1)`,
+      `INSERT INTO budgets
+      VALUES ('b1', 't', 'b1', NULL, 1, 1e-5, 'rdp', 'add_or_remove_one', 'x', 0, 0, x'', '[]', 1)`,
     ).run();
     v1.prepare(
-      `INSERT INTO runs (id, tenant, budget_id, name, sampler, status, event_count, epsilon_spent, rdp, ledger, created_at)
-      VALUES ('r1', 't', 'b1', 'old', '{"kind":"poisson","dataset_size":10,"expected_batch_size":1}', 'open', 0, 0, x'', '[]', 'x')`,
+      `INSERT INTO runs (id, tenant, budget_id, name, sampler, status, event_count, epsilon_spent, rdp, ledger,
+      created_at)
+      VALUES ('r1', 't', 'b1', 'old', '{"kind":"poisson","dataset_size":10,"expected_batch_size":1}', 'open', 0, 0,
+      x'', '[]', 'x')`,
     ).run();
     v1.close();
     store = openSqliteStore(file);

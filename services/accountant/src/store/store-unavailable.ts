@@ -12,6 +12,19 @@ export class StoreUnavailableError extends Error {
  */
 const UNAVAILABLE_SQLSTATE = /^(08|53|57P0[1-4]$|57014$)/;
 
+/** node-postgres's own messages for a lost, refused or timed-out connection (no SQLSTATE then). */
+const UNAVAILABLE_MESSAGE = new RegExp(
+  [
+    'Connection terminated',
+    'Connection ended unexpectedly',
+    'timeout exceeded when trying to connect',
+    'Query read timeout',
+    'Client has encountered a connection error',
+    'Cannot use a pool after calling end',
+  ].join('|'),
+  'i',
+);
+
 /**
  * Whether a PostgreSQL client error means the database is unreachable rather than that the statement is wrong.
  * @example isUnavailable(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) // true
@@ -24,8 +37,5 @@ export function isUnavailable(err: unknown): boolean {
     if (/^E[A-Z]+$/.test(code)) return true; // a socket error: ECONNREFUSED, ECONNRESET, EPIPE, ETIMEDOUT, ...
     return UNAVAILABLE_SQLSTATE.test(code);
   }
-  // node-postgres's own messages for a lost, refused or timed-out connection (no SQLSTATE then).
-  return /Connection terminated|Connection ended unexpectedly|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Cannot use a pool after calling end/i.test(
-    err.message,
-  );
+  return UNAVAILABLE_MESSAGE.test(err.message);
 }

@@ -112,7 +112,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await store.getBudget('t', 'b3')).toEqual(pld);
       }));
 
-    it('pages budgets and runs newest first, ties on created_at in insertion order, per tenant and per budget; counts per tenant', () =>
+    it('pages budgets/runs newest first (created_at ties by insertion) per tenant and budget; counts per tenant', () =>
       fresh(async (store) => {
         // Seven budgets, several sharing a created_at; the full list is the order every page sequence must follow.
         const times = [
@@ -169,7 +169,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await store.write((tx) => tx.countRuns('nobody'))).toBe(0);
       }));
 
-    it("dashboard sessions: open, read, touch, close; a tenant over the cap loses its oldest, never another tenant's", () =>
+    it("dashboard sessions: open, read, touch, close; a tenant over the cap loses its oldest, not another's", () =>
       fresh(async (store) => {
         const s = (id: string, tenant: string, at: number) => ({ id_hash: id, tenant, created_at: at, last_seen: at });
         await store.openSession(s('u1', 'u', 1_700_000_000_000), 2);
@@ -382,7 +382,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         await expect(store.insertApiKey({ key_id: 'k3', tenant: 't', hash: 'h2', created_at: 'x' })).rejects.toThrow();
       }));
 
-    it('run tokens: stored by hash, read back whole; an unknown hash and a second token with the same hash are refused', () =>
+    it('run tokens: stored by hash, read back whole; an unknown hash and a duplicate hash are refused', () =>
       fresh(async (store) => {
         await store.write(async (tx) => {
           await tx.insertBudget(budgetRow('b1'));

@@ -1,13 +1,25 @@
 /** The HTML of `/train`: the form the page script (packages/trainer/browser/train-page.ts) drives. */
-import { html, raw } from '../dashboard/html.js';
+import { html, raw, type SafeHtml } from '../dashboard/html.js';
 import { fmtNumber, layout } from '../dashboard/layout.js';
 import type { BudgetRow } from '../store/store.js';
 
+// A backslash at a line's end continues the line: the stylesheet has no newline there.
 const STYLE = `
 #train-form label{display:block;margin:6px 0}#train-form input[type=number]{width:110px}
-dl.live{display:grid;grid-template-columns:max-content auto;gap:4px 14px}dl.live dt{color:#57606a}dl.live dd{margin:0;font-variant-numeric:tabular-nums}
+dl.live{display:grid;grid-template-columns:max-content auto;gap:4px 14px}dl.live dt{color:#57606a}\
+dl.live dd{margin:0;font-variant-numeric:tabular-nums}
 progress{width:100%;max-width:420px}
 `;
+
+const NO_BUNDLE = html`<p class="error">The training bundle is not built on this server (npm run build:train).</p>`;
+
+/** A budget as an option of the form's select: its name, the epsilon it has spent of its limit, its delta. */
+function budgetOption(b: BudgetRow): SafeHtml {
+  const spent = fmtNumber(b.epsilon_spent);
+  const limit = fmtNumber(b.epsilon);
+  const delta = fmtNumber(b.delta);
+  return html`<option value="${b.id}">${b.name} (ε ${spent} of ${limit} spent, δ ${delta})</option>`;
+}
 
 /**
  * The training page of a logged-in tenant: budgets to pick, data files, hyper-parameters, live figures.
@@ -24,13 +36,13 @@ export function trainPage(p: { tenant: string; budgets: readonly BudgetRow[]; bu
       page; every step is reserved and committed at this accountant with a token of one run, and the run is closed and
       its report signed at the end.
     </p>
-    ${p.bundleReady ? '' : html`<p class="error">The training bundle is not built on this server (npm run build:train).</p>`}
+    ${p.bundleReady ? '' : NO_BUNDLE}
     <section>
       <form id="train-form">
         <label
           >Budget
           <select name="budget_id" required>
-            ${open.map((b) => html`<option value="${b.id}">${b.name} (ε ${fmtNumber(b.epsilon_spent)} of ${fmtNumber(b.epsilon)} spent, δ ${fmtNumber(b.delta)})</option>`)}
+            ${open.map((b) => budgetOption(b))}
           </select></label
         >
         <label>Training images (IDX, .gz or raw) <input type="file" id="images" /></label>
