@@ -93,7 +93,7 @@ describe('dpledger demo --steps 40', () => {
     expect(stdout).toMatch(/npx dpledger verify \S*report\.json --key \S+\.jwk --events \S+events\.json/);
   });
 
-  it('writes a report.json that verifies against the .jwk beside it (independent DSSE + Ed25519), and fails when a byte changes', () => {
+  it('report.json verifies against its .jwk (independent DSSE + Ed25519) and fails when a byte changes', () => {
     const envelope = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     const jwks = readdirSync(out).filter((f) => f.endsWith('.jwk'));
     expect(jwks).toHaveLength(1);

@@ -22,7 +22,7 @@ describe('fast-check runs under one fixed seed per run (issue 8.12)', () => {
     expect(seen[0]).toEqual(seen[1]);
   });
 
-  it('FC_SEED: unset or empty is the default, "random" draws one, an integer is itself, anything else is refused', () => {
+  it('FC_SEED: unset or empty is the default, "random" draws one, an integer is itself, else refused', () => {
     expect(resolveFcSeed(undefined)).toBe(424242);
     expect(resolveFcSeed('')).toBe(424242);
     expect(resolveFcSeed('random', () => 99)).toBe(99);

@@ -110,7 +110,7 @@ async function appendUntilAcked(
 }
 
 describe('replicas on PostgreSQL racing one budget', () => {
-  it('64 clients on 3 replicas appending and reserving/committing: overspend 0, acknowledged = logged, no gaps', async () => {
+  it('64 clients, 3 replicas, appending/reserving/committing: overspend 0, acked = logged, no gaps', async () => {
     const [a, b, c] = await replicas(3);
     const urls = [a!.url, b!.url, c!.url];
     try {
@@ -191,7 +191,7 @@ describe('replicas on PostgreSQL racing one budget', () => {
     }
   }, 120_000);
 
-  it('a replica killed with SIGKILL mid-stream: clients retry on another with the same keys, every acknowledged event once', async () => {
+  it('replica SIGKILLed mid-stream: clients retry elsewhere with the same keys; each acked event once', async () => {
     const list = await replicas(3);
     let alive = list.map((s) => s.url);
     try {

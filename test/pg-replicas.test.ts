@@ -67,7 +67,7 @@ describe('accountant replicas on PostgreSQL', () => {
     expect(r.stderr).toContain('DPLEDGER_ADMIN_TOKEN');
   }, 30_000);
 
-  it('two replicas share every record; a report from one verifies with the keys of the other, across a rotation', async () => {
+  it("two replicas share every record; one's report verifies with the other's keys across a rotation", async () => {
     const [a, b] = await Promise.all([
       serve('a', { DPLEDGER_KEY_REFRESH_MS: '200' }),
       serve('b', { DPLEDGER_KEY_REFRESH_MS: '200' }),

@@ -72,7 +72,7 @@ async function budgetAndRun(relation: 'add_or_remove_one' | 'replace_one', sampl
 }
 
 describe('relation end to end', () => {
-  it('a shuffled run in a replace_one budget: logged as replace-one Gaussians, and the signed report says so and passes its sampler check', async () => {
+  it('shuffled, replace_one: logs replace_one Gaussians; signed report says so, passes sampler check', async () => {
     const { c, run } = await budgetAndRun('replace_one', 'shuffle');
     const relation = (await c.getBudget((await c.getRun(run.id)).budget_id)).neighboring_relation;
     const t = trainer({ sampler: 'shuffle', accountant: { client: c, runId: run.id, neighboringRelation: relation } });
@@ -97,7 +97,7 @@ describe('relation end to end', () => {
     expect(model.predicate.epsilon.rdp.epsilon).toBeCloseTo(t.epsilon(1e-5), 9);
   });
 
-  it('a discrete Gaussian step priced for replace_one is refused by an add_or_remove_one budget, which stores nothing', async () => {
+  it('an add_or_remove_one budget refuses a replace_one discrete Gaussian step and stores nothing', async () => {
     const { c, run } = await budgetAndRun('add_or_remove_one', 'poisson');
     const t = trainer({
       noise: 'discrete_gaussian',

@@ -96,7 +96,7 @@ const remote = (c: DpledgerClient, runId: string, extra: Partial<RemoteAccountan
 const batch = () => [xs.slice(0, 4), ys.slice(0, 4)] as const;
 
 describe('the trainer keeps every step in the remote ledger', () => {
-  it('reservations that expire never release more than a budget that fits 128 steps; every released step is logged', async () => {
+  it('expiring reservations release at most a budget fitting 128 steps; each released step is logged', async () => {
     const limit = (epsilonOf(128) + epsilonOf(129)) / 2;
     const { c, budget, runs } = await budgetWithRuns(limit, 2);
     const a = new DPTrainer(options(remote(c, runs[0]!, { reserveSteps: 128, ttlSeconds: 60 })));
@@ -153,7 +153,7 @@ describe('the trainer keeps every step in the remote ledger', () => {
     expect((await c.getRun(runs[0]!)).event_count).toBe(3);
   });
 
-  it('resuming a 60-step checkpoint into a run that has 10 appends the 50 missing steps; the report covers them', async () => {
+  it('resuming a 60-step checkpoint into a 10-step run appends the 50 missing; the report covers them', async () => {
     const { c, runs } = await budgetWithRuns(50, 1);
     const runId = runs[0]!;
     const first = new DPTrainer(options(remote(c, runId)));

@@ -18,7 +18,8 @@ function time(fn, runs = 15) {
 const fmt = (ms) => (ms < 1 ? `${(ms * 1000).toFixed(1)} us` : `${ms.toFixed(2)} ms`);
 const line = (label, ms, baselineLabel, baseMs) =>
   console.log(
-    `${label.padEnd(58)} ${fmt(ms).padStart(10)}   ${baselineLabel}: ${fmt(baseMs)} (x${(baseMs / ms).toFixed(1)} faster)`,
+    `${label.padEnd(58)} ${fmt(ms).padStart(10)}   ` +
+      `${baselineLabel}: ${fmt(baseMs)} (x${(baseMs / ms).toFixed(1)} faster)`,
   );
 
 const q = 0.004267;
@@ -31,7 +32,8 @@ export function rdpFigures() {
   console.log('RDP (q=0.004267, sigma=1.1, delta=1e-5, 156 dp_accounting orders)');
   const build = time(() => new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step), 5);
   console.log(`${'one-step RDP vector (exact, all orders)'.padEnd(58)} ${fmt(build).padStart(10)}`);
-  const acc = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step); // builds and caches the vector
+  // builds and caches the vector
+  const acc = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step);
   const one = acc.rdp;
   const fast = time(
     () =>

@@ -15,7 +15,7 @@ function refusal(f: () => unknown): AccountingError {
 }
 
 describe('events are priced under the relation of the ledger they enter (issue 8 item 5)', () => {
-  it('a zcdp event without neighboring_relation counts as add_or_remove_one: a replace_one accountant refuses it', () => {
+  it('a zcdp event without neighboring_relation is add_or_remove_one: a replace_one accountant refuses it', () => {
     const ev: DpEvent = { kind: 'zcdp', rho: 0.1, xi: 0 };
     expect(rdp('add_or_remove_one').supports(ev)).toBe(true);
     const acc = rdp('replace_one');
@@ -38,7 +38,7 @@ describe('events are priced under the relation of the ledger they enter (issue 8
     ).toBe(false);
   });
 
-  it('a tagged gaussian (or laplace) is refused under the other relation by RDP and PLD, with the pointer; untagged ones are relative', () => {
+  it('RDP and PLD refuse gaussian/laplace tagged with the other relation (with pointer); untagged are relative', () => {
     const ev: DpEvent = { kind: 'gaussian', noise_multiplier: 2, neighboring_relation: 'replace_one' };
     for (const acc of [rdp('add_or_remove_one'), pld('add_or_remove_one')]) {
       expect(acc.supports(ev)).toBe(false);

@@ -77,7 +77,7 @@ describe('DpEvent ranges: dpEventProblem against openapi.yaml', () => {
     ]);
   });
 
-  it('accepts each bound the spec includes and refuses one step past it, and integers only where the spec says integer', () => {
+  it('accepts each bound the spec includes, refuses one step past it, and integers only where the spec says so', () => {
     for (const { kind, field, s } of fields) {
       const at = (v: number) => accepts({ ...BASE[kind], [field]: v });
       const where = `${kind}.${field}`;

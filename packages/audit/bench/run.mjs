@@ -119,5 +119,6 @@ report(
 console.log('@dpledger/audit benchmark (ratio = time / baseline time, same run, same data)');
 for (const r of rows)
   console.log(
-    `${r.name.padEnd(36)} ${r.ms.toFixed(3).padStart(9)} ms   vs ${r.baseName.padEnd(30)} ${r.baseMs.toFixed(3).padStart(9)} ms   ratio ${r.ratio.toFixed(2)}`,
+    `${r.name.padEnd(36)} ${r.ms.toFixed(3).padStart(9)} ms   ` +
+      `vs ${r.baseName.padEnd(30)} ${r.baseMs.toFixed(3).padStart(9)} ms   ratio ${r.ratio.toFixed(2)}`,
   );

@@ -17,10 +17,11 @@ import vectors from './fixtures/dsse-vectors.json' with { type: 'json' };
 const b64u = (hex: string): string => Buffer.from(hex, 'hex').toString('base64url');
 const jwkOf = (name: 'A' | 'B'): Jwk => ({ kty: 'OKP', crv: 'Ed25519', x: b64u(vectors.keys[name].public), kid: name });
 // PKCS#8 (RFC 8410 section 7) wrapping of a raw Ed25519 seed, so the RFC 8032 test keys can sign.
-const keyFromSeed = (seedHex: string) =>
-  importSigningKey(
-    `-----BEGIN PRIVATE KEY-----\n${Buffer.from(`302e020100300506032b657004220420${seedHex}`, 'hex').toString('base64')}\n-----END PRIVATE KEY-----\n`,
-  );
+const PKCS8_ED25519_PREFIX = '302e020100300506032b657004220420';
+const keyFromSeed = (seedHex: string) => {
+  const derBase64 = Buffer.from(`${PKCS8_ED25519_PREFIX}${seedHex}`, 'hex').toString('base64');
+  return importSigningKey(`-----BEGIN PRIVATE KEY-----\n${derBase64}\n-----END PRIVATE KEY-----\n`);
+};
 
 describe('DSSE PAE and the spec test vectors', () => {
   it('PAE of the protocol.md example', () => {

@@ -20,7 +20,8 @@ export interface SigningKey {
 /**
  * RFC 7638 thumbprint of an OKP key: base64url SHA-256 of {"crv","kty","x"} in that (sorted) order,
  * with no whitespace (RFC 8037 section 2 names the required members).
- * @example jwkThumbprint('11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo') // 'kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k'
+ * @example
+ * jwkThumbprint('11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo') // 'kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k'
  */
 export function jwkThumbprint(x: string): string {
   const members = `{"crv":"Ed25519","kty":"OKP","x":${JSON.stringify(x)}}`;

@@ -53,7 +53,7 @@ describe('Merkle tree from stored perfect subtrees (RFC 9162)', () => {
     ]);
   });
 
-  it('root and every audit path equal the whole-tree computation, for sizes 0 to 33 and around 64, in any batching', async () => {
+  it('root and all audit paths equal the whole-tree computation, sizes 0 to 33 and near 64, any batching', async () => {
     for (const size of [...Array.from({ length: 34 }, (_, i) => i), 63, 64, 65, 70]) {
       const batches =
         size === 0

@@ -105,7 +105,9 @@ describe('event log commitment', () => {
     });
     const leaf = eventRecordLeaf(records[3]!);
     expect(Buffer.from(leaf).toString('utf8')).toBe(
-      '{"event":{"event":{"kind":"gaussian","noise_multiplier":1.1},"kind":"poisson_sampled","sampling_probability":0.01},"recorded_at":"2026-11-28T12:00:03.000Z","run_id":"run_1","sequence":4}',
+      '{"event":{"event":{"kind":"gaussian","noise_multiplier":1.1},' +
+        '"kind":"poisson_sampled","sampling_probability":0.01},' +
+        '"recorded_at":"2026-11-28T12:00:03.000Z","run_id":"run_1","sequence":4}',
     );
     const proof = inclusionProof(records.map(eventRecordLeaf), 3);
     expect(verifyInclusion(merkleLeafHash(leaf), 3, 7, proof, Buffer.from(commitment.root, 'hex'))).toBe(true);

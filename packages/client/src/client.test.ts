@@ -89,7 +89,7 @@ describe('@dpledger/client', () => {
     expect((await c.getRun(run.id)).event_count).toBe(2);
   });
 
-  it('a reservation retried after its answer was lost holds the budget once; a replayed key gets the first answer', async () => {
+  it('a reservation retried after a lost answer holds budget once; a replayed key gets the first answer', async () => {
     const { budget, run } = await freshRun();
     let calls = 0;
     const lossy = async (req: Request) => {
@@ -124,7 +124,7 @@ describe('@dpledger/client', () => {
     expect(err).toMatchObject({ status: 0, code: 'network_error' });
   });
 
-  it('throws BudgetExhaustedError on 409 budget_exhausted and DpledgerApiError with the problem otherwise', async () => {
+  it('throws BudgetExhaustedError on 409 budget_exhausted, else DpledgerApiError with the problem', async () => {
     const { c, run } = await freshRun(1);
     const refused = await c
       .appendEvents(run.id, [{ kind: 'self_composed', count: 100_000, event: step }])

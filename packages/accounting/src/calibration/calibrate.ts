@@ -40,7 +40,8 @@ function positive(name: string, v: unknown, max = Infinity): number {
 
 /**
  * The epsilon-at-targetDelta of a noise multiplier, through the options' factories (a fresh accountant per call).
- * @example epsilonOfNoise({ targetEpsilon: 1, targetDelta: 1e-5, samplingProbability: 0.01, steps: 1000 })(1.1) // ~1.7118
+ * @example
+ * epsilonOfNoise({ targetEpsilon: 1, targetDelta: 1e-5, samplingProbability: 0.01, steps: 1000 })(1.1) // ~1.7118
  */
 export function epsilonOfNoise(options: CalibrationOptions): (sigma: number) => number {
   const delta = options.targetDelta;
@@ -97,7 +98,8 @@ export function calibrateNoiseMultiplier(options: CalibrationOptions): Calibrati
   }
   if (lo === hi) {
     while (epsLo <= target) {
-      if (lo <= minSigma) return { noiseMultiplier: lo, epsilon: epsLo }; // even the least noise allowed meets the target
+      // even the least noise allowed meets the target
+      if (lo <= minSigma) return { noiseMultiplier: lo, epsilon: epsLo };
       hi = lo;
       epsHi = epsLo;
       lo = Math.max(lo / factor, minSigma);

@@ -21,7 +21,7 @@ const rdpEps = (q: number, sigma: number, steps: number, delta: number) =>
 
 describe('calibrateNoiseMultiplier (RDP)', () => {
   for (const c of ref.noise_calibration) {
-    it(`target eps ${c.target_epsilon}, q=${c.sample_rate}, ${c.steps} steps: within [target - 0.01, target], below Opacus's sigma`, () => {
+    it(`eps ${c.target_epsilon}, q=${c.sample_rate}, T=${c.steps}: within 0.01 under target, sigma <= Opacus's`, () => {
       const r = calibrateNoiseMultiplier({
         targetEpsilon: c.target_epsilon,
         targetDelta: c.target_delta,
@@ -31,10 +31,11 @@ describe('calibrateNoiseMultiplier (RDP)', () => {
       });
       expect(r.epsilon).toBeLessThanOrEqual(c.target_epsilon);
       expect(r.epsilon).toBeGreaterThanOrEqual(c.target_epsilon - 0.01);
-      expect(r.epsilon).toBe(rdpEps(c.sample_rate, r.noiseMultiplier, c.steps, c.target_delta)); // the reported epsilon is the real one
+      // the reported epsilon is the real one
+      expect(r.epsilon).toBe(rdpEps(c.sample_rate, r.noiseMultiplier, c.steps, c.target_delta));
       expect(r.noiseMultiplier).toBeLessThanOrEqual(c.opacus_rdp.sigma);
     });
-    it(`tight tolerance reproduces dp_accounting's calibrated sigma ${c.dp_calibrate_rdp.sigma.toFixed(4)} from below`, () => {
+    it(`tight tolerance reproduces dp_accounting's sigma ${c.dp_calibrate_rdp.sigma.toFixed(4)} from below`, () => {
       const r = calibrateNoiseMultiplier({
         targetEpsilon: c.target_epsilon,
         targetDelta: c.target_delta,
@@ -43,7 +44,8 @@ describe('calibrateNoiseMultiplier (RDP)', () => {
         tolerance: 1e-7,
       });
       expect(r.epsilon).toBeLessThanOrEqual(c.target_epsilon);
-      expect(r.noiseMultiplier).toBeLessThanOrEqual(c.dp_calibrate_rdp.sigma * (1 + 1e-7)); // dp_accounting's fractional orders are looser
+      // dp_accounting's fractional orders are looser
+      expect(r.noiseMultiplier).toBeLessThanOrEqual(c.dp_calibrate_rdp.sigma * (1 + 1e-7));
       expect(Math.abs(r.noiseMultiplier - c.dp_calibrate_rdp.sigma) / c.dp_calibrate_rdp.sigma).toBeLessThan(2e-3);
     });
   }

@@ -27,7 +27,8 @@ export function gdpDelta(mu: number, epsilon: number): number {
 /**
  * CLT estimate for T steps of Poisson-sampled Gaussian: mu = q sqrt(T (e^{1/sigma^2} - 1)) (Bu, Dong, Long, Su
  * 2020, Sec. 3), then epsilon solving gdpDelta(mu, epsilon) = delta by bisection. APPROXIMATION, NOT A BOUND.
- * @example gdpCltEstimate({ samplingProbability: 256 / 60000, noiseMultiplier: 1.1, steps: 234, delta: 1e-5 }) // epsilon ~0.245
+ * @example
+ * gdpCltEstimate({ samplingProbability: 256 / 60000, noiseMultiplier: 1.1, steps: 234, delta: 1e-5 }) // epsilon ~0.245
  */
 export function gdpCltEstimate(options: {
   samplingProbability: number;

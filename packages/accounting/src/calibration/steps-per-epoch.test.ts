@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AccountingError, stepsForEpochs, stepsPerEpoch } from '@dpledger/accounting';
 
 describe('stepsPerEpoch / stepsForEpochs (issue 14.4: one epoch length everywhere)', () => {
-  it('Poisson: round(n/B) = round(1/q), so MNIST at B=256 is 234 steps an epoch (the trainer runs 234), not 235', () => {
+  it('Poisson: round(n/B) = round(1/q), so MNIST at B=256 is 234 steps an epoch (as the trainer runs), not 235', () => {
     expect(stepsPerEpoch({ sampler: 'poisson', datasetSize: 60000, expectedBatchSize: 256 })).toBe(234);
     expect(stepsPerEpoch({ sampler: 'poisson', samplingProbability: 256 / 60000 })).toBe(234);
     expect(stepsForEpochs(1, { sampler: 'poisson', samplingProbability: 256 / 60000 })).toBe(234);

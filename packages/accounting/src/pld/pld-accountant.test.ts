@@ -65,8 +65,9 @@ describe('PldAccountant against dp_accounting and PRV (fixtures/pld-reference.js
     expect(eps).toBeGreaterThanOrEqual(r.mpmath_exact.eps); // the exact value: never optimistic
   });
 
-  it("gives the README's 1.5154 for q=0.01, sigma=1.1, 1000 steps, delta=1e-5, inside an independent FFT bracket", () => {
-    const ex = readmeExample(); // fixtures/readme-example.json: numpy PLD rounded up and down, no code shared with this library
+  it("gives the README's 1.5154 (q=0.01, sigma=1.1, 1000 steps, delta=1e-5) inside an independent FFT bracket", () => {
+    // fixtures/readme-example.json: numpy PLD rounded up and down, no code shared with this library
+    const ex = readmeExample();
     const eps = pldEps(dpsgd(ex.q, ex.sigma, ex.steps), ex.delta);
     expect(eps).toBeGreaterThanOrEqual(ex.pld_fft.eps_lower);
     expect(eps).toBeLessThanOrEqual(ex.pld_fft.eps_upper);
@@ -219,7 +220,7 @@ describe('epsilon in the hundreds (issue 8.13: a grid too narrow for the composi
     expect(acc.getEpsilon(1e-7)).toBeLessThan(opacus.opacus.eps);
   });
 
-  it('delta=1e-5: below the RDP bound computed here, and agreeing with a PLD that fits its grid (interval 1e-3)', () => {
+  it('delta=1e-5: below the RDP bound computed here, agreeing with a PLD that fits its grid (interval 1e-3)', () => {
     const rdp = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(wide).getEpsilon(1e-5);
     const eps = acc.getEpsilon(1e-5);
     expect(eps).toBeLessThan(rdp * 0.97); // 225.64 by RDP; 214.88 by PLD; the wrapped grid gave 299.2

@@ -147,7 +147,8 @@ describe('PMF composition', () => {
     [probs[0], probs[3000]] = [0.5, 0.5];
     const step: Pmf = { offset: 0, probs, infinityMass: 0 }; // losses 0 and 3000 grid points, evenly
     expect(selfComposePmf(step, 100).narrowed).toBeUndefined();
-    const wide = selfComposePmf(step, 10_000); // Chernoff window ~ 2 * 8.3 sd = 8.3 * 3000 * sqrt(10^4) points > MAX_BINS
+    // Chernoff window ~ 2 * 8.3 sd = 8.3 * 3000 * sqrt(10^4) points > MAX_BINS
+    const wide = selfComposePmf(step, 10_000);
     expect(wide.narrowed).toBe(true);
     expect(composePmf(wide, { offset: 2, probs: Float64Array.of(1), infinityMass: 0 }).narrowed).toBe(true);
     expect(composePmf(step, step).narrowed).toBeUndefined();

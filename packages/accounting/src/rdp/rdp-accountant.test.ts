@@ -102,7 +102,7 @@ describe('RdpAccountant', () => {
     }
   });
 
-  it('published TF Privacy tutorial figures: the improved conversion matches Opacus, 2 decimals published are above', () => {
+  it('TF Privacy tutorial figures: the improved conversion matches Opacus, the published 2 decimals are above', () => {
     for (const c of ref.published_figures) {
       const acc = new RdpAccountant({ neighboringRelation: 'add_or_remove_one', orders: opacusOrders }).compose(
         step(c.q, c.sigma),
@@ -113,7 +113,8 @@ describe('RdpAccountant', () => {
       expect(order).toBe(c.opacus_rdp.order);
       expect(epsilon).toBeLessThan(c.published_eps); // the 2020 basic conversion published a looser figure
       const dp = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' }).compose(step(c.q, c.sigma), c.steps);
-      expect(dp.getEpsilon(c.delta)).toBeLessThanOrEqual(c.dp_rdp.eps * (1 + 1e-9)); // dp_accounting's fractional orders are looser
+      // dp_accounting's fractional orders are looser
+      expect(dp.getEpsilon(c.delta)).toBeLessThanOrEqual(c.dp_rdp.eps * (1 + 1e-9));
     }
   });
 
@@ -133,7 +134,7 @@ describe('RdpAccountant', () => {
     );
   });
 
-  it('refuses sampled_without_replacement, poisson_sampled(laplace) and poisson_sampled under replace_one, with pointers', () => {
+  it('refuses sampled_without_replacement, poisson_sampled(laplace), replace_one poisson_sampled, at pointers', () => {
     const add = new RdpAccountant({ neighboringRelation: 'add_or_remove_one' });
     const swr: DpEvent = {
       kind: 'sampled_without_replacement',

@@ -132,7 +132,8 @@ export class RdpAccountant extends BaseAccountant<Vec> {
   }
 
   protected repeat(cost: Vec, count: number): Vec {
-    return count === 0 ? this.zeroCost() : cost.map((x) => x * count); // RDP composes additively (Mironov 2017, Prop. 1)
+    // RDP composes additively (Mironov 2017, Prop. 1)
+    return count === 0 ? this.zeroCost() : cost.map((x) => x * count);
   }
 
   protected apply(cost: Vec): void {

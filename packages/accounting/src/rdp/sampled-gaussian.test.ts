@@ -64,7 +64,7 @@ describe('integer orders vs an exact 60-digit binomial sum (mathjs BigNumber)', 
   });
 });
 
-describe('corners of q in [1e-6, 1), sigma in [0.3, 100] vs 50-digit mpmath quadrature (fixtures/rdp-extremes.json)', () => {
+describe('corners of q in [1e-6, 1), sigma in [0.3, 100] vs 50-digit mpmath quadrature (rdp-extremes.json)', () => {
   const extremes = JSON.parse(readFileSync(new URL('../fixtures/rdp-extremes.json', import.meta.url), 'utf8')) as {
     cases: { q: number; sigma: number; order: number; rdp: string }[];
   };
@@ -117,7 +117,7 @@ describe('fractional orders agree with the exact integer-order sums (fast-check 
   );
   const sigma = uniform(Math.log(0.3), Math.log(100)).map(Math.exp);
   const order = uniform(2.001, 1023.999).filter((a) => !Number.isInteger(a));
-  it('between its integer neighbours, and below their interpolation, (a-1) D_a being convex in a (van Erven & Harremoes 2014)', () => {
+  it('between its integer neighbours, below their interpolation ((a-1) D_a convex in a: van Erven & Harremoes)', () => {
     fc.assert(
       fc.property(q, sigma, order, (q_, s, a) => {
         const lo = Math.floor(a);

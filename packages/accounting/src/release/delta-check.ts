@@ -13,5 +13,8 @@
 export function deltaTooLarge(delta: number, datasetSize: number): string | null {
   // delta < 1/n, written as delta * n < 1 (Dwork & Roth 2014, section 2.3)
   if (delta * datasetSize < 1 && delta < 1 / datasetSize) return null;
-  return `delta ${delta} is not below 1/n = ${1 / datasetSize} (n = ${datasetSize} records): a mechanism that publishes every record in the clear with probability delta meets it`;
+  return (
+    `delta ${delta} is not below 1/n = ${1 / datasetSize} (n = ${datasetSize} records): ` +
+    'a mechanism that publishes every record in the clear with probability delta meets it'
+  );
 }

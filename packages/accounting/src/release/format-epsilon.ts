@@ -31,7 +31,8 @@ export function formatEpsilon(x: number, format: number | EpsilonFormat = 3): st
     if (x === 0) return '0';
     // m places after the decimal point keep `significant` digits of |x|
     const m = f.significant - 1 - Math.floor(Math.log10(Math.abs(x)));
-    if (f.exponential === true || Math.abs(m) > 20) return exponential(x, f.significant, up); // also: 10^m would lose the digits
+    // also exponential when 10^m would lose the digits
+    if (f.exponential === true || Math.abs(m) > 20) return exponential(x, f.significant, up);
     const k = steps(x, m, up);
     return String(m >= 0 ? k / 10 ** m : k * 10 ** -m);
   }

@@ -99,7 +99,7 @@ describe('checks', () => {
     expect(model.keyid).toBe(key.kid);
   });
 
-  it('the audit check passes when epsilon_lower <= epsilon, fails above it or when the signed bound does not follow from the signed counts, and is skipped without canaries', () => {
+  it('audit check: pass iff epsilon_lower <= epsilon, implied by the signed counts; skipped without canaries', () => {
     const audit = /Empirical audit/;
     const pass = auditOf(75);
     expect(pass.epsilon_lower).toBeGreaterThan(0);
@@ -146,7 +146,7 @@ describe('checks', () => {
     expect(buildComplianceModel({ envelope, keys: [key.publicJwk] }).verified).toBe(false);
   });
 
-  it('a shuffle run passes only under replace_one (issue 8 item 3), and the report says so and that n is public', () => {
+  it('a shuffle run passes only under replace_one (issue 8 item 3); the report says so and that n is public', () => {
     const shuffled = {
       kind: 'composed' as const,
       events: [
@@ -198,7 +198,8 @@ describe('checks', () => {
   });
 
   it('delta >= 1/n fails, seeded randomness warns, a mismatching epsilon warns, overspending fails', () => {
-    const n100k = { kind: 'poisson', dataset_size: 100000, expected_batch_size: 1000 } as const; // q = 0.01 as logged, 1/n = delta
+    // q = 0.01 as logged, 1/n = delta
+    const n100k = { kind: 'poisson', dataset_size: 100000, expected_batch_size: 1000 } as const;
     expect(statusOf(report({ sampler: n100k }), /delta/)).toBe('fail');
     expect(statusOf(report({ sampler: { ...n100k, dataset_size: 99999 } }), /delta/)).toBe('pass');
     expect(statusOf(report({ noise_rng: 'seeded' }), /randomness/)).toBe('warn');
@@ -245,7 +246,8 @@ describe('checks', () => {
     };
     expect(headline(content(pldTighter))).toMatchObject({
       text: expect.stringContaining(
-        `(ε = ${fmtUp(truth.epsilon * 0.9)}, δ = 0.00001)-differential privacy (ε rounded up, by PLD, the smaller of the RDP and PLD bounds)`,
+        `(ε = ${fmtUp(truth.epsilon * 0.9)}, δ = 0.00001)-differential privacy ` +
+          '(ε rounded up, by PLD, the smaller of the RDP and PLD bounds)',
       ),
     });
     // PLD looser than RDP (as it was at epsilon ~200): the report states RDP's figure, even for a pld budget.
@@ -307,7 +309,8 @@ describe('renderReportHtml', () => {
       keys: [key.publicJwk],
     });
     expect(pldTighter).toContain(
-      `<td>ε upper bound (accounted)</td><td>${fmtUp(truth.epsilon * 0.9)}</td><td>PLD, δ = 0.00001 (the smaller of the RDP and PLD bounds)</td>`,
+      `<td>ε upper bound (accounted)</td><td>${fmtUp(truth.epsilon * 0.9)}</td>` +
+        '<td>PLD, δ = 0.00001 (the smaller of the RDP and PLD bounds)</td>',
     );
     expect(html).toContain('75 right of 100');
     expect(html).toContain(`Verified: signed by key ${key.kid}`);
@@ -374,7 +377,7 @@ describe('renderReportHtml', () => {
     expect(html).toContain('&#39;&quot;&amp;&lt;script&gt;');
   });
 
-  it('a seeded run carries the seed-secrecy caveat on every epsilon, in a paragraph and in its randomness row; a secure run has none', () => {
+  it('seeded run: seed-secrecy caveat on each epsilon, a paragraph, its randomness row; a secure run has none', () => {
     const html = renderReportHtml({
       envelope: report({ noise_rng: 'seeded' }),
       keys: [key.publicJwk],
@@ -382,7 +385,8 @@ describe('renderReportHtml', () => {
     });
     const caveat = 'seeded run: holds only while the seed stays secret';
     expect(html).toContain(`-differential privacy (ε rounded up, by RDP) (${caveat})`);
-    expect((html.match(new RegExp(`\\(${caveat}\\)`, 'g')) ?? []).length).toBeGreaterThanOrEqual(3); // guarantee, budget bar, RDP row
+    // guarantee, budget bar, RDP row
+    expect((html.match(new RegExp(`\\(${caveat}\\)`, 'g')) ?? []).length).toBeGreaterThanOrEqual(3);
     expect(html).toContain('This was a SEEDED run');
     expect(html).toContain(`seeded (ChaCha20 keyed by a seed): ${caveat}`);
     const secure = renderReportHtml({ envelope: report(), keys: [key.publicJwk], events: records });

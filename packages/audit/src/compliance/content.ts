@@ -96,10 +96,10 @@ export function reportContent(m: ComplianceModel): Block[] {
           {
             kind: 'paragraph' as const,
             text:
-              'This was a SEEDED run: its noise and its batches came from a ChaCha20 stream keyed by a seed chosen for ' +
-              'reproducibility, not from fresh secure randomness. The guarantee above holds only while the seed stays ' +
-              'secret: anyone who knows the seed can recompute the noise and remove it, and then the model reveals its ' +
-              'training data as if no noise had been added.',
+              'This was a SEEDED run: its noise and its batches came from a ChaCha20 stream keyed by a seed ' +
+              'chosen for reproducibility, not from fresh secure randomness. The guarantee above holds only while ' +
+              'the seed stays secret: anyone who knows the seed can recompute the noise and remove it, and then the ' +
+              'model reveals its training data as if no noise had been added.',
           },
         ]),
     ...(p.allow_large_delta === true || !(delta < 1 / n)

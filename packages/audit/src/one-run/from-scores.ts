@@ -89,7 +89,8 @@ function bestOverK(
 
 /**
  * The one-run epsilon lower bound from scores, with k+ chosen honestly (see `selection`).
- * @example auditFromScores({ inScores, outScores, significance: 0.05, delta: 1e-5, method: 'steinke2023' }).epsilonLower
+ * @example
+ * auditFromScores({ inScores, outScores, significance: 0.05, delta: 1e-5, method: 'steinke2023' }).epsilonLower
  */
 export function auditFromScores(input: ScoreAuditInput): ScoreAuditResult {
   const { inScores, outScores, significance, delta, method } = input;

@@ -41,7 +41,9 @@ function checkCounts(c: OneRunCounts): void {
  * The largest epsilon whose (epsilon, delta)-DP claim the observed guesses reject at `significance` (0 when no
  * claim is rejected). A correct DP implementation gets a value <= its true epsilon with probability >= 1 -
  * significance.
- * @example oneRunEpsilonLowerBound({ canaries: 1000, guesses: 100, correct: 95, significance: 0.05, delta: 1e-5, method: 'steinke2023' }) // ~1.9
+ * @example
+ * const counts = { canaries: 1000, guesses: 100, correct: 95 };
+ * oneRunEpsilonLowerBound({ ...counts, significance: 0.05, delta: 1e-5, method: 'steinke2023' }) // ~1.9
  */
 export function oneRunEpsilonLowerBound(c: OneRunCounts): number {
   checkCounts(c);
@@ -53,7 +55,9 @@ export function oneRunEpsilonLowerBound(c: OneRunCounts): number {
 
 /**
  * True when the counts reject "(eps, delta)-DP" at the significance (the test behind the bound; monotone in eps).
- * @example rejectsClaim({ canaries: 1000, guesses: 100, correct: 95, significance: 0.05, delta: 1e-5, method: 'steinke2023' }, 1) // true
+ * @example
+ * const counts = { canaries: 1000, guesses: 100, correct: 95 };
+ * rejectsClaim({ ...counts, significance: 0.05, delta: 1e-5, method: 'steinke2023' }, 1) // true
  */
 export function rejectsClaim(c: OneRunCounts, eps: number): boolean {
   const { canaries, guesses, correct, significance, delta } = c;

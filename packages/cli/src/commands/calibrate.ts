@@ -10,7 +10,9 @@ import { formatNumber, formatTable, formatUp } from '../format-table.js';
 
 export const summary = 'the noise multiplier that meets a target epsilon';
 
-const HELP = `usage: dpledger calibrate --target-epsilon <eps> --sampling-probability <q> --steps <T> [--delta <d>] [--accountant rdp|pld|all] [--tolerance <t>] [--json]
+const HELP =
+  'usage: dpledger calibrate --target-epsilon <eps> --sampling-probability <q> --steps <T> [--delta <d>] ' +
+  `[--accountant rdp|pld|all] [--tolerance <t>] [--json]
 
   --target-epsilon <eps>            the privacy budget (> 0); the result never exceeds it
   --tolerance <t>                   achieved epsilon >= target - t (default 0.01)
@@ -56,13 +58,20 @@ export async function run(argv: string[], io: CommandIo = stdoutIo): Promise<num
     }
   }
   if (f.json) {
-    io.out(
-      `${JSON.stringify({ target_epsilon: target, delta: f.delta, sampling_probability: f.samplingProbability, steps: f.steps, tolerance, results: rows })}\n`,
-    );
+    const body = {
+      target_epsilon: target,
+      delta: f.delta,
+      sampling_probability: f.samplingProbability,
+      steps: f.steps,
+      tolerance,
+      results: rows,
+    };
+    io.out(`${JSON.stringify(body)}\n`);
     return 0;
   }
   io.out(
-    `DP-SGD: target epsilon=${formatNumber(target)}  q=${formatNumber(f.samplingProbability, 6)}  steps=${f.steps}  delta=${formatNumber(f.delta)}\n`,
+    `DP-SGD: target epsilon=${formatNumber(target)}  q=${formatNumber(f.samplingProbability, 6)}  ` +
+      `steps=${f.steps}  delta=${formatNumber(f.delta)}\n`,
   );
   io.out(
     formatTable(

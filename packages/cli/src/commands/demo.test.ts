@@ -26,7 +26,7 @@ describe('dpledger demo --server URL --json', () => {
     vi.restoreAllMocks();
   });
 
-  it('trains against the running accountant (a tenant made with the admin token), and prints the result as one JSON document', async () => {
+  it('trains against a running accountant (tenant made with the admin token), prints one JSON document', async () => {
     const out = mkdtempSync(join(tmpdir(), 'demo-server-'));
     let stdout = '';
     vi.spyOn(process.stdout, 'write').mockImplementation((t) => ((stdout += String(t)), true));

@@ -17,7 +17,9 @@ import { formatNumber, formatTable, formatUp } from '../format-table.js';
 
 export const summary = 'epsilon of a DP-SGD run by RDP and/or PLD';
 
-const HELP = `usage: dpledger epsilon --sampling-probability <q> --noise-multiplier <sigma> --steps <T> [--delta <d>] [--accountant rdp|pld|all] [--json]
+const HELP =
+  'usage: dpledger epsilon --sampling-probability <q> --noise-multiplier <sigma> --steps <T> [--delta <d>] ' +
+  `[--accountant rdp|pld|all] [--json]
 
   --noise-multiplier <sigma>        Gaussian noise standard deviation / clipping norm (> 0)
 ${DP_SGD_HELP}
@@ -75,7 +77,8 @@ export async function run(argv: string[], io: CommandIo = stdoutIo): Promise<num
     return 0;
   }
   io.out(
-    `DP-SGD: q=${formatNumber(f.samplingProbability, 6)}  sigma=${formatNumber(sigma, 6)}  steps=${f.steps}  delta=${formatNumber(f.delta)}\n`,
+    `DP-SGD: q=${formatNumber(f.samplingProbability, 6)}  sigma=${formatNumber(sigma, 6)}  ` +
+      `steps=${f.steps}  delta=${formatNumber(f.delta)}\n`,
   );
   io.out(
     formatTable(

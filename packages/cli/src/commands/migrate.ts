@@ -36,7 +36,8 @@ export async function run(argv: string[]): Promise<number> {
     const s = await migrateDatabase(url, { apply: !check });
     if (check) {
       process.stdout.write(
-        `postgres: schema version ${s.from}, this service needs ${SCHEMA_VERSION}${s.from === SCHEMA_VERSION ? ' (up to date)' : ' (run dpledger migrate)'}\n`,
+        `postgres: schema version ${s.from}, this service needs ${SCHEMA_VERSION}` +
+          `${s.from === SCHEMA_VERSION ? ' (up to date)' : ' (run dpledger migrate)'}\n`,
       );
       return s.from === SCHEMA_VERSION ? 0 : 1;
     }

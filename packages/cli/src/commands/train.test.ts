@@ -33,7 +33,7 @@ const capture = () => {
 };
 
 describe('dpledger train', () => {
-  it('trains a few steps from a config, printing progress, and writes the model and a summary; no randomness option: secure', async () => {
+  it('trains a few steps from a config, shows progress, writes model and summary; secure by default', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-'));
     const cap = capture();
     expect(await run(['--config', config(dir)], cap.io)).toBe(0);
@@ -96,7 +96,7 @@ describe('dpledger train', () => {
     expect(again.model_digest.sha256).not.toBe(summary.model_digest.sha256);
   });
 
-  it('a seeded run (privacy.seed) is reproducible and says on every epsilon it prints that it holds only while the seed stays secret', async () => {
+  it('privacy.seed: reproducible; each printed epsilon says it holds only while the seed is secret', async () => {
     const seeded = async (seed: string) => {
       const dir = mkdtempSync(join(tmpdir(), 'train-'));
       const cap = capture();
@@ -162,7 +162,7 @@ describe('dpledger train', () => {
     });
   });
 
-  it('training.epochs with shuffle batches and a target in epochs: floor(n/B) steps an epoch, calibrated under replace_one', async () => {
+  it('training.epochs, shuffle, target in epochs: floor(n/B) steps/epoch, calibrated under replace_one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-'));
     const target = 4;
     const privacy = {
@@ -197,7 +197,7 @@ describe('dpledger train', () => {
     expect(eps).toBeGreaterThan(target - 0.05); // calibrated for these 4 steps
   });
 
-  it('model tanh-cnn trains on image-shaped input; privacy.noise discrete_gaussian (secureMode: true) logs zCDP steps', async () => {
+  it('tanh-cnn trains on image-shaped input; discrete_gaussian noise (secureMode: true) logs zCDP steps', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-'));
     const privacy = {
       clipNorm: 1,
@@ -241,7 +241,7 @@ describe('dpledger train', () => {
     await expect(run([], capture().io)).rejects.toMatchObject({ exitCode: 2 });
   });
 
-  it('refuses delta >= 1/n (exit 2, nothing written) unless privacy.allowLargeDelta, which summary.json then records', async () => {
+  it('refuses delta >= 1/n (exit 2, no files) unless privacy.allowLargeDelta, noted in summary.json', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'train-'));
     const large = { clipNorm: 1, noiseMultiplier: 1.2, expectedBatchSize: 20, delta: 1 / 200 };
     await expect(run(['--config', config(dir, { privacy: large })], capture().io)).rejects.toMatchObject({
@@ -346,7 +346,7 @@ describe('dpledger train', () => {
       expect((await client.getBudget(budget.id)).epsilon_spent).toBeCloseTo(eps(allowed), 6);
     });
 
-    it('refuses to train a seeded config against a run that declared secure randomness (its report would say secure)', async () => {
+    it('refuses a seeded config for a run that declared secure randomness (report would say secure)', async () => {
       const { api_key } = await createApiKey(svc.url, svc.adminToken, 'acme-rng');
       const client = createClient({ baseUrl: svc.url, apiKey: api_key });
       const budget = await client.createBudget({ name: 'mnist', epsilon: 10, delta: 1e-5 });

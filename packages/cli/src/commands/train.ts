@@ -37,6 +37,10 @@ import { CliError } from '../cli-error.js';
 
 export const summary = 'DP-SGD training from a JSON config (model, data, privacy, accountant)';
 
+// Parts of the config sketch below, named so that its lines fit.
+const TARGET_EXAMPLE = '{ "epsilon": 3, "epochs": 20 }';
+const BACKEND_CHOICES = '"auto"|"wasm"|"cpu"|...';
+
 const HELP = `usage: dpledger train --config <file.json> [--quiet]
 
 Progress lines on stderr show epsilon rounded up and the batch loss labelled "(private, not DP)": the loss is
@@ -45,14 +49,14 @@ computed from the training data without noise; it stays on this machine and is n
 config (paths relative to the config file):
   { "model": "tanh-cnn" | "mlp" | "path/to/model.json",
     "data": { "dir": "/usr/share/datasets/fashion-mnist", "trainLimit"?: n, "testLimit"?: n },
-    "privacy": { "clipNorm": 1, "noiseMultiplier": 1.1 | "target": { "epsilon": 3, "epochs": 20 }, "delta": 1e-5 (must be < 1/n),
+    "privacy": { "clipNorm": 1, "noiseMultiplier": 1.1 | "target": ${TARGET_EXAMPLE}, "delta": 1e-5 (must be < 1/n),
                  "allowLargeDelta"?: true (accept delta >= 1/n; summary.json says so), "expectedBatchSize": 256,
                  "sampler"?: "poisson"|"shuffle", "seed"?: "<32+ hex digits>",
                  "noise"?: "gaussian"|"discrete_gaussian", "maxPhysicalBatchSize"?: n,
                  "noisyLoss"?: { "every": 50, "noiseMultiplier": 5, "clip": 5 } (a noised loss estimate, accounted
                  in the same ledger: it raises epsilon; written to summary.json as noisy_loss) },
     "optimizer": { "kind": "sgd"|"momentum"|"adam", "learningRate": 0.1, ... },
-    "training": { "epochs": 1 | "steps": 100, "seed"?: n (built-in model init only), "backend"?: "auto"|"wasm"|"cpu"|... },
+    "training": { "epochs": 1 | "steps": 100, "seed"?: n (built-in model init only), "backend"?: ${BACKEND_CHOICES} },
     "accountant": "rdp" | "pld" | { "url": "http://...", "runId": "...", "apiKey"?: "... (else $DPLEDGER_API_KEY)",
                                     "reserveSteps"?: 100, "closeRun"?: true },
     "output": "out-dir" }
@@ -163,7 +167,8 @@ function plannedSteps(c: TrainConfig, datasetSize: number): { total: number } {
     const targetEpochs = c.privacy.target?.epochs;
     if (targetEpochs !== undefined && stepsForEpochs(targetEpochs, epoch) !== total) {
       throw new CliError(
-        `config: "privacy.target.epochs" ${targetEpochs} is ${stepsForEpochs(targetEpochs, epoch)} steps, but training runs ${total}; drop it or make them agree`,
+        `config: "privacy.target.epochs" ${targetEpochs} is ${stepsForEpochs(targetEpochs, epoch)} steps, ` +
+          `but training runs ${total}; drop it or make them agree`,
       );
     }
     return { total };
@@ -269,7 +274,9 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
     lastPrint = now;
     const perStep = (now - started) / 1000 / done;
     // the loss is un-noised: labelled private on the console, never written to a file
-    const line = `step ${done}/${total}  eps ${formatEpsilon(trainer.epsilon(delta), 3)}${caveat}  loss ${r.private.loss.toFixed(4)} (private, not DP)  ETA ${duration(perStep * (total - done))}`;
+    const line =
+      `step ${done}/${total}  eps ${formatEpsilon(trainer.epsilon(delta), 3)}${caveat}  ` +
+      `loss ${r.private.loss.toFixed(4)} (private, not DP)  ETA ${duration(perStep * (total - done))}`;
     io.err(io.isTty ? `\r${line.padEnd(92)}` : `${line}\n`); // padded: a shorter line overwrites a longer one
   };
   let done = 0;
@@ -282,7 +289,8 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
   if (io.isTty && !quiet) io.err('\n');
   if (history.stopped)
     io.err(
-      `dpledger train: the accountant refused step ${history.stopped.atStep + 1}: budget exhausted; stopped after ${trainer.stepCount} steps (the model holds the last allowed update)\n`,
+      `dpledger train: the accountant refused step ${history.stopped.atStep + 1}: budget exhausted; ` +
+        `stopped after ${trainer.stepCount} steps (the model holds the last allowed update)\n`,
     );
 
   const out = at(c.output);
@@ -327,7 +335,8 @@ export async function run(argv: string[], io: TrainIo = stderrIo): Promise<numbe
   await writeFile(join(out, 'summary.json'), `${JSON.stringify(body, null, 2)}\n`);
   if (!quiet)
     io.err(
-      `dpledger train: ${trainer.stepCount} steps, epsilon ${formatEpsilon(body.privacy.epsilon, 3)}${caveat} at delta ${delta}, test accuracy ${(testAccuracy * 100).toFixed(2)}%, wrote ${join(out, 'summary.json')}\n`,
+      `dpledger train: ${trainer.stepCount} steps, epsilon ${formatEpsilon(body.privacy.epsilon, 3)}${caveat} ` +
+        `at delta ${delta}, test accuracy ${(testAccuracy * 100).toFixed(2)}%, wrote ${join(out, 'summary.json')}\n`,
     );
   return history.stopped ? 3 : 0;
 }

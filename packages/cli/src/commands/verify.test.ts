@@ -173,7 +173,7 @@ describe('dpledger verify', () => {
     expect(bad.io.stderr).toContain('(merkle_mismatch)');
   });
 
-  it('prints the compliance checks; --strict fails on a failed check (a shuffle run logging poisson_sampled)', async () => {
+  it('prints the compliance checks; --strict fails on a failed one (shuffle run logging poisson_sampled)', async () => {
     const shuffle = signReport(
       buildStatement({
         model_digest: { sha256: '1'.repeat(64) },

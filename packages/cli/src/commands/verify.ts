@@ -21,7 +21,9 @@ import { CliError } from '../cli-error.js';
 
 export const summary = "verify a signed privacy report (DSSE + Ed25519) against a JWK or a server's keys";
 
-const HELP = `usage: dpledger verify <report.json> (--key <file.jwk> | --server <url>) [--events <file>] [--strict] [--json]
+const HELP =
+  'usage: dpledger verify <report.json> (--key <file.jwk> | --server <url>) ' +
+  `[--events <file>] [--strict] [--json]
 
   --key <file>      a public JWK, a JWK set {"keys":[...]} or an array of JWKs
   --server <url>    fetch the keys from <url>/v1/keys
@@ -110,7 +112,8 @@ function checkEvents(report: VerifiedReport, records: EventRecord[]): void {
   if (ours.root !== theirs.root || ours.tree_size !== theirs.tree_size) {
     throw new Invalid(
       'merkle_mismatch',
-      `the event log's Merkle root ${ours.root} (${ours.tree_size} records) does not match the report's ${theirs.root} (${theirs.tree_size})`,
+      `the event log's Merkle root ${ours.root} (${ours.tree_size} records) ` +
+        `does not match the report's ${theirs.root} (${theirs.tree_size})`,
     );
   }
 }
@@ -144,9 +147,12 @@ function text(s: ReturnType<typeof summaryOf>): string {
   return [
     `VALID: signature verified with key ${s.keyid}`,
     `run        ${s.run.name} (${s.run.id}), closed ${s.run.closed_at}`,
-    `guarantee  epsilon ${s.epsilon.rdp}${note} at delta ${s.delta} (RDP, order ${s.epsilon.rdp_order}); PLD epsilon ${pld}; ${s.neighboring_relation}`,
-    `budget     ${s.budget.name}: limit (${s.budget.epsilon}, ${s.budget.delta}), remaining epsilon ${s.budget.remaining}`,
-    `event log  ${s.merkle_root.tree_size} records, Merkle root ${s.merkle_root.root}${s.merkle_root.recomputed ? ' (recomputed from the event log: match)' : ''}`,
+    `guarantee  epsilon ${s.epsilon.rdp}${note} at delta ${s.delta} (RDP, order ${s.epsilon.rdp_order}); ` +
+      `PLD epsilon ${pld}; ${s.neighboring_relation}`,
+    `budget     ${s.budget.name}: limit (${s.budget.epsilon}, ${s.budget.delta}), ` +
+      `remaining epsilon ${s.budget.remaining}`,
+    `event log  ${s.merkle_root.tree_size} records, Merkle root ${s.merkle_root.root}` +
+      (s.merkle_root.recomputed ? ' (recomputed from the event log: match)' : ''),
     ...s.subjects.map((sub) => `subject    ${sub.name} sha256:${sub.sha256}`),
     `checks     ${s.checks.filter((c) => c.status === 'pass').length} of ${s.checks.length} pass`,
     ...s.checks

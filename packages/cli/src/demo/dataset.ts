@@ -56,6 +56,8 @@ export function chooseDataset(flag: string | undefined, debianDir = DEBIAN_FASHI
   return {
     dir: sample,
     source: 'sample',
-    label: `the Fashion-MNIST sample shipped with @dpledger/trainer (${sample}); apt-get install dataset-fashion-mnist for the full set`,
+    label:
+      `the Fashion-MNIST sample shipped with @dpledger/trainer (${sample}); ` +
+      'apt-get install dataset-fashion-mnist for the full set',
   };
 }

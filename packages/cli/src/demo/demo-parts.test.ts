@@ -21,10 +21,11 @@ describe('demo options', () => {
       trainSize: 20_000,
       batchSize: 512,
     });
-    expect(parseDemoOptions([])).not.toHaveProperty('seed', expect.anything()); // no seed: secure node:crypto randomness
+    // no seed: secure node:crypto randomness
+    expect(parseDemoOptions([])).not.toHaveProperty('seed', expect.anything());
   });
 
-  it('--seed HEX chooses a seeded run; numeric, short or non-hex seeds and the old --seeded-noise flag are refused (exit 2)', () => {
+  it('--seed HEX: a seeded run; numeric, short, non-hex seeds and the old --seeded-noise are refused (exit 2)', () => {
     expect(parseDemoOptions(['--seed', '00112233445566778899aabbccddeeff'])).toMatchObject({
       seed: '00112233445566778899aabbccddeeff',
     });

@@ -51,7 +51,9 @@ export const DEMO_FLAGS: Options = {
   json: { type: 'boolean' },
 };
 
-export const DEMO_USAGE = `usage: dpledger demo [--epochs N | --steps N] [--target-epsilon 3] [--out ./dpledger-out] [--server URL]
+export const DEMO_USAGE =
+  'usage: dpledger demo [--epochs N | --steps N] [--target-epsilon 3] ' +
+  `[--out ./dpledger-out] [--server URL]
 
 Trains the tanh CNN (Papernot et al. 2020) on Fashion-MNIST with DP-SGD, every step reserved and committed at an
 accountant (in-process on <out>/.dpledger unless --server), then fetches, verifies and writes the signed report.

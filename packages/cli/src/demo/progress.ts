@@ -25,7 +25,8 @@ function clock(ms: number): string {
 
 /**
  * Formats one progress line.
- * @example progressLine({ step: 30, totalSteps: 300, epsilonSpent: 0.9, epsilonBudget: 3, privateLoss: 1.2, elapsedMs: 6000 })
+ * @example
+ * progressLine({ step: 30, totalSteps: 300, epsilonSpent: 0.9, epsilonBudget: 3, privateLoss: 1.2, elapsedMs: 6000 })
  * // 'step  30/300 [##··················]  eps 0.900 / 3  loss 1.200 (private, not DP)  ETA 0:54'
  */
 export function progressLine(p: ProgressState, width = 20): string {
@@ -33,7 +34,14 @@ export function progressLine(p: ProgressState, width = 20): string {
   const filled = Math.round(frac * width);
   const eta = p.step > 0 ? (p.elapsedMs / p.step) * (p.totalSteps - p.step) : Number.NaN;
   const digits = String(p.totalSteps).length;
-  return `step ${String(p.step).padStart(digits)}/${p.totalSteps} [${'#'.repeat(filled)}${'·'.repeat(width - filled)}]  eps ${formatEpsilon(p.epsilonSpent, 3)} / ${p.epsilonBudget}${p.epsilonNote ? ` (${p.epsilonNote})` : ''}  loss ${Number.isFinite(p.privateLoss) ? p.privateLoss.toFixed(3) : '-'} (private, not DP)  ETA ${clock(eta)}`;
+  const bar = `[${'#'.repeat(filled)}${'·'.repeat(width - filled)}]`;
+  const note = p.epsilonNote ? ` (${p.epsilonNote})` : '';
+  const loss = Number.isFinite(p.privateLoss) ? p.privateLoss.toFixed(3) : '-';
+  return (
+    `step ${String(p.step).padStart(digits)}/${p.totalSteps} ${bar}  ` +
+    `eps ${formatEpsilon(p.epsilonSpent, 3)} / ${p.epsilonBudget}${note}  ` +
+    `loss ${loss} (private, not DP)  ETA ${clock(eta)}`
+  );
 }
 
 /**
