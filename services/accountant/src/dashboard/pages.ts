@@ -12,24 +12,12 @@ import type { DashboardBudget, DashboardRun } from './source.js';
 export function loginPage(error?: string): string {
   return layout({
     title: 'Log in',
-    body: html`<section>
-      <h1>Log in</h1>
-      <p class="muted">
-        Paste a tenant API key (from <code>POST /v1/api-keys</code>). It is checked once; the browser then holds only a
-        session cookie.
-      </p>
-      ${error !== undefined ? html`<p class="error" role="alert">${error}</p>` : ''}
-      <form method="post" action="/login" autocomplete="off">
-        <label for="api_key">API key</label><br /><input
-          id="api_key"
-          name="api_key"
-          type="password"
-          required
-          maxlength="512"
-        /><br /><br />
-        <button class="primary" type="submit">Log in</button>
-      </form>
-    </section>`,
+    body: html`<section><h1>Log in</h1>
+<p class="muted">Paste a tenant API key (from <code>POST /v1/api-keys</code>). It is checked once; the browser then holds only a session cookie.</p>
+${error !== undefined ? html`<p class="error" role="alert">${error}</p>` : ''}
+<form method="post" action="/login" autocomplete="off">
+<label for="api_key">API key</label><br><input id="api_key" name="api_key" type="password" required maxlength="512"><br><br>
+<button class="primary" type="submit">Log in</button></form></section>`,
   });
 }
 
@@ -52,75 +40,32 @@ export function overviewPage(p: { tenant: string; budgets: DashboardBudget[]; ru
   const budgets =
     p.budgets.length === 0
       ? html`<p class="muted">No budgets yet.</p>`
-      : html`<table>
-          <thead>
-            <tr>
-              <th>Budget</th>
-              <th>Spent / limit</th>
-              <th></th>
-              <th>delta</th>
-              <th>Accountant</th>
-              <th>Runs</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${p.budgets.map(
-              (b) =>
-                html`<tr class="budget">
-                  <td>${b.name}</td>
-                  <td class="num">${fmtNumber(b.epsilon_spent)} / ${fmtNumber(b.epsilon)}</td>
-                  <td>${gaugeSvg({ spent: b.epsilon_spent, reserved: b.epsilon_reserved, limit: b.epsilon })}</td>
-                  <td class="num">${fmtNumber(b.delta)}</td>
-                  <td>${b.accountant.toUpperCase()} · ${b.neighboring_relation}</td>
-                  <td class="num">${b.run_count}</td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>`;
+      : html`<table><thead><tr><th>Budget</th><th>Spent / limit</th><th></th><th>delta</th><th>Accountant</th><th>Runs</th></tr></thead><tbody>
+${p.budgets.map(
+  (
+    b,
+  ) => html`<tr class="budget"><td>${b.name}</td><td class="num">${fmtNumber(b.epsilon_spent)} / ${fmtNumber(b.epsilon)}</td>
+<td>${gaugeSvg({ spent: b.epsilon_spent, reserved: b.epsilon_reserved, limit: b.epsilon })}</td><td class="num">${fmtNumber(b.delta)}</td>
+<td>${b.accountant.toUpperCase()} · ${b.neighboring_relation}</td><td class="num">${b.run_count}</td></tr>`,
+)}
+</tbody></table>`;
   const runs =
     p.runs.length === 0
       ? html`<p class="muted">No runs yet.</p>`
-      : html`<table>
-          <thead>
-            <tr>
-              <th>Run</th>
-              <th>Budget</th>
-              <th>Status</th>
-              <th>Steps</th>
-              <th>epsilon spent</th>
-              <th>Sampler</th>
-              <th>Created</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${p.runs.map(
-              (r) =>
-                html`<tr class="run">
-                  <td>${runLink(r)}</td>
-                  <td>${budgetName.get(r.budget_id) ?? r.budget_id}</td>
-                  <td>${statusBadge(r)}</td>
-                  <td class="num">${r.event_count}</td>
-                  <td class="num">${fmtNumber(r.epsilon_spent)}</td>
-                  <td>${r.sampler.kind}</td>
-                  <td class="muted">${r.created_at}</td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>`;
+      : html`<table><thead><tr><th>Run</th><th>Budget</th><th>Status</th><th>Steps</th><th>epsilon spent</th><th>Sampler</th><th>Created</th></tr></thead><tbody>
+${p.runs.map(
+  (
+    r,
+  ) => html`<tr class="run"><td>${runLink(r)}</td><td>${budgetName.get(r.budget_id) ?? r.budget_id}</td><td>${statusBadge(r)}</td>
+<td class="num">${r.event_count}</td><td class="num">${fmtNumber(r.epsilon_spent)}</td><td>${r.sampler.kind}</td><td class="muted">${r.created_at}</td></tr>`,
+)}
+</tbody></table>`;
   const anyOpen = p.runs.some((r) => r.status === 'open');
   return layout({
     title: 'Overview',
     tenant: p.tenant,
     refreshSeconds: anyOpen ? 10 : undefined,
-    body: html`<h1>Overview</h1>
-      <section>
-        <h2>Budgets</h2>
-        ${budgets}
-      </section>
-      <section>
-        <h2>Runs</h2>
-        ${runs}
-      </section>`,
+    body: html`<h1>Overview</h1><section><h2>Budgets</h2>${budgets}</section><section><h2>Runs</h2>${runs}</section>`,
   });
 }
 
@@ -133,95 +78,38 @@ export type ReportView =
 
 function reportSection(run: DashboardRun, report: ReportView): SafeHtml {
   if (run.status !== 'closed')
-    return html`<section>
-      <h2>Report</h2>
-      <p class="muted">The report is signed when the run is closed. This page refreshes every 5 seconds.</p>
-    </section>`;
+    return html`<section><h2>Report</h2><p class="muted">The report is signed when the run is closed. This page refreshes every 5 seconds.</p></section>`;
   if (report.state === 'missing')
-    return html`<section>
-      <h2>Report</h2>
-      <p class="error">The run is closed but no report was found.</p>
-    </section>`;
+    return html`<section><h2>Report</h2><p class="error">The run is closed but no report was found.</p></section>`;
   const base = `/runs/${encodeURIComponent(run.id)}`;
-  const downloads = html`<p>
-    Downloads: <a id="download-json" href="${base}/report.json" download>report.json</a> ·
-    <a id="open-html" href="${base}/report.html">report.html</a> ·
-    <a id="download-pdf" href="${base}/report.pdf" download>report.pdf</a> · <a href="/v1/keys">public keys (JWK)</a>
-  </p>`;
+  const downloads = html`<p>Downloads: <a id="download-json" href="${base}/report.json" download>report.json</a> ·
+<a id="open-html" href="${base}/report.html">report.html</a> ·
+<a id="download-pdf" href="${base}/report.pdf" download>report.pdf</a> ·
+<a href="/v1/keys">public keys (JWK)</a></p>`;
   if (report.state === 'unreadable')
-    return html`<section>
-      <h2>Report</h2>
-      <p><span id="verification" class="status bad">verification failed</span> ${report.reason}</p>
-      ${downloads}
-    </section>`;
+    return html`<section><h2>Report</h2><p><span id="verification" class="status bad">verification failed</span> ${report.reason}</p>${downloads}</section>`;
   const { model } = report;
   const p = model.predicate;
   const merkle = model.checks.find((c) => c.name.startsWith('Merkle root'));
   const failed = model.checks.filter((c) => c.status === 'fail');
   const status = model.verified
-    ? html`<span id="verification" class="status ok">verified</span> signature valid under key
-        <code>${model.keyid}</code
-        >${merkle?.status === 'pass' ? html`; Merkle root recomputed from the event log matches` : ''}`
-    : html`<span id="verification" class="status bad">verification failed</span>
-        ${failed.map((c, i) => html`${i > 0 ? '; ' : ''}${c.name}: ${c.detail}`)}`;
+    ? html`<span id="verification" class="status ok">verified</span> signature valid under key <code>${model.keyid}</code>${merkle?.status === 'pass' ? html`; Merkle root recomputed from the event log matches` : ''}`
+    : html`<span id="verification" class="status bad">verification failed</span> ${failed.map((c, i) => html`${i > 0 ? '; ' : ''}${c.name}: ${c.detail}`)}`;
   const digest = (name: string): string | undefined =>
     model.statement.subject.find((x) => x.name === name)?.digest['sha256'];
-  return html`<section>
-    <h2>Report</h2>
-    <p>${status}</p>
-    <table>
-      <tbody>
-        <tr>
-          <th>epsilon (RDP)</th>
-          <td class="num">
-            ${fmtNumber(p.epsilon.rdp.epsilon)} <span class="muted">at order ${fmtNumber(p.epsilon.rdp.order)}</span>
-          </td>
-        </tr>
-        <tr>
-          <th>epsilon (PLD)</th>
-          <td class="num">${p.epsilon.pld === null ? 'not computed' : fmtNumber(p.epsilon.pld.epsilon)}</td>
-        </tr>
-        <tr>
-          <th>delta</th>
-          <td class="num">${fmtNumber(p.epsilon.delta)}</td>
-        </tr>
-        <tr>
-          <th>model sha256</th>
-          <td><code>${digest('model') ?? '–'}</code></td>
-        </tr>
-        <tr>
-          <th>dataset manifest sha256</th>
-          <td><code>${digest('dataset-manifest') ?? '–'}</code></td>
-        </tr>
-        <tr>
-          <th>issued</th>
-          <td>${p.issued_at}</td>
-        </tr>
-      </tbody>
-    </table>
-    <table class="checks">
-      <thead>
-        <tr>
-          <th>The report's checks</th>
-          <th>Result</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${model.checks.map(
-          (c) =>
-            html`<tr>
-              <td>${c.name}</td>
-              <td>
-                <span class="status ${c.status === 'pass' ? 'ok' : c.status === 'fail' ? 'bad' : 'open'}"
-                  >${c.status}</span
-                >
-              </td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-    ${downloads}
-  </section>`;
+  return html`<section><h2>Report</h2><p>${status}</p>
+<table><tbody>
+<tr><th>epsilon (RDP)</th><td class="num">${fmtNumber(p.epsilon.rdp.epsilon)} <span class="muted">at order ${fmtNumber(p.epsilon.rdp.order)}</span></td></tr>
+<tr><th>epsilon (PLD)</th><td class="num">${p.epsilon.pld === null ? 'not computed' : fmtNumber(p.epsilon.pld.epsilon)}</td></tr>
+<tr><th>delta</th><td class="num">${fmtNumber(p.epsilon.delta)}</td></tr>
+<tr><th>model sha256</th><td><code>${digest('model') ?? '–'}</code></td></tr>
+<tr><th>dataset manifest sha256</th><td><code>${digest('dataset-manifest') ?? '–'}</code></td></tr>
+<tr><th>issued</th><td>${p.issued_at}</td></tr>
+</tbody></table>
+<table class="checks"><thead><tr><th>The report's checks</th><th>Result</th></tr></thead><tbody>
+${model.checks.map((c) => html`<tr><td>${c.name}</td><td><span class="status ${c.status === 'pass' ? 'ok' : c.status === 'fail' ? 'bad' : 'open'}">${c.status}</span></td></tr>`)}
+</tbody></table>
+${downloads}</section>`;
 }
 
 /**
@@ -236,83 +124,23 @@ export function runPage(p: {
   report: ReportView;
 }): string {
   const { run, budget } = p;
-  const audit = run.audit;
   return layout({
     title: `Run ${run.name}`,
     tenant: p.tenant,
     refreshSeconds: run.status === 'open' ? 5 : undefined,
-    // Not reformatted: prettier would collapse the whitespace inside the cells and change the page's bytes.
-    // prettier-ignore
-    body: html`<p><a href="/">← overview</a></p>
-      <h1>Run ${run.name} ${statusBadge(run)}</h1>
-      <section>
-        <table>
-          <tbody>
-            <tr>
-              <th>Run id</th>
-              <td><code>${run.id}</code></td>
-            </tr>
-            <tr>
-              <th>Budget</th>
-              <td>
-                ${budget?.name ?? run.budget_id}${
-                  budget !== undefined
-                    ? html` (epsilon ${fmtNumber(budget.epsilon)}, delta ${fmtNumber(budget.delta)}, ${
-                        budget.accountant.toUpperCase()
-                      })`
-                    : ''
-                }
-              </td>
-            </tr>
-            <tr>
-              <th>Sampler</th>
-              <td>
-                ${run.sampler.kind}, expected batch ${run.sampler.expected_batch_size} of ${run.sampler.dataset_size}
-                records
-              </td>
-            </tr>
-            <tr>
-              <th>Noise RNG</th>
-              <td>${run.noise_rng ?? 'not stated'}</td>
-            </tr>
-            <tr>
-              <th>Steps logged</th>
-              <td class="num">${run.event_count}</td>
-            </tr>
-            <tr>
-              <th>epsilon spent by this run</th>
-              <td class="num">${fmtNumber(run.epsilon_spent)}</td>
-            </tr>
-            <tr>
-              <th>Empirical audit</th>
-              <td>
-                ${
-                  audit === undefined
-                    ? html`<span class="muted">none (no canaries)</span>`
-                    : html`<span id="audit" class="status ${
-                        audit.epsilon_lower <= run.epsilon_spent ? 'ok' : 'error'
-                      }">epsilon_lower ${fmtNumber(audit.epsilon_lower, 'down')}</span> <span class="muted">(${
-                        audit.correct
-                      } of ${audit.guesses} right on ${audit.canaries} ${audit.canary_kind} canaries, ${
-                        audit.method
-                      }, ${
-                        fmtNumber(100 * audit.confidence)
-                      }% confidence; a lower bound, compared with the run's epsilon)</span>`
-                }
-              </td>
-            </tr>
-          </tbody>
-        </table>
-      </section>
-      <section>
-        <h2>epsilon versus step</h2>
-        ${epsilonCurveSvg(p.curve, { limit: budget?.epsilon })}
-        <p class="muted">
-          Composed from the event log with the RDP accountant (each refresh adds only the new records) at delta
-          ${fmtNumber(budget?.delta)}.
-        </p>
-      </section>
-      ${reportSection(run, p.report)}`,
+    body: html`<p><a href="/">← overview</a></p><h1>Run ${run.name} ${statusBadge(run)}</h1>
+<section><table><tbody>
+<tr><th>Run id</th><td><code>${run.id}</code></td></tr>
+<tr><th>Budget</th><td>${budget?.name ?? run.budget_id}${budget !== undefined ? html` (epsilon ${fmtNumber(budget.epsilon)}, delta ${fmtNumber(budget.delta)}, ${budget.accountant.toUpperCase()})` : ''}</td></tr>
+<tr><th>Sampler</th><td>${run.sampler.kind}, expected batch ${run.sampler.expected_batch_size} of ${run.sampler.dataset_size} records</td></tr>
+<tr><th>Noise RNG</th><td>${run.noise_rng ?? 'not stated'}</td></tr>
+<tr><th>Steps logged</th><td class="num">${run.event_count}</td></tr>
+<tr><th>epsilon spent by this run</th><td class="num">${fmtNumber(run.epsilon_spent)}</td></tr>
+<tr><th>Empirical audit</th><td>${run.audit === undefined ? html`<span class="muted">none (no canaries)</span>` : html`<span id="audit" class="status ${run.audit.epsilon_lower <= run.epsilon_spent ? 'ok' : 'error'}">epsilon_lower ${fmtNumber(run.audit.epsilon_lower, 'down')}</span> <span class="muted">(${run.audit.correct} of ${run.audit.guesses} right on ${run.audit.canaries} ${run.audit.canary_kind} canaries, ${run.audit.method}, ${fmtNumber(100 * run.audit.confidence)}% confidence; a lower bound, compared with the run's epsilon)</span>`}</td></tr>
+</tbody></table></section>
+<section><h2>epsilon versus step</h2>${epsilonCurveSvg(p.curve, { limit: budget?.epsilon })}
+<p class="muted">Composed from the event log with the RDP accountant (each refresh adds only the new records) at delta ${fmtNumber(budget?.delta)}.</p></section>
+${reportSection(run, p.report)}`,
   });
 }
 
@@ -324,9 +152,6 @@ export function notFoundPage(tenant: string): string {
   return layout({
     title: 'Not found',
     tenant,
-    body: html`<section>
-      <h1>Not found</h1>
-      <p>No such run for this tenant. <a href="/">Back to the overview</a></p>
-    </section>`,
+    body: html`<section><h1>Not found</h1><p>No such run for this tenant. <a href="/">Back to the overview</a></p></section>`,
   });
 }
