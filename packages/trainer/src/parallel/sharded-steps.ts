@@ -12,7 +12,7 @@ import { fail } from '../training/fail.js';
 import { planChunks } from './chunk-plan.js';
 import type { ChunkResult, TensorData } from './shard-protocol.js';
 import { ShardPool } from './shard-pool.js';
-import { checkThreads, stepThreads, weightReuse, type ShardSettings } from './thread-count.js';
+import { checkThreads, stepThreads, unshardable, weightReuse, type ShardSettings } from './thread-count.js';
 
 /** Test-only switches (not exported from the package). */
 export const shardFaults = {
@@ -77,7 +77,9 @@ export class ShardedSteps {
       );
     }
     const backend = tf.getBackend();
-    const t = this.fallback ? 1 : stepThreads(this.settings, backend, await cores());
+    // cores() imports node:os: never asked where workers cannot run (browsers), so bundles never fetch it
+    const t =
+      this.fallback || unshardable(this.settings) !== null ? 1 : stepThreads(this.settings, backend, await cores());
     this.threadsNow = t;
     if (t === 1 || (this.pool && this.pool.size === t - 1 && this.pool.backend === backend)) return;
     this.close();
