@@ -2,15 +2,18 @@
 import { formatEpsilon } from '@dpledger/accounting';
 import { html, raw, type SafeHtml } from './html.js';
 
+// A backslash at a line's end continues it: the stylesheet's text has no line break there (keeps lines short).
 const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1b1f24;background:#f6f8fa}
 header{background:#24292f;color:#fff;padding:10px 24px;display:flex;align-items:center;gap:16px}
 header a{color:#fff;text-decoration:none;font-weight:600}header .who{margin-left:auto;opacity:.85}
-header form{margin:0}header button{background:none;border:1px solid #8c959f;color:#fff;border-radius:4px;padding:2px 10px;cursor:pointer}
+header form{margin:0}\
+header button{background:none;border:1px solid #8c959f;color:#fff;border-radius:4px;padding:2px 10px;cursor:pointer}
 main{max-width:1000px;margin:0 auto;padding:16px 24px}
 section{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:12px 16px;margin:14px 0}
 h1{font-size:20px;margin:8px 0}h2{font-size:16px;margin:4px 0 10px}
-table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eaeef2;vertical-align:middle}
+table{border-collapse:collapse;width:100%}\
+th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eaeef2;vertical-align:middle}
 th{font-weight:600;color:#57606a}td.num{font-variant-numeric:tabular-nums}
 .status{display:inline-block;padding:1px 8px;border-radius:10px;font-weight:600;font-size:12px}
 .ok{background:#dafbe1;color:#116329}.bad{background:#ffebe9;color:#a40e26}.open{background:#ddf4ff;color:#0550ae}

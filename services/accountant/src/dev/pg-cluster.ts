@@ -1,7 +1,7 @@
 /**
- * Test and benchmark support: a throwaway PostgreSQL cluster (initdb into a temp dir owned by an unprivileged user, a server on a
- * free port), stopped and deleted by `stop()`. Needs the PostgreSQL server binaries (Debian's `postgresql`): a missing
- * binary fails the test, it never skips it.
+ * Test and benchmark support: a throwaway PostgreSQL cluster (initdb into a temp dir owned by an unprivileged user, a
+ * server on a free port), stopped and deleted by `stop()`. Needs the PostgreSQL server binaries (Debian's
+ * `postgresql`): a missing binary fails the test, it never skips it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -75,7 +75,9 @@ export async function startPgCluster(): Promise<PgCluster> {
     'UTF8',
   ]);
   const port = await freePort();
-  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 -c shared_buffers=32MB`;
+  const opts =
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 ` +
+    '-c fsync=off -c max_connections=200 -c shared_buffers=32MB';
   const start = () =>
     asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', '-t', '30', 'start']);
   const halt = () => asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']);
