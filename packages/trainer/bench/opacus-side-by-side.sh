@@ -22,10 +22,10 @@ sed -i "s|const NB = Number(arg('batches', 7));|const NB = Number(arg('batches',
 Math.max(1, Math.min(7, Math.floor(2000 / Number(arg('bs', 256)))))));|" "$COPY/dpl_step.mjs"
 sed -i 's|p.add_argument("--batches", type=int, default=7,|p.add_argument("--batches", type=int, default=None,|' \
   "$COPY/opacus_step.py"
-sed -i 's|^n = args.bs \* args.batches|args.batches = args.batches or max(1, min(7, 2000 // args.bs))\nn = args.bs * args.batches|' \
-  "$COPY/opacus_step.py"
+PY_BATCHES='args.batches = args.batches or max(1, min(7, 2000 // args.bs))'
+sed -i "s|^n = args.bs \\* args.batches|$PY_BATCHES\\nn = args.bs * args.batches|" "$COPY/opacus_step.py"
 for want in "seed: '000102030405060708090a0b0c0d0e0f'" "Math.floor(2000 / Number"; do
-  grep -q "$want" "$COPY/dpl_step.mjs" || { echo "the kit's dpl_step.mjs changed: edit '$want' not applied" >&2; exit 2; }
+  grep -q "$want" "$COPY/dpl_step.mjs" || { echo "the kit's dpl_step.mjs changed: '$want' not applied" >&2; exit 2; }
 done
-grep -q "args.batches = args.batches or" "$COPY/opacus_step.py" || { echo "the kit's opacus_step.py changed" >&2; exit 2; }
+grep -q "$PY_BATCHES" "$COPY/opacus_step.py" || { echo "the kit's opacus_step.py changed" >&2; exit 2; }
 cd "$ROOT" && PROJECT="$ROOT" bash "$COPY/run.sh" "$@"
