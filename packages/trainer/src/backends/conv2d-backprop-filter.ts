@@ -1,9 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
+import { columnPlan, MAX_BLOCK_FLOATS } from './column-plan.js';
 import { heapF32, type WasmBackendLike } from './wasm-heap.js';
-
-/** Largest im2col block, in floats (64 MiB); bigger problems are split along the batch x position axis. */
-const MAX_BLOCK_FLOATS = 16 * 1024 * 1024;
 
 /**
  * Conv2DBackpropFilter for tfjs-backend-wasm, which lacks it in 4.22: the filter gradient as one matrix product
@@ -27,23 +25,9 @@ export function makeConv2DBackpropFilter(
     if (a.dataFormat === 'NCHW') return channelsFirst(args as never);
     const wasm = backend as WasmBackendLike;
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      a.filterShape,
-      a.strides,
-      1,
-      a.pad,
-      a.dimRoundingMode,
-      false,
-      'channelsLast',
-    );
-    const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+    const { info, padTop, padLeft, k, n, block } = columnPlan(x.shape, a.filterShape, a, maxBlockFloats);
+    const { inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
     const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
-    const padTop = info.padInfo.top;
-    const padLeft = info.padInfo.left;
-    const k = filterHeight * filterWidth * inChannels;
-    const n = batchSize * outHeight * outWidth;
-    const block = Math.max(1, Math.min(n, Math.floor(maxBlockFloats / Math.max(k, outChannels))));
     const result = new Float32Array(k * outChannels);
     for (let start = 0; start < n; start += block) {
       const size = Math.min(block, n - start);

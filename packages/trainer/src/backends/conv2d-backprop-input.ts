@@ -1,9 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
+import { columnPlan, MAX_BLOCK_FLOATS } from './column-plan.js';
 import { heapF32, type WasmBackendLike } from './wasm-heap.js';
-
-/** Largest column block, in floats (64 MiB); bigger problems are split along the batch x position axis. */
-const MAX_BLOCK_FLOATS = 16 * 1024 * 1024;
 
 /**
  * Conv2DBackpropInput for tfjs-backend-wasm, whose 4.22 kernel is a scalar loop (about 1 GMAC/s): the input gradient
@@ -27,25 +25,11 @@ export function makeConv2DBackpropInput(
     if (a.dataFormat === 'NCHW') return channelsFirst(args as never);
     const wasm = backend as WasmBackendLike;
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
-    const info = tf.backend_util.computeConv2DInfo(
-      [...a.inputShape] as [number, number, number, number],
-      filter.shape as [number, number, number, number],
-      a.strides,
-      1,
-      a.pad,
-      a.dimRoundingMode,
-      false,
-      'channelsLast',
-    );
-    const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+    const { info, padTop, padLeft, k, n, block } = columnPlan(a.inputShape, filter.shape, a, maxBlockFloats);
+    const { inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
     const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
-    const padTop = info.padInfo.top;
-    const padLeft = info.padInfo.left;
-    const k = filterHeight * filterWidth * inChannels;
-    const n = batchSize * outHeight * outWidth;
     // W^T as [1, Cout, K], so the product takes no transpose flag.
     const wT = wasm.makeOutput([1, outChannels, k], 'float32');
-    const block = Math.max(1, Math.min(n, Math.floor(maxBlockFloats / Math.max(k, outChannels))));
     const dx = wasm.makeOutput([...a.inputShape], 'float32');
     {
       const w = heapF32(wasm, filter);
