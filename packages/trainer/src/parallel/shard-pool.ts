@@ -9,6 +9,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { fail } from '../training/fail.js';
 import type { ChunkResult, ShardInit, ShardReply, ShardRequest } from './shard-protocol.js';
 import { SHARD_BOOT_SOURCE, TS_SOURCE_HOOKS } from './source-hooks.js';
+import { copyTensorInto } from './tensor-copy.js';
 
 interface Pending {
   id: number;
@@ -144,9 +145,9 @@ export class ShardPool {
   publishWeights(model: tf.LayersModel): void {
     let at = 0;
     for (const w of model.weights) {
-      const v = w.read().dataSync() as Float32Array;
-      this.weights.set(v, at);
-      at += v.length;
+      const v = w.read();
+      copyTensorInto(v, this.weights, at);
+      at += v.size;
     }
   }
 

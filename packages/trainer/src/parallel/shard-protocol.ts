@@ -1,9 +1,13 @@
 /** Messages between the trainer's main thread and its shard workers (structured clone; no functions). */
 import type { Clipping, LossSpec } from '../per-sample/index.js';
 
-/** A tensor as plain data. */
-export interface TensorData {
-  values: Float32Array | Int32Array | Uint8Array;
+/**
+ * A tensor whose values sit in a shared slab: `length` elements of `dtype` from byte `byteOffset` of `buffer`.
+ * Posting it shares the slab (no copy, no allocation); the writer and reader take turns, one step at a time.
+ */
+export interface SlabTensor {
+  buffer: SharedArrayBuffer;
+  byteOffset: number;
   shape: number[];
   dtype: 'float32' | 'int32' | 'bool';
 }
@@ -30,17 +34,21 @@ export interface ShardInit {
 /** One step's work for one worker: its range of the batch and its chunks (relative to that range). */
 export interface ShardRequest {
   id: number;
-  x: TensorData;
-  y: TensorData;
+  x: SlabTensor;
+  y: SlabTensor;
   chunks: Array<[number, number]>;
   clipping: Clipping;
+  /**
+   * Where the worker writes its clipped sums: chunk j's (all trainable weights, flattened in order) at float j x
+   * (trainable parameter count). The main thread reads them before it sends the next request.
+   */
+  sums: SharedArrayBuffer;
   /** Test only: the worker exits on receipt, as a crash in the middle of a step. */
   exit?: boolean;
 }
 
-/** One chunk's clipped sums (all trainable weights, flattened in order), pre-clip norms and loss sum. */
+/** One chunk's pre-clip norms and loss sum (its clipped sums are in the request's `sums` slab). */
 export interface ChunkResult {
-  sums: Float32Array;
   norms: Float32Array;
   lossSum: number;
 }

@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { useBackend, type BackendName } from '../backends/use-backend.js';
 import { clipAndAccumulate } from '../per-sample/accumulate.js';
 import { TrainerError } from '../per-sample/trainer-error.js';
-import type { ChunkResult, ShardInit, ShardReply, ShardRequest, TensorData } from './shard-protocol.js';
+import type { ChunkResult, ShardInit, ShardReply, ShardRequest, SlabTensor } from './shard-protocol.js';
+import { copyTensorInto, viewOf } from './tensor-copy.js';
 
 const init = workerData as ShardInit;
 const port = parentPort!;
@@ -31,8 +32,11 @@ async function load(): Promise<tf.LayersModel> {
   return model;
 }
 
-function tensorOf(d: TensorData): tf.Tensor {
-  return tf.tensor(d.values, d.shape, d.dtype);
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** A tensor of the slab's values (copied into this thread's tfjs). */
+function tensorOf(d: SlabTensor): tf.Tensor {
+  return tf.tensor(viewOf(d.dtype, d.buffer, d.byteOffset, size(d.shape)), d.shape, d.dtype);
 }
 
 /** Writes the published weights into the model's variables. */
@@ -53,22 +57,22 @@ async function run(model: tf.LayersModel, req: ShardRequest): Promise<ChunkResul
   setWeights(model);
   const [xs, ys] = [tensorOf(req.x), tensorOf(req.y)];
   const out: ChunkResult[] = [];
+  const sums = new Float32Array(req.sums);
+  const params = init.trainable.reduce((a, i) => a + size(init.weightShapes[i]!), 0);
   try {
-    for (const [from, to] of req.chunks) {
+    for (const [j, [from, to]] of req.chunks.entries()) {
       const [x, y] = [xs.slice(from, to - from), ys.slice(from, to - from)];
       const r = clipAndAccumulate(model, x, y, {
         loss: init.loss,
         fromLogits: init.fromLogits,
         clipping: req.clipping,
       });
-      const n = r.sums.reduce((a, s) => a + s.size, 0);
-      const sums = new Float32Array(n);
-      let at = 0;
+      let at = j * params;
       for (const s of r.sums) {
-        sums.set(s.dataSync() as Float32Array, at);
+        copyTensorInto(s, sums, at);
         at += s.size;
       }
-      out.push({ sums, norms: Float32Array.from(r.norms.dataSync()), lossSum: r.lossSum.dataSync()[0]! });
+      out.push({ norms: Float32Array.from(r.norms.dataSync()), lossSum: r.lossSum.dataSync()[0]! });
       tf.dispose([x, y, r.sums, r.norms, r.lossSum]);
     }
   } finally {
@@ -85,7 +89,7 @@ try {
       (results) =>
         send(
           { id: req.id, results },
-          results.flatMap((r) => [r.sums.buffer as ArrayBuffer, r.norms.buffer as ArrayBuffer]),
+          results.map((r) => r.norms.buffer as ArrayBuffer),
         ),
       (e: unknown) => send({ id: req.id, error: errorOf(e) }),
     );

@@ -10,8 +10,9 @@ import { clipAndAccumulate, type Accumulated, type AccumulateOptions } from '../
 import { TrainerError } from '../per-sample/trainer-error.js';
 import { fail } from '../training/fail.js';
 import { planChunks } from './chunk-plan.js';
-import type { ChunkResult, TensorData } from './shard-protocol.js';
+import type { ChunkResult, SlabTensor } from './shard-protocol.js';
 import { ShardPool } from './shard-pool.js';
+import { copyTensorInto, viewOf } from './tensor-copy.js';
 import { checkThreads, stepThreads, unshardable, weightReuse, type ShardSettings } from './thread-count.js';
 
 /** Test-only switches (not exported from the package). */
@@ -30,9 +31,36 @@ async function cores(): Promise<number> {
   return coreCount;
 }
 
-function dataOf(t: tf.Tensor): TensorData {
-  return { values: t.dataSync() as TensorData['values'], shape: t.shape, dtype: t.dtype as TensorData['dtype'] };
+/**
+ * One worker's shared slabs, kept from step to step and regrown only when a step needs more: its inputs (x then y)
+ * and its chunks' clipped sums. A step writes and reads them strictly before the next step's request is sent.
+ */
+class Slabs {
+  input = new SharedArrayBuffer(0);
+  sums = new SharedArrayBuffer(0);
+
+  /** Copies x and y into the input slab (grown to fit) and describes them. */
+  inputs(x: tf.Tensor, y: tf.Tensor): [SlabTensor, SlabTensor] {
+    const bytes = (t: tf.Tensor) => Math.ceil((t.size * 4) / 8) * 8; // 8-byte aligned: every dtype here is 4 or 1 byte
+    if (this.input.byteLength < bytes(x) + bytes(y)) this.input = new SharedArrayBuffer(bytes(x) + bytes(y));
+    const put = (t: tf.Tensor, byteOffset: number): SlabTensor => {
+      const dtype = t.dtype as SlabTensor['dtype'];
+      copyTensorInto(t, viewOf(dtype, this.input, byteOffset, t.size));
+      return { buffer: this.input, byteOffset, shape: t.shape, dtype };
+    };
+    return [put(x, 0), put(y, bytes(x))];
+  }
+
+  /** The sums slab with room for `chunks` chunks of `params` floats. */
+  sumsFor(chunks: number, params: number): SharedArrayBuffer {
+    if (this.sums.byteLength < chunks * params * 4) this.sums = new SharedArrayBuffer(chunks * params * 4);
+    return this.sums;
+  }
 }
+
+/** Trainable parameters of `model` (the length of one chunk's flattened clipped sums). */
+const paramCount = (model: tf.LayersModel) =>
+  model.trainableWeights.reduce((a, w) => a + w.shape.reduce<number>((p, d) => p * (d ?? 1), 1), 0);
 
 /** What sharded steps need from the trainer's options. */
 export type ShardedStepOptions = ShardSettings & { fromLogits?: boolean; maxPhysicalBatchSize?: number };
@@ -40,6 +68,7 @@ export type ShardedStepOptions = ShardSettings & { fromLogits?: boolean; maxPhys
 /** One trainer's threads: resolved per step, workers started on first need and kept until `close`. */
 export class ShardedSteps {
   private pool: ShardPool | null = null;
+  private slabs: Slabs[] = [];
   private fallback = false;
   private threadsNow = 1;
 
@@ -136,7 +165,8 @@ export class ShardedSteps {
           { cause: e },
         );
       });
-      for (const r of results.flat()) consume(this.tensorsOf(r));
+      const params = paramCount(this.model);
+      for (const { results: rs, sums } of results) rs.forEach((r, j) => consume(this.tensorsOf(r, sums, j, params)));
     } finally {
       await Promise.allSettled(requests);
     }
@@ -147,36 +177,48 @@ export class ShardedSteps {
     plan: ReturnType<typeof planChunks>,
     chunk: (from: number, to: number) => [tf.Tensor, tf.Tensor],
     opts: AccumulateOptions,
-  ): Promise<ChunkResult[]>[] {
+  ): Promise<{ results: ChunkResult[]; sums: Float32Array }>[] {
     const pool = this.pool!;
     pool.publishWeights(this.model);
-    const out: Promise<ChunkResult[]>[] = [];
+    const params = paramCount(this.model);
+    const out: Promise<{ results: ChunkResult[]; sums: Float32Array }>[] = [];
     for (let w = 1; w <= pool.size; w++) {
       const mine = plan.chunks.filter((_, j) => plan.owner[j] === w);
       if (mine.length === 0) continue;
       const from = mine[0]![0];
+      const slabs = (this.slabs[w - 1] ??= new Slabs());
       const [x, y] = chunk(from, mine.at(-1)![1]);
+      let inputs: [SlabTensor, SlabTensor];
+      try {
+        inputs = slabs.inputs(x, y);
+      } finally {
+        tf.dispose([x, y]);
+      }
+      const sums = slabs.sumsFor(mine.length, params);
       const req = {
-        x: dataOf(x),
-        y: dataOf(y),
+        x: inputs[0],
+        y: inputs[1],
         chunks: mine.map(([a, b]): [number, number] => [a - from, b - from]),
         clipping: opts.clipping,
+        sums,
       };
-      tf.dispose([x, y]);
       const exit = w === 1 && shardFaults.exitInStep;
-      const p = pool.request(w - 1, exit ? { ...req, exit } : req);
+      const p = pool
+        .request(w - 1, exit ? { ...req, exit } : req)
+        .then((results) => ({ results, sums: new Float32Array(sums) }));
       p.catch(() => undefined); // awaited below; a rejection while the main thread computes is not unhandled
       out.push(p);
     }
     return out;
   }
 
-  private tensorsOf(r: ChunkResult): Accumulated {
-    let at = 0;
+  /** Chunk j of a worker's reply as tensors (its sums copied out of the worker's slab). */
+  private tensorsOf(r: ChunkResult, slab: Float32Array, j: number, params: number): Accumulated {
+    let at = j * params;
     const sums = this.model.trainableWeights.map((w) => {
       const shape = w.shape as number[];
       const n = shape.reduce((a, b) => a * b, 1);
-      const s = tf.tensor(r.sums.subarray(at, at + n), shape, 'float32');
+      const s = tf.tensor(slab.subarray(at, at + n), shape, 'float32');
       at += n;
       return s;
     });
@@ -187,5 +229,6 @@ export class ShardedSteps {
   close(): void {
     this.pool?.terminate();
     this.pool = null;
+    this.slabs = [];
   }
 }
