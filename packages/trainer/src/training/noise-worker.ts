@@ -2,8 +2,9 @@
  * The noise prefetch worker's entry point: noise-prefetch.ts starts it as a node:worker_threads Worker from this
  * module's compiled file (`new URL('./noise-worker.js', import.meta.url)`). It draws with the very modules the main
  * thread uses (`fillGaussian` of gaussian-noise.ts on a `RandomSource` of random-source.ts), so a seeded worker
- * buffer is by construction the inline fill from the same stream position, and a secure worker draws every word
- * from the platform CSPRNG (`SecureRandomSource`: `globalThis.crypto.getRandomValues`), never Math.random.
+ * buffer is the inline fill from the same stream position: its ChaCha20 words come from OpenSSL
+ * (openssl-keystream.ts, Node only, pinned equal to the TypeScript keystream word for word). A secure worker draws
+ * every word from the platform CSPRNG (`SecureRandomSource`: `globalThis.crypto.getRandomValues`), never Math.random.
  *
  * Protocol: workerData is a `NoiseWorkerData`; each message `{ n }` is answered by a `NoiseWorkerReply`: a fresh
  * Float32Array of n N(0, std^2) samples (its buffer transferred, never kept) and the seeded stream's position after
@@ -11,6 +12,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { fillGaussian } from './gaussian-noise.js';
+import { fastKeystream } from './openssl-keystream.js';
 import { SecureRandomSource, SeededRandomSource, type RandomSource } from './random-source.js';
 
 /** What the worker is started with: the samples' std, and for a seeded run its seed and noise stream position. */
@@ -35,7 +37,7 @@ const port = parentPort;
 if (port) {
   const { std, seeded } = workerData as NoiseWorkerData;
   const src: RandomSource = seeded
-    ? new SeededRandomSource(seeded.seed, { stream: 'noise', position: seeded.position })
+    ? new SeededRandomSource(seeded.seed, { stream: 'noise', position: seeded.position, keystream: fastKeystream })
     : new SecureRandomSource();
   port.on('message', ({ n }: NoiseWorkerRequest) => {
     const buf = new Float32Array(n); // a negative n throws: the worker exits, and the stream continues inline
