@@ -112,6 +112,10 @@ describe('GaussianNoiseStream', () => {
     const fourth = await s.next();
     expect(fourth).toEqual(want[4]); // every sample of the reused buffer is overwritten
     expect(fourth.buffer).toBe(buffer); // the handed-back buffer, filled inline
+    // a caller that hands a buffer back and then transfers it elsewhere anyway: skipped, never filled
+    s.release(fourth);
+    structuredClone(buffer, { transfer: [buffer] });
+    expect(await s.next()).toEqual(inlineBuffers(START, 6)[5]);
   });
 
   it('secure buffers are fresh standard normals', async () => {

@@ -121,7 +121,7 @@ export class GaussianNoiseStream {
   }
 
   private inline(): Float32Array {
-    const spare = this.spare.pop();
+    const spare = this.takeSpare();
     const out = spare ? new Float32Array(spare) : new Float32Array(this.size); // fillGaussian writes every sample
     if (!this.seed)
       return fillGaussian((this.source as { secure: RandomSource }).secure, out, this.sampleStd) as Float32Array;
@@ -129,6 +129,12 @@ export class GaussianNoiseStream {
     fillGaussian(src, out, this.sampleStd);
     this.consumed = src.position();
     return out;
+  }
+
+  /** A handed-back buffer still whole (a caller that broke `release`'s contract may have transferred it since). */
+  private takeSpare(): ArrayBuffer | undefined {
+    for (let b = this.spare.pop(); b !== undefined; b = this.spare.pop()) if (b.byteLength === 4 * this.size) return b;
+    return undefined;
   }
 
   private fail(): void {
@@ -174,7 +180,7 @@ export class GaussianNoiseStream {
       });
     });
     reply.catch(() => undefined); // an unawaited prefetch of a dead worker is not an unhandled rejection
-    const buf = this.spare.pop();
+    const buf = this.takeSpare();
     const request: NoiseWorkerRequest = buf ? { n: this.size, buf } : { n: this.size };
     worker.postMessage(request, buf ? [buf] : []);
     return reply;
