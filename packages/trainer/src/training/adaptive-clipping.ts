@@ -105,11 +105,15 @@ export class AdaptiveGaussianMechanism implements NoiseMechanism {
   /** sum / B + z sigma_grad C / B, z ~ N(0, 1): (sum + N(0, (sigma_grad C)^2)) / B (Abadi et al. 2016, Algorithm 1). */
   async privatize(sums: readonly tf.Tensor[], B: number): Promise<tf.Tensor[]> {
     const z = await this.stream.next();
-    return addScaledNoise(
-      sums,
-      z,
-      ((this.adaptive.gradientNoiseMultiplier * this.adaptive.clipNorm) / B) * faults.noiseScale,
-      1 / B,
-    );
+    try {
+      return addScaledNoise(
+        sums,
+        z,
+        ((this.adaptive.gradientNoiseMultiplier * this.adaptive.clipNorm) / B) * faults.noiseScale,
+        1 / B,
+      );
+    } finally {
+      this.stream.release(z); // its samples are in the returned tensors now: the stream refills the buffer
+    }
   }
 }

@@ -10,7 +10,9 @@ import type { Clipping } from '../per-sample/index.js';
 /**
  * Returns `sums[i] * scale + zFactor * z_i` for each tensor, where `z` holds Gaussian samples for all of them in order
  * (drawn in JS, so secure mode never touches tfjs's RNG) and `scale` is 1 / expected batch size; a `zFactor` of 1 (z
- * already scaled) saves a tensor op. Each slice of `z` is uploaded once and dropped; inputs are not disposed.
+ * already scaled) saves a tensor op. Each slice of `z` is uploaded once and dropped; inputs are not disposed. No
+ * tensor made from `z` outlives the call (a tensor may share its array on the cpu backend), so `z` may be
+ * overwritten as soon as it returns.
  * @example const grads = addScaledNoise(sums, unitNoise, (1.1 * 1.0) / 256, 1 / 256);
  */
 export function addScaledNoise(
@@ -64,6 +66,10 @@ export class GaussianMechanism implements NoiseMechanism {
     if (B !== this.expectedBatchSize)
       fail('invalid_argument', `the noise was scaled for B = ${this.expectedBatchSize}, not ${B}`);
     const z = await this.stream.next(); // already std sigma * C / B
-    return addScaledNoise(sums, z, faults.noiseScale, 1 / B);
+    try {
+      return addScaledNoise(sums, z, faults.noiseScale, 1 / B);
+    } finally {
+      this.stream.release(z); // its samples are in the returned tensors now: the stream refills the buffer
+    }
   }
 }

@@ -71,6 +71,53 @@ describe('GaussianNoiseStream', () => {
     expect(await s.prefetching()).toBe(false);
   });
 
+  it('refills buffers handed back: after warm-up the worker allocates none, with the same output', async () => {
+    const want = inlineBuffers(START, 6);
+    const s = new GaussianNoiseStream(SIZE, { seeded: { seed: SEED, position: START } }, STD);
+    const kept = new GaussianNoiseStream(SIZE, { seeded: { seed: SEED, position: START } }, STD); // never releases
+    const handedBack: Float32Array[] = [];
+    for (let i = 0; i < 6; i++) {
+      const z = await s.next();
+      expect(z).toEqual(want[i]);
+      s.release(z);
+      s.release(z); // twice: ignored (a buffer handed out twice would be a bug; transferring it twice throws)
+      s.release(new Float32Array(SIZE + 1)); // not one of the stream's: ignored
+      handedBack.push(z);
+      expect(await kept.next()).toEqual(want[i]);
+    }
+    expect(await s.prefetching()).toBe(true); // every buffer came from the worker
+    // the first two requests precede any release (the second is sent before the first buffer is consumed)
+    expect(s.workerAllocations()).toBe(2);
+    expect(kept.workerAllocations()).toBe(6); // the control: without release every step allocates
+    // each handed-back buffer went to the worker, which empties the consumer's view: it cannot see later noise
+    expect(handedBack.slice(0, 5).map((z) => z.length)).toEqual([0, 0, 0, 0, 0]);
+    const src = new SeededRandomSource(SEED, { stream: 'noise', position: START });
+    for (let i = 0; i < 6; i++) fillGaussian(src, new Float32Array(SIZE), STD);
+    expect(s.position()).toBe(src.position());
+    s.close();
+    kept.close();
+  });
+
+  it('after a crash, the inline fill reuses handed-back buffers and continues the stream', async () => {
+    const s = new GaussianNoiseStream(SIZE, { seeded: { seed: SEED, position: START } }, STD);
+    const want = inlineBuffers(START, 5);
+    expect(await s.next()).toEqual(want[0]);
+    (await workerOf(s)).postMessage({ n: -1 }); // the worker throws and exits after answering the prefetch
+    expect([await s.next(), await s.next()]).toEqual([want[1], want[2]]);
+    expect(await s.prefetching()).toBe(false); // inline from here on
+    const third = await s.next();
+    expect(third).toEqual(want[3]);
+    const buffer = third.buffer;
+    s.release(third);
+    const fourth = await s.next();
+    expect(fourth).toEqual(want[4]); // every sample of the reused buffer is overwritten
+    expect(fourth.buffer).toBe(buffer); // the handed-back buffer, filled inline
+    // a caller that hands a buffer back and then transfers it elsewhere anyway: skipped, never filled
+    s.release(fourth);
+    structuredClone(buffer, { transfer: [buffer] });
+    expect(await s.next()).toEqual(inlineBuffers(START, 6)[5]);
+  });
+
   it('secure buffers are fresh standard normals', async () => {
     const s = new GaussianNoiseStream(SIZE, { secure: new SecureRandomSource() });
     expect(await s.prefetching()).toBe(true);
@@ -146,6 +193,39 @@ describe('DPTrainer noise worker', () => {
   });
 });
 
+describe('DPTrainer noise buffers', () => {
+  it('both Gaussian mechanisms hand each buffer back: the worker allocates 2 over 5 steps', async () => {
+    await tf.setBackend('cpu');
+    const x = tf.tensor2d([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    const y = tf.tensor2d([
+      [1, 0],
+      [0, 1],
+    ]);
+    for (const clip of [{ clipNorm: 1 }, { adaptiveClipping: { countNoiseMultiplier: 2 } }]) {
+      const t = new DPTrainer({
+        model: tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2 })] }),
+        loss: 'categoricalCrossentropy',
+        fromLogits: true,
+        optimizer: { kind: 'sgd', learningRate: 0.1 },
+        noiseMultiplier: 1,
+        expectedBatchSize: 2,
+        datasetSize: 10,
+        seed: SEED,
+        ...clip,
+      });
+      for (let i = 0; i < 5; i++) expect((await t.step(x, y)).applied).toBe(true);
+      const noise = t.internals.noise!;
+      expect(await noise.prefetching()).toBe(true);
+      expect(noise.workerAllocations()).toBe(2);
+      await t.close();
+    }
+    tf.dispose([x, y]);
+  });
+});
+
 describe('addScaledNoise', () => {
   it('returns sum * scale + zFactor * z per tensor, slicing z in order', () => {
     const sums = [tf.tensor1d([1, 2]), tf.tensor2d([[3], [4], [5]])];
@@ -154,6 +234,9 @@ describe('addScaledNoise', () => {
     expect(Array.from(out[0]!.dataSync())).toEqual([1.5, -1]);
     expect(Array.from(out[1]!.dataSync())).toEqual([5.5, 2, 2]);
     const unit = addScaledNoise(sums, z, 1, 0.5); // z already scaled: no extra op
+    expect(Array.from(unit[1]!.dataSync())).toEqual([3.5, 2, 2.25]);
+    z.fill(100); // the buffer is handed back and refilled once the call returns: no output may share it
+    expect(Array.from(out[0]!.dataSync())).toEqual([1.5, -1]);
     expect(Array.from(unit[1]!.dataSync())).toEqual([3.5, 2, 2.25]);
     expect(() => addScaledNoise(sums, z.subarray(1), 2, 0.5)).toThrow(/samples/);
     expect(() => addScaledNoise(sums, z, -1, 0.5)).toThrow(/scale/);

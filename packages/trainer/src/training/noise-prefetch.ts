@@ -6,6 +6,8 @@
  * `position()` is that stream's position after the last CONSUMED buffer, so a checkpoint resumes it exactly (given
  * the seed again) and the inline fallback continues it bit for bit. A secure stream has no position and nothing of
  * it is ever saved. A prefetched buffer is handed out once and never kept; an unconsumed one is dropped on close.
+ * A consumer that has copied a buffer's samples (into a tensor) hands it back with `release`: the next fill reuses it
+ * (transferred to the worker, which detaches the consumer's view) instead of allocating a fresh one.
  */
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import { fail } from './fail.js';
@@ -20,6 +22,8 @@ export type NoiseSource = { seeded: { seed: Seed; position: number } } | { secur
 const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 /** The worker's compiled entry beside this module's (a variable, so a browser bundler leaves it alone). */
 const WORKER_ENTRY = './noise-worker.js';
+/** Released buffers kept for reuse: one being filled while the consumer holds the other covers the cycle. */
+const MAX_SPARE = 2;
 
 /**
  * One step's N(0, sampleStd^2) noise at a time, prefetched in a worker under Node.
@@ -35,6 +39,8 @@ export class GaussianNoiseStream {
   private pending: Promise<Reply> | null = null;
   private live: NodeWorker | null = null; // the running worker, cleared before it is terminated on purpose
   private failed = !isNode;
+  private readonly spare: ArrayBuffer[] = []; // released buffers, the next fills' targets
+  private allocations = 0;
 
   /**
    * @param size samples per buffer
@@ -62,12 +68,17 @@ export class GaussianNoiseStream {
     return this.consumed;
   }
 
+  /** Buffers the current worker has allocated so far (a diagnostic: with every buffer released, 2 after warm-up). */
+  workerAllocations(): number {
+    return this.allocations;
+  }
+
   /** Whether buffers come from a worker (false in a browser and after the worker failed). */
   async prefetching(): Promise<boolean> {
     return (await this.started()) !== null;
   }
 
-  /** The next buffer of `size` N(0, sampleStd^2) samples, the caller's alone. */
+  /** The next buffer of `size` N(0, sampleStd^2) samples, the caller's alone (until it hands it to `release`). */
   async next(): Promise<Float32Array> {
     const worker = await this.started();
     if (worker && this.pending) {
@@ -75,6 +86,7 @@ export class GaussianNoiseStream {
       try {
         const reply = await this.pending;
         this.consumed = reply.position;
+        this.allocations = reply.allocations;
         this.pending = this.live === worker ? this.request(worker) : null;
         return reply.buf;
       } catch {
@@ -84,6 +96,19 @@ export class GaussianNoiseStream {
       }
     }
     return this.inline();
+  }
+
+  /**
+   * Hands back a buffer `next` returned, once its samples have been copied (tensors made from it disposed or
+   * uploaded): a later fill overwrites it instead of allocating. The caller must not read or keep it afterwards; the
+   * next request to a worker transfers it there, which empties the caller's view. Anything else (another length, a
+   * view into a bigger buffer, one already handed back) is ignored.
+   * @example const z = await s.next(); const t = tf.tensor(z); s.release(z);
+   */
+  release(buf: Float32Array): void {
+    const b = buf.buffer;
+    if (!(b instanceof ArrayBuffer) || buf.byteOffset !== 0 || b.byteLength !== 4 * this.size) return;
+    if (this.spare.length < MAX_SPARE && !this.spare.includes(b)) this.spare.push(b);
   }
 
   /** Terminates the worker (dropping any prefetched buffer); a later `next` starts a fresh one. */
@@ -96,13 +121,20 @@ export class GaussianNoiseStream {
   }
 
   private inline(): Float32Array {
-    const out = new Float32Array(this.size);
+    const spare = this.takeSpare();
+    const out = spare ? new Float32Array(spare) : new Float32Array(this.size); // fillGaussian writes every sample
     if (!this.seed)
       return fillGaussian((this.source as { secure: RandomSource }).secure, out, this.sampleStd) as Float32Array;
     const src = new SeededRandomSource(this.seed, { stream: 'noise', position: this.consumed! });
     fillGaussian(src, out, this.sampleStd);
     this.consumed = src.position();
     return out;
+  }
+
+  /** A handed-back buffer still whole (a caller that broke `release`'s contract may have transferred it since). */
+  private takeSpare(): ArrayBuffer | undefined {
+    for (let b = this.spare.pop(); b !== undefined; b = this.spare.pop()) if (b.byteLength === 4 * this.size) return b;
+    return undefined;
   }
 
   private fail(): void {
@@ -148,8 +180,9 @@ export class GaussianNoiseStream {
       });
     });
     reply.catch(() => undefined); // an unawaited prefetch of a dead worker is not an unhandled rejection
-    const request: NoiseWorkerRequest = { n: this.size };
-    worker.postMessage(request);
+    const buf = this.takeSpare();
+    const request: NoiseWorkerRequest = buf ? { n: this.size, buf } : { n: this.size };
+    worker.postMessage(request, buf ? [buf] : []);
     return reply;
   }
 }

@@ -2,15 +2,19 @@
  * The noise prefetch worker's entry point: noise-prefetch.ts starts it as a node:worker_threads Worker from this
  * module's compiled file (`new URL('./noise-worker.js', import.meta.url)`). It draws with the very modules the main
  * thread uses (`fillGaussian` of gaussian-noise.ts on a `RandomSource` of random-source.ts), so a seeded worker
- * buffer is by construction the inline fill from the same stream position, and a secure worker draws every word
- * from the platform CSPRNG (`SecureRandomSource`: `globalThis.crypto.getRandomValues`), never Math.random.
+ * buffer is the inline fill from the same stream position: its ChaCha20 words come from OpenSSL
+ * (openssl-keystream.ts, Node only, pinned equal to the TypeScript keystream word for word). A secure worker draws
+ * every word from the platform CSPRNG (`SecureRandomSource`: `globalThis.crypto.getRandomValues`), never Math.random.
  *
- * Protocol: workerData is a `NoiseWorkerData`; each message `{ n }` is answered by a `NoiseWorkerReply`: a fresh
- * Float32Array of n N(0, std^2) samples (its buffer transferred, never kept) and the seeded stream's position after
- * it (null in secure mode).
+ * Protocol: workerData is a `NoiseWorkerData`; each `NoiseWorkerRequest` `{ n, buf? }` is answered by a
+ * `NoiseWorkerReply`: a Float32Array of n N(0, std^2) samples (its buffer transferred, never kept) and the seeded
+ * stream's position after it (null in secure mode). `buf`, when given, is a buffer the main thread handed back
+ * (transferred) after its samples were consumed: it is filled instead of a fresh one, so that after warm-up the worker
+ * allocates nothing per step (a fresh large ArrayBuffer costs page faults).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { fillGaussian } from './gaussian-noise.js';
+import { fastKeystream } from './openssl-keystream.js';
 import { SecureRandomSource, SeededRandomSource, type RandomSource } from './random-source.js';
 
 /** What the worker is started with: the samples' std, and for a seeded run its seed and noise stream position. */
@@ -20,27 +24,39 @@ export interface NoiseWorkerData {
   seeded: { seed: Uint8Array; position: number } | null;
 }
 
-/** One request: the next buffer of `n` samples. */
+/** One request: the next buffer of `n` samples, written into `buf` (4n bytes, transferred) when given. */
 export interface NoiseWorkerRequest {
   n: number;
+  buf?: ArrayBuffer;
 }
 
-/** One answer: the buffer, and the seeded noise stream's position after it (null in secure mode). */
+/**
+ * One answer: the buffer, the seeded noise stream's position after it (null in secure mode), and how many buffers
+ * this worker has allocated so far (the rest were handed back).
+ */
 export interface NoiseWorkerReply {
   buf: Float32Array;
   position: number | null;
+  allocations: number;
 }
 
 const port = parentPort;
 if (port) {
   const { std, seeded } = workerData as NoiseWorkerData;
   const src: RandomSource = seeded
-    ? new SeededRandomSource(seeded.seed, { stream: 'noise', position: seeded.position })
+    ? new SeededRandomSource(seeded.seed, { stream: 'noise', position: seeded.position, keystream: fastKeystream })
     : new SecureRandomSource();
-  port.on('message', ({ n }: NoiseWorkerRequest) => {
-    const buf = new Float32Array(n); // a negative n throws: the worker exits, and the stream continues inline
+  let allocations = 0;
+  port.on('message', ({ n, buf: spare }: NoiseWorkerRequest) => {
+    let buf: Float32Array<ArrayBuffer>;
+    if (spare?.byteLength === 4 * n)
+      buf = new Float32Array(spare); // every sample is overwritten below
+    else {
+      buf = new Float32Array(n); // a negative n throws: the worker exits, and the stream continues inline
+      allocations++;
+    }
     fillGaussian(src, buf, std);
-    const reply: NoiseWorkerReply = { buf, position: src.position() };
+    const reply: NoiseWorkerReply = { buf, position: src.position(), allocations };
     port.postMessage(reply, [buf.buffer]);
   });
 }

@@ -9,7 +9,7 @@
  */
 
 import { fail } from './fail.js';
-import { Keystream } from './keystream.js';
+import { Keystream, type KeystreamFactory, type KeystreamWords } from './keystream.js';
 import { deriveSeedKey, parseSeed, type Seed } from './seed.js';
 
 export type { Seed };
@@ -84,7 +84,7 @@ const SEEDED_BUFFER_WORDS = 1024;
  */
 export class SeededRandomSource implements RandomSource {
   readonly mode = 'seeded' as const;
-  private readonly keystream: Keystream;
+  private readonly keystream: KeystreamWords;
   private readonly buf = new Uint32Array(SEEDED_BUFFER_WORDS);
   private bufPos = SEEDED_BUFFER_WORDS; // buf[bufPos] is word `pos` of the stream while bufPos < buf.length
   private pos: number;
@@ -92,13 +92,15 @@ export class SeededRandomSource implements RandomSource {
   /**
    * @param seed at least 32 hex digits or 16 bytes (anything else is refused with `invalid_argument`)
    * @param opts `stream`: which of the run's streams (default 'sampling'); `position`: the first word to hand out
-   *   (a saved `position()`)
+   *   (a saved `position()`); `keystream`: where the ChaCha20 words come from (default the plain TypeScript
+   *   `Keystream`; the noise worker passes OpenSSL's, which gives the same words)
    */
-  constructor(seed: Seed, opts: { stream?: SeededStream; position?: number } = {}) {
+  constructor(seed: Seed, opts: { stream?: SeededStream; position?: number; keystream?: KeystreamFactory } = {}) {
     const position = opts.position ?? 0;
     if (!(Number.isSafeInteger(position) && position >= 0))
       fail('invalid_argument', `a stream position must be an integer >= 0, got ${String(position)}`);
-    this.keystream = new Keystream(deriveSeedKey(parseSeed(seed)), SEEDED_STREAM_NONCE[opts.stream ?? 'sampling']);
+    const make = opts.keystream ?? ((key: Uint8Array, stream: number) => new Keystream(key, stream));
+    this.keystream = make(deriveSeedKey(parseSeed(seed)), SEEDED_STREAM_NONCE[opts.stream ?? 'sampling']);
     this.pos = position;
   }
 
