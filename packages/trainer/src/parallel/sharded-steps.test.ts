@@ -81,8 +81,8 @@ describe('planChunks', () => {
       chunks: [
         [0, 3],
         [3, 6],
-        [6, 9],
-        [9, 10],
+        [6, 8],
+        [8, 10],
       ],
       owner: [0, 0, 1, 1],
     });
@@ -90,12 +90,40 @@ describe('planChunks', () => {
     expect(planChunks(0, 2)).toEqual({ chunks: [], owner: [] });
     expect(planChunks(9, 1, 4)).toEqual({
       chunks: [
-        [0, 4],
-        [4, 8],
-        [8, 9],
+        [0, 3],
+        [3, 6],
+        [6, 9],
       ],
       owner: [0, 0, 0],
-    }); // today's physical chunks
+    }); // one thread: the fewest chunks of at most 4, near-equal
+  });
+
+  it('gives every thread the same share of a Poisson batch: chunk counts a multiple of the threads', () => {
+    // 2,050 at 512 per chunk on 2 threads: 6 chunks of 341-342, 3 per thread (fixed 512-chunks split 1,536 / 514)
+    const p = planChunks(2050, 2, 512);
+    expect(p.chunks.map(([a, b]) => b - a)).toEqual([342, 342, 342, 342, 341, 341]);
+    expect(p.owner).toEqual([0, 0, 0, 1, 1, 1]);
+    for (const [b, t, m] of [
+      [2048, 2, 512],
+      [1999, 2, 512],
+      [257, 3, 64],
+      [5, 2, 1],
+      [100, 4, undefined],
+    ] as const) {
+      const { chunks, owner } = planChunks(b, t, m);
+      expect(chunks[0]![0]).toBe(0);
+      expect(chunks.at(-1)![1]).toBe(b);
+      chunks.forEach(([from, to], j) => {
+        expect(to).toBeGreaterThan(from);
+        if (m !== undefined) expect(to - from).toBeLessThanOrEqual(m);
+        if (j > 0) expect(from).toBe(chunks[j - 1]![1]);
+      });
+      const share = Array.from({ length: t }, (_, w) =>
+        chunks.filter((_, j) => owner[j] === w).reduce((a, [from, to]) => a + to - from, 0),
+      );
+      if (chunks.length % t === 0)
+        expect(Math.max(...share) - Math.min(...share)).toBeLessThanOrEqual(chunks.length / t);
+    }
   });
 });
 
@@ -166,20 +194,24 @@ describe('sharded steps on wasm', () => {
   });
   afterEach(() => {
     shardFaults.exitInStep = false;
+    shardFaults.planAs = null;
   });
 
   it('threads: 2 gives the bits of one thread with the same chunks', async () => {
     await sameBits({ threads: 2 }, { threads: 1, maxPhysicalBatchSize: 12 });
   });
 
-  it('threads: 2 with maxPhysicalBatchSize gives the bits of one thread with that maxPhysicalBatchSize', async () => {
-    await sameBits({ threads: 2, maxPhysicalBatchSize: 5 }, { threads: 1, maxPhysicalBatchSize: 5 });
+  it('threads: 2 with maxPhysicalBatchSize gives the bits of one thread with the same chunks', async () => {
+    // 24 at most 5 per chunk: 5 chunks on one thread, 6 of 4 on two; one thread at 4 per chunk cuts the same 6
+    await sameBits({ threads: 2, maxPhysicalBatchSize: 5 }, { threads: 1, maxPhysicalBatchSize: 4 });
   });
 
   it('fit, Poisson batches: threads: 2 gives the bits and private losses of one thread, same chunks', async () => {
     const { xs, ys } = data(240);
     const [a, b] = [trainer({ threads: 2, maxPhysicalBatchSize: 4 }), trainer({ threads: 1, maxPhysicalBatchSize: 4 })];
-    const [ha, hb] = [await a.fit(xs, ys, { steps: 3 }), await b.fit(xs, ys, { steps: 3 })];
+    const ha = await a.fit(xs, ys, { steps: 3 });
+    shardFaults.planAs = 2; // the one-thread trainer cuts each Poisson batch into the two-thread chunks
+    const hb = await b.fit(xs, ys, { steps: 3 });
     expect(ha.private).toEqual(hb.private);
     expect(bits(weights(a.model))).toEqual(bits(weights(b.model)));
     expect(a.epsilon(1e-3)).toBe(b.epsilon(1e-3));
@@ -199,7 +231,9 @@ describe('sharded steps on wasm', () => {
       await t.fit(xs, ys, { steps: 3, callbacks: { onStep: () => void out.push(t.clipNorm) } });
       return out;
     };
-    const [na, nb] = [await norms(a), await norms(b)];
+    const na = await norms(a);
+    shardFaults.planAs = 2;
+    const nb = await norms(b);
     expect(na).toEqual(nb);
     expect(new Set(na).size).toBeGreaterThan(1); // the clip norm moved
     expect(bits(weights(a.model))).toEqual(bits(weights(b.model)));

@@ -19,6 +19,8 @@ import { checkThreads, stepThreads, unshardable, weightReuse, type ShardSettings
 export const shardFaults = {
   /** The first worker of the next step exits on receiving its work, as a crash in the middle of a step. */
   exitInStep: false,
+  /** A one-thread step cuts its chunks as a step on this many threads would (the reference of the bit tests). */
+  planAs: null as number | null,
 };
 
 let coreCount: number | null = null;
@@ -142,7 +144,8 @@ export class ShardedSteps {
     consume: (r: Accumulated) => void,
   ): Promise<void> {
     const t = this.threadsNow;
-    const plan = planChunks(batchSize, t, this.settings.maxPhysicalBatchSize);
+    const plan = planChunks(batchSize, t === 1 ? (shardFaults.planAs ?? 1) : t, this.settings.maxPhysicalBatchSize);
+    if (t === 1) plan.owner.fill(0);
     const requests = t > 1 ? this.dispatch(plan, chunk, opts) : [];
     try {
       plan.chunks.forEach(([from, to], j) => {
