@@ -14,12 +14,12 @@ export const MIN_EXAMPLES_PER_THREAD = 32;
 
 /**
  * The least work per thread, in examples x weight reuse (see `weightReuse`), for which 'auto' shards. Each thread
- * pays a fixed cost in proportion to the parameter count (weights in, clipped sums out, the per-weight parts of
- * the clipped sum), and the per-example work is about reuse x parameters per example. Measured on 2 cores
- * (bench/threads.bench.mjs, CPU time per thread): the MLP 784-512-10 (reuse 1) loses at 128 examples per thread
- * and gains at 512; the tanh CNN (reuse 16) gains from 32.
+ * pays a fixed cost in proportion to the parameter count (its share of the weights' copies and the per-weight parts
+ * of the clipped sum), and the per-example work is about reuse x parameters per example. Measured on 2 cores with
+ * bench/threads.bench.mjs (median paired speed-up of 2 threads over 1): the MLP 784-512-10 (reuse 1) 0.80x at 64
+ * examples per thread, 1.00-1.19x at 128, 1.22x at 256; the tanh CNN (reuse 16) gains from 32.
  */
-export const MIN_WORK_PER_THREAD = 400;
+export const MIN_WORK_PER_THREAD = 128;
 
 /**
  * Multiply-adds per example per trainable parameter: each weighted layer's parameters times the positions it is
