@@ -5,6 +5,7 @@ import { makeBatchMatMul } from './batch-mat-mul.js';
 import { makeConv2DBackpropFilter } from './conv2d-backprop-filter.js';
 import { makeConv2DBackpropInput } from './conv2d-backprop-input.js';
 import { delegateToCpu } from './cpu-delegate.js';
+import { makeGather } from './gather.js';
 import { makeIdentity } from './identity.js';
 import { maxPoolGrad } from './max-pool-grad.js';
 import { makeSlice } from './slice.js';
@@ -21,7 +22,8 @@ const DELEGATED = ['UnsortedSegmentSum', 'DepthwiseConv2dNativeBackpropFilter', 
  * MaxPool3DGrad (wrong when a window's maximum is <= 0), BatchMatMul (slow with transpose flags or a large batch),
  * cpu-backed UnsortedSegmentSum and DepthwiseConv2dNative backprops (missing), and faster Conv2DBackpropInput (a
  * scalar loop, replaced by a matMul and col2im), Tanh (scalar libm, replaced by XNNPACK's sigmoid), Slice (copied
- * element by element off the heap, replaced by contiguous runs) and Identity (a copy, replaced by a shared reference).
+ * element by element off the heap, replaced by contiguous runs), GatherV2 (an index computed per element, replaced by
+ * one copy per gathered slice) and Identity (a copy, replaced by a shared reference).
  * Idempotent; `useBackend('wasm')` calls it.
  * Needs tfjs-backend-wasm loaded (imported) first.
  *
@@ -62,6 +64,7 @@ export function registerWasmFixes(): void {
     ),
   );
   replace('Slice', (old) => makeSlice(old?.kernelFunc ?? delegateToCpu('Slice')));
+  replace('GatherV2', (old) => makeGather(old?.kernelFunc ?? delegateToCpu('GatherV2')));
   replace('Identity', (old) => makeIdentity(old?.kernelFunc ?? delegateToCpu('Identity')));
   for (const name of DELEGATED) if (kernel(name) === undefined) replace(name, () => delegateToCpu(name));
 }
