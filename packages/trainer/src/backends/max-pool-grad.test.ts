@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { maxPoolGrad2x2On } from './simd/max-pool-grad-2x2.js';
 import { normals, relativeError, valuesOn } from './test-support.js';
+import { useBackend } from './use-backend.js';
 
 interface Case {
   shape: [number, number, number, number];
@@ -97,5 +99,73 @@ describe('MaxPoolGrad on wasm', () => {
     const [cpu] = await valuesOn('cpu', f);
     const [wasm] = await valuesOn('wasm', f);
     expect(relativeError(wasm!, cpu!)).toBeLessThan(1e-6);
+  });
+});
+
+describe('MaxPoolGrad on wasm, the SIMD 2x2 kernel (4 channels per vector)', () => {
+  /** Values with many ties, zeros of both signs, -Infinity and NaN, so every branch of the first-maximum rule runs. */
+  function awkward(size: number, seed: number): Float32Array {
+    const special = [0, -0, -Infinity, NaN, 1, -1];
+    return normals(size, seed).map((z, i) => (i % 7 === 3 ? special[i % special.length]! : Math.round(z * 2) / 2));
+  }
+
+  it.each([
+    { shape: [3, 7, 7, 8], strides: 1 },
+    { shape: [2, 9, 8, 4], strides: 2 },
+    { shape: [2, 6, 6, 32], strides: [1, 2] },
+  ] as const)('equals cpu bit for bit on ties, signed zeros, -Infinity and NaN: %o', async ({ shape, strides }) => {
+    const xv = awkward(
+      shape.reduce((p, q) => p * q, 1),
+      shape[3],
+    );
+    const f = () => {
+      const x = tf.tensor4d(xv, [...shape]);
+      const pooled = (v: tf.Tensor) => tf.maxPool(v as tf.Tensor4D, 2, strides, 'valid');
+      const w = tf.tensor(awkward(pooled(x).size, 5), pooled(x).shape);
+      return [tf.grad((v: tf.Tensor) => tf.sum(tf.mul(pooled(v), w)))(x)];
+    };
+    const [cpu] = await valuesOn('cpu', f);
+    const [wasm] = await valuesOn('wasm', f);
+    expect(Array.from(wasm!)).toEqual(Array.from(cpu!));
+  });
+
+  it('runs here (WebAssembly SIMD on the backend memory) and follows the scalar rule on the heap', async () => {
+    await useBackend('wasm');
+    const memory = (tf.backend() as unknown as { wasm: { asm: { memory: WebAssembly.Memory } } }).wasm.asm.memory;
+    const kernel = maxPoolGrad2x2On(memory);
+    expect(kernel).not.toBeNull();
+    const [b, h, w, c] = [2, 5, 5, 4];
+    const xv = awkward(b * h * w * c, 21);
+    const dyv = normals(b * 4 * 4 * c, 22);
+    const [x, dy, dx] = [tf.tensor4d(xv, [b, h, w, c]), tf.tensor4d(dyv, [b, 4, 4, c]), tf.zeros([b, h, w, c])];
+    const heap = (t: tf.Tensor) =>
+      (tf.backend() as unknown as { typedArrayFromHeap(i: tf.Tensor): Float32Array }).typedArrayFromHeap(t);
+    kernel!(heap(x).byteOffset, heap(dy).byteOffset, heap(dx).byteOffset, b, h, w, c, 4, 4, 1, 1);
+    const want = new Float32Array(b * h * w * c);
+    for (let n = 0; n < b; n++)
+      for (let i = 0; i < 4; i++)
+        for (let j = 0; j < 4; j++)
+          for (let k = 0; k < c; k++) {
+            let at = -1;
+            let best = -Infinity;
+            for (const [di, dj] of [
+              [0, 0],
+              [0, 1],
+              [1, 0],
+              [1, 1],
+            ] as const) {
+              const p = (((n * h + i + di) * w + j + dj) * c + k) as number;
+              if (xv[p]! > best) [best, at] = [xv[p]!, p];
+            }
+            if (at >= 0) want[at] = want[at]! + dyv[((n * 4 + i) * 4 + j) * c + k]!;
+          }
+    expect(Array.from(heap(dx))).toEqual(Array.from(want));
+    tf.dispose([x, dy, dx]);
+  });
+
+  it('the committed module is the compiled .wat (npm run gen:wasm leaves nothing to change)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const script = new URL('../../scripts/gen-wasm.mjs', import.meta.url);
+    expect(() => execFileSync(process.execPath, [script.pathname, '--check'], { stdio: 'pipe' })).not.toThrow();
   });
 });

@@ -1,11 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
+import { maxPoolGrad2x2On } from './simd/max-pool-grad-2x2.js';
 import { heapF32, type WasmBackendLike } from './wasm-heap.js';
+
+/** The Emscripten module behind tfjs-backend-wasm's backend, as far as the SIMD kernel needs it. */
+type WithMemory = { wasm?: { asm?: { memory?: WebAssembly.Memory } } };
 
 /**
  * MaxPoolGrad for tfjs-backend-wasm, whose 4.22 kernel starts its running maximum at the smallest positive float
  * and so passes no gradient through a window whose maximum is <= 0 (common after tanh). Each output's gradient goes
- * to the first maximum of its window in row-major order, as on the cpu backend; padding never wins.
+ * to the first maximum of its window in row-major order, as on the cpu backend; padding never wins. A 2x2 window
+ * without padding over a multiple of 4 channels (the tanh CNN's pools) runs as WebAssembly SIMD on the heap
+ * (simd/max-pool-grad-2x2.wat, the same comparisons and additions in the same order: the same bits, about 8x faster).
  *
  * @example
  * tf.registerKernel({ kernelName: 'MaxPoolGrad', backendName: 'wasm', kernelFunc: maxPoolGrad });
@@ -37,6 +43,35 @@ export const maxPoolGrad: KernelFunc = ({
   const xs = heapF32(wasm, input);
   const grads = heapF32(wasm, dy);
   out.fill(0);
+  const pad = info.padInfo;
+  const simd =
+    filterHeight === 2 &&
+    filterWidth === 2 &&
+    channels % 4 === 0 &&
+    pad.top === 0 &&
+    pad.left === 0 &&
+    (outHeight - 1) * strideHeight + 2 <= inHeight &&
+    (outWidth - 1) * strideWidth + 2 <= inWidth &&
+    dy.dtype === 'float32' &&
+    input.dtype === 'float32'
+      ? maxPoolGrad2x2On((backend as WithMemory).wasm?.asm?.memory)
+      : null;
+  if (simd !== null) {
+    simd(
+      xs.byteOffset,
+      grads.byteOffset,
+      out.byteOffset,
+      batchSize,
+      inHeight,
+      inWidth,
+      channels,
+      outHeight,
+      outWidth,
+      strideHeight,
+      strideWidth,
+    );
+    return dx;
+  }
   const pos = new Int32Array(filterHeight * filterWidth); // the window's positions inside the input, row-major
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < outHeight; oh++) {

@@ -59,11 +59,12 @@ export interface DPTrainerOptions {
   privateLoss?: boolean;
   /**
    * Threads for each step's per-example work (gradients, clipping, clipped sums): 'auto' (default) uses one per core
-   * on the wasm and cpu backends under Node when each thread gets at least 32 expected examples and 400 examples x
+   * on the wasm and cpu backends under Node when each thread gets at least 32 expected examples and 128 examples x
    * weight reuse (parallel/thread-count.ts), else 1; never on a GPU backend or in a browser. A number asks for
    * exactly that many (the main thread and threads - 1 workers, each with its own tfjs instance).
-   * The batch is cut into chunks of min(maxPhysicalBatchSize, ceil(b / threads)) whose sums are added in order, so a
-   * run gives the same bits as one thread with those chunks. Needs a named loss and the default layer rules.
+   * The batch is cut into near-equal chunks, as few as maxPhysicalBatchSize allows, their count a multiple of the
+   * threads (parallel/chunk-plan.ts); their sums are added in order, so a run gives the same bits as one thread
+   * computing those chunks. Needs a named loss and the default layer rules.
    */
   threads?: ThreadsOption;
   /** Per-layer rule registry handed to per-sample clipping. */
