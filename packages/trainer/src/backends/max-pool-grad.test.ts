@@ -163,6 +163,11 @@ describe('MaxPoolGrad on wasm, the SIMD 2x2 kernel (4 channels per vector)', () 
     tf.dispose([x, dy, dx]);
   });
 
+  it('gives null (the scalar loop) for a memory it cannot import, such as a shared one, and for no memory', () => {
+    expect(maxPoolGrad2x2On(new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true }))).toBeNull();
+    expect(maxPoolGrad2x2On(undefined)).toBeNull();
+  });
+
   it('the committed module is the compiled .wat (npm run gen:wasm leaves nothing to change)', async () => {
     const { execFileSync } = await import('node:child_process');
     const script = new URL('../../scripts/gen-wasm.mjs', import.meta.url);

@@ -129,12 +129,13 @@ describe('planChunks', () => {
 
 describe('threads option', () => {
   const base = { loss: 'categoricalCrossentropy' as const, expectedBatchSize: 256 };
-  it("'auto' shards on wasm/cpu under Node: a thread per core, each >= 32 examples and >= 128 examples x reuse", () => {
+  it("'auto' shards on wasm/cpu under Node: a thread per core, each >= 96 examples and >= 128 examples x reuse", () => {
     const cnn = { ...base, reuse: 16 };
     expect(stepThreads(cnn, 'wasm', 2)).toBe(2);
-    expect(stepThreads(cnn, 'cpu', 4)).toBe(4);
-    expect(stepThreads({ ...cnn, expectedBatchSize: 64 }, 'wasm', 8)).toBe(2);
-    expect(stepThreads({ ...cnn, expectedBatchSize: 63 }, 'wasm', 2)).toBe(1);
+    expect(stepThreads(cnn, 'cpu', 4)).toBe(2);
+    expect(stepThreads({ ...cnn, expectedBatchSize: 1024 }, 'cpu', 4)).toBe(4);
+    expect(stepThreads({ ...cnn, expectedBatchSize: 192 }, 'wasm', 8)).toBe(2);
+    expect(stepThreads({ ...cnn, expectedBatchSize: 191 }, 'wasm', 2)).toBe(1);
     expect(stepThreads(cnn, 'wasm', 1)).toBe(1);
     // an MLP (reuse 1): 128 examples per thread and more repay a thread's fixed cost, 64 do not
     expect(stepThreads(base, 'wasm', 2)).toBe(2);

@@ -9,15 +9,20 @@ export type ThreadsOption = number | 'auto';
 /** Backends whose per-example work runs on the CPU in this thread, so that worker threads add cores. */
 export const SHARDED_BACKENDS: readonly string[] = ['wasm', 'cpu'];
 
-/** The fewest examples per thread for which 'auto' shards. */
-export const MIN_EXAMPLES_PER_THREAD = 32;
+/**
+ * The fewest examples per thread for which 'auto' shards, whatever the model: each step's dispatch to a worker and its
+ * wait cost a few ms. Measured with bench/threads.bench.mjs (median paired speed-up of 2 threads over 1, 2 cores): the
+ * tanh CNN 0.82x at 32 examples per thread, 0.97x at 48, 0.93x at 64, 1.37-1.61x at 128.
+ */
+export const MIN_EXAMPLES_PER_THREAD = 96;
 
 /**
  * The least work per thread, in examples x weight reuse (see `weightReuse`), for which 'auto' shards. Each thread
  * pays a fixed cost in proportion to the parameter count (its share of the weights' copies and the per-weight parts
  * of the clipped sum), and the per-example work is about reuse x parameters per example. Measured on 2 cores with
  * bench/threads.bench.mjs (median paired speed-up of 2 threads over 1): the MLP 784-512-10 (reuse 1) 0.80x at 64
- * examples per thread, 1.00-1.19x at 128, 1.22x at 256; the tanh CNN (reuse 16) gains from 32.
+ * examples per thread, 0.79-1.19x at 128 (about even), 1.22x at 256, 1.78x at 512; the tanh CNN (reuse 16): see
+ * MIN_EXAMPLES_PER_THREAD.
  */
 export const MIN_WORK_PER_THREAD = 128;
 

@@ -59,7 +59,7 @@ export interface DPTrainerOptions {
   privateLoss?: boolean;
   /**
    * Threads for each step's per-example work (gradients, clipping, clipped sums): 'auto' (default) uses one per core
-   * on the wasm and cpu backends under Node when each thread gets at least 32 expected examples and 128 examples x
+   * on the wasm and cpu backends under Node when each thread gets at least 96 expected examples and 128 examples x
    * weight reuse (parallel/thread-count.ts), else 1; never on a GPU backend or in a browser. A number asks for
    * exactly that many (the main thread and threads - 1 workers, each with its own tfjs instance).
    * The batch is cut into near-equal chunks, as few as maxPhysicalBatchSize allows, their count a multiple of the

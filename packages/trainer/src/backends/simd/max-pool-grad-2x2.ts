@@ -1,7 +1,7 @@
 /**
  * The SIMD MaxPoolGrad of max-pool-grad-2x2.wat, instantiated on tfjs-backend-wasm's own memory (imported: it reads
- * and writes the tensors where they lie). Null where WebAssembly SIMD is missing or the backend's memory is not
- * reachable; the caller then keeps to its scalar loop.
+ * and writes the tensors where they lie). Null where WebAssembly SIMD is missing, the backend's memory is not
+ * reachable or cannot be imported (the threaded build's shared memory); the caller then keeps to its scalar loop.
  */
 import { WASM_BASE64 } from './max-pool-grad-2x2.wasm.js';
 
@@ -21,7 +21,7 @@ export type MaxPoolGrad2x2 = (
 ) => void;
 
 let compiled: WebAssembly.Module | null | undefined;
-const byMemory = new WeakMap<WebAssembly.Memory, MaxPoolGrad2x2>();
+const byMemory = new WeakMap<WebAssembly.Memory, MaxPoolGrad2x2 | null>();
 
 function moduleOnce(): WebAssembly.Module | null {
   if (compiled === undefined) {
@@ -42,11 +42,15 @@ function moduleOnce(): WebAssembly.Module | null {
 export function maxPoolGrad2x2On(memory: WebAssembly.Memory | undefined): MaxPoolGrad2x2 | null {
   if (!(memory instanceof WebAssembly.Memory)) return null;
   const known = byMemory.get(memory);
-  if (known) return known;
+  if (known !== undefined) return known;
   const mod = moduleOnce();
   if (mod === null) return null;
-  const instance = new WebAssembly.Instance(mod, { env: { memory } });
-  const fn = instance.exports['maxPoolGrad2x2'] as MaxPoolGrad2x2;
+  let fn: MaxPoolGrad2x2 | null;
+  try {
+    fn = new WebAssembly.Instance(mod, { env: { memory } }).exports['maxPoolGrad2x2'] as MaxPoolGrad2x2;
+  } catch {
+    fn = null; // e.g. the threaded tfjs-wasm build's shared memory, which this module's plain import cannot take
+  }
   byMemory.set(memory, fn);
   return fn;
 }
