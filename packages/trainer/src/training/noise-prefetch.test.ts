@@ -7,6 +7,7 @@ import { DPTrainer, fillGaussian, SecureRandomSource, SeededRandomSource } from 
 import { GaussianNoiseStream } from './noise-prefetch.js';
 import { addScaledNoise } from './gaussian-mechanism.js';
 import { mathRandomInFreshWorker, withFixedWorkerMathRandom } from './fixed-math-random.fixture.js';
+import { twoExamples } from './two-examples.fixture.js';
 
 /** The stream's running worker (private: read here only to end it from outside). */
 const workerOf = async (s: object) => (await (s as { worker?: Promise<Worker> }).worker)!;
@@ -158,14 +159,7 @@ describe('DPTrainer noise worker', () => {
     const model = tf.sequential({
       layers: [tf.layers.dense({ inputShape: [3], units: 2, kernelInitializer: 'zeros' })],
     });
-    const x = tf.tensor2d([
-      [1, 2, 3],
-      [4, 5, 6],
-    ]);
-    const y = tf.tensor2d([
-      [1, 0],
-      [0, 1],
-    ]);
+    const { x, y } = twoExamples();
     const t = new DPTrainer({
       model,
       loss: 'categoricalCrossentropy',
@@ -196,14 +190,7 @@ describe('DPTrainer noise worker', () => {
 describe('DPTrainer noise buffers', () => {
   it('both Gaussian mechanisms hand each buffer back: the worker allocates 2 over 5 steps', async () => {
     await tf.setBackend('cpu');
-    const x = tf.tensor2d([
-      [1, 2, 3],
-      [4, 5, 6],
-    ]);
-    const y = tf.tensor2d([
-      [1, 0],
-      [0, 1],
-    ]);
+    const { x, y } = twoExamples();
     for (const clip of [{ clipNorm: 1 }, { adaptiveClipping: { countNoiseMultiplier: 2 } }]) {
       const t = new DPTrainer({
         model: tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2 })] }),

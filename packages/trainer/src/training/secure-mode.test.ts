@@ -3,6 +3,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DPTrainer } from '@dpledger/trainer';
 import { RdpAccountant } from '@dpledger/accounting';
 import { mathRandomInFreshWorker, withFixedWorkerMathRandom } from './fixed-math-random.fixture.js';
+import { twoExamples } from './two-examples.fixture.js';
 
 // Every tfjs RNG entry point the trainer could reach, wrapped so calls are counted (a namespace cannot be spied on).
 vi.mock('@tensorflow/tfjs', async (importOriginal) => {
@@ -104,14 +105,7 @@ describe('secure mode', () => {
         datasetSize: 10,
         ...opts,
       });
-    const x = tf.tensor2d([
-      [1, 2, 3],
-      [4, 5, 6],
-    ]);
-    const y = tf.tensor2d([
-      [1, 0],
-      [0, 1],
-    ]);
+    const { x, y } = twoExamples();
     const stepped = async (t: DPTrainer) => {
       expect((await t.step(x, y)).applied).toBe(true);
       expect(await t.internals.noise!.prefetching()).toBe(true); // the step's noise came from the worker
