@@ -70,9 +70,11 @@ for (const name of MODELS) {
       await t.step(x, y);
       return performance.now() - t0;
     };
+    let firstWide = 0; // the wide trainer's first step also starts its workers (a tfjs and wasm load each)
     for (let k = 0; k < 3; k++) {
       await time(one);
-      await time(wide);
+      const ms = await time(wide);
+      if (k === 0) firstWide = ms;
     }
     const a = [];
     const b = [];
@@ -99,6 +101,7 @@ for (const name of MODELS) {
       `${name.padEnd(8)} B=${String(B).padEnd(5)} 1 thread ${median(a).toFixed(1).padStart(7)} ms   ` +
         `${THREADS} threads ${median(b).toFixed(1).padStart(7)} ms   speed-up ${ratio.toFixed(2)}x`,
     );
+    console.log(`   first ${THREADS}-thread step (starting its workers) ${firstWide.toFixed(0)} ms`);
     if (cpu.one.main > 0)
       console.log(
         `   CPU ms/step by thread (Linux /proc, 10 ms ticks): 1 thread: ${per(cpu.one)};  ` +
