@@ -49,8 +49,23 @@ console.log(`backend ${backend}; 1 thread vs ${THREADS}; ${STEPS} timed steps ea
 for (const name of MODELS) {
   for (const B of SIZES) {
     const shape = name === 'mlp' ? [B, 784] : [B, 28, 28, 1];
-    const x = tf.tensor(px.subarray(0, B * 784), shape, 'float32');
-    const y = tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(data.labels.subarray(0, B)), 'int32'), 10).toFloat());
+    // the sample's images in order, cycled when B exceeds it
+    const rows = Int32Array.from({ length: B }, (_, i) => i % data.count);
+    const x = tf.tensor(
+      Float32Array.from({ length: B * 784 }, (_, i) => px[rows[(i / 784) | 0] * 784 + (i % 784)]),
+      shape,
+    );
+    const y = tf.tidy(() =>
+      tf
+        .oneHot(
+          tf.tensor1d(
+            Int32Array.from(rows, (r) => data.labels[r]),
+            'int32',
+          ),
+          10,
+        )
+        .toFloat(),
+    );
     const make = (threads) =>
       new DPTrainer({
         model: buildModel(name, { seed: 1 }),

@@ -1,4 +1,5 @@
 import type { KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
+import { nativeGemm, type NativeGemm } from './native-gemm.js';
 import { heapF32, type WasmBackendLike } from './wasm-heap.js';
 
 /**
@@ -14,9 +15,10 @@ interface MatMulAttrs {
 }
 
 /**
- * BatchMatMul for tfjs-backend-wasm that keeps to the fast path of `original` (the stock kernel): a transposed
- * operand is materialised first with the backend's Transpose kernel, and a large batched product runs matrix by
- * matrix. Results equal the stock kernel's up to float32 summation order.
+ * BatchMatMul for tfjs-backend-wasm. Under Node with the native GEMM loaded (native-gemm.ts), a float32 product runs
+ * there, transpose flags and batches included, straight on the wasm heap. Otherwise it keeps to the fast path of
+ * `original` (the stock kernel): a transposed operand is materialised first with the backend's Transpose kernel,
+ * and a large batched product runs matrix by matrix. Results equal the stock kernel's up to float32 summation order.
  *
  * @example
  * const fast = makeBatchMatMul(tf.getKernel('BatchMatMul', 'wasm').kernelFunc, tf.getKernel('Transpose',
@@ -26,6 +28,11 @@ export function makeBatchMatMul(original: KernelFunc, transpose: KernelFunc): Ke
   return ({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }) => {
     const wasm = backend as WasmBackendLike;
     const { transposeA, transposeB } = attrs as unknown as MatMulAttrs;
+    const native = nativeGemm();
+    if (native) {
+      const out = nativeProduct(native, wasm, inputs['a'] as TensorInfo, inputs['b'] as TensorInfo, attrs as never);
+      if (out) return out;
+    }
     const temps: TensorInfo[] = [];
     const plain = (t: TensorInfo, flip: boolean): TensorInfo => {
       if (!flip) return t;
@@ -44,6 +51,37 @@ export function makeBatchMatMul(original: KernelFunc, transpose: KernelFunc): Ke
     for (const t of temps) wasm.disposeData(t.dataId);
     return out;
   };
+}
+
+const product = (dims: readonly number[]) => dims.reduce((p, d) => p * d, 1);
+
+/**
+ * The product on the native GEMM, or null where it does not apply (another dtype, an empty or mismatched operand,
+ * batch dimensions that broadcast other than all-or-one): the caller then runs the wasm path.
+ */
+function nativeProduct(
+  native: NativeGemm,
+  wasm: WasmBackendLike,
+  a: TensorInfo,
+  b: TensorInfo,
+  { transposeA, transposeB }: MatMulAttrs,
+): TensorInfo | null {
+  const r = a.shape.length;
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || r < 2 || b.shape.length !== r) return null;
+  const [m, k] = transposeA ? [a.shape[r - 1]!, a.shape[r - 2]!] : [a.shape[r - 2]!, a.shape[r - 1]!];
+  const [kb, n] = transposeB ? [b.shape[r - 1]!, b.shape[r - 2]!] : [b.shape[r - 2]!, b.shape[r - 1]!];
+  const [leadA, leadB] = [a.shape.slice(0, -2), b.shape.slice(0, -2)];
+  const [ba, bb] = [product(leadA), product(leadB)];
+  const sameLead = leadA.every((d, i) => d === leadB[i]);
+  if (k !== kb || m * n * k === 0 || !(sameLead || ba === 1 || bb === 1)) return null;
+  const out = wasm.makeOutput([...(ba >= bb ? leadA : leadB), m, n], 'float32');
+  const [va, vb, vo] = [heapF32(wasm, a), heapF32(wasm, b), heapF32(wasm, out)]; // views after the allocation
+  if (!(vo.buffer instanceof ArrayBuffer)) {
+    wasm.disposeData(out.dataId); // a threaded wasm build's shared memory: the addon takes plain ArrayBuffers only
+    return null;
+  }
+  native.gemm(vo.buffer, va.byteOffset, vb.byteOffset, vo.byteOffset, ba, bb, m, n, k, transposeA, transposeB);
+  return out;
 }
 
 function shouldSplit(a: TensorInfo, b: TensorInfo): boolean {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { TrainerError } from '../per-sample/trainer-error.js';
+import { loadNativeGemm, nativeGemmStatus } from './native-gemm.js';
 import { registerWasmFixes } from './wasm-fixes.js';
 import { configureWasmPathsForNode } from './wasm-paths.js';
 import { registerWebGpu } from './webgpu-backend.js';
@@ -86,6 +87,7 @@ async function activate(name: BackendName, allowSoftware: boolean): Promise<bool
   }
   if (name === 'wasm') {
     await configureWasmPathsForNode();
+    await loadNativeGemm(); // Node: the BatchMatMul kernel then runs its products natively (native-gemm.ts)
     registerWasmFixes();
   }
   if (!(await tf.setBackend(name))) return false;
@@ -122,6 +124,7 @@ export async function useBackend(
           : name === 'auto'
             ? `${candidate}, the fastest that initialised`
             : `${candidate}, as asked`;
+      if (candidate === 'wasm') skipped.unshift(`matMul on the ${nativeGemmStatus()}`);
       lastChoice = { backend: candidate, reason: [why, ...skipped].join('; ') };
       opts.log?.(`@dpledger/trainer backend: ${lastChoice.reason}`);
       return candidate;

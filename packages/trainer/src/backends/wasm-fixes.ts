@@ -5,6 +5,7 @@ import { makeBatchMatMul } from './batch-mat-mul.js';
 import { makeConv2DBackpropFilter } from './conv2d-backprop-filter.js';
 import { makeConv2DBackpropInput } from './conv2d-backprop-input.js';
 import { delegateToCpu } from './cpu-delegate.js';
+import { makeFusedMatMul } from './fused-mat-mul.js';
 import { makeGather } from './gather.js';
 import { makeIdentity } from './identity.js';
 import { maxPoolGrad } from './max-pool-grad.js';
@@ -19,7 +20,8 @@ const DELEGATED = ['UnsortedSegmentSum', 'DepthwiseConv2dNativeBackpropFilter', 
 
 /**
  * Registers the wasm kernel fixes for TensorFlow.js 4.22: Conv2DBackpropFilter (missing), MaxPoolGrad and
- * MaxPool3DGrad (wrong when a window's maximum is <= 0), BatchMatMul (slow with transpose flags or a large batch),
+ * MaxPool3DGrad (wrong when a window's maximum is <= 0), BatchMatMul (slow with transpose flags or a large batch;
+ * on the native GEMM under Node where built) and _FusedMatMul (on it too; the stock kernel is wrong with transposes),
  * cpu-backed UnsortedSegmentSum and DepthwiseConv2dNative backprops (missing), and faster Conv2DBackpropInput (a
  * scalar loop, replaced by a matMul and col2im), Tanh (scalar libm, replaced by XNNPACK's sigmoid), Slice (copied
  * element by element off the heap, replaced by contiguous runs), GatherV2 (an index computed per element, replaced by
@@ -35,13 +37,15 @@ const DELEGATED = ['UnsortedSegmentSum', 'DepthwiseConv2dNativeBackpropFilter', 
 export function registerWasmFixes(): void {
   const stockMatMul = kernel('BatchMatMul');
   const transpose = kernel('Transpose');
-  const [sigmoid, multiply, sub] = ['Sigmoid', 'Multiply', 'Sub'].map(kernel);
+  const [sigmoid, multiply, sub, add, relu] = ['Sigmoid', 'Multiply', 'Sub', 'Add', 'Relu'].map(kernel);
   if (
     stockMatMul === undefined ||
     transpose === undefined ||
     sigmoid === undefined ||
     multiply === undefined ||
-    sub === undefined
+    sub === undefined ||
+    add === undefined ||
+    relu === undefined
   ) {
     throw new TrainerError(
       'backend_unavailable',
@@ -49,13 +53,20 @@ export function registerWasmFixes(): void {
     );
   }
   replace('BatchMatMul', (old) => makeBatchMatMul(old!.kernelFunc, transpose.kernelFunc));
+  const matMul = kernel('BatchMatMul')!.kernelFunc; // ours: the native GEMM where loaded (native-gemm.ts)
+  replace('_FusedMatMul', (old) =>
+    makeFusedMatMul(old?.kernelFunc ?? delegateToCpu('_FusedMatMul'), {
+      matMul,
+      add: add.kernelFunc,
+      relu: relu.kernelFunc,
+      transpose: transpose.kernelFunc,
+    }),
+  );
   replace('MaxPoolGrad', () => maxPoolGrad);
   replace('MaxPool3DGrad', () => delegateToCpu('MaxPool3DGrad')); // the same wrong running maximum as MaxPoolGrad
-  replace('Conv2DBackpropFilter', () =>
-    makeConv2DBackpropFilter(stockMatMul.kernelFunc, delegateToCpu('Conv2DBackpropFilter')),
-  );
+  replace('Conv2DBackpropFilter', () => makeConv2DBackpropFilter(matMul, delegateToCpu('Conv2DBackpropFilter')));
   replace('Conv2DBackpropInput', (old) =>
-    makeConv2DBackpropInput(stockMatMul.kernelFunc, old?.kernelFunc ?? delegateToCpu('Conv2DBackpropInput')),
+    makeConv2DBackpropInput(matMul, old?.kernelFunc ?? delegateToCpu('Conv2DBackpropInput')),
   );
   replace('Tanh', (old) =>
     makeTanh(

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { clipAndAccumulate, type Accumulated, type AccumulateOptions } from '../per-sample/index.js';
+import { nativeGemm } from '../backends/native-gemm.js';
 import { TrainerError } from '../per-sample/trainer-error.js';
 import { fail } from '../training/fail.js';
 import { planChunks } from './chunk-plan.js';
@@ -110,7 +111,9 @@ export class ShardedSteps {
     const backend = tf.getBackend();
     // cores() imports node:os: never asked where workers cannot run (browsers), so bundles never fetch it
     const t =
-      this.fallback || unshardable(this.settings) !== null ? 1 : stepThreads(this.settings, backend, await cores());
+      this.fallback || unshardable(this.settings) !== null
+        ? 1
+        : stepThreads({ ...this.settings, nativeMatMul: nativeGemm() !== null }, backend, await cores());
     this.threadsNow = t;
     if (t === 1 || (this.pool && this.pool.size === t - 1 && this.pool.backend === backend)) return;
     this.close();

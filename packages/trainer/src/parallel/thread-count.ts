@@ -27,6 +27,14 @@ export const MIN_EXAMPLES_PER_THREAD = 96;
 export const MIN_WORK_PER_THREAD = 128;
 
 /**
+ * MIN_WORK_PER_THREAD where the wasm backend's matMuls run on the native GEMM (backends/native-gemm.ts), which makes
+ * dense layers about 4.5x cheaper while each step's fixed costs (its noise above all) stay. Measured on 2 cores with
+ * bench/threads.bench.mjs: the MLP 0.95x at 512 examples per thread (B = 1024), 0.92x at 256, 1.23x at 1,024 and
+ * 2,048; the tanh CNN 0.90x at 64 per thread, 1.25x at 128, 1.86x at 512 (MIN_EXAMPLES_PER_THREAD decides there).
+ */
+export const MIN_WORK_PER_THREAD_NATIVE = 1024;
+
+/**
  * Multiply-adds per example per trainable parameter: each weighted layer's parameters times the positions it is
  * applied at (its output's size over its last axis: 1 for a dense layer, h x w for a 2-D convolution), over all
  * parameters. 1 for an MLP; about 16 for the tanh CNN.
@@ -54,6 +62,8 @@ export interface ShardSettings {
   expectedBatchSize: number;
   /** weightReuse of the model (default 1, the least). */
   reuse?: number;
+  /** Whether the backend's matMuls run natively (MIN_WORK_PER_THREAD_NATIVE applies); default false. */
+  nativeMatMul?: boolean;
 }
 
 const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
@@ -82,7 +92,8 @@ export function checkThreads(s: ShardSettings): void {
 
 /**
  * The threads a step uses (1 = the single-thread path, no workers). 'auto' (the default): one per core, at most one
- * per max(MIN_EXAMPLES_PER_THREAD, MIN_WORK_PER_THREAD / reuse) expected examples, and only on a CPU backend (wasm,
+ * per max(MIN_EXAMPLES_PER_THREAD, MIN_WORK_PER_THREAD / reuse) expected examples (MIN_WORK_PER_THREAD_NATIVE with
+ * the native GEMM), and only on a CPU backend (wasm,
  * cpu) under Node; a GPU or tfjs-node backend already uses the hardware it has. An explicit count on another
  * backend is refused.
  * @example
@@ -96,6 +107,7 @@ export function stepThreads(s: ShardSettings, backend: string, cores: number): n
     return t;
   }
   if (unshardable(s) !== null || !SHARDED_BACKENDS.includes(backend)) return 1;
-  const perThread = Math.max(MIN_EXAMPLES_PER_THREAD, MIN_WORK_PER_THREAD / (s.reuse ?? 1));
+  const work = s.nativeMatMul && backend === 'wasm' ? MIN_WORK_PER_THREAD_NATIVE : MIN_WORK_PER_THREAD;
+  const perThread = Math.max(MIN_EXAMPLES_PER_THREAD, work / (s.reuse ?? 1));
   return Math.max(1, Math.min(cores, Math.floor(s.expectedBatchSize / perThread)));
 }

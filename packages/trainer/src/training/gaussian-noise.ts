@@ -73,17 +73,23 @@ function slowSample(words: WordReader, layer: number, x: number): number {
 }
 
 /**
- * The fast pass over one chunk: each pair of words (a, b) gives a point in a layer; points inside the layer's inner
- * rectangle are written to `out[start + k]`, the others' k go to `pending`. Returns how many are pending.
+ * The ziggurat's fast step over one chunk (acceptChunk): writes the samples of the points inside their layer's inner
+ * rectangle to out[start + k], lists the other k in `pending`, returns how many it listed.
  */
-function acceptChunk(
+export type ChunkAccept = (
   w: Uint32Array,
   m: number,
   out: Float32Array | Float64Array,
   start: number,
   std: number,
   pending: Int32Array,
-): number {
+) => number;
+
+/**
+ * The fast pass over one chunk: each pair of words (a, b) gives a point in a layer; points inside the layer's inner
+ * rectangle are written to `out[start + k]`, the others' k go to `pending`. Returns how many are pending.
+ */
+const acceptChunk: ChunkAccept = (w, m, out, start, std, pending) => {
   let rejected = 0;
   for (let k = 0; k < m; k++) {
     const a = w[2 * k]!;
@@ -96,16 +102,33 @@ function acceptChunk(
     else pending[rejected++] = k;
   }
   return rejected;
+};
+
+/** The same step over the ziggurat's tables as an external implementation takes them (x[i] 2^-53, then x[i]). */
+export type TabledAccept = (...args: [...Parameters<ChunkAccept>, xs: Float64Array, x: Float64Array]) => number;
+
+/**
+ * A ChunkAccept from an implementation that takes this module's tables as arguments (native-noise.ts).
+ * @example const accept = withTables((w, m, out, start, std, pending, xs, x) => addon.zigguratAccept(...));
+ */
+export function withTables(f: TabledAccept): ChunkAccept {
+  return (w, m, out, start, std, pending) => f(w, m, out, start, std, pending, XS, X);
 }
 
 /**
  * Fills `out` with independent N(0, std^2) samples, drawing words from `src` in bulk (`fillUint32`): two words per
  * sample in chunks of up to 8,192 samples, then a few 128-word blocks for the ~1.5% of points that need the wedge or
  * tail test. How many words a fill consumes is a function of the words alone, so a seeded source's checkpointed
- * state reproduces every later fill.
+ * state reproduces every later fill. `accept` runs the fast step (acceptChunk's contract); the noise worker passes
+ * the native one (native-noise.ts), which gives the same bits.
  * @example const z = fillGaussian(new SeededRandomSource(1), new Float32Array(1000), 0.5);
  */
-export function fillGaussian(src: RandomSource, out: Float32Array | Float64Array, std: number): typeof out {
+export function fillGaussian(
+  src: RandomSource,
+  out: Float32Array | Float64Array,
+  std: number,
+  accept: ChunkAccept = acceptChunk,
+): typeof out {
   if (!(std >= 0 && Number.isFinite(std))) fail('invalid_argument', `noise std must be finite and >= 0, got ${std}`);
   const n = out.length;
   const chunk = new Uint32Array(Math.min(CHUNK_WORDS, 2 * n));
@@ -115,7 +138,7 @@ export function fillGaussian(src: RandomSource, out: Float32Array | Float64Array
   for (let start = 0; start < n; start += perChunk) {
     const m = Math.min(perChunk, n - start);
     const w = src.fillUint32(m === perChunk ? chunk : chunk.subarray(0, 2 * m));
-    const rejected = acceptChunk(w, m, out, start, std, pending);
+    const rejected = accept(w, m, out, start, std, pending);
     for (let j = 0; j < rejected; j++) {
       const k = pending[j]!;
       const b = w[2 * k + 1]!;

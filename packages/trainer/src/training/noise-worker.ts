@@ -2,8 +2,9 @@
  * The noise prefetch worker's entry point: noise-prefetch.ts starts it as a node:worker_threads Worker from this
  * module's compiled file (`new URL('./noise-worker.js', import.meta.url)`). It draws with the very modules the main
  * thread uses (`fillGaussian` of gaussian-noise.ts on a `RandomSource` of random-source.ts), so a seeded worker
- * buffer is the inline fill from the same stream position: its ChaCha20 words come from OpenSSL
- * (openssl-keystream.ts, Node only, pinned equal to the TypeScript keystream word for word). A secure worker draws
+ * buffer is the inline fill from the same stream position: its ChaCha20 words and the ziggurat's fast step come from
+ * the trainer's native addon (native-noise.ts), else the words from OpenSSL (openssl-keystream.ts), each pinned equal
+ * to the TypeScript word for word and bit for bit. A secure worker draws
  * every word from the platform CSPRNG (`SecureRandomSource`: `globalThis.crypto.getRandomValues`), never Math.random.
  *
  * Protocol: workerData is a `NoiseWorkerData`; each `NoiseWorkerRequest` `{ n, buf? }` is answered by a
@@ -14,6 +15,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { fillGaussian } from './gaussian-noise.js';
+import { nativeAccept, nativeKeystream } from './native-noise.js';
 import { fastKeystream } from './openssl-keystream.js';
 import { SecureRandomSource, SeededRandomSource, type RandomSource } from './random-source.js';
 
@@ -44,7 +46,11 @@ const port = parentPort;
 if (port) {
   const { std, seeded } = workerData as NoiseWorkerData;
   const src: RandomSource = seeded
-    ? new SeededRandomSource(seeded.seed, { stream: 'noise', position: seeded.position, keystream: fastKeystream })
+    ? new SeededRandomSource(seeded.seed, {
+        stream: 'noise',
+        position: seeded.position,
+        keystream: nativeKeystream ?? fastKeystream,
+      })
     : new SecureRandomSource();
   let allocations = 0;
   port.on('message', ({ n, buf: spare }: NoiseWorkerRequest) => {
@@ -55,7 +61,7 @@ if (port) {
       buf = new Float32Array(n); // a negative n throws: the worker exits, and the stream continues inline
       allocations++;
     }
-    fillGaussian(src, buf, std);
+    fillGaussian(src, buf, std, nativeAccept ?? undefined);
     const reply: NoiseWorkerReply = { buf, position: src.position(), allocations };
     port.postMessage(reply, [buf.buffer]);
   });

@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { LayerRule } from '../types.js';
 import { biasStat, statsInLayerOrder, weightOf, type LayerWeight, type WeightStat } from './weights.js';
 
-/** Batched A B^T with the transpose materialised first (tfjs-wasm's fast matmul path takes no transpose flags). */
+/** Batched A B^T (the flag, not a materialised transpose: the wasm BatchMatMul kernel chooses how to run it). */
 export function matMulBT(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
-  return tf.matMul(a, b.transpose([0, 2, 1]));
+  return tf.matMul(a, b, false, true);
 }
 
 /**
@@ -44,7 +44,7 @@ function singlePosition(input: tf.Tensor, gradPre: tf.Tensor, b: number, inDim: 
   const g = gradPre.reshape([b, units]) as tf.Tensor2D;
   return {
     sqNorm: a.square().sum(1).mul(g.square().sum(1)) as tf.Tensor1D, // |a g^T|_F^2 = |a|^2 |g|^2
-    sum: (c) => a.transpose().matMul(g.mul(c.reshape([b, 1]))), // a^T diag(c) g
+    sum: (c) => tf.matMul(a, g.mul(c.reshape([b, 1])), true), // a^T diag(c) g
   };
 }
 
@@ -62,16 +62,9 @@ function multiPosition(
   // Ghost norm: |sum_t a_t g_t^T|_F^2 = sum_{t,s} (a_t . a_s)(g_t . g_s) (Li et al. 2022, Bu et al. 2022).
   const sqNorm = ghost
     ? (matMulBT(a, a).mul(matMulBT(g, g)).sum([1, 2]) as tf.Tensor1D)
-    : (tf
-        .matMul(a.transpose([0, 2, 1]), g)
-        .square()
-        .sum([1, 2]) as tf.Tensor1D);
+    : (tf.matMul(a, g, true).square().sum([1, 2]) as tf.Tensor1D);
   return {
     sqNorm,
-    sum: (c) =>
-      a
-        .reshape([b * t, inDim])
-        .transpose()
-        .matMul(g.mul(c.reshape([b, 1, 1])).reshape([b * t, units])),
+    sum: (c) => tf.matMul(a.reshape([b * t, inDim]), g.mul(c.reshape([b, 1, 1])).reshape([b * t, units]), true),
   };
 }

@@ -1,0 +1,10 @@
+// Shared by the addon's sources (gemm.cc: the module entry and GEMM; noise.cc: keystream and ziggurat).
+#pragma once
+#include <node_api.h>
+
+namespace dpl {
+// Throws a RangeError with code ERR_DPLEDGER_NATIVE; returns nullptr for the caller to return.
+napi_value Throw(napi_env env, const char* msg);
+// Adds chacha20, zigguratAccept and chachaLanes to the module's exports.
+void RegisterNoise(napi_env env, napi_value exports);
+}  // namespace dpl

@@ -1,0 +1,83 @@
+/**
+ * The trainer's optional native float32 GEMM (`native/gemm.cc`, an N-API addon built by `npm install` with
+ * node-gyp): AVX-512 or AVX2 register-tiled products on tensors that stay in tfjs-backend-wasm's heap. Under Node,
+ * `useBackend('wasm')` loads it and the wasm BatchMatMul kernel (batch-mat-mul.ts) runs its products through it;
+ * where it is not built, cannot load, finds neither instruction set, or `DPLEDGER_NATIVE=0` is set, tfjs's own
+ * XNNPACK kernel runs as before. Browsers never load it.
+ */
+
+/** The addon's exports (gemm.cc). */
+export interface NativeGemm {
+  /** The instruction set its kernel uses. */
+  readonly kernel: 'avx512' | 'avx2';
+  /**
+   * C = op(A) op(B) for `max(batchA, batchB)` matrices on `memory` (byte offsets): A is [batchA, m, k] ([batchA, k, m]
+   * with transposeA), B is [batchB, k, n] ([batchB, n, k] with transposeB), C is [batch, m, n]; a batch of 1 is
+   * broadcast. Throws a RangeError (code ERR_DPLEDGER_GEMM) and writes nothing when an operand lies outside memory.
+   */
+  gemm(
+    memory: ArrayBuffer,
+    aByte: number,
+    bByte: number,
+    cByte: number,
+    batchA: number,
+    batchB: number,
+    m: number,
+    n: number,
+    k: number,
+    transposeA: boolean,
+    transposeB: boolean,
+  ): void;
+}
+
+let loaded: NativeGemm | null = null;
+let tried = false;
+let whyNot = 'not loaded yet (useBackend loads it)';
+
+/** The addon's path relative to this module (src/backends or dist/backends: both two levels under the package). */
+const ADDON = '../../native/build/Release/dpledger_native.node';
+
+/**
+ * Loads the native GEMM once (later calls return the first answer): null in a browser, with `DPLEDGER_NATIVE=0`,
+ * or where the addon is missing or unusable; `nativeGemmStatus()` then says why.
+ * @example const g = await loadNativeGemm(); console.log(g?.kernel ?? nativeGemmStatus());
+ */
+export async function loadNativeGemm(): Promise<NativeGemm | null> {
+  if (tried) return loaded;
+  tried = true;
+  if (typeof process === 'undefined' || process.versions?.node === undefined) {
+    whyNot = 'not in Node';
+    return null;
+  }
+  if (process.env['DPLEDGER_NATIVE'] === '0') {
+    whyNot = 'off (DPLEDGER_NATIVE=0)';
+    return null;
+  }
+  try {
+    const nodeModule = 'node:module';
+    const { createRequire } = (await import(/* @vite-ignore */ nodeModule)) as typeof import('node:module');
+    const addon = createRequire(import.meta.url)(ADDON) as { kernel: string; gemm: NativeGemm['gemm'] };
+    if (addon.kernel !== 'avx512' && addon.kernel !== 'avx2') {
+      whyNot = 'this CPU has neither AVX-512 nor AVX2 with FMA';
+      return null;
+    }
+    loaded = addon as NativeGemm;
+    whyNot = '';
+  } catch (e) {
+    whyNot = `not built or not loadable (${(e as Error).message.split('\n')[0]}); npm rebuild @dpledger/trainer builds it`;
+  }
+  return loaded;
+}
+
+/** Test-only switch (not exported from the package): `off` makes `nativeGemm()` answer null, the wasm path. */
+export const nativeGemmSwitch = { off: false };
+
+/** The loaded native GEMM, or null (before `loadNativeGemm`, or where it is unavailable). */
+export function nativeGemm(): NativeGemm | null {
+  return nativeGemmSwitch.off ? null : loaded;
+}
+
+/** One line for logs: the kernel in use, or why tfjs's own wasm matmul runs. */
+export function nativeGemmStatus(): string {
+  return loaded ? `native ${loaded.kernel} GEMM` : `wasm XNNPACK GEMM (native GEMM ${whyNot})`;
+}
