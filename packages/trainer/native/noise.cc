@@ -156,6 +156,48 @@ napi_value ZigguratAccept(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// The float ops of tfjs's Multiply and Add kernels, one rounding each: never contracted into an FMA, so the result is
+// bit for bit tf.add(tf.mul(x, scale), zFactor === 1 ? z : tf.mul(z, zFactor)).
+__attribute__((optimize("fp-contract=off"))) static void scaledNoise(const float* x, const float* z, float* out,
+                                                                      size_t n, float scale, float zFactor,
+                                                                      bool scaleZ) {
+  for (size_t i = 0; i < n; i++) {
+    const float t = x[i] * scale;
+    const float u = scaleZ ? z[i] * zFactor : z[i];
+    out[i] = t + u;
+  }
+}
+
+// addNoise(memory, xByte, outByte, z: Float32Array, scale, zFactor): out = x * scale + z * zFactor for z.length
+// floats of tfjs-wasm's heap (float32 ops, one rounding each; zFactor 1 skips its product, as the TypeScript does).
+// Both operands must lie inside memory; nothing is written otherwise.
+napi_value AddNoise(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  void *mem = nullptr, *zp = nullptr;
+  size_t len = 0, zn = 0;
+  bool isAb = false;
+  double xb, ob, scale, zf;
+  if (argc != 6 || napi_is_arraybuffer(env, argv[0], &isAb) != napi_ok || !isAb ||
+      napi_get_arraybuffer_info(env, argv[0], &mem, &len) != napi_ok || !number(env, argv[1], &xb) ||
+      !number(env, argv[2], &ob) || !typed(env, argv[3], napi_float32_array, &zp, &zn) ||
+      !number(env, argv[4], &scale) || !number(env, argv[5], &zf))
+    return dpl::Throw(env, "addNoise(memory: ArrayBuffer, xByte, outByte, z: Float32Array, scale, zFactor)");
+  const double bytes = 4.0 * static_cast<double>(zn);
+  auto inside = [&](double off) {
+    return off >= 0 && off == static_cast<double>(static_cast<size_t>(off)) && static_cast<size_t>(off) % 4 == 0 &&
+           off + bytes <= static_cast<double>(len);
+  };
+  if (!inside(xb) || !inside(ob) || (zn > 0 && mem == nullptr))
+    return dpl::Throw(env, "addNoise: an operand lies outside the memory");
+  char* base = static_cast<char*>(mem);
+  const float fz = static_cast<float>(zf);
+  scaledNoise(reinterpret_cast<const float*>(base + static_cast<size_t>(xb)), static_cast<const float*>(zp),
+              reinterpret_cast<float*>(base + static_cast<size_t>(ob)), zn, static_cast<float>(scale), fz, zf != 1.0);
+  return nullptr;
+}
+
 }  // namespace
 
 namespace dpl {
@@ -165,6 +207,8 @@ void RegisterNoise(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "chacha20", f);
   napi_create_function(env, "zigguratAccept", NAPI_AUTO_LENGTH, ZigguratAccept, nullptr, &f);
   napi_set_named_property(env, exports, "zigguratAccept", f);
+  napi_create_function(env, "addNoise", NAPI_AUTO_LENGTH, AddNoise, nullptr, &f);
+  napi_set_named_property(env, exports, "addNoise", f);
   napi_value lanes;
   napi_create_int32(env, chacha.lanes, &lanes);
   napi_set_named_property(env, exports, "chachaLanes", lanes);

@@ -68,7 +68,7 @@ describe('native GEMM (native/gemm.cc) under the wasm BatchMatMul', () => {
     }
   });
 
-  it('refuses an operand outside the memory and a wrong argument, writing nothing', () => {
+  it('gemm and addNoise refuse an operand outside the memory and a wrong argument, writing nothing', () => {
     const g = addon();
     const mem = new ArrayBuffer(4 * 64);
     const view = new Float32Array(mem).fill(7);
@@ -89,6 +89,19 @@ describe('native GEMM (native/gemm.cc) under the wasm BatchMatMul', () => {
       expect(() => (g.gemm as (...a: unknown[]) => void)(...bad), JSON.stringify(bad.slice(1))).toThrow(RangeError);
     }
     expect(view.every((v) => v === 7)).toBe(true);
+    const z = new Float32Array(16).fill(1);
+    const add = g.addNoise.bind(g) as (...a: unknown[]) => void;
+    for (const bad of [
+      [mem, 0, 196, z, 1, 1], // out runs past the end
+      [mem, 200, 0, z, 1, 1], // x runs past the end
+      [mem, 2, 64, z, 1, 1], // unaligned
+      [mem, 0, 64, new Float64Array(16), 1, 1], // not float32 samples
+    ]) {
+      expect(() => add(...bad), JSON.stringify(bad.slice(1, 3))).toThrow(RangeError);
+    }
+    expect(view.every((v) => v === 7)).toBe(true);
+    add(mem, 0, 64, z, 2, 1); // x = 7 -> 7 * 2 + 1
+    expect(view[16]).toBe(15);
   });
 
   it('leaves batches that broadcast otherwise than all-or-one to the wasm path, equal to cpu', async () => {

@@ -28,6 +28,12 @@ export interface NativeGemm {
     transposeA: boolean,
     transposeB: boolean,
   ): void;
+  /**
+   * out = x * scale + z * zFactor over z.length floats of `memory` (x and out at byte offsets), in float32 with one
+   * rounding per op as tfjs's Multiply and Add (zFactor 1 skips its product). Throws and writes nothing when an
+   * operand lies outside memory.
+   */
+  addNoise(memory: ArrayBuffer, xByte: number, outByte: number, z: Float32Array, scale: number, zFactor: number): void;
 }
 
 let loaded: NativeGemm | null = null;

@@ -29,8 +29,9 @@ export const MIN_WORK_PER_THREAD = 128;
 /**
  * MIN_WORK_PER_THREAD where the wasm backend's matMuls run on the native GEMM (backends/native-gemm.ts), which makes
  * dense layers about 4.5x cheaper while each step's fixed costs (its noise above all) stay. Measured on 2 cores with
- * bench/threads.bench.mjs: the MLP 0.95x at 512 examples per thread (B = 1024), 0.92x at 256, 1.23x at 1,024 and
- * 2,048; the tanh CNN 0.90x at 64 per thread, 1.25x at 128, 1.86x at 512 (MIN_EXAMPLES_PER_THREAD decides there).
+ * bench/threads.bench.mjs: the MLP 0.49-0.95x at 128-256 examples per thread, 0.95-1.08x at 512 (B = 1024, two
+ * runs), 1.23-1.38x at 1,024 (B = 2,048); the tanh CNN 0.47-0.90x at 32-64 per thread, 1.25-1.66x at 128, 1.86-1.95x
+ * at 512 (MIN_EXAMPLES_PER_THREAD decides there).
  */
 export const MIN_WORK_PER_THREAD_NATIVE = 1024;
 

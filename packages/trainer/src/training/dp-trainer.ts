@@ -266,10 +266,12 @@ export class DPTrainer {
     if (xBatch.shape[0] !== yBatch.shape[0])
       fail('bad_input', `batch has ${xBatch.shape[0]} inputs and ${yBatch.shape[0]} targets`);
     return this.serial(() =>
-      this.runStep('caller', xBatch.shape[0] ?? 0, (from, to) => [
-        xBatch.slice(from, to - from),
-        yBatch.slice(from, to - from),
-      ]),
+      this.runStep('caller', xBatch.shape[0] ?? 0, (from, to) =>
+        // the whole batch in one chunk (one thread): a clone shares its data, where a slice copies it
+        from === 0 && to === xBatch.shape[0]
+          ? [tf.clone(xBatch), tf.clone(yBatch)]
+          : [xBatch.slice(from, to - from), yBatch.slice(from, to - from)],
+      ),
     );
   }
 
@@ -295,7 +297,7 @@ export class DPTrainer {
     await this.canaries?.start(vars);
     const { adaptive } = mechanism;
     const wantLoss = this.options.privateLoss === true;
-    let sums: tf.Tensor[] = vars.map((v) => tf.zerosLike(v));
+    let summed: tf.Tensor[] | null = null; // the first chunk's sums as they are, later chunks added in chunk order
     // [loss sum, examples with norm <= C], kept only when asked for or needed: read once at most (step-read.ts)
     let figures: tf.Tensor | null = wantLoss || adaptive ? tf.zeros([2]) : null;
     // chunks of maxPhysicalBatchSize, spread over the step's threads; their results come back in chunk order
@@ -307,9 +309,12 @@ export class DPTrainer {
     };
     await this.shards
       .forEachChunk(batchSize, chunk, clipOptions, (r) => {
-        const next = sums.map((s, i) => tf.add(s, r.sums[i]!));
-        tf.dispose([sums, r.sums]);
-        sums = next;
+        if (summed === null) summed = r.sums;
+        else {
+          const next = summed.map((s, i) => tf.add(s, r.sums[i]!));
+          tf.dispose([summed, r.sums]);
+          summed = next;
+        }
         if (figures) {
           const f = figures;
           figures = tf.tidy(() =>
@@ -325,10 +330,12 @@ export class DPTrainer {
         tf.dispose([r.norms, r.lossSum]);
       })
       .catch((e: unknown) => {
-        tf.dispose(sums);
+        if (summed !== null) tf.dispose(summed as tf.Tensor[]);
         figures?.dispose();
         throw e; // nothing of this step is applied
       });
+    // an empty (Poisson) batch has no chunks: its clipped sums are zeros
+    let sums = (summed as tf.Tensor[] | null) ?? vars.map((v) => tf.zerosLike(v));
     const reads = new StepRead(gpu, figures);
     let grads: tf.Tensor[];
     let lossSum: number;

@@ -1,5 +1,7 @@
 /** The Gaussian mechanism on the clipped gradient sum: each coordinate gets N(0, (multiplier * C)^2). */
 import * as tf from '@tensorflow/tfjs';
+import { nativeGemm } from '../backends/native-gemm.js';
+import { heapF32, type WasmBackendLike } from '../backends/wasm-heap.js';
 import { fail } from './fail.js';
 import { faults } from './faults.js';
 import type { NoiseMechanism } from './noise-mechanism.js';
@@ -12,7 +14,8 @@ import type { Clipping } from '../per-sample/index.js';
  * (drawn in JS, so secure mode never touches tfjs's RNG) and `scale` is 1 / expected batch size; a `zFactor` of 1 (z
  * already scaled) saves a tensor op. Each slice of `z` is uploaded once and dropped; inputs are not disposed. No
  * tensor made from `z` outlives the call (a tensor may share its array on the cpu backend), so `z` may be
- * overwritten as soon as it returns.
+ * overwritten as soon as it returns. On wasm with the native addon (backends/native-gemm.ts) each tensor is one pass
+ * there, bit for bit the same ops.
  * @example const grads = addScaledNoise(sums, unitNoise, (1.1 * 1.0) / 256, 1 / 256);
  */
 export function addScaledNoise(
@@ -26,8 +29,19 @@ export function addScaledNoise(
   const total = sums.reduce((n, s) => n + s.size, 0);
   if (z.length !== total) fail('invalid_argument', `noise buffer has ${z.length} samples for ${total} coordinates`);
   let offset = 0;
+  const native = tf.getBackend() === 'wasm' ? nativeGemm() : null;
   return sums.map((s) => {
     const part = z.subarray(offset, (offset += s.size));
+    if (native && s.dtype === 'float32') {
+      const wasm = tf.backend() as unknown as WasmBackendLike;
+      const out = wasm.makeOutput(s.shape, 'float32');
+      const [src, dst] = [heapF32(wasm, { dataId: s.dataId, shape: s.shape, dtype: 'float32' }), heapF32(wasm, out)];
+      if (dst.buffer instanceof ArrayBuffer) {
+        native.addNoise(dst.buffer, src.byteOffset, dst.byteOffset, part, scale, zFactor);
+        return tf.engine().makeTensorFromTensorInfo(out);
+      }
+      wasm.disposeData(out.dataId); // a threaded build's shared memory: the tensor ops below
+    }
     return tf.tidy(() => {
       const noise = tf.tensor(part, s.shape, 'float32');
       return tf.add(tf.mul(s, scale), zFactor === 1 ? noise : tf.mul(noise, zFactor));

@@ -5,6 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { DPTrainer, fillGaussian, SecureRandomSource, SeededRandomSource } from '@dpledger/trainer';
 import { GaussianNoiseStream } from './noise-prefetch.js';
+import { nativeGemm, nativeGemmSwitch } from '../backends/native-gemm.js';
+import { useBackend } from '../backends/use-backend.js';
 import { addScaledNoise } from './gaussian-mechanism.js';
 import { mathRandomInFreshWorker, withFixedWorkerMathRandom } from './fixed-math-random.fixture.js';
 import { twoExamples } from './two-examples.fixture.js';
@@ -228,5 +230,35 @@ describe('addScaledNoise', () => {
     expect(() => addScaledNoise(sums, z.subarray(1), 2, 0.5)).toThrow(/samples/);
     expect(() => addScaledNoise(sums, z, -1, 0.5)).toThrow(/scale/);
     tf.dispose([...sums, ...out, ...unit]);
+  });
+
+  it('on wasm, the native pass gives bit for bit the tensor ops (scale 1/256, zFactor 1 and 1.7)', async () => {
+    const before = tf.getBackend();
+    await useBackend('wasm');
+    try {
+      expect(nativeGemm(), 'the native addon is built and loaded').not.toBeNull();
+      const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 7919 + i));
+      const sums = [tf.tensor2d(values(784 * 33, 1), [784, 33]), tf.tensor1d(values(33, 2))];
+      const z = values(784 * 33 + 33, 3);
+      for (const zFactor of [1, 1.7]) {
+        const ours = addScaledNoise(sums, z, zFactor, 1 / 256);
+        nativeGemmSwitch.off = true;
+        const ops = addScaledNoise(sums, z, zFactor, 1 / 256);
+        nativeGemmSwitch.off = false;
+        ours.forEach((t, i) => {
+          expect(t.shape).toEqual(sums[i]!.shape);
+          const [a, b] = [t.dataSync(), ops[i]!.dataSync()];
+          expect(
+            a.every((v, j) => Object.is(v, b[j])),
+            `tensor ${i}, zFactor ${zFactor}`,
+          ).toBe(true);
+        });
+        tf.dispose([...ours, ...ops]);
+      }
+      tf.dispose(sums);
+    } finally {
+      nativeGemmSwitch.off = false;
+      await tf.setBackend(before);
+    }
   });
 });
