@@ -28,6 +28,7 @@ if (r.status === 0) {
 } else {
   const why = (r.error?.message ?? `${r.stderr ?? ''}${r.stdout ?? ''}`).trim().split('\n').slice(-8).join('\n');
   console.warn(
-    `@dpledger/trainer: the native addon was not built; tfjs's wasm matMul and the JavaScript noise run instead.\n${why}`,
+    "@dpledger/trainer: the native addon was not built; tfjs's wasm matMul and the JavaScript noise run " +
+      `instead.\n${why}`,
   );
 }

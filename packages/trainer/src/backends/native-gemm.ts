@@ -70,7 +70,8 @@ export async function loadNativeGemm(): Promise<NativeGemm | null> {
     loaded = addon as NativeGemm;
     whyNot = '';
   } catch (e) {
-    whyNot = `not built or not loadable (${(e as Error).message.split('\n')[0]}); npm rebuild @dpledger/trainer builds it`;
+    const first = (e as Error).message.split('\n')[0];
+    whyNot = `not built or not loadable (${first}); npm rebuild @dpledger/trainer builds it`;
   }
   return loaded;
 }
