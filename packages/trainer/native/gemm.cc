@@ -107,15 +107,18 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
     return Throw(env, "transposeA and transposeB must be booleans");
   const int64_t aOff = v[0], bOff = v[1], cOff = v[2], ba = v[3], bb = v[4], m = v[5], n = v[6], k = v[7];
   if (ba < 1 || bb < 1 || (ba != bb && ba != 1 && bb != 1)) return Throw(env, "batches must match or be 1");
-  const int64_t lim = int64_t{1} << 40;  // keeps every product below 2^63
-  if (m > lim || n > lim || k > lim || ba > lim || bb > lim || m * k > lim || k * n > lim || m * n > lim)
-    return Throw(env, "operands too large");
   const int64_t batch = ba > bb ? ba : bb;
   const int64_t len = static_cast<int64_t>(length);
-  auto inside = [&](int64_t off, int64_t floats) {
-    return off % 4 == 0 && floats <= lim && off <= len && floats * 4 <= len - off;
+  // floats of each operand, with every product checked for overflow (a wrapped product could pass the bounds test)
+  auto floats = [](int64_t x, int64_t y, int64_t z, int64_t* out) {
+    int64_t xy;
+    return !__builtin_mul_overflow(x, y, &xy) && !__builtin_mul_overflow(xy, z, out) && *out <= (INT64_MAX / 4);
   };
-  if (!inside(aOff, ba * m * k) || !inside(bOff, bb * k * n) || !inside(cOff, batch * m * n))
+  int64_t fa, fb, fc;
+  if (!floats(ba, m, k, &fa) || !floats(bb, k, n, &fb) || !floats(batch, m, n, &fc))
+    return Throw(env, "operands too large");
+  auto inside = [&](int64_t off, int64_t count) { return off % 4 == 0 && off <= len && count * 4 <= len - off; };
+  if (!inside(aOff, fa) || !inside(bOff, fb) || !inside(cOff, fc))
     return Throw(env, "an operand lies outside the memory");
   char* base = static_cast<char*>(data);
   for (int64_t i = 0; i < batch; i++) {

@@ -85,6 +85,8 @@ describe('native GEMM (native/gemm.cc) under the wasm BatchMatMul', () => {
       [mem, 0, 64, 128, 1, 1, 4.5, 4, 4, false, false],
       [new Float32Array(mem), 0, 64, 128, 1, 1, 4, 4, 4, false, false], // a view, not the buffer
       [mem, 0, 64, 128, 1, 1, 4, 4, 4, 0, false],
+      // 2^30 x 2^17 x 2^17 floats per operand: 2^64 wraps to 0 in 64-bit arithmetic, which would pass a bounds test
+      [mem, 0, 0, 0, 2 ** 30, 2 ** 30, 2 ** 17, 2 ** 17, 2 ** 17, false, false],
     ]) {
       expect(() => (g.gemm as (...a: unknown[]) => void)(...bad), JSON.stringify(bad.slice(1))).toThrow(RangeError);
     }

@@ -44,9 +44,10 @@ function chunkResult(
     return tf.tidy(() => {
       const stats = batchStats(model, plan, xs, ys, opts.loss, kept);
       const sq = stats.weights.map((w) => w.sqNorm);
-      const coeffs = clip === null ? [] : clipCoefficients(sq, clip);
+      const norms = tf.addN(sq).sqrt() as tf.Tensor1D;
+      const coeffs = clip === null ? [] : clipCoefficients(sq, clip, norms);
       const sums = clip === null ? [] : stats.weights.map((w, i) => w.sum(coeffs[i] as tf.Tensor1D));
-      return { sums, norms: tf.addN(sq).sqrt() as tf.Tensor1D, lossSum: stats.lossSum };
+      return { sums, norms, lossSum: stats.lossSum };
     });
   } finally {
     for (const t of kept) t.dispose();

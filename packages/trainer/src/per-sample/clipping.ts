@@ -51,14 +51,17 @@ export function clipGroups(model: tf.LayersModel, plan: ModelPlan, clipping: Cli
 }
 
 /**
- * Per-weight coefficients min(1, C_g / |grad_g|) for each example (Abadi et al. 2016), from per-weight squared norms.
+ * Per-weight coefficients min(1, C_g / |grad_g|) for each example (Abadi et al. 2016), from per-weight squared norms;
+ * `total`, when given, is the norm over all weights (sqrt of addN(sqNorms)), reused by a group of all of them.
  * @example clipCoefficients(sqNorms, { groups: [[0, 1]], clipNorms: [1] }) // one Tensor1D [B] per weight
  */
-export function clipCoefficients(sqNorms: tf.Tensor1D[], clip: ClipGroups): tf.Tensor1D[] {
+export function clipCoefficients(sqNorms: tf.Tensor1D[], clip: ClipGroups, total?: tf.Tensor1D): tf.Tensor1D[] {
   const coeffs: tf.Tensor1D[] = new Array<tf.Tensor1D>(sqNorms.length);
   const tiny = tf.scalar(1e-30);
   clip.groups.forEach((group, g) => {
-    const norm = tf.addN(group.map((i) => sqNorms[i] as tf.Tensor1D)).sqrt();
+    // `total` is sqrt(addN(sqNorms)): the very tensor a group of every weight in order would compute again
+    const all = total !== undefined && group.length === sqNorms.length && group.every((i, j) => i === j);
+    const norm = all ? total : tf.addN(group.map((i) => sqNorms[i] as tf.Tensor1D)).sqrt();
     const c = tf
       .scalar(clip.clipNorms[g] as number)
       .div(norm.maximum(tiny))

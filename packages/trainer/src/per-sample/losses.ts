@@ -11,6 +11,9 @@ function perExampleMean(t: tf.Tensor): tf.Tensor1D {
 }
 
 /** Sparse labels ([B] or [B, 1], any dtype) as one-hot over `classes`, float32. */
+/** t as float32 (a float32 tensor as it is: a Cast would copy it, and its gradient is one more op). */
+const asFloat = (t: tf.Tensor): tf.Tensor => (t.dtype === 'float32' ? t : t.toFloat());
+
 function oneHotLabels(yTrue: tf.Tensor, classes: number): tf.Tensor {
   const flat = yTrue.reshape([-1]).toInt();
   return tf.oneHot(flat as tf.Tensor1D, classes).toFloat();
@@ -30,11 +33,11 @@ export function perExampleLoss(loss: LossSpec, yTrue: tf.Tensor, yPred: tf.Tenso
   }
   switch (loss) {
     case 'categoricalCrossentropy':
-      return crossEntropy(yTrue.toFloat(), yPred, fromLogits);
+      return crossEntropy(asFloat(yTrue), yPred, fromLogits);
     case 'sparseCategoricalCrossentropy':
       return crossEntropy(oneHotLabels(yTrue, yPred.shape[yPred.rank - 1] ?? 0), yPred, fromLogits);
     case 'binaryCrossentropy': {
-      const y = yTrue.toFloat().reshape(yPred.shape);
+      const y = asFloat(yTrue).reshape(yPred.shape);
       // log(1 + e^z) - y z, written stably as max(z, 0) - z y + log(1 + e^-|z|) (TF sigmoid_cross_entropy_with_logits).
       const elem = fromLogits
         ? yPred.relu().sub(yPred.mul(y)).add(yPred.abs().neg().exp().log1p())
@@ -42,7 +45,7 @@ export function perExampleLoss(loss: LossSpec, yTrue: tf.Tensor, yPred: tf.Tenso
       return perExampleMean(elem);
     }
     case 'meanSquaredError':
-      return perExampleMean(yPred.squaredDifference(yTrue.toFloat().reshape(yPred.shape)));
+      return perExampleMean(yPred.squaredDifference(asFloat(yTrue).reshape(yPred.shape)));
     default:
       throw new TrainerError('bad_input', `unknown loss ${String(loss)}`);
   }

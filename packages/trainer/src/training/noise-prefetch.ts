@@ -9,7 +9,7 @@
  * A consumer that has copied a buffer's samples (into a tensor) hands it back with `release`: the next fill reuses it
  * (transferred to the worker, which detaches the consumer's view) instead of allocating a fresh one.
  */
-import type { Worker as NodeWorker } from 'node:worker_threads';
+import type { MessagePort as NodePort, Worker as NodeWorker } from 'node:worker_threads';
 import { fail } from './fail.js';
 import { fillGaussian } from './gaussian-noise.js';
 import type { NoiseWorkerData, NoiseWorkerReply as Reply, NoiseWorkerRequest } from './noise-worker.js';
@@ -40,6 +40,10 @@ export class GaussianNoiseStream {
   private live: NodeWorker | null = null; // the running worker, cleared before it is terminated on purpose
   private failed = !isNode;
   private readonly spare: ArrayBuffer[] = []; // released buffers, the next fills' targets
+  // takes the pending reply off the worker's reply port synchronously if it is there (true), settling `pending`:
+  // a step that was busy when the reply came need not wait for an event-loop turn to see it
+  private takeReply: (() => boolean) | null = null;
+  private replies: { port: NodePort; receive: (p: NodePort) => unknown } | null = null;
   private allocations = 0;
 
   /**
@@ -84,6 +88,7 @@ export class GaussianNoiseStream {
     if (worker && this.pending) {
       worker.ref(); // awaiting the worker: keep the process alive until it answers
       try {
+        this.takeReply?.();
         const reply = await this.pending;
         this.consumed = reply.position;
         this.allocations = reply.allocations;
@@ -116,6 +121,7 @@ export class GaussianNoiseStream {
     const w = this.worker;
     this.worker = null;
     this.pending = null;
+    this.takeReply = null;
     this.live = null;
     void w?.then((x) => x?.terminate());
   }
@@ -151,16 +157,20 @@ export class GaussianNoiseStream {
   private async spawn(): Promise<NodeWorker | null> {
     try {
       const specifier = 'node:worker_threads'; // loaded only under Node: the package stays importable in browsers
-      const { Worker } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
+      const threads = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
       const seeded = this.seed ? { seed: this.seed, position: this.consumed! } : null;
-      const workerData: NoiseWorkerData = { std: this.sampleStd, seeded };
-      const worker = new Worker(new URL(WORKER_ENTRY, import.meta.url), { workerData });
+      const { port1, port2 } = new threads.MessageChannel(); // replies come on their own port: see takeReply
+      port1.unref();
+      const workerData: NoiseWorkerData = { std: this.sampleStd, seeded, replies: port2 };
+      const worker = new threads.Worker(new URL(WORKER_ENTRY, import.meta.url), { workerData, transferList: [port2] });
       worker.unref();
       this.live = worker;
       worker.on('exit', () => {
+        port1.close();
         if (this.live === worker) this.fail(); // an exit we did not ask for: a crash
       });
       worker.on('error', () => undefined); // the exit that follows is handled above
+      this.replies = { port: port1, receive: threads.receiveMessageOnPort };
       this.pending = this.request(worker);
       return worker;
     } catch {
@@ -171,14 +181,32 @@ export class GaussianNoiseStream {
 
   /** Asks for the next buffer; rejects if the worker exits before answering. */
   private request(worker: NodeWorker): Promise<Reply> {
+    const { port, receive } = this.replies!;
+    let settle!: { resolve: (r: Reply) => void; reject: (e: Error) => void };
     const reply = new Promise<Reply>((resolve, reject) => {
-      const onExit = () => reject(new Error('noise worker exited'));
-      worker.once('exit', onExit);
-      worker.once('message', (r: Reply) => {
-        worker.off('exit', onExit);
-        resolve(r);
-      });
+      settle = { resolve, reject };
     });
+    const done = () => {
+      worker.off('exit', onExit);
+      port.off('message', onMessage);
+      this.takeReply = null;
+    };
+    const onExit = () => {
+      done();
+      settle.reject(new Error('noise worker exited'));
+    };
+    const onMessage = (r: Reply) => {
+      done();
+      settle.resolve(r);
+    };
+    worker.once('exit', onExit);
+    port.once('message', onMessage);
+    this.takeReply = () => {
+      const got = receive(port) as { message: Reply } | undefined;
+      if (got === undefined) return false;
+      onMessage(got.message);
+      return true;
+    };
     reply.catch(() => undefined); // an unawaited prefetch of a dead worker is not an unhandled rejection
     const buf = this.takeSpare();
     const request: NoiseWorkerRequest = buf ? { n: this.size, buf } : { n: this.size };

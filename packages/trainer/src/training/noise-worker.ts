@@ -13,7 +13,7 @@
  * (transferred) after its samples were consumed: it is filled instead of a fresh one, so that after warm-up the worker
  * allocates nothing per step (a fresh large ArrayBuffer costs page faults).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { fillGaussian } from './gaussian-noise.js';
 import { nativeAccept, nativeKeystream } from './native-noise.js';
 import { fastKeystream } from './openssl-keystream.js';
@@ -22,6 +22,8 @@ import { SecureRandomSource, SeededRandomSource, type RandomSource } from './ran
 /** What the worker is started with: the samples' std, and for a seeded run its seed and noise stream position. */
 export interface NoiseWorkerData {
   std: number;
+  /** The port replies go to (the main thread reads it synchronously when a reply waits); else the parent port. */
+  replies?: MessagePort;
   /** null: secure mode (the platform CSPRNG). */
   seeded: { seed: Uint8Array; position: number } | null;
 }
@@ -44,7 +46,8 @@ export interface NoiseWorkerReply {
 
 const port = parentPort;
 if (port) {
-  const { std, seeded } = workerData as NoiseWorkerData;
+  const { std, seeded, replies } = workerData as NoiseWorkerData;
+  const out = replies ?? port;
   const src: RandomSource = seeded
     ? new SeededRandomSource(seeded.seed, {
         stream: 'noise',
@@ -63,6 +66,6 @@ if (port) {
     }
     fillGaussian(src, buf, std, nativeAccept ?? undefined);
     const reply: NoiseWorkerReply = { buf, position: src.position(), allocations };
-    port.postMessage(reply, [buf.buffer]);
+    out.postMessage(reply, [buf.buffer]);
   });
 }

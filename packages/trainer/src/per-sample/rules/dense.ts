@@ -29,23 +29,37 @@ export function denseRule(): LayerRule {
       const units = gradPre.shape[gradPre.rank - 1] ?? 0;
       const t = b === 0 ? 1 : input.size / (b * inDim);
       const stats = new Map<LayerWeight | null, WeightStat>();
-      stats.set(
-        weightOf(layer, 'kernel'),
-        t === 1 ? singlePosition(input, gradPre, b, inDim, units) : multiPosition(input, gradPre, b, t, inDim, units),
-      );
-      stats.set(weightOf(layer, 'bias'), biasStat(gradPre));
+      if (t === 1) {
+        const [kernel, bias] = singlePosition(input, gradPre, b, inDim, units);
+        stats.set(weightOf(layer, 'kernel'), kernel);
+        stats.set(weightOf(layer, 'bias'), bias);
+      } else {
+        stats.set(weightOf(layer, 'kernel'), multiPosition(input, gradPre, b, t, inDim, units));
+        stats.set(weightOf(layer, 'bias'), biasStat(gradPre));
+      }
       return statsInLayerOrder(layer, stats);
     },
   };
 }
 
-function singlePosition(input: tf.Tensor, gradPre: tf.Tensor, b: number, inDim: number, units: number): WeightStat {
+/** Kernel and bias statistics at a single position: the per-example bias gradient is g itself, |g|^2 shared. */
+function singlePosition(
+  input: tf.Tensor,
+  gradPre: tf.Tensor,
+  b: number,
+  inDim: number,
+  units: number,
+): [WeightStat, WeightStat] {
   const a = input.reshape([b, inDim]) as tf.Tensor2D;
   const g = gradPre.reshape([b, units]) as tf.Tensor2D;
-  return {
-    sqNorm: a.square().sum(1).mul(g.square().sum(1)) as tf.Tensor1D, // |a g^T|_F^2 = |a|^2 |g|^2
-    sum: (c) => tf.matMul(a, g.mul(c.reshape([b, 1])), true), // a^T diag(c) g
-  };
+  const gSq = g.square().sum(1) as tf.Tensor1D;
+  return [
+    {
+      sqNorm: a.square().sum(1).mul(gSq) as tf.Tensor1D, // |a g^T|_F^2 = |a|^2 |g|^2
+      sum: (c) => tf.matMul(a, g.mul(c.reshape([b, 1])), true), // a^T diag(c) g
+    },
+    { sqNorm: gSq, sum: (c) => c.reshape([1, b]).matMul(g).reshape([units]) }, // sum_i c_i g_i
+  ];
 }
 
 function multiPosition(
