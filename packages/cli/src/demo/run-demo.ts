@@ -11,6 +11,7 @@ import {
   accuracy,
   buildModel,
   loadIdx,
+  nativeGemmStatus,
   saveModelFiles,
   toTensors,
   useBackend,
@@ -90,9 +91,10 @@ export async function runDemo(opts: DemoOptions, io: DemoIo): Promise<DemoResult
     accountant: 'rdp',
   });
   const plan = `${steps} steps, sigma ${noiseMultiplier.toFixed(3)} calibrated to epsilon ${opts.targetEpsilon}${note}`;
+  const gemm = backend === 'wasm' ? ` (${nativeGemmStatus()})` : ''; // which matMul the wasm backend runs
   say(
     `training: ${n} images, expected batch ${batch} (q = ${q.toPrecision(3)}), ${plan} ` +
-      `at delta ${opts.delta.toExponential()}, backend ${backend}`,
+      `at delta ${opts.delta.toExponential()}, backend ${backend}${gemm}`,
   );
 
   const session = await openAccountant(opts);

@@ -11,3 +11,4 @@ export {
 } from './use-backend.js';
 export { registerWebGpuFixes } from './webgpu-backend.js';
 export { registerWasmFixes } from './wasm-fixes.js';
+export { nativeGemmStatus } from './native-gemm.js';
