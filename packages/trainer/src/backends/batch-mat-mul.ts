@@ -34,16 +34,8 @@ export function makeBatchMatMul(original: KernelFunc, transpose: KernelFunc): Ke
       if (out) return out;
     }
     const temps: TensorInfo[] = [];
-    const plain = (t: TensorInfo, flip: boolean): TensorInfo => {
-      if (!flip) return t;
-      const r = t.shape.length;
-      const perm = [...Array(r - 2).keys(), r - 1, r - 2];
-      const flipped = transpose({ inputs: { x: t }, backend: backend as never, attrs: { perm } }) as TensorInfo;
-      temps.push(flipped);
-      return flipped;
-    };
-    const a = plain(inputs['a'] as TensorInfo, transposeA);
-    const b = plain(inputs['b'] as TensorInfo, transposeB);
+    const a = untransposed(transpose, backend, inputs['a'] as TensorInfo, transposeA, temps);
+    const b = untransposed(transpose, backend, inputs['b'] as TensorInfo, transposeB, temps);
     const noFlags = { transposeA: false, transposeB: false };
     const run = (x: TensorInfo, y: TensorInfo): TensorInfo =>
       original({ inputs: { a: x, b: y }, backend: backend as never, attrs: noFlags }) as TensorInfo;
@@ -51,6 +43,26 @@ export function makeBatchMatMul(original: KernelFunc, transpose: KernelFunc): Ke
     for (const t of temps) wasm.disposeData(t.dataId);
     return out;
   };
+}
+
+/**
+ * `t` with its last two axes swapped by the backend's Transpose kernel when `flip` (the copy is pushed to `temps`,
+ * for the caller to dispose), else `t` itself.
+ * @example const a = untransposed(transpose, backend, inputs.a, attrs.transposeA, temps);
+ */
+export function untransposed(
+  transpose: KernelFunc,
+  backend: unknown,
+  t: TensorInfo,
+  flip: boolean,
+  temps: TensorInfo[],
+): TensorInfo {
+  if (!flip) return t;
+  const r = t.shape.length;
+  const perm = [...Array(r - 2).keys(), r - 1, r - 2];
+  const flipped = transpose({ inputs: { x: t }, backend: backend as never, attrs: { perm } }) as TensorInfo;
+  temps.push(flipped);
+  return flipped;
 }
 
 const product = (dims: readonly number[]) => dims.reduce((p, d) => p * d, 1);

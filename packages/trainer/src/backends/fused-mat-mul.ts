@@ -1,4 +1,5 @@
 import type { KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
+import { untransposed } from './batch-mat-mul.js';
 import { nativeGemm } from './native-gemm.js';
 import type { WasmBackendLike } from './wasm-heap.js';
 
@@ -37,15 +38,11 @@ export function makeFusedMatMul(original: KernelFunc, parts: FusedParts): Kernel
     if (nativeGemm() === null || preluActivationWeights !== undefined || (act !== 'linear' && act !== 'relu')) {
       if (!transposeA && !transposeB) return original(args as never);
       const temps: TensorInfo[] = [];
-      const plain = (t: TensorInfo, flip: boolean): TensorInfo => {
-        if (!flip) return t;
-        const r = t.shape.length;
-        const perm = [...Array(r - 2).keys(), r - 1, r - 2];
-        const flipped = parts.transpose({ inputs: { x: t }, backend: be, attrs: { perm } }) as TensorInfo;
-        temps.push(flipped);
-        return flipped;
+      const flat = {
+        ...inputs,
+        a: untransposed(parts.transpose, backend, a!, transposeA, temps),
+        b: untransposed(parts.transpose, backend, b!, transposeB, temps),
       };
-      const flat = { ...inputs, a: plain(a!, transposeA), b: plain(b!, transposeB) };
       const out = original({ inputs: flat, backend: be, attrs: { ...attrs, transposeA: false, transposeB: false } });
       for (const t of temps) wasm.disposeData(t.dataId);
       return out;

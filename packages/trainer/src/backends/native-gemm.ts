@@ -40,8 +40,14 @@ let loaded: NativeGemm | null = null;
 let tried = false;
 let whyNot = 'not loaded yet (useBackend loads it)';
 
-/** The addon's path relative to this module (src/backends or dist/backends: both two levels under the package). */
-const ADDON = '../../native/build/Release/dpledger_native.node';
+/**
+ * The addon's path relative to a module two levels under the package (src/backends, src/training or their dist
+ * twins): every loader of the addon uses it.
+ */
+export const NATIVE_ADDON = '../../native/build/Release/dpledger_native.node';
+
+/** Whether the user turned the addon off (`DPLEDGER_NATIVE=0`); only asked under Node. */
+export const nativeOff = (): boolean => process.env['DPLEDGER_NATIVE'] === '0';
 
 /**
  * Loads the native GEMM once (later calls return the first answer): null in a browser, with `DPLEDGER_NATIVE=0`,
@@ -55,14 +61,14 @@ export async function loadNativeGemm(): Promise<NativeGemm | null> {
     whyNot = 'not in Node';
     return null;
   }
-  if (process.env['DPLEDGER_NATIVE'] === '0') {
+  if (nativeOff()) {
     whyNot = 'off (DPLEDGER_NATIVE=0)';
     return null;
   }
   try {
     const nodeModule = 'node:module';
     const { createRequire } = (await import(/* @vite-ignore */ nodeModule)) as typeof import('node:module');
-    const addon = createRequire(import.meta.url)(ADDON) as { kernel: string; gemm: NativeGemm['gemm'] };
+    const addon = createRequire(import.meta.url)(NATIVE_ADDON) as { kernel: string; gemm: NativeGemm['gemm'] };
     if (addon.kernel !== 'avx512' && addon.kernel !== 'avx2') {
       whyNot = 'this CPU has neither AVX-512 nor AVX2 with FMA';
       return null;

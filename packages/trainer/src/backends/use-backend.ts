@@ -124,8 +124,8 @@ export async function useBackend(
           : name === 'auto'
             ? `${candidate}, the fastest that initialised`
             : `${candidate}, as asked`;
-      if (candidate === 'wasm') skipped.unshift(`matMul on the ${nativeGemmStatus()}`);
-      lastChoice = { backend: candidate, reason: [why, ...skipped].join('; ') };
+      const gemm = candidate === 'wasm' ? [`matMul on the ${nativeGemmStatus()}`] : [];
+      lastChoice = { backend: candidate, reason: [why, ...gemm, ...skipped].join('; ') };
       opts.log?.(`@dpledger/trainer backend: ${lastChoice.reason}`);
       return candidate;
     }

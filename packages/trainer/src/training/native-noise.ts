@@ -5,6 +5,7 @@
  * `DPLEDGER_NATIVE=0` is set: the worker then reads OpenSSL's keystream and runs the JavaScript step.
  */
 import { createRequire } from 'node:module';
+import { NATIVE_ADDON, nativeOff } from '../backends/native-gemm.js';
 import { keyWords } from './chacha20.js';
 import { withTables, type ChunkAccept, type TabledAccept } from './gaussian-noise.js';
 import { checkKeystreamArgs, checkKeystreamPosition, type KeystreamFactory, type KeystreamWords } from './keystream.js';
@@ -16,10 +17,9 @@ interface NoiseAddon {
 }
 
 function load(): NoiseAddon | null {
-  if (process.env['DPLEDGER_NATIVE'] === '0') return null;
+  if (nativeOff()) return null;
   try {
-    // src/training or dist/training: both two levels under the package
-    return createRequire(import.meta.url)('../../native/build/Release/dpledger_native.node') as NoiseAddon;
+    return createRequire(import.meta.url)(NATIVE_ADDON) as NoiseAddon; // this module is two levels down too
   } catch {
     return null; // not built here
   }
