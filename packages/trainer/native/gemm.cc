@@ -169,17 +169,21 @@ napi_value Throw(napi_env env, const char* msg) {
   napi_throw_range_error(env, "ERR_DPLEDGER_NATIVE", msg);
   return nullptr;
 }
+
+void Export(napi_env env, napi_value exports, const char* name, napi_callback fn) {
+  napi_value f;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, nullptr, &f);
+  napi_set_named_property(env, exports, name, f);
+}
 }  // namespace dpl
 
 NAPI_MODULE_INIT() {
-  napi_value fn, name;
-  napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, Gemm, nullptr, &fn);
-  napi_set_named_property(env, exports, "gemm", fn);
-  napi_value sel;
-  napi_create_function(env, "select", NAPI_AUTO_LENGTH, Select, nullptr, &sel);
-  napi_set_named_property(env, exports, "select", sel);
+  dpl::Export(env, exports, "gemm", Gemm);
+  dpl::Export(env, exports, "select", Select);
+  napi_value name;
   napi_create_string_utf8(env, kernelName, NAPI_AUTO_LENGTH, &name);
   napi_set_named_property(env, exports, "kernel", name);
   dpl::RegisterNoise(env, exports);
+  dpl::RegisterRows(env, exports);
   return exports;
 }

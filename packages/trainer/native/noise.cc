@@ -202,13 +202,9 @@ napi_value AddNoise(napi_env env, napi_callback_info info) {
 
 namespace dpl {
 void RegisterNoise(napi_env env, napi_value exports) {
-  napi_value f;
-  napi_create_function(env, "chacha20", NAPI_AUTO_LENGTH, Chacha20, nullptr, &f);
-  napi_set_named_property(env, exports, "chacha20", f);
-  napi_create_function(env, "zigguratAccept", NAPI_AUTO_LENGTH, ZigguratAccept, nullptr, &f);
-  napi_set_named_property(env, exports, "zigguratAccept", f);
-  napi_create_function(env, "addNoise", NAPI_AUTO_LENGTH, AddNoise, nullptr, &f);
-  napi_set_named_property(env, exports, "addNoise", f);
+  Export(env, exports, "chacha20", Chacha20);
+  Export(env, exports, "zigguratAccept", ZigguratAccept);
+  Export(env, exports, "addNoise", AddNoise);
   napi_value lanes;
   napi_create_int32(env, chacha.lanes, &lanes);
   napi_set_named_property(env, exports, "chachaLanes", lanes);

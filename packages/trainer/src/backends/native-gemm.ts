@@ -13,7 +13,7 @@ export interface NativeGemm {
   /**
    * C = op(A) op(B) for `max(batchA, batchB)` matrices on `memory` (byte offsets): A is [batchA, m, k] ([batchA, k, m]
    * with transposeA), B is [batchB, k, n] ([batchB, n, k] with transposeB), C is [batch, m, n]; a batch of 1 is
-   * broadcast. Throws a RangeError (code ERR_DPLEDGER_GEMM) and writes nothing when an operand lies outside memory.
+   * broadcast. Throws a RangeError (code ERR_DPLEDGER_NATIVE) and writes nothing when an operand lies outside memory.
    */
   gemm(
     memory: ArrayBuffer,
@@ -34,7 +34,17 @@ export interface NativeGemm {
    * operand lies outside memory.
    */
   addNoise(memory: ArrayBuffer, xByte: number, outByte: number, z: Float32Array, scale: number, zFactor: number): void;
+  /**
+   * out[i] = sum_j x[i, j]^2 for a row-major [rows, cols] float32 x on `memory` (rows.cc: sixteen running sums per
+   * row, the same order on every machine). Throws and writes nothing when an operand lies outside memory.
+   */
+  rowSqNorms(memory: ArrayBuffer, xByte: number, outByte: number, rows: number, cols: number): void;
+  /** out[i, j] = x[i, j] * c[i] in float32 (tfjs's Multiply by c as a column); out may be x. Bounds as above. */
+  scaleRows(memory: ArrayBuffer, xByte: number, cByte: number, outByte: number, rows: number, cols: number): void;
 }
+
+/** The addon's functions; one missing means a build from before it was added. */
+const FUNCTIONS = ['gemm', 'addNoise', 'rowSqNorms', 'scaleRows'] as const;
 
 let loaded: NativeGemm | null = null;
 let tried = false;
@@ -68,12 +78,17 @@ export async function loadNativeGemm(): Promise<NativeGemm | null> {
   try {
     const nodeModule = 'node:module';
     const { createRequire } = (await import(/* @vite-ignore */ nodeModule)) as typeof import('node:module');
-    const addon = createRequire(import.meta.url)(NATIVE_ADDON) as { kernel: string; gemm: NativeGemm['gemm'] };
-    if (addon.kernel !== 'avx512' && addon.kernel !== 'avx2') {
+    const addon = createRequire(import.meta.url)(NATIVE_ADDON) as Record<string, unknown>;
+    if (addon['kernel'] !== 'avx512' && addon['kernel'] !== 'avx2') {
       whyNot = 'this CPU has neither AVX-512 nor AVX2 with FMA';
       return null;
     }
-    loaded = addon as NativeGemm;
+    const missing = FUNCTIONS.filter((f) => typeof addon[f] !== 'function');
+    if (missing.length > 0) {
+      whyNot = `built by an older version (no ${missing.join(', ')}); npm rebuild @dpledger/trainer rebuilds it`;
+      return null;
+    }
+    loaded = addon as unknown as NativeGemm;
     whyNot = '';
   } catch (e) {
     const first = (e as Error).message.split('\n')[0];

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchStats } from './batch-stats.js';
 import { clipCoefficients, clipGroups } from './clipping.js';
+import { clipFactors } from './heap-ops.js';
 import { planModel } from './model-plan.js';
 import { defaultLayerRules } from './registry.js';
 import type { Clipping, LayerRuleRegistry, LossOptions } from './types.js';
@@ -44,8 +45,10 @@ function chunkResult(
     return tf.tidy(() => {
       const stats = batchStats(model, plan, xs, ys, opts.loss, kept);
       const sq = stats.weights.map((w) => w.sqNorm);
-      const norms = tf.addN(sq).sqrt() as tf.Tensor1D;
-      const coeffs = clip === null ? [] : clipCoefficients(sq, clip, norms);
+      // on the wasm heap one pass of JavaScript (heap-ops.ts), bit for bit the tensor ops below
+      const heap = clipFactors(sq, clip?.groups ?? null, clip?.clipNorms ?? []);
+      const norms = heap?.norms ?? (tf.addN(sq).sqrt() as tf.Tensor1D);
+      const coeffs = clip === null ? [] : (heap?.coeffs ?? clipCoefficients(sq, clip, norms));
       const sums = clip === null ? [] : stats.weights.map((w, i) => w.sum(coeffs[i] as tf.Tensor1D));
       return { sums, norms, lossSum: stats.lossSum };
     });
