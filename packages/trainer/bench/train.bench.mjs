@@ -17,6 +17,7 @@ const BENCH_SEED = '000102030405060708090a0b0c0d0e0f'; // a seeded (ChaCha20) ru
 
 const B = Number(process.env.BENCH_BATCH ?? 256);
 const REPS = Number(process.env.BENCH_REPS ?? 5);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function time(fn) {
@@ -25,10 +26,15 @@ async function time(fn) {
   return performance.now() - t0;
 }
 
-/** Alternates baseline and candidate after one warm-up each; returns median ms of both and the median paired ratio. */
+/**
+ * Alternates baseline and candidate after `WARMUP` warm-ups each (a step's first calls compile code and start the
+ * noise worker); returns median ms of both and the median paired ratio.
+ */
 async function compare(baseline, candidate, reps = REPS) {
-  await baseline();
-  await candidate();
+  for (let i = 0; i < WARMUP; i++) {
+    await baseline();
+    await candidate();
+  }
   const a = [];
   const b = [];
   for (let i = 0; i < reps; i++) {

@@ -1,4 +1,4 @@
-// `npm install` of @dpledger/trainer runs this: it builds the native addon (gemm.cc, noise.cc, rows.cc;
+// `npm install` of @dpledger/trainer runs this: it builds the native addon (gemm.cc, noise.cc, heap-ops.cc;
 // binding.gyp) with the node-gyp npm bundles, against the Node headers npm is configured with. It never fails the
 // install: without the addon the trainer runs tfjs-backend-wasm's own matMul and the JavaScript noise
 // (src/backends/native-gemm.ts). DPLEDGER_NATIVE=0 skips the build. By hand: npm run build:native -w @dpledger/trainer

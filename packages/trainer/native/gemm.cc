@@ -184,6 +184,6 @@ NAPI_MODULE_INIT() {
   napi_create_string_utf8(env, kernelName, NAPI_AUTO_LENGTH, &name);
   napi_set_named_property(env, exports, "kernel", name);
   dpl::RegisterNoise(env, exports);
-  dpl::RegisterRows(env, exports);
+  dpl::RegisterHeapOps(env, exports);
   return exports;
 }

@@ -35,16 +35,30 @@ export interface NativeGemm {
    */
   addNoise(memory: ArrayBuffer, xByte: number, outByte: number, z: Float32Array, scale: number, zFactor: number): void;
   /**
-   * out[i] = sum_j x[i, j]^2 for a row-major [rows, cols] float32 x on `memory` (rows.cc: sixteen running sums per
+   * out[i] = sum_j x[i, j]^2 for a row-major [rows, cols] float32 x on `memory` (heap-ops.cc: sixteen running sums per
    * row, the same order on every machine). Throws and writes nothing when an operand lies outside memory.
    */
   rowSqNorms(memory: ArrayBuffer, xByte: number, outByte: number, rows: number, cols: number): void;
   /** out[i, j] = x[i, j] * c[i] in float32 (tfjs's Multiply by c as a column); out may be x. Bounds as above. */
   scaleRows(memory: ArrayBuffer, xByte: number, cByte: number, outByte: number, rows: number, cols: number): void;
+  /** outW = w - g * lr over n floats, float32 ops as the tensor ops (src/training/optimizer.ts). Bounds as above. */
+  sgdStep(memory: ArrayBuffer, wByte: number, gByte: number, outWByte: number, n: number, lr: number): void;
+  /** outV = v * mu + g, outW = w - outV * lr over n floats (heavy-ball momentum), float32 ops. Bounds as above. */
+  momentumStep(
+    memory: ArrayBuffer,
+    wByte: number,
+    gByte: number,
+    vByte: number,
+    outWByte: number,
+    outVByte: number,
+    n: number,
+    lr: number,
+    mu: number,
+  ): void;
 }
 
 /** The addon's functions; one missing means a build from before it was added. */
-const FUNCTIONS = ['gemm', 'addNoise', 'rowSqNorms', 'scaleRows'] as const;
+const FUNCTIONS = ['gemm', 'addNoise', 'rowSqNorms', 'scaleRows', 'sgdStep', 'momentumStep'] as const;
 
 let loaded: NativeGemm | null = null;
 let tried = false;

@@ -22,7 +22,7 @@ const rowSq = (x: Float32Array, rows: number) => {
   });
 };
 
-describe('per-example statistics on the wasm heap (heap-ops.ts, native/rows.cc)', () => {
+describe('per-example statistics on the wasm heap (heap-ops.ts, native/heap-ops.cc)', () => {
   beforeAll(async () => {
     await useBackend('wasm');
   });
@@ -148,6 +148,9 @@ describe('per-example statistics on the wasm heap (heap-ops.ts, native/rows.cc)'
     expect(() => a.rowSqNorms(mem, 2, 32, 2, 3)).toThrow(/outside/); // unaligned
     expect(() => a.scaleRows(mem, 0, 60, 32, 2, 3)).toThrow(/outside/);
     expect(() => a.scaleRows(mem, 0, 24, 48, 2, 3)).toThrow(/outside/);
+    expect(() => a.sgdStep(mem, 0, 8, 60, 2, 0.1)).toThrow(/outside/);
+    expect(() => a.momentumStep(mem, 0, 8, 16, 24, 60, 2, 0.1, 0.9)).toThrow(/outside/);
+    expect(() => a.sgdStep(mem, 0, 8, 16, 2 ** 40, 0.1)).toThrow(/outside/);
     expect(() => a.rowSqNorms(mem, -4, 32, 2, 3)).toThrow(/integers/);
     expect(() => (a.rowSqNorms as (...x: unknown[]) => void)(new Float32Array(4), 0, 0, 1, 1)).toThrow(/ArrayBuffer/);
     expect(same(f, before)).toBe(true);

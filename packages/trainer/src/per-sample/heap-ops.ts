@@ -1,53 +1,13 @@
 /**
  * The per-example statistics of a step on tfjs-backend-wasm's heap, under Node with the trainer's native addon
- * (native/rows.cc, native/gemm.cc): each helper is one call where the tensor ops it replaces are three to seven tfjs
- * ops, each with its own engine bookkeeping. Results are tensors of the active tfjs scope (disposed by the caller's
- * tidy). Every helper answers null where it does not apply (another backend, the addon absent or switched off,
+ * (native/heap-ops.cc, native/gemm.cc): each helper is one call where the tensor ops it replaces are three to seven
+ * tfjs ops, each with its own engine bookkeeping. Results are tensors of the active tfjs scope (disposed by the
+ * caller's tidy). Every helper answers null where it does not apply (another backend, the addon absent or switched off,
  * another dtype, shared memory); its caller then runs the tensor ops, which stay the reference: heap-ops.test.ts
  * pins each helper to them (bit for bit, or within float32 summation order for the row norms).
  */
-import * as tf from '@tensorflow/tfjs';
-import type { TensorInfo } from '@tensorflow/tfjs';
-import { nativeGemm, type NativeGemm } from '../backends/native-gemm.js';
-import { heapF32, type WasmBackendLike } from '../backends/wasm-heap.js';
-
-interface Heap {
-  wasm: WasmBackendLike;
-  native: NativeGemm;
-}
-
-/** The wasm backend and the addon when every tensor given is float32 there; else null. */
-function heap(...tensors: tf.Tensor[]): Heap | null {
-  if (tf.getBackend() !== 'wasm') return null;
-  const native = nativeGemm();
-  if (native === null || tensors.some((t) => t.dtype !== 'float32')) return null;
-  return { wasm: tf.backend() as unknown as WasmBackendLike, native };
-}
-
-const info = (t: tf.Tensor): TensorInfo => ({ dataId: t.dataId, shape: t.shape, dtype: 'float32' });
-
-/**
- * Allocates `shapes` on the heap, then takes float32 views of `inputs` and of the new outputs (after the last
- * allocation: growing the heap detaches earlier views). Null, with the outputs freed, where the heap is a
- * SharedArrayBuffer (a threaded wasm build): the addon takes plain ArrayBuffers only.
- */
-function views(
-  h: Heap,
-  inputs: tf.Tensor[],
-  shapes: number[][],
-): { mem: ArrayBuffer; ins: Float32Array[]; outs: TensorInfo[]; outViews: Float32Array[] } | null {
-  const outs = shapes.map((s) => h.wasm.makeOutput(s, 'float32'));
-  const ins = inputs.map((t) => heapF32(h.wasm, info(t)));
-  const outViews = outs.map((o) => heapF32(h.wasm, o));
-  const mem = outViews[0]?.buffer ?? ins[0]?.buffer;
-  if (!(mem instanceof ArrayBuffer)) {
-    for (const o of outs) h.wasm.disposeData(o.dataId);
-    return null;
-  }
-  return { mem, ins, outs, outViews };
-}
-
-const tensorOf = <T extends tf.Tensor>(o: TensorInfo): T => tf.engine().makeTensorFromTensorInfo(o) as T;
+import type * as tf from '@tensorflow/tfjs';
+import { heapViews as views, nativeHeap as heap, tensorFromHeap as tensorOf } from '../backends/wasm-heap.js';
 
 /**
  * A dense layer's per-example statistics at one position: [|a_i|^2 |g_i|^2, |g_i|^2] for a [B, in] input and a

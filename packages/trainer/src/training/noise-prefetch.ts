@@ -40,10 +40,11 @@ export class GaussianNoiseStream {
   private live: NodeWorker | null = null; // the running worker, cleared before it is terminated on purpose
   private failed = !isNode;
   private readonly spare: ArrayBuffer[] = []; // released buffers, the next fills' targets
-  // takes the pending reply off the worker's reply port synchronously if it is there (true), settling `pending`:
-  // a step that was busy when the reply came need not wait for an event-loop turn to see it
-  private takeReply: (() => boolean) | null = null;
-  private replies: { port: NodePort; receive: (p: NodePort) => unknown } | null = null;
+  // the live worker's reply port, and how to take a waiting reply off it synchronously (receiveMessageOnPort): a step
+  // that was busy when the reply came need not wait for an event-loop turn to see it
+  private replies: { worker: NodeWorker; port: NodePort; receive: (p: NodePort) => unknown } | null = null;
+  // the request in flight: settled by the port's one listener, by takeReply, or rejected when its worker exits
+  private waiter: { worker: NodeWorker; resolve: (r: Reply) => void; reject: (e: Error) => void } | null = null;
   private allocations = 0;
 
   /**
@@ -88,7 +89,7 @@ export class GaussianNoiseStream {
     if (worker && this.pending) {
       worker.ref(); // awaiting the worker: keep the process alive until it answers
       try {
-        this.takeReply?.();
+        this.takeReply();
         const reply = await this.pending;
         this.consumed = reply.position;
         this.allocations = reply.allocations;
@@ -121,7 +122,7 @@ export class GaussianNoiseStream {
     const w = this.worker;
     this.worker = null;
     this.pending = null;
-    this.takeReply = null;
+    this.replies = null;
     this.live = null;
     void w?.then((x) => x?.terminate());
   }
@@ -160,17 +161,23 @@ export class GaussianNoiseStream {
       const threads = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
       const seeded = this.seed ? { seed: this.seed, position: this.consumed! } : null;
       const { port1, port2 } = new threads.MessageChannel(); // replies come on their own port: see takeReply
-      port1.unref();
       const workerData: NoiseWorkerData = { std: this.sampleStd, seeded, replies: port2 };
       const worker = new threads.Worker(new URL(WORKER_ENTRY, import.meta.url), { workerData, transferList: [port2] });
       worker.unref();
       this.live = worker;
+      // one listener each for the worker's life (adding and removing them per request costs more than the request)
+      port1.on('message', (r: Reply) => this.settle(worker, r));
+      port1.unref(); // after the listener, which refs the port: only an awaited request keeps the process alive
       worker.on('exit', () => {
         port1.close();
+        if (this.waiter?.worker === worker) {
+          this.waiter.reject(new Error('noise worker exited'));
+          this.waiter = null;
+        }
         if (this.live === worker) this.fail(); // an exit we did not ask for: a crash
       });
       worker.on('error', () => undefined); // the exit that follows is handled above
-      this.replies = { port: port1, receive: threads.receiveMessageOnPort };
+      this.replies = { worker, port: port1, receive: threads.receiveMessageOnPort };
       this.pending = this.request(worker);
       return worker;
     } catch {
@@ -181,36 +188,31 @@ export class GaussianNoiseStream {
 
   /** Asks for the next buffer; rejects if the worker exits before answering. */
   private request(worker: NodeWorker): Promise<Reply> {
-    const { port, receive } = this.replies!;
-    let settle!: { resolve: (r: Reply) => void; reject: (e: Error) => void };
     const reply = new Promise<Reply>((resolve, reject) => {
-      settle = { resolve, reject };
+      this.waiter = { worker, resolve, reject };
     });
-    const done = () => {
-      worker.off('exit', onExit);
-      port.off('message', onMessage);
-      this.takeReply = null;
-    };
-    const onExit = () => {
-      done();
-      settle.reject(new Error('noise worker exited'));
-    };
-    const onMessage = (r: Reply) => {
-      done();
-      settle.resolve(r);
-    };
-    worker.once('exit', onExit);
-    port.once('message', onMessage);
-    this.takeReply = () => {
-      const got = receive(port) as { message: Reply } | undefined;
-      if (got === undefined) return false;
-      onMessage(got.message);
-      return true;
-    };
     reply.catch(() => undefined); // an unawaited prefetch of a dead worker is not an unhandled rejection
     const buf = this.takeSpare();
     const request: NoiseWorkerRequest = buf ? { n: this.size, buf } : { n: this.size };
     worker.postMessage(request, buf ? [buf] : []);
     return reply;
+  }
+
+  /** Resolves the request in flight with `worker`'s reply. */
+  private settle(worker: NodeWorker, r: Reply): void {
+    const w = this.waiter;
+    if (w?.worker !== worker) return;
+    this.waiter = null;
+    w.resolve(r);
+  }
+
+  /** Takes the live worker's reply off its port if it is already there, settling `pending` (true). */
+  private takeReply(): boolean {
+    const live = this.replies;
+    if (live === null || this.waiter?.worker !== live.worker) return false;
+    const got = live.receive(live.port) as { message: Reply } | undefined;
+    if (got === undefined) return false;
+    this.settle(live.worker, got.message);
+    return true;
   }
 }

@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { nativeGemm, nativeGemmSwitch } from '../backends/native-gemm.js';
+import { normals } from '../backends/test-support.js';
+import { useBackend } from '../backends/use-backend.js';
 import { DpOptimizer, type OptimizerConfig } from './optimizer.js';
 
 beforeAll(async () => {
@@ -32,6 +35,45 @@ describe('DpOptimizer', () => {
       theirs.dataSync().forEach((v, i) => expect(a[i]).toBeCloseTo(v, 5));
     });
   }
+
+  it('on wasm, the native SGD and momentum passes are bit for bit the tensor ops, over several steps', async () => {
+    await useBackend('wasm');
+    try {
+      expect(nativeGemm(), 'the native addon is built and loaded').not.toBeNull();
+      for (const kind of ['sgd', 'momentum', 'adam'] as const) {
+        const run = (off: boolean) => {
+          nativeGemmSwitch.off = off;
+          const ws = [
+            tf.variable(tf.tensor2d(normals(33 * 17, 1), [33, 17])),
+            tf.variable(tf.tensor1d(normals(17, 2))),
+          ];
+          // lr and momentum not exact in float32: both paths must round them the same way
+          const opt = new DpOptimizer({ kind, learningRate: 0.037, momentum: 0.93 });
+          for (let s = 0; s < 4; s++) {
+            const grads = ws.map((w, i) => tf.tensor(normals(w.size, 10 * s + i), w.shape));
+            opt.apply(ws, grads);
+            tf.dispose(grads);
+          }
+          const out = ws.map((w) => Float32Array.from(w.dataSync()));
+          const slots = opt.getState();
+          tf.dispose(ws);
+          return { out, slots };
+        };
+        const [heap, ops] = [run(false), run(true)];
+        nativeGemmSwitch.off = false;
+        heap.out.forEach((v, i) => {
+          expect(
+            v.every((x, j) => Object.is(x, ops.out[i]![j])),
+            `${kind} weight ${i}`,
+          ).toBe(true);
+        });
+        expect(await heap.slots).toEqual(await ops.slots);
+      }
+    } finally {
+      nativeGemmSwitch.off = false;
+      await tf.setBackend('cpu');
+    }
+  });
 
   it('saves and restores its state, and refuses bad settings', async () => {
     const w = tf.variable(tf.tensor1d([1, 2]));

@@ -4,6 +4,7 @@
  * privacy.
  */
 import * as tf from '@tensorflow/tfjs';
+import { heapViews, nativeHeap, tensorFromHeap } from '../backends/wasm-heap.js';
 import { fail } from './fail.js';
 
 /** Optimizer settings as a user writes them. */
@@ -26,7 +27,36 @@ export interface OptimizerState {
   slots: { shape: number[]; values: Float32Array }[][];
 }
 
-/** Applies gradients to variables. */
+/**
+ * The SGD (v null) or momentum update in one native pass on the wasm heap (native/heap-ops.cc): [w', v'], bit for bit
+ * the tensor ops of `apply`; null where it does not apply (another backend, no addon, shapes that differ).
+ */
+function heapStep(w: tf.Tensor, g: tf.Tensor, v: tf.Tensor | null, lr: number, mu: number): tf.Tensor[] | null {
+  const inputs = v === null ? [w, g] : [w, g, v];
+  const h = nativeHeap(...inputs);
+  if (h === null || inputs.some((t) => t.shape.join() !== w.shape.join())) return null;
+  const out = heapViews(h, inputs, v === null ? [w.shape] : [w.shape, w.shape]);
+  if (out === null) return null;
+  const [vw, vg, vv] = out.ins as [Float32Array, Float32Array, Float32Array?];
+  const [ow, ov] = out.outViews as [Float32Array, Float32Array?];
+  if (vv === undefined || ov === undefined)
+    h.native.sgdStep(out.mem, vw.byteOffset, vg.byteOffset, ow.byteOffset, w.size, lr);
+  else
+    h.native.momentumStep(
+      out.mem,
+      vw.byteOffset,
+      vg.byteOffset,
+      vv.byteOffset,
+      ow.byteOffset,
+      ov.byteOffset,
+      w.size,
+      lr,
+      mu,
+    );
+  return out.outs.map((o) => tensorFromHeap(o));
+}
+
+/** Applies gradients to variables (on the wasm heap in one native pass each where it can: `heapStep`). */
 export class DpOptimizer {
   readonly config: Required<OptimizerConfig>;
   private iterations = 0;
@@ -64,9 +94,15 @@ export class DpOptimizer {
       vars.forEach((w, i) => {
         const g = grads[i]!;
         if (kind === 'sgd') {
-          w.assign(w.sub(g.mul(lr))); // w <- w - lr g
+          w.assign(heapStep(w, g, null, lr, 0)?.[0] ?? w.sub(g.mul(lr))); // w <- w - lr g
         } else if (kind === 'momentum') {
           const v = this.slots[0]![i]!;
+          const heap = heapStep(w, g, v, lr, momentum);
+          if (heap !== null) {
+            v.assign(heap[1]!);
+            w.assign(heap[0]!);
+            return;
+          }
           v.assign(v.mul(momentum).add(g)); // heavy ball (Polyak 1964), as tf.train.momentum: v <- mu v + g
           w.assign(w.sub(v.mul(lr)));
         } else {

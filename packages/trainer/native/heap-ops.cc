@@ -1,6 +1,7 @@
-// Row-wise helpers of the per-example statistics on tfjs-backend-wasm's heap (src/per-sample/heap-ops.ts): per-row
-// squared L2 norms (a dense layer's |a_i|^2 and |g_i|^2) and rows scaled by a per-row factor (the clipped g_i).
-// Plain C++ with no target-specific code, so every thread and machine of a run computes the same bits.
+// Helpers on tfjs-backend-wasm's heap: per-row squared L2 norms (a dense layer's |a_i|^2 and |g_i|^2) and rows scaled
+// by a per-row factor (the clipped g_i) for the per-example statistics (src/per-sample/heap-ops.ts), and the SGD and
+// momentum updates of the optimizer (src/training/optimizer.ts). Plain C++ with no target-specific code, so every
+// thread and machine of a run computes the same bits.
 #include <node_api.h>
 
 #include "native.h"
@@ -9,12 +10,14 @@
 
 namespace {
 
-// The heap and `count` integer arguments after it (byte offsets and sizes, each >= 0 and exact in a double).
-bool heapArgs(napi_env env, napi_callback_info info, size_t count, char** base, int64_t* length, int64_t* v) {
-  size_t argc = 8;
-  napi_value argv[8];
+// The heap, then `count` integer arguments (byte offsets and sizes, each >= 0 and exact in a double), then `reals`
+// numbers.
+bool heapArgs(napi_env env, napi_callback_info info, size_t count, char** base, int64_t* length, int64_t* v,
+              size_t reals = 0, double* r = nullptr) {
+  size_t argc = 10;
+  napi_value argv[10];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != count + 1) return false;
+  if (argc != count + reals + 1) return false;
   bool isAb = false;
   void* data = nullptr;
   size_t len = 0;
@@ -28,6 +31,8 @@ bool heapArgs(napi_env env, napi_callback_info info, size_t count, char** base, 
       return false;
     v[i] = static_cast<int64_t>(d);
   }
+  for (size_t i = 0; i < reals; i++)
+    if (napi_get_value_double(env, argv[1 + count + i], &r[i]) != napi_ok) return false;
   *base = static_cast<char*>(data);
   *length = static_cast<int64_t>(len);
   return true;
@@ -96,11 +101,54 @@ napi_value ScaleRows(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// The float ops of the optimizer's tensor ops, one rounding each and never contracted into an FMA: bit for bit
+// w - g * lr (SGD), and v * mu + g then w - v * lr (heavy-ball momentum, as tf.train.momentum).
+__attribute__((optimize("fp-contract=off"))) void step(const float* w, const float* g, const float* v, float* ow,
+                                                        float* ov, int64_t n, float lr, float mu) {
+  if (v == nullptr) {
+    for (int64_t i = 0; i < n; i++) ow[i] = w[i] - g[i] * lr;
+    return;
+  }
+  for (int64_t i = 0; i < n; i++) {
+    const float nv = v[i] * mu + g[i];
+    ov[i] = nv;
+    ow[i] = w[i] - nv * lr;
+  }
+}
+
+// sgdStep(memory, wByte, gByte, outWByte, n, lr): outW = w - g * lr over n floats.
+// momentumStep(memory, wByte, gByte, vByte, outWByte, outVByte, n, lr, mu): outV = v * mu + g, outW = w - outV * lr.
+// Every operand must lie inside memory; nothing is written otherwise. lr and mu are read as float32, as tfjs does.
+napi_value Update(napi_env env, napi_callback_info info, bool momentum) {
+  const size_t ints = momentum ? 6 : 4;
+  char* base;
+  int64_t len, v[6];
+  double r[2] = {0, 0};
+  if (!heapArgs(env, info, ints, &base, &len, v, momentum ? 2 : 1, r))
+    return dpl::Throw(env, momentum ? "momentumStep(memory, wByte, gByte, vByte, outWByte, outVByte, n, lr, mu)"
+                                    : "sgdStep(memory, wByte, gByte, outWByte, n, lr)");
+  const int64_t n = v[ints - 1];
+  for (size_t i = 0; i + 1 < ints; i++)
+    if (!inside(v[i], n, len)) return dpl::Throw(env, "sgdStep/momentumStep: an operand lies outside the memory");
+  auto at = [&](int64_t off) { return reinterpret_cast<float*>(base + off); };
+  const float lr = static_cast<float>(r[0]), mu = static_cast<float>(r[1]);
+  if (momentum)
+    step(at(v[0]), at(v[1]), at(v[2]), at(v[3]), at(v[4]), n, lr, mu);
+  else
+    step(at(v[0]), at(v[1]), nullptr, at(v[2]), nullptr, n, lr, 0.0f);
+  return nullptr;
+}
+
+napi_value SgdStep(napi_env env, napi_callback_info info) { return Update(env, info, false); }
+napi_value MomentumStep(napi_env env, napi_callback_info info) { return Update(env, info, true); }
+
 }  // namespace
 
 namespace dpl {
-void RegisterRows(napi_env env, napi_value exports) {
+void RegisterHeapOps(napi_env env, napi_value exports) {
   Export(env, exports, "rowSqNorms", RowSqNorms);
   Export(env, exports, "scaleRows", ScaleRows);
+  Export(env, exports, "sgdStep", SgdStep);
+  Export(env, exports, "momentumStep", MomentumStep);
 }
 }  // namespace dpl
