@@ -88,27 +88,16 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   if (argc != 11) return Throw(env, "gemm takes 11 arguments");
   const GemmFn fn = threadFn != nullptr ? threadFn : kernelFn;
   if (fn == nullptr) return Throw(env, "no native GEMM kernel for this CPU");
-  void* data = nullptr;
-  size_t length = 0;
-  bool isAb = false;
-  napi_is_arraybuffer(env, argv[0], &isAb);
-  if (!isAb || napi_get_arraybuffer_info(env, argv[0], &data, &length) != napi_ok || data == nullptr)
-    return Throw(env, "memory must be an ArrayBuffer");
-  int64_t v[8];
-  for (int i = 0; i < 8; i++) {
-    double d;
-    if (napi_get_value_double(env, argv[1 + i], &d) != napi_ok || !(d >= 0 && d <= 9007199254740991.0) ||
-        d != static_cast<double>(static_cast<int64_t>(d)))
-      return Throw(env, "offsets and sizes must be integers >= 0");
-    v[i] = static_cast<int64_t>(d);
-  }
+  char* base;
+  int64_t len, v[8];
+  if (!dpl::HeapArgs(env, argv, 8, &base, &len, v))
+    return Throw(env, "memory must be an ArrayBuffer, offsets and sizes integers >= 0");
   bool ta = false, tb = false;
   if (napi_get_value_bool(env, argv[9], &ta) != napi_ok || napi_get_value_bool(env, argv[10], &tb) != napi_ok)
     return Throw(env, "transposeA and transposeB must be booleans");
   const int64_t aOff = v[0], bOff = v[1], cOff = v[2], ba = v[3], bb = v[4], m = v[5], n = v[6], k = v[7];
   if (ba < 1 || bb < 1 || (ba != bb && ba != 1 && bb != 1)) return Throw(env, "batches must match or be 1");
   const int64_t batch = ba > bb ? ba : bb;
-  const int64_t len = static_cast<int64_t>(length);
   // floats of each operand, with every product checked for overflow (a wrapped product could pass the bounds test)
   auto floats = [](int64_t x, int64_t y, int64_t z, int64_t* out) {
     int64_t xy;
@@ -117,10 +106,8 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   int64_t fa, fb, fc;
   if (!floats(ba, m, k, &fa) || !floats(bb, k, n, &fb) || !floats(batch, m, n, &fc))
     return Throw(env, "operands too large");
-  auto inside = [&](int64_t off, int64_t count) { return off % 4 == 0 && off <= len && count * 4 <= len - off; };
-  if (!inside(aOff, fa) || !inside(bOff, fb) || !inside(cOff, fc))
+  if (!dpl::Inside(aOff, fa, len) || !dpl::Inside(bOff, fb, len) || !dpl::Inside(cOff, fc, len))
     return Throw(env, "an operand lies outside the memory");
-  char* base = static_cast<char*>(data);
   for (int64_t i = 0; i < batch; i++) {
     const float* a = reinterpret_cast<const float*>(base + aOff) + (ba == 1 ? 0 : i * m * k);
     const float* b = reinterpret_cast<const float*>(base + bOff) + (bb == 1 ? 0 : i * k * n);
@@ -168,6 +155,29 @@ namespace dpl {
 napi_value Throw(napi_env env, const char* msg) {
   napi_throw_range_error(env, "ERR_DPLEDGER_NATIVE", msg);
   return nullptr;
+}
+
+bool HeapArgs(napi_env env, const napi_value* argv, size_t count, char** base, int64_t* length, int64_t* v) {
+  bool isAb = false;
+  void* data = nullptr;
+  size_t len = 0;
+  if (napi_is_arraybuffer(env, argv[0], &isAb) != napi_ok || !isAb ||
+      napi_get_arraybuffer_info(env, argv[0], &data, &len) != napi_ok || data == nullptr)
+    return false;
+  for (size_t i = 0; i < count; i++) {
+    double d;
+    if (napi_get_value_double(env, argv[1 + i], &d) != napi_ok || !(d >= 0 && d <= 9007199254740991.0) ||
+        d != static_cast<double>(static_cast<int64_t>(d)))
+      return false;
+    v[i] = static_cast<int64_t>(d);
+  }
+  *base = static_cast<char*>(data);
+  *length = static_cast<int64_t>(len);
+  return true;
+}
+
+bool Inside(int64_t off, int64_t count, int64_t len) {
+  return off % 4 == 0 && off <= len && count <= (len - off) / 4;
 }
 
 void Export(napi_env env, napi_value exports, const char* name, napi_callback fn) {

@@ -10,37 +10,18 @@
 
 namespace {
 
-// The heap, then `count` integer arguments (byte offsets and sizes, each >= 0 and exact in a double), then `reals`
-// numbers.
+using dpl::Inside;
+
+// The call's arguments: the heap and `count` integers (dpl::HeapArgs), then `reals` numbers.
 bool heapArgs(napi_env env, napi_callback_info info, size_t count, char** base, int64_t* length, int64_t* v,
               size_t reals = 0, double* r = nullptr) {
   size_t argc = 10;
   napi_value argv[10];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != count + reals + 1) return false;
-  bool isAb = false;
-  void* data = nullptr;
-  size_t len = 0;
-  if (napi_is_arraybuffer(env, argv[0], &isAb) != napi_ok || !isAb ||
-      napi_get_arraybuffer_info(env, argv[0], &data, &len) != napi_ok || data == nullptr)
-    return false;
-  for (size_t i = 0; i < count; i++) {
-    double d;
-    if (napi_get_value_double(env, argv[1 + i], &d) != napi_ok || !(d >= 0 && d <= 9007199254740991.0) ||
-        d != static_cast<double>(static_cast<int64_t>(d)))
-      return false;
-    v[i] = static_cast<int64_t>(d);
-  }
+  if (argc != count + reals + 1 || !dpl::HeapArgs(env, argv, count, base, length, v)) return false;
   for (size_t i = 0; i < reals; i++)
     if (napi_get_value_double(env, argv[1 + count + i], &r[i]) != napi_ok) return false;
-  *base = static_cast<char*>(data);
-  *length = static_cast<int64_t>(len);
   return true;
-}
-
-// Whether `count` floats at byte `off` lie inside a heap of `len` bytes (off 4-aligned; no overflow on the way).
-bool inside(int64_t off, int64_t count, int64_t len) {
-  return off % 4 == 0 && off <= len && count <= (len - off) / 4;
 }
 
 // Rows x cols floats, each product checked for overflow.
@@ -74,7 +55,7 @@ napi_value RowSqNorms(napi_env env, napi_callback_info info) {
     return dpl::Throw(env, "rowSqNorms(memory: ArrayBuffer, xByte, outByte, rows, cols): integers >= 0");
   const int64_t xb = v[0], ob = v[1], rows = v[2], cols = v[3];
   int64_t n;
-  if (!cells(rows, cols, &n) || !inside(xb, n, len) || !inside(ob, rows, len))
+  if (!cells(rows, cols, &n) || !Inside(xb, n, len) || !Inside(ob, rows, len))
     return dpl::Throw(env, "rowSqNorms: an operand lies outside the memory");
   sqNorms(reinterpret_cast<const float*>(base + xb), reinterpret_cast<float*>(base + ob), rows, cols);
   return nullptr;
@@ -89,7 +70,7 @@ napi_value ScaleRows(napi_env env, napi_callback_info info) {
     return dpl::Throw(env, "scaleRows(memory: ArrayBuffer, xByte, cByte, outByte, rows, cols): integers >= 0");
   const int64_t xb = v[0], cb = v[1], ob = v[2], rows = v[3], cols = v[4];
   int64_t n;
-  if (!cells(rows, cols, &n) || !inside(xb, n, len) || !inside(cb, rows, len) || !inside(ob, n, len))
+  if (!cells(rows, cols, &n) || !Inside(xb, n, len) || !Inside(cb, rows, len) || !Inside(ob, n, len))
     return dpl::Throw(env, "scaleRows: an operand lies outside the memory");
   const float* x = reinterpret_cast<const float*>(base + xb);
   const float* c = reinterpret_cast<const float*>(base + cb);
@@ -129,7 +110,7 @@ napi_value Update(napi_env env, napi_callback_info info, bool momentum) {
                                     : "sgdStep(memory, wByte, gByte, outWByte, n, lr)");
   const int64_t n = v[ints - 1];
   for (size_t i = 0; i + 1 < ints; i++)
-    if (!inside(v[i], n, len)) return dpl::Throw(env, "sgdStep/momentumStep: an operand lies outside the memory");
+    if (!Inside(v[i], n, len)) return dpl::Throw(env, "sgdStep/momentumStep: an operand lies outside the memory");
   auto at = [&](int64_t off) { return reinterpret_cast<float*>(base + off); };
   const float lr = static_cast<float>(r[0]), mu = static_cast<float>(r[1]);
   if (momentum)
