@@ -4,10 +4,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { nativeGemm, nativeGemmSwitch, type NativeGemm } from '../backends/native-gemm.js';
 import { normals, relativeError } from '../backends/test-support.js';
 import { useBackend } from '../backends/use-backend.js';
+import { DPTrainer } from '../training/dp-trainer.js';
 import { clipAndAccumulate } from './accumulate.js';
 import { clipCoefficients } from './clipping.js';
 import { clipFactors, clippedOuterSum, denseSqNorms, weightedRowSum } from './heap-ops.js';
 import * as fixtures from './models.fixture.js';
+import { relErr } from './reference-loop.fixture.js';
 
 const addon = () => createRequire(import.meta.url)('../../native/build/Release/dpledger_native.node') as NativeGemm;
 const same = (a: ArrayLike<number>, b: ArrayLike<number>) =>
@@ -179,5 +181,32 @@ describe('per-example statistics on the wasm heap (heap-ops.ts, native/heap-ops.
     });
     tf.dispose([c.xs, c.ys]);
     c.model.dispose();
+  });
+
+  it('two seeded momentum DP steps (noise, clipping, update) on wasm, 2 threads, land on the cpu steps (1e-4)', async () => {
+    // the whole step over the heap path: the same ChaCha20 noise, the clipped sums and the native momentum update
+    const steps = async (backend: 'cpu' | 'wasm') => {
+      await useBackend(backend);
+      const c = fixtures.tanhCnn(12);
+      const t = new DPTrainer({
+        model: c.model,
+        loss: c.loss,
+        optimizer: { kind: 'momentum', learningRate: 0.5, momentum: 0.9 },
+        clipNorm: 0.1,
+        noiseMultiplier: 1.8,
+        expectedBatchSize: 12,
+        datasetSize: 6000,
+        seed: '000102030405060708090a0b0c0d0e0f',
+        threads: backend === 'wasm' ? 2 : 1,
+        maxPhysicalBatchSize: 6,
+      });
+      for (let k = 0; k < 2; k++) expect((await t.step(c.xs, c.ys)).applied).toBe(true);
+      const w = c.model.trainableWeights.map((v) => Float32Array.from(v.read().dataSync()));
+      await t.close();
+      tf.dispose([c.xs, c.ys]);
+      return w;
+    };
+    const [onCpu, onWasm] = [await steps('cpu'), await steps('wasm')];
+    onWasm.forEach((w, i) => expect(relErr(w, onCpu[i]!), `weight ${i}`).toBeLessThan(1e-4));
   });
 });
