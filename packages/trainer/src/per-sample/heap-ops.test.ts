@@ -183,7 +183,7 @@ describe('per-example statistics on the wasm heap (heap-ops.ts, native/heap-ops.
     c.model.dispose();
   });
 
-  it('two seeded momentum DP steps (noise, clipping, update) on wasm, 2 threads, land on the cpu steps (1e-4)', async () => {
+  it('two seeded momentum DP steps (noise, clipping, update) on wasm, 2 threads, equal cpu (1e-4)', async () => {
     // the whole step over the heap path: the same ChaCha20 noise, the clipped sums and the native momentum update
     const steps = async (backend: 'cpu' | 'wasm') => {
       await useBackend(backend);
